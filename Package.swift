@@ -1,0 +1,41 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Release builds drop exclusivity checks in the numeric modules: their hot loops
+// (environment steps, tensor kernels) are written to own their buffers exclusively.
+let fast: [SwiftSetting] = [
+    .unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release)),
+]
+
+let package = Package(
+    name: "RLLab",
+    platforms: [.macOS(.v13)],
+    products: [
+        .library(name: "LabCore", targets: ["LabCore"]),
+        .library(name: "Gym", targets: ["Gym"]),
+        .library(name: "Lab", targets: ["Lab"]),
+        .executable(name: "rllab", targets: ["rllab"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CGSL",
+            pkgConfig: "gsl",
+            providers: [.apt(["libgsl-dev", "libopenblas-dev", "pkg-config"])]
+        ),
+        .target(name: "LabCore", dependencies: ["CGSL"], swiftSettings: fast),
+        .target(name: "Gym", dependencies: ["LabCore", "Yams"], swiftSettings: fast),
+        .target(name: "Lab", dependencies: ["LabCore", "Gym"], swiftSettings: fast),
+        .executableTarget(
+            name: "rllab",
+            dependencies: ["Lab", "Gym", "LabCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .executableTarget(name: "CustomEnvironmentExample", dependencies: ["Gym", "LabCore"], path: "Examples/CustomEnvironment"),
+        .testTarget(name: "LabCoreTests", dependencies: ["LabCore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "GymTests", dependencies: ["Gym", "LabCore"], resources: [.copy("Fixtures")]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,220 @@
+import CGSL
+
+/// An error raised by ``RandomSource`` for arguments GSL would reject.
+public enum RandomSourceError: Error, Equatable, CustomStringConvertible {
+    /// The generator name is not one GSL knows.
+    case unknownGenerator(String, known: [String])
+    /// A range or count that cannot be sampled from.
+    case invalidArgument(String)
+
+    public var description: String {
+        switch self {
+        case .unknownGenerator(let name, let known):
+            return "unknown GSL generator '\(name)'; known generators include: \(known.prefix(12).joined(separator: ", ")) (\(known.count) in all)"
+        case .invalidArgument(let message):
+            return message
+        }
+    }
+}
+
+/// The one source of randomness in RLLab: a GSL random-number generator.
+///
+/// Every consumer of randomness (environment resets, exploration, replay sampling,
+/// weight initialisation, dropout, GAN noise, data shuffling) draws from its own
+/// `RandomSource`, derived from a run's master seed with ``derived(_:)`` or
+/// ``spawn()``. The same seed always gives the same numbers, on every run and machine.
+///
+/// ```swift
+/// let master = try RandomSource(seed: 42)            // gsl_rng_mt19937
+/// let exploration = master.derived("exploration")
+/// let u = exploration.uniform()                      // in [0, 1)
+/// ```
+public final class RandomSource {
+    private let rng: UnsafeMutablePointer<gsl_rng>
+
+    /// The seed this source was created with.
+    public let seed: UInt64
+
+    /// The GSL name of the generator, e.g. `mt19937`.
+    public let generatorName: String
+
+    /// Every generator name GSL offers, in GSL's order.
+    public static var availableGenerators: [String] {
+        var names: [String] = []
+        var cursor = rllab_gsl_rng_types()
+        while let type = cursor?.pointee {
+            names.append(String(cString: type.pointee.name))
+            cursor = cursor?.advanced(by: 1)
+        }
+        return names
+    }
+
+    /// Creates a generator seeded with `seed`.
+    ///
+    /// - Parameters:
+    ///   - seed: Passed to `gsl_rng_set`. Generators with a 32-bit seed use its low 32 bits.
+    ///   - generator: A GSL generator name (`mt19937`, `ranlxd2`, `taus2`, ...).
+    /// - Throws: ``RandomSourceError/unknownGenerator(_:known:)`` for an unknown name.
+    public init(seed: UInt64, generator: String = "mt19937") throws {
+        RandomSource.disableGSLAbort
+        guard let type = RandomSource.generatorType(named: generator) else {
+            throw RandomSourceError.unknownGenerator(generator, known: RandomSource.availableGenerators)
+        }
+        guard let rng = gsl_rng_alloc(type) else {
+            throw RandomSourceError.invalidArgument("GSL could not allocate generator '\(generator)'")
+        }
+        self.rng = rng
+        self.seed = seed
+        self.generatorName = generator
+        gsl_rng_set(rng, UInt(truncatingIfNeeded: seed))
+    }
+
+    deinit { gsl_rng_free(rng) }
+
+    private static let disableGSLAbort: Void = rllab_gsl_disable_abort()
+
+    private static func generatorType(named name: String) -> UnsafePointer<gsl_rng_type>? {
+        if name == "mt19937" { return rllab_gsl_rng_mt19937() }
+        var cursor = rllab_gsl_rng_types()
+        while let type = cursor?.pointee {
+            if String(cString: type.pointee.name) == name { return type }
+            cursor = cursor?.advanced(by: 1)
+        }
+        return nil
+    }
+
+    // MARK: Derived streams
+
+    /// A new, independent source whose seed depends only on this source's seed and `label`.
+    ///
+    /// Derivation does not consume numbers from this source, so the order in which
+    /// consumers are derived does not matter.
+    public func derived(_ label: String) -> RandomSource {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a over the label's UTF-8 bytes
+        for byte in label.utf8 {
+            hash ^= UInt64(byte)
+            hash = hash &* 0x0000_0100_0000_01b3
+        }
+        return makeSibling(seed: RandomSource.splitMix64(seed ^ RandomSource.splitMix64(hash)))
+    }
+
+    /// A new source seeded from the next numbers of this one (a child stream).
+    ///
+    /// Successive calls give different children; the sequence of children is fixed by
+    /// this source's seed.
+    public func spawn() -> RandomSource {
+        let high = UInt64(nextUInt32())
+        let low = UInt64(nextUInt32())
+        return makeSibling(seed: (high << 32) | low)
+    }
+
+    private func makeSibling(seed: UInt64) -> RandomSource {
+        // The generator name is known to be valid: it made this source.
+        let child = try? RandomSource(seed: seed, generator: generatorName)
+        return child!
+    }
+
+    /// A seed from 64 bits of this generator's output, for seeding another system.
+    public func nextSeed() -> UInt64 {
+        (UInt64(nextUInt32()) << 32) | UInt64(nextUInt32())
+    }
+
+    static func splitMix64(_ value: UInt64) -> UInt64 {
+        var z = value &+ 0x9e37_79b9_7f4a_7c15
+        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+        return z ^ (z >> 31)
+    }
+
+    // MARK: Sampling
+
+    /// The generator's next raw output (`gsl_rng_get`).
+    @inline(__always)
+    public func next() -> UInt {
+        gsl_rng_get(rng)
+    }
+
+    /// The next raw output reduced to 32 bits (every GSL generator's range fits 32 bits).
+    @inline(__always)
+    public func nextUInt32() -> UInt32 {
+        UInt32(truncatingIfNeeded: gsl_rng_get(rng))
+    }
+
+    /// A double uniform in [0, 1) (`gsl_rng_uniform`).
+    @inline(__always)
+    public func uniform() -> Double {
+        gsl_rng_uniform(rng)
+    }
+
+    /// A double uniform in (0, 1) (`gsl_rng_uniform_pos`), safe for logarithms.
+    @inline(__always)
+    public func uniformPositive() -> Double {
+        gsl_rng_uniform_pos(rng)
+    }
+
+    /// A double uniform in [`low`, `high`).
+    @inline(__always)
+    public func uniform(_ low: Double, _ high: Double) -> Double {
+        low + (high - low) * gsl_rng_uniform(rng)
+    }
+
+    /// An integer uniform in `0..<count` (`gsl_rng_uniform_int`).
+    ///
+    /// - Throws: ``RandomSourceError/invalidArgument(_:)`` when `count` is not positive
+    ///   or exceeds the generator's range (GSL itself would abort the process).
+    public func uniformInt(below count: Int) throws -> Int {
+        guard count > 0 else {
+            throw RandomSourceError.invalidArgument("uniformInt(below:) needs a positive count, got \(count)")
+        }
+        let range = gsl_rng_max(rng) - gsl_rng_min(rng)
+        guard UInt(count) - 1 <= range else {
+            throw RandomSourceError.invalidArgument("uniformInt(below:) count \(count) exceeds the range of generator \(generatorName)")
+        }
+        return Int(gsl_rng_uniform_int(rng, UInt(count)))
+    }
+
+    /// An integer uniform in `0..<count` for a count already known to be valid.
+    ///
+    /// For hot loops whose count was validated once (action spaces, replay sizes).
+    @inline(__always)
+    public func uniformIndex(below count: Int) -> Int {
+        Int(gsl_rng_uniform_int(rng, UInt(count)))
+    }
+
+    /// An integer uniform in `range`.
+    public func uniformInt(in range: Range<Int>) throws -> Int {
+        try range.lowerBound + uniformInt(below: range.count)
+    }
+
+    /// A Gaussian sample with the given mean and standard deviation (`gsl_ran_gaussian`).
+    @inline(__always)
+    public func gaussian(mean: Double = 0, standardDeviation: Double = 1) -> Double {
+        mean + gsl_ran_gaussian(rng, standardDeviation)
+    }
+
+    /// A Bernoulli trial that is `true` with probability `p`.
+    @inline(__always)
+    public func bernoulli(_ p: Double) -> Bool {
+        gsl_rng_uniform(rng) < p
+    }
+
+    /// Shuffles `elements` in place with the Fisher-Yates algorithm GSL uses in
+    /// `gsl_ran_shuffle` (same draws, same result).
+    public func shuffle<T>(_ elements: inout [T]) {
+        let n = elements.count
+        guard n > 1 else { return }
+        var i = n - 1
+        while i > 0 {
+            let j = Int(gsl_rng_uniform_int(rng, UInt(i + 1)))
+            elements.swapAt(i, j)
+            i -= 1
+        }
+    }
+
+    /// A random permutation of `0..<count`.
+    public func permutation(_ count: Int) -> [Int] {
+        var indices = Array(0..<max(0, count))
+        shuffle(&indices)
+        return indices
+    }
+}
