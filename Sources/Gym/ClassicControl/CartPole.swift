@@ -1,0 +1,121 @@
+import Foundation
+
+/// The cart-pole balancing task of Barto, Sutton and Anderson (1983), bit-exact with
+/// Gymnasium 1.4.0's `CartPoleEnv`.
+///
+/// - Observation: `Box([-4.8, -inf, -0.41887903, -inf], [4.8, inf, 0.41887903, inf], (4,), float32)`:
+///   cart position, cart velocity, pole angle, pole angular velocity (the float64
+///   state rounded to float32).
+/// - Actions: `Discrete(2)`: 0 pushes the cart left, 1 right (force 10 N).
+/// - Reward: 1 per step, including the terminating one; with `suttonBartoReward`,
+///   0 per step and -1 on the terminating step.
+/// - Termination: |x| > 2.4 or |theta| > 12 degrees (strict, on the float64 state).
+/// - Reset: each state variable uniform in [-0.05, 0.05) (reset options `low`/`high`).
+///
+/// The step repeats Gymnasium's float64 operations in the same order (explicit Euler,
+/// `(a * b) * c` grouping, squares as plain products), so states match bit for bit.
+public final class CartPole: InternalStateEnvironment {
+    // Constants exactly as Gymnasium computes them.
+    @usableFromInline static let gravity = 9.8
+    @usableFromInline static let massCart = 1.0
+    @usableFromInline static let massPole = 0.1
+    @usableFromInline static let totalMass = massPole + massCart
+    @usableFromInline static let length = 0.5
+    @usableFromInline static let poleMassLength = massPole * length
+    @usableFromInline static let forceMagnitude = 10.0
+    @usableFromInline static let tau = 0.02
+    /// 12 degrees in radians, computed as Gymnasium does (`12 * 2 * math.pi / 360`).
+    public static let thetaThresholdRadians = 12.0 * 2.0 * Double.pi / 360.0
+    /// The cart position beyond which the episode terminates.
+    public static let xThreshold = 2.4
+
+    public let observationSpace: Space
+    public let actionSpace: Space = .discrete(Discrete(2))
+
+    /// Whether the reward follows Sutton and Barto (0 per step, -1 on failure).
+    public let suttonBartoReward: Bool
+
+    // The state lives in stored doubles so that a step does not allocate.
+    @usableFromInline var x = 0.0
+    @usableFromInline var xDot = 0.0
+    @usableFromInline var theta = 0.0
+    @usableFromInline var thetaDot = 0.0
+    @usableFromInline var hasState = false
+    /// Gymnasium's `steps_beyond_terminated`: nil until termination.
+    @usableFromInline var stepsBeyondTerminated: Int? = nil
+
+    private let random = EnvironmentRandom()
+
+    public init(suttonBartoReward: Bool = false) {
+        self.suttonBartoReward = suttonBartoReward
+        let high: [Float] = [Float(CartPole.xThreshold * 2), .infinity, Float(CartPole.thetaThresholdRadians * 2), .infinity]
+        observationSpace = .box(Box(low: high.map { -$0 }, high: high))
+    }
+
+    public func reset(seed: UInt64?, options: Info?) throws -> (observation: Observation, info: Info) {
+        try random.reseed(seed)
+        let (low, high) = try resetBounds(options, defaultLow: -0.05, defaultHigh: 0.05)
+        let source = random.source
+        x = source.uniform(low, high)
+        xDot = source.uniform(low, high)
+        theta = source.uniform(low, high)
+        thetaDot = source.uniform(low, high)
+        hasState = true
+        stepsBeyondTerminated = nil
+        return (observation, [:])
+    }
+
+    public func step(_ action: Action) throws -> StepResult {
+        guard case .discrete(let a) = action, a == 0 || a == 1 else {
+            throw OrderEnforcing.invalidAction(action, space: actionSpace)
+        }
+        guard hasState else {
+            throw EnvironmentError(.resetNeeded, "CartPole: call reset() before step()")
+        }
+        let terminated = advance(push: a == 1)
+        let reward: Double
+        if !terminated {
+            reward = suttonBartoReward ? 0.0 : 1.0
+        } else if stepsBeyondTerminated == nil {
+            stepsBeyondTerminated = 0
+            reward = suttonBartoReward ? -1.0 : 1.0
+        } else {
+            // Stepping after termination is undefined in Gymnasium; it returns these.
+            stepsBeyondTerminated! += 1
+            reward = suttonBartoReward ? -1.0 : 0.0
+        }
+        return StepResult(observation: observation, reward: reward, terminated: terminated, truncated: false)
+    }
+
+    /// One Euler step of the dynamics; returns whether the new state is terminal.
+    @inlinable @inline(__always)
+    func advance(push right: Bool) -> Bool {
+        let force = right ? CartPole.forceMagnitude : -CartPole.forceMagnitude
+        let costheta = cos(theta)
+        let sintheta = sin(theta)
+        let temp = (force + CartPole.poleMassLength * (thetaDot * thetaDot) * sintheta) / CartPole.totalMass
+        let thetaacc = (CartPole.gravity * sintheta - costheta * temp)
+            / (CartPole.length * (4.0 / 3.0 - CartPole.massPole * (costheta * costheta) / CartPole.totalMass))
+        let xacc = temp - CartPole.poleMassLength * thetaacc * costheta / CartPole.totalMass
+        x = x + CartPole.tau * xDot
+        xDot = xDot + CartPole.tau * xacc
+        theta = theta + CartPole.tau * thetaDot
+        thetaDot = thetaDot + CartPole.tau * thetaacc
+        return x < -CartPole.xThreshold || x > CartPole.xThreshold
+            || theta < -CartPole.thetaThresholdRadians || theta > CartPole.thetaThresholdRadians
+    }
+
+    @inline(__always)
+    private var observation: Observation {
+        .vector([Float(x), Float(xDot), Float(theta), Float(thetaDot)])
+    }
+
+    /// `x, x_dot, theta, theta_dot` in float64.
+    public var internalState: [Double] { [x, xDot, theta, thetaDot] }
+
+    public func setInternalState(_ state: [Double]) throws {
+        let s = try checkedState(state, count: 4, names: "x, x_dot, theta, theta_dot", environment: "CartPole")
+        (x, xDot, theta, thetaDot) = (s[0], s[1], s[2], s[3])
+        hasState = true
+    }
+}

@@ -1,0 +1,26 @@
+/// Gymnasium's `maybe_parse_reset_bounds`: reset options `low` and `high` replace the
+/// default range of the uniform reset noise.
+func resetBounds(_ options: Info?, defaultLow: Double, defaultHigh: Double) throws -> (Double, Double) {
+    guard let options else { return (defaultLow, defaultHigh) }
+    func value(_ key: String, _ fallback: Double) throws -> Double {
+        guard let entry = options[key] else { return fallback }
+        guard let v = entry.doubleValue else {
+            throw EnvironmentError(.invalidOptionValue, "reset option \(key) (\(entry)) could not be converted to a number")
+        }
+        return v
+    }
+    let low = try value("low", defaultLow)
+    let high = try value("high", defaultHigh)
+    guard low <= high else {
+        throw EnvironmentError(.invalidOptionValue, "reset option low (\(low)) must be lower than high (\(high))")
+    }
+    return (low, high)
+}
+
+/// Checks a new internal state's size and returns it.
+func checkedState(_ state: [Double], count: Int, names: String, environment: String) throws -> [Double] {
+    guard state.count == count else {
+        throw EnvironmentError(.invalidState, "\(environment) has a \(count)-value state (\(names)), got \(state.count) values")
+    }
+    return state
+}

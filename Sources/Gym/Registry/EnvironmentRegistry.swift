@@ -1,0 +1,162 @@
+import Foundation
+
+/// The environment registry: ids to specs, and `make`, as Gymnasium's `registry` and
+/// `gymnasium.make`.
+///
+/// ```swift
+/// let env = try EnvironmentRegistry.shared.make("FrozenLake-v1", options: ["is_slippery": "false"])
+/// var (observation, _) = try env.reset(seed: 42, options: nil)
+/// ```
+///
+/// The shared registry holds every built-in environment. An id that looks like a
+/// path (contains `/` or ends in `.txt`, `.yml`, `.yaml` or `.json`) loads an
+/// environment file instead (see ``EnvironmentFile``).
+public final class EnvironmentRegistry: @unchecked Sendable {
+    /// The registry with the built-in environments; register your own here.
+    public static let shared: EnvironmentRegistry = {
+        let registry = EnvironmentRegistry()
+        BuiltinEnvironments.register(in: registry)
+        return registry
+    }()
+
+    private var entries: [String: EnvironmentSpec] = [:]
+    private let lock = NSLock()
+
+    /// Deprecated ids and their replacements (Gymnasium raises `DeprecatedEnv` for these).
+    private var deprecated: [String: String] = [:]
+
+    /// An empty registry (tests, or a lab with only custom environments).
+    public init() {}
+
+    /// Registers `spec`, replacing any spec with the same id (as Gymnasium, which warns).
+    public func register(_ spec: EnvironmentSpec) {
+        lock.lock(); defer { lock.unlock() }
+        entries[spec.id] = spec
+    }
+
+    /// Marks `id` as deprecated in favour of `replacement`: `make(id)` throws and names it.
+    public func registerDeprecated(_ id: String, replacement: String) {
+        lock.lock(); defer { lock.unlock() }
+        deprecated[id] = replacement
+    }
+
+    /// Every registered spec, sorted by id.
+    public var specs: [EnvironmentSpec] {
+        lock.lock(); defer { lock.unlock() }
+        return entries.values.sorted { $0.id < $1.id }
+    }
+
+    /// The spec registered under `id`, or `nil`.
+    public func spec(_ id: String) -> EnvironmentSpec? {
+        lock.lock(); defer { lock.unlock() }
+        return entries[id]
+    }
+
+    /// Whether `id` names an environment file rather than a registered id.
+    public static func isFilePath(_ id: String) -> Bool {
+        let lower = id.lowercased()
+        return id.contains("/") || [".txt", ".yml", ".yaml", ".json"].contains { lower.hasSuffix($0) }
+    }
+
+    /// The spec for `id`: a registered id, or an environment file.
+    ///
+    /// - Throws: ``EnvironmentError`` for an unknown or deprecated id (with the closest
+    ///   ids or the replacement), or for a malformed file.
+    public func resolve(_ id: String) throws -> EnvironmentSpec {
+        if let spec = spec(id) { return spec }
+        if EnvironmentRegistry.isFilePath(id) { return try EnvironmentFile.load(path: id) }
+        throw unknownIdError(id)
+    }
+
+    /// Makes the environment `id` with keyword options given as strings, wrapped as
+    /// `gymnasium.make` wraps it: the environment, then ``OrderEnforcing`` (order and
+    /// action checks), then ``TimeLimit`` when the spec or `max_episode_steps` sets one.
+    ///
+    /// - Parameters:
+    ///   - id: A registered id (`CartPole-v1`) or an environment file path.
+    ///   - options: Option values as written after `--option key=`; typed and validated
+    ///     against the spec (`is_slippery=false`, `desc=SFFF,FHFH,FFFH,HFFG`,
+    ///     `max_episode_steps=50`).
+    /// - Throws: ``EnvironmentError`` for an unknown id, an unknown option (listing the
+    ///   valid ones) or an invalid value.
+    public func make(_ id: String, options: [String: String] = [:]) throws -> Environment {
+        let spec = try resolve(id)
+        var values: [String: OptionValue] = [:]
+        for option in spec.options {
+            if let value = option.defaultValue { values[option.name] = value }
+        }
+        var maxSteps = spec.maxEpisodeSteps
+        for key in options.keys.sorted() {
+            let text = options[key]!
+            if key == "max_episode_steps" {
+                guard let steps = Int(text.trimmingCharacters(in: .whitespaces)), steps > 0 else {
+                    throw EnvironmentError(.invalidOptionValue, "invalid value '\(text)' for option max_episode_steps of \(spec.id): expected a positive integer")
+                }
+                maxSteps = steps
+                continue
+            }
+            guard let option = spec.options.first(where: { $0.name == key }) else {
+                let valid = (spec.options.map(\.name) + ["max_episode_steps"]).joined(separator: ", ")
+                throw EnvironmentError(.unknownOption, "unknown option '\(key)' for \(spec.id); valid options: \(valid)")
+            }
+            values[key] = try option.parse(text, context: spec.id)
+        }
+        var env = try spec.make(OptionValues(values))
+        env = OrderEnforcing(env)
+        if let maxSteps { env = TimeLimit(env, maxEpisodeSteps: maxSteps) }
+        (env as? Wrapper)?.spec = spec
+        return env
+    }
+
+    // MARK: Error messages
+
+    private func unknownIdError(_ id: String) -> EnvironmentError {
+        lock.lock()
+        let ids = Array(entries.keys)
+        let replacement = deprecated[id]
+        lock.unlock()
+        let (name, version) = EnvironmentSpec.split(id)
+        if let replacement {
+            let v = version.map { "v\($0)" } ?? id
+            return EnvironmentError(.deprecatedEnvironment, "environment version \(v) for `\(name)` is deprecated; use `\(replacement)` instead")
+        }
+        let versions = ids.map(EnvironmentSpec.split).filter { $0.name == name }.compactMap(\.version).sorted()
+        if let latest = versions.last {
+            let list = versions.map { "v\($0)" }.joined(separator: ", ")
+            if let version, version < latest {
+                return EnvironmentError(.deprecatedEnvironment, "environment version v\(version) for `\(name)` is deprecated; use `\(name)-v\(latest)` instead")
+            }
+            return EnvironmentError(.unknownEnvironment, "environment version `\(version.map { "v\($0)" } ?? "(none)")` for `\(name)` does not exist; it provides versions: \(list) (e.g. `\(name)-v\(latest)`)")
+        }
+        let suggestions = EnvironmentRegistry.closest(to: id, among: ids)
+        var message = "unknown environment id '\(id)'"
+        if !suggestions.isEmpty { message += "; did you mean: \(suggestions.joined(separator: ", "))?" }
+        message += " (`rllab envs` lists every id; a path ending in .txt, .yml, .yaml or .json loads an environment file)"
+        return EnvironmentError(.unknownEnvironment, message)
+    }
+
+    /// The ids closest to `id` by case-insensitive edit distance (at most three).
+    static func closest(to id: String, among ids: [String]) -> [String] {
+        let target = Array(id.lowercased())
+        let scored = ids.map { candidate -> (String, Int) in
+            (candidate, editDistance(target, Array(candidate.lowercased())))
+        }
+        let limit = max(3, target.count / 2)
+        return scored.filter { $0.1 <= limit }.sorted { ($0.1, $0.0) < ($1.1, $1.0) }.prefix(3).map(\.0)
+    }
+
+    static func editDistance(_ a: [Character], _ b: [Character]) -> Int {
+        if a.isEmpty { return b.count }
+        if b.isEmpty { return a.count }
+        var previous = Array(0...b.count)
+        var current = previous
+        for i in 1...a.count {
+            current[0] = i
+            for j in 1...b.count {
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            swap(&previous, &current)
+        }
+        return previous[b.count]
+    }
+}

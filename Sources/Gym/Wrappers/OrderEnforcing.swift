@@ -1,0 +1,75 @@
+/// Checks that an environment is used in order and with valid actions: Gymnasium's
+/// `OrderEnforcing` plus the action check of its `PassiveEnvChecker`, as errors
+/// instead of undefined behaviour.
+///
+/// - `step` before the first `reset` throws (kind `.resetNeeded`).
+/// - `step` after the wrapped environment returned `terminated` or `truncated` throws
+///   until the next `reset` (Gymnasium leaves this undefined; RLLab refuses it).
+/// - A discrete action outside the action space, or a continuous action of the wrong
+///   size or with a NaN or infinite value, throws (kind `.invalidAction`). Finite
+///   continuous values beyond the bounds are passed on: environments clip them as
+///   Gymnasium's do (Pendulum's `np.clip`).
+public final class OrderEnforcing: Wrapper {
+    private var hasReset = false
+    private var episodeEnded = false
+    private let discreteActions: Discrete?
+    private let boxActions: Box?
+
+    public override init(_ env: Environment) {
+        let space = env.actionSpace
+        discreteActions = space.discrete
+        boxActions = space.box
+        super.init(env)
+    }
+
+    /// Whether `reset` has been called at least once.
+    public var hasBeenReset: Bool { hasReset }
+
+    public override func reset(seed: UInt64?, options: Info?) throws -> (observation: Observation, info: Info) {
+        let result = try env.reset(seed: seed, options: options)
+        hasReset = true
+        episodeEnded = false
+        return result
+    }
+
+    public override func step(_ action: Action) throws -> StepResult {
+        guard hasReset else {
+            throw EnvironmentError(.resetNeeded, "cannot call step() before reset(): call reset() to start an episode")
+        }
+        guard !episodeEnded else {
+            throw EnvironmentError(.resetNeeded, "cannot call step() after the episode ended (terminated or truncated): call reset() to start a new episode")
+        }
+        try OrderEnforcing.validate(action, discrete: discreteActions, box: boxActions, space: env.actionSpace)
+        let result = try env.step(action)
+        if result.terminated || result.truncated { episodeEnded = true }
+        return result
+    }
+
+    @inline(__always)
+    static func validate(_ action: Action, discrete: Discrete?, box: Box?, space: @autoclosure () -> Space) throws {
+        switch action {
+        case .discrete(let a):
+            if let discrete, discrete.contains(a) { return }
+        case .continuous(let values):
+            if let box, values.count == box.count, values.allSatisfy({ $0.isFinite }) { return }
+        }
+        throw invalidAction(action, space: space())
+    }
+
+    /// The error for an action outside `space`.
+    public static func invalidAction(_ action: Action, space: Space) -> EnvironmentError {
+        let expected: String
+        switch space {
+        case .discrete(let d):
+            expected = d.n == 1 ? "the only action is \(d.start)" : "actions are integers \(d.start)...\(d.start + d.n - 1)"
+        case .box(let b):
+            expected = "actions are \(b.count) finite number\(b.count == 1 ? "" : "s") (\(b))"
+        }
+        let kind: String
+        switch action {
+        case .discrete: kind = "discrete action"
+        case .continuous: kind = "continuous action"
+        }
+        return EnvironmentError(.invalidAction, "invalid \(kind) \(action) for action space \(space): \(expected)")
+    }
+}
