@@ -4,6 +4,8 @@
 /// without copying.
 enum Op {
     case leaf
+    /// A node whose backward already ran; its saved values are gone.
+    case released
     case add(aShape: [Int], bShape: [Int])
     case sub(aShape: [Int], bShape: [Int])
     case mul(Tensor, Tensor)
@@ -49,6 +51,8 @@ extension Tensor {
         switch node.op {
         case .leaf:
             return
+        case .released:
+            preconditionFailure("backward through a graph that was already back-propagated; recompute the forward pass")
         case .add(let aShape, let bShape):
             node.a?.accumulate(g.summed(toShape: aShape))
             node.b?.accumulate(g.summed(toShape: bShape))

@@ -13,7 +13,7 @@ import Darwin
 /// creation (topological) order. Operations on tensors with no history record nothing,
 /// which is why inference and target networks cost no autodiff overhead.
 final class TapeNode {
-    let op: Op
+    var op: Op
     let a: TapeNode?
     let b: TapeNode?
     /// Extra inputs (only `concat` has more than two).
@@ -127,6 +127,9 @@ extension Tensor {
             if current.isLeaf { continue }
             Tensor.propagate(current, g)
             current.grad = nil
+            // Drop saved values now (PyTorch's retain_graph=False): they may share storage
+            // with parameters, which the optimizer is about to update in place.
+            current.op = .released
         }
     }
 
@@ -171,9 +174,10 @@ public final class Parameter {
     /// A name for checkpoints (`weight`, `bias`; containers prefix it with their path).
     public var name: String
     /// The current values (not recorded; write to it freely).
-    public var value: Tensor {
-        didSet { precondition(value.shape == leaf.shape, "Parameter \(name): shape \(value.shape) != \(leaf.shape)") }
-    }
+    ///
+    /// Keep the shape: layers and optimizers rely on it. (No observer checks it, because
+    /// an observer would force a copy of the storage on every in-place update.)
+    public var value: Tensor
     /// Whether gradients are computed for this parameter.
     public var isTrainable: Bool = true
     let leaf: TapeNode

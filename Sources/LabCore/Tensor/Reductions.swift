@@ -177,8 +177,10 @@ extension Tensor {
                 var s: Float = 0
                 if log {
                     for i in 0..<n { s += expf(x[base + i * inner] - m) }
-                    let lse = m + logf(s)
-                    for i in 0..<n { o[base + i * inner] = x[base + i * inner] - lse }
+                    // (x - m) - log s, not x - (m + log s): near |x| ~ 1000 the latter
+                    // loses the low bits of log s to rounding.
+                    let logS = logf(s)
+                    for i in 0..<n { o[base + i * inner] = (x[base + i * inner] - m) - logS }
                 } else {
                     for i in 0..<n {
                         let e = expf(x[base + i * inner] - m)
