@@ -15,15 +15,22 @@ struct Fixture {
     init(_ name: String, dtype: String = "f64") throws {
         self.name = name
         let url = Fixture.directory.appendingPathComponent("\(name).\(dtype).json")
-        let object = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
-        params = (object["params"] as? [String: Any] ?? [:]).mapValues { ($0 as! NSNumber).doubleValue }
+        // A small exact parser: Foundation's JSONSerialization on Linux rounds some
+        // doubles in the last bits, and these files are compared bit for bit.
+        var parser = MiniJSON(bytes: Array(try Data(contentsOf: url)))
+        guard case .object(let object) = try parser.parse() else { throw MiniJSON.Failure.syntax(0) }
+        var params: [String: Double] = [:]
+        if case .object(let p)? = object["params"] {
+            for (k, v) in p { if case .number(let x) = v { params[k] = x } }
+        }
+        self.params = params
         func table(_ key: String) -> [String: (shape: [Int], data: [Double])] {
             var result: [String: (shape: [Int], data: [Double])] = [:]
-            for (k, v) in object[key] as? [String: Any] ?? [:] {
-                let entry = v as! [String: Any]
-                let shape = (entry["shape"] as! [Any]).map { ($0 as! NSNumber).intValue }
-                let data = (entry["data"] as! [Any]).map { ($0 as! NSNumber).doubleValue }
-                result[k] = (shape, data)
+            guard case .object(let entries)? = object[key] else { return result }
+            for (k, v) in entries {
+                guard case .object(let entry) = v, case .array(let shape)? = entry["shape"], case .array(let data)? = entry["data"] else { continue }
+                result[k] = (shape.compactMap { if case .number(let x) = $0 { return Int(x) } else { return nil } },
+                             data.compactMap { if case .number(let x) = $0 { return x } else { return nil } })
             }
             return result
         }
@@ -33,7 +40,7 @@ struct Fixture {
 
     /// An input as a Float32 tensor (inputs are exactly representable).
     func tensor(_ key: String) -> Tensor {
-        let t = tensors[key]!
+        guard let t = tensors[key] ?? expected[key] else { preconditionFailure("\(name): no input '\(key)'") }
         return Tensor(shape: t.shape, scalars: t.data.map { Float($0) })
     }
 
@@ -109,5 +116,103 @@ func runCase(_ name: String, sourceLocation: SourceLocation = #_sourceLocation, 
     loss.backward()
     for (key, leaf) in inputs.leaves where fixture.expected["grad_\(key)"] != nil {
         fixture.check("grad_\(key)", leaf.gradient ?? Tensor.zeros(leaf.shape), sourceLocation: sourceLocation)
+    }
+}
+
+extension Fixture {
+    /// Entry `step` of an expected tensor with a leading step axis.
+    func expectedStep(_ key: String, _ step: Int) -> (shape: [Int], data: [Double]) {
+        let e = expected[key]!
+        let inner = Array(e.shape.dropFirst())
+        let n = inner.reduce(1, *)
+        return (inner, Array(e.data[(step * n)..<((step + 1) * n)]))
+    }
+
+    /// A copy of this fixture whose `expected[key]` is step `step` of `key` (for `check`).
+    func atStep(_ step: Int, keys: [String]) -> Fixture {
+        var copy = self
+        var table = expected
+        for k in keys where expected[k] != nil { table[k] = expectedStep(k, step) }
+        copy = Fixture(name: "\(name)[step \(step + 1)]", params: params, tensors: tensors, expected: table)
+        return copy
+    }
+
+    /// Input `key` at step `step` of a tensor with a leading step axis.
+    func inputStep(_ key: String, _ step: Int) -> Tensor {
+        let t = tensors[key]!
+        let inner = Array(t.shape.dropFirst())
+        let n = inner.reduce(1, *)
+        return Tensor(shape: inner, scalars: t.data[(step * n)..<((step + 1) * n)].map { Float($0) })
+    }
+
+    init(name: String, params: [String: Double], tensors: [String: (shape: [Int], data: [Double])],
+         expected: [String: (shape: [Int], data: [Double])]) {
+        self.name = name
+        self.params = params
+        self.tensors = tensors
+        self.expected = expected
+    }
+}
+
+/// Just enough JSON for the fixture files, with numbers parsed by `Double(String)` (exact).
+struct MiniJSON {
+    enum Value { case object([String: Value]), array([Value]), number(Double), string(String), other }
+    enum Failure: Error { case syntax(Int) }
+    let bytes: [UInt8]
+    var i = 0
+    init(bytes: [UInt8]) { self.bytes = bytes }
+
+    mutating func skip() { while i < bytes.count, [9, 10, 13, 32].contains(bytes[i]) { i += 1 } }
+
+    mutating func parse() throws -> Value {
+        skip()
+        guard i < bytes.count else { throw Failure.syntax(i) }
+        switch bytes[i] {
+        case UInt8(ascii: "{"):
+            i += 1
+            var result: [String: Value] = [:]
+            skip()
+            if bytes[i] == UInt8(ascii: "}") { i += 1; return .object(result) }
+            while true {
+                skip()
+                guard case .string(let key) = try parse() else { throw Failure.syntax(i) }
+                skip()
+                guard bytes[i] == UInt8(ascii: ":") else { throw Failure.syntax(i) }
+                i += 1
+                result[key] = try parse()
+                skip()
+                if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
+                guard bytes[i] == UInt8(ascii: "}") else { throw Failure.syntax(i) }
+                i += 1
+                return .object(result)
+            }
+        case UInt8(ascii: "["):
+            i += 1
+            var result: [Value] = []
+            skip()
+            if bytes[i] == UInt8(ascii: "]") { i += 1; return .array(result) }
+            while true {
+                result.append(try parse())
+                skip()
+                if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
+                guard bytes[i] == UInt8(ascii: "]") else { throw Failure.syntax(i) }
+                i += 1
+                return .array(result)
+            }
+        case UInt8(ascii: "\""):
+            i += 1
+            let start = i
+            while bytes[i] != UInt8(ascii: "\"") { if bytes[i] == UInt8(ascii: "\\") { i += 1 }; i += 1 }
+            defer { i += 1 }
+            return .string(String(decoding: bytes[start..<i], as: UTF8.self))
+        case UInt8(ascii: "t"), UInt8(ascii: "f"), UInt8(ascii: "n"):
+            while i < bytes.count, (97...122).contains(bytes[i]) { i += 1 }
+            return .other
+        default:
+            let start = i
+            while i < bytes.count, !",]} \n\r\t".utf8.contains(bytes[i]) { i += 1 }
+            guard let x = Double(String(decoding: bytes[start..<i], as: UTF8.self)) else { throw Failure.syntax(start) }
+            return .number(x)
+        }
     }
 }
