@@ -1,0 +1,136 @@
+import CGSL
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The matrix-multiply kernel behind every tensor product, chosen once per process.
+///
+/// Why this is not a plain `cblas_sgemm` call: Debian's OpenBLAS 0.3.21 does not
+/// recognise recent CPUs and silently falls back to generic kernels (about 4x slower)
+/// unless `OPENBLAS_CORETYPE` is set *before* the library initialises, and the `CGSL`
+/// module links GSL's reference `gslcblas`, whose `cblas_sgemm` would win symbol
+/// resolution (about 30x slower). So OpenBLAS is not linked at all: on first use we pick
+/// the kernel set from the CPU's features, set the environment, and `dlopen` it with
+/// `RTLD_DEEPBIND` so its symbols bind to itself. If OpenBLAS is missing we warn once
+/// and use `gslcblas`.
+///
+/// Reproducibility: the kernel choice depends only on the CPU, and OpenBLAS runs with
+/// one thread unless `RLLAB_BLAS_THREADS` asks for more.
+public enum BLAS {
+    /// Which library provides `sgemm`.
+    public enum Backend: String, Sendable {
+        case openBLAS = "OpenBLAS"
+        case gslReference = "gslcblas"
+    }
+
+    typealias SgemmFunction = @convention(c) (
+        Int32, Int32, Int32, Int32, Int32, Int32, Float,
+        UnsafePointer<Float>?, Int32, UnsafePointer<Float>?, Int32, Float,
+        UnsafeMutablePointer<Float>?, Int32
+    ) -> Void
+    typealias StringFunction = @convention(c) () -> UnsafePointer<CChar>?
+    typealias SetThreadsFunction = @convention(c) (Int32) -> Void
+
+    struct Library: @unchecked Sendable {
+        let backend: Backend
+        let sgemm: SgemmFunction
+        let coreName: String
+        let config: String
+        let requestedCoreType: String
+        let threads: Int
+    }
+
+    static let library: Library = load()
+
+    /// The library that provides `sgemm` in this process.
+    public static var backend: Backend { library.backend }
+    /// OpenBLAS's name for the kernel set in use (lower case, e.g. `skylakex`), or `gslcblas`.
+    public static var coreName: String { library.coreName }
+    /// OpenBLAS's build configuration string (`openblas_get_config`).
+    public static var configuration: String { library.config }
+    /// The `OPENBLAS_CORETYPE` in effect when OpenBLAS was loaded.
+    public static var requestedCoreType: String { library.requestedCoreType }
+    /// Threads OpenBLAS uses (1 unless `RLLAB_BLAS_THREADS` says otherwise).
+    public static var threads: Int { library.threads }
+
+    /// The OpenBLAS core type that is safe and fast on this CPU, from its features.
+    ///
+    /// A kernel set the CPU lacks would die on an illegal instruction, so the choice
+    /// only ever goes as high as the features the CPU reports.
+    public static func coreTypeForThisCPU() -> String {
+        if rllab_cpu_supports_avx512() != 0 { return "SkylakeX" }
+        if rllab_cpu_supports_avx2() != 0 { return "Haswell" }
+        if rllab_cpu_supports_avx() != 0 { return "Sandybridge" }
+        return "Prescott"
+    }
+
+    /// A one-line description for logs and benchmarks.
+    public static var summary: String {
+        "\(backend.rawValue) core=\(coreName) threads=\(threads)"
+    }
+
+    private static func load() -> Library {
+        // Respect a user's explicit choice; otherwise choose from the CPU features.
+        setenv("OPENBLAS_CORETYPE", coreTypeForThisCPU(), 0)
+        let coreType = String(cString: getenv("OPENBLAS_CORETYPE"))
+        var threads = 1
+        if let raw = getenv("RLLAB_BLAS_THREADS"), let n = Int(String(cString: raw)), n > 0 {
+            threads = n
+        }
+        setenv("OPENBLAS_NUM_THREADS", String(threads), 1)
+
+        let flags = RTLD_NOW | RTLD_LOCAL | Int32(0x00008)  // RTLD_DEEPBIND
+        for name in ["libopenblas.so.0", "libopenblas.so"] {
+            guard let handle = dlopen(name, flags), let sgemm = dlsym(handle, "cblas_sgemm") else { continue }
+            var coreName = "unknown"
+            var config = ""
+            if let symbol = dlsym(handle, "openblas_get_corename"),
+               let text = unsafeBitCast(symbol, to: StringFunction.self)() {
+                coreName = String(cString: text)
+            }
+            if let symbol = dlsym(handle, "openblas_get_config"),
+               let text = unsafeBitCast(symbol, to: StringFunction.self)() {
+                config = String(cString: text)
+            }
+            if let symbol = dlsym(handle, "openblas_set_num_threads") {
+                unsafeBitCast(symbol, to: SetThreadsFunction.self)(Int32(threads))
+            }
+            return Library(backend: .openBLAS, sgemm: unsafeBitCast(sgemm, to: SgemmFunction.self),
+                           coreName: coreName, config: config, requestedCoreType: coreType, threads: threads)
+        }
+        let message = "warning: libopenblas.so.0 not found (apt-get install libopenblas0); matrix products use GSL's slow reference BLAS\n"
+        fputs(message, stderr)
+        let reference: SgemmFunction = { order, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc in
+            cblas_sgemm(CBLAS_ORDER(UInt32(order)), CBLAS_TRANSPOSE(UInt32(ta)), CBLAS_TRANSPOSE(UInt32(tb)),
+                        m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+        }
+        return Library(backend: .gslReference, sgemm: reference, coreName: "gslcblas", config: "",
+                       requestedCoreType: coreType, threads: 1)
+    }
+
+    /// Row-major `C = alpha * op(A) * op(B) + beta * C` with `op(A)` of shape `m x k`
+    /// and `op(B)` of shape `k x n`.
+    ///
+    /// - Parameters:
+    ///   - transposeA: `A` is stored `k x m` and used transposed.
+    ///   - transposeB: `B` is stored `n x k` and used transposed.
+    @inline(__always)
+    public static func sgemm(
+        transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+        alpha: Float = 1, a: UnsafePointer<Float>, lda: Int,
+        b: UnsafePointer<Float>, ldb: Int,
+        beta: Float = 0, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        if m == 0 || n == 0 { return }
+        if k == 0 {
+            // BLAS leaves C untouched when k == 0 only if beta == 1; make it explicit.
+            if beta == 0 { for i in 0..<m { (c + i * ldc).update(repeating: 0, count: n) } }
+            else if beta != 1 { for i in 0..<m { for j in 0..<n { c[i * ldc + j] *= beta } } }
+            return
+        }
+        library.sgemm(101, transposeA ? 112 : 111, transposeB ? 112 : 111,
+                      Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+}

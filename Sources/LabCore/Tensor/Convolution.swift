@@ -1,0 +1,172 @@
+/// How a convolution pads its input.
+public enum Padding: Equatable, Sendable {
+    /// No padding: out = floor((in - kernel) / stride) + 1.
+    case valid
+    /// TensorFlow/Keras `same`: out = ceil(in / stride), total padding
+    /// max((out - 1) * stride + kernel - in, 0) split with the extra row/column at the
+    /// bottom/right (for stride 1 and a 3x3 kernel: 1 on every side, as PyTorch's `padding=1`).
+    case same
+    /// Explicit zero padding on each side.
+    case explicit(top: Int, bottom: Int, left: Int, right: Int)
+
+    /// (before, after, output size) along one spatial axis.
+    func resolve(input: Int, kernel: Int, stride: Int) -> (before: Int, after: Int, output: Int) {
+        switch self {
+        case .valid:
+            return (0, 0, input >= kernel ? (input - kernel) / stride + 1 : 0)
+        case .same:
+            let out = (input + stride - 1) / stride
+            let total = Swift.max((out - 1) * stride + kernel - input, 0)
+            return (total / 2, total - total / 2, out)
+        case .explicit(let top, let bottom, _, _):
+            let padded = input + top + bottom
+            return (top, bottom, padded >= kernel ? (padded - kernel) / stride + 1 : 0)
+        }
+    }
+}
+
+/// Sizes of one 2-D convolution (NCHW input, `[out, in, kh, kw]` weight).
+struct ConvGeometry {
+    let batch, channels, height, width: Int
+    let outChannels, kernelH, kernelW, stride: Int
+    let padTop, padLeft, outH, outW: Int
+
+    var patchSize: Int { channels * kernelH * kernelW }
+    var outPixels: Int { outH * outW }
+
+    init(input: [Int], weight: [Int], stride: Int, padding: Padding) {
+        batch = input[0]; channels = input[1]; height = input[2]; width = input[3]
+        outChannels = weight[0]; kernelH = weight[2]; kernelW = weight[3]
+        self.stride = stride
+        let rows = padding.resolve(input: height, kernel: kernelH, stride: stride)
+        var columns = padding.resolve(input: width, kernel: kernelW, stride: stride)
+        if case .explicit(let top, let bottom, let left, let right) = padding {
+            let padded = width + left + right
+            columns = (left, right, padded >= kernelW ? (padded - kernelW) / stride + 1 : 0)
+            _ = (top, bottom)
+        }
+        padTop = rows.before; padLeft = columns.before; outH = rows.output; outW = columns.output
+    }
+
+    /// Unfolds one image `[C, H, W]` into patch columns `[C*kh*kw, outH*outW]`.
+    func im2col(_ x: UnsafePointer<Float>, _ cols: UnsafeMutablePointer<Float>) {
+        let pixels = outPixels
+        for c in 0..<channels {
+            for ki in 0..<kernelH {
+                for kj in 0..<kernelW {
+                    let row = cols + ((c * kernelH + ki) * kernelW + kj) * pixels
+                    for oy in 0..<outH {
+                        let iy = oy * stride - padTop + ki
+                        let dst = row + oy * outW
+                        if iy < 0 || iy >= height {
+                            dst.update(repeating: 0, count: outW)
+                            continue
+                        }
+                        let src = x + (c * height + iy) * width
+                        for ox in 0..<outW {
+                            let ix = ox * stride - padLeft + kj
+                            dst[ox] = (ix >= 0 && ix < width) ? src[ix] : 0
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Folds patch-column gradients back into an image gradient (adding overlaps).
+    func col2imAdd(_ cols: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>) {
+        let pixels = outPixels
+        for c in 0..<channels {
+            for ki in 0..<kernelH {
+                for kj in 0..<kernelW {
+                    let row = cols + ((c * kernelH + ki) * kernelW + kj) * pixels
+                    for oy in 0..<outH {
+                        let iy = oy * stride - padTop + ki
+                        if iy < 0 || iy >= height { continue }
+                        let dst = dx + (c * height + iy) * width
+                        let src = row + oy * outW
+                        for ox in 0..<outW {
+                            let ix = ox * stride - padLeft + kj
+                            if ix >= 0 && ix < width { dst[ix] += src[ox] }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+extension Tensor {
+    /// 2-D cross-correlation (what every framework calls convolution) of an NCHW input
+    /// with an `[out, in, kh, kw]` weight, by im2col and one GEMM per image.
+    public static func conv2d(_ x: Tensor, weight: Tensor, bias: Tensor?, stride: Int = 1, padding: Padding = .valid) -> Tensor {
+        precondition(x.rank == 4 && weight.rank == 4 && x.shape[1] == weight.shape[1] && stride >= 1,
+                     "conv2d: input \(x.shape) (NCHW) does not match weight \(weight.shape) ([out, in, kh, kw])")
+        let geo = ConvGeometry(input: x.shape, weight: weight.shape, stride: stride, padding: padding)
+        let outShape = [geo.batch, geo.outChannels, geo.outH, geo.outW]
+        var out = Tensor(uninitializedShape: outShape)
+        let cols = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(geo.patchSize * geo.outPixels, 1))
+        defer { cols.deallocate() }
+        let imageSize = geo.channels * geo.height * geo.width
+        let outSize = geo.outChannels * geo.outPixels
+        for n in 0..<geo.batch {
+            geo.im2col(x.storage.base + n * imageSize, cols)
+            let dst = out.storage.base + n * outSize
+            var beta: Float = 0
+            if let bias {
+                for o in 0..<geo.outChannels { (dst + o * geo.outPixels).update(repeating: bias.storage.base[o], count: geo.outPixels) }
+                beta = 1
+            }
+            BLAS.sgemm(transposeA: false, transposeB: false, m: geo.outChannels, n: geo.outPixels, k: geo.patchSize,
+                       a: weight.storage.base, lda: geo.patchSize, b: cols, ldb: geo.outPixels,
+                       beta: beta, c: dst, ldc: geo.outPixels)
+        }
+        let nx = x.node, nw = weight.node, nb = bias?.node
+        if (nx != nil || nw != nil || nb != nil) && GradMode.isEnabled {
+            out.node = TapeNode(.conv2d(x: x.detached(), weight: weight.detached(), geometry: geo), shape: outShape,
+                                a: nx, b: nw, rest: [nb])
+        }
+        return out
+    }
+
+    static func conv2dBackward(_ node: TapeNode, _ g: Tensor, _ x: Tensor, _ w: Tensor, _ geo: ConvGeometry) {
+        let imageSize = geo.channels * geo.height * geo.width
+        let outSize = geo.outChannels * geo.outPixels
+        let colCount = geo.patchSize * geo.outPixels
+        let cols = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(colCount, 1))
+        defer { cols.deallocate() }
+        if let nw = node.b {
+            nw.accumulateProduct(shape: w.shape) { c, beta in
+                if beta == 0 { c.update(repeating: 0, count: w.count) }
+                for n in 0..<geo.batch {  // dW += g[n] · colsᵀ
+                    geo.im2col(x.storage.base + n * imageSize, cols)
+                    BLAS.sgemm(transposeA: false, transposeB: true, m: geo.outChannels, n: geo.patchSize, k: geo.outPixels,
+                               a: g.storage.base + n * outSize, lda: geo.outPixels, b: cols, ldb: geo.outPixels,
+                               beta: 1, c: c, ldc: geo.patchSize)
+                }
+            }
+        }
+        if let nx = node.a {
+            let dx = Tensor(repeating: 0, shape: x.shape)
+            for n in 0..<geo.batch {  // dcols = Wᵀ · g[n], folded back
+                BLAS.sgemm(transposeA: true, transposeB: false, m: geo.patchSize, n: geo.outPixels, k: geo.outChannels,
+                           a: w.storage.base, lda: geo.patchSize, b: g.storage.base + n * outSize, ldb: geo.outPixels,
+                           beta: 0, c: cols, ldc: geo.outPixels)
+                geo.col2imAdd(cols, dx.storage.base + n * imageSize)
+            }
+            nx.accumulate(dx)
+        }
+        if let nb = node.rest[0] {
+            let gb = Tensor(repeating: 0, shape: [geo.outChannels])
+            for n in 0..<geo.batch {
+                for o in 0..<geo.outChannels {
+                    let src = g.storage.base + n * outSize + o * geo.outPixels
+                    var s: Float = 0
+                    for p in 0..<geo.outPixels { s += src[p] }
+                    gb.storage.base[o] += s
+                }
+            }
+            nb.accumulate(gb)
+        }
+    }
+}

@@ -1,0 +1,124 @@
+/// Matrix products through ``BLAS/sgemm(transposeA:transposeB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)``.
+extension TapeNode {
+    /// Adds a GEMM result into this node's gradient of `shape`: `write(c, beta)` must
+    /// compute `C = product + beta * C`. When a gradient already exists the product is
+    /// accumulated in place (beta = 1), saving an allocation and an addition pass.
+    func accumulateProduct(shape: [Int], _ write: (UnsafeMutablePointer<Float>, Float) -> Void) {
+        if grad != nil {
+            grad!.makeUnique()
+            write(grad!.storage.base, 1)
+        } else {
+            let g = Tensor(uninitializedShape: shape)
+            write(g.storage.base, 0)
+            grad = g
+        }
+    }
+}
+
+extension Tensor {
+    /// The matrix product `op(self) · op(other)` of rank-2 tensors, where `op` transposes
+    /// when asked (no copy is made: BLAS reads the stored matrix transposed).
+    public func matmul(_ other: Tensor, transposeSelf: Bool = false, transposeOther: Bool = false) -> Tensor {
+        precondition(rank == 2 && other.rank == 2, "matmul: needs matrices, got \(shape) and \(other.shape)")
+        let m = transposeSelf ? shape[1] : shape[0]
+        let k = transposeSelf ? shape[0] : shape[1]
+        let k2 = transposeOther ? other.shape[1] : other.shape[0]
+        let n = transposeOther ? other.shape[0] : other.shape[1]
+        precondition(k == k2, "matmul: inner dimensions differ: \(shape) x \(other.shape)")
+        var out = Tensor(uninitializedShape: [m, n])
+        BLAS.sgemm(transposeA: transposeSelf, transposeB: transposeOther, m: m, n: n, k: k,
+                   a: storage.base, lda: shape[1], b: other.storage.base, ldb: other.shape[1],
+                   c: out.storage.base, ldc: n)
+        out.node = Tensor.record(.matmul(detached(), other.detached(), transposeA: transposeSelf, transposeB: transposeOther),
+                                 shape: [m, n], self, other)
+        return out
+    }
+
+    static func matmulBackward(_ node: TapeNode, _ g: Tensor, _ a: Tensor, _ b: Tensor, _ ta: Bool, _ tb: Bool) {
+        let m = g.shape[0], n = g.shape[1]
+        let k = ta ? a.shape[0] : a.shape[1]
+        let lda = a.shape[1], ldb = b.shape[1]
+        if let na = node.a {
+            na.accumulateProduct(shape: a.shape) { c, beta in
+                if ta {  // dA = op(B) · gᵀ  [K, M]
+                    BLAS.sgemm(transposeA: tb, transposeB: true, m: k, n: m, k: n, a: b.storage.base, lda: ldb,
+                               b: g.storage.base, ldb: n, beta: beta, c: c, ldc: m)
+                } else {  // dA = g · op(B)ᵀ  [M, K]
+                    BLAS.sgemm(transposeA: false, transposeB: !tb, m: m, n: k, k: n, a: g.storage.base, lda: n,
+                               b: b.storage.base, ldb: ldb, beta: beta, c: c, ldc: k)
+                }
+            }
+        }
+        if let nb = node.b {
+            nb.accumulateProduct(shape: b.shape) { c, beta in
+                if tb {  // dB = gᵀ · op(A)  [N, K]
+                    BLAS.sgemm(transposeA: true, transposeB: ta, m: n, n: k, k: m, a: g.storage.base, lda: n,
+                               b: a.storage.base, ldb: lda, beta: beta, c: c, ldc: k)
+                } else {  // dB = op(A)ᵀ · g  [K, N]
+                    BLAS.sgemm(transposeA: !ta, transposeB: false, m: k, n: n, k: m, a: a.storage.base, lda: lda,
+                               b: g.storage.base, ldb: n, beta: beta, c: c, ldc: n)
+                }
+            }
+        }
+    }
+
+    /// A dense layer's affine map `x · weightᵀ + bias` in one recorded operation.
+    ///
+    /// - Parameters:
+    ///   - weight: `[out, in]` (PyTorch's `nn.Linear` layout).
+    ///   - bias: `[out]`, or `nil`.
+    /// The input may have any rank with last dimension `in`; leading axes are batch axes.
+    public static func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
+        precondition(weight.rank == 2 && x.rank >= 1 && x.shape[x.rank - 1] == weight.shape[1],
+                     "linear: input \(x.shape) does not match weight [out, in] = \(weight.shape)")
+        let outFeatures = weight.shape[0], inFeatures = weight.shape[1]
+        let rows = x.count / Swift.max(inFeatures, 1)
+        var outShape = x.shape
+        outShape[outShape.count - 1] = outFeatures
+        var out = Tensor(uninitializedShape: outShape)
+        let o = out.storage.base
+        var beta: Float = 0
+        if let bias {
+            precondition(bias.shape == [outFeatures], "linear: bias \(bias.shape) must be [\(outFeatures)]")
+            for r in 0..<rows { (o + r * outFeatures).update(from: bias.storage.base, count: outFeatures) }
+            beta = 1
+        }
+        BLAS.sgemm(transposeA: false, transposeB: true, m: rows, n: outFeatures, k: inFeatures,
+                   a: x.storage.base, lda: inFeatures, b: weight.storage.base, ldb: inFeatures,
+                   beta: beta, c: o, ldc: outFeatures)
+        let nx = x.node, nw = weight.node, nb = bias?.node
+        if (nx != nil || nw != nil || nb != nil) && GradMode.isEnabled {
+            out.node = TapeNode(.linear(x: x.detached(), weight: weight.detached()), shape: outShape,
+                                a: nx, b: nw, rest: [nb])
+        }
+        return out
+    }
+
+    static func linearBackward(_ node: TapeNode, _ g: Tensor, _ x: Tensor, _ w: Tensor) {
+        let outFeatures = w.shape[0], inFeatures = w.shape[1]
+        let rows = x.count / Swift.max(inFeatures, 1)
+        if let nx = node.a {
+            nx.accumulateProduct(shape: x.shape) { c, beta in  // dx = g · W
+                BLAS.sgemm(transposeA: false, transposeB: false, m: rows, n: inFeatures, k: outFeatures,
+                           a: g.storage.base, lda: outFeatures, b: w.storage.base, ldb: inFeatures,
+                           beta: beta, c: c, ldc: inFeatures)
+            }
+        }
+        if let nw = node.b {
+            nw.accumulateProduct(shape: w.shape) { c, beta in  // dW = gᵀ · x
+                BLAS.sgemm(transposeA: true, transposeB: false, m: outFeatures, n: inFeatures, k: rows,
+                           a: g.storage.base, lda: outFeatures, b: x.storage.base, ldb: inFeatures,
+                           beta: beta, c: c, ldc: inFeatures)
+            }
+        }
+        if let nb = node.rest[0] {
+            let gb = Tensor(repeating: 0, shape: [outFeatures])
+            let d = gb.storage.base, gp = g.storage.base
+            for r in 0..<rows {
+                let row = gp + r * outFeatures
+                for j in 0..<outFeatures { d[j] += row[j] }
+            }
+            nb.accumulate(gb)
+        }
+    }
+}
