@@ -1,0 +1,151 @@
+import Foundation
+
+/// An error reading or writing a safetensors file.
+public struct CheckpointError: Error, CustomStringConvertible, Equatable {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// A safetensors file: named, shaped, little-endian tensors after a JSON header.
+///
+/// Layout (https://github.com/huggingface/safetensors): an 8-byte little-endian header
+/// length N, N bytes of JSON mapping each name to `{"dtype", "shape", "data_offsets"}`
+/// (plus an optional `__metadata__` map of strings), then the raw data. RLLab writes F32
+/// (model parameters) and F64 (agent tables); PyTorch's `safetensors.torch.load_file`
+/// reads both. Names are written in sorted order, so the same tensors give the same bytes.
+public struct SafeTensorsFile {
+    public enum DType: String, Sendable {
+        case f32 = "F32"
+        case f64 = "F64"
+
+        var size: Int { self == .f32 ? 4 : 8 }
+    }
+
+    struct Entry {
+        var dtype: DType
+        var shape: [Int]
+        var bytes: Data
+    }
+
+    private var entries: [String: Entry] = [:]
+    /// String metadata (`__metadata__`).
+    public var metadata: [String: String]
+
+    public init(metadata: [String: String] = [:]) {
+        self.metadata = metadata
+    }
+
+    /// The tensor names, sorted.
+    public var names: [String] { entries.keys.sorted() }
+
+    public mutating func add(_ name: String, float32 values: [Float], shape: [Int]) {
+        entries[name] = Entry(dtype: .f32, shape: shape, bytes: values.withUnsafeBufferPointer { Data(buffer: $0) })
+    }
+
+    public mutating func add(_ name: String, float64 values: [Double], shape: [Int]) {
+        entries[name] = Entry(dtype: .f64, shape: shape, bytes: values.withUnsafeBufferPointer { Data(buffer: $0) })
+    }
+
+    public func shape(_ name: String) throws -> [Int] {
+        guard let entry = entries[name] else { throw CheckpointError("no tensor named '\(name)'") }
+        return entry.shape
+    }
+
+    public func dtype(_ name: String) throws -> DType {
+        guard let entry = entries[name] else { throw CheckpointError("no tensor named '\(name)'") }
+        return entry.dtype
+    }
+
+    /// The values of an F32 tensor.
+    public func float32(_ name: String) throws -> [Float] {
+        guard let entry = entries[name] else { throw CheckpointError("no tensor named '\(name)'") }
+        guard entry.dtype == .f32 else { throw CheckpointError("tensor '\(name)' is \(entry.dtype.rawValue), not F32") }
+        return entry.bytes.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+    }
+
+    /// The values of an F64 tensor (F32 ones are widened exactly).
+    public func float64(_ name: String) throws -> [Double] {
+        guard let entry = entries[name] else { throw CheckpointError("no tensor named '\(name)'") }
+        if entry.dtype == .f32 { return try float32(name).map(Double.init) }
+        return entry.bytes.withUnsafeBytes { Array($0.bindMemory(to: Double.self)) }
+    }
+
+    /// The file's bytes.
+    public func serialized() throws -> Data {
+        var header: [String: Any] = [:]
+        var offset = 0
+        var body = Data()
+        for name in names {
+            let entry = entries[name]!
+            header[name] = ["dtype": entry.dtype.rawValue, "shape": entry.shape, "data_offsets": [offset, offset + entry.bytes.count]]
+            offset += entry.bytes.count
+            body.append(entry.bytes)
+        }
+        if !metadata.isEmpty { header["__metadata__"] = metadata }
+        var json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
+        // Pad the header with spaces so the data starts 8-byte aligned (as the reference writer does).
+        while (8 + json.count) % 8 != 0 { json.append(0x20) }
+        var length = UInt64(json.count).littleEndian
+        var data = Data(bytes: &length, count: 8)
+        data.append(json)
+        data.append(body)
+        return data
+    }
+
+    /// Writes the file atomically.
+    public func write(to url: URL) throws {
+        do {
+            try serialized().write(to: url, options: .atomic)
+        } catch let error as CheckpointError {
+            throw error
+        } catch {
+            throw CheckpointError("cannot write \(url.path): \(error.localizedDescription)")
+        }
+    }
+
+    /// Reads and validates a file.
+    public init(contentsOf url: URL) throws {
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw CheckpointError("cannot read \(url.path): \(error.localizedDescription)")
+        }
+        try self.init(data: data, source: url.path)
+    }
+
+    /// Parses safetensors bytes; `source` names them in errors.
+    public init(data: Data, source: String = "safetensors data") throws {
+        guard data.count >= 8 else { throw CheckpointError("\(source): too short to be a safetensors file") }
+        let length = data.prefix(8).withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
+        guard length <= UInt64(data.count - 8) else {
+            throw CheckpointError("\(source): header length \(length) exceeds the file size \(data.count)")
+        }
+        let headerEnd = 8 + Int(length)
+        guard let header = try? JSONSerialization.jsonObject(with: data.subdata(in: 8..<headerEnd)) as? [String: Any] else {
+            throw CheckpointError("\(source): the header is not a JSON object")
+        }
+        let bodySize = data.count - headerEnd
+        metadata = [:]
+        for (name, value) in header {
+            if name == "__metadata__" {
+                guard let map = value as? [String: String] else { throw CheckpointError("\(source): __metadata__ must map strings to strings") }
+                metadata = map
+                continue
+            }
+            guard let info = value as? [String: Any],
+                  let dtypeName = info["dtype"] as? String,
+                  let shape = info["shape"] as? [Int],
+                  let offsets = info["data_offsets"] as? [Int], offsets.count == 2 else {
+                throw CheckpointError("\(source): tensor '\(name)' lacks dtype, shape or data_offsets")
+            }
+            guard let dtype = DType(rawValue: dtypeName) else {
+                throw CheckpointError("\(source): tensor '\(name)' has dtype \(dtypeName); RLLab reads F32 and F64")
+            }
+            guard shape.allSatisfy({ $0 >= 0 }) else { throw CheckpointError("\(source): tensor '\(name)' has a negative dimension") }
+            let count = shape.reduce(1, *)
+            guard offsets[0] >= 0, offsets[1] <= bodySize, offsets[1] - offsets[0] == count * dtype.size else {
+                throw CheckpointError("\(source): tensor '\(name)' has data_offsets \(offsets) that do not fit shape \(shape) of \(dtype.rawValue) in \(bodySize) bytes")
+            }
+            entries[name] = Entry(dtype: dtype, shape: shape, bytes: data.subdata(in: (headerEnd + offsets[0])..<(headerEnd + offsets[1])))
+        }
+    }
+}
