@@ -13,6 +13,7 @@ let package = Package(
     products: [
         .library(name: "LabCore", targets: ["LabCore"]),
         .library(name: "Gym", targets: ["Gym"]),
+        .library(name: "Agents", targets: ["Agents"]),
         .library(name: "Lab", targets: ["Lab"]),
         .executable(name: "rllab", targets: ["rllab"]),
     ],
@@ -28,14 +29,18 @@ let package = Package(
         ),
         .target(name: "LabCore", dependencies: ["CGSL"], swiftSettings: fast),
         .target(name: "Gym", dependencies: ["LabCore", "Yams"], swiftSettings: fast),
-        .target(name: "Lab", dependencies: ["LabCore", "Gym"], swiftSettings: fast),
+        .target(name: "Agents", dependencies: ["LabCore", "Gym", "Yams"], swiftSettings: fast),
+        .target(name: "Lab", dependencies: ["LabCore", "Gym", "Agents"], swiftSettings: fast),
         .executableTarget(
             name: "rllab",
-            dependencies: ["Lab", "Gym", "LabCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Lab", "Agents", "Gym", "LabCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(name: "CustomEnvironmentExample", dependencies: ["Gym", "LabCore"], path: "Examples/CustomEnvironment"),
         .testTarget(name: "LabCoreTests", dependencies: ["LabCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "GymTests", dependencies: ["Gym", "LabCore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "AgentsTests", dependencies: ["Agents", "Gym", "LabCore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "LabTests", dependencies: ["Lab", "Agents", "Gym"]),
+        .testTarget(name: "CLITests", dependencies: ["rllab"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -1,1 +1,2 @@
 @_exported import Gym
+@_exported import Agents

@@ -1,0 +1,77 @@
+import Foundation
+import Gym
+
+/// How long an agent may learn: a number of environment steps or of episodes.
+public enum TrainingBudget: Equatable, Sendable, CustomStringConvertible {
+    case timesteps(Int)
+    case episodes(Int)
+
+    public var description: String {
+        switch self {
+        case .timesteps(let n): return "\(n) timesteps"
+        case .episodes(let n): return "\(n) episodes"
+        }
+    }
+}
+
+/// What an agent needs to know about the environment it will learn in.
+public struct EnvironmentSignature: Sendable {
+    public let id: String
+    public let observationSpace: Space
+    public let actionSpace: Space
+
+    public init(id: String, observationSpace: Space, actionSpace: Space) {
+        self.id = id
+        self.observationSpace = observationSpace
+        self.actionSpace = actionSpace
+    }
+}
+
+/// An error an agent raises for an environment it cannot handle or a state it cannot load.
+public struct AgentError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// A learning (or planning) agent.
+///
+/// An agent learns in an environment through an ``EpisodeLoop`` within a budget, then
+/// acts greedily for evaluation. The loop does the episode bookkeeping (stepping, resets,
+/// truncation, recording returns); an agent only chooses actions and learns from what
+/// it sees.
+public protocol Agent: AnyObject {
+    /// The name the command line uses, e.g. `q-learning`.
+    static var name: String { get }
+    /// One line on what the agent does.
+    static var summary: String { get }
+    /// The hyperparameters the agent accepts, with defaults.
+    static var hyperparameterSpecs: [HyperparameterSpec] { get }
+
+    /// Creates an untrained agent.
+    ///
+    /// - Parameters:
+    ///   - environment: The spaces of the environment the agent will act in.
+    ///   - hyperparameters: Resolved hyperparameters.
+    ///   - random: The agent's own stream (exploration, initialisation, sampling).
+    /// - Throws: ``AgentError`` when the agent cannot handle these spaces.
+    init(environment: EnvironmentSignature, hyperparameters: Hyperparameters, random: RandomSource) throws
+
+    /// Learns until `loop`'s budget is spent.
+    func learn(_ loop: EpisodeLoop) throws
+
+    /// The greedy action for `observation`.
+    func act(_ observation: Observation) throws -> Action
+
+    /// Saves the learned state (a safetensors file or similar) to `url`.
+    func save(to url: URL) throws
+
+    /// Restores the learned state written by ``save(to:)``.
+    func load(from url: URL) throws
+}
+
+extension Agent {
+    /// The agent's defaults as resolved hyperparameters.
+    public static var defaultHyperparameters: Hyperparameters {
+        Hyperparameters(agent: name, specs: hyperparameterSpecs)
+    }
+}

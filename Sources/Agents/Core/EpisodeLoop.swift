@@ -1,0 +1,166 @@
+import Foundation
+import Gym
+
+/// One step of experience: what the agent saw, did and got.
+public struct Experience {
+    public var observation: Observation
+    public var action: Action
+    public var reward: Double
+    public var nextObservation: Observation
+    /// The episode ended in a terminal state: do not bootstrap from `nextObservation`.
+    public var terminated: Bool
+    /// The episode was cut by a time limit: `nextObservation` is not terminal.
+    public var truncated: Bool
+}
+
+/// A finished training episode.
+public struct EpisodeRecord: Equatable, Sendable {
+    /// 0-based index of the episode within the run.
+    public let episode: Int
+    public let `return`: Double
+    public let length: Int
+    /// Seconds since the run started when the episode ended.
+    public let wallTime: Double
+    /// Environment steps taken in the run so far, this episode included.
+    public let totalSteps: Int
+}
+
+/// Raised inside a loop when the run was cancelled (Ctrl-C); finished episodes are kept.
+public struct CancellationError: Error, CustomStringConvertible {
+    public init() {}
+    public var description: String { "interrupted" }
+}
+
+/// The episode bookkeeping every agent shares: stepping, resets, truncation, returns.
+///
+/// The first reset uses the run's seed and later resets continue the environment's own
+/// stream, as in Gymnasium and Stable-Baselines3. Each finished episode goes to
+/// `onEpisode` as it ends (the CSV writers flush it at once).
+public final class EpisodeLoop {
+    public let environment: Environment
+    public let budget: TrainingBudget
+    private let seed: UInt64
+    private let onEpisode: (EpisodeRecord) throws -> Void
+    private let isCancelled: () -> Bool
+    private let clock = ContinuousClock()
+    private let start: ContinuousClock.Instant
+
+    /// Environment steps taken so far.
+    public private(set) var totalSteps = 0
+    /// Episodes finished so far.
+    public private(set) var finishedEpisodes = 0
+    private var needsReset = true
+    private var seeded = false
+    private var currentObservation: Observation = .discrete(0)
+    private var episodeReturn = 0.0
+    private var episodeLength = 0
+
+    public init(
+        environment: Environment,
+        budget: TrainingBudget,
+        seed: UInt64,
+        onEpisode: @escaping (EpisodeRecord) throws -> Void = { _ in },
+        isCancelled: @escaping () -> Bool = { false }
+    ) {
+        self.environment = environment
+        self.budget = budget
+        self.seed = seed
+        self.onEpisode = onEpisode
+        self.isCancelled = isCancelled
+        self.start = clock.now
+    }
+
+    /// Whether the budget is spent.
+    public var isDone: Bool {
+        switch budget {
+        case .timesteps(let n): return totalSteps >= n
+        case .episodes(let n): return finishedEpisodes >= n
+        }
+    }
+
+    /// The fraction of the budget spent, in [0, 1] (drives schedules and progress bars).
+    public var progress: Double {
+        switch budget {
+        case .timesteps(let n): return n > 0 ? min(1, Double(totalSteps) / Double(n)) : 1
+        case .episodes(let n): return n > 0 ? min(1, Double(finishedEpisodes) / Double(n)) : 1
+        }
+    }
+
+    /// The total number of steps the budget allows, if it is counted in steps.
+    public var timestepLimit: Int? {
+        if case .timesteps(let n) = budget { return n }
+        return nil
+    }
+
+    /// The observation the next action is chosen for, resetting the environment if the
+    /// previous episode ended.
+    public func observation() throws -> Observation {
+        if needsReset {
+            let (observation, _) = try environment.reset(seed: seeded ? nil : seed, options: nil)
+            seeded = true
+            currentObservation = observation
+            episodeReturn = 0
+            episodeLength = 0
+            needsReset = false
+        }
+        return currentObservation
+    }
+
+    /// Takes one step with `action` from the current observation and returns the transition.
+    /// When the episode ends, it is recorded and the next call to ``observation()`` resets.
+    @discardableResult
+    public func step(_ action: Action) throws -> Experience {
+        if isCancelled() { throw CancellationError() }
+        let observation = try self.observation()
+        let result = try environment.step(action)
+        totalSteps += 1
+        episodeReturn += result.reward
+        episodeLength += 1
+        currentObservation = result.observation
+        if result.terminated || result.truncated {
+            needsReset = true
+            let record = EpisodeRecord(
+                episode: finishedEpisodes,
+                return: episodeReturn,
+                length: episodeLength,
+                wallTime: elapsedSeconds,
+                totalSteps: totalSteps
+            )
+            finishedEpisodes += 1
+            try onEpisode(record)
+        }
+        return Experience(
+            observation: observation, action: action, reward: result.reward,
+            nextObservation: result.observation, terminated: result.terminated, truncated: result.truncated
+        )
+    }
+
+    /// Runs until the budget is spent: `policy` chooses each action, `learn` sees each transition.
+    public func run(policy: (Observation) throws -> Action, learn: (Experience) throws -> Void = { _ in }) throws {
+        while !isDone {
+            let action = try policy(try observation())
+            try learn(try step(action))
+        }
+    }
+
+    /// Plays one whole episode (counted in the budget) and returns its transitions.
+    public func playEpisode(policy: (Observation) throws -> Action) throws -> [Experience] {
+        var transitions: [Experience] = []
+        if !needsReset {
+            // Finish nothing half-done: an episode starts from a reset.
+            needsReset = true
+        }
+        repeat {
+            let transition = try step(try policy(try observation()))
+            transitions.append(transition)
+            if transition.terminated || transition.truncated { break }
+        } while true
+        return transitions
+    }
+
+    /// Seconds since the loop was created.
+    public var elapsedSeconds: Double {
+        let duration = clock.now - start
+        return Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
+    }
+}

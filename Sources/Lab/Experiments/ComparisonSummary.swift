@@ -1,0 +1,40 @@
+import Agents
+import Foundation
+
+/// The summary table `rllab compare` prints: one table per environment, one row per agent,
+/// aggregated over seeds.
+public enum ComparisonSummary {
+    public static func render(_ results: [RunResult], agents: [String], environments: [String]) -> String {
+        var sections: [String] = []
+        for environment in environments {
+            var rows: [[String]] = [["agent", "seeds", "episodes", "min", "max", "mean", "last100", "eval mean ± std", "wall s/run", "steps/s"]]
+            for agent in agents {
+                let runs = results.filter { $0.spec.agent == agent && $0.spec.environmentID == environment }
+                guard !runs.isEmpty else { continue }
+                let all = EpisodeStatistics(runs.flatMap(\.episodes))
+                let last100 = runs.map { EpisodeStatistics($0.episodes).last100Mean }.filter { !$0.isNaN }
+                let evaluationReturns = runs.compactMap(\.evaluation).flatMap(\.returns)
+                let evaluation = EvaluationResult(returns: evaluationReturns, lengths: [])
+                let seconds = runs.map(\.trainingSeconds).reduce(0, +)
+                let steps = runs.map(\.steps).reduce(0, +)
+                let name = agent + (runs.contains(where: \.interrupted) ? " (interrupted)" : "")
+                let episodeCount = runs.map(\.episodes.count).reduce(0, +)
+                let last100Mean = last100.isEmpty ? Double.nan : last100.reduce(0, +) / Double(last100.count)
+                let evaluationText = evaluationReturns.isEmpty
+                    ? "-" : "\(format(evaluation.mean)) ± \(format(evaluation.standardDeviation))"
+                let secondsPerRun = String(format: "%.2f", seconds / Double(runs.count))
+                let rate = seconds > 0 ? String(format: "%.0f", Double(steps) / seconds) : "-"
+                var row: [String] = [name, String(runs.count), String(episodeCount)]
+                row += [format(all.min), format(all.max), format(all.mean), format(last100Mean)]
+                row += [evaluationText, secondsPerRun, rate]
+                rows.append(row)
+            }
+            sections.append("\(environment)\n" + Table.render(rows))
+        }
+        return sections.joined(separator: "\n\n")
+    }
+
+    public static func format(_ value: Double) -> String {
+        value.isNaN ? "-" : String(format: "%.2f", value)
+    }
+}

@@ -1,0 +1,60 @@
+import Foundation
+
+/// An error writing results: an unwritable folder or file.
+public struct OutputError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}
+
+/// A text file written line by line and flushed after every line, so an interrupted
+/// run keeps everything it wrote.
+public final class LineWriter {
+    public let url: URL
+    private let handle: FileHandle
+
+    /// Creates (or truncates) the file, creating its folder if needed.
+    public init(url: URL) throws {
+        self.url = url
+        try OutputFolder.ensure(url.deletingLastPathComponent())
+        guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
+            throw OutputError("cannot create \(url.path): check that the folder is writable")
+        }
+        do { handle = try FileHandle(forWritingTo: url) } catch {
+            throw OutputError("cannot open \(url.path) for writing: \(error.localizedDescription)")
+        }
+    }
+
+    deinit { try? handle.close() }
+
+    /// Appends `line` and a newline, and flushes.
+    public func write(_ line: String) throws {
+        do {
+            try handle.write(contentsOf: Data((line + "\n").utf8))
+        } catch {
+            throw OutputError("cannot write to \(url.path): \(error.localizedDescription)")
+        }
+    }
+
+    public func close() throws { try handle.close() }
+}
+
+/// Output folders: created up front and checked writable before any work starts.
+public enum OutputFolder {
+    /// Creates `url` (and parents) and checks that a file can be written in it.
+    public static func ensure(_ url: URL) throws {
+        let manager = FileManager.default
+        var isDirectory: ObjCBool = false
+        if manager.fileExists(atPath: url.path, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else {
+                throw OutputError("output path \(url.path) exists and is not a folder")
+            }
+        } else {
+            do { try manager.createDirectory(at: url, withIntermediateDirectories: true) } catch {
+                throw OutputError("cannot create output folder \(url.path): \(error.localizedDescription)")
+            }
+        }
+        guard manager.isWritableFile(atPath: url.path) else {
+            throw OutputError("output folder \(url.path) is not writable")
+        }
+    }
+}

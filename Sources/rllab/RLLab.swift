@@ -1,0 +1,38 @@
+import ArgumentParser
+import Foundation
+import Lab
+
+@main
+struct RLLab: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rllab",
+        abstract: "Reinforcement-learning environments, agents and GANs on one exact, fast core.",
+        subcommands: [
+            EnvsCommand.self, RolloutCommand.self, ModelCommand.self, AgentsCommand.self, TrainCommand.self, EvalCommand.self,
+            SolveCommand.self, CompareCommand.self, BenchCommand.self,
+        ]
+    )
+}
+
+/// `rllab bench`: release-mode throughput measurements.
+struct BenchCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench",
+        abstract: "Measure throughput (build with -c release).",
+        subcommands: [BenchEnvCommand.self]
+    )
+}
+
+/// `rllab agents`: the agents and their hyperparameters.
+struct AgentsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "agents", abstract: "List the agents and their hyperparameters.")
+
+    func run() {
+        for type in AgentCatalog.all {
+            print("\(type.name): \(type.summary)")
+            for spec in type.hyperparameterSpecs {
+                print("    \(spec.name) = \(spec.defaultValue)  \(spec.help)")
+            }
+        }
+    }
+}

@@ -1,0 +1,154 @@
+import ArgumentParser
+import Foundation
+import Lab
+
+struct RolloutCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rollout",
+        abstract: "Step one environment and print a CSV of every step.",
+        discussion: """
+            Columns: step,action,reward,terminated,truncated,obs_0..obs_{n-1}, and for classic-control \
+            environments state_0.. (the float64 internal state after the step). Numbers are in shortest \
+            round-trip form. The rollout stops at termination, truncation, or when the actions run out.
+            """)
+
+    @OptionGroup var environment: EnvironmentArguments
+
+    @Option(help: "Seed of the reset.")
+    var seed: UInt64?
+
+    @Option(help: "Internal state set after reset, comma-separated (as env.unwrapped.state = ... in Python).")
+    var state: String?
+
+    @Option(help: "Actions, comma-separated: integers, or numbers for a continuous action.")
+    var actions: String?
+
+    @Option(help: "`random` to sample actions from the action space instead of --actions.")
+    var policy: String?
+
+    @Option(help: "With --policy random: the most steps to take.")
+    var steps: Int = 1000
+
+    @Option(help: "Write the CSV to this file instead of standard output.")
+    var out: String?
+
+    @Flag(help: "Print one summary line (steps, return, how it ended) instead of the CSV.")
+    var summary = false
+
+    func run() throws {
+        try reportingErrors {
+            let env = try environment.make()
+            let plan = try actionPlan(for: env)
+            _ = try env.reset(seed: seed, options: nil)
+            if let state {
+                guard let stateful = env.unwrapped as? InternalStateEnvironment else {
+                    throw ValidationError("--state: \(environment.env) has no settable internal state")
+                }
+                try stateful.setInternalState(try parseNumbers(state, name: "--state"))
+            }
+            let stateful = env.unwrapped as? InternalStateEnvironment
+            let sink = try OutputSink(path: summary ? nil : out)
+            let observationWidth = env.observationSpace.flatDimension
+            if !summary {
+                var header = ["step", "action", "reward", "terminated", "truncated"]
+                header += (0..<observationWidth).map { "obs_\($0)" }
+                if let stateful { header += stateful.internalState.indices.map { "state_\($0)" } }
+                sink.line(header.joined(separator: ","))
+            }
+            var step = 0
+            var totalReward = 0.0
+            var ending = "actions ran out"
+            let random = try RandomSource(seed: seed ?? 0).derived("rollout-policy")
+            while let action = try plan.next(step: step, space: env.actionSpace, random: random) {
+                step += 1
+                let result = try env.step(action)
+                totalReward += result.reward
+                if !summary {
+                    var cells = [String(step), format(action), result.reward.description, String(result.terminated), String(result.truncated)]
+                    cells += format(result.observation)
+                    if let stateful { cells += stateful.internalState.map(\.description) }
+                    sink.line(cells.joined(separator: ","))
+                }
+                if result.terminated || result.truncated {
+                    ending = result.terminated ? (result.truncated ? "terminated and truncated" : "terminated") : "truncated"
+                    break
+                }
+            }
+            if summary {
+                sink.line("\(environment.env): \(step) steps, return \(totalReward), \(ending)")
+            }
+            sink.flush()
+        }
+    }
+
+    private func actionPlan(for env: Environment) throws -> ActionPlan {
+        switch (actions, policy) {
+        case (let list?, nil):
+            let actions: [Action]
+            if env.actionSpace.isDiscrete {
+                actions = try list.split(separator: ",").map { item in
+                    guard let value = Int(item.trimmingCharacters(in: .whitespaces)) else {
+                        throw ValidationError("--actions: '\(item)' is not an integer action for \(env.actionSpace)")
+                    }
+                    return .discrete(value)
+                }
+            } else {
+                let dimension = env.actionSpace.flatDimension
+                let numbers = try parseNumbers(list, name: "--actions")
+                guard numbers.count % dimension == 0 else {
+                    throw ValidationError("--actions: \(numbers.count) numbers do not split into actions of \(dimension)")
+                }
+                // Torques are held as Float32, as a Box(float32) action space holds them.
+                actions = stride(from: 0, to: numbers.count, by: dimension).map { start in
+                    .continuous(numbers[start..<start + dimension].map { Float($0) })
+                }
+            }
+            return .fixed(actions)
+        case (nil, "random"?):
+            guard steps >= 0 else { throw ValidationError("--steps must not be negative") }
+            return .random(steps)
+        case (nil, let other?):
+            throw ValidationError("--policy '\(other)': the only rollout policy is 'random'")
+        case (nil, nil):
+            throw ValidationError("give --actions a1,a2,... or --policy random")
+        case (_?, _?):
+            throw ValidationError("give either --actions or --policy, not both")
+        }
+    }
+
+    private func format(_ action: Action) -> String {
+        switch action {
+        case .discrete(let value): return String(value)
+        case .continuous(let values): return values.map { Double($0).description }.joined(separator: ";")
+        }
+    }
+
+    private func format(_ observation: Observation) -> [String] {
+        switch observation {
+        case .discrete(let value): return [String(value)]
+        case .vector(let values): return values.map { Double($0).description }
+        }
+    }
+}
+
+/// Where a rollout's actions come from.
+private enum ActionPlan {
+    case fixed([Action])
+    case random(Int)
+
+    func next(step: Int, space: Space, random: RandomSource) throws -> Action? {
+        switch self {
+        case .fixed(let actions): return step < actions.count ? actions[step] : nil
+        case .random(let limit): return step < limit ? space.sample(using: random) : nil
+        }
+    }
+}
+
+func parseNumbers(_ list: String, name: String) throws -> [Double] {
+    try list.split(separator: ",").map { item in
+        guard let value = Double(item.trimmingCharacters(in: .whitespaces)) else {
+            throw ValidationError("\(name): '\(item)' is not a number")
+        }
+        return value
+    }
+}

@@ -1,0 +1,145 @@
+import ArgumentParser
+import Foundation
+import Lab
+
+/// The agent-selection arguments `train` and `eval` share.
+struct AgentArguments: ParsableArguments {
+    @Option(help: "The agent (see `rllab agents`).")
+    var agent: String
+
+    @Option(help: "A YAML file of hyperparameters (flat, or keyed by environment id).")
+    var config: String?
+
+    @Option(name: .customLong("set"), parsing: .singleValue, help: ArgumentHelp("Override a hyperparameter.", valueName: "key=value"))
+    var overrides: [String] = []
+
+    var sources: HyperparameterSources {
+        HyperparameterSources(configFile: config.map { URL(fileURLWithPath: $0) }, overrides: overrides)
+    }
+}
+
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train one agent on one environment; write its episode CSVs and save it.")
+
+    @OptionGroup var environment: EnvironmentArguments
+    @OptionGroup var agentArguments: AgentArguments
+
+    @Option(help: "Seed of the run.")
+    var seed: UInt64 = 0
+
+    @Option(help: "Training episodes.")
+    var episodes: Int?
+
+    @Option(help: "Training environment steps.")
+    var timesteps: Int?
+
+    @Option(help: "Where to save the trained agent (default: OUT/agent.safetensors).")
+    var save: String?
+
+    @Option(help: "Output folder for episodes.csv and the Monitor file (default: results/train/AGENT-ENV-SEED).")
+    var out: String?
+
+    @Option(name: .customLong("eval-episodes"), help: "Greedy evaluation episodes after training.")
+    var evalEpisodes: Int = 0
+
+    @Flag(help: "No progress bar.")
+    var quiet = false
+
+    func run() throws {
+        try reportingErrors {
+            let options = try environment.options()
+            let hyperparameters = try agentArguments.sources.resolve(agent: agentArguments.agent, environmentID: environment.env)
+            let budget = try trainingBudget(episodes: episodes, timesteps: timesteps)
+                ?? hyperparameters.suggestedBudget ?? Comparison.fallbackBudget
+            let spec = RunSpec(
+                agent: agentArguments.agent, environmentID: environment.env, environmentOptions: options, seed: seed,
+                budget: budget, hyperparameters: hyperparameters, evaluationEpisodes: evalEpisodes)
+            // Fail on a bad environment or agent before creating any file.
+            _ = try Run.makeAgent(spec, for: try Run.makeEnvironment(spec))
+            let folder = URL(fileURLWithPath: out ?? "results/train/\(spec.agent)-\(Comparison.folderName(spec.environmentID))-\(seed)")
+            try OutputFolder.ensure(folder)
+            let saveURL = URL(fileURLWithPath: save ?? folder.appendingPathComponent("agent.safetensors").path)
+            try OutputFolder.ensure(saveURL.deletingLastPathComponent())
+            let monitor = try MonitorWriter(url: folder.appendingPathComponent("\(seed).monitor.csv"), environmentID: spec.environmentID, startTime: Date())
+            let table = try LineWriter(url: folder.appendingPathComponent("episodes.csv"))
+            try table.write(EpisodeTable.header)
+            Interrupt.install()
+            let bar = ProgressBar(label: "train \(spec.agent)", quiet: quiet)
+            let result = try Run.execute(
+                spec,
+                onEpisode: { record in
+                    try monitor.append(record)
+                    try table.write(EpisodeTable.row(agent: spec.agent, environment: spec.environmentID, seed: seed, record: record))
+                    let fraction: Double
+                    switch budget {
+                    case .timesteps(let n): fraction = Double(record.totalSteps) / Double(n)
+                    case .episodes(let n): fraction = Double(record.episode + 1) / Double(n)
+                    }
+                    bar.update(fraction, note: "episode \(record.episode + 1), return \(record.return)")
+                },
+                isCancelled: { Interrupt.requested },
+                trainedAgent: { agent in try agent.save(to: saveURL) })
+            bar.finish()
+            let stats = EpisodeStatistics(result.episodes)
+            print("\(spec.agent) on \(spec.environmentID), seed \(seed): \(result.episodes.count) episodes, \(result.steps) steps in \(String(format: "%.2f", result.trainingSeconds)) s")
+            print("training return: min \(stats.min), max \(stats.max), mean \(ComparisonSummary.format(stats.mean)), last-100 mean \(ComparisonSummary.format(stats.last100Mean))")
+            if let evaluation = result.evaluation {
+                print("greedy evaluation over \(evaluation.returns.count) episodes: \(ComparisonSummary.format(evaluation.mean)) ± \(ComparisonSummary.format(evaluation.standardDeviation))")
+            }
+            print("saved \(saveURL.path); episodes in \(folder.path)")
+            if result.interrupted {
+                FileHandle.standardError.write(Data("interrupted: finished episodes kept\n".utf8))
+                throw ExitCode(Interrupt.exitStatus)
+            }
+        }
+    }
+}
+
+struct EvalCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "eval",
+        abstract: "Play a saved agent greedily; print mean ± std of the returns.")
+
+    @OptionGroup var environment: EnvironmentArguments
+    @OptionGroup var agentArguments: AgentArguments
+
+    @Option(help: "The saved agent (from `rllab train --save`).")
+    var load: String
+
+    @Option(help: "Episodes to play.")
+    var episodes: Int = 100
+
+    @Option(help: "Seed of the first reset.")
+    var seed: UInt64 = 0
+
+    @Option(help: "Write episode,return,length rows to this CSV file.")
+    var out: String?
+
+    func run() throws {
+        try reportingErrors {
+            guard episodes > 0 else { throw ValidationError("--episodes must be positive") }
+            let hyperparameters = try agentArguments.sources.resolve(agent: agentArguments.agent, environmentID: environment.env)
+            let spec = RunSpec(
+                agent: agentArguments.agent, environmentID: environment.env, environmentOptions: try environment.options(),
+                seed: seed, budget: .episodes(episodes), hyperparameters: hyperparameters, evaluationEpisodes: episodes)
+            let env = try Run.makeEnvironment(spec)
+            let agent = try Run.makeAgent(spec, for: env)
+            let url = URL(fileURLWithPath: load)
+            guard FileManager.default.fileExists(atPath: url.path) else {
+                throw AgentError("no saved agent at \(url.path); train one with `rllab train --save`")
+            }
+            try agent.load(from: url)
+            let sink = try out.map { try OutputSink(path: $0) }
+            Interrupt.install()
+            let result = try evaluate(agent, in: env, episodes: episodes, seed: seed, isCancelled: { Interrupt.requested })
+            sink?.line("episode,return,length")
+            for (index, value) in result.returns.enumerated() {
+                sink?.line("\(index),\(value.description),\(result.lengths[index])")
+            }
+            sink?.flush()
+            print("\(spec.agent) on \(spec.environmentID): \(ComparisonSummary.format(result.mean)) ± \(ComparisonSummary.format(result.standardDeviation)) over \(episodes) episodes")
+        }
+    }
+}

@@ -1,0 +1,150 @@
+import Foundation
+import Testing
+
+/// Runs the built `rllab` executable as a user would.
+struct CLI {
+    struct Output {
+        let status: Int32
+        let stdout: String
+        let stderr: String
+    }
+
+    static var executable: URL {
+        // The test bundle sits next to the products in the build folder.
+        var folder = Bundle.main.bundleURL
+        for _ in 0..<3 {
+            let candidate = folder.appendingPathComponent("rllab")
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            folder = folder.deletingLastPathComponent()
+        }
+        return folder.appendingPathComponent("rllab")
+    }
+
+    static var repositoryRoot: URL {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    }
+
+    /// Runs `rllab arguments` in the repository root and waits for it.
+    static func run(_ arguments: [String], in folder: URL = repositoryRoot) throws -> Output {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.currentDirectoryURL = folder
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let stdout = out.fileHandleForReading.readDataToEndOfFile()
+        let stderr = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Output(status: process.terminationStatus, stdout: String(decoding: stdout, as: UTF8.self), stderr: String(decoding: stderr, as: UTF8.self))
+    }
+
+    static func temporaryFolder() -> URL {
+        FileManager.default.temporaryDirectory.appendingPathComponent("rllab-cli-\(UUID().uuidString)")
+    }
+}
+
+@Suite struct CLITests {
+    @Test func envsListsGymnasiumIdsWithLimitsAndThresholds() throws {
+        let output = try CLI.run(["envs"])
+        #expect(output.status == 0)
+        let lines = output.stdout.split(separator: "\n")
+        let cartPole = try #require(lines.first { $0.hasPrefix("CartPole-v1 ") })
+        #expect(cartPole.contains("500") && cartPole.contains("475.0") && cartPole.contains("Discrete(2)"))
+        for id in ["CartPole-v0", "MountainCar-v0", "Acrobot-v1", "Pendulum-v1", "FrozenLake-v1", "FrozenLake8x8-v1",
+                   "CliffWalking-v1", "CliffWalkingSlippery-v1", "Taxi-v4"] {
+            #expect(lines.contains { $0.hasPrefix(id + " ") }, "\(id) missing")
+        }
+    }
+
+    @Test func rolloutPrintsStepsWithInternalState() throws {
+        let output = try CLI.run(["rollout", "--env", "CartPole-v1", "--seed", "0", "--state", "0.01,0.02,0.03,0.04", "--actions", "1,0,1"])
+        #expect(output.status == 0, "\(output.stderr)")
+        let lines = output.stdout.split(separator: "\n").map(String.init)
+        try #require(lines.count == 4)
+        #expect(lines[0] == "step,action,reward,terminated,truncated,obs_0,obs_1,obs_2,obs_3,state_0,state_1,state_2,state_3")
+        #expect(lines.count == 4)
+        let first = lines[1].split(separator: ",").map(String.init)
+        #expect(first[0...4] == ["1", "1", "1.0", "false", "false"])
+        // x' = x + tau * x_dot, exactly as Gymnasium computes it.
+        #expect(Double(first[9]) == 0.01 + 0.02 * 0.02)
+        #expect(Float(first[5]) == Float(0.01 + 0.02 * 0.02))
+    }
+
+    @Test func rolloutStopsAtTermination() throws {
+        let output = try CLI.run(["rollout", "--env", "CartPole-v1", "--seed", "3", "--actions", String(repeating: "1,", count: 300) + "1"])
+        let lines = output.stdout.split(separator: "\n")
+        #expect(lines.count < 100)
+        #expect(lines.last?.split(separator: ",")[3] == "true")
+    }
+
+    @Test func modelPrintsGymnasiumRows() throws {
+        let output = try CLI.run(["model", "--env", "FrozenLake-v1", "--option", "is_slippery=true"])
+        #expect(output.status == 0)
+        let lines = output.stdout.split(separator: "\n").map(String.init)
+        try #require(lines.count > 2)
+        #expect(lines[0] == "state,action,probability,next_state,reward,terminal")
+        #expect(lines.count == 1 + 11 * 4 * 3 + 5 * 4)  // 4 holes and the goal have one row per action
+        #expect(lines[1] == "0,0,0.33333333333333337,0,0.0,false")
+        #expect(lines[2] == "0,0,0.3333333333333333,0,0.0,false")
+    }
+
+    @Test func badInputGivesClearErrors() throws {
+        let unknown = try CLI.run(["rollout", "--env", "CartPol-v1", "--actions", "1"])
+        #expect(unknown.status != 0)
+        #expect(unknown.stderr.contains("error:") && unknown.stderr.contains("CartPole-v1"))
+        let option = try CLI.run(["rollout", "--env", "FrozenLake-v1", "--option", "slippery=true", "--actions", "1"])
+        #expect(option.status != 0 && option.stderr.contains("is_slippery"))
+        let action = try CLI.run(["rollout", "--env", "CartPole-v1", "--actions", "2"])
+        #expect(action.status != 0 && action.stderr.contains("error:"))
+        let agent = try CLI.run(["compare", "--env", "CartPole-v1", "--agents", "random,nope", "--episodes", "2", "--out", CLI.temporaryFolder().path])
+        #expect(agent.status != 0 && agent.stderr.contains("unknown agent 'nope'"))
+        let folder = try CLI.run(["compare", "--env", "CartPole-v1", "--agents", "random", "--episodes", "2", "--out", "/proc/rllab-no"])
+        #expect(folder.status != 0 && folder.stderr.contains("error:"))
+    }
+
+    @Test func solveWritesValuesAndGreedyActions() throws {
+        let folder = CLI.temporaryFolder()
+        let out = folder.appendingPathComponent("v.csv")
+        let output = try CLI.run(["solve", "--env", "FrozenLake-v1", "--method", "value-iteration", "--gamma", "0.9", "--out", out.path])
+        #expect(output.status == 0, "\(output.stderr)")
+        #expect(output.stdout.contains("sweeps"))
+        let lines = try String(contentsOf: out, encoding: .utf8).split(separator: "\n")
+        try #require(lines.count == 17)
+        #expect(lines[0] == "state,value,action")
+        #expect(lines.count == 17)
+        #expect(lines[1].hasPrefix("0,0.06889090488"))
+    }
+
+    @Test func interruptedCompareKeepsEpisodesAndExits130() throws {
+        let folder = CLI.temporaryFolder()
+        let process = Process()
+        process.executableURL = CLI.executable
+        process.arguments = ["compare", "--env", "CartPole-v1", "--agents", "random", "--seeds", "0,1",
+                             "--episodes", "100000000", "--out", folder.path, "--quiet"]
+        process.currentDirectoryURL = CLI.repositoryRoot
+        let out = Pipe()
+        process.standardOutput = out
+        process.standardError = Pipe()
+        try process.run()
+        // Wait until episodes are being written, then press Ctrl-C.
+        let episodes = folder.appendingPathComponent("episodes.csv")
+        for _ in 0..<200 {
+            if let text = try? String(contentsOf: episodes, encoding: .utf8), text.split(separator: "\n").count > 50 { break }
+            Thread.sleep(forTimeInterval: 0.05)
+        }
+        kill(process.processIdentifier, SIGINT)
+        let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 130)
+        #expect(stdout.contains("random (interrupted)"))
+        let rows = try String(contentsOf: episodes, encoding: .utf8).split(separator: "\n").dropFirst()
+        #expect(rows.count > 50)
+        let monitorRows = try (0..<2).map { seed in
+            try String(contentsOf: folder.appendingPathComponent("random/CartPole-v1/\(seed).monitor.csv"), encoding: .utf8)
+                .split(separator: "\n").count - 2
+        }
+        #expect(monitorRows.reduce(0, +) == rows.count)
+    }
+}
