@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "Gym", targets: ["Gym"]),
         .library(name: "Agents", targets: ["Agents"]),
         .library(name: "Lab", targets: ["Lab"]),
+        .library(name: "GAN", targets: ["GAN"]),
         .executable(name: "rllab", targets: ["rllab"]),
     ],
     dependencies: [
@@ -27,19 +28,26 @@ let package = Package(
             pkgConfig: "gsl",
             providers: [.apt(["libgsl-dev", "libopenblas-dev", "pkg-config"])]
         ),
+        .systemLibrary(
+            name: "CPNG",
+            pkgConfig: "libpng",
+            providers: [.apt(["libpng-dev"])]
+        ),
         .target(name: "LabCore", dependencies: ["CGSL"], swiftSettings: fast),
+        .target(name: "GAN", dependencies: ["LabCore", "CPNG"], swiftSettings: fast),
         .target(name: "Gym", dependencies: ["LabCore", "Yams"], swiftSettings: fast),
         .target(name: "Agents", dependencies: ["LabCore", "Gym", "Yams"], swiftSettings: fast),
         .target(name: "Lab", dependencies: ["LabCore", "Gym", "Agents"], swiftSettings: fast),
         .executableTarget(
             name: "rllab",
-            dependencies: ["Lab", "Agents", "Gym", "LabCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Lab", "Agents", "Gym", "LabCore", "GAN", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(name: "CustomEnvironmentExample", dependencies: ["Gym", "LabCore"], path: "Examples/CustomEnvironment"),
         .testTarget(name: "LabCoreTests", dependencies: ["LabCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "GymTests", dependencies: ["Gym", "LabCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "AgentsTests", dependencies: ["Agents", "Gym", "LabCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LabTests", dependencies: ["Lab", "Agents", "Gym"]),
+        .testTarget(name: "GANTests", dependencies: ["GAN", "LabCore"]),
         .testTarget(name: "CLITests", dependencies: ["rllab"]),
     ],
     swiftLanguageModes: [.v5]

@@ -1,0 +1,137 @@
+import Foundation
+import LabCore
+
+/// The folder one GAN run writes into, and the files in it.
+///
+/// Layout: `summary.json`, `losses.csv` (one row per step or batch), `test_losses.csv`
+/// (image GANs, one row per epoch), `samples/epoch-NNN.png`, and
+/// `checkpoints/{generator,discriminator}-epoch-NNN.safetensors`.
+public struct RunOutput {
+    /// The run's folder.
+    public let directory: URL
+
+    /// Creates the folder (and its parents) if needed.
+    public init(directory: URL) throws {
+        self.directory = directory
+        do {
+            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        } catch {
+            throw GANError.outputFailed("cannot create output folder \(directory.path): \(error.localizedDescription)")
+        }
+    }
+
+    /// A file in the run folder, creating its subfolder.
+    public func file(_ relativePath: String) throws -> URL {
+        let url = directory.appendingPathComponent(relativePath)
+        let parent = url.deletingLastPathComponent()
+        do {
+            try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
+        } catch {
+            throw GANError.outputFailed("cannot create folder \(parent.path): \(error.localizedDescription)")
+        }
+        return url
+    }
+
+    /// Writes `summary.json` with sorted keys, so equal runs give equal bytes.
+    public func writeSummary(_ summary: [String: Any]) throws {
+        let url = try file("summary.json")
+        do {
+            let data = try JSONSerialization.data(withJSONObject: summary, options: [.prettyPrinted, .sortedKeys])
+            try (data + Data("\n".utf8)).write(to: url, options: .atomic)
+        } catch {
+            throw GANError.outputFailed("cannot write \(url.path): \(error.localizedDescription)")
+        }
+    }
+
+    /// Writes `text` to a file in the run folder.
+    public func writeText(_ text: String, to relativePath: String) throws {
+        let url = try file(relativePath)
+        do { try text.write(to: url, atomically: true, encoding: .utf8) } catch {
+            throw GANError.outputFailed("cannot write \(url.path): \(error.localizedDescription)")
+        }
+    }
+
+    /// Saves a network's parameters as safetensors (names as in PyTorch's `state_dict`).
+    public func saveCheckpoint(_ model: Layer, to relativePath: String, metadata: [String: String] = [:]) throws {
+        let url = try file(relativePath)
+        do { try Checkpoint.file(for: model, metadata: metadata).write(to: url) } catch let error as CheckpointError {
+            throw GANError.outputFailed(error.description)
+        }
+    }
+
+    /// The file name of an epoch's file: `prefix-epoch-007.ext`.
+    public static func epochFile(_ prefix: String, epoch: Int, ext: String) -> String {
+        "\(prefix)-epoch-\(String(format: "%03d", epoch)).\(ext)"
+    }
+}
+
+/// Saving and restoring a network's parameters through ``SafeTensorsFile``.
+public enum Checkpoint {
+    /// A safetensors file holding every parameter of `model`.
+    public static func file(for model: Layer, metadata: [String: String] = [:]) -> SafeTensorsFile {
+        var file = SafeTensorsFile(metadata: metadata)
+        for (name, parameter) in model.namedParameters {
+            file.add(name, float32: parameter.value.scalars, shape: parameter.shape)
+        }
+        return file
+    }
+
+    /// Copies the tensors of `file` into `model`'s parameters, checking names and shapes.
+    public static func load(_ file: SafeTensorsFile, into model: Layer) throws {
+        let wanted = model.namedParameters
+        let names = Set(file.names)
+        for (name, parameter) in wanted {
+            guard names.contains(name) else { throw GANError.inputFailed("checkpoint lacks tensor '\(name)'") }
+            let shape = try file.shape(name)
+            guard shape == parameter.shape else {
+                throw GANError.inputFailed("checkpoint tensor '\(name)' has shape \(shape); the model needs \(parameter.shape)")
+            }
+            parameter.value = try Tensor(validatingShape: shape, scalars: file.float32(name))
+        }
+    }
+
+    /// Loads the safetensors file at `url` into `model`.
+    public static func load(from url: URL, into model: Layer) throws {
+        let file: SafeTensorsFile
+        do { file = try SafeTensorsFile(contentsOf: url) } catch let error as CheckpointError {
+            throw GANError.inputFailed(error.description)
+        }
+        try load(file, into: model)
+    }
+}
+
+/// A CSV file written row by row and flushed, so an interrupted run keeps its rows.
+public final class CSVLog {
+    private let handle: FileHandle
+    /// The file's location.
+    public let url: URL
+
+    /// Creates (truncating) the file and writes the header.
+    public init(url: URL, header: [String]) throws {
+        self.url = url
+        guard FileManager.default.createFile(atPath: url.path, contents: nil),
+              let handle = FileHandle(forWritingAtPath: url.path) else {
+            throw GANError.outputFailed("cannot create \(url.path)")
+        }
+        self.handle = handle
+        write(header.joined(separator: ","))
+    }
+
+    /// Appends a row of numbers (shortest round-trip text, so reruns give equal bytes).
+    public func append(_ values: [Double]) {
+        write(values.map { CSVLog.format($0) }.joined(separator: ","))
+    }
+
+    /// Appends a row of preformatted fields.
+    public func append(fields: [String]) { write(fields.joined(separator: ",")) }
+
+    private func write(_ line: String) { handle.write(Data((line + "\n").utf8)) }
+
+    /// Integers without a decimal point, other values in Swift's shortest exact form.
+    static func format(_ value: Double) -> String {
+        if value == value.rounded(), Swift.abs(value) < 1e15 { return String(Int64(value)) }
+        return "\(value)"
+    }
+
+    deinit { try? handle.close() }
+}
