@@ -32,6 +32,12 @@ struct GANGaussianCommand: ParsableCommand {
     var batchSize: Int?
     @Option(help: "Loss: minimax, non-saturating, lsgan or wgan (overrides the preset).")
     var loss: String?
+    @Option(help: "Initial learning rate (overrides the preset).")
+    var learningRate: Double?
+    @Option(help: "Learning-rate decay factor per --decay-steps (overrides the preset).")
+    var decayRate: Double?
+    @Option(help: "Steps between learning-rate decays (overrides the preset).")
+    var decaySteps: Int?
     @Option(help: "Mean of the target normal distribution.")
     var mu: Double?
     @Option(help: "Standard deviation of the target normal distribution.")
@@ -46,6 +52,9 @@ struct GANGaussianCommand: ParsableCommand {
             if let steps { config.steps = steps; config.plotSteps = GANGaussianCommand.plotSteps(steps) }
             if let batchSize { config.batchSize = batchSize }
             if let loss { config.loss = try GANLoss(name: loss) }
+            if let learningRate { config.learningRate = learningRate }
+            if let decayRate { config.decayRate = decayRate }
+            if let decaySteps { config.decaySteps = decaySteps }
             if let mu { config.targetMean = mu }
             if let sigma { config.targetStd = sigma }
             let gan = try GaussianGAN(config: config)

@@ -54,9 +54,10 @@ public final class GaussianGAN {
         let master = try RandomSource(seed: config.seed)
         let h = config.hiddenSize
         // One stream per consumer, derived by name, so adding a consumer changes no other.
-        discriminatorPretrain = GaussianGAN.makeDiscriminator(h, config.weightInit, master.derived("discriminator-pretrain-init"))
+        let inputs = config.minibatchStdFeature ? 2 : 1
+        discriminatorPretrain = GaussianGAN.makeDiscriminator(inputs, h, config.weightInit, master.derived("discriminator-pretrain-init"))
         generator = GaussianGAN.makeGenerator(h, config.weightInit, master.derived("generator-init"))
-        discriminator = GaussianGAN.makeDiscriminator(h, config.weightInit, master.derived("discriminator-init"))
+        discriminator = GaussianGAN.makeDiscriminator(inputs, h, config.weightInit, master.derived("discriminator-init"))
         dataSource = master.derived("data")
         noiseSource = master.derived("noise")
         evaluationSource = master.derived("evaluation")
@@ -76,9 +77,24 @@ public final class GaussianGAN {
         Sequential(dense(1, h, w, s), Softplus(), dense(h, 1, w, s))
     }
 
-    static func makeDiscriminator(_ h: Int, _ w: GaussianGANConfig.WeightInit, _ s: RandomSource) -> Sequential {
-        Sequential(dense(1, 2 * h, w, s), Tanh(), dense(2 * h, 2 * h, w, s), Tanh(),
+    static func makeDiscriminator(_ inputs: Int, _ h: Int, _ w: GaussianGANConfig.WeightInit, _ s: RandomSource) -> Sequential {
+        Sequential(dense(inputs, 2 * h, w, s), Tanh(), dense(2 * h, 2 * h, w, s), Tanh(),
                    dense(2 * h, 2 * h, w, s), Tanh(), dense(2 * h, 1, w, s))
+    }
+
+    /// D's logits for a batch `[n, 1]`, with the batch's standard deviation appended to
+    /// every sample when the config asks for it (`fixedStd` replaces it, for plotting).
+    public func discriminate(_ x: Tensor, using network: Sequential? = nil, fixedStd: Float? = nil) -> Tensor {
+        let d = network ?? discriminator
+        guard config.minibatchStdFeature else { return d(x) }
+        let std: Tensor
+        if let fixedStd {
+            std = Tensor(fixedStd)
+        } else {
+            let centred = x - x.mean()
+            std = (centred.squared().mean() + 1e-8).sqrt()
+        }
+        return d(Tensor.concatenate([x, Tensor.zeros(x.shape) + std], axis: 1))
     }
 
     func makeOptimizer(_ parameters: [Parameter]) -> Optimizer {
@@ -128,7 +144,7 @@ public final class GaussianGAN {
             let x = Tensor(shape: [n, 1], scalars: points.map { Float($0) })
             let y = Tensor(shape: [n, 1], scalars: points.map { Float(targetDensity($0)) })
             optimizer.zeroGrad()
-            let loss = Loss.meanSquaredError(discriminatorPretrain(x).sigmoid(), y)
+            let loss = Loss.meanSquaredError(discriminate(x, using: discriminatorPretrain).sigmoid(), y)
             loss.backward()
             optimizer.apply(schedule, step: step)
             optimizer.step()
@@ -156,12 +172,13 @@ public final class GaussianGAN {
         var losses: [(discriminator: Double, generator: Double)] = []
         losses.reserveCapacity(config.steps)
         let n = config.batchSize
+        let average = config.generatorAverageDecay.map { ParameterAverage(generator.parameters, decay: Float($0)) }
         for step in 0..<config.steps {
             // D step: G's output is detached, so only D's parameters get gradients.
             let real = realBatch(n)
             let fake = withoutGradient { generator(noiseBatch(n, source: noiseSource)) }
             dOptimizer.zeroGrad()
-            let dLoss = config.loss.discriminatorLoss(real: discriminator(real), fake: discriminator(fake))
+            let dLoss = config.loss.discriminatorLoss(real: discriminate(real), fake: discriminate(fake))
             dLoss.backward()
             dOptimizer.apply(schedule, step: step)
             dOptimizer.step()
@@ -169,17 +186,19 @@ public final class GaussianGAN {
 
             // G step through D; D's gradients from it are discarded by the next zeroGrad.
             gOptimizer.zeroGrad()
-            let gLoss = config.loss.generatorLoss(fake: discriminator(generator(noiseBatch(n, source: noiseSource))))
+            let gLoss = config.loss.generatorLoss(fake: discriminate(generator(noiseBatch(n, source: noiseSource))))
             gLoss.backward()
             gOptimizer.apply(schedule, step: step)
             gOptimizer.step()
             discriminator.parameters.zeroGrad()
+            average?.update()
 
             let pair = (Double(dLoss.scalar), Double(gLoss.scalar))
             losses.append(pair)
             onStep?(step + 1, pair.0, pair.1)
             if plotSteps.contains(step + 1), let snapshot { snapshot(takeSnapshot(step: step + 1)) }
         }
+        average?.copyIntoParameters()
         let samples = generatedSamples(config.evaluationSamples)
         let mean = samples.reduce(0, +) / Double(samples.count)
         let variance = samples.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(samples.count)
@@ -207,7 +226,9 @@ public final class GaussianGAN {
         let generated = withoutGradient { generator(noiseBatch(points, source: plotSource)) }.scalars.map { Double($0) }
         let xs = (0...200).map { -r + 2 * r * Double($0) / 200 }
         let decision = withoutGradient {
-            discriminator(Tensor(shape: [xs.count, 1], scalars: xs.map { Float($0) })).sigmoid()
+            // With the batch-spread feature, D is shown the target's spread (its verdict on a
+            // batch as wide as the data); the grid's own spread would mean nothing.
+            discriminate(Tensor(shape: [xs.count, 1], scalars: xs.map { Float($0) }), fixedStd: Float(config.targetStd)).sigmoid()
         }.scalars.map { Double($0) }
         return GaussianGANSnapshot(step: step, binCenters: (0..<bins).map { -r + (Double($0) + 0.5) * width },
                                    realDensity: histogram(real), generatedDensity: histogram(generated),

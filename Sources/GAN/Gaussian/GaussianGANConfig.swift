@@ -53,6 +53,14 @@ public struct GaussianGANConfig: Sendable, Equatable {
     public var loss: GANLoss = .nonSaturating
     /// Sort each batch of real samples (the tutorial does, pairing them with the ordered noise).
     public var sortRealSamples = true
+    /// When set, the generator that is evaluated and saved is an exponential moving average
+    /// of G's weights with this decay per step (Polyak averaging), which damps the
+    /// oscillation of GAN training around its equilibrium. `nil` (the tutorial) uses G as is.
+    public var generatorAverageDecay: Double?
+    /// Give D each batch's standard deviation as a second input (the minibatch-stddev
+    /// feature of Karras et al.), so a generator that collapses to a narrow spread is
+    /// easy to tell from the data. The tutorial's D sees samples one at a time.
+    public var minibatchStdFeature = false
     /// Generated samples for the final mean and standard deviation.
     public var evaluationSamples = 10_000
     /// Steps after which the density plots are drawn (0 = before training).
@@ -93,6 +101,8 @@ public struct GaussianGANConfig: Sendable, Equatable {
         c.steps = 1500
         c.pretrainSteps = 1000
         c.plotSteps = [0, 500, 1000, 1500]
+        c.generatorAverageDecay = 0.99
+        c.minibatchStdFeature = true
         return c
     }
 
@@ -106,6 +116,7 @@ public struct GaussianGANConfig: Sendable, Equatable {
         try check(steps >= 0 && pretrainSteps >= 0, "step counts cannot be negative")
         try check(learningRate > 0 && learningRate.isFinite, "the learning rate must be positive")
         try check(decayRate > 0 && decaySteps > 0, "the decay rate and decay steps must be positive")
+        if let d = generatorAverageDecay { try check(d >= 0 && d < 1, "the generator average decay must be in [0, 1)") }
         try check(evaluationSamples > 1, "at least 2 evaluation samples are needed")
     }
 }
