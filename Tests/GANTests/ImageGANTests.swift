@@ -1,0 +1,231 @@
+import Foundation
+import LabCore
+import Testing
+@testable import GAN
+
+/// Tiny configurations: the real networks' structure on few images and batches.
+func tinyConfig(_ model: ImageGANConfig.Model, loss: GANLoss = .nonSaturating) throws -> ImageGANConfig {
+    var c = try ImageGANConfig.preset(model == .mlp ? "book" : "small", model: model)
+    c.loss = loss
+    c.batchSize = 10
+    c.epochs = 1
+    c.testLimit = 20
+    c.scoreSamples = 20
+    if model == .acgan { c.architecture.discriminatorChannels = [4, 8, 8, 8]; c.architecture.generatorBaseChannels = 8
+        c.architecture.generatorConvChannels = [8, 4] }
+    return c
+}
+
+@Suite struct ImageGANTests {
+    /// D alone learns to tell (its adversarial loss: real versus generated) the synthetic images from a fixed fresh generator's output.
+    func discriminatorLossesOnRealVersusNoise(_ config: ImageGANConfig, steps: Int) throws -> [Double] {
+        var c = config
+        c.discriminatorLearningRate = c.model == .mlp ? 0.05 : 2e-3
+        let trainer = try ImageGANTrainer(config: c)
+        let data = try syntheticImages(40)
+        var losses: [Double] = []
+        for s in 0..<steps {
+            let (real, labels) = data.batch((s * 10 % 40)..<(s * 10 % 40 + 10))
+            let l = trainer.discriminatorStep(real: real, labels: labels)
+            #expect(l.total.isFinite && l.auxiliary.isFinite)
+            losses.append(l.generation)
+        }
+        return losses
+    }
+
+    @Test(arguments: [ImageGANConfig.Model.mlp, .acgan])
+    func discriminatorLossOnRealVersusNoiseIsFiniteAndDecreases(_ model: ImageGANConfig.Model) throws {
+        let losses = try discriminatorLossesOnRealVersusNoise(tinyConfig(model), steps: 50)
+        #expect(losses.allSatisfy { $0.isFinite })
+        #expect(mean(losses.suffix(5)) < 0.7 * mean(losses.prefix(5)), "\(losses)")
+    }
+
+    @Test(arguments: GANLoss.allCases)
+    func everyLossTrainsBothModelsWithFiniteLosses(_ loss: GANLoss) throws {
+        for model in ImageGANConfig.Model.allCases {
+            let trainer = try ImageGANTrainer(config: tinyConfig(model, loss: loss))
+            let data = try syntheticImages(20)
+            for s in 0..<6 {
+                let (real, labels) = data.batch((s % 2 * 10)..<(s % 2 * 10 + 10))
+                let (d, g) = trainer.iteration(real: real, labels: labels)
+                #expect(d.total.isFinite && (g?.total.isFinite ?? true))
+                // WGAN: G steps once per 5 critic steps.
+                #expect((g != nil) == (loss != .wasserstein || (s + 1) % 5 == 0))
+            }
+            if loss == .wasserstein {
+                let largest = trainer.model.discriminator.parameters.flatMap { $0.value.scalars }.map { Swift.abs($0) }.max() ?? 0
+                #expect(largest <= WassersteinSettings.clip)
+                #expect(trainer.dOptimizer is RMSprop && trainer.gOptimizer is RMSprop)
+            }
+        }
+    }
+
+    @Test func bookPresetHasTheBookSettings() throws {
+        let c = try ImageGANConfig.preset("book", model: .mlp)
+        #expect(c.latentSize == 256 && c.batchSize == 100 && c.realLabel == 0.9 && c.fakeLabel == 0.1)
+        #expect(c.generatorLearningRate == 1e-5 && !c.discriminatorUsesAdam && c.discriminatorLearningRate == 0.01)
+        let trainer = try ImageGANTrainer(config: c)
+        #expect(trainer.model.generator.parameters.map(\.shape) == [[256, 256], [256], [512, 256], [512], [1024, 512], [1024], [784, 1024], [784]])
+        #expect(trainer.model.discriminator.parameters.map(\.shape) == [[256, 784], [256], [1, 256], [1]])
+        #expect(trainer.gOptimizer is Adam && trainer.dOptimizer is SGD)
+    }
+
+    @Test func acganPresetsGenerateImagesOfTheRightShape() throws {
+        for preset in ["small", "paper"] {
+            var c = try ImageGANConfig.preset(preset, model: .acgan)
+            c.batchSize = 2
+            let trainer = try ImageGANTrainer(config: c)
+            let m = trainer.model
+            let images = withoutGradient { m.generate(noise: m.noise(2, source: trainer.noiseSource), labels: [3, 7]) }
+            #expect(images.shape == [2, 784])
+            #expect(images.scalars.allSatisfy { $0 >= -1 && $0 <= 1 })
+            let out = withoutGradient { m.discriminate(images) }
+            #expect(out.adversarial.shape == [2, 1] && out.classes?.shape == [2, 10])
+        }
+        let paper = try ImageGANConfig.preset("paper", model: .acgan)
+        #expect(paper.latentSize == 100 && paper.generatorLearningRate == 2e-4 && paper.generatorBeta1 == 0.5 && paper.epochs == 50)
+    }
+
+    @Test func checkpointsRoundTrip() throws {
+        let dir = temporaryFolder("checkpoints")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let output = try RunOutput(directory: dir)
+        var c = try tinyConfig(.acgan)
+        let a = try ImageGANTrainer(config: c)
+        try output.saveCheckpoint(a.model.generator, to: "g.safetensors")
+        try output.saveCheckpoint(a.model.discriminator, to: "d.safetensors")
+        c.seed = 99
+        let b = try ImageGANTrainer(config: c)
+        #expect(a.model.generator.parameters[0].value.scalars != b.model.generator.parameters[0].value.scalars)
+        try Checkpoint.load(from: dir.appendingPathComponent("g.safetensors"), into: b.model.generator)
+        try Checkpoint.load(from: dir.appendingPathComponent("d.safetensors"), into: b.model.discriminator)
+        for (x, y) in zip(a.model.generator.namedParameters + a.model.discriminator.namedParameters,
+                          b.model.generator.namedParameters + b.model.discriminator.namedParameters) {
+            #expect(x.name == y.name && x.parameter.value.scalars == y.parameter.value.scalars)
+        }
+        let noise = a.model.noise(3, source: try RandomSource(seed: 1))
+        let ga = withoutGradient { a.model.generate(noise: noise, labels: [0, 1, 2]) }
+        let gb = withoutGradient { b.model.generate(noise: noise, labels: [0, 1, 2]) }
+        #expect(ga.scalars == gb.scalars)
+        // A checkpoint of the wrong network is refused with a message, not a crash.
+        #expect(throws: GANError.self) {
+            try Checkpoint.load(from: dir.appendingPathComponent("d.safetensors"), into: b.model.generator)
+        }
+    }
+
+    @Test func runWritesDecodableGridsCheckpointsAndRepeatsExactly() throws {
+        var c = try tinyConfig(.acgan)
+        c.epochs = 2
+        let data = try syntheticImages(30)
+        var snapshots: [[Data]] = []
+        for run in 0..<2 {
+            let dir = temporaryFolder("run-\(run)")
+            defer { try? FileManager.default.removeItem(at: dir) }
+            let trainer = try ImageGANTrainer(config: c)
+            var lines: [String] = []
+            let epochs = try trainer.run(train: data, test: data, output: RunOutput(directory: dir),
+                                         scorer: { _, labels in Double(labels.count) / 100 }, log: { lines.append($0) })
+            #expect(epochs.count == 2 && lines.count == 2 && lines[0].contains("generation_loss"))
+            let grid = try PNGImage(contentsOf: dir.appendingPathComponent("samples/grid-epoch-002.png"))
+            #expect(grid.width == 10 * 28 + 11 * 2 && grid.height == grid.width)
+            #expect(try grid == trainer.gridImage())
+            for name in ["generator", "discriminator"] {
+                for epoch in 1...2 {
+                    let file = dir.appendingPathComponent("checkpoints/" + RunOutput.epochFile(name, epoch: epoch, ext: "safetensors"))
+                    #expect(FileManager.default.fileExists(atPath: file.path))
+                }
+            }
+            let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("summary.json"))) as? [String: Any]
+            #expect(summary?["classifier_accuracy"] as? Double == 0.2)
+            #expect(summary?["final_discriminator_test_auxiliary_loss"] is Double)
+            let losses = try String(contentsOf: dir.appendingPathComponent("losses.csv"), encoding: .utf8).split(separator: "\n")
+            #expect(losses.count == 1 + 2 * 3)
+            let tests = try String(contentsOf: dir.appendingPathComponent("test_losses.csv"), encoding: .utf8).split(separator: "\n")
+            #expect(tests.count == 1 + 2 * 4)
+            snapshots.append(try ["losses.csv", "test_losses.csv", "samples/grid-epoch-001.png", "checkpoints/generator-epoch-002.safetensors"]
+                .map { try Data(contentsOf: dir.appendingPathComponent($0)) })
+        }
+        #expect(snapshots[0] == snapshots[1])
+    }
+
+    @Test func badInputsGiveClearErrors() throws {
+        #expect(throws: GANError.unknownPreset(model: "acgan", name: "huge", known: ["small", "paper"])) {
+            try ImageGANConfig.preset("huge", model: .acgan)
+        }
+        #expect(throws: GANError.unknownPreset(model: "mlp", name: "small", known: ["book"])) {
+            try ImageGANConfig.preset("small", model: .mlp)
+        }
+        let size = GANError.wrongImageSize(source: "data/", height: 32, width: 32, expected: 28)
+        #expect(throws: size) {
+            try GANImageData(unitIntervalImages: .zeros([2, 1024]), labels: [0, 1], height: 32, width: 32, source: "data/")
+        }
+        #expect(size.description == "data/ holds 32x32 images; this model takes 28x28 images (MNIST format)")
+        #expect(throws: GANError.self) { try GANImageData(images: .zeros([2, 784]), labels: [0, 10]) }
+        var c = try tinyConfig(.mlp)
+        c.epochs = 0
+        #expect(throws: GANError.invalidSetting("--epochs must be at least 1")) { try ImageGANTrainer(config: c) }
+        c.epochs = 1
+        c.batchSize = 50
+        let trainer = try ImageGANTrainer(config: c)
+        let dir = temporaryFolder("too-few")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        #expect(throws: GANError.invalidSetting("10 training images are fewer than one batch of 50")) {
+            try trainer.run(train: syntheticImages(10), test: syntheticImages(10), output: RunOutput(directory: dir), log: { _ in })
+        }
+    }
+}
+
+@Suite struct PNGTests {
+    @Test func gridIsWrittenAndDecodedByLibpng() throws {
+        let images = Tensor(shape: [3, 4], scalars: [-1, 0, 1, 0.5, 1, 1, -1, -1, 2, -2, .nan, 0])
+        let grid = try PNGImage.grid(images, imageHeight: 2, imageWidth: 2, columns: 2, padding: 1)
+        #expect(grid.width == 7 && grid.height == 7)
+        // First image at (1, 1): -1 -> 0, 0 -> 128 (127.5 rounds up), 1 -> 255, 0.5 -> 191.
+        #expect(grid.pixels[1 * 7 + 1] == 0 && grid.pixels[1 * 7 + 2] == 128 && grid.pixels[2 * 7 + 1] == 255 && grid.pixels[2 * 7 + 2] == 191)
+        // Out-of-range values clamp; NaN draws black.
+        #expect(grid.pixels[4 * 7 + 1] == 255 && grid.pixels[4 * 7 + 2] == 0 && grid.pixels[5 * 7 + 1] == 0)
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("gan-png-\(getpid()).png")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try grid.write(to: url)
+        let bytes = try Data(contentsOf: url)
+        #expect(Array(bytes.prefix(8)) == [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A])
+        #expect(try PNGImage(contentsOf: url) == grid)
+    }
+
+    @Test func pngDecodesWithAnIndependentReader() throws {
+        // Python's zlib inflates the IDAT stream: an independent check that libpng wrote
+        // a valid PNG with these exact pixels (filter type per row undone here).
+        let image = try PNGImage(width: 3, height: 2, pixels: [0, 10, 20, 200, 250, 255])
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("gan-png-py-\(getpid()).png")
+        defer { try? FileManager.default.removeItem(at: url) }
+        try image.write(to: url)
+        let script = """
+        import struct, sys, zlib
+        d = open(sys.argv[1], 'rb').read(); assert d[:8] == b'\\x89PNG\\r\\n\\x1a\\n'
+        i, idat, w, h = 8, b'', 0, 0
+        while i < len(d):
+            n, t = struct.unpack('>I4s', d[i:i+8]); body = d[i+8:i+8+n]; i += 12 + n
+            if t == b'IHDR': w, h, depth, colour = struct.unpack('>IIBB', body[:10]); assert depth == 8 and colour == 0
+            if t == b'IDAT': idat += body
+        raw, rows, prev = zlib.decompress(idat), [], [0] * w
+        for y in range(h):
+            f, line = raw[y*(w+1)], list(raw[y*(w+1)+1:(y+1)*(w+1)])
+            for x in range(w):
+                a = line[x-1] if x else 0; b = prev[x]; c = prev[x-1] if x else 0
+                p = a + b - c; pr = a if abs(p-a) <= abs(p-b) and abs(p-a) <= abs(p-c) else (b if abs(p-b) <= abs(p-c) else c)
+                line[x] = (line[x] + [0, a, b, (a + b) // 2, pr][f]) & 255
+            rows += line; prev = line
+        print(w, h, *rows)
+        """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        process.arguments = ["-c", script, url.path]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        try process.run()
+        process.waitUntilExit()
+        let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(process.terminationStatus == 0)
+        #expect(text.trimmingCharacters(in: .whitespacesAndNewlines) == "3 2 0 10 20 200 250 255")
+    }
+}
