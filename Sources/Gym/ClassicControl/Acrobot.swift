@@ -37,6 +37,7 @@ public final class Acrobot: InternalStateEnvironment {
 
     public init() {}
 
+    @discardableResult
     public func reset(seed: UInt64?, options: Info?) throws -> (observation: Observation, info: Info) {
         try random.reseed(seed)
         let (low, high) = try resetBounds(options, defaultLow: -0.1, defaultHigh: 0.1)

@@ -36,6 +36,7 @@ public final class MountainCar: InternalStateEnvironment {
         self.goalVelocity = goalVelocity
     }
 
+    @discardableResult
     public func reset(seed: UInt64?, options: Info?) throws -> (observation: Observation, info: Info) {
         try random.reseed(seed)
         let (low, high) = try resetBounds(options, defaultLow: -0.6, defaultHigh: -0.4)

@@ -35,6 +35,7 @@ public final class Pendulum: InternalStateEnvironment {
         self.g = g
     }
 
+    @discardableResult
     public func reset(seed: UInt64?, options: Info?) throws -> (observation: Observation, info: Info) {
         try random.reseed(seed)
         var x = Double.pi, y = 1.0

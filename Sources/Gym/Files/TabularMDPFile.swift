@@ -84,6 +84,7 @@ public struct TabularMDPFile {
             }
             return result
         }
+        for required in ["states", "actions", "start", "transitions"] { _ = try field(required) }
         let states = try names("states")
         let actions = try names("actions")
         func index(_ node: Node, in list: [String], what: String) throws -> Int {

@@ -26,6 +26,7 @@ public class TabularEnvironment: TabularModelEnvironment {
         self.actionSpace = .discrete(Discrete(model.actionCount))
     }
 
+    @discardableResult
     public func reset(seed: UInt64?, options: Info?) throws -> (observation: Observation, info: Info) {
         try random.reseed(seed)
         let s = TabularEnvironment.categoricalSample(transitionModel.initialStateDistribution, random.source)

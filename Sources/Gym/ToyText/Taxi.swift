@@ -173,6 +173,7 @@ public final class Taxi: TabularEnvironment {
         ["prob": .double(1), "action_mask": .ints(Taxi.actionMask(state))]
     }
 
+    @discardableResult
     public override func reset(seed: UInt64?, options: Info?) throws -> (observation: Observation, info: Info) {
         let result = try super.reset(seed: seed, options: options)
         // Gymnasium draws this number only for a fickle passenger (`and` short-circuits).
