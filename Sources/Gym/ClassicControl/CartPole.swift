@@ -52,6 +52,7 @@ public final class CartPole: InternalStateEnvironment {
         observationSpace = .box(Box(low: high.map { -$0 }, high: high))
     }
 
+    @discardableResult
     public func reset(seed: UInt64?, options: Info?) throws -> (observation: Observation, info: Info) {
         try random.reseed(seed)
         let (low, high) = try resetBounds(options, defaultLow: -0.05, defaultHigh: 0.05)
