@@ -30,6 +30,7 @@ struct ClassifyCommand: ParsableCommand {
     }
 
     func run() throws {
+        setvbuf(stdout, nil, _IOLBF, 0)  // progress lines appear as epochs end, even when piped
         var config = ClassifierTrainingConfig()
         config.architecture = FashionClassifier.Architecture(rawValue: model) ?? .mlp
         config.epochs = epochs

@@ -98,6 +98,15 @@ public struct LabeledImages {
     public let width: Int
     public var count: Int { labels.count }
 
+    public init(images: Tensor, labels: [Int], height: Int, width: Int) {
+        precondition(images.rank == 2 && images.shape[0] == labels.count && images.shape[1] == height * width,
+                     "LabeledImages: images \(images.shape) do not match \(labels.count) labels of \(height)x\(width)")
+        self.images = images
+        self.labels = labels
+        self.height = height
+        self.width = width
+    }
+
     /// The first `n` examples.
     public func prefix(_ n: Int) -> LabeledImages {
         let k = Swift.min(n, count)
@@ -105,7 +114,7 @@ public struct LabeledImages {
     }
 
     /// Images and labels of the examples at `indices` (a minibatch).
-    public func batch(_ indices: ArraySlice<Int>) -> (images: Tensor, labels: [Int]) {
+    public func batch<C: Collection>(_ indices: C) -> (images: Tensor, labels: [Int]) where C.Element == Int {
         let d = height * width
         let out = Tensor(uninitializedShape: [indices.count, d])
         var labels: [Int] = []
