@@ -114,6 +114,19 @@ import Testing
         #expect(env.internalState.allSatisfy { $0 >= -0.2 && $0 < -0.1 })
     }
 
+    /// Observations reuse their storage when the caller drops them; one that is kept
+    /// must never change.
+    @Test func keptObservationsDoNotChange() throws {
+        for env in [CartPole(), MountainCar(), Acrobot()] as [Environment] {
+            let (first, _) = try env.reset(seed: 2)
+            let copy = first.vector!
+            let second = try env.step(.discrete(1)).observation
+            let third = try env.step(.discrete(0)).observation
+            #expect(first.vector! == copy)
+            #expect(second != third)
+        }
+    }
+
     @Test func steppingAfterTerminationOfTheBareEnvironmentFollowsGymnasium() throws {
         let env = CartPole(suttonBarto: false)
         try env.reset(seed: 0)

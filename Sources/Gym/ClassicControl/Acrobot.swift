@@ -47,7 +47,7 @@ public final class Acrobot: InternalStateEnvironment {
         s2 = Double(Float(source.uniform(low, high)))
         s3 = Double(Float(source.uniform(low, high)))
         hasState = true
-        return (observation, [:])
+        return (observation, Info())
     }
 
     public func step(_ action: Action) throws -> StepResult {
@@ -66,8 +66,16 @@ public final class Acrobot: InternalStateEnvironment {
         return StepResult(observation: observation, reward: terminated ? 0.0 : -1.0, terminated: terminated, truncated: false)
     }
 
+    /// The last observation's storage, overwritten in place when the caller has dropped
+    /// it (see ``CartPole``'s note on observation buffers).
+    private var observationBuffer: [Float] = [0, 0, 0, 0, 0, 0]
+
     private var observation: Observation {
-        .vector([Float(cos(s0)), Float(sin(s0)), Float(cos(s1)), Float(sin(s1)), Float(s2), Float(s3)])
+        observationBuffer.withUnsafeMutableBufferPointer { b in
+            b[0] = Float(cos(s0)); b[1] = Float(sin(s0)); b[2] = Float(cos(s1)); b[3] = Float(sin(s1))
+            b[4] = Float(s2); b[5] = Float(s3)
+        }
+        return .vector(observationBuffer)
     }
 
     typealias State = (Double, Double, Double, Double)

@@ -43,7 +43,7 @@ public final class MountainCar: InternalStateEnvironment {
         position = random.source.uniform(low, high)
         velocity = 0
         hasState = true
-        return (observation, [:])
+        return (observation, Info())
     }
 
     public func step(_ action: Action) throws -> StepResult {
@@ -61,7 +61,16 @@ public final class MountainCar: InternalStateEnvironment {
         return StepResult(observation: observation, reward: -1.0, terminated: terminated, truncated: false)
     }
 
-    private var observation: Observation { .vector([Float(position), Float(velocity)]) }
+    /// The last observation's storage, overwritten in place when the caller has dropped
+    /// it (see ``CartPole``'s note on observation buffers).
+    private var observationBuffer: [Float] = [0, 0]
+
+    private var observation: Observation {
+        observationBuffer.withUnsafeMutableBufferPointer { b in
+            b[0] = Float(position); b[1] = Float(velocity)
+        }
+        return .vector(observationBuffer)
+    }
 
     /// `position, velocity` in float64.
     public var internalState: [Double] { [position, velocity] }

@@ -53,7 +53,7 @@ public final class Pendulum: InternalStateEnvironment {
         thetaDot = source.uniform(-y, y)
         lastTorque = nil
         hasState = true
-        return (observation, [:])
+        return (observation, Info())
     }
 
     public func step(_ action: Action) throws -> StepResult {
@@ -90,8 +90,15 @@ public final class Pendulum: InternalStateEnvironment {
         return mod
     }
 
+    /// The last observation's storage, overwritten in place when the caller has dropped
+    /// it (see ``CartPole``'s note on observation buffers).
+    private var observationBuffer: [Float] = [0, 0, 0]
+
     private var observation: Observation {
-        .vector([Float(cos(theta)), Float(sin(theta)), Float(thetaDot)])
+        observationBuffer.withUnsafeMutableBufferPointer { b in
+            b[0] = Float(cos(theta)); b[1] = Float(sin(theta)); b[2] = Float(thetaDot)
+        }
+        return .vector(observationBuffer)
     }
 
     /// `theta, theta_dot` in float64.

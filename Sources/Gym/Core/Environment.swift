@@ -13,7 +13,7 @@ public struct StepResult: Sendable {
     /// Diagnostics; never needed to act.
     public var info: Info
 
-    public init(observation: Observation, reward: Double, terminated: Bool, truncated: Bool, info: Info = [:]) {
+    public init(observation: Observation, reward: Double, terminated: Bool, truncated: Bool, info: Info = Info()) {
         self.observation = observation
         self.reward = reward
         self.terminated = terminated
