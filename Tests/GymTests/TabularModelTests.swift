@@ -133,6 +133,19 @@ import Testing
         #expect(Taxi.actionMask(Taxi.encode(0, 0, 0, 1)) == [1, 0, 1, 0, 1, 0])
     }
 
+    @Test func ficklePassengerChangesDestinationOnceAfterBoarding() throws {
+        let env = try EnvironmentRegistry.shared.make("Taxi-v4", options: ["fickle_passenger": "true", "fickle_probability": "1"])
+        let taxi = try #require(env.unwrapped as? Taxi)
+        try env.reset(seed: 9)
+        try taxi.setState(Taxi.encode(0, 0, 0, 1))  // at R with the passenger waiting there
+        _ = try env.step(4)  // pickup: no move, destination unchanged
+        #expect(Taxi.decode(taxi.state!).destination == 1)
+        let moved = Taxi.decode(try env.step(0).observation.discrete!)  // first move after boarding
+        #expect(moved.passenger == 4 && moved.taxiRow == 1 && moved.destination != 1)
+        let again = Taxi.decode(try env.step(1).observation.discrete!)  // only once
+        #expect(again.destination == moved.destination)
+    }
+
     @Test func taxiRainyModelHasThreeRowsPerMove() throws {
         let env = try EnvironmentRegistry.shared.make("Taxi-v4", options: ["is_rainy": "true"])
         let model = try #require((env.unwrapped as? TabularModelEnvironment)?.transitionModel)
