@@ -4,8 +4,6 @@ public enum GANError: Error, CustomStringConvertible, Equatable {
     case unknownPreset(model: String, name: String, known: [String])
     /// A loss name that is not one of ``GANLoss``'s.
     case unknownLoss(name: String)
-    /// A dataset file that is not there.
-    case missingDataFile(path: String)
     /// Images of a size the model cannot take.
     case wrongImageSize(source: String, height: Int, width: Int, expected: Int)
     /// A setting out of range (non-positive sizes, counts, rates).
@@ -21,8 +19,6 @@ public enum GANError: Error, CustomStringConvertible, Equatable {
             return "unknown \(model) preset '\(name)'; known presets: \(known.joined(separator: ", "))"
         case .unknownLoss(let name):
             return "unknown GAN loss '\(name)'; known losses: \(GANLoss.allCases.map(\.rawValue).joined(separator: ", "))"
-        case .missingDataFile(let path):
-            return "missing data file \(path); install Fashion-MNIST with `sudo apt-get install dataset-fashion-mnist` or pass --data DIR with MNIST-format IDX files (train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz], t10k-...)"
         case .wrongImageSize(let source, let height, let width, let expected):
             return "\(source) holds \(height)x\(width) images; this model takes \(expected)x\(expected) images (MNIST format)"
         case .invalidSetting(let message), .outputFailed(let message), .inputFailed(let message):

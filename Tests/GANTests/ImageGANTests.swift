@@ -92,13 +92,14 @@ func tinyConfig(_ model: ImageGANConfig.Model, loss: GANLoss = .nonSaturating) t
         let output = try RunOutput(directory: dir)
         var c = try tinyConfig(.acgan)
         let a = try ImageGANTrainer(config: c)
-        try output.saveCheckpoint(a.model.generator, to: "g.safetensors")
+        try output.saveCheckpoint(a.model.generator, to: "g.safetensors", metadata: ["model": "acgan"])
         try output.saveCheckpoint(a.model.discriminator, to: "d.safetensors")
         c.seed = 99
         let b = try ImageGANTrainer(config: c)
         #expect(a.model.generator.parameters[0].value.scalars != b.model.generator.parameters[0].value.scalars)
-        try Checkpoint.load(from: dir.appendingPathComponent("g.safetensors"), into: b.model.generator)
-        try Checkpoint.load(from: dir.appendingPathComponent("d.safetensors"), into: b.model.discriminator)
+        let metadata = try b.model.generator.loadCheckpoint(from: dir.appendingPathComponent("g.safetensors").path)
+        try b.model.discriminator.loadCheckpoint(from: dir.appendingPathComponent("d.safetensors").path)
+        #expect(metadata["model"] == "acgan")
         for (x, y) in zip(a.model.generator.namedParameters + a.model.discriminator.namedParameters,
                           b.model.generator.namedParameters + b.model.discriminator.namedParameters) {
             #expect(x.name == y.name && x.parameter.value.scalars == y.parameter.value.scalars)
@@ -108,8 +109,8 @@ func tinyConfig(_ model: ImageGANConfig.Model, loss: GANLoss = .nonSaturating) t
         let gb = withoutGradient { b.model.generate(noise: noise, labels: [0, 1, 2]) }
         #expect(ga.scalars == gb.scalars)
         // A checkpoint of the wrong network is refused with a message, not a crash.
-        #expect(throws: GANError.self) {
-            try Checkpoint.load(from: dir.appendingPathComponent("d.safetensors"), into: b.model.generator)
+        #expect(throws: CheckpointError.self) {
+            try b.model.generator.loadCheckpoint(from: dir.appendingPathComponent("d.safetensors").path)
         }
     }
 
@@ -227,5 +228,49 @@ func tinyConfig(_ model: ImageGANConfig.Model, loss: GANLoss = .nonSaturating) t
         let text = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(process.terminationStatus == 0)
         #expect(text.trimmingCharacters(in: .whitespacesAndNewlines) == "3 2 0 10 20 200 250 255")
+    }
+}
+
+@Suite struct ImageDataLoadingTests {
+    /// Writes raw (uncompressed) MNIST-format files of `n` images of `side` x `side`.
+    func writeIDX(_ dir: URL, side: Int, n: Int = 3) throws {
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        func be(_ v: Int) -> [UInt8] { [UInt8(v >> 24 & 255), UInt8(v >> 16 & 255), UInt8(v >> 8 & 255), UInt8(v & 255)] }
+        for split in ["train", "t10k"] {
+            let images = [0, 0, 8, 3] + be(n) + be(side) + be(side) + [UInt8](repeating: 255, count: n * side * side)
+            let labels = [0, 0, 8, 1] + be(n) + (0..<n).map { UInt8($0 % 10) }
+            try Data(images).write(to: dir.appendingPathComponent("\(split)-images-idx3-ubyte"))
+            try Data(labels).write(to: dir.appendingPathComponent("\(split)-labels-idx1-ubyte"))
+        }
+    }
+
+    @Test func loadsMNISTFormatFilesScaledToMinusOneOne() throws {
+        let dir = temporaryFolder("idx28")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try writeIDX(dir, side: 28)
+        let (train, test) = try GANImageData.load(directory: dir.path)
+        #expect(train.count == 3 && test.count == 3 && train.labels == [0, 1, 2])
+        #expect(train.images.shape == [3, 784] && train.images.scalars.allSatisfy { $0 == 1 })
+    }
+
+    @Test func wrongImageSizeIsAClearError() throws {
+        let dir = temporaryFolder("idx32")
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try writeIDX(dir, side: 32)
+        #expect(throws: GANError.wrongImageSize(source: "\(dir.path)/train-images-idx3-ubyte", height: 32, width: 32, expected: 28)) {
+            try GANImageData.load(directory: dir.path)
+        }
+    }
+
+    @Test func missingDataFilesNameTheFileAndWhatToDo() throws {
+        let dir = temporaryFolder("no-data")
+        do {
+            _ = try GANImageData.load(directory: dir.path)
+            Issue.record("loading from an empty folder succeeded")
+        } catch {
+            let message = "\(error)"
+            #expect(message.contains("\(dir.path)/train-images-idx3-ubyte"), "\(message)")
+            #expect(message.contains("MNIST-format IDX files"), "\(message)")
+        }
     }
 }

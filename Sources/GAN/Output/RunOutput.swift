@@ -54,49 +54,12 @@ public struct RunOutput {
     /// Saves a network's parameters as safetensors (names as in PyTorch's `state_dict`).
     public func saveCheckpoint(_ model: Layer, to relativePath: String, metadata: [String: String] = [:]) throws {
         let url = try file(relativePath)
-        do { try Checkpoint.file(for: model, metadata: metadata).write(to: url) } catch let error as CheckpointError {
-            throw GANError.outputFailed(error.description)
-        }
+        try model.saveCheckpoint(to: url.path, metadata: metadata)
     }
 
     /// The file name of an epoch's file: `prefix-epoch-007.ext`.
     public static func epochFile(_ prefix: String, epoch: Int, ext: String) -> String {
         "\(prefix)-epoch-\(String(format: "%03d", epoch)).\(ext)"
-    }
-}
-
-/// Saving and restoring a network's parameters through ``SafeTensorsFile``.
-public enum Checkpoint {
-    /// A safetensors file holding every parameter of `model`.
-    public static func file(for model: Layer, metadata: [String: String] = [:]) -> SafeTensorsFile {
-        var file = SafeTensorsFile(metadata: metadata)
-        for (name, parameter) in model.namedParameters {
-            file.add(name, float32: parameter.value.scalars, shape: parameter.shape)
-        }
-        return file
-    }
-
-    /// Copies the tensors of `file` into `model`'s parameters, checking names and shapes.
-    public static func load(_ file: SafeTensorsFile, into model: Layer) throws {
-        let wanted = model.namedParameters
-        let names = Set(file.names)
-        for (name, parameter) in wanted {
-            guard names.contains(name) else { throw GANError.inputFailed("checkpoint lacks tensor '\(name)'") }
-            let shape = try file.shape(name)
-            guard shape == parameter.shape else {
-                throw GANError.inputFailed("checkpoint tensor '\(name)' has shape \(shape); the model needs \(parameter.shape)")
-            }
-            parameter.value = try Tensor(validatingShape: shape, scalars: file.float32(name))
-        }
-    }
-
-    /// Loads the safetensors file at `url` into `model`.
-    public static func load(from url: URL, into model: Layer) throws {
-        let file: SafeTensorsFile
-        do { file = try SafeTensorsFile(contentsOf: url) } catch let error as CheckpointError {
-            throw GANError.inputFailed(error.description)
-        }
-        try load(file, into: model)
     }
 }
 
