@@ -29,10 +29,11 @@ public struct ImageGANConfig: Sendable, Equatable {
         public static let paper = ACGANArchitecture(generatorDense: [1024], generatorBaseChannels: 128,
                                                     generatorConvChannels: [256, 128], generatorKernel: 5,
                                                     generatorOutputKernel: 2, discriminatorChannels: [32, 64, 128, 256])
-        /// About 40x fewer multiply-adds per image, for 2 CPU cores.
-        public static let small = ACGANArchitecture(generatorDense: [], generatorBaseChannels: 64,
-                                                    generatorConvChannels: [32, 16], generatorKernel: 3,
-                                                    generatorOutputKernel: 3, discriminatorChannels: [16, 32, 32, 64])
+        /// About 100x fewer multiply-adds per image than ``paper`` (G about 3.7M, D about
+        /// 1.2M), for 2 CPU cores: no hidden dense layer, 3x3 kernels, few channels.
+        public static let small = ACGANArchitecture(generatorDense: [], generatorBaseChannels: 32,
+                                                    generatorConvChannels: [32, 8], generatorKernel: 3,
+                                                    generatorOutputKernel: 3, discriminatorChannels: [16, 16, 32, 32])
     }
 
     public var model: Model = .mlp
