@@ -124,6 +124,8 @@ public final class Adam: Optimizer {
         v = StateBuffers(parameters)
     }
 
+    static let hasAVX512 = rllab_cpu_supports_avx512() != 0
+
     /// First-moment estimate (`exp_avg`) of parameter `index` (a copy).
     public func firstMoment(_ index: Int) -> Tensor { m.tensor(index, shape: parameters[index].shape) }
     /// Second-moment estimate (`exp_avg_sq`) of parameter `index` (a copy).
@@ -152,15 +154,18 @@ public final class Adam: Optimizer {
             let mi = m[i], vi = v[i]
             let n = p.value.count
             var j = 0
+            if wd == 0 && Adam.hasAVX512 {
+                j = rllab_adam_update_avx512(w, mi, vi, g, n, weight, weight < 0.5 ? 1 : 0, b2, oneMinusBeta2, bias2Sqrt, eps, -stepSize)
+            }
             if wd == 0 {
-                // Eight lanes at a time; the same IEEE operations in the same order as the
+                // Several lanes at a time; the same IEEE operations in the same order as the
                 // scalar loop below, so results are identical.
-                typealias V = SIMD8<Float>
+                typealias V = SIMD4<Float>  // four lanes: SSE registers without spills on baseline x86-64
                 let vWeight = V(repeating: weight), vOneMinusWeight = V(repeating: 1 - weight)
                 let vB2 = V(repeating: b2), vOneMinusB2 = V(repeating: oneMinusBeta2)
                 let vBias2 = V(repeating: bias2Sqrt), vEps = V(repeating: eps), vStep = V(repeating: -stepSize)
                 let lowWeight = weight < 0.5
-                while j + 8 <= n {
+                while j + 4 <= n {
                     let gj = UnsafeRawPointer(g + j).loadUnaligned(as: V.self)
                     var mj = UnsafeRawPointer(mi + j).loadUnaligned(as: V.self)
                     var vj = UnsafeRawPointer(vi + j).loadUnaligned(as: V.self)
@@ -171,7 +176,7 @@ public final class Adam: Optimizer {
                     UnsafeMutableRawPointer(mi + j).storeBytes(of: mj, as: V.self)
                     UnsafeMutableRawPointer(vi + j).storeBytes(of: vj, as: V.self)
                     UnsafeMutableRawPointer(w + j).storeBytes(of: wj + vStep * (mj / denom), as: V.self)
-                    j += 8
+                    j += 4
                 }
             }
             while j < n {
