@@ -49,6 +49,8 @@ public final class ImageGANTrainer {
 
     public init(config: ImageGANConfig) throws {
         try config.validate()
+        // Image GAN steps free and reallocate megabytes of activations; reuse them.
+        AllocatorTuning.keepFreedMemoryForReuse()
         self.config = config
         master = try RandomSource(seed: config.seed)
         let g = master.derived("generator-init"), d = master.derived("discriminator-init"), drop = master.derived("dropout")
