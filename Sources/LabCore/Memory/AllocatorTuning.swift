@@ -11,10 +11,17 @@ import Glibc
 /// small convolutional GAN step here). Raising both thresholds keeps freed blocks for
 /// reuse. Values do not change; only where the memory comes from.
 public enum AllocatorTuning {
+    private typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
+
     private static let applied: Bool = {
         #if canImport(Glibc)
-        _ = mallopt(M_MMAP_THRESHOLD, 256 << 20)
-        _ = mallopt(M_TRIM_THRESHOLD, 1 << 30)
+        // `mallopt` lives in <malloc.h>, which the Glibc module does not export.
+        // M_TRIM_THRESHOLD = -1 and M_MMAP_THRESHOLD = -3 in glibc's malloc.h.
+        if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "mallopt") {
+            let mallopt = unsafeBitCast(symbol, to: Mallopt.self)
+            _ = mallopt(-3, 256 << 20)
+            _ = mallopt(-1, 1 << 30)
+        }
         #endif
         return true
     }()
