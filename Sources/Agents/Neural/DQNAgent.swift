@@ -154,10 +154,7 @@ public final class DQNAgent: Agent {
                 }
                 if steps % self.trainFrequency == 0 && steps > self.learningStarts {
                     self.optimizer.learningRate = Float(self.learningRate.value(at: loop.progress))
-                    // Adam's moments of dead units decay into subnormals, which are ~100x slower.
-                    withSubnormalsFlushedToZero {
-                        for _ in 0..<self.gradientSteps { self.trainStep() }
-                    }
+                    for _ in 0..<self.gradientSteps { self.trainStep() }
                 }
             })
     }

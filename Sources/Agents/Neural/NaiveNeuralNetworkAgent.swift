@@ -116,8 +116,7 @@ public final class NaiveNeuralNetworkAgent: Agent {
                 : elite(episodes)
             let mean = episodes.isEmpty ? .nan : episodes.map(\.return).reduce(0, +) / Double(episodes.count)
             iterationSummaries.append((episodes.count, kept.count, mean))
-            // Adam's moments of dead units decay into subnormals, which are ~100x slower.
-            withSubnormalsFlushedToZero { fit(kept) }
+            fit(kept)
         }
     }
 
