@@ -34,10 +34,10 @@ import LabCore
         try evaluate(agent, in: try EnvironmentRegistry.shared.make(id), episodes: episodes, seed: seed).mean
     }
 
-    /// Small and quick to learn with: the RL-Zoo recipe on a 64-64 network.
+    /// Quick to learn with: the RL-Zoo recipe on a 32-32 network, training twice as often.
     static let smallDQN = [
         "learning_rate=2.3e-3", "batch_size=64", "buffer_size=20000", "learning_starts=1000", "target_update_interval=10",
-        "train_freq=256", "gradient_steps=128", "exploration_fraction=0.16", "exploration_final_eps=0.04", "net_arch=[64,64]",
+        "train_freq=128", "gradient_steps=64", "exploration_fraction=0.16", "exploration_final_eps=0.04", "net_arch=[32,32]",
     ]
 
     static func experience(_ observation: [Float], _ action: Int, _ reward: Double, _ next: [Float],
@@ -128,11 +128,13 @@ import LabCore
 
     @Test func dqnLearnsCartPoleBeyondRandomPlay() throws {
         // Random play averages about 22 on CartPole; a learner that does not learn stays there.
-        let (agent, environment) = try Self.make(DQNAgent.self, env: "CartPole-v1", seed: 1, Self.smallDQN)
-        try Self.train(agent, environment, .timesteps(12_000), seed: 1)
-        #expect(agent.updates > 5000)
+        // (Seeds 0-4 reach 98-285 with this budget in release; a policy that always pushes
+        // one way scores about 9.)
+        let (agent, environment) = try Self.make(DQNAgent.self, env: "CartPole-v1", seed: 0, Self.smallDQN)
+        try Self.train(agent, environment, .timesteps(16_000), seed: 0)
+        #expect(agent.updates == 64 * (16_000 / 128 - 7))  // rounds at steps 1024, 1152, ..., 16000
         let mean = try Self.greedyMean(agent, env: "CartPole-v1")
-        #expect(mean >= 150, "greedy mean \(mean)")
+        #expect(mean >= 80, "greedy mean \(mean)")
     }
 
     @Test func dqnRunsWithTheSameSeedAreIdentical() throws {
@@ -200,14 +202,19 @@ import LabCore
     }
 
     @Test func crossEntropyIterationsImproveOnTheFirstRound() throws {
+        // Seed 0's random-linear data policy is poor (about 10 per episode); the network's
+        // own rounds must climb well beyond it and beyond random play (about 22). Seeds 0-4
+        // reach 81-500 with this budget.
         let (agent, environment) = try Self.make(NaiveNeuralNetworkAgent.self, env: "CartPole-v1", seed: 0,
-                                                 ["iterations=6", "epochs=20", "elite_fraction=0.2"])
-        let returns = try Self.train(agent, environment, .episodes(120), seed: 0)
-        #expect(returns.count == 120)
-        #expect(agent.iterationSummaries.map(\.played) == [20, 20, 20, 20, 20, 20])
-        #expect(agent.iterationSummaries.map(\.kept).dropFirst().allSatisfy { $0 == 4 })
+                                                 ["iterations=15", "epochs=10", "elite_fraction=0.3", "hidden_sizes=[16]"])
+        let returns = try Self.train(agent, environment, .episodes(300), seed: 0)
+        #expect(returns.count == 300)
+        #expect(agent.iterationSummaries.map(\.played) == Array(repeating: 20, count: 15))
+        #expect(agent.iterationSummaries.dropFirst().allSatisfy { $0.kept == 6 })
+        let first = agent.iterationSummaries[0].meanReturn, last = agent.iterationSummaries[14].meanReturn
+        #expect(last > 3 * first, "mean return of the first round \(first), of the last \(last)")
         let mean = try Self.greedyMean(agent, env: "CartPole-v1")
-        #expect(mean >= 150, "greedy mean \(mean)")
+        #expect(mean >= 60, "greedy mean \(mean)")
     }
 
     @Test func naiveNeuralNetworkRespectsAStepBudgetAndErrors() throws {
