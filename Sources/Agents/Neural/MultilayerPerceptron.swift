@@ -1,0 +1,141 @@
+import Foundation
+import LabCore
+
+/// A fully connected network as Stable-Baselines3 builds one from `net_arch`: Dense
+/// layers with an activation between them and none after the last.
+///
+/// Training goes through ``network`` (a LabCore ``Sequential`` on the autodiff tape).
+/// Acting goes through ``forward(_:)``, which runs one observation through the same
+/// parameters without the tape, into buffers allocated once: agents call it on every
+/// environment step, where the design rules forbid allocation.
+public final class MultilayerPerceptron {
+    /// The nonlinearity between layers.
+    public enum Activation: String, CaseIterable, Sendable {
+        case relu, tanh
+    }
+
+    /// The network as LabCore layers (parameter names `0.weight`, `0.bias`, `2.weight`, ...
+    /// as in a `torch.nn.Sequential`).
+    public let network: Sequential
+    /// The Dense layers, input to output.
+    public let denseLayers: [Dense]
+    public let activation: Activation
+    public let inputSize: Int
+    public let outputSize: Int
+    /// One output buffer per Dense layer, for ``forward(_:)``, allocated once.
+    private let activations: [UnsafeMutablePointer<Float>]
+
+    /// A network `inputSize -> hiddenSizes... -> outputSize` with PyTorch's default
+    /// initialisation, drawing from `source` layer by layer (weight, then bias).
+    public init(inputSize: Int, hiddenSizes: [Int], outputSize: Int, activation: Activation, source: RandomSource) throws {
+        let sizes = [inputSize] + hiddenSizes + [outputSize]
+        guard sizes.allSatisfy({ $0 > 0 }) else {
+            throw ConfigurationError("network sizes must be positive, got \(sizes)")
+        }
+        var layers: [Layer] = []
+        var dense: [Dense] = []
+        for i in 0..<(sizes.count - 1) {
+            let layer = Dense(sizes[i], sizes[i + 1], source: source)
+            dense.append(layer)
+            layers.append(layer)
+            if i < sizes.count - 2 { layers.append(activation == .relu ? ReLU() as Layer : Tanh()) }
+        }
+        network = Sequential(layers)
+        denseLayers = dense
+        self.activation = activation
+        self.inputSize = inputSize
+        self.outputSize = outputSize
+        activations = sizes.dropFirst().map { size in
+            let buffer = UnsafeMutablePointer<Float>.allocate(capacity: size)
+            buffer.initialize(repeating: 0, count: size)
+            return buffer
+        }
+    }
+
+    deinit { for buffer in activations { buffer.deallocate() } }
+
+    /// The network on a batch `[B, inputSize]`, recorded for differentiation.
+    public func callAsFunction(_ input: Tensor) -> Tensor { network(input) }
+
+    /// The parameters in a stable order (for an optimizer or a checkpoint).
+    public var parameters: [Parameter] { network.parameters }
+
+    /// The outputs for one input, computed without the tape or any allocation.
+    ///
+    /// - Returns: `outputSize` values, valid until the next call (they live in a buffer
+    ///   this network reuses).
+    @discardableResult
+    public func forward(_ input: [Float]) -> UnsafeBufferPointer<Float> {
+        precondition(input.count == inputSize, "forward: \(input.count) inputs, network takes \(inputSize)")
+        input.withUnsafeBufferPointer { x in
+            var previous = x.baseAddress!
+            for (index, layer) in denseLayers.enumerated() {
+                let out = activations[index], width = layer.outputSize
+                // Read the parameters each time: the optimizer may have replaced their storage.
+                layer.bias!.value.withUnsafeBufferPointer { b in out.update(from: b.baseAddress!, count: width) }
+                layer.weight.value.withUnsafeBufferPointer { w in
+                    BLAS.sgemm(transposeA: false, transposeB: true, m: 1, n: width, k: layer.inputSize,
+                               a: previous, lda: layer.inputSize, b: w.baseAddress!, ldb: layer.inputSize,
+                               beta: 1, c: out, ldc: width)
+                }
+                if index < denseLayers.count - 1 {
+                    switch activation {
+                    case .relu: for j in 0..<width where out[j] < 0 { out[j] = 0 }
+                    case .tanh: for j in 0..<width { out[j] = tanhf(out[j]) }
+                    }
+                }
+                previous = UnsafePointer(out)
+            }
+        }
+        return UnsafeBufferPointer(start: activations[activations.count - 1], count: outputSize)
+    }
+
+    /// The index of the largest output for `input` (lowest index on ties, as numpy's argmax).
+    public func argmax(_ input: [Float]) -> Int {
+        let output = forward(input)
+        var best = 0
+        for j in 1..<output.count where output[j] > output[best] { best = j }
+        return best
+    }
+
+    /// Moves every parameter towards `source`'s: `self = tau * source + (1 - tau) * self`
+    /// (SB3's `polyak_update`); `tau = 1` copies exactly (a DQN hard target update).
+    public func update(towards source: MultilayerPerceptron, tau: Float) {
+        for (target, online) in zip(parameters, source.parameters) {
+            if tau == 1 {
+                // A copy of the values, not a shared storage: the optimizer updates the online
+                // parameters in place and must not move the target with them.
+                target.value = Tensor(shape: online.value.shape, scalars: online.value.scalars)
+                continue
+            }
+            target.value.withUnsafeMutableBufferPointer { t in
+                online.value.withUnsafeBufferPointer { o in
+                    for j in 0..<t.count { t[j] = t[j] * (1 - tau) + tau * o[j] }
+                }
+            }
+        }
+    }
+
+    /// The parameters by name, prefixed (`q_net.0.weight`), for a checkpoint.
+    func add(to file: inout SafeTensorsFile, prefix: String) {
+        for (name, parameter) in network.namedParameters {
+            file.add("\(prefix).\(name)", float32: parameter.value.scalars, shape: parameter.shape)
+        }
+    }
+
+    /// Restores parameters written by ``add(to:prefix:)``, checking every shape.
+    func load(from file: SafeTensorsFile, prefix: String, source url: URL) throws {
+        var loaded: [(Parameter, Tensor)] = []
+        for (name, parameter) in network.namedParameters {
+            let key = "\(prefix).\(name)"
+            guard file.names.contains(key) else { throw AgentError("\(url.path) has no tensor '\(key)'") }
+            let shape = try file.shape(key)
+            guard shape == parameter.shape else {
+                throw AgentError("\(url.path): '\(key)' has shape \(shape), this agent needs \(parameter.shape) (different environment or net_arch?)")
+            }
+            loaded.append((parameter, try Tensor(validatingShape: shape, scalars: try file.float32(key))))
+        }
+        // Only after every tensor checked out, so a bad file leaves the network as it was.
+        for (parameter, value) in loaded { parameter.value = value }
+    }
+}

@@ -1,0 +1,200 @@
+import Foundation
+import Gym
+import LabCore
+
+/// The classic TensorFlow book's "naive neural-network policy", and with `iterations > 1`
+/// the cross-entropy method built on it.
+///
+/// Iteration 0 plays episodes with the book's `policy_random` (``RandomLinearAgent``: one
+/// theta drawn uniformly in [-1, 1]^d from the agent's stream, the first draw, so the
+/// data policy of a seed *is* the `random-linear` agent of that seed). It keeps the
+/// (observation, action) pairs of the episodes whose return exceeds `threshold` (100) —
+/// or, when none does, of the best `elite_fraction` of them — and fits an MLP classifier
+/// (4-8-2 with a softmax, cross-entropy, Adam, `epochs` 50, `batch_size` 10, shuffled
+/// each epoch as Keras' `fit`). It then acts by argmax.
+///
+/// Each later iteration plays episodes with the network itself (sampling actions from
+/// its softmax, or greedily with `collection_policy: greedy`), keeps the best
+/// `elite_fraction` of them and fits the same network on those: the cross-entropy method.
+///
+/// **Budget.** Only collection spends the budget: every step and episode played counts
+/// toward the ``EpisodeLoop`` budget and appears in the run's episode records; fitting
+/// costs none. The budget is split evenly between the iterations (with 100 episodes and
+/// 4 iterations, 25 episodes each). An episode cut short by the end of a step budget is
+/// not used for fitting (its return is unknown).
+public final class NaiveNeuralNetworkAgent: Agent {
+    public static let name = "naive-nn"
+    public static let summary = "the TF book's naive NN policy: fit a classifier on good random-linear episodes; iterations > 1: cross-entropy method"
+    public static let hyperparameterSpecs: [HyperparameterSpec] = [
+        HyperparameterSpec("threshold", .double(100), "iteration 0 keeps the episodes whose return exceeds this"),
+        HyperparameterSpec("iterations", .int(1), "collect-and-fit rounds; after the first the network collects its own data (cross-entropy method)"),
+        HyperparameterSpec("elite_fraction", .double(0.2), "fraction of the best episodes kept in later iterations (and in iteration 0 if none passes threshold)"),
+        HyperparameterSpec("collection_policy", .string("sample"), "how later iterations act: sample (from the softmax) or greedy"),
+        HyperparameterSpec("hidden_sizes", .list([.int(8)]), "hidden layer sizes of the classifier"),
+        HyperparameterSpec("activation", .string("relu"), "activation between layers: relu or tanh"),
+        HyperparameterSpec("epochs", .int(50), "passes over the kept data per fit"),
+        HyperparameterSpec("batch_size", .int(10), "samples per Adam step"),
+        HyperparameterSpec("learning_rate", .double(1e-3), "Adam step size"),
+    ]
+
+    /// The data policy of iteration 0 (``RandomLinearAgent``'s weight vector).
+    public let theta: [Double]
+    let network: MultilayerPerceptron
+    private let optimizer: Adam
+    private let threshold: Double
+    private let iterations: Int
+    private let eliteFraction: Double
+    private let samplesActions: Bool
+    private let epochs: Int
+    private let batchSize: Int
+    private let actionCount: Int
+    private let observationSize: Int
+    /// Action sampling in later iterations.
+    private let collectionRandom: RandomSource
+    /// Minibatch shuffling.
+    private let shuffleRandom: RandomSource
+    /// Per iteration: episodes played and episodes kept for fitting (for reports and tests).
+    public private(set) var iterationSummaries: [(played: Int, kept: Int, meanReturn: Double)] = []
+
+    public init(environment: EnvironmentSignature, hyperparameters h: Hyperparameters, random: RandomSource) throws {
+        guard case .box(let box) = environment.observationSpace, box.shape.count == 1 else {
+            throw AgentError("naive-nn needs a flat Box observation; \(environment.id) has \(environment.observationSpace)")
+        }
+        guard case .discrete(let actions) = environment.actionSpace, actions.n == 2 else {
+            throw AgentError("naive-nn needs two discrete actions (its data policy is random-linear); \(environment.id) has \(environment.actionSpace)")
+        }
+        observationSize = box.count
+        actionCount = actions.n
+        // The first draws of the agent's stream, exactly as RandomLinearAgent makes its theta.
+        theta = (0..<box.count).map { _ in random.uniform(-1, 1) }
+
+        threshold = h.double("threshold")
+        iterations = h.int("iterations")
+        eliteFraction = h.double("elite_fraction")
+        epochs = h.int("epochs")
+        batchSize = h.int("batch_size")
+        guard iterations >= 1 else { throw ConfigurationError("iterations must be at least 1, got \(iterations)") }
+        guard eliteFraction > 0 && eliteFraction <= 1 else { throw ConfigurationError("elite_fraction must be in (0, 1], got \(eliteFraction)") }
+        guard epochs >= 0 else { throw ConfigurationError("epochs must be at least 0, got \(epochs)") }
+        guard batchSize > 0 else { throw ConfigurationError("batch_size must be positive, got \(batchSize)") }
+        switch h.string("collection_policy") {
+        case "sample": samplesActions = true
+        case "greedy": samplesActions = false
+        case let other: throw ConfigurationError("collection_policy: '\(other)' is not one of sample, greedy")
+        }
+        guard let activation = MultilayerPerceptron.Activation(rawValue: h.string("activation")) else {
+            throw ConfigurationError("activation: '\(h.string("activation"))' is not one of relu, tanh")
+        }
+        network = try MultilayerPerceptron(inputSize: box.count, hiddenSizes: h.ints("hidden_sizes"), outputSize: actions.n,
+                                           activation: activation, source: random.derived("network"))
+        optimizer = Adam(network.parameters, learningRate: Float(h.double("learning_rate")))
+        collectionRandom = random.derived("collection")
+        shuffleRandom = random.derived("shuffle")
+    }
+
+    /// One finished episode's data.
+    struct Episode {
+        var observations: [[Float]] = []
+        var actions: [Int] = []
+        var `return` = 0.0
+    }
+
+    public func learn(_ loop: EpisodeLoop) throws {
+        for iteration in 0..<iterations {
+            // Collect until this iteration's share of the budget is spent.
+            let share = Double(iteration + 1) / Double(iterations)
+            var episodes: [Episode] = []
+            while !loop.isDone && loop.progress < share {
+                let episode = try playEpisode(loop) { observation in
+                    if iteration == 0 { return RandomLinearAgent.decide(self.theta, observation) }
+                    return self.collectionAction(observation)
+                }
+                if let episode { episodes.append(episode) }
+            }
+            let kept = iteration == 0 && episodes.contains(where: { $0.return > threshold })
+                ? episodes.filter { $0.return > threshold }
+                : elite(episodes)
+            let mean = episodes.isEmpty ? .nan : episodes.map(\.return).reduce(0, +) / Double(episodes.count)
+            iterationSummaries.append((episodes.count, kept.count, mean))
+            fit(kept)
+        }
+    }
+
+    /// Plays until the episode ends; `nil` if the budget ran out first.
+    private func playEpisode(_ loop: EpisodeLoop, policy: (Observation) -> Int) throws -> Episode? {
+        var episode = Episode()
+        while !loop.isDone {
+            let observation = try loop.observation()
+            guard case .vector(let values) = observation else { return nil }
+            let action = policy(observation)
+            let transition = try loop.step(.discrete(action))
+            episode.observations.append(values)
+            episode.actions.append(action)
+            episode.return += transition.reward
+            if transition.terminated || transition.truncated { return episode }
+        }
+        return nil
+    }
+
+    /// The best `elite_fraction` of `episodes` by return (at least one; earlier first on ties).
+    func elite(_ episodes: [Episode]) -> [Episode] {
+        let count = min(episodes.count, max(1, Int((eliteFraction * Double(episodes.count)).rounded(.up))))
+        let order = episodes.indices.sorted { episodes[$0].return != episodes[$1].return ? episodes[$0].return > episodes[$1].return : $0 < $1 }
+        return order.prefix(count).map { episodes[$0] }
+    }
+
+    /// Fits the classifier to the (observation, action) pairs of `episodes`.
+    private func fit(_ episodes: [Episode]) {
+        let observations = episodes.flatMap(\.observations)
+        let labels = episodes.flatMap(\.actions)
+        guard !labels.isEmpty else { return }
+        var order = Array(0..<labels.count)
+        for _ in 0..<epochs {
+            shuffleRandom.shuffle(&order)
+            var start = 0
+            while start < order.count {
+                let rows = order[start..<min(start + batchSize, order.count)]
+                let x = Tensor(shape: [rows.count, observationSize], scalars: rows.flatMap { observations[$0] })
+                let loss = Loss.crossEntropy(logits: network(x), labels: rows.map { labels[$0] })
+                optimizer.zeroGrad()
+                loss.backward()
+                optimizer.step()
+                start += batchSize
+            }
+        }
+    }
+
+    /// An action of the network's collection policy: sampled from its softmax, or greedy.
+    private func collectionAction(_ observation: Observation) -> Int {
+        guard case .vector(let values) = observation else { return 0 }
+        guard samplesActions else { return network.argmax(values) }
+        let logits = network.forward(values)
+        var largest = logits[0]
+        for j in 1..<actionCount { largest = max(largest, logits[j]) }
+        var total: Double = 0
+        for j in 0..<actionCount { total += Double(expf(logits[j] - largest)) }
+        var u = collectionRandom.uniform() * total
+        for j in 0..<actionCount {
+            u -= Double(expf(logits[j] - largest))
+            if u < 0 { return j }
+        }
+        return actionCount - 1
+    }
+
+    /// The class with the largest probability.
+    public func act(_ observation: Observation) throws -> Action {
+        guard case .vector(let values) = observation, values.count == observationSize else {
+            throw AgentError("naive-nn expects observations of \(observationSize) numbers, got \(observation)")
+        }
+        return .discrete(network.argmax(values))
+    }
+
+    /// Saves the classifier (`policy.*`, F32, PyTorch names).
+    public func save(to url: URL) throws {
+        try NetworkCheckpoint.save([("policy", network)], agent: Self.name, to: url)
+    }
+
+    public func load(from url: URL) throws {
+        try NetworkCheckpoint.load(into: [("policy", network)], agent: Self.name, from: url)
+    }
+}
