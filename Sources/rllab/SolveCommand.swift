@@ -21,7 +21,7 @@ struct SolveCommand: ParsableCommand {
     var gamma: Double = 0.99
 
     @Option(help: "Stop when the largest value change in a sweep is below this.")
-    var theta: Double = 1e-10
+    var theta: Double = 1e-12
 
     @Option(help: "Write the CSV here instead of standard output.")
     var out: String?

@@ -16,7 +16,7 @@ public class PlanningAgent {
     static func specs() -> [HyperparameterSpec] {
         [
             HyperparameterSpec("gamma", .double(0.99), "discount factor"),
-            HyperparameterSpec("theta", .double(1e-10), "stop when a sweep changes no value by more than this"),
+            HyperparameterSpec("theta", .double(1e-12), "stop when a sweep changes no value by more than this"),
             HyperparameterSpec("bins", .list([.int(10)]), "estimated model: bins per Box dimension"),
             HyperparameterSpec("low", .list([]), "estimated model: lower bounds per Box dimension ([]: the space's)"),
             HyperparameterSpec("high", .list([]), "estimated model: upper bounds per Box dimension ([]: the space's)"),
