@@ -135,6 +135,13 @@ struct CLI {
             Thread.sleep(forTimeInterval: 0.05)
         }
         kill(process.processIdentifier, SIGINT)
+        // A run that ignores Ctrl-C must fail the test, not hang the suite.
+        let deadline = Date().addingTimeInterval(60)
+        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            Issue.record("compare kept running 60 s after SIGINT")
+        }
         let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         process.waitUntilExit()
         #expect(process.terminationStatus == 130)
