@@ -52,7 +52,7 @@ public struct ResultsError: Error, CustomStringConvertible {
 /// When several folders are read together and two of them use the same agent name,
 /// the later folder's runs are labelled `agent (folder)` so that they stay apart.
 public struct ResultsFolder {
-    /// Every run found, sorted by environment, agent and run.
+    /// Every run found, grouped by environment, in the order read.
     public private(set) var runs: [RunSeries] = []
     /// The resolved configuration text of each RLLab comparison folder read.
     public private(set) var configurations: [(folder: String, text: String)] = []
@@ -91,7 +91,12 @@ public struct ResultsFolder {
             for i in runs.indices { if let label = renamed[runs[i].agent] { runs[i].agent = label } }
             self.runs += runs
         }
-        self.runs.sort { ($0.environment, $0.agent, $0.run.count, $0.run) < ($1.environment, $1.agent, $1.run.count, $1.run) }
+        // Keep the order the runs were read in (a comparison's agent order, Monitor files by
+        // path), grouped by environment: charts list agents as the user listed them.
+        let environmentOrder = Dictionary(self.runs.map(\.environment).enumerated().map { ($1, $0) }, uniquingKeysWith: min)
+        self.runs = self.runs.enumerated().sorted {
+            (environmentOrder[$0.element.environment] ?? 0, $0.offset) < (environmentOrder[$1.element.environment] ?? 0, $1.offset)
+        }.map(\.element)
     }
 
     /// The environments, in first-seen order of the sorted runs.

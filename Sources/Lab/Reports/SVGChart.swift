@@ -21,6 +21,7 @@ public enum SVGChart {
         let yScale = Scale(ys.min() ?? 0, ys.max() ?? 1)
         var body: [String] = []
         body.append(axes(xScale, yScale, xLabel: xLabel, yLabel: yLabel))
+        // Every band first, then every line, so no band covers another agent's line.
         for (index, curve) in curves.enumerated() where !curve.x.isEmpty {
             let color = palette[index % palette.count]
             let id = "agent-\(index)"
@@ -30,6 +31,10 @@ public enum SVGChart {
                 for i in curve.x.indices.reversed() { band += " L \(px(xScale, curve.x[i])),\(py(yScale, curve.lower[i]))" }
                 body.append("<path class=\"band\" data-agent=\"\(escape(curve.agent))\" id=\"\(id)-band\" d=\"\(band) Z\" fill=\"\(color)\" fill-opacity=\"0.2\" stroke=\"none\"/>")
             }
+        }
+        for (index, curve) in curves.enumerated() where !curve.x.isEmpty {
+            let color = palette[index % palette.count]
+            let id = "agent-\(index)"
             var line = ""
             for i in curve.x.indices { line += (i == 0 ? "M " : " L ") + "\(px(xScale, curve.x[i])),\(py(yScale, curve.mean[i]))" }
             if curve.x.count == 1 { line += " h 1" }
