@@ -19,6 +19,8 @@ public final class QLearningAgent: Agent {
             HyperparameterSpec("high", .list([]), "upper bounds per Box dimension ([]: the space's)"),
             HyperparameterSpec("velocity_bound", .double(1), "bound used for a Box dimension whose space bound is infinite"),
             HyperparameterSpec("initial_q", .double(0), "initial value of every Q entry"),
+            HyperparameterSpec("bootstrap_terminal", .bool(false),
+                               "bootstrap from the next state even on termination (the book's loop does; it blurs the failure signal)"),
         ]
 
     private let discretizer: Discretizer
@@ -27,6 +29,7 @@ public final class QLearningAgent: Agent {
     private let learningRate: Schedule
     private let epsilon: Schedule
     private let random: RandomSource
+    private let bootstrapTerminal: Bool
     /// Q values, row-major [state][action].
     public private(set) var table: [Double]
 
@@ -42,6 +45,7 @@ public final class QLearningAgent: Agent {
         learningRate = try Schedule(hyperparameters: hyperparameters, name: "learning_rate")
         epsilon = try Schedule(hyperparameters: hyperparameters, name: "epsilon")
         self.random = random
+        bootstrapTerminal = hyperparameters.bool("bootstrap_terminal")
         table = Array(repeating: hyperparameters.double("initial_q"), count: discretizer.stateCount * actions.n)
     }
 
@@ -57,7 +61,7 @@ public final class QLearningAgent: Agent {
                 let state = self.discretizer.index(t.observation)
                 guard case .discrete(let action) = t.action else { return }
                 let next = self.discretizer.index(t.nextObservation)
-                let bootstrap = t.terminated ? 0 : self.gamma * self.maxValue(next)
+                let bootstrap = t.terminated && !self.bootstrapTerminal ? 0 : self.gamma * self.maxValue(next)
                 let index = state * self.actionCount + action
                 self.table[index] += self.learningRate.value(at: loop.progress) * (t.reward + bootstrap - self.table[index])
             })

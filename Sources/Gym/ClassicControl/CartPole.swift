@@ -52,6 +52,7 @@ public final class CartPole: InternalStateEnvironment {
         observationSpace = .box(Box(low: high.map { -$0 }, high: high))
     }
 
+    @discardableResult
     public func reset(seed: UInt64?, options: Info?) throws -> (observation: Observation, info: Info) {
         try random.reseed(seed)
         let (low, high) = try resetBounds(options, defaultLow: -0.05, defaultHigh: 0.05)
@@ -62,7 +63,7 @@ public final class CartPole: InternalStateEnvironment {
         thetaDot = source.uniform(low, high)
         hasState = true
         stepsBeyondTerminated = nil
-        return (observation, [:])
+        return (observation, Info())
     }
 
     public func step(_ action: Action) throws -> StepResult {
@@ -105,9 +106,18 @@ public final class CartPole: InternalStateEnvironment {
             || theta < -CartPole.thetaThresholdRadians || theta > CartPole.thetaThresholdRadians
     }
 
+    /// The last observation's storage. A caller that drops each observation before the
+    /// next step leaves this buffer uniquely referenced, so the next step overwrites it
+    /// in place instead of allocating; a caller that keeps observations gets a fresh
+    /// copy (copy-on-write), so returned observations never change.
+    private var observationBuffer: [Float] = [0, 0, 0, 0]
+
     @inline(__always)
     private var observation: Observation {
-        .vector([Float(x), Float(xDot), Float(theta), Float(thetaDot)])
+        observationBuffer.withUnsafeMutableBufferPointer { b in
+            b[0] = Float(x); b[1] = Float(xDot); b[2] = Float(theta); b[3] = Float(thetaDot)
+        }
+        return .vector(observationBuffer)
     }
 
     /// `x, x_dot, theta, theta_dot` in float64.

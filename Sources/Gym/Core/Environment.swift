@@ -13,7 +13,7 @@ public struct StepResult: Sendable {
     /// Diagnostics; never needed to act.
     public var info: Info
 
-    public init(observation: Observation, reward: Double, terminated: Bool, truncated: Bool, info: Info = [:]) {
+    public init(observation: Observation, reward: Double, terminated: Bool, truncated: Bool, info: Info = Info()) {
         self.observation = observation
         self.reward = reward
         self.terminated = terminated
@@ -55,6 +55,7 @@ public protocol Environment: AnyObject {
     ///   - options: Environment-specific reset options (e.g. `low`/`high` for the
     ///     classic-control reset ranges, as Gymnasium).
     /// - Returns: The first observation and an info dictionary.
+    @discardableResult
     func reset(seed: UInt64?, options: Info?) throws -> (observation: Observation, info: Info)
 
     /// Runs one timestep of the dynamics with `action`.

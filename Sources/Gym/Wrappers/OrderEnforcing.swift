@@ -25,6 +25,7 @@ public final class OrderEnforcing: Wrapper {
     /// Whether `reset` has been called at least once.
     public var hasBeenReset: Bool { hasReset }
 
+    @discardableResult
     public override func reset(seed: UInt64?, options: Info?) throws -> (observation: Observation, info: Info) {
         let result = try env.reset(seed: seed, options: options)
         hasReset = true

@@ -17,6 +17,7 @@ public final class TimeLimit: Wrapper {
         super.init(env)
     }
 
+    @discardableResult
     public override func reset(seed: UInt64?, options: Info?) throws -> (observation: Observation, info: Info) {
         let result = try env.reset(seed: seed, options: options)
         elapsedSteps = 0

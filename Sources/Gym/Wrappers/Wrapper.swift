@@ -22,6 +22,7 @@ open class Wrapper: Environment {
     open var observationSpace: Space { env.observationSpace }
     open var actionSpace: Space { env.actionSpace }
 
+    @discardableResult
     open func reset(seed: UInt64?, options: Info?) throws -> (observation: Observation, info: Info) {
         try env.reset(seed: seed, options: options)
     }

@@ -2,7 +2,8 @@ import Agents
 import Foundation
 
 /// Finds and applies hyperparameter files: `agents/<agent>.yml` (RL-Zoo style, keyed by
-/// environment id), then a user's `--config` file, then `--set` overrides.
+/// environment id) or, when given, a user's `--config` file instead (as RL-Zoo's
+/// `--conf-file` replaces its default file), then `--set` overrides.
 public struct HyperparameterSources: Sendable {
     /// The folder holding `<agent>.yml` files, if one was found.
     public var agentsFolder: URL?
@@ -43,7 +44,7 @@ public struct HyperparameterSources: Sendable {
     public func resolve(agent: String, environmentID: String) throws -> Hyperparameters {
         let type = try AgentCatalog.type(named: agent)
         var hyperparameters = type.defaultHyperparameters
-        if let folder = agentsFolder {
+        if configFile == nil, let folder = agentsFolder {
             let file = folder.appendingPathComponent("\(agent).yml")
             if FileManager.default.fileExists(atPath: file.path) {
                 try hyperparameters.merge(file: file, environmentID: environmentID)

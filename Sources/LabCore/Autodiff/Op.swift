@@ -35,7 +35,8 @@ enum Op {
     case linear(x: Tensor, weight: Tensor)
     case reshape(inShape: [Int])
     case concat(axis: Int, sizes: [Int], shapes: [[Int]])
-    case conv2d(x: Tensor, weight: Tensor, geometry: ConvGeometry)
+    /// Saves the patch columns of every image when a weight gradient is needed.
+    case conv2d(x: Tensor, columns: Tensor?, weight: Tensor, geometry: ConvGeometry)
     case mask(Tensor)
     case meanSquaredError(diff: Tensor)
     case smoothL1(diff: Tensor, beta: Float)
@@ -115,8 +116,8 @@ extension Tensor {
             node.a?.accumulate(Tensor(shape: inShape, storage: g.storage))
         case .concat(let axis, let sizes, let shapes):
             concatBackward(node, g, axis: axis, sizes: sizes, shapes: shapes)
-        case .conv2d(let x, let w, let geometry):
-            conv2dBackward(node, g, x, w, geometry)
+        case .conv2d(let x, let columns, let w, let geometry):
+            conv2dBackward(node, g, x, columns, w, geometry)
         case .mask(let m):
             node.a?.accumulate(zipSame(g, m, *))
         case .meanSquaredError(let diff):

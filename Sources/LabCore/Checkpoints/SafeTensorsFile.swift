@@ -141,7 +141,13 @@ public struct SafeTensorsFile {
                 throw CheckpointError("\(source): tensor '\(name)' has dtype \(dtypeName); RLLab reads F32 and F64")
             }
             guard shape.allSatisfy({ $0 >= 0 }) else { throw CheckpointError("\(source): tensor '\(name)' has a negative dimension") }
-            let count = shape.reduce(1, *)
+            // Overflow-checked: a hostile shape must give an error, not a trap.
+            var count = 1
+            for d in shape {
+                let (product, overflow) = count.multipliedReportingOverflow(by: d)
+                guard !overflow, product <= Int.max / 8 else { throw CheckpointError("\(source): tensor '\(name)' has an impossible shape \(shape)") }
+                count = product
+            }
             guard offsets[0] >= 0, offsets[1] <= bodySize, offsets[1] - offsets[0] == count * dtype.size else {
                 throw CheckpointError("\(source): tensor '\(name)' has data_offsets \(offsets) that do not fit shape \(shape) of \(dtype.rawValue) in \(bodySize) bytes")
             }

@@ -100,7 +100,7 @@ public final class Embedding: Layer {
     public func lookup(_ ids: [Int]) -> Tensor { weight.tensor.rows(ids) }
     /// Rows for ids given as a float tensor of whole numbers (so it can sit in a ``Sequential``).
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        weight.tensor.rows(input.scalars.map { Int($0) }, indexShape: input.shape)
+        weight.tensor.rows(input.scalars.map { Int($0.rounded()) }, indexShape: input.shape)
     }
     public var namedParameters: [(name: String, parameter: Parameter)] { [("weight", weight)] }
 }

@@ -48,6 +48,17 @@ struct ConvGeometry {
         padTop = rows.before; padLeft = columns.before; outH = rows.output; outW = columns.output
     }
 
+    /// Output columns `lo..<hi` whose input column `ox * stride - padLeft + kj` lies inside
+    /// the image (computed once per kernel column, so the copy loops have no branches).
+    @inline(__always)
+    func validColumns(_ kj: Int) -> (Int, Int) {
+        let offset = padLeft - kj  // ix = ox * stride - offset
+        let lo = offset <= 0 ? 0 : (offset + stride - 1) / stride
+        let last = width - 1 + offset  // ox * stride <= last
+        let hi = last < 0 ? 0 : Swift.min(last / stride + 1, outW)
+        return (Swift.min(lo, hi), hi)
+    }
+
     /// Unfolds one image `[C, H, W]` into patch columns `[C*kh*kw, outH*outW]`.
     func im2col(_ x: UnsafePointer<Float>, _ cols: UnsafeMutablePointer<Float>) {
         let pixels = outPixels
@@ -55,17 +66,21 @@ struct ConvGeometry {
             for ki in 0..<kernelH {
                 for kj in 0..<kernelW {
                     let row = cols + ((c * kernelH + ki) * kernelW + kj) * pixels
+                    let (lo, hi) = validColumns(kj)
                     for oy in 0..<outH {
                         let iy = oy * stride - padTop + ki
                         let dst = row + oy * outW
-                        if iy < 0 || iy >= height {
+                        if iy < 0 || iy >= height || lo >= hi {
                             dst.update(repeating: 0, count: outW)
                             continue
                         }
-                        let src = x + (c * height + iy) * width
-                        for ox in 0..<outW {
-                            let ix = ox * stride - padLeft + kj
-                            dst[ox] = (ix >= 0 && ix < width) ? src[ix] : 0
+                        if lo > 0 { dst.update(repeating: 0, count: lo) }
+                        if hi < outW { (dst + hi).update(repeating: 0, count: outW - hi) }
+                        let src = x + (c * height + iy) * width - padLeft + kj
+                        if stride == 1 {
+                            (dst + lo).update(from: src + lo, count: hi - lo)
+                        } else {
+                            for ox in lo..<hi { dst[ox] = src[ox * stride] }
                         }
                     }
                 }
@@ -80,14 +95,17 @@ struct ConvGeometry {
             for ki in 0..<kernelH {
                 for kj in 0..<kernelW {
                     let row = cols + ((c * kernelH + ki) * kernelW + kj) * pixels
+                    let (lo, hi) = validColumns(kj)
+                    if lo >= hi { continue }
                     for oy in 0..<outH {
                         let iy = oy * stride - padTop + ki
                         if iy < 0 || iy >= height { continue }
-                        let dst = dx + (c * height + iy) * width
+                        let dst = dx + (c * height + iy) * width - padLeft + kj
                         let src = row + oy * outW
-                        for ox in 0..<outW {
-                            let ix = ox * stride - padLeft + kj
-                            if ix >= 0 && ix < width { dst[ix] += src[ox] }
+                        if stride == 1 {
+                            for ox in lo..<hi { dst[ox] += src[ox] }
+                        } else {
+                            for ox in lo..<hi { dst[ox * stride] += src[ox] }
                         }
                     }
                 }
@@ -105,11 +123,18 @@ extension Tensor {
         let geo = ConvGeometry(input: x.shape, weight: weight.shape, stride: stride, padding: padding)
         let outShape = [geo.batch, geo.outChannels, geo.outH, geo.outW]
         var out = Tensor(uninitializedShape: outShape)
-        let cols = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(geo.patchSize * geo.outPixels, 1))
-        defer { cols.deallocate() }
+        let nx = x.node, nw = weight.node, nb = bias?.node
+        let recording = (nx != nil || nw != nil || nb != nil) && GradMode.isEnabled
+        // When recording for a weight gradient, keep every image's patch columns for the
+        // backward pass instead of unfolding twice.
+        let colCount = geo.patchSize * geo.outPixels
+        let saved = recording && nw != nil ? Tensor(uninitializedShape: [geo.batch, geo.patchSize, geo.outPixels]) : nil
+        let scratch = saved == nil ? UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(colCount, 1)) : nil
+        defer { scratch?.deallocate() }
         let imageSize = geo.channels * geo.height * geo.width
         let outSize = geo.outChannels * geo.outPixels
         for n in 0..<geo.batch {
+            let cols = saved.map { $0.storage.base + n * colCount } ?? scratch!
             geo.im2col(x.storage.base + n * imageSize, cols)
             let dst = out.storage.base + n * outSize
             var beta: Float = 0
@@ -121,15 +146,14 @@ extension Tensor {
                        a: weight.storage.base, lda: geo.patchSize, b: cols, ldb: geo.outPixels,
                        beta: beta, c: dst, ldc: geo.outPixels)
         }
-        let nx = x.node, nw = weight.node, nb = bias?.node
-        if (nx != nil || nw != nil || nb != nil) && GradMode.isEnabled {
-            out.node = TapeNode(.conv2d(x: x.detached(), weight: weight.detached(), geometry: geo), shape: outShape,
+        if recording {
+            out.node = TapeNode(.conv2d(x: x.detached(), columns: saved, weight: weight.detached(), geometry: geo), shape: outShape,
                                 a: nx, b: nw, rest: [nb])
         }
         return out
     }
 
-    static func conv2dBackward(_ node: TapeNode, _ g: Tensor, _ x: Tensor, _ w: Tensor, _ geo: ConvGeometry) {
+    static func conv2dBackward(_ node: TapeNode, _ g: Tensor, _ x: Tensor, _ savedColumns: Tensor?, _ w: Tensor, _ geo: ConvGeometry) {
         let imageSize = geo.channels * geo.height * geo.width
         let outSize = geo.outChannels * geo.outPixels
         let colCount = geo.patchSize * geo.outPixels
@@ -139,9 +163,15 @@ extension Tensor {
             nw.accumulateProduct(shape: w.shape) { c, beta in
                 if beta == 0 { c.update(repeating: 0, count: w.count) }
                 for n in 0..<geo.batch {  // dW += g[n] · colsᵀ
-                    geo.im2col(x.storage.base + n * imageSize, cols)
+                    let imageCols: UnsafePointer<Float>
+                    if let savedColumns {
+                        imageCols = UnsafePointer(savedColumns.storage.base + n * colCount)
+                    } else {
+                        geo.im2col(x.storage.base + n * imageSize, cols)
+                        imageCols = UnsafePointer(cols)
+                    }
                     BLAS.sgemm(transposeA: false, transposeB: true, m: geo.outChannels, n: geo.patchSize, k: geo.outPixels,
-                               a: g.storage.base + n * outSize, lda: geo.outPixels, b: cols, ldb: geo.outPixels,
+                               a: g.storage.base + n * outSize, lda: geo.outPixels, b: imageCols, ldb: geo.outPixels,
                                beta: 1, c: c, ldc: geo.patchSize)
                 }
             }

@@ -1,0 +1,90 @@
+import Foundation
+
+/// The mountain-car task of Moore (1990), bit-exact with Gymnasium 1.4.0's
+/// `MountainCarEnv` (discrete actions).
+///
+/// - Observation: `Box([-1.2, -0.07], [0.6, 0.07], (2,), float32)`: position, velocity.
+/// - Actions: `Discrete(3)`: 0 accelerate left, 1 do nothing, 2 accelerate right.
+/// - Reward: -1 per step.
+/// - Termination: position >= 0.5 and velocity >= `goalVelocity`.
+/// - Reset: position uniform in [-0.6, -0.4), velocity 0.
+///
+/// Velocity and position are clipped as Gymnasium clips them; at the left wall a
+/// negative velocity becomes 0 (an inelastic collision).
+public final class MountainCar: InternalStateEnvironment {
+    static let minPosition = -1.2
+    static let maxPosition = 0.6
+    static let maxSpeed = 0.07
+    static let goalPosition = 0.5
+    static let force = 0.001
+    static let gravity = 0.0025
+
+    /// The velocity the car must have at the goal (0 by default).
+    public let goalVelocity: Double
+
+    public let observationSpace: Space = .box(Box(
+        low: [Float(MountainCar.minPosition), Float(-MountainCar.maxSpeed)],
+        high: [Float(MountainCar.maxPosition), Float(MountainCar.maxSpeed)]))
+    public let actionSpace: Space = .discrete(Discrete(3))
+
+    private var position = 0.0
+    private var velocity = 0.0
+    private var hasState = false
+    private let random = EnvironmentRandom()
+
+    public init(goalVelocity: Double = 0) {
+        self.goalVelocity = goalVelocity
+    }
+
+    @discardableResult
+    public func reset(seed: UInt64?, options: Info?) throws -> (observation: Observation, info: Info) {
+        try random.reseed(seed)
+        let (low, high) = try resetBounds(options, defaultLow: -0.6, defaultHigh: -0.4)
+        position = random.source.uniform(low, high)
+        velocity = 0
+        hasState = true
+        return (observation, Info())
+    }
+
+    public func step(_ action: Action) throws -> StepResult {
+        guard case .discrete(let a) = action, (0...2).contains(a) else {
+            throw OrderEnforcing.invalidAction(action, space: actionSpace)
+        }
+        guard hasState else { throw EnvironmentError(.resetNeeded, "MountainCar: call reset() before step()") }
+        // velocity += (action - 1) * force + math.cos(3 * position) * (-gravity)
+        velocity = velocity + (Double(a - 1) * MountainCar.force + cos(3 * position) * (-MountainCar.gravity))
+        velocity = clip(velocity, -MountainCar.maxSpeed, MountainCar.maxSpeed)
+        position = position + velocity
+        position = clip(position, MountainCar.minPosition, MountainCar.maxPosition)
+        if position == MountainCar.minPosition && velocity < 0 { velocity = 0 }
+        let terminated = position >= MountainCar.goalPosition && velocity >= goalVelocity
+        return StepResult(observation: observation, reward: -1.0, terminated: terminated, truncated: false)
+    }
+
+    /// The last observation's storage, overwritten in place when the caller has dropped
+    /// it (see ``CartPole``'s note on observation buffers).
+    private var observationBuffer: [Float] = [0, 0]
+
+    private var observation: Observation {
+        observationBuffer.withUnsafeMutableBufferPointer { b in
+            b[0] = Float(position); b[1] = Float(velocity)
+        }
+        return .vector(observationBuffer)
+    }
+
+    /// `position, velocity` in float64.
+    public var internalState: [Double] { [position, velocity] }
+
+    public func setInternalState(_ state: [Double]) throws {
+        let s = try checkedState(state, count: 2, names: "position, velocity", environment: "MountainCar")
+        (position, velocity) = (s[0], s[1])
+        hasState = true
+    }
+}
+
+/// `np.clip` for one float64: `minimum(maximum(x, low), high)`.
+@inline(__always)
+func clip(_ x: Double, _ low: Double, _ high: Double) -> Double {
+    let above = x < low ? low : x
+    return above > high ? high : above
+}

@@ -1,0 +1,104 @@
+import Foundation
+
+/// A grid-world environment read from a text file: FrozenLake semantics on any map.
+///
+/// Format (documented in `envs/README.md`):
+/// ```
+/// # A comment line starts with '#'.
+/// #! is_slippery=false        (a '#!' line sets an option's default for this file)
+/// #! max_episode_steps=50
+/// SFFW
+/// FWFH
+/// FFFG
+/// ```
+/// Cells: `S` start (several: uniform start), `F` frozen (walkable), `H` hole
+/// (terminates, reward 0), `G` goal (terminates, reward 1), `W` wall (moves into it
+/// leave the agent in place). Rows must have the same length. Blank lines are ignored.
+/// The environment is `FrozenLake-v1` with `desc` set to the map: the same options
+/// (`is_slippery` default true, `success_rate`, `reward_schedule`), and a time limit
+/// of 100 steps unless `max_episode_steps` says otherwise.
+public struct GridMapFile {
+    /// The map rows, row 0 first.
+    public let rows: [String]
+    /// Option defaults set by `#!` lines.
+    public let defaults: [String: OptionValue]
+    /// The time limit (`#! max_episode_steps=N`, default 100).
+    public let maxEpisodeSteps: Int
+    /// The file path (the environment's id).
+    public let path: String
+
+    /// The default time limit of a grid map, as FrozenLake-v1's.
+    public static let defaultMaxEpisodeSteps = 100
+
+    /// Parses a grid map.
+    ///
+    /// - Throws: ``EnvironmentError`` (`.malformedFile`) naming the line and problem.
+    public static func parse(_ text: String, path: String) throws -> GridMapFile {
+        func fail(_ line: Int, _ why: String) -> EnvironmentError {
+            EnvironmentError(.malformedFile, "\(path):\(line): \(why)")
+        }
+        let options = BuiltinEnvironments.frozenLakeOptions(mapName: nil).filter { $0.name != "desc" }
+        var rows: [String] = []
+        var firstRowLine = 0
+        var defaults: [String: OptionValue] = [:]
+        var maxSteps = defaultMaxEpisodeSteps
+        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let lineNumber = index + 1
+            let line = raw.trimmingCharacters(in: .whitespaces.union(CharacterSet(charactersIn: "\r")))
+            if line.isEmpty { continue }
+            if line.hasPrefix("#!") {
+                let setting = line.dropFirst(2).trimmingCharacters(in: .whitespaces)
+                guard let eq = setting.firstIndex(of: "=") else {
+                    throw fail(lineNumber, "expected '#! key=value', got '\(line)'")
+                }
+                let key = setting[..<eq].trimmingCharacters(in: .whitespaces)
+                let value = String(setting[setting.index(after: eq)...])
+                if key == "max_episode_steps" {
+                    guard let n = Int(value.trimmingCharacters(in: .whitespaces)), n > 0 else {
+                        throw fail(lineNumber, "max_episode_steps must be a positive integer, got '\(value)'")
+                    }
+                    maxSteps = n
+                } else if let option = options.first(where: { $0.name == key }) {
+                    do {
+                        defaults[key] = try option.parse(value, context: path)
+                    } catch let error as EnvironmentError {
+                        throw fail(lineNumber, error.message)
+                    }
+                } else {
+                    throw fail(lineNumber, "unknown option '\(key)'; valid options: \((options.map(\.name) + ["max_episode_steps"]).joined(separator: ", "))")
+                }
+                continue
+            }
+            if line.hasPrefix("#") { continue }
+            if let bad = line.firstIndex(where: { !FrozenLake.cellKinds.contains($0) }) {
+                let column = line.distance(from: line.startIndex, to: bad) + 1
+                throw fail(lineNumber, "unknown cell '\(line[bad])' at column \(column); cells are S (start), F (frozen), H (hole), G (goal), W (wall); comment lines start with '#'")
+            }
+            if let first = rows.first, line.count != first.count {
+                throw fail(lineNumber, "row has \(line.count) cells but the first row (line \(firstRowLine)) has \(first.count); every row needs the same length")
+            }
+            if rows.isEmpty { firstRowLine = lineNumber }
+            rows.append(line)
+        }
+        guard !rows.isEmpty else {
+            throw EnvironmentError(.malformedFile, "\(path): the file has no map rows (one row of S, F, H, G, W letters per line)")
+        }
+        guard rows.contains(where: { $0.contains("S") }) else {
+            throw EnvironmentError(.malformedFile, "\(path): the map has no start cell S")
+        }
+        return GridMapFile(rows: rows, defaults: defaults, maxEpisodeSteps: maxSteps, path: path)
+    }
+
+    /// The registry spec: FrozenLake options with this file's defaults.
+    public var spec: EnvironmentSpec {
+        let options = BuiltinEnvironments.frozenLakeOptions(mapName: nil).filter { $0.name != "desc" }.map { option in
+            OptionSpec(option.name, option.kind, default: defaults[option.name] ?? option.defaultValue, doc: option.doc,
+                       choices: option.choices, range: option.range, count: option.count)
+        }
+        let rows = self.rows, path = self.path
+        return EnvironmentSpec(
+            id: path, maxEpisodeSteps: maxEpisodeSteps, rewardThreshold: nil, options: options,
+            summary: "grid map \(rows.count)x\(rows[0].count) from \(path)",
+            make: { try BuiltinEnvironments.makeFrozenLake($0, name: path, defaultDesc: rows) })
+    }
+}

@@ -1,0 +1,205 @@
+import Foundation
+import Yams
+
+/// A finite MDP read from a YAML or JSON file (JSON is read as YAML, which contains it).
+///
+/// ```yaml
+/// name: chain                 # optional
+/// states: 4                   # a count, or a list of names
+/// actions: [left, right]      # a count, or a list of names
+/// start: 0                    # a state, a list of states (uniform), or {state: probability}
+/// terminal_states: [3]        # optional: absorbing states (every action: 1.0, same state, 0, terminal)
+/// max_episode_steps: 100      # optional time limit
+/// reward_threshold: 0.9       # optional
+/// transitions:                # rows of P[state][action], kept in this order
+///   - {state: 0, action: right, next: 1, probability: 1.0, reward: 0}
+///   - {state: 2, action: right, next: 3, reward: 1, terminal: true}
+/// ```
+/// States and actions are referred to by index or by name. `probability` defaults to
+/// 1, `reward` to 0, `terminal` to false. Every state that is not in
+/// `terminal_states` needs rows for every action, summing to 1 (within 1e-9).
+public struct TabularMDPFile {
+    /// The parsed model.
+    public let model: TransitionModel
+    /// The state names (indices as text when the file gives a count).
+    public let stateNames: [String]
+    /// The action names.
+    public let actionNames: [String]
+    /// The time limit, if the file sets one.
+    public let maxEpisodeSteps: Int?
+    /// The reward threshold, if the file sets one.
+    public let rewardThreshold: Double?
+    /// The file's `name`, or the path.
+    public let name: String
+    /// The file path (the environment's id).
+    public let path: String
+
+    /// Parses a tabular MDP.
+    ///
+    /// - Throws: ``EnvironmentError`` (`.malformedFile`) naming the file, the line and
+    ///   the field at fault.
+    public static func parse(_ text: String, path: String) throws -> TabularMDPFile {
+        func fail(_ node: Node?, _ why: String) -> EnvironmentError {
+            if let mark = node?.mark { return EnvironmentError(.malformedFile, "\(path):\(mark.line): \(why)") }
+            return EnvironmentError(.malformedFile, "\(path): \(why)")
+        }
+        let root: Node
+        do {
+            guard let node = try Yams.compose(yaml: text) else { throw fail(nil, "the file is empty") }
+            root = node
+        } catch let error as EnvironmentError {
+            throw error
+        } catch let error as YamlError {
+            throw EnvironmentError(.malformedFile, "\(path): not valid YAML/JSON: \(yamlProblem(error))")
+        } catch {
+            throw EnvironmentError(.malformedFile, "\(path): not valid YAML/JSON: \(error)")
+        }
+        guard let top = root.mapping else {
+            throw fail(root, "the top level must be a mapping with states, actions, start and transitions")
+        }
+        let known: Set<String> = ["name", "states", "actions", "start", "terminal_states", "max_episode_steps", "reward_threshold", "transitions", "description"]
+        for key in top.keys {
+            guard let k = key.string, known.contains(k) else {
+                throw fail(key, "unknown field '\(key.string ?? "?")'; fields are \(known.sorted().joined(separator: ", "))")
+            }
+        }
+        func field(_ name: String) throws -> Node {
+            guard let node = top[name] else { throw fail(root, "missing field '\(name)'") }
+            return node
+        }
+        func names(_ fieldName: String) throws -> [String] {
+            let node = try field(fieldName)
+            if let count = node.int {
+                guard count > 0 else { throw fail(node, "'\(fieldName)' must be a positive count or a list of names, got \(count)") }
+                return (0..<count).map(String.init)
+            }
+            guard let list = node.sequence, !list.isEmpty else {
+                throw fail(node, "'\(fieldName)' must be a positive count or a non-empty list of names")
+            }
+            var result: [String] = []
+            for item in list {
+                guard let s = item.string, !s.isEmpty else { throw fail(item, "'\(fieldName)' names must be non-empty strings") }
+                guard !result.contains(s) else { throw fail(item, "'\(fieldName)' lists '\(s)' twice") }
+                result.append(s)
+            }
+            return result
+        }
+        for required in ["states", "actions", "start", "transitions"] { _ = try field(required) }
+        let states = try names("states")
+        let actions = try names("actions")
+        func index(_ node: Node, in list: [String], what: String) throws -> Int {
+            if let s = node.string, let i = list.firstIndex(of: s) { return i }
+            if let i = node.int, i >= 0, i < list.count { return i }
+            throw fail(node, "unknown \(what) '\(node.string ?? "?")'; \(what)s are 0...\(list.count - 1)\(list.first == "0" ? "" : " or \(list.joined(separator: ", "))")")
+        }
+        func number(_ node: Node, _ what: String) throws -> Double {
+            guard let s = node.string, let v = Double(s.trimmingCharacters(in: .whitespaces)), v.isFinite else {
+                throw fail(node, "\(what) must be a finite number, got '\(node.string ?? "?")'")
+            }
+            return v
+        }
+
+        var terminal = Set<Int>()
+        if let node = top["terminal_states"] {
+            guard let list = node.sequence else { throw fail(node, "'terminal_states' must be a list of states") }
+            for item in list { terminal.insert(try index(item, in: states, what: "state")) }
+        }
+
+        var table = [[[Transition]]](repeating: [[Transition]](repeating: [], count: actions.count), count: states.count)
+        var firstRowNode = [[Node?]](repeating: [Node?](repeating: nil, count: actions.count), count: states.count)
+        let rowsNode = try field("transitions")
+        guard let rows = rowsNode.sequence else { throw fail(rowsNode, "'transitions' must be a list of rows {state, action, next, probability, reward, terminal}") }
+        let rowFields: Set<String> = ["state", "action", "next", "probability", "reward", "terminal"]
+        for row in rows {
+            guard let map = row.mapping else { throw fail(row, "a transition must be a mapping {state, action, next, probability, reward, terminal}") }
+            for key in map.keys where !rowFields.contains(key.string ?? "") {
+                throw fail(key, "unknown transition field '\(key.string ?? "?")'; fields are state, action, next, probability, reward, terminal")
+            }
+            func required(_ name: String) throws -> Node {
+                guard let node = map[name] else { throw fail(row, "transition is missing '\(name)'") }
+                return node
+            }
+            let s = try index(try required("state"), in: states, what: "state")
+            let a = try index(try required("action"), in: actions, what: "action")
+            let next = try index(try required("next"), in: states, what: "state")
+            let probability = try map["probability"].map { try number($0, "probability") } ?? 1.0
+            guard probability >= 0, probability <= 1 else { throw fail(map["probability"], "probability must be in [0, 1], got \(probability)") }
+            let reward = try map["reward"].map { try number($0, "reward") } ?? 0.0
+            var isTerminal = false
+            if let t = map["terminal"] {
+                guard let b = t.bool else { throw fail(t, "terminal must be true or false, got '\(t.string ?? "?")'") }
+                isTerminal = b
+            }
+            if terminal.contains(s) {
+                throw fail(row, "state \(states[s]) is in terminal_states, which gives it its own rows; remove its transitions or remove it from terminal_states")
+            }
+            table[s][a].append(Transition(probability: probability, nextState: next, reward: reward, terminal: isTerminal))
+            if firstRowNode[s][a] == nil { firstRowNode[s][a] = row }
+        }
+        for s in 0..<states.count {
+            for a in 0..<actions.count {
+                if terminal.contains(s) {
+                    table[s][a] = [Transition(probability: 1.0, nextState: s, reward: 0, terminal: true)]
+                    continue
+                }
+                guard !table[s][a].isEmpty else {
+                    throw fail(rowsNode, "state \(states[s]) has no transitions for action \(actions[a]); give every (state, action) rows or list the state in terminal_states")
+                }
+                let total = table[s][a].reduce(0) { $0 + $1.probability }
+                guard abs(total - 1) <= 1e-9 else {
+                    throw fail(firstRowNode[s][a], "probabilities of state \(states[s]) action \(actions[a]) sum to \(total), not 1")
+                }
+            }
+        }
+
+        let startNode = try field("start")
+        var initial = [Double](repeating: 0, count: states.count)
+        if let list = startNode.sequence {
+            guard !list.isEmpty else { throw fail(startNode, "'start' lists no state") }
+            for item in list { initial[try index(item, in: states, what: "state")] += 1.0 / Double(list.count) }
+        } else if let map = startNode.mapping {
+            for (key, value) in map {
+                let p = try number(value, "start probability")
+                guard p >= 0 else { throw fail(value, "start probability must not be negative") }
+                initial[try index(key, in: states, what: "state")] += p
+            }
+            let total = initial.reduce(0, +)
+            guard abs(total - 1) <= 1e-9 else { throw fail(startNode, "start probabilities sum to \(total), not 1") }
+        } else {
+            initial[try index(startNode, in: states, what: "state")] = 1
+        }
+
+        var maxSteps: Int?
+        if let node = top["max_episode_steps"] {
+            guard let n = node.int, n > 0 else { throw fail(node, "max_episode_steps must be a positive integer") }
+            maxSteps = n
+        }
+        let threshold = try top["reward_threshold"].map { try number($0, "reward_threshold") }
+        let model: TransitionModel
+        do {
+            model = try TransitionModel(table: table, initialStateDistribution: initial)
+        } catch let error as EnvironmentError {
+            throw EnvironmentError(.malformedFile, "\(path): \(error.message)")
+        }
+        return TabularMDPFile(model: model, stateNames: states, actionNames: actions, maxEpisodeSteps: maxSteps,
+                              rewardThreshold: threshold, name: top["name"]?.string ?? path, path: path)
+    }
+
+    private static func yamlProblem(_ error: YamlError) -> String {
+        switch error {
+        case let .scanner(_, problem, mark, _), let .parser(_, problem, mark, _), let .composer(_, problem, mark, _):
+            return "line \(mark.line), column \(mark.column): \(problem)"
+        default:
+            return "\(error)"
+        }
+    }
+
+    /// The registry spec for this file.
+    public var spec: EnvironmentSpec {
+        let model = self.model, name = self.name
+        return EnvironmentSpec(
+            id: path, maxEpisodeSteps: maxEpisodeSteps, rewardThreshold: rewardThreshold,
+            summary: "tabular MDP '\(name)' (\(model.stateCount) states, \(model.actionCount) actions) from \(path)",
+            make: { _ in TabularEnvironment(name: name, model: model) })
+    }
+}

@@ -1,0 +1,203 @@
+/// The taxi problem of Dietterich (2000), with Gymnasium 1.4.0's `TaxiEnv` model
+/// (including the `is_rainy` and `fickle_passenger` variants).
+///
+/// - Observation: `Discrete(500)`,
+///   `state = ((taxi_row * 5 + taxi_col) * 5 + passenger_location) * 4 + destination`;
+///   passenger locations 0...3 are R(0,0), G(0,4), Y(4,0), B(4,3), 4 is in the taxi.
+/// - Actions: `Discrete(6)`: 0 south, 1 north, 2 east, 3 west, 4 pickup, 5 dropoff.
+/// - Reward: -1 per step, +20 (terminal) for delivering the passenger, -10 for an
+///   illegal pickup or dropoff; dropping the passenger at another stop puts them
+///   there with reward -1.
+/// - Rainy: a move goes as intended with `rainyProbability`, else sideways.
+/// - Fickle passenger: with `fickleProbability` (drawn at reset) the passenger changes
+///   destination once, on the first move after boarding.
+/// - `info["action_mask"]`: 1 for each action that changes the state.
+public final class Taxi: TabularEnvironment {
+    static let map: [[Character]] = [
+        "+---------+",
+        "|R: | : :G|",
+        "| : | : : |",
+        "| : : : : |",
+        "| | : | : |",
+        "|Y| : |B: |",
+        "+---------+",
+    ].map(Array.init)
+    static let locations = [(0, 0), (0, 4), (4, 0), (4, 3)]
+    static let maxRow = 4, maxCol = 4
+
+    public let isRainy: Bool
+    public let ficklePassenger: Bool
+    public let rainyProbability: Double
+    public let fickleProbability: Double
+    private var fickleStep = false
+
+    public init(isRainy: Bool = false, ficklePassenger: Bool = false,
+                rainyProbability: Double = 0.8, fickleProbability: Double = 0.3) throws {
+        self.isRainy = isRainy
+        self.ficklePassenger = ficklePassenger
+        self.rainyProbability = rainyProbability
+        self.fickleProbability = fickleProbability
+        let lateral = (1.0 - rainyProbability) / 2.0
+        var table = [[[Transition]]](repeating: [[Transition]](repeating: [], count: 6), count: 500)
+        var initial = [Double](repeating: 0, count: 500)
+        var startCount = 0
+        for row in 0...4 {
+            for col in 0...4 {
+                for passenger in 0...4 {
+                    for destination in 0...3 {
+                        let state = Taxi.encode(row, col, passenger, destination)
+                        if passenger < 4 && passenger != destination {
+                            initial[state] += 1
+                            startCount += 1
+                        }
+                        for action in 0..<6 {
+                            table[state][action] = isRainy
+                                ? Taxi.rainyTransitions(row, col, passenger, destination, action, rainyProbability, lateral)
+                                : [Taxi.dryTransition(row, col, passenger, destination, action)]
+                        }
+                    }
+                }
+            }
+        }
+        let total = Double(startCount)
+        initial = initial.map { $0 / total }
+        super.init(name: "Taxi", model: try TransitionModel(table: table, initialStateDistribution: initial))
+    }
+
+    /// The state index of a taxi position, passenger location and destination.
+    public static func encode(_ taxiRow: Int, _ taxiCol: Int, _ passenger: Int, _ destination: Int) -> Int {
+        ((taxiRow * 5 + taxiCol) * 5 + passenger) * 4 + destination
+    }
+
+    /// The taxi row, taxi column, passenger location and destination of a state.
+    public static func decode(_ state: Int) -> (taxiRow: Int, taxiCol: Int, passenger: Int, destination: Int) {
+        var i = state
+        let destination = i % 4; i /= 4
+        let passenger = i % 5; i /= 5
+        let col = i % 5; i /= 5
+        return (i, col, passenger, destination)
+    }
+
+    private static func isOpen(_ r: Int, _ c: Int) -> Bool { map[r][c] == ":" }
+
+    private static func locationIndex(_ row: Int, _ col: Int) -> Int? {
+        locations.firstIndex { $0 == (row, col) }
+    }
+
+    private static func pickup(_ row: Int, _ col: Int, _ passenger: Int, _ reward: Double) -> (Int, Double) {
+        if passenger < 4 && locations[passenger] == (row, col) { return (4, reward) }
+        return (passenger, -10)
+    }
+
+    private static func dropoff(_ row: Int, _ col: Int, _ passenger: Int, _ destination: Int, _ reward: Double) -> (Int, Double, Bool) {
+        if locations[destination] == (row, col) && passenger == 4 { return (destination, 20, true) }
+        if let stop = locationIndex(row, col), passenger == 4 { return (stop, reward, false) }
+        return (passenger, -10, false)
+    }
+
+    static func dryTransition(_ row: Int, _ col: Int, _ passenger: Int, _ destination: Int, _ action: Int) -> Transition {
+        var (newRow, newCol, newPassenger) = (row, col, passenger)
+        var reward = -1.0
+        var terminated = false
+        if action == 0 { newRow = min(row + 1, maxRow) } else if action == 1 { newRow = max(row - 1, 0) }
+        if action == 2 && isOpen(1 + row, 2 * col + 2) {
+            newCol = min(col + 1, maxCol)
+        } else if action == 3 && isOpen(1 + row, 2 * col) {
+            newCol = max(col - 1, 0)
+        } else if action == 4 {
+            (newPassenger, reward) = pickup(row, col, newPassenger, reward)
+        } else if action == 5 {
+            (newPassenger, reward, terminated) = dropoff(row, col, newPassenger, destination, reward)
+        }
+        return Transition(probability: 1.0, nextState: encode(newRow, newCol, newPassenger, destination),
+                          reward: reward, terminal: terminated)
+    }
+
+    private static func lateralPosition(_ row: Int, _ col: Int, _ movement: (Int, Int)) -> (Int, Int) {
+        let (dr, dc) = movement
+        let newRow = max(0, min(row + dr, maxRow))
+        let newCol = max(0, min(col + dc, maxCol))
+        if dc == 1 && !isOpen(1 + newRow, 2 * newCol) { return (row, col) }
+        if dc == -1 && !isOpen(1 + newRow, 2 * newCol + 2) { return (row, col) }
+        return (newRow, newCol)
+    }
+
+    static func rainyTransitions(_ row: Int, _ col: Int, _ passenger: Int, _ destination: Int, _ action: Int,
+                                 _ rainyProbability: Double, _ lateral: Double) -> [Transition] {
+        // (forward, left, right) for each heading, as Gymnasium lists them.
+        let moves: [((Int, Int), (Int, Int), (Int, Int))] = [
+            ((1, 0), (0, 1), (0, -1)), ((-1, 0), (0, -1), (0, 1)),
+            ((0, 1), (-1, 0), (1, 0)), ((0, -1), (1, 0), (-1, 0)),
+        ]
+        var (newRow, newCol, newPassenger) = (row, col, passenger)
+        var left = (row, col), right = (row, col)
+        var reward = -1.0
+        var terminated = false
+        if (action == 0 && row < maxRow) || (action == 1 && row > 0)
+            || (action == 2 && isOpen(1 + row, 2 * col + 2)) || (action == 3 && isOpen(1 + row, 2 * col)) {
+            let (dr, dc) = moves[action].0
+            newRow = max(0, min(row + dr, maxRow))
+            newCol = max(0, min(col + dc, maxCol))
+            left = lateralPosition(row, col, moves[action].1)
+            right = lateralPosition(row, col, moves[action].2)
+        } else if action == 4 {
+            (newPassenger, reward) = pickup(row, col, newPassenger, reward)
+        } else if action == 5 {
+            (newPassenger, reward, terminated) = dropoff(row, col, newPassenger, destination, reward)
+        }
+        let intended = encode(newRow, newCol, newPassenger, destination)
+        if action <= 3 {
+            return [
+                Transition(probability: rainyProbability, nextState: intended, reward: -1, terminal: terminated),
+                Transition(probability: lateral, nextState: encode(left.0, left.1, newPassenger, destination), reward: -1, terminal: terminated),
+                Transition(probability: lateral, nextState: encode(right.0, right.1, newPassenger, destination), reward: -1, terminal: terminated),
+            ]
+        }
+        return [Transition(probability: 1.0, nextState: intended, reward: reward, terminal: terminated)]
+    }
+
+    /// Gymnasium's `action_mask(state)`: 1 for actions that change the state.
+    public static func actionMask(_ state: Int) -> [Int] {
+        let (row, col, passenger, destination) = decode(state)
+        var mask = [Int](repeating: 0, count: 6)
+        if row < 4 { mask[0] = 1 }
+        if row > 0 { mask[1] = 1 }
+        if col < 4 && isOpen(row + 1, 2 * col + 2) { mask[2] = 1 }
+        if col > 0 && isOpen(row + 1, 2 * col) { mask[3] = 1 }
+        if passenger < 4 && locations[passenger] == (row, col) { mask[4] = 1 }
+        if passenger == 4 && (locations[destination] == (row, col) || locationIndex(row, col) != nil) { mask[5] = 1 }
+        return mask
+    }
+
+    override func resetInfo(state: Int) -> Info {
+        ["prob": .double(1), "action_mask": .ints(Taxi.actionMask(state))]
+    }
+
+    @discardableResult
+    public override func reset(seed: UInt64?, options: Info?) throws -> (observation: Observation, info: Info) {
+        let result = try super.reset(seed: seed, options: options)
+        // Gymnasium draws this number only for a fickle passenger (`and` short-circuits).
+        fickleStep = ficklePassenger && random.source.uniform() < fickleProbability
+        return result
+    }
+
+    public override func step(_ action: Action) throws -> StepResult {
+        let (a, s) = try validated(action)
+        let rows = transitionModel.transitions(state: s, action: a)
+        let outcome = rows[TabularEnvironment.categoricalSample(rows, random.source)]
+        var next = outcome.nextState
+        let shadow = Taxi.decode(s)
+        let moved = Taxi.decode(next)
+        if ficklePassenger && fickleStep && shadow.passenger == 4
+            && (moved.taxiRow != shadow.taxiRow || moved.taxiCol != shadow.taxiCol) {
+            fickleStep = false
+            let choices = (0..<4).filter { $0 != shadow.destination }
+            let destination = choices[random.source.uniformIndex(below: choices.count)]
+            next = Taxi.encode(moved.taxiRow, moved.taxiCol, moved.passenger, destination)
+        }
+        state = next
+        lastAction = a
+        return StepResult(observation: .discrete(next), reward: outcome.reward, terminated: outcome.terminal,
+                          truncated: false, info: ["prob": .double(outcome.probability), "action_mask": .ints(Taxi.actionMask(next))])
+    }
+}

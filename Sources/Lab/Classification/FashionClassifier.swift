@@ -1,0 +1,172 @@
+import Foundation
+import LabCore
+
+/// An image classifier for 28x28 grey images with 10 classes (Fashion-MNIST), used by
+/// `rllab classify` and, through ``load(from:)`` and ``predict(_:)``, by the GAN lab to
+/// score generated images.
+///
+/// Inputs are `[N, 784]` tensors of pixels in [0, 1] (row-major 28x28), the layout of
+/// ``LabeledImages``. GAN outputs in [-1, 1] must be mapped with `(x + 1) / 2` first.
+public final class FashionClassifier {
+    /// The network shape.
+    public enum Architecture: String, CaseIterable, Sendable {
+        /// 784-100-10 with ReLU.
+        case mlp
+        /// Three 3x3 convolutions (16, 32, 32 channels; the last two with stride 2), ReLU,
+        /// then a dense layer 1568 -> 10.
+        case cnn
+    }
+
+    public let architecture: Architecture
+    /// The network: images `[N, 784]` to logits `[N, 10]`.
+    public let model: Sequential
+    public static let classCount = 10
+    public static let imageSize = 28
+
+    public init(architecture: Architecture, source: RandomSource) {
+        self.architecture = architecture
+        switch architecture {
+        case .mlp:
+            model = Sequential(Dense(784, 100, source: source), ReLU(), Dense(100, 10, source: source))
+        case .cnn:
+            model = Sequential(
+                Reshape([1, 28, 28]),
+                Conv2D(1, 16, kernelSize: 3, padding: .same, source: source), ReLU(),
+                Conv2D(16, 32, kernelSize: 3, stride: 2, padding: .same, source: source), ReLU(),
+                Conv2D(32, 32, kernelSize: 3, stride: 2, padding: .same, source: source), ReLU(),
+                Flatten(),
+                Dense(32 * 7 * 7, 10, source: source))
+        }
+    }
+
+    /// Logits `[N, 10]` (recorded for training when parameters are trainable).
+    public func logits(_ images: Tensor) -> Tensor { model(images) }
+
+    /// Class probabilities `[N, 10]`, without gradient, in batches of 1000.
+    public func probabilities(_ images: Tensor) -> Tensor {
+        withoutGradient {
+            let n = images.shape[0]
+            if n <= 1000 { return model(images).softmax(axis: 1) }
+            var parts: [Tensor] = []
+            for start in stride(from: 0, to: n, by: 1000) {
+                parts.append(model(images[rows: start..<min(start + 1000, n)]).softmax(axis: 1))
+            }
+            return Tensor.concatenate(parts, axis: 0)
+        }
+    }
+
+    /// The most likely class of each image.
+    public func predict(_ images: Tensor) -> [Int] {
+        probabilities(images).argmax(axis: 1)
+    }
+
+    /// Fraction of `data` classified correctly.
+    public func accuracy(on data: LabeledImages) -> Double {
+        let predicted = predict(data.images)
+        let correct = zip(predicted, data.labels).filter { $0 == $1 }.count
+        return data.count == 0 ? 0 : Double(correct) / Double(data.count)
+    }
+
+    /// Saves the weights as safetensors with the architecture in the metadata.
+    public func save(to path: String) throws {
+        try model.saveCheckpoint(to: path, metadata: ["architecture": architecture.rawValue, "format": "rllab-fashion-classifier", "input": "[N,784] pixels in [0,1]"])
+    }
+
+    /// Loads a classifier saved by ``save(to:)``.
+    public static func load(from path: String) throws -> FashionClassifier {
+        let file = try SafeTensors.load(path)
+        guard let name = file.metadata["architecture"], let architecture = Architecture(rawValue: name) else {
+            throw CheckpointError("\(path): not a FashionClassifier checkpoint (no architecture metadata)")
+        }
+        let classifier = FashionClassifier(architecture: architecture, source: try RandomSource(seed: 0))
+        try classifier.model.loadStateDict(file.tensors)
+        return classifier
+    }
+}
+
+/// Settings for ``ClassifierTraining``.
+public struct ClassifierTrainingConfig: Sendable {
+    public var architecture: FashionClassifier.Architecture = .mlp
+    public var epochs = 5
+    public var batchSize = 50
+    public var learningRate: Float = 1e-3
+    public var seed: UInt64 = 0
+    /// Use only the first `limit` training and test examples (for quick runs and tests).
+    public var limit: Int?
+    public init() {}
+}
+
+/// One row of `metrics.csv`.
+public struct EpochMetrics: Sendable {
+    public let epoch: Int
+    public let trainLoss: Double
+    public let testAccuracy: Double
+}
+
+/// Trains a ``FashionClassifier`` with Adam on sparse cross-entropy.
+public enum ClassifierTraining {
+    /// Trains on `train`, evaluating on `test` after each epoch (reported to `progress`).
+    ///
+    /// Weights come from the seed's `init` stream and shuffling from its `shuffle` stream,
+    /// so the same seed gives the same model.
+    public static func train(_ config: ClassifierTrainingConfig, train: LabeledImages, test: LabeledImages,
+                             progress: (EpochMetrics) -> Void = { _ in }) throws -> (FashionClassifier, [EpochMetrics]) {
+        let master = try RandomSource(seed: config.seed)
+        let classifier = FashionClassifier(architecture: config.architecture, source: master.derived("init"))
+        let shuffle = master.derived("shuffle")
+        let optimizer = Adam(classifier.model.parameters, learningRate: config.learningRate)
+        var history: [EpochMetrics] = []
+        for epoch in 1...max(config.epochs, 1) {
+            classifier.model.train()
+            var total = 0.0
+            var seen = 0
+            for batch in train.shuffledBatches(size: config.batchSize, source: shuffle) {
+                let (images, labels) = train.batch(batch)
+                optimizer.zeroGrad()
+                let loss = Loss.crossEntropy(logits: classifier.logits(images), labels: labels)
+                loss.backward()
+                optimizer.step()
+                total += Double(loss.scalar) * Double(labels.count)
+                seen += labels.count
+            }
+            classifier.model.eval()
+            let metrics = EpochMetrics(epoch: epoch, trainLoss: total / Double(max(seen, 1)), testAccuracy: classifier.accuracy(on: test))
+            history.append(metrics)
+            progress(metrics)
+        }
+        return (classifier, history)
+    }
+
+    /// Loads Fashion-MNIST from `directory`, trains, and writes `metrics.csv`
+    /// (`epoch,train_loss,test_accuracy`, appended and flushed per epoch) and
+    /// `classifier.safetensors` into `outputDirectory`.
+    public static func run(_ config: ClassifierTrainingConfig, datasetDirectory: String = FashionMNIST.defaultDirectory,
+                           outputDirectory: String, progress: (EpochMetrics) -> Void = { _ in }) throws -> (FashionClassifier, [EpochMetrics]) {
+        var train = try FashionMNIST.train(directory: datasetDirectory)
+        var test = try FashionMNIST.test(directory: datasetDirectory)
+        if let limit = config.limit {
+            guard limit > 0 else { throw DatasetError.malformed("--limit must be positive, got \(limit)") }
+            train = train.prefix(limit)
+            test = test.prefix(limit)
+        }
+        do {
+            try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
+        } catch {
+            throw DatasetError.io("cannot create output directory \(outputDirectory): \(error.localizedDescription)")
+        }
+        let metricsPath = outputDirectory + "/metrics.csv"
+        guard FileManager.default.createFile(atPath: metricsPath, contents: Data("epoch,train_loss,test_accuracy\n".utf8)),
+              let handle = FileHandle(forWritingAtPath: metricsPath) else {
+            throw DatasetError.io("cannot write \(metricsPath)")
+        }
+        defer { try? handle.close() }
+        handle.seekToEndOfFile()
+        let result = try ClassifierTraining.train(config, train: train, test: test) { m in
+            handle.write(Data("\(m.epoch),\(m.trainLoss),\(m.testAccuracy)\n".utf8))
+            try? handle.synchronize()
+            progress(m)
+        }
+        try result.0.save(to: outputDirectory + "/classifier.safetensors")
+        return result
+    }
+}
