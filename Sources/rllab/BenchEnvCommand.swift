@@ -15,9 +15,19 @@ struct BenchEnvCommand: ParsableCommand {
     @Option(help: "Seed of the first reset and of the action sampler.")
     var seed: UInt64 = 0
 
+    @Option(name: .customLong("num-envs"), help: "Step this many copies as one vector environment (Gymnasium next-step autoreset).")
+    var numEnvs: Int?
+
+    @Option(help: "Threads the vector environment splits its copies over (results do not depend on it).")
+    var threads: Int = 1
+
     func run() throws {
         try reportingErrors {
             guard steps > 0 else { throw ValidationError("--steps must be positive") }
+            if let numEnvs {
+                try runVector(copies: numEnvs)
+                return
+            }
             // The bare environment, as the Gymnasium side steps `env.unwrapped`.
             let env = try environment.make().unwrapped
             let random = try RandomSource(seed: seed).derived("bench-actions")
@@ -33,5 +43,36 @@ struct BenchEnvCommand: ParsableCommand {
             let rate = Double(steps) / seconds
             print("rllab \(environment.env) step (\(steps) steps, 1 core): \(String(format: "%.0f", rate)) steps/s")
         }
+    }
+
+    /// Times `--steps` environment steps (summed over copies) of a vector environment.
+    ///
+    /// Actions come from a table drawn before the clock starts, so the figure measures the
+    /// environment rather than the action sampler (the peer scripts do the same).
+    func runVector(copies: Int) throws {
+        guard copies > 0 else { throw ValidationError("--num-envs must be positive") }
+        guard threads > 0 else { throw ValidationError("--threads must be positive") }
+        let vector = try EnvironmentRegistry.shared.makeVector(
+            environment.env, options: try environment.options(), count: copies, threads: threads)
+        guard let actionCount = vector.singleActionSpace.discrete?.n else {
+            throw ValidationError("bench env --num-envs needs a discrete action space; \(environment.env) has \(vector.singleActionSpace)")
+        }
+        let random = try RandomSource(seed: seed).derived("bench-actions")
+        // Several batches of actions, cycled; a prime count so batches do not line up with episodes.
+        let batches = 61
+        let table = (0..<batches).map { _ in (0..<copies).map { _ in random.uniformIndex(below: actionCount) } }
+        try vector.reset(seed: seed)
+        let calls = max(1, steps / copies)
+        let clock = ContinuousClock()
+        let start = clock.now
+        for call in 0..<calls {
+            try vector.step(discrete: table[call % batches])
+        }
+        let elapsed = clock.now - start
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        let total = calls * copies
+        let rate = Double(total) / seconds
+        let kind = vector is SyncVectorEnvironment ? "SyncVectorEnvironment" : String(describing: type(of: vector))
+        print("rllab \(environment.env) vector step (\(kind), \(copies) envs, \(threads) threads, \(total) steps): \(String(format: "%.0f", rate)) steps/s")
     }
 }

@@ -51,6 +51,9 @@ struct CompareCommand: ParsableCommand {
     @Flag(help: "No progress bar.")
     var quiet = false
 
+    @Flag(name: .customLong("no-plots"), help: "Skip the learning-curve charts and report.html (see `rllab plot`).")
+    var noPlots = false
+
     func run() throws {
         try reportingErrors {
             let seedList: [UInt64]
@@ -82,6 +85,11 @@ struct CompareCommand: ParsableCommand {
             bar.finish()
             print(ComparisonSummary.render(results, agents: comparison.agents, environments: comparison.environments))
             print("\nwrote \(out)/episodes.csv, summary.csv, config.yml and Monitor files")
+            if !noPlots && !results.isEmpty {
+                let report = try Report(results: try ResultsFolder([URL(fileURLWithPath: out)]))
+                let files = try report.write(to: URL(fileURLWithPath: out))
+                print("wrote \(files.report.path) and \(files.charts.count) charts under \(out)/plots")
+            }
             if Interrupt.requested {
                 FileHandle.standardError.write(Data("interrupted: partial results kept\n".utf8))
                 throw ExitCode(Interrupt.exitStatus)

@@ -9,7 +9,8 @@ struct RLLab: ParsableCommand {
         abstract: "Reinforcement-learning environments, agents and GANs on one exact, fast core.",
         subcommands: [
             EnvsCommand.self, RolloutCommand.self, ModelCommand.self, AgentsCommand.self, TrainCommand.self, EvalCommand.self,
-            SolveCommand.self, CompareCommand.self, BenchCommand.self, GANCommand.self, ClassifyCommand.self,
+            SolveCommand.self, CompareCommand.self, PlotCommand.self, BenchCommand.self, GANCommand.self,
+            ClassifyCommand.self, RegressCommand.self,
         ]
     )
 }
@@ -19,7 +20,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure throughput (build with -c release).",
-        subcommands: [BenchEnvCommand.self]
+        subcommands: [BenchEnvCommand.self, BenchSolveCommand.self, BenchCoreCommand.self]
     )
 }
 

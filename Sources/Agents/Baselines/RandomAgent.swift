@@ -5,18 +5,35 @@ import Gym
 public final class RandomAgent: Agent {
     public static let name = "random"
     public static let summary = "uniform over the action space"
-    public static let hyperparameterSpecs: [HyperparameterSpec] = []
+    public static let hyperparameterSpecs: [HyperparameterSpec] = [
+        HyperparameterSpec("num_envs", .int(1), "copies of the environment to collect from (a vector environment)"),
+    ]
 
     private let actionSpace: Space
     private let random: RandomSource
+    private let copies: Int
 
     public init(environment: EnvironmentSignature, hyperparameters: Hyperparameters, random: RandomSource) throws {
         self.actionSpace = environment.actionSpace
         self.random = random
+        copies = hyperparameters.int("num_envs")
+        guard copies >= 1 else { throw AgentError("random: num_envs must be at least 1, got \(copies)") }
+        if copies > 1 && !environment.actionSpace.isDiscrete {
+            throw AgentError("random: num_envs > 1 needs a discrete action space, got \(environment.actionSpace)")
+        }
     }
 
     public func learn(_ loop: EpisodeLoop) throws {
-        try loop.run(policy: { _ in self.actionSpace.sample(using: self.random) })
+        guard copies > 1, let space = actionSpace.discrete else {
+            try loop.run(policy: { _ in self.actionSpace.sample(using: self.random) })
+            return
+        }
+        // One action per copy, drawn in copy order from the agent's stream (none for copies
+        // being reset, so one copy draws exactly what the scalar loop draws).
+        let vector = try loop.vectorized(copies: copies)
+        try vector.run(policy: { _, actions in
+            for i in actions.indices where !vector.isResetting(i) { actions[i] = space.sample(using: self.random) }
+        })
     }
 
     /// A random agent's "greedy" action is still random.

@@ -55,6 +55,10 @@ public final class EpisodeLoop {
     private var episodeReturn = 0.0
     private var episodeLength = 0
 
+    /// Makes a vector environment of N copies of this loop's environment (the runner sets
+    /// it); agents that collect from several copies use it through ``vectorized(copies:threads:)``.
+    public var makeCopies: ((_ count: Int, _ threads: Int) throws -> VectorEnvironment)?
+
     public init(
         environment: Environment,
         budget: TrainingBudget,
@@ -134,6 +138,25 @@ public final class EpisodeLoop {
             nextObservation: result.observation, terminated: result.terminated, truncated: result.truncated
         )
     }
+
+    /// Accounts one transition taken by a vector copy: counts the step and, when `done`,
+    /// records the copy's finished episode exactly as ``step(_:)`` records its own.
+    func accountVectorStep(episodeReturn: Double, episodeLength: Int, done: Bool) throws {
+        totalSteps += 1
+        if done {
+            let record = EpisodeRecord(
+                episode: finishedEpisodes, return: episodeReturn, length: episodeLength,
+                wallTime: elapsedSeconds, totalSteps: totalSteps)
+            finishedEpisodes += 1
+            try onEpisode(record)
+        }
+    }
+
+    /// Whether the run was cancelled (Ctrl-C).
+    var cancelled: Bool { isCancelled() }
+
+    /// The seed of the first reset.
+    var firstSeed: UInt64 { seed }
 
     /// Runs until the budget is spent: `policy` chooses each action, `learn` sees each transition.
     public func run(policy: (Observation) throws -> Action, learn: (Experience) throws -> Void = { _ in }) throws {

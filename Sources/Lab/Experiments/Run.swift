@@ -78,6 +78,9 @@ public enum Run {
                 try onEpisode(record)
             },
             isCancelled: isCancelled)
+        loop.makeCopies = { count, threads in
+            try EnvironmentRegistry.shared.makeVector(spec.environmentID, options: spec.environmentOptions, count: count, threads: threads)
+        }
         var interrupted = false
         do {
             try agent.learn(loop)

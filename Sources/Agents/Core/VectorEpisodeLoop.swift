@@ -1,0 +1,132 @@
+import Foundation
+import Gym
+
+/// One transition of one copy in a vector step, viewed in place (no copies made).
+public struct VectorTransition {
+    /// The copy it happened in.
+    public let copy: Int
+    /// The observation the action was chosen for (a view into the loop's buffer).
+    public let observation: ArraySlice<Float>
+    public let action: Int
+    public let reward: Double
+    /// The observation after the step: the last one of the episode when it ended.
+    public let nextObservation: ArraySlice<Float>
+    /// Do not bootstrap from `nextObservation`.
+    public let terminated: Bool
+    /// Cut by a time limit: `nextObservation` is not terminal; bootstrap from it.
+    public let truncated: Bool
+}
+
+/// Experience collection from N copies of an environment, with the same episode
+/// bookkeeping as ``EpisodeLoop`` (budget, episode records, CSV callbacks, Ctrl-C).
+///
+/// Made by ``EpisodeLoop/vectorized(copies:threads:)``. Copy `i` is first reset with
+/// the run's seed + i (Gymnasium's `SyncVectorEnv.reset(seed=)`), so one copy gives
+/// exactly the episodes of the scalar loop. Budgets count real transitions: the steps in
+/// which Gymnasium's next-step autoreset resets a copy are not transitions and are not
+/// counted. A step batch can overshoot a step budget by up to `copies - 1` steps, as in
+/// Stable-Baselines3. Finished episodes are recorded in copy order within a batch.
+///
+/// DQN-style learners call ``step(actions:learn:)`` with one action per copy (chosen
+/// from ``observations``) and store each ``VectorTransition`` in their replay buffer.
+public final class VectorEpisodeLoop {
+    /// The vector environment stepped.
+    public let environment: VectorEnvironment
+    private let loop: EpisodeLoop
+    /// The observations the next actions are chosen for: row-major, `copies x observationWidth`.
+    public private(set) var observations: [Float]
+    private var returns: [Double]
+    private var lengths: [Int]
+    private var started = false
+
+    init(loop: EpisodeLoop, environment: VectorEnvironment) {
+        self.loop = loop
+        self.environment = environment
+        observations = []
+        returns = [Double](repeating: 0, count: environment.count)
+        lengths = [Int](repeating: 0, count: environment.count)
+    }
+
+    /// The number of copies.
+    public var copies: Int { environment.count }
+    /// Whether the budget is spent.
+    public var isDone: Bool { loop.isDone }
+    /// The loop whose budget and records this one shares.
+    public var episodeLoop: EpisodeLoop { loop }
+
+    /// Whether the next step resets copy `copy` (its episode ended in the last step) and so
+    /// ignores its action: a policy may skip choosing one (and drawing random numbers for it).
+    public func isResetting(_ copy: Int) -> Bool { lengths[copy] < 0 }
+
+    /// Resets every copy on first use (seeds `seed + i`); afterwards autoreset keeps them going.
+    public func start() throws {
+        guard !started else { return }
+        try environment.reset(seed: loop.firstSeed, options: nil)
+        // Our own buffer, copied into element-wise: holding the environment's array would
+        // make its next write copy (allocate) it.
+        observations = [Float](repeating: 0, count: copies * environment.observationWidth)
+        copyObservations()
+        started = true
+    }
+
+    /// Steps every copy with `actions[i]` and hands each real transition to `learn`, in
+    /// copy order. Copies being autoreset produce no transition (their action is ignored).
+    public func step(actions: [Int], learn: (VectorTransition) throws -> Void = { _ in }) throws {
+        if loop.cancelled { throw CancellationError() }
+        try start()
+        // Copies that ended an episode in the previous step are reset by this one.
+        let width = environment.observationWidth
+        try environment.step(discrete: actions)
+        let next = environment.observations
+        for i in 0..<copies {
+            let wasAutoreset = lengths[i] < 0
+            if wasAutoreset {
+                lengths[i] = 0
+                returns[i] = 0
+                continue
+            }
+            let reward = environment.rewards[i]
+            let terminated = environment.terminations[i], truncated = environment.truncations[i]
+            returns[i] += reward
+            lengths[i] += 1
+            try loop.accountVectorStep(episodeReturn: returns[i], episodeLength: lengths[i], done: terminated || truncated)
+            try learn(VectorTransition(
+                copy: i, observation: observations[i * width..<(i + 1) * width], action: actions[i], reward: reward,
+                nextObservation: next[i * width..<(i + 1) * width], terminated: terminated, truncated: truncated))
+            // Marks the copy for the autoreset the next step performs.
+            if terminated || truncated { lengths[i] = -1 }
+        }
+        copyObservations()
+    }
+
+    private func copyObservations() {
+        let source = environment.observations
+        for k in observations.indices { observations[k] = source[k] }
+    }
+
+    /// Runs until the budget is spent: `policy` fills one action per copy from the
+    /// current observations (`copies x observationWidth` floats).
+    public func run(policy: (_ observations: [Float], _ actions: inout [Int]) throws -> Void, learn: (VectorTransition) throws -> Void = { _ in }) throws {
+        try start()
+        var actions = [Int](repeating: 0, count: copies)
+        while !isDone {
+            try policy(observations, &actions)
+            try step(actions: actions, learn: learn)
+        }
+    }
+}
+
+extension EpisodeLoop {
+    /// A loop over `copies` copies of this loop's environment sharing its budget and
+    /// episode records (see ``VectorEpisodeLoop``).
+    ///
+    /// - Throws: ``AgentError`` when the runner gave no way to copy the environment, or the
+    ///   copies cannot be made.
+    public func vectorized(copies: Int, threads: Int = 1) throws -> VectorEpisodeLoop {
+        guard copies >= 1 else { throw AgentError("num_envs must be at least 1, got \(copies)") }
+        guard let makeCopies else {
+            throw AgentError("this loop cannot make copies of its environment; run through Lab's Run, or set EpisodeLoop.makeCopies")
+        }
+        return VectorEpisodeLoop(loop: self, environment: try makeCopies(copies, threads))
+    }
+}

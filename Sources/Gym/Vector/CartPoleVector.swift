@@ -1,0 +1,220 @@
+import Dispatch
+import Foundation
+
+/// N CartPoles in structure-of-arrays form, bit-exact with N scalar ``CartPole``s
+/// (behind the registry's `TimeLimit`) copy by copy, with next-step autoreset.
+///
+/// The state of copy `i` is `x[i], xDot[i], theta[i], thetaDot[i]` in float64; a step
+/// runs the scalar environment's float64 operations in the same order for each copy,
+/// so every observation, reward and flag matches a scalar ``CartPole`` given the same
+/// seeds and actions. Each copy has its own random stream (seeded `seed + i`), so
+/// splitting the copies over ``threads`` threads gives the same results as one thread.
+///
+/// Stepping does not allocate: the state lives in buffers allocated once.
+public final class CartPoleVector: VectorEnvironment {
+    public let count: Int
+    public let singleObservationSpace: Space
+    public let singleActionSpace: Space = .discrete(Discrete(2))
+    public let observationWidth = 4
+    /// The time limit (Gymnasium's `max_episode_steps`), or nil for none.
+    public let maxEpisodeSteps: Int?
+    /// Whether rewards follow Sutton and Barto (0 per step, -1 on failure).
+    public let suttonBartoReward: Bool
+    /// Threads the copies are split over in `step` (1: the calling thread).
+    public let threads: Int
+
+    public private(set) var observations: [Float]
+    public private(set) var rewards: [Double]
+    public private(set) var terminations: [Bool]
+    public private(set) var truncations: [Bool]
+
+    // Structure of arrays, allocated once; threads write disjoint ranges.
+    private let x: UnsafeMutablePointer<Double>
+    private let xDot: UnsafeMutablePointer<Double>
+    private let theta: UnsafeMutablePointer<Double>
+    private let thetaDot: UnsafeMutablePointer<Double>
+    private let elapsed: UnsafeMutablePointer<Int>
+    private let autoreset: UnsafeMutablePointer<Bool>
+    private let randoms: [EnvironmentRandom]
+    private var hasReset = false
+
+    /// Creates `count` CartPoles.
+    ///
+    /// - Parameters:
+    ///   - maxEpisodeSteps: Truncate after this many steps (500 for `CartPole-v1`), nil for no limit.
+    ///   - threads: Threads to split the copies over in each step; results do not depend on it.
+    /// - Throws: ``EnvironmentError`` for `count < 1`, `threads < 1` or a non-positive limit.
+    public init(count: Int, maxEpisodeSteps: Int? = 500, suttonBartoReward: Bool = false, threads: Int = 1) throws {
+        guard count >= 1 else { throw EnvironmentError(.invalidOptionValue, "CartPoleVector needs at least one copy, got \(count)") }
+        guard threads >= 1 else { throw EnvironmentError(.invalidOptionValue, "threads must be at least 1, got \(threads)") }
+        if let limit = maxEpisodeSteps, limit < 1 {
+            throw EnvironmentError(.invalidOptionValue, "max_episode_steps must be positive, got \(limit)")
+        }
+        self.count = count
+        self.maxEpisodeSteps = maxEpisodeSteps
+        self.suttonBartoReward = suttonBartoReward
+        // More threads than copies would leave threads with nothing to do.
+        self.threads = min(threads, count)
+        singleObservationSpace = CartPole().observationSpace
+        observations = [Float](repeating: 0, count: count * 4)
+        rewards = [Double](repeating: 0, count: count)
+        terminations = [Bool](repeating: false, count: count)
+        truncations = [Bool](repeating: false, count: count)
+        func buffer<T>(_ value: T) -> UnsafeMutablePointer<T> {
+            let p = UnsafeMutablePointer<T>.allocate(capacity: count)
+            p.initialize(repeating: value, count: count)
+            return p
+        }
+        x = buffer(0.0); xDot = buffer(0.0); theta = buffer(0.0); thetaDot = buffer(0.0)
+        elapsed = buffer(0)
+        autoreset = buffer(false)
+        randoms = (0..<count).map { _ in EnvironmentRandom() }
+    }
+
+    deinit {
+        x.deallocate(); xDot.deallocate(); theta.deallocate(); thetaDot.deallocate()
+        elapsed.deallocate(); autoreset.deallocate()
+    }
+
+    /// A kernel equivalent to `env` vectorized, if `env` is a ``CartPole`` behind only the
+    /// registry's wrappers (``OrderEnforcing``, ``TimeLimit``); nil otherwise.
+    static func matching(_ env: Environment, count: Int, threads: Int) throws -> CartPoleVector? {
+        guard let cartPole = env.unwrapped as? CartPole else { return nil }
+        var limit: Int?
+        var layer: Environment = env
+        while let wrapper = layer as? Wrapper {
+            if let timeLimit = wrapper as? TimeLimit {
+                // Nested limits: the tightest one truncates first.
+                limit = min(limit ?? .max, timeLimit.maxEpisodeSteps)
+            } else if !(wrapper is OrderEnforcing) {
+                return nil  // A wrapper we cannot reproduce: step copy by copy instead.
+            }
+            layer = wrapper.env
+        }
+        return try CartPoleVector(count: count, maxEpisodeSteps: limit, suttonBartoReward: cartPole.suttonBartoReward, threads: threads)
+    }
+
+    public func reset(seed: UInt64?, options: Info?) throws {
+        let (low, high) = try resetBounds(options, defaultLow: -0.05, defaultHigh: 0.05)
+        for i in 0..<count {
+            try randoms[i].reseed(seed.map { $0 &+ UInt64(i) })
+            resetCopy(i, low: low, high: high)
+            rewards[i] = 0
+            terminations[i] = false
+            truncations[i] = false
+            autoreset[i] = false
+            writeObservation(i)
+        }
+        hasReset = true
+    }
+
+    public func step(discrete actions: [Int]) throws {
+        try checkActionCount(actions.count, count)
+        guard hasReset else {
+            throw EnvironmentError(.resetNeeded, "call reset() on the vector environment before step()")
+        }
+        // Validate before touching any state, so a bad batch leaves every copy as it was.
+        for i in 0..<count where !autoreset[i] && actions[i] != 0 && actions[i] != 1 {
+            throw EnvironmentError(.invalidAction, "copy \(i): " + OrderEnforcing.invalidAction(.discrete(actions[i]), space: singleActionSpace).message)
+        }
+        actions.withUnsafeBufferPointer { actions in
+            observations.withUnsafeMutableBufferPointer { observations in
+                rewards.withUnsafeMutableBufferPointer { rewards in
+                    terminations.withUnsafeMutableBufferPointer { terminations in
+                        truncations.withUnsafeMutableBufferPointer { truncations in
+                            let out = Outputs(
+                                actions: actions.baseAddress!, observations: observations.baseAddress!, rewards: rewards.baseAddress!,
+                                terminations: terminations.baseAddress!, truncations: truncations.baseAddress!)
+                            if threads == 1 {
+                                stepRange(0..<count, out)
+                            } else {
+                                let chunks = threads
+                                let n = count
+                                DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
+                                    stepRange(chunk * n / chunks..<(chunk + 1) * n / chunks, out)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The output buffers of one step, shared by the threads (each writes its own range).
+    private struct Outputs: @unchecked Sendable {
+        let actions: UnsafePointer<Int>
+        let observations: UnsafeMutablePointer<Float>
+        let rewards: UnsafeMutablePointer<Double>
+        let terminations: UnsafeMutablePointer<Bool>
+        let truncations: UnsafeMutablePointer<Bool>
+    }
+
+    /// Steps copies `range`: the scalar ``CartPole/step(_:)`` and ``TimeLimit`` in SoA form.
+    @inline(__always)
+    private func stepRange(_ range: Range<Int>, _ out: Outputs) {
+        let limit = maxEpisodeSteps ?? .max
+        let rewardAlive = suttonBartoReward ? 0.0 : 1.0
+        let rewardTerminal = suttonBartoReward ? -1.0 : 1.0
+        for i in range {
+            if autoreset[i] {
+                // Gymnasium's autoreset calls `env.reset()`: no seed, no options.
+                resetCopy(i, low: -0.05, high: 0.05)
+                out.rewards[i] = 0
+                out.terminations[i] = false
+                out.truncations[i] = false
+                autoreset[i] = false
+            } else {
+                // The same float64 operations in the same order as CartPole.advance.
+                let force = out.actions[i] == 1 ? CartPole.forceMagnitude : -CartPole.forceMagnitude
+                let th = theta[i]
+                let thDot = thetaDot[i]
+                let costheta = cos(th)
+                let sintheta = sin(th)
+                let temp = (force + CartPole.poleMassLength * (thDot * thDot) * sintheta) / CartPole.totalMass
+                let thetaacc = (CartPole.gravity * sintheta - costheta * temp)
+                    / (CartPole.length * (4.0 / 3.0 - CartPole.massPole * (costheta * costheta) / CartPole.totalMass))
+                let xacc = temp - CartPole.poleMassLength * thetaacc * costheta / CartPole.totalMass
+                let newX = x[i] + CartPole.tau * xDot[i]
+                let newXDot = xDot[i] + CartPole.tau * xacc
+                let newTheta = th + CartPole.tau * thDot
+                let newThetaDot = thDot + CartPole.tau * thetaacc
+                x[i] = newX; xDot[i] = newXDot; theta[i] = newTheta; thetaDot[i] = newThetaDot
+                let terminated = newX < -CartPole.xThreshold || newX > CartPole.xThreshold
+                    || newTheta < -CartPole.thetaThresholdRadians || newTheta > CartPole.thetaThresholdRadians
+                elapsed[i] += 1
+                let truncated = elapsed[i] >= limit
+                out.rewards[i] = terminated ? rewardTerminal : rewardAlive
+                out.terminations[i] = terminated
+                out.truncations[i] = truncated
+                autoreset[i] = terminated || truncated
+            }
+            let o = out.observations + 4 * i
+            o[0] = Float(x[i]); o[1] = Float(xDot[i]); o[2] = Float(theta[i]); o[3] = Float(thetaDot[i])
+        }
+    }
+
+    /// Draws a fresh state for copy `i` exactly as ``CartPole/reset(seed:options:)``.
+    @inline(__always)
+    private func resetCopy(_ i: Int, low: Double, high: Double) {
+        let source = randoms[i].source
+        x[i] = source.uniform(low, high)
+        xDot[i] = source.uniform(low, high)
+        theta[i] = source.uniform(low, high)
+        thetaDot[i] = source.uniform(low, high)
+        elapsed[i] = 0
+    }
+
+    private func writeObservation(_ i: Int) {
+        observations[4 * i] = Float(x[i])
+        observations[4 * i + 1] = Float(xDot[i])
+        observations[4 * i + 2] = Float(theta[i])
+        observations[4 * i + 3] = Float(thetaDot[i])
+    }
+
+    /// The float64 state `x, x_dot, theta, theta_dot` of copy `index` (tests compare it
+    /// with a scalar CartPole's ``CartPole/internalState``).
+    public func internalState(of index: Int) -> [Double] {
+        [x[index], xDot[index], theta[index], thetaDot[index]]
+    }
+}

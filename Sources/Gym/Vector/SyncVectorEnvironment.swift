@@ -1,0 +1,99 @@
+/// N environments stepped one after the other on the calling thread, as Gymnasium's
+/// `SyncVectorEnv` in its default next-step autoreset mode (see ``VectorEnvironment``).
+///
+/// Works with any environment, including user-registered ones; environments with a
+/// native kernel are faster through ``EnvironmentRegistry/makeVector(_:options:count:threads:native:)``.
+public final class SyncVectorEnvironment: VectorEnvironment {
+    /// The copies, in order.
+    public let environments: [Environment]
+    public let singleObservationSpace: Space
+    public let singleActionSpace: Space
+    public let observationWidth: Int
+    public var count: Int { environments.count }
+
+    public private(set) var observations: [Float]
+    public private(set) var rewards: [Double]
+    public private(set) var terminations: [Bool]
+    public private(set) var truncations: [Bool]
+    /// Copies that ended an episode in the last step: the next step resets them.
+    private var autoreset: [Bool]
+    private var hasReset = false
+
+    /// Vectorizes `environments`, which must share their observation and action spaces
+    /// (Gymnasium checks the same).
+    ///
+    /// - Throws: ``EnvironmentError`` (`.invalidState`) for no environments or mismatched spaces.
+    public init(_ environments: [Environment]) throws {
+        guard let first = environments.first else {
+            throw EnvironmentError(.invalidState, "a vector environment needs at least one environment")
+        }
+        for (i, env) in environments.enumerated() where env.observationSpace != first.observationSpace || env.actionSpace != first.actionSpace {
+            throw EnvironmentError(.invalidState, "copy \(i) has spaces \(env.observationSpace), \(env.actionSpace); copy 0 has \(first.observationSpace), \(first.actionSpace)")
+        }
+        self.environments = environments
+        singleObservationSpace = first.observationSpace
+        singleActionSpace = first.actionSpace
+        observationWidth = first.observationSpace.isDiscrete ? 1 : first.observationSpace.flatDimension
+        let n = environments.count
+        observations = [Float](repeating: 0, count: n * observationWidth)
+        rewards = [Double](repeating: 0, count: n)
+        terminations = [Bool](repeating: false, count: n)
+        truncations = [Bool](repeating: false, count: n)
+        autoreset = [Bool](repeating: false, count: n)
+    }
+
+    public func reset(seed: UInt64?, options: Info?) throws {
+        for (i, env) in environments.enumerated() {
+            let (observation, _) = try env.reset(seed: seed.map { $0 &+ UInt64(i) }, options: options)
+            store(observation, at: i)
+        }
+        for i in 0..<count {
+            rewards[i] = 0
+            terminations[i] = false
+            truncations[i] = false
+            autoreset[i] = false
+        }
+        hasReset = true
+    }
+
+    public func step(discrete actions: [Int]) throws {
+        try checkActionCount(actions.count, count)
+        try step { .discrete(actions[$0]) }
+    }
+
+    public func step(_ actions: [Action]) throws {
+        try checkActionCount(actions.count, count)
+        try step { actions[$0] }
+    }
+
+    private func step(action: (Int) -> Action) throws {
+        guard hasReset else {
+            throw EnvironmentError(.resetNeeded, "call reset() on the vector environment before step()")
+        }
+        for (i, env) in environments.enumerated() {
+            if autoreset[i] {
+                let (observation, _) = try env.reset(seed: nil, options: nil)
+                store(observation, at: i)
+                rewards[i] = 0
+                terminations[i] = false
+                truncations[i] = false
+            } else {
+                let result = try env.step(action(i))
+                store(result.observation, at: i)
+                rewards[i] = result.reward
+                terminations[i] = result.terminated
+                truncations[i] = result.truncated
+            }
+        }
+        for i in 0..<count { autoreset[i] = terminations[i] || truncations[i] }
+    }
+
+    private func store(_ observation: Observation, at index: Int) {
+        let start = index * observationWidth
+        switch observation {
+        case .discrete(let state): observations[start] = Float(state)
+        case .vector(let values):
+            for (k, v) in values.prefix(observationWidth).enumerated() { observations[start + k] = v }
+        }
+    }
+}

@@ -1,0 +1,142 @@
+import Foundation
+
+/// What the x axis of a learning curve counts.
+public enum CurveAxis: String, CaseIterable, Sendable {
+    /// Training episodes.
+    case episodes
+    /// Environment steps (the sum of episode lengths).
+    case steps
+
+    /// The axis label.
+    public var label: String { self == .episodes ? "training episodes" : "environment steps" }
+}
+
+/// One agent's learning curve on one environment: the mean over runs at each x, with a
+/// 95% bootstrap confidence interval of that mean.
+public struct LearningCurve: Equatable, Sendable {
+    public let agent: String
+    /// The number of runs (seeds) the mean is over.
+    public let runCount: Int
+    public let x: [Double]
+    public let mean: [Double]
+    /// The 2.5th and 97.5th percentiles of the bootstrap distribution of the mean.
+    public let lower: [Double]
+    public let upper: [Double]
+
+    /// The number of bootstrap resamples.
+    public static let resamples = 1000
+    /// The most points a curve keeps (evenly spaced), so SVG files stay small.
+    public static let maximumPoints = 300
+
+    /// Aggregates `runs` (one agent on one environment).
+    ///
+    /// Each run is first smoothed by a trailing rolling mean over `window` episodes (fewer
+    /// at the start). With x = episodes, the curve covers the episodes every run has (so
+    /// the mean is always over the same runs); with x = steps, each run's value at step s
+    /// is its smoothed return of the last episode finished by s, from the step by which
+    /// every run finished an episode to the step every run reached.
+    ///
+    /// The band resamples runs with replacement (percentile bootstrap, as rliable). The
+    /// resamples are drawn once per curve from a ``RandomSource`` seeded by `seed`, so the
+    /// same results give the same bytes.
+    public init(agent: String, runs: [RunSeries], axis: CurveAxis, window: Int, seed: UInt64 = 0) throws {
+        self.agent = agent
+        runCount = runs.count
+        let smoothed = runs.map { LearningCurve.rollingMean($0.returns, window: max(1, window)) }
+        var xs: [Double] = []
+        var columns: [[Double]] = []  // columns[point][run]
+        switch axis {
+        case .episodes:
+            let count = smoothed.map(\.count).min() ?? 0
+            for index in LearningCurve.sampleIndices(count) {
+                xs.append(Double(index + 1))
+                columns.append(smoothed.map { $0[index] })
+            }
+        case .steps:
+            let ends = runs.map { run -> [Int] in
+                var total = 0
+                return run.lengths.map { total += $0; return total }
+            }
+            let first = ends.map { $0.first ?? .max }.max() ?? .max
+            let last = ends.map { $0.last ?? 0 }.min() ?? 0
+            if first <= last {
+                let points = min(LearningCurve.maximumPoints, last - first + 1)
+                var cursors = [Int](repeating: 0, count: runs.count)
+                for p in 0..<points {
+                    let s = points == 1 ? first : first + Int((Double(last - first) * Double(p) / Double(points - 1)).rounded())
+                    xs.append(Double(s))
+                    var column: [Double] = []
+                    for r in runs.indices {
+                        while cursors[r] + 1 < ends[r].count && ends[r][cursors[r] + 1] <= s { cursors[r] += 1 }
+                        column.append(smoothed[r][cursors[r]])
+                    }
+                    columns.append(column)
+                }
+            }
+        }
+        x = xs
+        mean = columns.map { $0.reduce(0, +) / Double($0.count) }
+        // One set of resamples for the whole curve: the band is smooth along x, and a curve's
+        // band does not depend on how many points it has.
+        let random = try RandomSource(seed: seed)
+        let k = runs.count
+        var picks = [Int](repeating: 0, count: LearningCurve.resamples * k)
+        for i in picks.indices { picks[i] = k > 0 ? random.uniformIndex(below: k) : 0 }
+        var low: [Double] = [], high: [Double] = []
+        var means = [Double](repeating: 0, count: LearningCurve.resamples)
+        for column in columns {
+            for b in 0..<LearningCurve.resamples {
+                var sum = 0.0
+                for j in 0..<k { sum += column[picks[b * k + j]] }
+                means[b] = sum / Double(k)
+            }
+            means.sort()
+            low.append(LearningCurve.percentile(means, 0.025))
+            high.append(LearningCurve.percentile(means, 0.975))
+        }
+        lower = low
+        upper = high
+    }
+
+    /// Trailing rolling mean: element i is the mean of `values[max(0, i-window+1)...i]`.
+    public static func rollingMean(_ values: [Double], window: Int) -> [Double] {
+        var result: [Double] = []
+        result.reserveCapacity(values.count)
+        var sum = 0.0
+        for (i, v) in values.enumerated() {
+            sum += v
+            if i >= window { sum -= values[i - window] }
+            result.append(sum / Double(min(i + 1, window)))
+        }
+        return result
+    }
+
+    /// Linear-interpolation percentile (numpy's default) of sorted `values`.
+    public static func percentile(_ sorted: [Double], _ q: Double) -> Double {
+        guard !sorted.isEmpty else { return .nan }
+        let position = q * Double(sorted.count - 1)
+        let lo = Int(position.rounded(.down)), hi = min(lo + 1, sorted.count - 1)
+        return sorted[lo] + (sorted[hi] - sorted[lo]) * (position - Double(lo))
+    }
+
+    /// At most ``maximumPoints`` indices spread evenly over `0..<count`, first and last included.
+    static func sampleIndices(_ count: Int) -> [Int] {
+        guard count > maximumPoints else { return Array(0..<count) }
+        return (0..<maximumPoints).map { Int((Double(count - 1) * Double($0) / Double(maximumPoints - 1)).rounded()) }
+    }
+}
+
+/// The 95% percentile-bootstrap confidence interval of the mean of `values`.
+public func bootstrapConfidenceInterval(_ values: [Double], resamples: Int = 1000, seed: UInt64 = 0) throws -> (lower: Double, upper: Double) {
+    guard !values.isEmpty else { return (.nan, .nan) }
+    let random = try RandomSource(seed: seed)
+    var means: [Double] = []
+    means.reserveCapacity(resamples)
+    for _ in 0..<resamples {
+        var sum = 0.0
+        for _ in values { sum += values[random.uniformIndex(below: values.count)] }
+        means.append(sum / Double(values.count))
+    }
+    means.sort()
+    return (LearningCurve.percentile(means, 0.025), LearningCurve.percentile(means, 0.975))
+}

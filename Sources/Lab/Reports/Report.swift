@@ -1,0 +1,191 @@
+import Foundation
+
+/// Charts and a one-page HTML report for result folders (`rllab plot`, and the end of
+/// `rllab compare`).
+///
+/// Writes, under the output folder:
+/// - `plots/<env>.learning-curves.svg`: per environment, one line per agent (mean over
+///   runs of the smoothed training return) with a shaded 95% bootstrap confidence band;
+/// - `plots/<env>.final.svg`: per environment, each run's greedy evaluation mean (or, for
+///   runs without an evaluation, the mean of its last 100 training episodes) as a point,
+///   the mean over runs and its 95% bootstrap CI, one column per agent;
+/// - `report.html`: the summary table, the charts inline and the resolved configuration,
+///   self-contained (no scripts, fonts or images fetched), readable offline.
+///
+/// Same results and options give byte-identical files: the bootstrap draws from a
+/// ``RandomSource`` seeded from the environment and agent names.
+public struct Report {
+    public let results: ResultsFolder
+    public let axis: CurveAxis
+    public let window: Int
+
+    /// - Parameters:
+    ///   - axis: What the learning curves' x axis counts.
+    ///   - window: Rolling-mean window over episodes applied to each run before averaging
+    ///     (1: no smoothing).
+    /// - Throws: ``ResultsError`` for a window below 1.
+    public init(results: ResultsFolder, axis: CurveAxis = .episodes, window: Int = 10) throws {
+        guard window >= 1 else { throw ResultsError("the rolling window must be at least 1 episode, got \(window)") }
+        self.results = results
+        self.axis = axis
+        self.window = window
+    }
+
+    /// The files written by ``write(to:)``, relative to the output folder.
+    public struct Files {
+        public var report: URL
+        public var charts: [URL]
+    }
+
+    /// Writes the charts and `report.html` under `output` and returns their URLs.
+    @discardableResult
+    public func write(to output: URL) throws -> Files {
+        try OutputFolder.ensure(output)
+        let plots = output.appendingPathComponent("plots")
+        try OutputFolder.ensure(plots)
+        var charts: [URL] = []
+        var sections: [String] = []
+        for environment in results.environments {
+            let name = Comparison.folderName(environment)
+            let curves = try learningCurves(environment)
+            let curveSVG = learningCurveChart(environment, curves)
+            let finalSVG = try finalChart(environment)
+            let curveURL = plots.appendingPathComponent("\(name).learning-curves.svg")
+            let finalURL = plots.appendingPathComponent("\(name).final.svg")
+            try write(curveSVG, to: curveURL)
+            try write(finalSVG, to: finalURL)
+            charts += [curveURL, finalURL]
+            sections.append("""
+                <section>
+                <h2>\(SVGChart.escape(environment))</h2>
+                \(summaryTable(environment))
+                <div class="charts">
+                <figure>\(Report.inline(curveSVG))<figcaption>plots/\(SVGChart.escape(name)).learning-curves.svg</figcaption></figure>
+                <figure>\(Report.inline(finalSVG))<figcaption>plots/\(SVGChart.escape(name)).final.svg</figcaption></figure>
+                </div>
+                </section>
+                """)
+        }
+        let reportURL = output.appendingPathComponent("report.html")
+        try write(html(sections: sections), to: reportURL)
+        return Files(report: reportURL, charts: charts)
+    }
+
+    /// The learning curves of every agent on `environment`.
+    public func learningCurves(_ environment: String) throws -> [LearningCurve] {
+        try results.agents(in: environment).map { agent in
+            try LearningCurve(
+                agent: agent, runs: results.runs(agent: agent, environment: environment), axis: axis, window: window,
+                seed: Report.stableSeed("\(environment)|\(agent)"))
+        }
+    }
+
+    /// The learning-curve SVG of `environment`.
+    public func learningCurveChart(_ environment: String, _ curves: [LearningCurve]) -> String {
+        let smoothing = window > 1 ? ", rolling mean over \(window) episodes" : ""
+        return SVGChart.learningCurves(
+            curves, title: "\(environment): training return\(smoothing)", xLabel: axis.label,
+            yLabel: window > 1 ? "episode return (rolling mean)" : "episode return")
+    }
+
+    /// The final-results SVG of `environment`.
+    public func finalChart(_ environment: String) throws -> String {
+        let agents = results.agents(in: environment)
+        let allEvaluated = agents.allSatisfy { results.runs(agent: $0, environment: environment).allSatisfy { $0.evaluation != nil } }
+        let columns = try agents.map { agent -> SVGChart.EvaluationColumn in
+            let values = results.runs(agent: agent, environment: environment).map(Report.finalValue)
+            let ci = try bootstrapConfidenceInterval(values, seed: Report.stableSeed("final|\(environment)|\(agent)"))
+            return SVGChart.EvaluationColumn(agent: agent, values: values, lower: ci.lower, upper: ci.upper)
+        }
+        let yLabel = allEvaluated ? "greedy evaluation mean return" : "final return (eval mean, else last-100 train mean)"
+        return SVGChart.evaluation(columns, title: "\(environment): final performance per run", yLabel: yLabel)
+    }
+
+    /// A run's final value: its greedy evaluation mean, else its last-100 training mean.
+    static func finalValue(_ run: RunSeries) -> Double {
+        run.evaluation ?? LearningCurve.rollingMean(run.returns, window: 100).last ?? .nan
+    }
+
+    // MARK: HTML
+
+    func summaryTable(_ environment: String) -> String {
+        var rows = ["<tr><th>agent</th><th>runs</th><th>episodes</th><th>steps</th><th>min</th><th>max</th><th>mean</th><th>last-100 mean</th><th>final mean ± std</th></tr>"]
+        for agent in results.agents(in: environment) {
+            let runs = results.runs(agent: agent, environment: environment)
+            let returns = runs.flatMap(\.returns)
+            let finals = runs.map(Report.finalValue).filter(\.isFinite)
+            let last100 = runs.map { LearningCurve.rollingMean($0.returns, window: 100).last ?? .nan }.filter(\.isFinite)
+            let finalMean = finals.isEmpty ? Double.nan : finals.reduce(0, +) / Double(finals.count)
+            let finalStd = finals.count > 1
+                ? (finals.map { ($0 - finalMean) * ($0 - finalMean) }.reduce(0, +) / Double(finals.count)).squareRoot() : 0
+            let cells = [
+                SVGChart.escape(agent), "\(runs.count)", "\(returns.count)", "\(runs.flatMap(\.lengths).reduce(0, +))",
+                fmt(returns.min()), fmt(returns.max()), fmt(returns.isEmpty ? nil : returns.reduce(0, +) / Double(returns.count)),
+                fmt(last100.isEmpty ? nil : last100.reduce(0, +) / Double(last100.count)),
+                finals.isEmpty ? "-" : "\(fmt(finalMean)) ± \(fmt(finalStd))",
+            ]
+            rows.append("<tr>" + cells.enumerated().map { $0.offset == 0 ? "<td>\($0.element)</td>" : "<td class=\"num\">\($0.element)</td>" }.joined() + "</tr>")
+        }
+        return "<table>\n" + rows.joined(separator: "\n") + "\n</table>"
+    }
+
+    private func fmt(_ v: Double?) -> String {
+        guard let v, v.isFinite else { return "-" }
+        return String(format: "%.2f", v)
+    }
+
+    func html(sections: [String]) -> String {
+        let folders = results.folders.map { SVGChart.escape($0.path) }.joined(separator: ", ")
+        var config = ""
+        for (folder, text) in results.configurations {
+            config += "<h3>\(SVGChart.escape(folder))/config.yml</h3>\n<pre>\(SVGChart.escape(text))</pre>\n"
+        }
+        if config.isEmpty { config = "<p>No config.yml in these folders (Monitor files from another tool).</p>" }
+        return """
+            <!DOCTYPE html>
+            <html lang="en">
+            <head>
+            <meta charset="utf-8">
+            <title>RLLab report</title>
+            <style>
+            body { font-family: Helvetica, Arial, sans-serif; margin: 24px auto; max-width: 1600px; color: #222; padding: 0 16px; }
+            h1 { font-size: 22px; margin-bottom: 4px; } h2 { font-size: 18px; margin-top: 28px; border-bottom: 1px solid #ddd; }
+            h3 { font-size: 14px; } .meta { color: #666; font-size: 13px; }
+            table { border-collapse: collapse; font-size: 13px; margin: 8px 0 12px; }
+            th, td { padding: 4px 10px; border-bottom: 1px solid #e5e5e5; text-align: left; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
+            th { background: #f5f5f5; } .charts { display: flex; flex-wrap: wrap; gap: 12px; }
+            figure { margin: 0; } figcaption { color: #888; font-size: 11px; } svg { max-width: 100%; height: auto; }
+            pre { background: #f7f7f7; padding: 10px; font-size: 12px; overflow-x: auto; }
+            </style>
+            </head>
+            <body>
+            <h1>RLLab report</h1>
+            <p class="meta">Results: \(folders). Learning curves: x = \(axis.label), rolling mean over \(window) episode\(window == 1 ? "" : "s"), mean over runs with a 95% percentile-bootstrap band (\(LearningCurve.resamples) resamples of the runs). Final: greedy evaluation mean per run where recorded, else the last-100 training mean.</p>
+            \(sections.joined(separator: "\n"))
+            <h2>Configuration</h2>
+            \(config)
+            </body>
+            </html>
+
+            """
+    }
+
+    /// An SVG document ready to sit inside HTML: HTML needs no namespace declaration, and
+    /// leaving it out keeps the page free of any URL.
+    static func inline(_ svg: String) -> String {
+        svg.replacingOccurrences(of: " xmlns=\"http://www.w3.org/2000/svg\"", with: "")
+    }
+
+    private func write(_ text: String, to url: URL) throws {
+        do { try Data(text.utf8).write(to: url) } catch {
+            throw OutputError("cannot write \(url.path): \(error.localizedDescription)")
+        }
+    }
+
+    /// FNV-1a of `text`: a seed that depends on names only, never on process or order.
+    static func stableSeed(_ text: String) -> UInt64 {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in text.utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return hash
+    }
+}

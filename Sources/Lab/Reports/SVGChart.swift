@@ -1,0 +1,211 @@
+import Foundation
+
+/// Draws charts as standalone SVG documents: learning curves with confidence bands and
+/// final-evaluation strip charts. Output is deterministic (fixed number formatting, no
+/// timestamps), so the same results give the same bytes.
+public enum SVGChart {
+    /// Okabe-Ito colours: distinguishable with the common colour-vision deficiencies.
+    public static let palette = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
+
+    static let width = 760.0, height = 440.0
+    static let left = 72.0, right = 190.0, top = 48.0, bottom = 58.0
+    static var plotWidth: Double { width - left - right }
+    static var plotHeight: Double { height - top - bottom }
+
+    /// A learning-curve chart: one line (mean over runs) and one translucent band (95%
+    /// bootstrap CI) per agent, a legend on the right, axis labels and a title.
+    public static func learningCurves(_ curves: [LearningCurve], title: String, xLabel: String, yLabel: String = "episode return") -> String {
+        let xs = curves.flatMap(\.x)
+        let ys = curves.flatMap { $0.lower + $0.upper + $0.mean }.filter(\.isFinite)
+        let xScale = Scale(xs.min() ?? 0, xs.max() ?? 1)
+        let yScale = Scale(ys.min() ?? 0, ys.max() ?? 1)
+        var body: [String] = []
+        body.append(axes(xScale, yScale, xLabel: xLabel, yLabel: yLabel))
+        // Every band first, then every line, so no band covers another agent's line.
+        for (index, curve) in curves.enumerated() where !curve.x.isEmpty {
+            let color = palette[index % palette.count]
+            let id = "agent-\(index)"
+            if curve.runCount > 1 {
+                var band = "M"
+                for i in curve.x.indices { band += " \(px(xScale, curve.x[i])),\(py(yScale, curve.upper[i]))" }
+                for i in curve.x.indices.reversed() { band += " L \(px(xScale, curve.x[i])),\(py(yScale, curve.lower[i]))" }
+                body.append("<path class=\"band\" data-agent=\"\(escape(curve.agent))\" id=\"\(id)-band\" d=\"\(band) Z\" fill=\"\(color)\" fill-opacity=\"0.2\" stroke=\"none\"/>")
+            }
+        }
+        for (index, curve) in curves.enumerated() where !curve.x.isEmpty {
+            let color = palette[index % palette.count]
+            let id = "agent-\(index)"
+            var line = ""
+            for i in curve.x.indices { line += (i == 0 ? "M " : " L ") + "\(px(xScale, curve.x[i])),\(py(yScale, curve.mean[i]))" }
+            if curve.x.count == 1 { line += " h 1" }
+            body.append("<path class=\"mean\" data-agent=\"\(escape(curve.agent))\" id=\"\(id)-mean\" d=\"\(line)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\" stroke-linejoin=\"round\"/>")
+        }
+        body.append(legend(curves.enumerated().map { ($0.element.agent + " (n=\($0.element.runCount))", palette[$0.offset % palette.count]) },
+                           note: "line: mean over runs; band: 95% bootstrap CI"))
+        return document(title: title, body: body)
+    }
+
+    /// One agent's final results: a value per run (seed) as a point, its mean as a bar
+    /// with a 95% bootstrap CI whisker; one column per agent.
+    public struct EvaluationColumn {
+        public let agent: String
+        public let values: [Double]
+        public let lower: Double
+        public let upper: Double
+        public init(agent: String, values: [Double], lower: Double, upper: Double) {
+            self.agent = agent
+            self.values = values
+            self.lower = lower
+            self.upper = upper
+        }
+        public var mean: Double { values.isEmpty ? .nan : values.reduce(0, +) / Double(values.count) }
+    }
+
+    /// A strip chart of final results per agent: per-run points, the mean (a wide tick)
+    /// and its 95% bootstrap CI (a whisker).
+    public static func evaluation(_ columns: [EvaluationColumn], title: String, yLabel: String) -> String {
+        let ys = columns.flatMap { $0.values + [$0.lower, $0.upper] }.filter(\.isFinite)
+        let yScale = Scale(min(ys.min() ?? 0, 0), ys.max() ?? 1)
+        var body: [String] = []
+        let slot = plotWidth / Double(max(columns.count, 1))
+        body.append(axes(nil, yScale, xLabel: "agent", yLabel: yLabel))
+        for (index, column) in columns.enumerated() {
+            let color = palette[index % palette.count]
+            let center = left + slot * (Double(index) + 0.5)
+            let agent = escape(column.agent)
+            body.append("<text class=\"tick-label\" x=\"\(f(center))\" y=\"\(f(top + plotHeight + 18))\" text-anchor=\"middle\">\(agent)</text>")
+            if column.lower.isFinite && column.upper.isFinite {
+                body.append("<line class=\"ci\" data-agent=\"\(agent)\" x1=\"\(f(center))\" y1=\"\(py(yScale, column.lower))\" x2=\"\(f(center))\" y2=\"\(py(yScale, column.upper))\" stroke=\"\(color)\" stroke-width=\"2\"/>")
+            }
+            if column.mean.isFinite {
+                let y = py(yScale, column.mean)
+                body.append("<line class=\"mean\" data-agent=\"\(agent)\" x1=\"\(f(center - slot * 0.25))\" y1=\"\(y)\" x2=\"\(f(center + slot * 0.25))\" y2=\"\(y)\" stroke=\"\(color)\" stroke-width=\"3\"/>")
+                body.append("<text class=\"value\" x=\"\(f(center + slot * 0.27))\" y=\"\(y)\" dy=\"4\" font-size=\"11\">\(number(column.mean))</text>")
+            }
+            // Points spread sideways in a fixed pattern so equal values stay visible.
+            for (k, value) in column.values.enumerated() where value.isFinite {
+                let offset = (Double(k % 7) - 3) * min(6, slot * 0.03)
+                body.append("<circle class=\"run\" data-agent=\"\(agent)\" cx=\"\(f(center + offset))\" cy=\"\(py(yScale, value))\" r=\"4\" fill=\"\(color)\" fill-opacity=\"0.7\" stroke=\"white\" stroke-width=\"0.8\"/>")
+            }
+        }
+        body.append(legend([("one run (seed)", "#555555")], note: "tick: mean; whisker: 95% bootstrap CI", marker: true))
+        return document(title: title, body: body)
+    }
+
+    // MARK: Pieces
+
+    static func document(title: String, body: [String]) -> String {
+        var lines = [
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(f(width))\" height=\"\(f(height))\" viewBox=\"0 0 \(f(width)) \(f(height))\" font-family=\"Helvetica, Arial, sans-serif\" font-size=\"12\">",
+            "<title>\(escape(title))</title>",
+            "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>",
+            "<text class=\"title\" x=\"\(f(left + plotWidth / 2))\" y=\"26\" text-anchor=\"middle\" font-size=\"15\" font-weight=\"bold\">\(escape(title))</text>",
+        ]
+        lines += body
+        lines.append("</svg>")
+        return lines.joined(separator: "\n") + "\n"
+    }
+
+    static func axes(_ xScale: Scale?, _ yScale: Scale, xLabel: String, yLabel: String) -> String {
+        var parts: [String] = []
+        let x0 = f(left), x1 = f(left + plotWidth), y0 = f(top), y1 = f(top + plotHeight)
+        for tick in yScale.ticks {
+            let y = py(yScale, tick)
+            parts.append("<line x1=\"\(x0)\" y1=\"\(y)\" x2=\"\(x1)\" y2=\"\(y)\" stroke=\"#e5e5e5\"/>")
+            parts.append("<text class=\"tick-label\" x=\"\(f(left - 8))\" y=\"\(y)\" dy=\"4\" text-anchor=\"end\">\(number(tick))</text>")
+        }
+        if let xScale {
+            for tick in xScale.ticks {
+                let x = px(xScale, tick)
+                parts.append("<line x1=\"\(x)\" y1=\"\(y0)\" x2=\"\(x)\" y2=\"\(y1)\" stroke=\"#f0f0f0\"/>")
+                parts.append("<text class=\"tick-label\" x=\"\(x)\" y=\"\(f(top + plotHeight + 18))\" text-anchor=\"middle\">\(number(tick))</text>")
+            }
+        }
+        parts.append("<rect x=\"\(x0)\" y=\"\(y0)\" width=\"\(f(plotWidth))\" height=\"\(f(plotHeight))\" fill=\"none\" stroke=\"#888888\"/>")
+        parts.append("<text class=\"axis-label\" x=\"\(f(left + plotWidth / 2))\" y=\"\(f(height - 14))\" text-anchor=\"middle\" font-size=\"13\">\(escape(xLabel))</text>")
+        parts.append("<text class=\"axis-label\" transform=\"translate(18,\(f(top + plotHeight / 2))) rotate(-90)\" text-anchor=\"middle\" font-size=\"13\">\(escape(yLabel))</text>")
+        return parts.joined(separator: "\n")
+    }
+
+    static func legend(_ entries: [(String, String)], note: String, marker: Bool = false) -> String {
+        let x = left + plotWidth + 16
+        var parts = ["<g class=\"legend\">"]
+        for (i, (label, color)) in entries.enumerated() {
+            let y = top + 10 + Double(i) * 20
+            if marker {
+                parts.append("<circle cx=\"\(f(x + 9))\" cy=\"\(f(y))\" r=\"4\" fill=\"\(color)\"/>")
+            } else {
+                parts.append("<rect x=\"\(f(x))\" y=\"\(f(y - 6))\" width=\"18\" height=\"12\" fill=\"\(color)\" fill-opacity=\"0.2\"/>")
+                parts.append("<line x1=\"\(f(x))\" y1=\"\(f(y))\" x2=\"\(f(x + 18))\" y2=\"\(f(y))\" stroke=\"\(color)\" stroke-width=\"2\"/>")
+            }
+            parts.append("<text class=\"legend-label\" x=\"\(f(x + 24))\" y=\"\(f(y))\" dy=\"4\">\(escape(label))</text>")
+        }
+        let noteY = top + 10 + Double(entries.count) * 20 + 8
+        for (i, piece) in note.split(separator: ";").enumerated() {
+            parts.append("<text class=\"legend-note\" x=\"\(f(x))\" y=\"\(f(noteY + Double(i) * 14))\" font-size=\"10\" fill=\"#666666\">\(escape(piece.trimmingCharacters(in: .whitespaces)))</text>")
+        }
+        parts.append("</g>")
+        return parts.joined(separator: "\n")
+    }
+
+    /// A linear scale from data to pixels with "nice" ticks (1, 2, 5 x 10^k steps).
+    struct Scale {
+        let low: Double, high: Double
+        let ticks: [Double]
+        init(_ minimum: Double, _ maximum: Double) {
+            var lo = minimum, hi = maximum
+            if !(hi > lo) { lo -= 1; hi += 1 }
+            let raw = (hi - lo) / 5
+            let magnitude = pow(10, floor(log10(raw)))
+            let step = [1.0, 2.0, 5.0, 10.0].map { $0 * magnitude }.first { $0 >= raw } ?? 10 * magnitude
+            lo = floor(lo / step) * step
+            hi = ceil(hi / step) * step
+            low = lo
+            high = hi
+            var ticks: [Double] = []
+            var t = lo
+            while t <= hi + step * 1e-9 { ticks.append(abs(t) < step * 1e-9 ? 0 : t); t += step }
+            self.ticks = ticks
+        }
+        func fraction(_ v: Double) -> Double { (v - low) / (high - low) }
+    }
+
+    static func px(_ s: Scale, _ v: Double) -> String { f(left + s.fraction(v) * plotWidth) }
+    static func py(_ s: Scale, _ v: Double) -> String { f(top + (1 - s.fraction(v)) * plotHeight) }
+
+    /// Pixel coordinates with two decimals: exact enough, and the same text on every machine.
+    static func f(_ v: Double) -> String { String(format: "%.2f", v) }
+
+    /// Tick and value labels: integers without decimals, large numbers with k/M.
+    static func number(_ v: Double) -> String {
+        let a = abs(v)
+        if a >= 1_000_000 { return trim(String(format: "%.2f", v / 1_000_000)) + "M" }
+        if a >= 10_000 { return trim(String(format: "%.1f", v / 1000)) + "k" }
+        if v == v.rounded() { return String(format: "%.0f", v) }
+        return trim(String(format: "%.2f", v))
+    }
+
+    static func trim(_ s: String) -> String {
+        guard s.contains(".") else { return s }
+        var t = s
+        while t.hasSuffix("0") { t.removeLast() }
+        if t.hasSuffix(".") { t.removeLast() }
+        return t
+    }
+
+    /// Escapes text for XML content and attribute values.
+    public static func escape(_ text: String) -> String {
+        var out = ""
+        for c in text {
+            switch c {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default: out.append(c)
+            }
+        }
+        return out
+    }
+}
