@@ -46,6 +46,34 @@ func agentsFile(_ name: String) -> URL {
         #expect(average > 10 && average < 30, "average \(average)")
     }
 
+    /// On slippery FrozenLake the tuned config's greedy policy succeeds (reaches the goal
+    /// within the 100-step limit) as often as the optimal one, to 0.05. Success
+    /// probabilities are computed exactly from the model, so no sampling noise hides a gap.
+    @Test func qLearningMatchesTheOptimalSuccessRateOnFrozenLake() throws {
+        let run = try train("q-learning", on: "FrozenLake-v1", seed: 0, budget: .episodes(10_000), configFile: agentsFile("q-learning"))
+        let tabular = try #require(run.environment.unwrapped as? TabularModelEnvironment)
+        let model = CompactModel(tabular.transitionModel)
+        let learned = try (0..<model.stateCount).map { state -> Int in
+            guard case .discrete(let action) = try run.agent.act(.discrete(state)) else { return -1 }
+            return action
+        }
+        let optimal = try DynamicProgramming.valueIteration(model, gamma: 0.99, theta: 1e-12).policy
+        /// Probability of collecting the goal's reward within `steps` steps from state 0.
+        func success(_ policy: [Int], steps: Int = 100) -> Double {
+            var p = [Double](repeating: 0, count: model.stateCount)
+            for _ in 0..<steps {
+                let q = DynamicProgramming.actionValues(model, values: p, gamma: 1)
+                p = (0..<model.stateCount).map { q[$0][policy[$0]] }
+            }
+            return p[0]
+        }
+        let (learnedRate, optimalRate) = (success(learned), success(optimal))
+        #expect(optimalRate > 0.7, "optimal \(optimalRate)")
+        #expect(abs(learnedRate - optimalRate) <= 0.05, "q-learning \(learnedRate) vs optimal \(optimalRate)")
+        // A policy that always moves left (the initial greedy choice) rarely succeeds.
+        #expect(success([Int](repeating: 0, count: model.stateCount)) < optimalRate - 0.05)
+    }
+
     @Test func discretizerFollowsTheBookFormula() throws {
         let space = Space.box(Box(low: [-4.8, -Float.infinity], high: [4.8, Float.infinity]))
         let d = try Discretizer(space: space, bins: [10], lows: [], highs: [], velocityBound: 1)
