@@ -32,10 +32,13 @@ test: setup
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --parallel
 
+# The main job: the agent comparison of issue 4 (3 seeds each, both cores), with tables,
+# reward CSVs, SB3 Monitor files, charts and report.html under results/demo/.
 demo: release
-	$(RELEASE_BIN) envs
-	$(RELEASE_BIN) rollout --env CartPole-v1 --policy random --steps 500 --seed 0 --summary
-	$(RELEASE_BIN) rollout --env FrozenLake-v1 --policy random --steps 100 --seed 0 --summary
+	$(RELEASE_BIN) compare --env CartPole-v1 --agents random,random-linear,naive-nn,q-learning,dqn \
+	  --num-seeds 3 --out results/demo/CartPole-v1
+	$(RELEASE_BIN) compare --env FrozenLake-v1 --agents random,q-learning,value-iteration,policy-iteration \
+	  --num-seeds 3 --out results/demo/FrozenLake-v1
 
 bench: release
 	bash Benchmarks/run.sh

@@ -46,7 +46,7 @@ let package = Package(
         .testTarget(name: "LabCoreTests", dependencies: ["LabCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "GymTests", dependencies: ["Gym", "LabCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "AgentsTests", dependencies: ["Agents", "Gym", "LabCore"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "LabTests", dependencies: ["Lab", "Agents", "Gym"]),
+        .testTarget(name: "LabTests", dependencies: ["Lab", "Agents", "Gym", "Yams"]),
         .testTarget(name: "GANTests", dependencies: ["GAN", "LabCore"]),
         .testTarget(name: "CLITests", dependencies: ["rllab"]),
     ],

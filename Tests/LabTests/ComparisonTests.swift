@@ -1,6 +1,7 @@
 import Foundation
 import Testing
 @testable import Lab
+import Yams
 
 @Suite struct ComparisonTests {
     func temporaryFolder() -> URL {
@@ -34,6 +35,11 @@ import Testing
         for name in ["config.yml"] {
             #expect(try read(serial.appendingPathComponent(name)) == (try read(parallel.appendingPathComponent(name))))
         }
+        // The resolved configuration is valid YAML (no repeated keys) with every pair.
+        let config = try #require(try Yams.load(yaml: read(serial.appendingPathComponent("config.yml"))) as? [String: Any])
+        let hyperparameters = try #require(config["hyperparameters"] as? [String: [String: Any]])
+        #expect(Set(hyperparameters.keys) == ["FrozenLake-v1", "CartPole-v1"])
+        for environment in hyperparameters.values { #expect(Set(environment.keys) == ["random", "q-learning"]) }
         // Different seeds give different episodes.
         let rows = a.split(separator: "\n").filter { $0.hasPrefix("random,CartPole-v1,") }
         #expect(Set(rows.filter { $0.contains(",0,0,") || $0.contains(",1,0,") }.map { $0.split(separator: ",")[5] }).count >= 1)

@@ -183,9 +183,14 @@ public final class Comparison {
         ]
         lines.append("evaluation_episodes: \(evaluationEpisodes)")
         lines.append("hyperparameters:")
+        // Specs are environment-major, so each environment's key is written once.
         var seen = Set<String>()
+        var lastEnvironment: String?
         for spec in specs where seen.insert("\(spec.environmentID)|\(spec.agent)").inserted {
-            lines.append("  '\(spec.environmentID)':")
+            if spec.environmentID != lastEnvironment {
+                lines.append("  '\(spec.environmentID)':")
+                lastEnvironment = spec.environmentID
+            }
             lines.append("    \(spec.agent):")
             switch spec.budget {
             case .timesteps(let n): lines.append("      n_timesteps: \(n)")

@@ -135,7 +135,7 @@ public struct Report {
     }
 
     func html(sections: [String]) -> String {
-        let folders = results.folders.map { SVGChart.escape($0.path) }.joined(separator: ", ")
+        let folders = results.folders.map { SVGChart.escape($0.relativePath) }.joined(separator: ", ")
         var config = ""
         for (folder, text) in results.configurations {
             config += "<h3>\(SVGChart.escape(folder))/config.yml</h3>\n<pre>\(SVGChart.escape(text))</pre>\n"
