@@ -54,4 +54,29 @@ import Testing
         #expect(results[0].episodes.count > 50)
         #expect(results[0].episodes.map(\.episode) == Array(0..<results[0].episodes.count))
     }
+
+    /// DQN collecting from 4 copies (SB3's n_envs semantics) learns CartPole: random play
+    /// averages about 22 and a learner that does not learn stays there.
+    @Test func dqnLearnsFromSeveralCopies() throws {
+        let overrides = [
+            "num_envs=4", "learning_rate=2.3e-3", "batch_size=64", "buffer_size=20000", "learning_starts=1000",
+            "target_update_interval=10", "train_freq=32", "gradient_steps=64", "exploration_fraction=0.16",
+            "exploration_final_eps=0.04", "net_arch=[32,32]",
+        ]
+        var h = DQNAgent.defaultHyperparameters
+        try h.merge(overrides: overrides)
+        let env = try EnvironmentRegistry.shared.make("CartPole-v1")
+        let signature = EnvironmentSignature(id: "CartPole-v1", observationSpace: env.observationSpace, actionSpace: env.actionSpace)
+        let agent = try DQNAgent(environment: signature, hyperparameters: h, random: try RandomSource(seed: 0).derived("agent"))
+        var records: [EpisodeRecord] = []
+        let l = try loop(budget: .timesteps(16_000), seed: 0) { records.append($0) }
+        try agent.learn(l)
+        // Training every 32 vector steps (about 128 transitions: autoreset steps carry
+        // none) once past learning_starts: about 125 - 8 rounds of 64 updates.
+        #expect(l.totalSteps == 16_000)
+        #expect(agent.updates % 64 == 0 && (112...125).contains(agent.updates / 64), "\(agent.updates) updates")
+        #expect(records.count > 40)
+        let mean = try evaluate(agent, in: try EnvironmentRegistry.shared.make("CartPole-v1"), episodes: 20, seed: 99).mean
+        #expect(mean >= 80, "greedy mean \(mean)")
+    }
 }

@@ -21,6 +21,11 @@ import LabCore
 ///
 /// Steps count the environment steps of the run, as SB3's `num_timesteps`. With an
 /// episode budget the exploration schedule follows the fraction of episodes played.
+///
+/// With `num_envs` N > 1 it collects from N copies (a vector environment) as SB3 does
+/// with N environments: one epsilon draw per vector step decides for all copies, the
+/// target moves every `target_update_interval / N` vector steps and training runs every
+/// `train_freq` vector steps (`train_freq * N` transitions).
 public final class DQNAgent: Agent {
     public static let name = "dqn"
     public static let summary = "Deep Q-Network (SB3 semantics): replay buffer, target network, epsilon-greedy, optional Double DQN"
@@ -43,6 +48,7 @@ public final class DQNAgent: Agent {
             HyperparameterSpec("activation", .string("relu"), "activation between layers: relu or tanh"),
             HyperparameterSpec("loss", .string("huber"), "TD loss: huber (smooth L1, SB3) or mse"),
             HyperparameterSpec("double_q", .bool(false), "Double DQN: the online network picks the next action, the target values it"),
+            HyperparameterSpec("num_envs", .int(1), "copies of the environment to collect from (a vector environment)"),
             HyperparameterSpec("termination_reward", .string("none"),
                                "reward stored for a transition that terminates the episode (the TF2 tutorial's -10); none keeps the environment's"),
         ]
@@ -61,6 +67,7 @@ public final class DQNAgent: Agent {
     private let useHuberLoss: Bool
     private let doubleQ: Bool
     private let terminationReward: Float?
+    private let copies: Int
 
     // Learned state and its machinery.
     let online: MultilayerPerceptron
@@ -112,6 +119,8 @@ public final class DQNAgent: Agent {
         } else {
             throw ConfigurationError("termination_reward: expected a number or none, got '\(termination)'")
         }
+        copies = h.int("num_envs")
+        guard copies >= 1 else { throw ConfigurationError("num_envs must be at least 1, got \(copies)") }
         guard batchSize > 0 else { throw ConfigurationError("batch_size must be positive, got \(batchSize)") }
         guard trainFrequency > 0 else { throw ConfigurationError("train_freq must be positive, got \(trainFrequency)") }
         guard gradientSteps >= 0 else { throw ConfigurationError("gradient_steps must be -1 or at least 0, got \(gradientSteps)") }
@@ -138,6 +147,7 @@ public final class DQNAgent: Agent {
     }
 
     public func learn(_ loop: EpisodeLoop) throws {
+        if copies > 1 { return try learn(loop.vectorized(copies: copies)) }
         try loop.run(
             policy: { observation in
                 let steps = loop.totalSteps
@@ -157,6 +167,35 @@ public final class DQNAgent: Agent {
                     for _ in 0..<self.gradientSteps { self.trainStep() }
                 }
             })
+    }
+
+    /// Collection from N copies with SB3's `n_envs` semantics (see the type's notes).
+    func learn(_ vector: VectorEpisodeLoop) throws {
+        let loop = vector.episodeLoop, width = observationSize
+        let targetEvery = max(targetUpdateInterval / copies, 1)
+        var actions = [Int](repeating: 0, count: copies)
+        var calls = 0
+        try vector.start()
+        while !vector.isDone {
+            let warmingUp = loop.totalSteps < learningStarts
+            let explore = warmingUp || explorationRandom.uniform() < exploration.value(at: loop.progress)
+            for i in 0..<copies where !vector.isResetting(i) {
+                actions[i] = explore ? explorationRandom.uniformIndex(below: actionCount)
+                                     : online.argmax(vector.observations[i * width..<(i + 1) * width])
+            }
+            try vector.step(actions: actions) { transition in
+                var reward = Float(transition.reward)
+                if transition.terminated, let terminationReward { reward = terminationReward }
+                replay.add(observation: transition.observation, action: transition.action, reward: reward,
+                           nextObservation: transition.nextObservation, terminated: transition.terminated)
+            }
+            calls += 1
+            if calls % targetEvery == 0 { target.update(towards: online, tau: tau) }
+            if calls % trainFrequency == 0 && loop.totalSteps > learningStarts {
+                optimizer.learningRate = Float(learningRate.value(at: loop.progress))
+                for _ in 0..<gradientSteps { trainStep() }
+            }
+        }
     }
 
     /// Stores a transition; only termination (not truncation) marks it terminal.

@@ -65,9 +65,10 @@ public final class MultilayerPerceptron {
     /// - Returns: `outputSize` values, valid until the next call (they live in a buffer
     ///   this network reuses).
     @discardableResult
-    public func forward(_ input: [Float]) -> UnsafeBufferPointer<Float> {
+    public func forward<Input: Collection<Float>>(_ input: Input) -> UnsafeBufferPointer<Float> {
         precondition(input.count == inputSize, "forward: \(input.count) inputs, network takes \(inputSize)")
-        input.withUnsafeBufferPointer { x in
+        // Arrays and array slices (a row of a batch) are read in place.
+        let done: Void? = input.withContiguousStorageIfAvailable { x in
             var previous = x.baseAddress!
             for (index, layer) in denseLayers.enumerated() {
                 let out = activations[index], width = layer.outputSize
@@ -87,11 +88,12 @@ public final class MultilayerPerceptron {
                 previous = UnsafePointer(out)
             }
         }
+        if done == nil { return forward(Array(input)) }
         return UnsafeBufferPointer(start: activations[activations.count - 1], count: outputSize)
     }
 
     /// The index of the largest output for `input` (lowest index on ties, as numpy's argmax).
-    public func argmax(_ input: [Float]) -> Int {
+    public func argmax<Input: Collection<Float>>(_ input: Input) -> Int {
         let output = forward(input)
         var best = 0
         for j in 1..<output.count where output[j] > output[best] { best = j }

@@ -39,13 +39,16 @@ public final class ReplayBuffer {
 
     /// Stores one transition. `terminated` is whether `nextObservation` is terminal; a
     /// truncated episode passes `false`.
-    public func add(observation: [Float], action: Int, reward: Float, nextObservation: [Float], terminated: Bool) {
+    public func add<Row: RandomAccessCollection<Float>>(
+        observation: Row, action: Int, reward: Float, nextObservation: Row, terminated: Bool
+    ) where Row.Index == Int {
         precondition(observation.count == observationSize && nextObservation.count == observationSize,
                      "ReplayBuffer.add: observations of \(observation.count) and \(nextObservation.count) numbers, buffer holds \(observationSize)")
         let base = position * observationSize
+        let (o, n) = (observation.startIndex, nextObservation.startIndex)
         for j in 0..<observationSize {
-            observations[base + j] = observation[j]
-            nextObservations[base + j] = nextObservation[j]
+            observations[base + j] = observation[o + j]
+            nextObservations[base + j] = nextObservation[n + j]
         }
         actions[position] = action
         rewards[position] = reward
