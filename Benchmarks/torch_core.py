@@ -91,14 +91,17 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--threads", type=int, default=int(os.environ.get("RLLAB_BLAS_THREADS", "1")))
     parser.add_argument("--seconds", type=float, default=1.0)
+    parser.add_argument("--only", default="", help="run only benchmarks whose name starts with this (dqn, gan, sgemm)")
     args = parser.parse_args()
+    wanted = lambda name: name.startswith(args.only)
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     print(f"backend: torch {torch.__version__} threads={torch.get_num_threads()}")
-    for hidden in (64, 256):
+    for hidden in (64, 256) if wanted("dqn") else ():
         print(f"dqn_step 4-{hidden}-{hidden}-2 batch 64: {timed(args.seconds, dqn_step(hidden)):.4f} ms/step")
-    print(f"gan_iteration G 256-512-1024-784 D 784-256-1 batch 100: {timed(args.seconds, gan_iteration()):.4f} ms/step")
-    for m, k, n in SGEMM_SHAPES:
+    if wanted("gan"):
+        print(f"gan_iteration G 256-512-1024-784 D 784-256-1 batch 100: {timed(args.seconds, gan_iteration()):.4f} ms/step")
+    for m, k, n in SGEMM_SHAPES if wanted("sgemm") else ():
         a, b = torch.rand(m, k), torch.rand(n, k)
         out = torch.empty(m, n)
         ms = timed(args.seconds / 2, lambda: torch.mm(a, b.t(), out=out))
