@@ -39,7 +39,7 @@ struct BenchEnvCommand: ParsableCommand {
                 if result.terminated || result.truncated { _ = try env.reset(seed: nil, options: nil) }
             }
             let elapsed = clock.now - start
-            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+            let seconds = elapsed.inSeconds
             let rate = Double(steps) / seconds
             print("rllab \(environment.env) step (\(steps) steps, 1 core): \(String(format: "%.0f", rate)) steps/s")
         }
@@ -69,7 +69,7 @@ struct BenchEnvCommand: ParsableCommand {
             try vector.step(discrete: table[call % batches])
         }
         let elapsed = clock.now - start
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+        let seconds = elapsed.inSeconds
         let total = calls * copies
         let rate = Double(total) / seconds
         let kind = vector is SyncVectorEnvironment ? "SyncVectorEnvironment" : String(describing: type(of: vector))

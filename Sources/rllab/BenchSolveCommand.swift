@@ -26,23 +26,15 @@ struct BenchSolveCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             guard repeats > 0 else { throw ValidationError("--repeats must be positive") }
-            let env = try environment.make()
-            guard let tabular = env.unwrapped as? TabularModelEnvironment else {
-                throw ValidationError("\(environment.env) does not expose a transition model")
-            }
-            let model = CompactModel(tabular.transitionModel)
+            let model = try SolveCommand.model(of: environment)
             let clock = ContinuousClock()
             var times: [Double] = []
             var sweeps = 0
             for _ in 0..<repeats {
                 let start = clock.now
-                let solution: PlanningSolution
-                switch method {
-                case .valueIteration: solution = try DynamicProgramming.valueIteration(model, gamma: gamma, theta: theta)
-                case .policyIteration: solution = try DynamicProgramming.policyIteration(model, gamma: gamma, theta: theta)
-                }
+                let solution = try method.solve(model, gamma: gamma, theta: theta)
                 let elapsed = clock.now - start
-                times.append((Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18) * 1000)
+                times.append(elapsed.inMilliseconds)
                 sweeps = solution.iterations
             }
             times.sort()

@@ -197,7 +197,7 @@ struct GANBenchCommand: ParsableCommand {
             let start = clock.now
             for _ in 0..<iterations { _ = trainer.iteration(real: real, labels: []) }
             let elapsed = clock.now - start
-            let ms = (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18) * 1000 / Double(iterations)
+            let ms = elapsed.inMilliseconds / Double(iterations)
             print(String(format: "rllab MLP GAN iteration (G 256-512-1024-784, D 784-256-1, batch %d, %d BLAS thread%@): %.3f ms",
                          batchSize, BLAS.threads, BLAS.threads == 1 ? "" : "s", ms))
         }

@@ -10,6 +10,21 @@ struct SolveCommand: ParsableCommand {
     enum Method: String, ExpressibleByArgument, CaseIterable {
         case valueIteration = "value-iteration"
         case policyIteration = "policy-iteration"
+
+        func solve(_ model: CompactModel, gamma: Double, theta: Double) throws -> PlanningSolution {
+            switch self {
+            case .valueIteration: try DynamicProgramming.valueIteration(model, gamma: gamma, theta: theta)
+            case .policyIteration: try DynamicProgramming.policyIteration(model, gamma: gamma, theta: theta)
+            }
+        }
+    }
+
+    /// The transition model of `environment`, or an error naming what to do instead.
+    static func model(of environment: EnvironmentArguments) throws -> CompactModel {
+        guard let tabular = try environment.make().unwrapped as? TabularModelEnvironment else {
+            throw ValidationError("\(environment.env) does not expose a transition model; use the value-iteration agent, which estimates one from experience")
+        }
+        return CompactModel(tabular.transitionModel)
     }
 
     @OptionGroup var environment: EnvironmentArguments
@@ -28,20 +43,12 @@ struct SolveCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let env = try environment.make()
-            guard let tabular = env.unwrapped as? TabularModelEnvironment else {
-                throw ValidationError("\(environment.env) does not expose a transition model; use the value-iteration agent, which estimates one from experience")
-            }
-            let model = CompactModel(tabular.transitionModel)
+            let model = try Self.model(of: environment)
             let clock = ContinuousClock()
             let start = clock.now
-            let solution: PlanningSolution
-            switch method {
-            case .valueIteration: solution = try DynamicProgramming.valueIteration(model, gamma: gamma, theta: theta)
-            case .policyIteration: solution = try DynamicProgramming.policyIteration(model, gamma: gamma, theta: theta)
-            }
+            let solution = try method.solve(model, gamma: gamma, theta: theta)
             let elapsed = clock.now - start
-            let milliseconds = (Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18) * 1000
+            let milliseconds = elapsed.inMilliseconds
             let sink = try OutputSink(path: out)
             sink.line("state,value,action")
             for state in 0..<model.stateCount {

@@ -183,7 +183,6 @@ public final class EpisodeLoop {
 
     /// Seconds since the loop was created.
     public var elapsedSeconds: Double {
-        let duration = clock.now - start
-        return Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
+        (clock.now - start).inSeconds
     }
 }

@@ -64,14 +64,14 @@ extension ImageGANTrainer {
             }
             let record = ImageGANEpoch(epoch: epoch, discriminatorTrain: dTrain, generatorTrain: gTrain,
                                        discriminatorTest: dTest, generatorTest: gTest, classifierAccuracy: accuracy,
-                                       seconds: ImageGANTrainer.seconds(clock.now - epochStart))
+                                       seconds: (clock.now - epochStart).inSeconds)
             epochs.append(record)
             log(ImageGANTrainer.table(record, conditional: conditional, epochs: config.epochs))
         }
         var summary: [String: Any] = [
             "model": config.model.rawValue, "preset": config.preset, "loss": config.loss.rawValue, "seed": config.seed,
             "epochs": config.epochs, "batch_size": config.batchSize, "train_images": train.count, "test_images": test.count,
-            "steps": step, "seconds": ImageGANTrainer.seconds(clock.now - start),
+            "steps": step, "seconds": (clock.now - start).inSeconds,
         ]
         if let last = epochs.last {
             for (name, l) in [("discriminator_train", last.discriminatorTrain), ("generator_train", last.generatorTrain),
@@ -91,10 +91,6 @@ extension ImageGANTrainer {
         try output.writeSummary(summary.mapValues { v -> Any in
             if let d = v as? Double, !d.isFinite { return NSNull() }; return v })
         return epochs
-    }
-
-    static func seconds(_ d: Duration) -> Double {
-        Double(d.components.seconds) + Double(d.components.attoseconds) * 1e-18
     }
 
     /// The Keras AC-GAN example's per-epoch table.

@@ -91,19 +91,30 @@ public final class CartPole: InternalStateEnvironment {
     /// One Euler step of the dynamics; returns whether the new state is terminal.
     @inlinable @inline(__always)
     func advance(push right: Bool) -> Bool {
-        let force = right ? CartPole.forceMagnitude : -CartPole.forceMagnitude
+        let next = CartPole.eulerStep(x: x, xDot: xDot, theta: theta, thetaDot: thetaDot, pushRight: right)
+        (x, xDot, theta, thetaDot) = (next.x, next.xDot, next.theta, next.thetaDot)
+        return next.terminated
+    }
+
+    /// Gymnasium's Euler step from a state: the same float64 operations in the same order
+    /// (shared with the vector kernel, so both stay bit-exact).
+    @inlinable @inline(__always)
+    static func eulerStep(x: Double, xDot: Double, theta: Double, thetaDot: Double, pushRight: Bool)
+        -> (x: Double, xDot: Double, theta: Double, thetaDot: Double, terminated: Bool) {
+        let force = pushRight ? CartPole.forceMagnitude : -CartPole.forceMagnitude
         let costheta = cos(theta)
         let sintheta = sin(theta)
         let temp = (force + CartPole.poleMassLength * (thetaDot * thetaDot) * sintheta) / CartPole.totalMass
         let thetaacc = (CartPole.gravity * sintheta - costheta * temp)
             / (CartPole.length * (4.0 / 3.0 - CartPole.massPole * (costheta * costheta) / CartPole.totalMass))
         let xacc = temp - CartPole.poleMassLength * thetaacc * costheta / CartPole.totalMass
-        x = x + CartPole.tau * xDot
-        xDot = xDot + CartPole.tau * xacc
-        theta = theta + CartPole.tau * thetaDot
-        thetaDot = thetaDot + CartPole.tau * thetaacc
-        return x < -CartPole.xThreshold || x > CartPole.xThreshold
-            || theta < -CartPole.thetaThresholdRadians || theta > CartPole.thetaThresholdRadians
+        let newX = x + CartPole.tau * xDot
+        let newXDot = xDot + CartPole.tau * xacc
+        let newTheta = theta + CartPole.tau * thetaDot
+        let newThetaDot = thetaDot + CartPole.tau * thetaacc
+        let terminated = newX < -CartPole.xThreshold || newX > CartPole.xThreshold
+            || newTheta < -CartPole.thetaThresholdRadians || newTheta > CartPole.thetaThresholdRadians
+        return (newX, newXDot, newTheta, newThetaDot, terminated)
     }
 
     /// The last observation's storage. A caller that drops each observation before the

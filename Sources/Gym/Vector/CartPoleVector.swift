@@ -165,23 +165,10 @@ public final class CartPoleVector: VectorEnvironment {
                 out.truncations[i] = false
                 autoreset[i] = false
             } else {
-                // The same float64 operations in the same order as CartPole.advance.
-                let force = out.actions[i] == 1 ? CartPole.forceMagnitude : -CartPole.forceMagnitude
-                let th = theta[i]
-                let thDot = thetaDot[i]
-                let costheta = cos(th)
-                let sintheta = sin(th)
-                let temp = (force + CartPole.poleMassLength * (thDot * thDot) * sintheta) / CartPole.totalMass
-                let thetaacc = (CartPole.gravity * sintheta - costheta * temp)
-                    / (CartPole.length * (4.0 / 3.0 - CartPole.massPole * (costheta * costheta) / CartPole.totalMass))
-                let xacc = temp - CartPole.poleMassLength * thetaacc * costheta / CartPole.totalMass
-                let newX = x[i] + CartPole.tau * xDot[i]
-                let newXDot = xDot[i] + CartPole.tau * xacc
-                let newTheta = th + CartPole.tau * thDot
-                let newThetaDot = thDot + CartPole.tau * thetaacc
-                x[i] = newX; xDot[i] = newXDot; theta[i] = newTheta; thetaDot[i] = newThetaDot
-                let terminated = newX < -CartPole.xThreshold || newX > CartPole.xThreshold
-                    || newTheta < -CartPole.thetaThresholdRadians || newTheta > CartPole.thetaThresholdRadians
+                let next = CartPole.eulerStep(x: x[i], xDot: xDot[i], theta: theta[i], thetaDot: thetaDot[i],
+                                              pushRight: out.actions[i] == 1)
+                x[i] = next.x; xDot[i] = next.xDot; theta[i] = next.theta; thetaDot[i] = next.thetaDot
+                let terminated = next.terminated
                 elapsed[i] += 1
                 let truncated = elapsed[i] >= limit
                 out.rewards[i] = terminated ? rewardTerminal : rewardAlive
