@@ -1,18 +1,24 @@
 import Foundation
 import Gym
 
-/// A transition model flattened for fast sweeps: the rows of every (state, action) pair
-/// stored contiguously, in the model's order.
+/// A transition model flattened for fast sweeps.
+///
+/// Per (state, action) pair it keeps the expected immediate reward, sum of `p * r` over
+/// the pair's rows, and the bootstrap weights: for each next state reached by a
+/// non-terminal row, the summed probability of reaching it (rows to the same next state
+/// merged, in order of first appearance). Then
+/// `Q(s, a) = R(s, a) + gamma * sum of w * V(s')`, which is the model's
+/// `sum of p * (r + (terminal ? 0 : gamma * V(s')))` up to rounding, with terminal rows and
+/// duplicates costing nothing in a sweep.
 public struct CompactModel: Sendable {
     public let stateCount: Int
     public let actionCount: Int
-    /// Rows of pair `s * actionCount + a` are `rowStart[pair] ..< rowStart[pair + 1]`.
-    let rowStart: [Int]
-    let probability: [Double]
+    /// Expected immediate reward per pair `s * actionCount + a`.
+    let expectedReward: [Double]
+    /// Bootstrap entries of pair `pair` are `entryStart[pair] ..< entryStart[pair + 1]`.
+    let entryStart: [Int]
     let nextState: [Int]
-    let reward: [Double]
-    /// 0 where the row is terminal (no bootstrap), 1 otherwise.
-    let continuation: [Double]
+    let weight: [Double]
 
     public init(_ model: TransitionModel) {
         self.init(stateCount: model.stateCount, actionCount: model.actionCount) { model.transitions(state: $0, action: $1) }
@@ -22,43 +28,70 @@ public struct CompactModel: Sendable {
     public init(stateCount: Int, actionCount: Int, rows: (Int, Int) -> [Transition]) {
         self.stateCount = stateCount
         self.actionCount = actionCount
-        var rowStart = [0]
-        var probability: [Double] = [], nextState: [Int] = [], reward: [Double] = [], continuation: [Double] = []
+        var expectedReward: [Double] = [], entryStart = [0], nextState: [Int] = [], weight: [Double] = []
         for state in 0..<stateCount {
             for action in 0..<actionCount {
+                var reward = 0.0
+                let first = nextState.count
                 for row in rows(state, action) {
-                    probability.append(row.probability)
-                    nextState.append(row.nextState)
-                    reward.append(row.reward)
-                    continuation.append(row.terminal ? 0 : 1)
+                    reward += row.probability * row.reward
+                    guard !row.terminal else { continue }
+                    if let k = nextState[first...].firstIndex(of: row.nextState) {
+                        weight[k] += row.probability
+                    } else {
+                        nextState.append(row.nextState)
+                        weight.append(row.probability)
+                    }
                 }
-                rowStart.append(probability.count)
+                expectedReward.append(reward)
+                entryStart.append(nextState.count)
             }
         }
-        self.rowStart = rowStart
-        self.probability = probability
+        self.expectedReward = expectedReward
+        self.entryStart = entryStart
         self.nextState = nextState
-        self.reward = reward
-        self.continuation = continuation
+        self.weight = weight
     }
 
-    /// Q(s, a) = sum over rows of p * (r + (terminal ? 0 : gamma * V(s'))), in row order.
+    /// The model's arrays as pointers, for sweeps without bounds checks.
     @inline(__always)
-    func q(_ state: Int, _ action: Int, _ values: UnsafeBufferPointer<Double>, gamma: Double) -> Double {
-        let pair = state * actionCount + action
-        var total = 0.0
-        var row = rowStart[pair]
-        let end = rowStart[pair + 1]
-        while row < end {
-            let bootstrap = continuation[row] == 0 ? 0 : gamma * values[nextState[row]]
-            total += probability[row] * (reward[row] + bootstrap)
-            row += 1
+    func withKernel<R>(_ body: (Kernel) throws -> R) rethrows -> R {
+        try expectedReward.withUnsafeBufferPointer { r in
+            try entryStart.withUnsafeBufferPointer { start in
+                try nextState.withUnsafeBufferPointer { next in
+                    try weight.withUnsafeBufferPointer { w in
+                        try body(Kernel(actionCount: actionCount, expectedReward: r.baseAddress!, entryStart: start.baseAddress!,
+                                        nextState: next.baseAddress, weight: w.baseAddress))
+                    }
+                }
+            }
         }
-        return total
+    }
+
+    /// Pointers into a ``CompactModel``, valid inside ``withKernel(_:)``.
+    struct Kernel {
+        let actionCount: Int
+        let expectedReward: UnsafePointer<Double>
+        let entryStart: UnsafePointer<Int>
+        let nextState: UnsafePointer<Int>?
+        let weight: UnsafePointer<Double>?
+
+        /// Q(s, a) under `values`.
+        @inline(__always)
+        func q(_ state: Int, _ action: Int, _ values: UnsafePointer<Double>, gamma: Double) -> Double {
+            let pair = state * actionCount + action
+            var bootstrap = 0.0
+            var k = entryStart[pair]
+            let end = entryStart[pair + 1]
+            while k < end {
+                bootstrap += weight.unsafelyUnwrapped[k] * values[nextState.unsafelyUnwrapped[k]]
+                k += 1
+            }
+            return expectedReward[pair] + gamma * bootstrap
+        }
     }
 }
 
-/// The result of solving a model: optimal values, a greedy policy, and the work it took.
 public struct PlanningSolution: Sendable {
     /// V*(s) for every state.
     public let values: [Double]
@@ -82,21 +115,26 @@ public enum DynamicProgramming {
         var values = [Double](repeating: 0, count: model.stateCount)
         var next = values
         var sweeps = 0
-        while sweeps < maxSweeps {
-            sweeps += 1
-            var delta = 0.0
-            values.withUnsafeBufferPointer { current in
-                for state in 0..<model.stateCount {
-                    var best = -Double.infinity
-                    for action in 0..<model.actionCount {
-                        best = max(best, model.q(state, action, current, gamma: gamma))
+        model.withKernel { kernel in
+            while sweeps < maxSweeps {
+                sweeps += 1
+                var delta = 0.0
+                values.withUnsafeBufferPointer { current in
+                    next.withUnsafeMutableBufferPointer { updated in
+                        let v = current.baseAddress!
+                        for state in 0..<model.stateCount {
+                            var best = -Double.infinity
+                            for action in 0..<model.actionCount {
+                                best = max(best, kernel.q(state, action, v, gamma: gamma))
+                            }
+                            updated[state] = best
+                            delta = max(delta, abs(best - v[state]))
+                        }
                     }
-                    next[state] = best
-                    delta = max(delta, abs(best - current[state]))
                 }
+                swap(&values, &next)
+                if delta < theta { break }
             }
-            swap(&values, &next)
-            if delta < theta { break }
         }
         return PlanningSolution(values: values, policy: greedyPolicy(model, values: values, gamma: gamma), iterations: sweeps, evaluationSweeps: 0)
     }
@@ -114,37 +152,34 @@ public enum DynamicProgramming {
             // Evaluate the current policy (in place, Gauss-Seidel: converges to the same fixed point).
             // With gamma = 1 an improper policy's values need not converge: cap the sweeps,
             // improvement still moves away from such a policy.
-            for _ in 0..<100_000 {
-                evaluationSweeps += 1
-                var delta = 0.0
-                values.withUnsafeMutableBufferPointer { v in
-                    for state in 0..<model.stateCount {
-                        let updated = model.q(state, policy[state], UnsafeBufferPointer(v), gamma: gamma)
-                        delta = max(delta, abs(updated - v[state]))
-                        v[state] = updated
+            model.withKernel { kernel in
+                for _ in 0..<100_000 {
+                    evaluationSweeps += 1
+                    var delta = 0.0
+                    values.withUnsafeMutableBufferPointer { v in
+                        for state in 0..<model.stateCount {
+                            let updated = kernel.q(state, policy[state], v.baseAddress!, gamma: gamma)
+                            delta = max(delta, abs(updated - v[state]))
+                            v[state] = updated
+                        }
                     }
+                    if delta < theta { break }
                 }
-                if delta < theta { break }
             }
             // Improve: switch only to an action that is better by more than the tie tolerance,
             // so that floating-point noise cannot make the loop cycle.
             var stable = true
-            values.withUnsafeBufferPointer { v in
-                for state in 0..<model.stateCount {
-                    let current = model.q(state, policy[state], v, gamma: gamma)
-                    var bestAction = policy[state]
-                    var bestValue = current
-                    for action in 0..<model.actionCount {
-                        let q = model.q(state, action, v, gamma: gamma)
-                        if q > bestValue + tieTolerance {
-                            bestValue = q
-                            bestAction = action
-                        }
-                    }
-                    if bestAction != policy[state] {
-                        policy[state] = bestAction
-                        stable = false
-                    }
+            let q = actionValues(model, values: values, gamma: gamma)
+            for state in 0..<model.stateCount {
+                var bestAction = policy[state]
+                var bestValue = q[state][bestAction]
+                for action in 0..<model.actionCount where q[state][action] > bestValue + tieTolerance {
+                    bestValue = q[state][action]
+                    bestAction = action
+                }
+                if bestAction != policy[state] {
+                    policy[state] = bestAction
+                    stable = false
                 }
             }
             if stable { break }
@@ -154,19 +189,20 @@ public enum DynamicProgramming {
 
     /// The lowest action whose Q is within ``tieTolerance`` of the best, per state.
     public static func greedyPolicy(_ model: CompactModel, values: [Double], gamma: Double) -> [Int] {
-        values.withUnsafeBufferPointer { v in
-            (0..<model.stateCount).map { state in
-                let qs = (0..<model.actionCount).map { model.q(state, $0, v, gamma: gamma) }
-                let best = qs.max() ?? 0
-                return qs.firstIndex { $0 >= best - tieTolerance } ?? 0
-            }
+        actionValues(model, values: values, gamma: gamma).map { qs in
+            let best = qs.max() ?? 0
+            return qs.firstIndex { $0 >= best - tieTolerance } ?? 0
         }
     }
 
     /// Q(s, a) for every state and action under `values`.
     public static func actionValues(_ model: CompactModel, values: [Double], gamma: Double) -> [[Double]] {
-        values.withUnsafeBufferPointer { v in
-            (0..<model.stateCount).map { state in (0..<model.actionCount).map { model.q(state, $0, v, gamma: gamma) } }
+        model.withKernel { kernel in
+            values.withUnsafeBufferPointer { v in
+                (0..<model.stateCount).map { state in
+                    (0..<model.actionCount).map { kernel.q(state, $0, v.baseAddress!, gamma: gamma) }
+                }
+            }
         }
     }
 
