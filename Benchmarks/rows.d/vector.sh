@@ -3,11 +3,11 @@
 
 cores=$(nproc)
 
-# Our vector kernel on 1 core and on all cores, with 4096 copies (enough work per call
+# Our vector kernel on 1 core and on all cores, with 2048 copies (enough work per call
 # for the threads to pay); Gymnasium's SyncVectorEnv at the same N for the 1-core row.
-row "CartPole-v1 vector, 4096 envs, 1 core (vs Gymnasium SyncVectorEnv, 4096 envs)" "steps/s" 1 \
-    "$rllab bench env --env CartPole-v1 --num-envs 4096 --threads 1 --steps 200000000" \
-    "$python Benchmarks/gymnasium_vector.py --env CartPole-v1 --num-envs 4096 --seconds 5"
+row "CartPole-v1 vector, 2048 envs, 1 core (vs Gymnasium SyncVectorEnv, 2048 envs)" "steps/s" 1 \
+    "$rllab bench env --env CartPole-v1 --num-envs 2048 --threads 1 --steps 200000000" \
+    "$python Benchmarks/gymnasium_vector.py --env CartPole-v1 --num-envs 2048 --seconds 5"
 
 # EnvPool: its best num_envs/num_threads on this machine (envpool_step.py searches a grid).
 envpool_python=""
@@ -20,8 +20,8 @@ if [ "$only_ours" = 0 ]; then
         envpool_python=""
     fi
 fi
-row "CartPole-v1 vector, 4096 envs, $cores cores (vs EnvPool, best num_envs/num_threads)" "steps/s" 1 \
-    "$rllab bench env --env CartPole-v1 --num-envs 4096 --threads $cores --steps 400000000" \
+row "CartPole-v1 vector, 2048 envs, $cores cores (vs EnvPool, best num_envs/num_threads)" "steps/s" 1 \
+    "$rllab bench env --env CartPole-v1 --num-envs 2048 --threads $cores --steps 400000000" \
     "${envpool_python:+$envpool_python Benchmarks/envpool_step.py --env CartPole-v1 --seconds 2}"
 
 # Value iteration on FrozenLake 8x8 (slippery), gamma 0.99, theta 1e-10: median solve time.

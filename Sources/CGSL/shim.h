@@ -23,6 +23,21 @@ static inline void rllab_gsl_disable_abort(void) {
     gsl_set_error_handler_off();
 }
 
+/* glibc's sincos (a GNU extension, hence the declaration): the same two results
+   as sin and cos, bit for bit (they share glibc's code paths), in one call. */
+extern void sincos(double x, double *sine, double *cosine);
+static inline void rllab_sincos(double x, double *sine, double *cosine) {
+    sincos(x, sine, cosine);
+}
+
+/* The spin-wait hint (`pause` on x86): a polling loop yields the core's
+   pipeline and saves power while it waits. */
+static inline void rllab_cpu_relax(void) {
+#if defined(__x86_64__)
+    __builtin_ia32_pause();
+#endif
+}
+
 /* CPU features decide which OpenBLAS kernel set is safe to select: a kernel
    the CPU lacks dies on an illegal instruction. */
 static inline int rllab_cpu_supports_avx512(void) {

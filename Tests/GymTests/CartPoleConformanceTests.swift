@@ -1,8 +1,28 @@
 import Testing
 @testable import Gym
+import Foundation
+import LabCore
 
 /// CartPole against the 32 Gymnasium 1.4.0 trajectories in Fixtures/conformance.
 @Suite struct CartPoleConformanceTests {
+    /// CartPole takes sine and cosine from one `sincos` call; Gymnasium calls `math.sin`
+    /// and `math.cos`. They must agree bit for bit, on angles CartPole reaches and beyond.
+    @Test func sineAndCosineMatchSeparateCalls() throws {
+        let random = try RandomSource(seed: 11)
+        var mismatches = 0
+        for k in 0..<400_000 {
+            let scale = [0.25, 4.0, 1e3, 1e12][k % 4]
+            let x = random.uniform(-scale, scale)
+            let (s, c) = sineAndCosine(x)
+            if s.bitPattern != sin(x).bitPattern || c.bitPattern != cos(x).bitPattern { mismatches += 1 }
+        }
+        for x in [0.0, -0.0, .pi / 4, 0.20943951023931953, -0.41887903, 1e-300, .infinity, .nan] {
+            let (s, c) = sineAndCosine(x)
+            if s.bitPattern != sin(x).bitPattern || c.bitPattern != cos(x).bitPattern { mismatches += 1 }
+        }
+        #expect(mismatches == 0)
+    }
+
     struct Trajectory {
         let id: Int
         let envID: String

@@ -1,4 +1,5 @@
 import Foundation
+import LabCore
 
 /// The cart-pole balancing task of Barto, Sutton and Anderson (1983), bit-exact with
 /// Gymnasium 1.4.0's `CartPoleEnv`.
@@ -102,8 +103,7 @@ public final class CartPole: InternalStateEnvironment {
     static func eulerStep(x: Double, xDot: Double, theta: Double, thetaDot: Double, pushRight: Bool)
         -> (x: Double, xDot: Double, theta: Double, thetaDot: Double, terminated: Bool) {
         let force = pushRight ? CartPole.forceMagnitude : -CartPole.forceMagnitude
-        let costheta = cos(theta)
-        let sintheta = sin(theta)
+        let (sintheta, costheta) = sineAndCosine(theta)
         let temp = (force + CartPole.poleMassLength * (thetaDot * thetaDot) * sintheta) / CartPole.totalMass
         let thetaacc = (CartPole.gravity * sintheta - costheta * temp)
             / (CartPole.length * (4.0 / 3.0 - CartPole.massPole * (costheta * costheta) / CartPole.totalMass))

@@ -1,5 +1,5 @@
-import Dispatch
 import Foundation
+import LabCore
 
 /// N CartPoles in structure-of-arrays form, bit-exact with N scalar ``CartPole``s
 /// (behind the registry's `TimeLimit`) copy by copy, with next-step autoreset.
@@ -37,6 +37,8 @@ public final class CartPoleVector: VectorEnvironment {
     private let autoreset: UnsafeMutablePointer<Bool>
     private let randoms: [EnvironmentRandom]
     private var hasReset = false
+    /// The threads of a multi-threaded step (nil: step on the calling thread).
+    private let pool: WorkerPool?
 
     /// Creates `count` CartPoles.
     ///
@@ -55,6 +57,7 @@ public final class CartPoleVector: VectorEnvironment {
         self.suttonBartoReward = suttonBartoReward
         // More threads than copies would leave threads with nothing to do.
         self.threads = min(threads, count)
+        pool = self.threads > 1 ? WorkerPool(parts: self.threads) : nil
         singleObservationSpace = CartPole().observationSpace
         observations = [Float](repeating: 0, count: count * 4)
         rewards = [Double](repeating: 0, count: count)
@@ -114,8 +117,17 @@ public final class CartPoleVector: VectorEnvironment {
             throw EnvironmentError(.resetNeeded, "call reset() on the vector environment before step()")
         }
         // Validate before touching any state, so a bad batch leaves every copy as it was.
-        for i in 0..<count where !autoreset[i] && actions[i] != 0 && actions[i] != 1 {
-            throw EnvironmentError(.invalidAction, "copy \(i): " + OrderEnforcing.invalidAction(.discrete(actions[i]), space: singleActionSpace).message)
+        // A branch-free pass over the batch first (it vectorizes); the slow search for the
+        // culprit only runs when something is wrong.
+        let invalidBits = actions.withUnsafeBufferPointer { a in
+            var bits = 0
+            for i in 0..<count { bits |= (a[i] & ~1) & (autoreset[i] ? 0 : ~0) }
+            return bits
+        }
+        if invalidBits != 0 {
+            for i in 0..<count where !autoreset[i] && actions[i] != 0 && actions[i] != 1 {
+                throw EnvironmentError(.invalidAction, "copy \(i): " + OrderEnforcing.invalidAction(.discrete(actions[i]), space: singleActionSpace).message)
+            }
         }
         actions.withUnsafeBufferPointer { actions in
             observations.withUnsafeMutableBufferPointer { observations in
@@ -125,14 +137,11 @@ public final class CartPoleVector: VectorEnvironment {
                             let out = Outputs(
                                 actions: actions.baseAddress!, observations: observations.baseAddress!, rewards: rewards.baseAddress!,
                                 terminations: terminations.baseAddress!, truncations: truncations.baseAddress!)
-                            if threads == 1 {
-                                stepRange(0..<count, out)
+                            if let pool {
+                                let (n, parts) = (count, pool.parts)
+                                pool.run { part in self.stepRange(part * n / parts..<(part + 1) * n / parts, out) }
                             } else {
-                                let chunks = threads
-                                let n = count
-                                DispatchQueue.concurrentPerform(iterations: chunks) { chunk in
-                                    stepRange(chunk * n / chunks..<(chunk + 1) * n / chunks, out)
-                                }
+                                stepRange(0..<count, out)
                             }
                         }
                     }
