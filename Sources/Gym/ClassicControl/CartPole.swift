@@ -102,8 +102,17 @@ public final class CartPole: InternalStateEnvironment {
     @inlinable @inline(__always)
     static func eulerStep(x: Double, xDot: Double, theta: Double, thetaDot: Double, pushRight: Bool)
         -> (x: Double, xDot: Double, theta: Double, thetaDot: Double, terminated: Bool) {
-        let force = pushRight ? CartPole.forceMagnitude : -CartPole.forceMagnitude
         let (sintheta, costheta) = sineAndCosine(theta)
+        return eulerStep(x: x, xDot: xDot, theta: theta, thetaDot: thetaDot, sinTheta: sintheta, cosTheta: costheta, pushRight: pushRight)
+    }
+
+    /// The Euler step given `sin(theta)` and `cos(theta)`: plain arithmetic, no calls, so
+    /// the vector kernel can take the trigonometry out of its main loop.
+    @inlinable @inline(__always)
+    static func eulerStep(x: Double, xDot: Double, theta: Double, thetaDot: Double, sinTheta sintheta: Double,
+                          cosTheta costheta: Double, pushRight: Bool)
+        -> (x: Double, xDot: Double, theta: Double, thetaDot: Double, terminated: Bool) {
+        let force = pushRight ? CartPole.forceMagnitude : -CartPole.forceMagnitude
         let temp = (force + CartPole.poleMassLength * (thetaDot * thetaDot) * sintheta) / CartPole.totalMass
         let thetaacc = (CartPole.gravity * sintheta - costheta * temp)
             / (CartPole.length * (4.0 / 3.0 - CartPole.massPole * (costheta * costheta) / CartPole.totalMass))

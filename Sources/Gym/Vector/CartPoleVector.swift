@@ -35,6 +35,9 @@ public final class CartPoleVector: VectorEnvironment {
     private let thetaDot: UnsafeMutablePointer<Double>
     private let elapsed: UnsafeMutablePointer<Int>
     private let autoreset: UnsafeMutablePointer<Bool>
+    /// Scratch for one step's `sin(theta)` and `cos(theta)`.
+    private let sines: UnsafeMutablePointer<Double>
+    private let cosines: UnsafeMutablePointer<Double>
     private let randoms: [EnvironmentRandom]
     private var hasReset = false
     /// The threads of a multi-threaded step (nil: step on the calling thread).
@@ -71,12 +74,13 @@ public final class CartPoleVector: VectorEnvironment {
         x = buffer(0.0); xDot = buffer(0.0); theta = buffer(0.0); thetaDot = buffer(0.0)
         elapsed = buffer(0)
         autoreset = buffer(false)
+        sines = buffer(0.0); cosines = buffer(0.0)
         randoms = (0..<count).map { _ in EnvironmentRandom() }
     }
 
     deinit {
         x.deallocate(); xDot.deallocate(); theta.deallocate(); thetaDot.deallocate()
-        elapsed.deallocate(); autoreset.deallocate()
+        elapsed.deallocate(); autoreset.deallocate(); sines.deallocate(); cosines.deallocate()
     }
 
     /// A kernel equivalent to `env` vectorized, if `env` is a ``CartPole`` behind only the
@@ -160,31 +164,38 @@ public final class CartPoleVector: VectorEnvironment {
     }
 
     /// Steps copies `range`: the scalar ``CartPole/step(_:)`` and ``TimeLimit`` in SoA form.
+    ///
+    /// Three passes: autoresets (rare, branchy), then `sincos` of every angle into a
+    /// scratch buffer, then the arithmetic and flags without branches or calls, so the
+    /// out-of-order core overlaps the copies' division chains (the step is latency-bound
+    /// otherwise). A resetting copy's arithmetic is computed and discarded.
     @inline(__always)
     private func stepRange(_ range: Range<Int>, _ out: Outputs) {
         let limit = maxEpisodeSteps ?? .max
         let rewardAlive = suttonBartoReward ? 0.0 : 1.0
         let rewardTerminal = suttonBartoReward ? -1.0 : 1.0
+        for i in range where autoreset[i] {
+            // Gymnasium's autoreset calls `env.reset()`: no seed, no options.
+            resetCopy(i, low: -0.05, high: 0.05)
+        }
         for i in range {
-            if autoreset[i] {
-                // Gymnasium's autoreset calls `env.reset()`: no seed, no options.
-                resetCopy(i, low: -0.05, high: 0.05)
-                out.rewards[i] = 0
-                out.terminations[i] = false
-                out.truncations[i] = false
-                autoreset[i] = false
-            } else {
-                let next = CartPole.eulerStep(x: x[i], xDot: xDot[i], theta: theta[i], thetaDot: thetaDot[i],
-                                              pushRight: out.actions[i] == 1)
+            sineAndCosine(theta[i], sine: sines + i, cosine: cosines + i)
+        }
+        for i in range {
+            let resetting = autoreset[i]
+            let next = CartPole.eulerStep(x: x[i], xDot: xDot[i], theta: theta[i], thetaDot: thetaDot[i],
+                                          sinTheta: sines[i], cosTheta: cosines[i], pushRight: out.actions[i] == 1)
+            let steps = elapsed[i] + 1
+            let terminated = !resetting && next.terminated
+            let truncated = !resetting && steps >= limit
+            if !resetting {
                 x[i] = next.x; xDot[i] = next.xDot; theta[i] = next.theta; thetaDot[i] = next.thetaDot
-                let terminated = next.terminated
-                elapsed[i] += 1
-                let truncated = elapsed[i] >= limit
-                out.rewards[i] = terminated ? rewardTerminal : rewardAlive
-                out.terminations[i] = terminated
-                out.truncations[i] = truncated
-                autoreset[i] = terminated || truncated
+                elapsed[i] = steps
             }
+            out.rewards[i] = resetting ? 0 : (terminated ? rewardTerminal : rewardAlive)
+            out.terminations[i] = terminated
+            out.truncations[i] = truncated
+            autoreset[i] = terminated || truncated
             let o = out.observations + 4 * i
             o[0] = Float(x[i]); o[1] = Float(xDot[i]); o[2] = Float(theta[i]); o[3] = Float(thetaDot[i])
         }

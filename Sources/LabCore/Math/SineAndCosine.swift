@@ -12,3 +12,9 @@ public func sineAndCosine(_ x: Double) -> (sin: Double, cos: Double) {
     rllab_sincos(x, &s, &c)
     return (s, c)
 }
+
+/// ``sineAndCosine(_:)`` writing through pointers, for kernels that fill buffers.
+@inlinable @inline(__always)
+public func sineAndCosine(_ x: Double, sine: UnsafeMutablePointer<Double>, cosine: UnsafeMutablePointer<Double>) {
+    rllab_sincos(x, sine, cosine)
+}
