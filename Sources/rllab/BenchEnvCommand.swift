@@ -21,9 +21,25 @@ struct BenchEnvCommand: ParsableCommand {
     @Option(help: "Threads the vector environment splits its copies over (results do not depend on it).")
     var threads: Int = 1
 
+    @Option(help: "Time the steps in this many equal segments and print the median rate (a shared machine is noisy).")
+    var segments: Int = 5
+
+    /// The median of the rates of `segments` timed runs of `body`, which performs `work` units.
+    func medianRate(work: Int, _ body: () throws -> Void) rethrows -> Double {
+        let clock = ContinuousClock()
+        var rates: [Double] = []
+        for _ in 0..<segments {
+            let start = clock.now
+            try body()
+            rates.append(Double(work) / (clock.now - start).inSeconds)
+        }
+        return rates.sorted()[rates.count / 2]
+    }
+
     func run() throws {
         try reportingErrors {
             guard steps > 0 else { throw ValidationError("--steps must be positive") }
+            guard segments > 0 else { throw ValidationError("--segments must be positive") }
             if let numEnvs {
                 try runVector(copies: numEnvs)
                 return
@@ -32,16 +48,14 @@ struct BenchEnvCommand: ParsableCommand {
             let env = try environment.make().unwrapped
             let random = try RandomSource(seed: seed).derived("bench-actions")
             _ = try env.reset(seed: seed, options: nil)
-            let clock = ContinuousClock()
-            let start = clock.now
-            for _ in 0..<steps {
-                let result = try env.step(env.actionSpace.sample(using: random))
-                if result.terminated || result.truncated { _ = try env.reset(seed: nil, options: nil) }
+            let segmentSteps = max(1, steps / segments)
+            let rate = try medianRate(work: segmentSteps) {
+                for _ in 0..<segmentSteps {
+                    let result = try env.step(env.actionSpace.sample(using: random))
+                    if result.terminated || result.truncated { _ = try env.reset(seed: nil, options: nil) }
+                }
             }
-            let elapsed = clock.now - start
-            let seconds = elapsed.inSeconds
-            let rate = Double(steps) / seconds
-            print("rllab \(environment.env) step (\(steps) steps, 1 core): \(String(format: "%.0f", rate)) steps/s")
+            print("rllab \(environment.env) step (\(steps) steps, median of \(segments) segments, 1 core): \(String(format: "%.0f", rate)) steps/s")
         }
     }
 
@@ -62,17 +76,16 @@ struct BenchEnvCommand: ParsableCommand {
         let batches = 61
         let table = (0..<batches).map { _ in (0..<copies).map { _ in random.uniformIndex(below: actionCount) } }
         try vector.reset(seed: seed)
-        let calls = max(1, steps / copies)
-        let clock = ContinuousClock()
-        let start = clock.now
-        for call in 0..<calls {
-            try vector.step(discrete: table[call % batches])
+        let segmentCalls = max(1, steps / copies / segments)
+        var call = 0
+        let rate = try medianRate(work: segmentCalls * copies) {
+            for _ in 0..<segmentCalls {
+                try vector.step(discrete: table[call % batches])
+                call += 1
+            }
         }
-        let elapsed = clock.now - start
-        let seconds = elapsed.inSeconds
-        let total = calls * copies
-        let rate = Double(total) / seconds
+        let total = segmentCalls * segments * copies
         let kind = vector is SyncVectorEnvironment ? "SyncVectorEnvironment" : String(describing: type(of: vector))
-        print("rllab \(environment.env) vector step (\(kind), \(copies) envs, \(threads) threads, \(total) steps): \(String(format: "%.0f", rate)) steps/s")
+        print("rllab \(environment.env) vector step (\(kind), \(copies) envs, \(threads) threads, \(total) steps, median of \(segments) segments): \(String(format: "%.0f", rate)) steps/s")
     }
 }
