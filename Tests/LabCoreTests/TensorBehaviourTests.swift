@@ -259,3 +259,36 @@ final class Conv2DStub: Layer {
         #expect(accuracy > 0.72, "accuracy \(accuracy)")
     }
 }
+
+@Suite struct TanhKernelTests {
+    /// The vectorized tanh stays within one float ulp of the C library's tanhf, keeps
+    /// signs, zeros, saturation, infinities and NaN.
+    @Test func tanhKernelAgreesWithTanhfToOneUlp() throws {
+        let random = try RandomSource(seed: 3)
+        var inputs: [Float] = (0..<200_000).map { k in Float(random.uniform(-1, 1)) * [0.01, 0.6, 3, 12][k % 4] }
+        inputs += [0, -0, 0.5, -0.5, 0.49999997, 1e-30, -1e-30, 1e-45, 9, 20, 25, -88, .infinity, -.infinity]
+        var out = [Float](repeating: 0, count: inputs.count)
+        inputs.withUnsafeBufferPointer { x in
+            out.withUnsafeMutableBufferPointer { o in tanhKernel(x.baseAddress!, o.baseAddress!, count: x.count) }
+        }
+        // Against the double-precision tanh rounded to float (the correctly rounded value,
+        // all but always), and against tanhf, itself within an ulp of it.
+        var worstExact = 0, worstLibrary = 0, worstInput: Float = 0
+        func ulps(_ a: Float, _ b: Float) -> Int { abs(Int(a.bitPattern & 0x7fff_ffff) - Int(b.bitPattern & 0x7fff_ffff)) }
+        for (x, y) in zip(inputs, out) {
+            let exact = Float(Foundation.tanh(Double(x)))
+            #expect(y.sign == exact.sign, "sign of tanh(\(x))")
+            if ulps(y, exact) > worstExact { worstExact = ulps(y, exact); worstInput = x }
+            worstLibrary = max(worstLibrary, ulps(y, tanhf(x)))
+        }
+        #expect(worstExact <= 1, "largest difference \(worstExact) ulp at \(worstInput)")
+        #expect(worstLibrary <= 2, "largest difference from tanhf \(worstLibrary) ulp")
+        var nan: Float = .nan
+        var result: Float = 0
+        tanhKernel(&nan, &result, count: 1)
+        #expect(result.isNaN)
+        // The AVX-512 lanes (where the CPU has them) give the portable loop's bits exactly.
+        let portable = inputs.map { tanhDouble(Double($0)) }
+        #expect(zip(out, portable).allSatisfy { $0.bitPattern == $1.bitPattern })
+    }
+}

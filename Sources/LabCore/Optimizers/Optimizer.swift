@@ -124,8 +124,6 @@ public final class Adam: Optimizer {
         v = StateBuffers(parameters)
     }
 
-    static let hasAVX512 = rllab_cpu_supports_avx512() != 0
-
     /// First-moment estimate (`exp_avg`) of parameter `index` (a copy).
     public func firstMoment(_ index: Int) -> Tensor { m.tensor(index, shape: parameters[index].shape) }
     /// Second-moment estimate (`exp_avg_sq`) of parameter `index` (a copy).
@@ -154,7 +152,7 @@ public final class Adam: Optimizer {
             let mi = m[i], vi = v[i]
             let n = p.value.count
             var j = 0
-            if wd == 0 && Adam.hasAVX512 {
+            if wd == 0 && CPUFeatures.hasAVX512 {
                 j = rllab_adam_update_avx512(w, mi, vi, g, n, weight, weight < 0.5 ? 1 : 0, b2, oneMinusBeta2, bias2Sqrt, eps, -stepSize)
             }
             if wd == 0 {

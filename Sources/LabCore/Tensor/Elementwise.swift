@@ -130,9 +130,10 @@ extension Tensor {
         return out
     }
 
-    /// Hyperbolic tangent.
+    /// Hyperbolic tangent (``tanhKernel(_:_:count:)``: within one float ulp, vectorized).
     public func tanh() -> Tensor {
-        var out = mapElements { tanhf($0) }
+        var out = Tensor(uninitializedShape: shape)
+        tanhKernel(storage.base, out.storage.base, count: count)
         out.node = Tensor.record(.tanh(out: out), shape: shape, self)
         return out
     }
