@@ -88,7 +88,7 @@ struct CompareCommand: ParsableCommand {
             if !noPlots && !results.isEmpty {
                 let report = try Report(results: try ResultsFolder([URL(fileURLWithPath: out)]))
                 let files = try report.write(to: URL(fileURLWithPath: out))
-                print("wrote \(files.report.path) and \(files.charts.count) charts under \(out)/plots")
+                print("wrote \(out)/report.html and \(files.charts.count) charts under \(out)/plots")
             }
             if Interrupt.requested {
                 FileHandle.standardError.write(Data("interrupted: partial results kept\n".utf8))

@@ -34,8 +34,8 @@ struct PlotCommand: ParsableCommand {
             let report = try Report(results: results, axis: x, window: window)
             let output = URL(fileURLWithPath: out ?? resultsDirs[0])
             let files = try report.write(to: output)
-            for chart in files.charts { print("wrote \(chart.path)") }
-            print("wrote \(files.report.path)")
+            for chart in files.charts { print("wrote \(chart.relativePath)") }
+            print("wrote \(files.report.relativePath)")
         }
     }
 }
