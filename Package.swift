@@ -35,7 +35,8 @@ let package = Package(
         ),
         .target(name: "LabCore", dependencies: ["CGSL"], swiftSettings: fast),
         .target(name: "GAN", dependencies: ["LabCore", "CPNG"], swiftSettings: fast),
-        .target(name: "Gym", dependencies: ["LabCore", "Yams"], swiftSettings: fast),
+        .target(name: "CGymKernels"),
+        .target(name: "Gym", dependencies: ["LabCore", "CGymKernels", "Yams"], swiftSettings: fast),
         .target(name: "Agents", dependencies: ["LabCore", "Gym", "Yams"], swiftSettings: fast),
         .target(name: "Lab", dependencies: ["LabCore", "Gym", "Agents"], swiftSettings: fast),
         .executableTarget(

@@ -46,9 +46,11 @@ import LabCore
         #expect(episodesEnded > n, "the run must cover several autoresets")
     }
 
-    @Test(arguments: [1, 3])
-    func cartPoleKernelIsBitExactWithScalarCartPoles(threads: Int) throws {
-        let vector = try EnvironmentRegistry.shared.makeVector("CartPole-v1", count: 7, threads: threads)
+    /// 7 copies run the portable loop; 37 also run the AVX-512 lanes (8 copies at a time,
+    /// on CPUs that have them) and a remainder, split over threads.
+    @Test(arguments: [(7, 1), (7, 3), (37, 1), (37, 2)])
+    func cartPoleKernelIsBitExactWithScalarCartPoles(count: Int, threads: Int) throws {
+        let vector = try EnvironmentRegistry.shared.makeVector("CartPole-v1", count: count, threads: threads)
         #expect(vector is CartPoleVector)
         try compareWithScalar(vector, id: "CartPole-v1", steps: 400, actionSeed: 3)
     }
@@ -56,7 +58,7 @@ import LabCore
     @Test func cartPoleKernelTruncatesAtTheTimeLimit() throws {
         // A short limit so truncation (not only termination) happens and autoresets.
         let options = ["max_episode_steps": "9", "sutton_barto_reward": "true"]
-        let vector = try EnvironmentRegistry.shared.makeVector("CartPole-v1", options: options, count: 4)
+        let vector = try EnvironmentRegistry.shared.makeVector("CartPole-v1", options: options, count: 19)
         #expect((vector as? CartPoleVector)?.maxEpisodeSteps == 9)
         try compareWithScalar(vector, id: "CartPole-v1", options: options, steps: 60, actionSeed: 5)
     }

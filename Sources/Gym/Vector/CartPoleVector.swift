@@ -1,3 +1,4 @@
+import CGymKernels
 import Foundation
 import LabCore
 
@@ -181,7 +182,19 @@ public final class CartPoleVector: VectorEnvironment {
         for i in range {
             sineAndCosine(theta[i], sine: sines + i, cosine: cosines + i)
         }
-        for i in range {
+        // AVX-512 lanes where the CPU has them (bit-identical; see cartpole_kernel.h), then
+        // this loop for the rest.
+        var constants = RLLabCartPoleConstants(
+            gravity: CartPole.gravity, massPole: CartPole.massPole, totalMass: CartPole.totalMass, length: CartPole.length,
+            poleMassLength: CartPole.poleMassLength, forceMagnitude: CartPole.forceMagnitude, tau: CartPole.tau,
+            xThreshold: CartPole.xThreshold, thetaThresholdRadians: CartPole.thetaThresholdRadians,
+            rewardAlive: rewardAlive, rewardTerminal: rewardTerminal, limit: limit)
+        let start = range.lowerBound
+        let vectorized = rllab_cartpole_step_avx512(
+            &constants, range.count, sines + start, cosines + start, out.actions + start, x + start, xDot + start,
+            theta + start, thetaDot + start, elapsed + start, autoreset + start, out.rewards + start,
+            out.terminations + start, out.truncations + start, out.observations + 4 * start)
+        for i in (start + vectorized)..<range.upperBound {
             let resetting = autoreset[i]
             let next = CartPole.eulerStep(x: x[i], xDot: xDot[i], theta: theta[i], thetaDot: thetaDot[i],
                                           sinTheta: sines[i], cosTheta: cosines[i], pushRight: out.actions[i] == 1)
