@@ -33,7 +33,8 @@ let package = Package(
             pkgConfig: "libpng",
             providers: [.apt(["libpng-dev"])]
         ),
-        .target(name: "LabCore", dependencies: ["CGSL"], swiftSettings: fast),
+        .target(name: "CLabKernels"),
+        .target(name: "LabCore", dependencies: ["CGSL", "CLabKernels"], swiftSettings: fast),
         .target(name: "GAN", dependencies: ["LabCore", "CPNG"], swiftSettings: fast),
         .target(name: "CGymKernels"),
         .target(name: "Gym", dependencies: ["LabCore", "CGymKernels", "Yams"], swiftSettings: fast),
@@ -44,7 +45,7 @@ let package = Package(
             dependencies: ["Lab", "Agents", "Gym", "LabCore", "GAN", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .executableTarget(name: "CustomEnvironmentExample", dependencies: ["Gym", "LabCore"], path: "Examples/CustomEnvironment"),
-        .testTarget(name: "LabCoreTests", dependencies: ["LabCore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "LabCoreTests", dependencies: ["LabCore", "CLabKernels"], resources: [.copy("Fixtures")]),
         .testTarget(name: "GymTests", dependencies: ["Gym", "LabCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "AgentsTests", dependencies: ["Agents", "Gym", "LabCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LabTests", dependencies: ["Lab", "Agents", "Gym", "Yams"]),

@@ -91,17 +91,17 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--threads", type=int, default=int(os.environ.get("RLLAB_BLAS_THREADS", "1")))
     parser.add_argument("--seconds", type=float, default=1.0)
-    parser.add_argument("--only", default="", help="run only benchmarks whose name starts with this (dqn, gan, sgemm)")
+    parser.add_argument("--only", default="", help="run only benchmarks whose printed name starts with this (dqn, dqn_step 4-256, gan, sgemm)")
     args = parser.parse_args()
     wanted = lambda name: name.startswith(args.only)
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     print(f"backend: torch {torch.__version__} threads={torch.get_num_threads()}")
-    for hidden in (64, 256) if wanted("dqn") else ():
+    for hidden in [h for h in (64, 256) if wanted(f"dqn_step 4-{h}")]:
         print(f"dqn_step 4-{hidden}-{hidden}-2 batch 64: {timed(args.seconds, dqn_step(hidden)):.4f} ms/step")
-    if wanted("gan"):
+    if wanted("gan_iteration"):
         print(f"gan_iteration G 256-512-1024-784 D 784-256-1 batch 100: {timed(args.seconds, gan_iteration()):.4f} ms/step")
-    for m, k, n in SGEMM_SHAPES if wanted("sgemm") else ():
+    for m, k, n in [s for s in SGEMM_SHAPES if wanted(f"sgemm {s[0]}x{s[1]}x{s[2]}")]:
         a, b = torch.rand(m, k), torch.rand(n, k)
         out = torch.empty(m, n)
         ms = timed(args.seconds / 2, lambda: torch.mm(a, b.t(), out=out))

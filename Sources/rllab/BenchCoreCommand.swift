@@ -13,21 +13,21 @@ struct BenchCoreCommand: ParsableCommand {
 
     @Option(help: "Approximate seconds per measurement.") var seconds = 1.0
     @Option(help: "Random seed for the synthetic data and weights.") var seed: UInt64 = 0
-    @Option(help: "Run only benchmarks whose name starts with this (dqn, gan, sgemm).") var only: String?
+    @Option(help: "Run only benchmarks whose printed name starts with this (dqn, dqn_step 4-256, gan, sgemm, sgemm 64x).") var only: String?
 
     func run() throws {
         let source = try RandomSource(seed: seed)
         print("backend: \(BLAS.summary) (OPENBLAS_CORETYPE=\(BLAS.requestedCoreType))")
         let want = { (name: String) in only.map { name.hasPrefix($0) } ?? true }
-        for hidden in [64, 256] where want("dqn") {
+        for hidden in [64, 256] where want("dqn_step 4-\(hidden)") {
             let ms = try Self.time(seconds: seconds, try DQNStep(hidden: hidden, source: source.spawn()).run)
             print(String(format: "dqn_step 4-%d-%d-2 batch 64: %.4f ms/step", hidden, hidden, ms))
         }
-        if want("gan") {
+        if want("gan_iteration") {
             let gan = try GANStep(source: source.spawn())
             print(String(format: "gan_iteration G 256-512-1024-784 D 784-256-1 batch 100: %.4f ms/step", try Self.time(seconds: seconds, gan.run)))
         }
-        for (m, k, n) in Self.sgemmShapes where want("sgemm") {
+        for (m, k, n) in Self.sgemmShapes where want("sgemm \(m)x\(k)x\(n)") {
             let a = Tensor.uniform([m, k], low: -1, high: 1, source: source)
             let b = Tensor.uniform([n, k], low: -1, high: 1, source: source)
             let ms = try Self.time(seconds: seconds / 2) {

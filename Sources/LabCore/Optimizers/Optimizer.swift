@@ -140,52 +140,80 @@ public final class Adam: Optimizer {
         let weight = Float(1 - beta1)  // lerp weight
         let oneMinusBeta2 = Float(1 - beta2)
         let b2 = Float(beta2), eps = Float(epsilon), wd = weightDecay
+        let update = AdamUpdate(weight: weight, b2: b2, oneMinusBeta2: oneMinusBeta2, bias2Sqrt: bias2Sqrt,
+                                eps: eps, stepSize: stepSize, weightDecay: wd)
+        var slices: [(w: UnsafeMutablePointer<Float>, m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>,
+                      g: UnsafePointer<Float>, count: Int)] = []
+        slices.reserveCapacity(parameters.count)
+        for (i, p) in parameters.enumerated() {
+            guard let grad = p.grad else { continue }
+            slices.append((p.mutableValuePointer(), m[i], v[i], UnsafePointer(grad.storage.base), p.value.count))
+        }
+        // Element-wise, so ranges of each parameter can go to different threads without
+        // changing a bit; only worth it for network-sized parameter sets.
+        let total = slices.reduce(0) { $0 + $1.count }
+        if total >= 1 << 15 && ComputeThreads.run({ part, parts in
+            let mode = rllab_enter_flush_to_zero()
+            defer { rllab_restore_float_mode(mode) }
+            for s in slices {
+                let range = ComputeThreads.range(part: part, of: parts, count: s.count, alignment: 16)
+                update.apply(w: s.w, m: s.m, v: s.v, g: s.g, range: range)
+            }
+        }) {
+            withExtendedLifetime(parameters) {}
+            return
+        }
         // Flush subnormals while updating: moments of parameters whose gradient is zero
         // (dead ReLU units) decay through the subnormal range, where every x86 operation
         // costs ~100 cycles. Only values below 1.2e-38 are affected.
         let mode = rllab_enter_flush_to_zero()
         defer { rllab_restore_float_mode(mode) }
-        for (i, p) in parameters.enumerated() {
-            guard let grad = p.grad else { continue }
-            let g = grad.storage.base
-            let w = p.mutableValuePointer()
-            let mi = m[i], vi = v[i]
-            let n = p.value.count
-            var j = 0
-            if wd == 0 && CPUFeatures.hasAVX512 {
-                j = rllab_adam_update_avx512(w, mi, vi, g, n, weight, weight < 0.5 ? 1 : 0, b2, oneMinusBeta2, bias2Sqrt, eps, -stepSize)
+        for s in slices { update.apply(w: s.w, m: s.m, v: s.v, g: s.g, range: 0..<s.count) }
+    }
+}
+
+/// One Adam step's element-wise update, over any range of one parameter.
+private struct AdamUpdate {
+    let weight: Float, b2: Float, oneMinusBeta2: Float, bias2Sqrt: Float, eps: Float, stepSize: Float, weightDecay: Float
+
+    func apply(w wBase: UnsafeMutablePointer<Float>, m mBase: UnsafeMutablePointer<Float>, v vBase: UnsafeMutablePointer<Float>,
+               g gBase: UnsafePointer<Float>, range: Range<Int>) {
+        let w = wBase + range.lowerBound, mi = mBase + range.lowerBound, vi = vBase + range.lowerBound
+        let g = gBase + range.lowerBound, n = range.count, wd = weightDecay
+        var j = 0
+        if wd == 0 && CPUFeatures.hasAVX512 {
+            j = rllab_adam_update_avx512(w, mi, vi, g, n, weight, weight < 0.5 ? 1 : 0, b2, oneMinusBeta2, bias2Sqrt, eps, -stepSize)
+        }
+        if wd == 0 {
+            // Several lanes at a time; the same IEEE operations in the same order as the
+            // scalar loop below, so results are identical.
+            typealias V = SIMD4<Float>  // four lanes: SSE registers without spills on baseline x86-64
+            let vWeight = V(repeating: weight), vOneMinusWeight = V(repeating: 1 - weight)
+            let vB2 = V(repeating: b2), vOneMinusB2 = V(repeating: oneMinusBeta2)
+            let vBias2 = V(repeating: bias2Sqrt), vEps = V(repeating: eps), vStep = V(repeating: -stepSize)
+            let lowWeight = weight < 0.5
+            while j + 4 <= n {
+                let gj = UnsafeRawPointer(g + j).loadUnaligned(as: V.self)
+                var mj = UnsafeRawPointer(mi + j).loadUnaligned(as: V.self)
+                var vj = UnsafeRawPointer(vi + j).loadUnaligned(as: V.self)
+                let wj = UnsafeRawPointer(w + j).loadUnaligned(as: V.self)
+                mj = lowWeight ? mj + vWeight * (gj - mj) : gj - (gj - mj) * vOneMinusWeight
+                vj = vj * vB2 + vOneMinusB2 * gj * gj
+                let denom = vj.squareRoot() / vBias2 + vEps
+                UnsafeMutableRawPointer(mi + j).storeBytes(of: mj, as: V.self)
+                UnsafeMutableRawPointer(vi + j).storeBytes(of: vj, as: V.self)
+                UnsafeMutableRawPointer(w + j).storeBytes(of: wj + vStep * (mj / denom), as: V.self)
+                j += 4
             }
-            if wd == 0 {
-                // Several lanes at a time; the same IEEE operations in the same order as the
-                // scalar loop below, so results are identical.
-                typealias V = SIMD4<Float>  // four lanes: SSE registers without spills on baseline x86-64
-                let vWeight = V(repeating: weight), vOneMinusWeight = V(repeating: 1 - weight)
-                let vB2 = V(repeating: b2), vOneMinusB2 = V(repeating: oneMinusBeta2)
-                let vBias2 = V(repeating: bias2Sqrt), vEps = V(repeating: eps), vStep = V(repeating: -stepSize)
-                let lowWeight = weight < 0.5
-                while j + 4 <= n {
-                    let gj = UnsafeRawPointer(g + j).loadUnaligned(as: V.self)
-                    var mj = UnsafeRawPointer(mi + j).loadUnaligned(as: V.self)
-                    var vj = UnsafeRawPointer(vi + j).loadUnaligned(as: V.self)
-                    let wj = UnsafeRawPointer(w + j).loadUnaligned(as: V.self)
-                    mj = lowWeight ? mj + vWeight * (gj - mj) : gj - (gj - mj) * vOneMinusWeight
-                    vj = vj * vB2 + vOneMinusB2 * gj * gj
-                    let denom = vj.squareRoot() / vBias2 + vEps
-                    UnsafeMutableRawPointer(mi + j).storeBytes(of: mj, as: V.self)
-                    UnsafeMutableRawPointer(vi + j).storeBytes(of: vj, as: V.self)
-                    UnsafeMutableRawPointer(w + j).storeBytes(of: wj + vStep * (mj / denom), as: V.self)
-                    j += 4
-                }
-            }
-            while j < n {
-                let gj = wd != 0 ? g[j] + wd * w[j] : g[j]
-                // torch.lerp: start + w (end - start) when w < 0.5, else end - (end - start)(1 - w).
-                mi[j] = weight < 0.5 ? mi[j] + weight * (gj - mi[j]) : gj - (gj - mi[j]) * (1 - weight)
-                vi[j] = vi[j] * b2 + oneMinusBeta2 * gj * gj  // addcmul: v + value * g * g
-                let denom = vi[j].squareRoot() / bias2Sqrt + eps
-                w[j] = w[j] + -stepSize * (mi[j] / denom)
-                j += 1
-            }
+        }
+        while j < n {
+            let gj = wd != 0 ? g[j] + wd * w[j] : g[j]
+            // torch.lerp: start + w (end - start) when w < 0.5, else end - (end - start)(1 - w).
+            mi[j] = weight < 0.5 ? mi[j] + weight * (gj - mi[j]) : gj - (gj - mi[j]) * (1 - weight)
+            vi[j] = vi[j] * b2 + oneMinusBeta2 * gj * gj  // addcmul: v + value * g * g
+            let denom = vi[j].squareRoot() / bias2Sqrt + eps
+            w[j] = w[j] + -stepSize * (mi[j] / denom)
+            j += 1
         }
     }
 }

@@ -1,0 +1,32 @@
+import Synchronization
+
+/// The threads LabCore's kernels may split one operation over: `RLLAB_BLAS_THREADS` of
+/// them (1 by default, the same count OpenBLAS gets).
+///
+/// Work is only ever split into independent pieces computed exactly as one thread would
+/// (column or row blocks of a product, ranges of an element-wise update), so the thread
+/// count never changes a result.
+enum ComputeThreads {
+    static let pool: WorkerPool? = BLAS.threads > 1 ? WorkerPool(parts: BLAS.threads) : nil
+    private static let busy = Atomic<Bool>(false)
+
+    /// Runs `body(part, parts)` for every part on the pool's threads and returns true;
+    /// returns false without running anything when there is no pool or another caller
+    /// (a parallel run in the same process) holds it, so the caller does the work itself.
+    static func run(_ body: @escaping (_ part: Int, _ parts: Int) -> Void) -> Bool {
+        guard let pool, !busy.exchange(true, ordering: .acquiring) else { return false }
+        defer { busy.store(false, ordering: .releasing) }
+        let parts = pool.parts
+        pool.run { body($0, parts) }
+        return true
+    }
+
+    /// The `part`-th of `parts` nearly equal pieces of `0..<count`, with inner bounds on
+    /// multiples of `alignment`.
+    static func range(part: Int, of parts: Int, count: Int, alignment: Int) -> Range<Int> {
+        let units = (count + alignment - 1) / alignment
+        let lower = Swift.min(count, units * part / parts * alignment)
+        let upper = part == parts - 1 ? count : Swift.min(count, units * (part + 1) / parts * alignment)
+        return lower..<upper
+    }
+}

@@ -1,0 +1,130 @@
+import CLabKernels
+import Testing
+@testable import LabCore
+
+/// The AVX-512 small-matrix kernel behind `BLAS.sgemm` (CLabKernels): every element of C
+/// must be exactly the sequential fused multiply-add chain over k, on every path (direct,
+/// packed rows, transposed panels, transposed batch), for every edge of its 14 x 32
+/// register tile, with C's padding untouched; and blocks of C computed alone must give
+/// the same bits, which is what lets products split across threads.
+@Suite(.enabled(if: rllab_cpu_supports_avx512_for_tests(), "the kernel needs AVX-512"))
+struct SmallProductKernelTests {
+    /// op(A)[m, k], op(B)[k, n] stored with padded leading dimensions, and C[m, n] with
+    /// padding, filled with seeded values.
+    struct Operands {
+        let ta: Bool, tb: Bool, m: Int, n: Int, k: Int
+        let lda: Int, ldb: Int, ldc: Int
+        var a: [Float], b: [Float], c: [Float]
+
+        init(ta: Bool, tb: Bool, m: Int, n: Int, k: Int, seed: UInt64) throws {
+            self.ta = ta; self.tb = tb; self.m = m; self.n = n; self.k = k
+            lda = (ta ? m : k) + 3
+            ldb = (tb ? k : n) + (n > 200 ? 0 : 5)  // also the unpadded 256-wide case
+            ldc = n + 2
+            let source = try RandomSource(seed: seed)
+            a = (0..<((ta ? k : m) * lda)).map { _ in Float(source.uniform(-1, 1)) }
+            b = (0..<((tb ? n : k) * ldb)).map { _ in Float(source.uniform(-1, 1)) }
+            c = (0..<(m * ldc)).map { _ in Float(source.uniform(-1, 1)) }
+        }
+
+        func opA(_ i: Int, _ p: Int) -> Float { ta ? a[p * lda + i] : a[i * lda + p] }
+        func opB(_ p: Int, _ j: Int) -> Float { tb ? b[j * ldb + p] : b[p * ldb + j] }
+
+        /// The documented result: one fused multiply-add chain per element, then `+ C`.
+        func reference(beta: Float) -> [Float] {
+            var out = c
+            for i in 0..<m {
+                for j in 0..<n {
+                    var sum: Float = 0
+                    for p in 0..<k { sum = sum.addingProduct(opA(i, p), opB(p, j)) }
+                    out[i * ldc + j] = beta == 1 ? c[i * ldc + j] + sum : sum
+                }
+            }
+            return out
+        }
+
+        /// The kernel's C for rows `rows` and columns `columns` of the product, computed alone.
+        func kernel(beta: Float, rows: Range<Int>? = nil, columns: Range<Int>? = nil, into out: inout [Float]) -> Int32 {
+            let rows = rows ?? 0..<m, columns = columns ?? 0..<n
+            return a.withUnsafeBufferPointer { ap in
+                b.withUnsafeBufferPointer { bp in
+                    out.withUnsafeMutableBufferPointer { cp in
+                        let aStart = ta ? rows.lowerBound : rows.lowerBound * lda
+                        let bStart = tb ? columns.lowerBound * ldb : columns.lowerBound
+                        return rllab_sgemm_avx512(ta ? 1 : 0, tb ? 1 : 0, rows.count, columns.count, k,
+                                                  ap.baseAddress! + aStart, lda, bp.baseAddress! + bStart, ldb, beta,
+                                                  cp.baseAddress! + rows.lowerBound * ldc + columns.lowerBound, ldc)
+                    }
+                }
+            }
+        }
+    }
+
+    /// (m, n, k): tile remainders in every dimension, single rows and columns, the DQN
+    /// hidden layer, and batches of whole 32-row panels (the transposed-batch path).
+    static let shapes = [(1, 1, 1), (13, 31, 5), (14, 32, 16), (15, 33, 17), (29, 70, 40), (3, 300, 9),
+                         (32, 70, 17), (64, 256, 20), (96, 100, 3), (40, 17, 300)]
+
+    @Test(arguments: [(false, false), (true, false), (false, true), (true, true)])
+    func everyElementIsTheSequentialFusedChain(_ flags: (Bool, Bool)) throws {
+        for (index, (m, n, k)) in Self.shapes.enumerated() {
+            let operands = try Operands(ta: flags.0, tb: flags.1, m: m, n: n, k: k, seed: UInt64(index))
+            for beta: Float in [0, 1] {
+                var out = operands.c
+                #expect(operands.kernel(beta: beta, into: &out) == 1)
+                let expected = operands.reference(beta: beta)
+                let wrong = zip(out, expected).filter { $0.0.bitPattern != $0.1.bitPattern }.count
+                #expect(wrong == 0, "m \(m) n \(n) k \(k) transposes \(flags) beta \(beta): \(wrong) elements differ (padding included)")
+            }
+        }
+    }
+
+    /// Row blocks and column blocks of C computed by separate calls (as threads do) are
+    /// bit-identical to the whole product.
+    @Test(arguments: [(false, false), (true, false), (false, true), (true, true)])
+    func blocksComputedAloneMatchTheWholeProduct(_ flags: (Bool, Bool)) throws {
+        let operands = try Operands(ta: flags.0, tb: flags.1, m: 64, n: 256, k: 48, seed: 9)
+        var whole = operands.c
+        _ = operands.kernel(beta: 1, into: &whole)
+        var byColumns = operands.c, byRows = operands.c
+        for columns in [0..<128, 128..<256] { _ = operands.kernel(beta: 1, columns: columns, into: &byColumns) }
+        for rows in [0..<32, 32..<64] { _ = operands.kernel(beta: 1, rows: rows, into: &byRows) }
+        #expect(zip(byColumns, whole).filter { $0.0.bitPattern != $0.1.bitPattern }.isEmpty)
+        #expect(zip(byRows, whole).filter { $0.0.bitPattern != $0.1.bitPattern }.isEmpty)
+    }
+
+    /// The tensor path uses the kernel for hidden layers (a regression that quietly fell
+    /// back to OpenBLAS would change these bits) and leaves thin products to OpenBLAS.
+    @Test func hiddenLayersUseTheKernelAndThinProductsDoNot() throws {
+        #expect(rllab_sgemm_small_suits(0, 1, 64, 256, 256, 1) == 1)  // DQN forward
+        #expect(rllab_sgemm_small_suits(0, 0, 64, 256, 256, 0) == 1)  // input gradient
+        #expect(rllab_sgemm_small_suits(1, 0, 256, 256, 64, 0) == 1)  // weight gradient
+        #expect(rllab_sgemm_small_suits(0, 1, 100, 1024, 512, 1) == 1)  // MLP-GAN generator
+        #expect(rllab_sgemm_small_suits(0, 1, 64, 2, 256, 1) == 0)  // Q-value head
+        #expect(rllab_sgemm_small_suits(0, 1, 1, 256, 256, 1) == 0)  // acting on one observation
+        #expect(rllab_sgemm_small_suits(0, 1, 1024, 1024, 1024, 0) == 0)  // large: cache blocking
+        #expect(rllab_sgemm_small_suits(0, 0, 64, 256, 256, 0.5) == 0)
+
+        let operands = try Operands(ta: false, tb: true, m: 64, n: 256, k: 20, seed: 4)
+        let x = Tensor(shape: [64, 20], scalars: (0..<64).flatMap { i in (0..<20).map { operands.opA(i, $0) } })
+        let w = Tensor(shape: [256, 20], scalars: (0..<256).flatMap { j in (0..<20).map { operands.opB($0, j) } })
+        let y = x.matmul(w, transposeOther: true)
+        let expected = operands.reference(beta: 0)
+        let wrong = (0..<64).flatMap { i in (0..<256).map { j in (i, j) } }
+            .filter { y[$0.0, $0.1].bitPattern != expected[$0.0 * operands.ldc + $0.1].bitPattern }.count
+        #expect(wrong == 0)
+    }
+
+    /// The pieces threads take cover the range once, in order, with aligned inner bounds.
+    @Test func threadRangesPartitionTheWork() {
+        for count in [0, 1, 15, 16, 17, 100, 256, 67_842] {
+            for parts in 1...5 {
+                let ranges = (0..<parts).map { ComputeThreads.range(part: $0, of: parts, count: count, alignment: 16) }
+                #expect(ranges.first?.lowerBound == 0 && ranges.last?.upperBound == count)
+                for (left, right) in zip(ranges, ranges.dropFirst()) {
+                    #expect(left.upperBound == right.lowerBound && left.upperBound % 16 == 0 || left.upperBound == count)
+                }
+            }
+        }
+    }
+}
