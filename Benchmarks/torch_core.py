@@ -97,9 +97,9 @@ def main():
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     print(f"backend: torch {torch.__version__} threads={torch.get_num_threads()}")
-    for hidden in [h for h in (64, 256) if wanted(f"dqn_step 4-{h}")]:
+    for hidden in [h for h in (64, 256) if wanted(f"dqn_step 4-{h}-{h}-2 batch 64")]:
         print(f"dqn_step 4-{hidden}-{hidden}-2 batch 64: {timed(args.seconds, dqn_step(hidden)):.4f} ms/step")
-    if wanted("gan_iteration"):
+    if wanted("gan_iteration G 256-512-1024-784 D 784-256-1 batch 100"):
         print(f"gan_iteration G 256-512-1024-784 D 784-256-1 batch 100: {timed(args.seconds, gan_iteration()):.4f} ms/step")
     for m, k, n in [s for s in SGEMM_SHAPES if wanted(f"sgemm {s[0]}x{s[1]}x{s[2]}")]:
         a, b = torch.rand(m, k), torch.rand(n, k)

@@ -19,11 +19,11 @@ struct BenchCoreCommand: ParsableCommand {
         let source = try RandomSource(seed: seed)
         print("backend: \(BLAS.summary) (OPENBLAS_CORETYPE=\(BLAS.requestedCoreType))")
         let want = { (name: String) in only.map { name.hasPrefix($0) } ?? true }
-        for hidden in [64, 256] where want("dqn_step 4-\(hidden)") {
+        for hidden in [64, 256] where want("dqn_step 4-\(hidden)-\(hidden)-2 batch 64") {
             let ms = try Self.time(seconds: seconds, try DQNStep(hidden: hidden, source: source.spawn()).run)
             print(String(format: "dqn_step 4-%d-%d-2 batch 64: %.4f ms/step", hidden, hidden, ms))
         }
-        if want("gan_iteration") {
+        if want("gan_iteration G 256-512-1024-784 D 784-256-1 batch 100") {
             let gan = try GANStep(source: source.spawn())
             print(String(format: "gan_iteration G 256-512-1024-784 D 784-256-1 batch 100: %.4f ms/step", try Self.time(seconds: seconds, gan.run)))
         }
