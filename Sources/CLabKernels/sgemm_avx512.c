@@ -222,12 +222,12 @@ RLLAB_AVX512 int rllab_sgemm_avx512(int transposeA, int transposeB, long m, long
                                     const float *a, long lda, const float *b, long ldb,
                                     float beta, float *c, long ldc) {
     if (!hasAVX512() || (beta != 0 && beta != 1) || m <= 0 || n <= 0 || k <= 0) return 0;
-    /* Rows of op(B) further apart than 1 KiB fall into few L1 sets when read in place
-       (a 4 KiB stride maps every row to the same set), so such panels are packed. */
     /* A batch of rows times transposed weights: transposing the batch and the result
        moves less data than transposing the weights when the batch is the narrower side
        and fills whole 32-wide panels. */
     if (transposeB && m < n && m % PANEL == 0 && m <= 256) return productByRowsOfB(transposeA, m, n, k, a, lda, b, ldb, beta == 1, c, ldc);
+    /* Rows of op(B) further apart than 1 KiB fall into few L1 sets when read in place
+       (a 4 KiB stride maps every row to the same set), so such panels are packed. */
     int packRowsOfB = !transposeB && ldb > 256;
     float *panel = NULL;
     if (transposeB || packRowsOfB) {

@@ -143,7 +143,7 @@ public enum BLAS {
             // call, so splitting changes no bit of the result. Rows when there are at least
             // as many as columns: a weight gradient's rows are the output units whose
             // weights the same thread updates in Adam and reads in the next forward pass.
-            if m * n * k >= 1 << 20 && Swift.max(m, n) >= 64 && ComputeThreads.run({ part, parts in
+            if m * n * k >= 1 << 20 && Swift.max(m, n) >= 64 && ComputeThreads.isParallel && ComputeThreads.run({ part, parts in
                 if m >= n {
                     let rows = ComputeThreads.range(part: part, of: parts, count: m, alignment: 16)
                     guard !rows.isEmpty else { return }
@@ -158,13 +158,14 @@ public enum BLAS {
             }) {
                 return
             }
-            if rllab_sgemm_avx512(ta, tb, m, n, k, a, lda, b, ldb, beta, c, ldc) != 0 { return }
+            return subproduct(ta, tb, m, n, k, a, lda, b, ldb, beta, c, ldc)
         }
         library.sgemm(101, transposeA ? 112 : 111, transposeB ? 112 : 111,
                       Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
-    /// One block of a split product: the small-matrix kernel, or BLAS if it declines.
+    /// A product (or one block of a split one) with alpha = 1: the small-matrix kernel, or
+    /// BLAS if it declines.
     private static func subproduct(_ ta: Int32, _ tb: Int32, _ m: Int, _ n: Int, _ k: Int,
                                    _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
                                    _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
@@ -172,5 +173,4 @@ public enum BLAS {
         library.sgemm(101, ta != 0 ? 112 : 111, tb != 0 ? 112 : 111, Int32(m), Int32(n), Int32(k),
                       1, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
-
 }

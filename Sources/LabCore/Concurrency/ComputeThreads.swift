@@ -10,6 +10,10 @@ enum ComputeThreads {
     static let pool: WorkerPool? = BLAS.threads > 1 ? WorkerPool(parts: BLAS.threads) : nil
     private static let busy = Atomic<Bool>(false)
 
+    /// Whether there are threads to split over. Callers check it before building the
+    /// closure for `run`, which costs an allocation.
+    static var isParallel: Bool { pool != nil }
+
     /// Runs `body(part, parts)` for every part on the pool's threads and returns true;
     /// returns false without running anything when there is no pool or another caller
     /// (a parallel run in the same process) holds it, so the caller does the work itself.

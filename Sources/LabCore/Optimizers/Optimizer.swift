@@ -111,6 +111,9 @@ public final class Adam: Optimizer {
     public private(set) var stepCount = 0
     let m: StateBuffers
     let v: StateBuffers
+    /// Where each parameter with a gradient is updated this step; kept so `step()` does
+    /// not allocate.
+    private var slices: [AdamUpdate.Slice] = []
 
     public init(_ parameters: [Parameter], learningRate: Float = 1e-3, beta1: Double = 0.9, beta2: Double = 0.999,
                 epsilon: Double = 1e-8, weightDecay: Float = 0) {
@@ -142,9 +145,7 @@ public final class Adam: Optimizer {
         let b2 = Float(beta2), eps = Float(epsilon), wd = weightDecay
         let update = AdamUpdate(weight: weight, b2: b2, oneMinusBeta2: oneMinusBeta2, bias2Sqrt: bias2Sqrt,
                                 eps: eps, stepSize: stepSize, weightDecay: wd)
-        var slices: [(w: UnsafeMutablePointer<Float>, m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>,
-                      g: UnsafePointer<Float>, count: Int)] = []
-        slices.reserveCapacity(parameters.count)
+        slices.removeAll(keepingCapacity: true)
         for (i, p) in parameters.enumerated() {
             guard let grad = p.grad else { continue }
             slices.append((p.mutableValuePointer(), m[i], v[i], UnsafePointer(grad.storage.base), p.value.count))
@@ -152,7 +153,7 @@ public final class Adam: Optimizer {
         // Element-wise, so ranges of each parameter can go to different threads without
         // changing a bit; only worth it for network-sized parameter sets.
         let total = slices.reduce(0) { $0 + $1.count }
-        if total >= 1 << 15 && ComputeThreads.run({ part, parts in
+        if total >= 1 << 15 && ComputeThreads.isParallel && ComputeThreads.run({ [slices] part, parts in
             let mode = rllab_enter_flush_to_zero()
             defer { rllab_restore_float_mode(mode) }
             for s in slices {
@@ -174,6 +175,8 @@ public final class Adam: Optimizer {
 
 /// One Adam step's element-wise update, over any range of one parameter.
 private struct AdamUpdate {
+    typealias Slice = (w: UnsafeMutablePointer<Float>, m: UnsafeMutablePointer<Float>, v: UnsafeMutablePointer<Float>,
+                       g: UnsafePointer<Float>, count: Int)
     let weight: Float, b2: Float, oneMinusBeta2: Float, bias2Sqrt: Float, eps: Float, stepSize: Float, weightDecay: Float
 
     func apply(w wBase: UnsafeMutablePointer<Float>, m mBase: UnsafeMutablePointer<Float>, v vBase: UnsafeMutablePointer<Float>,
