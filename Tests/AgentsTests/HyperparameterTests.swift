@@ -49,6 +49,27 @@ import Testing
         }
     }
 
+    @Test func numbersOutsideTheirRangeAreErrors() throws {
+        var h = Hyperparameters(agent: "q", specs: [
+            HyperparameterSpec("gamma", .double(0.99), "", allowed: 0...1),
+            HyperparameterSpec("sizes", .list([.int(8)]), "", allowed: 1...Double.infinity),
+        ])
+        try h.merge(overrides: ["gamma=1", "sizes=4,16"])
+        #expect(h.double("gamma") == 1 && h.ints("sizes") == [4, 16])
+        #expect(throws: ConfigurationError("--set gamma: gamma must be in [0, 1], got 1.5")) { try h.merge(overrides: ["gamma=1.5"]) }
+        #expect(throws: ConfigurationError("--set gamma: gamma must be in [0, 1], got nan")) { try h.merge(overrides: ["gamma=nan"]) }
+        #expect(throws: ConfigurationError("--set sizes: sizes must be at least 1, got 0")) { try h.merge(overrides: ["sizes=64,0"]) }
+        #expect(h.double("gamma") == 1 && h.ints("sizes") == [4, 16])  // a refused value changes nothing
+        // The agents declare theirs: a discount above 1 or a negative step size is refused.
+        var dqn = Hyperparameters(agent: "dqn", specs: DQNAgent.hyperparameterSpecs)
+        #expect(throws: ConfigurationError("--set gamma: gamma must be in [0, 1], got 1.01")) { try dqn.merge(overrides: ["gamma=1.01"]) }
+        #expect(throws: ConfigurationError("--set learning_rate_final: learning_rate_final must be at least 0, got -1.0")) {
+            try dqn.merge(overrides: ["learning_rate_final=-1"])
+        }
+        var q = Hyperparameters(agent: "q-learning", specs: QLearningAgent.hyperparameterSpecs)
+        #expect(throws: ConfigurationError("--set epsilon: epsilon must be in [0, 1], got 2.0")) { try q.merge(overrides: ["epsilon=2"]) }
+    }
+
     @Test func zooStyleFileIsKeyedByEnvironment() throws {
         let url = try temporaryFile("""
             CartPole-v1:

@@ -59,17 +59,42 @@ public enum HyperparameterValue: Equatable, Sendable, CustomStringConvertible {
     }
 }
 
-/// Declares one hyperparameter of an agent: its name, default and meaning.
+/// Declares one hyperparameter of an agent: its name, default, meaning and, for numbers,
+/// the values that make sense (a discount factor in [0, 1], a step size at least 0).
 public struct HyperparameterSpec: Sendable {
     public let name: String
     public let defaultValue: HyperparameterValue
     public let help: String
+    /// Numbers outside this range (or list elements outside it) are configuration errors.
+    public let allowed: ClosedRange<Double>?
 
-    public init(_ name: String, _ defaultValue: HyperparameterValue, _ help: String) {
+    public init(_ name: String, _ defaultValue: HyperparameterValue, _ help: String, allowed: ClosedRange<Double>? = nil) {
         self.name = name
         self.defaultValue = defaultValue
         self.help = help
+        self.allowed = allowed
     }
+
+    /// Throws when a number in `value` is outside ``allowed``.
+    func check(_ value: HyperparameterValue, source: String) throws {
+        guard let allowed else { return }
+        let number: Double
+        switch value {
+        case .int(let integer): number = Double(integer)
+        case .double(let double): number = double
+        case .list(let items): for item in items { try check(item, source: source) }; return
+        case .bool, .string: return
+        }
+        guard !allowed.contains(number) else { return }
+        let bounds = allowed.upperBound == .infinity ? "at least \(allowed.lowerBound.boundDescription)"
+            : "in [\(allowed.lowerBound.boundDescription), \(allowed.upperBound.boundDescription)]"
+        throw ConfigurationError("\(source): \(name) must be \(bounds), got \(value)")
+    }
+}
+
+private extension Double {
+    /// 1 rather than 1.0 in messages about ranges.
+    var boundDescription: String { rounded() == self && abs(self) < 1e15 ? String(Int(self)) : description }
 }
 
 /// An error in an agent configuration: an unknown key, a value of the wrong type, a bad file.
@@ -115,7 +140,9 @@ public struct Hyperparameters: Equatable, Sendable {
             let known = specs.keys.sorted().joined(separator: ", ")
             throw ConfigurationError("\(source): unknown hyperparameter '\(key)' for agent '\(agent)'; known: \(known)")
         }
-        values[key] = try Hyperparameters.coerce(value, like: spec.defaultValue, key: key, source: source)
+        let coerced = try Hyperparameters.coerce(value, like: spec.defaultValue, key: key, source: source)
+        try spec.check(coerced, source: source)
+        values[key] = coerced
     }
 
     /// Applies every entry of a YAML mapping.

@@ -40,12 +40,14 @@ public struct Schedule: Equatable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// The hyperparameters ``init(hyperparameters:name:)`` reads, with defaults.
-    public static func specs(_ name: String, start: Double, kind: Kind = .constant, end: Double, fraction: Double = 1, help: String) -> [HyperparameterSpec] {
+    /// The hyperparameters ``init(hyperparameters:name:)`` reads, with defaults; `allowed`
+    /// bounds the start and final values.
+    public static func specs(_ name: String, start: Double, kind: Kind = .constant, end: Double, fraction: Double = 1,
+                             allowed: ClosedRange<Double>? = nil, help: String) -> [HyperparameterSpec] {
         [
-            HyperparameterSpec(name, .double(start), help),
+            HyperparameterSpec(name, .double(start), help, allowed: allowed),
             HyperparameterSpec("\(name)_schedule", .string(kind.rawValue), "how \(name) changes: constant, linear or exponential"),
-            HyperparameterSpec("\(name)_final", .double(end), "\(name) at the end of its schedule"),
+            HyperparameterSpec("\(name)_final", .double(end), "\(name) at the end of its schedule", allowed: allowed),
             HyperparameterSpec("\(name)_fraction", .double(fraction), "fraction of the budget over which \(name) moves to its final value"),
         ]
     }

@@ -30,20 +30,20 @@ public final class DQNAgent: Agent {
     public static let name = "dqn"
     public static let summary = "Deep Q-Network (SB3 semantics): replay buffer, target network, epsilon-greedy, optional Double DQN"
     public static let hyperparameterSpecs: [HyperparameterSpec] =
-        Schedule.specs("learning_rate", start: 1e-4, end: 1e-4, help: "Adam step size")
+        Schedule.specs("learning_rate", start: 1e-4, end: 1e-4, allowed: 0...Double.infinity, help: "Adam step size")
         + [
             HyperparameterSpec("buffer_size", .int(1_000_000), "replay buffer capacity (transitions)"),
             HyperparameterSpec("learning_starts", .int(100), "environment steps of uniform random play before learning"),
             HyperparameterSpec("batch_size", .int(32), "transitions per gradient step"),
             HyperparameterSpec("tau", .double(1.0), "target update coefficient: 1 copies, below 1 is a Polyak average"),
-            HyperparameterSpec("gamma", .double(0.99), "discount factor"),
+            HyperparameterSpec("gamma", .double(0.99), "discount factor", allowed: 0...1),
             HyperparameterSpec("train_freq", .int(4), "train every this many environment steps"),
             HyperparameterSpec("gradient_steps", .int(1), "gradient steps per training round (-1: as many as train_freq)"),
             HyperparameterSpec("target_update_interval", .int(10_000), "update the target network every this many environment steps"),
             HyperparameterSpec("exploration_fraction", .double(0.1), "fraction of the budget over which epsilon falls"),
-            HyperparameterSpec("exploration_initial_eps", .double(1.0), "epsilon at the start"),
-            HyperparameterSpec("exploration_final_eps", .double(0.05), "epsilon after exploration_fraction of the budget"),
-            HyperparameterSpec("max_grad_norm", .double(10), "clip gradients to this global L2 norm"),
+            HyperparameterSpec("exploration_initial_eps", .double(1.0), "epsilon at the start", allowed: 0...1),
+            HyperparameterSpec("exploration_final_eps", .double(0.05), "epsilon after exploration_fraction of the budget", allowed: 0...1),
+            HyperparameterSpec("max_grad_norm", .double(10), "clip gradients to this global L2 norm", allowed: 0...Double.infinity),
             HyperparameterSpec("net_arch", .list([.int(64), .int(64)]), "hidden layer sizes of the Q-network"),
             HyperparameterSpec("activation", .string("relu"), "activation between layers: relu or tanh"),
             HyperparameterSpec("loss", .string("huber"), "TD loss: huber (smooth L1, SB3) or mse"),

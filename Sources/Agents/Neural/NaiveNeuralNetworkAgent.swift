@@ -34,7 +34,7 @@ public final class NaiveNeuralNetworkAgent: Agent {
         HyperparameterSpec("activation", .string("relu"), "activation between layers: relu or tanh"),
         HyperparameterSpec("epochs", .int(50), "passes over the kept data per fit"),
         HyperparameterSpec("batch_size", .int(10), "samples per Adam step"),
-        HyperparameterSpec("learning_rate", .double(1e-3), "Adam step size"),
+        HyperparameterSpec("learning_rate", .double(1e-3), "Adam step size", allowed: 0...Double.infinity),
     ]
 
     /// The data policy of iteration 0 (``RandomLinearAgent``'s weight vector).

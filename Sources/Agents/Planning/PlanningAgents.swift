@@ -22,7 +22,8 @@ public class PlanningAgent {
             HyperparameterSpec("high", .list([]), "estimated model: upper bounds per Box dimension ([]: the space's)"),
             HyperparameterSpec("velocity_bound", .double(1), "estimated model: bound for a dimension whose space bound is infinite"),
             HyperparameterSpec("replan_every", .int(10), "estimated model: episodes between re-solves"),
-        ] + Schedule.specs("epsilon", start: 1.0, kind: .linear, end: 0.05, fraction: 0.5, help: "estimated model: exploration rate")
+        ] + Schedule.specs("epsilon", start: 1.0, kind: .linear, end: 0.05, fraction: 0.5, allowed: 0...1,
+                                  help: "estimated model: exploration rate")
     }
 
     private let method: Method

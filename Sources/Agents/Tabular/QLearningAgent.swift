@@ -10,10 +10,10 @@ public final class QLearningAgent: Agent {
     public static let name = "q-learning"
     public static let summary = "tabular Q-learning; Box observations through a discretizer"
     public static let hyperparameterSpecs: [HyperparameterSpec] =
-        Schedule.specs("learning_rate", start: 0.1, end: 0.1, help: "step size alpha")
-        + Schedule.specs("epsilon", start: 0.1, end: 0.1, help: "exploration rate of epsilon-greedy")
+        Schedule.specs("learning_rate", start: 0.1, end: 0.1, allowed: 0...1, help: "step size alpha")
+        + Schedule.specs("epsilon", start: 0.1, end: 0.1, allowed: 0...1, help: "exploration rate of epsilon-greedy")
         + [
-            HyperparameterSpec("gamma", .double(0.99), "discount factor"),
+            HyperparameterSpec("gamma", .double(0.99), "discount factor", allowed: 0...1),
             HyperparameterSpec("bins", .list([.int(10)]), "bins per Box dimension (one value for all)"),
             HyperparameterSpec("low", .list([]), "lower bounds per Box dimension ([]: the space's)"),
             HyperparameterSpec("high", .list([]), "upper bounds per Box dimension ([]: the space's)"),
