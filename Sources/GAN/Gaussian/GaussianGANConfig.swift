@@ -110,6 +110,7 @@ public struct GaussianGANConfig: Sendable, Equatable {
     public func validate() throws {
         func check(_ ok: Bool, _ message: String) throws { if !ok { throw GANError.invalidSetting(message) } }
         try check(targetStd > 0, "the target standard deviation must be positive")
+        try check(targetMean.isFinite && targetStd.isFinite, "the target mean and standard deviation must be finite")
         try check(noiseRange > 0, "the noise range must be positive")
         try check(hiddenSize > 0, "the hidden size must be positive")
         try check(batchSize > 1, "the batch size must be at least 2")
