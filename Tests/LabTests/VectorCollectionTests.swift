@@ -73,7 +73,9 @@ import Testing
         try agent.learn(l)
         // Training every 32 vector steps (about 128 transitions: autoreset steps carry
         // none) once past learning_starts: about 125 - 8 rounds of 64 updates.
-        #expect(l.totalSteps == 16_000)
+        // A batch of 4 may overshoot the step budget by up to 3 steps (SB3's semantics);
+        // where it ends depends on which copies are autoresetting in the last batch.
+        #expect((16_000...16_003).contains(l.totalSteps), "\(l.totalSteps) steps")
         #expect(agent.updates % 64 == 0 && (112...125).contains(agent.updates / 64), "\(agent.updates) updates")
         #expect(records.count > 40)
         let mean = try evaluate(agent, in: try EnvironmentRegistry.shared.make("CartPole-v1"), episodes: 20, seed: 99).mean
