@@ -71,12 +71,42 @@ public final class Comparison {
 
     /// Runs everything; returns the results in spec order (interrupted runs included).
     public func run(isCancelled: @escaping () -> Bool, progress: @escaping (Int, Int) -> Void = { _, _ in }) throws -> [RunResult] {
-        try writeConfiguration()
-        let episodesFile = output.appendingPathComponent("episodes.csv")
+        try writeConfiguration(to: output)
+        let episodesFile = output.appendingPathComponent(EpisodeTable.fileName)
         let episodes = try LineWriter(url: episodesFile)
         try episodes.write(EpisodeTable.header)
         let lock = NSLock()
-        var results = [RunResult?](repeating: nil, count: specs.count)
+        let results = try runCells(
+            Array(specs.indices), in: output,
+            onEpisode: { spec, record in
+                let row = EpisodeTable.row(agent: spec.agent, environment: spec.environmentID, seed: spec.seed, record: record)
+                lock.lock()
+                defer { lock.unlock() }
+                try episodes.write(row)
+            },
+            isCancelled: isCancelled, progress: progress)
+        let rows = results.flatMap { result in
+            result.episodes.map { EpisodeTable.row(agent: result.spec.agent, environment: result.spec.environmentID, seed: result.spec.seed, record: $0) }
+        }
+        try Comparison.writeEpisodes(rows, to: episodesFile)
+        try Comparison.writeSummary(results.map(SummaryTable.row), to: output)
+        return results
+    }
+
+    /// Runs the cells at `indices` (positions in ``specs``) on ``jobs`` threads, writing
+    /// each cell's Monitor file `<agent>/<env>/<seed>.monitor.csv` under `folder` as its
+    /// episodes end. `onEpisode` and `onFinished` may be called from several threads at
+    /// once; `onFinished` gets every cell that returns, interrupted ones included.
+    ///
+    /// - Returns: The results of the cells that returned, in the order of `indices`.
+    func runCells(
+        _ indices: [Int], in folder: URL,
+        onEpisode: @escaping (RunSpec, EpisodeRecord) throws -> Void,
+        onFinished: @escaping (RunResult) throws -> Void = { _ in },
+        isCancelled: @escaping () -> Bool, progress: @escaping (Int, Int) -> Void
+    ) throws -> [RunResult] {
+        let lock = NSLock()
+        var results = [RunResult?](repeating: nil, count: indices.count)
         var firstError: Error?
         var next = 0
         var finished = 0
@@ -85,34 +115,30 @@ public final class Comparison {
         let worker = { [self] in
             while true {
                 lock.lock()
-                let index = next
+                let position = next
                 next += 1
                 let stop = firstError != nil
                 lock.unlock()
-                if index >= specs.count || stop { return }
-                let spec = specs[index]
+                if position >= indices.count || stop { return }
+                let spec = specs[indices[position]]
                 do {
-                    let monitorURL = output
-                        .appendingPathComponent(spec.agent)
-                        .appendingPathComponent(Comparison.folderName(spec.environmentID))
-                        .appendingPathComponent("\(spec.seed).monitor.csv")
-                    let monitor = try MonitorWriter(url: monitorURL, environmentID: spec.environmentID, startTime: startTime)
+                    let monitor = try MonitorWriter(
+                        url: folder.appendingPathComponent(Comparison.monitorPath(spec)),
+                        environmentID: spec.environmentID, startTime: startTime)
                     let result = try Run.execute(
                         spec,
                         onEpisode: { record in
                             try monitor.append(record)
-                            let row = EpisodeTable.row(agent: spec.agent, environment: spec.environmentID, seed: spec.seed, record: record)
-                            lock.lock()
-                            defer { lock.unlock() }
-                            try episodes.write(row)
+                            try onEpisode(spec, record)
                         },
                         isCancelled: isCancelled)
+                    try onFinished(result)
                     lock.lock()
-                    results[index] = result
+                    results[position] = result
                     finished += 1
                     let done = finished
                     lock.unlock()
-                    progress(done, specs.count)
+                    progress(done, indices.count)
                 } catch {
                     lock.lock()
                     if firstError == nil { firstError = error }
@@ -122,7 +148,7 @@ public final class Comparison {
             }
         }
         let group = DispatchGroup()
-        for _ in 0..<min(jobs, specs.count) {
+        for _ in 0..<min(jobs, indices.count) {
             group.enter()
             let thread = Thread {
                 worker()
@@ -133,22 +159,24 @@ public final class Comparison {
         }
         group.wait()
         if let firstError { throw firstError }
-        let finishedResults = results.compactMap { $0 }
-        try rewriteEpisodesInCanonicalOrder(finishedResults, to: episodesFile)
-        try writeSummary(finishedResults)
-        return finishedResults
+        return results.compactMap { $0 }
     }
 
-    private func rewriteEpisodesInCanonicalOrder(_ results: [RunResult], to url: URL) throws {
-        var lines = [EpisodeTable.header]
-        for result in results {
-            for record in result.episodes {
-                lines.append(EpisodeTable.row(agent: result.spec.agent, environment: result.spec.environmentID, seed: result.spec.seed, record: record))
-            }
-        }
+    /// A cell's Monitor file, relative to the results folder: `<agent>/<env>/<seed>.monitor.csv`.
+    public static func monitorPath(_ spec: RunSpec) -> String {
+        monitorPath(agent: spec.agent, environmentID: spec.environmentID, seed: String(spec.seed))
+    }
+
+    public static func monitorPath(agent: String, environmentID: String, seed: String) -> String {
+        "\(agent)/\(folderName(environmentID))/\(seed).monitor.csv"
+    }
+
+    /// Rewrites `url` with the header and `rows` (every episode in the canonical order:
+    /// agent, environment, seed as the specs list them, then episode).
+    static func writeEpisodes(_ rows: [String], to url: URL) throws {
         let temporary = url.appendingPathExtension("tmp")
         do {
-            try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: temporary)
+            try Data(([EpisodeTable.header] + rows).map { $0 + "\n" }.joined().utf8).write(to: temporary)
             // rename(2) replaces the file atomically: a reader sees the old rows or the new ones.
             guard rename(temporary.path, url.path) == 0 else { throw OutputError(String(cString: strerror(errno))) }
         } catch {
@@ -156,23 +184,21 @@ public final class Comparison {
         }
     }
 
-    private func writeSummary(_ results: [RunResult]) throws {
-        let writer = try LineWriter(url: output.appendingPathComponent("summary.csv"))
-        try writer.write("agent,env,seed,episodes,steps,min_return,max_return,mean_return,last100_mean,eval_mean,eval_std,train_seconds,steps_per_second,interrupted")
-        for result in results {
-            let stats = EpisodeStatistics(result.episodes)
-            let evalMean = result.evaluation.map { $0.mean.description } ?? ""
-            let evalStd = result.evaluation.map { $0.standardDeviation.description } ?? ""
-            try writer.write([
-                result.spec.agent, result.spec.environmentID, String(result.spec.seed), String(result.episodes.count),
-                String(result.steps), stats.min.description, stats.max.description, stats.mean.description,
-                stats.last100Mean.description, evalMean, evalStd, formatSeconds(result.trainingSeconds),
-                String(format: "%.0f", result.stepsPerSecond), String(result.interrupted),
-            ].joined(separator: ","))
-        }
+    /// Writes `summary.csv` under `folder`: one row per run (see ``SummaryTable``).
+    static func writeSummary(_ rows: [String], to folder: URL) throws {
+        let writer = try LineWriter(url: folder.appendingPathComponent(SummaryTable.fileName))
+        try writer.write(SummaryTable.header)
+        for row in rows { try writer.write(row) }
     }
 
-    private func writeConfiguration() throws {
+    /// Writes `config.yml`, the resolved configuration of the whole grid, under `folder`.
+    func writeConfiguration(to folder: URL) throws {
+        let writer = try LineWriter(url: folder.appendingPathComponent("config.yml"))
+        for line in configurationLines() { try writer.write(line) }
+    }
+
+    /// The lines of `config.yml`.
+    func configurationLines() -> [String] {
         var lines = [
             "# The resolved configuration of this comparison. The same agents, environments, seeds,",
             "# budgets and hyperparameters give the same CSVs (apart from wall-time columns).",
@@ -198,8 +224,7 @@ public final class Comparison {
             }
             lines.append(contentsOf: spec.hyperparameters.yamlLines.map { "      " + $0 })
         }
-        let writer = try LineWriter(url: output.appendingPathComponent("config.yml"))
-        for line in lines { try writer.write(line) }
+        return lines
     }
 }
 

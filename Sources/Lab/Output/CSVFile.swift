@@ -12,10 +12,20 @@ public final class LineWriter {
     public let url: URL
     private let handle: FileHandle
 
-    /// Creates (or truncates) the file, creating its folder if needed.
-    public init(url: URL) throws {
+    /// Creates (or truncates) the file, creating its folder if needed; with `appending`,
+    /// an existing file is kept and lines are added at its end.
+    public init(url: URL, appending: Bool = false) throws {
         self.url = url
         try OutputFolder.ensure(url.deletingLastPathComponent())
+        if appending && FileManager.default.fileExists(atPath: url.path) {
+            do {
+                handle = try FileHandle(forWritingTo: url)
+                try handle.seekToEnd()
+            } catch {
+                throw OutputError("cannot open \(url.path) for appending: \(error.localizedDescription)")
+            }
+            return
+        }
         guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
             throw OutputError("cannot create \(url.path): check that the folder is writable")
         }
