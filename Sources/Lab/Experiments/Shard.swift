@@ -267,9 +267,12 @@ struct ShardRecord {
         guard FileManager.default.fileExists(atPath: shards.path, isDirectory: &isDirectory) else { return [] }
         guard isDirectory.boolValue else { throw ShardError("\(shards.path) exists and is not a folder") }
         let names = (try? FileManager.default.contentsOfDirectory(atPath: shards.path)) ?? []
-        return try names.filter(isShardFolderName).sorted { order($0) < order($1) }.map {
-            try ShardRecord(folder: shards.appendingPathComponent($0))
-        }
+        // A folder without its record is a shard starting right now (it writes shard.yml
+        // just after creating its folder) or one that never started: it holds no results.
+        return try names.filter(isShardFolderName).sorted { order($0) < order($1) }
+            .map { shards.appendingPathComponent($0) }
+            .filter { FileManager.default.fileExists(atPath: $0.appendingPathComponent(Shard.recordName).path) }
+            .map { try ShardRecord(folder: $0) }
     }
 
     static func isShardFolderName(_ name: String) -> Bool {
