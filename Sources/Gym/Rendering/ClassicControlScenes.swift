@@ -208,3 +208,13 @@ extension Pendulum: RenderableEnvironment {
         return .image(ClassicControlScene.pendulum(theta: internalState[0], torque: lastTorque).image(flippedVertically: true))
     }
 }
+
+extension MountainCarContinuous: RenderableEnvironment {
+    public var renderModes: [RenderMode] { [.rgbArray] }
+    public var renderFramesPerSecond: Int { 30 }
+    public func render(_ mode: RenderMode) throws -> RenderFrame {
+        guard mode == .rgbArray else { throw unsupported(mode) }
+        return .image(ClassicControlScene.mountainCar(position: internalState[0], goalPosition: MountainCarContinuous.goalPosition)
+            .image(flippedVertically: true))
+    }
+}
