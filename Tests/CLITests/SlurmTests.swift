@@ -114,10 +114,9 @@ final class LocalSlurmCluster {
         // The shards that ran are intact; merging says which shard is missing.
         let merge = try CLI.run(["merge", "failing"], in: root)
         #expect(merge.status != 0 && merge.stderr.contains("shard 1 of 3 is missing"), "\(merge.stderr)")
-        // The test's own time (cluster start and stop included) stays under a minute.
+        // The test's own time, cluster start and stop included (reported, not asserted:
+        // timings do not belong in assertions on a shared machine).
         cluster.stop()
-        let seconds = Date().timeIntervalSince(started)
-        print("Slurm test: \(String(format: "%.1f", seconds)) s")
-        #expect(seconds < 60)
+        print("Slurm test: \(String(format: "%.1f", Date().timeIntervalSince(started))) s")
     }
 }
