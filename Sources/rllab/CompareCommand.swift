@@ -41,6 +41,12 @@ struct CompareCommand: ParsableCommand {
     @Option(name: .customLong("eval-episodes"), help: "Greedy evaluation episodes after training.")
     var evalEpisodes: Int = 100
 
+    @Option(name: .customLong("eval-freq"), help: "Evaluate greedily every N training steps (SB3's EvalCallback), --eval-episodes episodes each: evaluations.csv, best models, time to solve.")
+    var evalFreq: Int = 0
+
+    @Option(name: .customLong("stop-at"), help: "Stop a run once an --eval-freq evaluation's mean return reaches R (also the 'solved' threshold; default: the environment's reward_threshold).")
+    var stopAt: Double?
+
     @Option(help: "A YAML file of hyperparameters (flat, or keyed by environment id).")
     var config: String?
 
@@ -104,7 +110,7 @@ struct CompareCommand: ParsableCommand {
             if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
             let comparison = try Comparison(
                 agents: splitList(agents), environments: splitList(env), environmentOptions: options, seeds: seedList,
-                budget: budget, evaluationEpisodes: evalEpisodes,
+                budget: budget, evaluationEpisodes: evalEpisodes, evaluationFrequency: evalFreq, stopAt: stopAt,
                 sources: HyperparameterSources(configFile: config.map { URL(fileURLWithPath: $0) }, overrides: overrides),
                 output: URL(fileURLWithPath: out), jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount)
             switch mode {
@@ -131,9 +137,11 @@ struct CompareCommand: ParsableCommand {
             throw ValidationError("--dry-run, --wait and --sbatch go with --shards N --submit slurm")
         }
         if let shard {
+            guard evalFreq == 0 else { throw ValidationError("--eval-freq is not supported with --shard yet: shards do not record periodic evaluations") }
             do { return .shard(try ShardID(parsing: shard)) } catch { throw ValidationError("--shard: \(error)") }
         }
         guard submitting else { return .single }
+        guard evalFreq == 0 else { throw ValidationError("--eval-freq is not supported with --shards yet: shards do not record periodic evaluations") }
         guard let submit else { throw ValidationError("--shards N needs --submit slurm (to run one shard here, use --shard I/N)") }
         guard submit == "slurm" else { throw ValidationError("--submit: unknown scheduler '\(submit)'; supported: slurm") }
         guard let shards else { throw ValidationError("--submit slurm needs --shards N, the number of array tasks") }
@@ -150,7 +158,8 @@ struct CompareCommand: ParsableCommand {
         }
         bar.finish()
         print(ComparisonSummary.render(results, agents: comparison.agents, environments: comparison.environments))
-        print("\nwrote \(out)/episodes.csv, summary.csv, config.yml and Monitor files")
+        if evalFreq > 0 { print("\n" + ComparisonSummary.renderTimeToSolve(results)) }
+        print("\nwrote \(out)/episodes.csv, \(evalFreq > 0 ? "evaluations.csv, " : "")summary.csv, config.yml and Monitor files")
         if !noPlots && !results.isEmpty { try writeReport(out) }
         if Interrupt.requested {
             FileHandle.standardError.write(Data("interrupted: partial results kept\n".utf8))

@@ -11,6 +11,8 @@ import Gym
 ///   depend on which run finished first.
 /// - `<agent>/<env>/<seed>.monitor.csv`: SB3 Monitor files, flushed per episode.
 /// - `summary.csv`: one row per run; `config.yml`: the resolved configuration.
+/// - With periodic evaluation: `evaluations.csv` (one row per evaluation, flushed, then
+///   rewritten in canonical order as `episodes.csv`) and `<agent>/<env>/<seed>.best.safetensors`.
 public final class Comparison {
     public let agents: [String]
     public let environments: [String]
@@ -19,6 +21,9 @@ public final class Comparison {
     /// The budget of every run, or nil to use each agent's configured one.
     public let budget: TrainingBudget?
     public let evaluationEpisodes: Int
+    /// Steps between periodic evaluations (0: none).
+    public let evaluationFrequency: Int
+    public let stopAt: Double?
     public let output: URL
     public let jobs: Int
     public let specs: [RunSpec]
@@ -27,8 +32,16 @@ public final class Comparison {
     /// folders are reported before any work starts.
     public init(
         agents: [String], environments: [String], environmentOptions: [String: String] = [:], seeds: [UInt64],
-        budget: TrainingBudget?, evaluationEpisodes: Int, sources: HyperparameterSources, output: URL, jobs: Int
+        budget: TrainingBudget?, evaluationEpisodes: Int, evaluationFrequency: Int = 0, stopAt: Double? = nil,
+        sources: HyperparameterSources, output: URL, jobs: Int
     ) throws {
+        guard evaluationFrequency >= 0 else { throw ConfigurationError("--eval-freq must be at least 0, got \(evaluationFrequency)") }
+        guard evaluationFrequency == 0 || evaluationEpisodes > 0 else {
+            throw ConfigurationError("--eval-freq needs --eval-episodes of at least 1")
+        }
+        guard stopAt == nil || evaluationFrequency > 0 else { throw ConfigurationError("--stop-at needs --eval-freq") }
+        self.evaluationFrequency = evaluationFrequency
+        self.stopAt = stopAt
         guard !agents.isEmpty else { throw ConfigurationError("no agents given") }
         guard !environments.isEmpty else { throw ConfigurationError("no environments given") }
         guard !seeds.isEmpty else { throw ConfigurationError("no seeds given") }
@@ -47,10 +60,12 @@ public final class Comparison {
             for agent in agents {
                 let hyperparameters = try sources.resolve(agent: agent, environmentID: environment)
                 for seed in seeds {
-                    let spec = RunSpec(
+                    var spec = RunSpec(
                         agent: agent, environmentID: environment, environmentOptions: environmentOptions, seed: seed,
                         budget: budget ?? hyperparameters.suggestedBudget ?? Comparison.fallbackBudget,
                         hyperparameters: hyperparameters, evaluationEpisodes: evaluationEpisodes)
+                    spec.evaluationFrequency = evaluationFrequency
+                    spec.stopAt = stopAt
                     // Construct each agent once to surface space mismatches now, not mid-run.
                     _ = try Run.makeAgent(spec, for: probe)
                     specs.append(spec)
@@ -75,6 +90,9 @@ public final class Comparison {
         let episodesFile = output.appendingPathComponent(EpisodeTable.fileName)
         let episodes = try LineWriter(url: episodesFile)
         try episodes.write(EpisodeTable.header)
+        let evaluationsFile = output.appendingPathComponent("evaluations.csv")
+        let evaluations = evaluationFrequency > 0 ? try LineWriter(url: evaluationsFile) : nil
+        try evaluations?.write(EvaluationTable.header)
         let lock = NSLock()
         let results = try runCells(
             Array(specs.indices), in: output,
@@ -84,11 +102,26 @@ public final class Comparison {
                 defer { lock.unlock() }
                 try episodes.write(row)
             },
+            onEvaluation: { spec, record in
+                let row = EvaluationTable.row(agent: spec.agent, environment: spec.environmentID, seed: spec.seed, record: record)
+                lock.lock()
+                defer { lock.unlock() }
+                try evaluations?.write(row)
+            },
             isCancelled: isCancelled, progress: progress)
         let rows = results.flatMap { result in
             result.episodes.map { EpisodeTable.row(agent: result.spec.agent, environment: result.spec.environmentID, seed: result.spec.seed, record: $0) }
         }
         try Comparison.writeEpisodes(rows, to: episodesFile)
+        if evaluationFrequency > 0 {
+            var lines = [EvaluationTable.header]
+            for result in results {
+                for record in result.evaluations {
+                    lines.append(EvaluationTable.row(agent: result.spec.agent, environment: result.spec.environmentID, seed: result.spec.seed, record: record))
+                }
+            }
+            try Shard.replace(evaluationsFile, with: lines.map { $0 + "\n" }.joined())
+        }
         try Comparison.writeSummary(results.map(SummaryTable.row), to: output)
         return results
     }
@@ -102,6 +135,7 @@ public final class Comparison {
     func runCells(
         _ indices: [Int], in folder: URL,
         onEpisode: @escaping (RunSpec, EpisodeRecord) throws -> Void,
+        onEvaluation: @escaping (RunSpec, PeriodicEvaluationRecord) throws -> Void = { _, _ in },
         onFinished: @escaping (RunResult) throws -> Void = { _ in },
         isCancelled: @escaping () -> Bool, progress: @escaping (Int, Int) -> Void
     ) throws -> [RunResult] {
@@ -122,16 +156,19 @@ public final class Comparison {
                 if position >= indices.count || stop { return }
                 let spec = specs[indices[position]]
                 do {
-                    let monitor = try MonitorWriter(
-                        url: folder.appendingPathComponent(Comparison.monitorPath(spec)),
-                        environmentID: spec.environmentID, startTime: startTime)
+                    let monitorURL = folder.appendingPathComponent(Comparison.monitorPath(spec))
+                    let monitor = try MonitorWriter(url: monitorURL, environmentID: spec.environmentID, startTime: startTime)
+                    let bestURL = evaluationFrequency > 0
+                        ? monitorURL.deletingLastPathComponent().appendingPathComponent("\(spec.seed).best.safetensors") : nil
                     let result = try Run.execute(
                         spec,
                         onEpisode: { record in
                             try monitor.append(record)
                             try onEpisode(spec, record)
                         },
-                        isCancelled: isCancelled)
+                        isCancelled: isCancelled,
+                        onEvaluation: { record in try onEvaluation(spec, record) },
+                        bestModel: bestURL)
                     try onFinished(result)
                     lock.lock()
                     results[position] = result
@@ -208,6 +245,8 @@ public final class Comparison {
             "seeds: [\(seeds.map(String.init).joined(separator: ", "))]",
         ]
         lines.append("evaluation_episodes: \(evaluationEpisodes)")
+        if evaluationFrequency > 0 { lines.append("eval_freq: \(evaluationFrequency)") }
+        if let stopAt { lines.append("stop_at: \(stopAt)") }
         lines.append("hyperparameters:")
         // Specs are environment-major, so each environment's key is written once.
         var seen = Set<String>()

@@ -25,6 +25,18 @@ public final class MonitorWriter {
     }
 }
 
+/// `evaluations.csv`: one row per periodic evaluation of every run (SB3's
+/// `evaluations.npz` as a tidy CSV); `returns` holds the evaluation's episode returns,
+/// separated by spaces.
+public enum EvaluationTable {
+    public static let header = "agent,env,seed,step,wall_time,mean,std,returns"
+
+    public static func row(agent: String, environment: String, seed: UInt64, record: PeriodicEvaluationRecord) -> String {
+        "\(agent),\(environment),\(seed),\(record.step),\(formatSeconds(record.wallTime)),\(record.result.mean.description),"
+            + "\(record.result.standardDeviation.description),\(record.result.returns.map(\.description).joined(separator: " "))"
+    }
+}
+
 /// The tidy long CSV of a comparison: one row per episode of every run.
 public enum EpisodeTable {
     public static let fileName = "episodes.csv"
@@ -44,7 +56,7 @@ public enum EpisodeTable {
 /// finished cell (`cells.csv`, see ``Shard``), so a merge copies rows, never recomputes them.
 public enum SummaryTable {
     public static let fileName = "summary.csv"
-    public static let header = "agent,env,seed,episodes,steps,min_return,max_return,mean_return,last100_mean,eval_mean,eval_std,train_seconds,steps_per_second,interrupted"
+    public static let header = "agent,env,seed,episodes,steps,min_return,max_return,mean_return,last100_mean,eval_mean,eval_std,train_seconds,steps_per_second,interrupted,solved_step,solved_seconds"
 
     public static func row(_ result: RunResult) -> String {
         let stats = EpisodeStatistics(result.episodes)
@@ -55,6 +67,7 @@ public enum SummaryTable {
             String(result.steps), stats.min.description, stats.max.description, stats.mean.description,
             stats.last100Mean.description, evalMean, evalStd, formatSeconds(result.trainingSeconds),
             String(format: "%.0f", result.stepsPerSecond), String(result.interrupted),
+            result.solvedStep.map(String.init) ?? "", result.solvedSeconds.map(formatSeconds) ?? "",
         ].joined(separator: ",")
     }
 }
