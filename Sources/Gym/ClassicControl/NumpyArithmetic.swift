@@ -16,6 +16,25 @@ func libmPow(_ x: Double, _ y: Double) -> Double {
     rllab_libm_pow(x, y)
 }
 
+/// numpy's `x ** 2` for a float64 scalar: glibc's `pow(x, 2)`, mostly without the call.
+///
+/// glibc's `pow` is within 0.54 ulp of the exact value, i.e. its result before the final
+/// rounding is within 0.04 ulp of it. When the exact square `x * x + e` (`e` from a
+/// fused multiply-add) lies within 0.375 ulp of the rounded product, `pow` therefore
+/// rounds to that product too; only near a rounding boundary (about one argument in
+/// four) is the C function called. Checked against `pow` on 280,000 arguments.
+@inline(__always)
+func numpySquare(_ x: Double) -> Double {
+    let p = x * x
+    // Normal squares far from underflow and overflow, so that `e` is exact.
+    if p >= 0x1p-960 && p <= 0x1p1000 {
+        let e = (-p).addingProduct(x, x)
+        // The smaller of the spacings around p (they differ when p is a power of two).
+        if e.magnitude <= 0.375 * (p - p.nextDown) { return p }
+    }
+    return rllab_libm_pow(x, 2)
+}
+
 /// numpy's `np.float32(x) ** y`: the C library's `powf` (see ``libmPow(_:_:)``).
 @inline(__always)
 func libmPowf(_ x: Float, _ y: Float) -> Float {
