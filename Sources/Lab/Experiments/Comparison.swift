@@ -77,6 +77,7 @@ public final class Comparison {
         try episodes.write(EpisodeTable.header)
         let lock = NSLock()
         var results = [RunResult?](repeating: nil, count: specs.count)
+        var greedyActions: [Int: [Action]] = [:]  // for the report's animations
         var firstError: Error?
         var next = 0
         var finished = 0
@@ -106,7 +107,13 @@ public final class Comparison {
                             defer { lock.unlock() }
                             try episodes.write(row)
                         },
-                        isCancelled: isCancelled)
+                        isCancelled: isCancelled,
+                        trainedAgent: { agent in
+                            let actions = try ReportAnimations.greedyActions(agent, spec: spec)
+                            lock.lock()
+                            greedyActions[index] = actions
+                            lock.unlock()
+                        })
                     lock.lock()
                     results[index] = result
                     finished += 1
@@ -136,6 +143,11 @@ public final class Comparison {
         let finishedResults = results.compactMap { $0 }
         try rewriteEpisodesInCanonicalOrder(finishedResults, to: episodesFile)
         try writeSummary(finishedResults)
+        let kept = Dictionary(uniqueKeysWithValues: results.enumerated().compactMap { index, result -> (Int, [Action])? in
+            guard result != nil, let actions = greedyActions[index] else { return nil }
+            return (results[..<index].compactMap { $0 }.count, actions)
+        })
+        try ReportAnimations.write(finishedResults, greedyActions: kept, to: output)
         return finishedResults
     }
 

@@ -96,7 +96,11 @@ public final class GIFAnimation {
     public func write(to url: URL) throws {
         guard !frames.isEmpty else { throw ImageError("a GIF needs at least one frame") }
         var error: Int32 = 0
-        guard let gif = url.path.withCString({ EGifOpenFileName($0, false, &error) }) else {
+        // Opened here rather than by giflib, which would create the file readable by its owner only.
+        let descriptor = open(url.path, O_WRONLY | O_CREAT | O_TRUNC, 0o666)
+        guard descriptor >= 0 else { throw ImageError("cannot write GIF \(url.path): \(String(cString: strerror(errno)))") }
+        guard let gif = EGifOpenFileHandle(descriptor, &error) else {
+            close(descriptor)
             throw ImageError("cannot write GIF \(url.path): \(GIFAnimation.message(error))")
         }
         var closed = false
