@@ -108,7 +108,7 @@ public final class Comparison {
                             try episodes.write(row)
                         },
                         isCancelled: isCancelled,
-                        trainedAgent: { agent in
+                        evaluatedAgent: { agent in
                             let actions = try ReportAnimations.greedyActions(agent, spec: spec)
                             lock.lock()
                             greedyActions[index] = actions

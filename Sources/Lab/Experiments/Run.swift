@@ -66,7 +66,8 @@ public enum Run {
         _ spec: RunSpec,
         onEpisode: @escaping (EpisodeRecord) throws -> Void = { _ in },
         isCancelled: @escaping () -> Bool = { false },
-        trainedAgent: ((Agent) throws -> Void)? = nil
+        trainedAgent: ((Agent) throws -> Void)? = nil,
+        evaluatedAgent: ((Agent) throws -> Void)? = nil
     ) throws -> RunResult {
         let environment = try makeEnvironment(spec)
         let agent = try makeAgent(spec, for: environment)
@@ -100,6 +101,9 @@ public enum Run {
                 interrupted = true
             }
         }
+        // After the evaluation, so that what the hook draws from the agent's streams
+        // cannot change the evaluation.
+        if !interrupted { try evaluatedAgent?(agent) }
         return RunResult(
             spec: spec, episodes: episodes, evaluation: evaluation, trainingSeconds: trainingSeconds,
             steps: loop.totalSteps, interrupted: interrupted)

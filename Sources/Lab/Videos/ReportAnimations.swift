@@ -5,8 +5,9 @@ import Gym
 /// One greedy episode of each agent's best run per environment, as animated GIFs that
 /// `report.html` embeds.
 ///
-/// After training, each run plays one greedy episode from its first evaluation seed and
-/// keeps the actions (cheap: no frames). When the comparison ends, the best run of each
+/// After its evaluation, each run plays one greedy episode from its first evaluation seed
+/// and keeps the actions (cheap: no frames; for a deterministic agent it is the first
+/// evaluation episode). When the comparison ends, the best run of each
 /// agent on each environment that renders `rgb_array` (highest greedy evaluation mean,
 /// else last-100 training mean; the lowest seed on ties) is replayed from the same seed
 /// with rendering, into `animations/<env>/<agent>.seed-<seed>.gif`: half size and at most
