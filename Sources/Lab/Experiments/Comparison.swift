@@ -95,6 +95,7 @@ public final class Comparison {
         try evaluations?.write(EvaluationTable.header)
         let lock = NSLock()
         var results = [RunResult?](repeating: nil, count: specs.count)
+        var greedyActions: [Int: [Action]] = [:]  // for the report's animations
         var firstError: Error?
         var next = 0
         var finished = 0
@@ -133,7 +134,13 @@ public final class Comparison {
                             defer { lock.unlock() }
                             try evaluations?.write(row)
                         },
-                        bestModel: bestURL)
+                        bestModel: bestURL,
+                        evaluatedAgent: { agent in
+                            let actions = try ReportAnimations.greedyActions(agent, spec: spec)
+                            lock.lock()
+                            greedyActions[index] = actions
+                            lock.unlock()
+                        })
                     lock.lock()
                     results[index] = result
                     finished += 1
@@ -172,6 +179,11 @@ public final class Comparison {
             try Comparison.replace(evaluationsFile, with: lines)
         }
         try writeSummary(finishedResults)
+        let kept = Dictionary(uniqueKeysWithValues: results.enumerated().compactMap { index, result -> (Int, [Action])? in
+            guard result != nil, let actions = greedyActions[index] else { return nil }
+            return (results[..<index].compactMap { $0 }.count, actions)
+        })
+        try ReportAnimations.write(finishedResults, greedyActions: kept, to: output)
         return finishedResults
     }
 
