@@ -64,9 +64,9 @@ import LabCore
         let (edge, edgeLogProbability) = saturated.sampleWithLogProbability(noise: Tensor(shape: [1, 2], scalars: [0.5, -0.5]))
         #expect(edge.scalars == [1, -1])
         #expect(edgeLogProbability.scalars[0].isFinite)
-        #expect(saturated.gaussian.standardDeviation.scalars == [Float](repeating: expf(-20), count: 2))
+        #expect(saturated.standardDeviation.scalars == [Float](repeating: expf(-20), count: 2))
         let below = SquashedDiagonalGaussian(mean: Tensor(shape: [1, 1], scalars: [0]), logStandardDeviation: Tensor(shape: [1, 1], scalars: [-50]))
-        #expect(below.gaussian.standardDeviation.scalars == [expf(-20)])
+        #expect(below.standardDeviation.scalars == [expf(-20)])
     }
 
     @Test func agentsActWithinTheBoxEvenForExtremeObservations() throws {
