@@ -72,7 +72,10 @@ public struct ScopeStatistics: Sendable {
     public let agents: [String]
     /// Runs per agent (the fewest of any environment for the aggregate).
     public let runCounts: [String: Int]
-    /// Per agent, per metric.
+    /// Per agent, per metric. Per environment: IQM, mean and median (of the runs) in
+    /// return units, and the optimality gap below the normalization's maximum (the
+    /// `reward_threshold`) in return units, absent without one. Aggregate: rliable's
+    /// metrics on normalized scores (median over environments' means, gap with gamma = 1).
     public let metrics: [String: [AggregateMetric: IntervalEstimate]]
     /// Performance profiles over runs' scores, and over the episodes of each run's last
     /// 100 training episodes.

@@ -110,7 +110,7 @@ public enum SVGChart {
         let rowCount = panels.map(\.rows.count).max() ?? 0
         let chartWidth = labelWidth + Double(panels.count) * (panelWidth + gap) + 10
         let chartTop = 70.0
-        let chartHeight = chartTop + Double(max(rowCount, 1)) * rowHeight + 70
+        let chartHeight = chartTop + Double(max(rowCount, 1)) * rowHeight + 50 + 12 * Double(note.split(separator: ";").count)
         var body: [String] = []
         for (p, panel) in panels.enumerated() {
             let x0 = labelWidth + Double(p) * (panelWidth + gap)
@@ -144,8 +144,10 @@ public enum SVGChart {
                 }
             }
         }
-        for (i, piece) in note.split(separator: ";").enumerated() {
-            body.append("<text class=\"legend-note\" x=\"10\" y=\"\(f(chartHeight - 16 + Double(i) * 12 - Double(max(note.split(separator: ";").count - 1, 0)) * 12))\" font-size=\"10\" fill=\"#666666\">\(escape(piece.trimmingCharacters(in: .whitespaces)))</text>")
+        let pieces = note.split(separator: ";")
+        for (i, piece) in pieces.enumerated() {
+            let y = chartHeight - 8 - Double(pieces.count - 1 - i) * 12
+            body.append("<text class=\"legend-note\" x=\"10\" y=\"\(f(y))\" font-size=\"10\" fill=\"#666666\">\(escape(piece.trimmingCharacters(in: .whitespaces)))</text>")
         }
         return document(title: title, body: body, width: chartWidth, height: chartHeight, titleX: chartWidth / 2)
     }

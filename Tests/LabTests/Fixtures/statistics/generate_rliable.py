@@ -117,41 +117,39 @@ def interval_list(ci):
     return [[float(ci[0][i]), float(ci[1][i])] for i in range(ci.shape[1])]
 
 
-def main(path):
-    taus = [float(t) for t in np.linspace(-0.25, 1.25, 13)]
-    out = {"reps": REPS, "confidence": 0.95, "taus": taus, "versions": {
-        "numpy": np.__version__,
-        "rliable": __import__("importlib.metadata").metadata.version("rliable"),
-        "arch": __import__("arch").__version__,
-        "scipy": __import__("scipy").__version__,
-    }, "cases": []}
-    for name, score_dict in make_cases():
-        seed = sum(map(ord, name))
-        case = {"name": name, "scores": {k: v.tolist() for k, v in score_dict.items()}}
-        np.random.seed(seed)
-        points, intervals = rly.get_interval_estimates(score_dict, aggregates, reps=REPS)
-        case["aggregates"] = {k: {"estimates": [float(v) for v in points[k]], "intervals": interval_list(intervals[k])}
-                              for k in score_dict}
-        np.random.seed(seed + 1)
-        profiles, profile_cis = rly.create_performance_profile(score_dict, taus, reps=REPS)
-        case["run_profiles"] = {k: {"estimates": [float(v) for v in profiles[k]], "intervals": interval_list(profile_cis[k])}
-                                for k in score_dict}
-        names = list(score_dict)
-        pairs = {f"{x},{y}": [score_dict[x], score_dict[y]] for x in names for y in names if x != y}
-        for k in pairs:
-            check_fast_probability_of_improvement(*pairs[k])
-        np.random.seed(seed + 2)
-        _, poi_cis = rly.get_interval_estimates(
-            pairs, lambda sx, sy: np.array([fast_probability_of_improvement(sx, sy)]), reps=REPS)
-        # Point estimates from rliable's own function.
-        case["probability_of_improvement"] = {
-            k: {"estimate": float(metrics.probability_of_improvement(*pairs[k])), "interval": interval_list(poi_cis[k])[0]}
-            for k in pairs}
-        print(name, "done", flush=True)
-        cases_out = case
-        out["cases"].append(cases_out)
+TAUS = [float(t) for t in np.linspace(-0.25, 1.25, 13)]
 
-    # Three-dimensional arrays (runs, tasks, points): profiles over episodes and IQM curves.
+
+def run_case(name):
+    """All statistics of one case; numpy's global generator is seeded from the case name,
+    so the output does not depend on which process runs it."""
+    score_dict = dict(make_cases())[name]
+    seed = sum(map(ord, name))
+    case = {"name": name, "scores": {k: v.tolist() for k, v in score_dict.items()}}
+    np.random.seed(seed)
+    points, intervals = rly.get_interval_estimates(score_dict, aggregates, reps=REPS)
+    case["aggregates"] = {k: {"estimates": [float(v) for v in points[k]], "intervals": interval_list(intervals[k])}
+                          for k in score_dict}
+    np.random.seed(seed + 1)
+    profiles, profile_cis = rly.create_performance_profile(score_dict, TAUS, reps=REPS)
+    case["run_profiles"] = {k: {"estimates": [float(v) for v in profiles[k]], "intervals": interval_list(profile_cis[k])}
+                            for k in score_dict}
+    names = list(score_dict)
+    pairs = {f"{x},{y}": [score_dict[x], score_dict[y]] for x in names for y in names if x != y}
+    for k in pairs:
+        check_fast_probability_of_improvement(*pairs[k])
+    np.random.seed(seed + 2)
+    _, poi_cis = rly.get_interval_estimates(
+        pairs, lambda sx, sy: np.array([fast_probability_of_improvement(sx, sy)]), reps=REPS)
+    # Point estimates from rliable's own function.
+    case["probability_of_improvement"] = {
+        k: {"estimate": float(metrics.probability_of_improvement(*pairs[k])), "interval": interval_list(poi_cis[k])[0]}
+        for k in pairs}
+    return case
+
+
+def run_series(_):
+    """Three-dimensional arrays (runs, tasks, points): profiles over episodes and IQM curves."""
     rs = np.random.RandomState(7)
     series = {
         "a": np.cumsum(rs.normal(0.05, 0.1, size=(6, 2, 8)), axis=2),
@@ -160,14 +158,34 @@ def main(path):
     np.random.seed(99)
     curve, curve_cis = rly.get_interval_estimates(series, curve_iqm, reps=REPS)
     np.random.seed(100)
-    ep_profiles, ep_cis = rly.create_performance_profile(series, taus, reps=REPS)
-    out["series"] = {
+    ep_profiles, ep_cis = rly.create_performance_profile(series, TAUS, reps=REPS)
+    return {
         "scores": {k: v.tolist() for k, v in series.items()},
         "iqm_curves": {k: {"estimates": [float(v) for v in curve[k]], "intervals": interval_list(curve_cis[k])}
                        for k in series},
         "episode_profiles": {k: {"estimates": [float(v) for v in ep_profiles[k]], "intervals": interval_list(ep_cis[k])}
                              for k in series},
     }
+
+
+def run_job(job):
+    return run_series(None) if job == "series" else run_case(job)
+
+
+def main(path):
+    import multiprocessing
+    out = {"reps": REPS, "confidence": 0.95, "taus": TAUS, "versions": {
+        "numpy": np.__version__,
+        "rliable": __import__("importlib.metadata").metadata.version("rliable"),
+        "arch": __import__("arch").__version__,
+        "scipy": __import__("scipy").__version__,
+    }}
+    jobs = [name for name, _ in make_cases()] + ["series"]
+    # One process per case (each seeds its own generator): the same file on any machine.
+    with multiprocessing.Pool(len(jobs)) as pool:
+        results = pool.map(run_job, jobs)
+    out["cases"] = results[:-1]
+    out["series"] = results[-1]
     with open(path, "w") as f:
         json.dump(out, f, indent=1)
         f.write("\n")
