@@ -52,7 +52,7 @@ let package = Package(
         .testTarget(name: "LabCoreTests", dependencies: ["LabCore", "CLabKernels"], resources: [.copy("Fixtures")]),
         .testTarget(name: "GymTests", dependencies: ["Gym", "LabCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "AgentsTests", dependencies: ["Agents", "Gym", "LabCore"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "LabTests", dependencies: ["Lab", "Agents", "Gym", "LabCore", "Yams"]),
+        .testTarget(name: "LabTests", dependencies: ["Lab", "Agents", "Gym", "LabCore", "Yams"], resources: [.copy("Fixtures")]),
         .testTarget(name: "GANTests", dependencies: ["GAN", "LabCore"]),
         .testTarget(name: "CLITests", dependencies: ["rllab", "LabCore"]),
     ],
