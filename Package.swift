@@ -35,7 +35,7 @@ let package = Package(
         ),
         .target(name: "CLabKernels"),
         .target(name: "LabCore", dependencies: ["CGSL", "CLabKernels"], swiftSettings: fast),
-        .target(name: "GAN", dependencies: ["LabCore", "CPNG"], swiftSettings: fast),
+        .target(name: "GAN", dependencies: ["LabCore", "CGSL", "CPNG"], swiftSettings: fast),
         .target(name: "CGymKernels"),
         .target(name: "Gym", dependencies: ["LabCore", "CGymKernels", "Yams"], swiftSettings: fast),
         .target(name: "Agents", dependencies: ["LabCore", "Gym", "Yams"], swiftSettings: fast),
