@@ -86,8 +86,16 @@ public final class EnvironmentRegistry: @unchecked Sendable {
             if let value = option.defaultValue { values[option.name] = value }
         }
         var maxSteps = spec.maxEpisodeSteps
+        var renderMode: RenderMode?
         for key in options.keys.sorted() {
             let text = options[key]!
+            if key == "render_mode" {
+                guard let mode = RenderMode(rawValue: text.trimmingCharacters(in: .whitespaces)) else {
+                    throw EnvironmentError(.invalidOptionValue, "invalid value '\(text)' for option render_mode of \(spec.id): expected one of \(RenderMode.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                renderMode = mode
+                continue
+            }
             if key == "max_episode_steps" {
                 guard let steps = Int(text.trimmingCharacters(in: .whitespaces)), steps > 0 else {
                     throw EnvironmentError(.invalidOptionValue, "invalid value '\(text)' for option max_episode_steps of \(spec.id): expected a positive integer")
@@ -96,15 +104,20 @@ public final class EnvironmentRegistry: @unchecked Sendable {
                 continue
             }
             guard let option = spec.options.first(where: { $0.name == key }) else {
-                let valid = (spec.options.map(\.name) + ["max_episode_steps"]).joined(separator: ", ")
+                let valid = (spec.options.map(\.name) + ["max_episode_steps", "render_mode"]).joined(separator: ", ")
                 throw EnvironmentError(.unknownOption, "unknown option '\(key)' for \(spec.id); valid options: \(valid)")
             }
             values[key] = try option.parse(text, context: spec.id)
         }
         var env = try spec.make(OptionValues(values))
+        if let renderMode, !env.availableRenderModes.contains(renderMode) {
+            let modes = env.availableRenderModes.map(\.rawValue)
+            throw EnvironmentError(.invalidOptionValue, "\(spec.id) cannot render in mode \(renderMode.rawValue); " + (modes.isEmpty ? "it has no render modes" : "its render modes: \(modes.joined(separator: ", "))"))
+        }
         env = OrderEnforcing(env)
         if let maxSteps { env = TimeLimit(env, maxEpisodeSteps: maxSteps) }
         (env as? Wrapper)?.spec = spec
+        (env as? Wrapper)?.configuredRenderMode = renderMode
         return env
     }
 
