@@ -55,17 +55,13 @@ public enum ComparisonSummary {
             if groups[key] == nil { keys.append(key) }
             groups[key, default: []].append(result)
         }
-        func median(_ values: [Double]) -> Double {
-            let sorted = values.sorted()
-            return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
-        }
         for key in keys {
             let runs = groups[key]!
             let solved = runs.filter { $0.solvedStep != nil }
             let threshold = runs[0].spec.solveThreshold.map { format($0) } ?? "-"
             var line = "\(key) (threshold \(threshold)): solved \(solved.count)/\(runs.count)"
             if !solved.isEmpty {
-                line += String(format: ", median %.0f steps, %.3f s", median(solved.map { Double($0.solvedStep!) }), median(solved.map { $0.solvedSeconds! }))
+                line += String(format: ", median %.0f steps, %.3f s", AggregateMetric.median(solved.map { Double($0.solvedStep!) }), AggregateMetric.median(solved.map { $0.solvedSeconds! }))
             }
             lines.append(line)
         }
