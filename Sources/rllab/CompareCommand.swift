@@ -8,7 +8,9 @@ struct CompareCommand: ParsableCommand {
         abstract: "Run every agent x environment x seed in parallel; print a summary table and write reward CSVs.",
         discussion: """
             Writes under --out: episodes.csv (agent,env,seed,episode,return,length,wall_time), \
-            <agent>/<env>/<seed>.monitor.csv (SB3 Monitor format), summary.csv and config.yml. \
+            <agent>/<env>/<seed>.monitor.csv (SB3 Monitor format), summary.csv, config.yml and \
+            statistics.csv (rliable's IQM, mean, median, optimality gap and probabilities of \
+            improvement with 95% stratified bootstrap intervals, per environment and aggregated). \
             Ctrl-C (or SIGTERM) stops cleanly: finished episodes stay on disk, a partial summary prints, exit 130 (143).
 
             On a cluster: --shard I/N runs only shard I (0-based) of N into --out/shards/I-of-N \
@@ -77,6 +79,8 @@ struct CompareCommand: ParsableCommand {
     @Flag(help: "With --submit: wait until the jobs leave the queue; fail naming any failed shard and its log.")
     var wait = false
 
+    @OptionGroup var statisticsArguments: StatisticsArguments
+
     @Flag(help: "No progress bar.")
     var quiet = false
 
@@ -113,8 +117,10 @@ struct CompareCommand: ParsableCommand {
                 budget: budget, evaluationEpisodes: evalEpisodes, evaluationFrequency: evalFreq, stopAt: stopAt,
                 sources: HyperparameterSources(configFile: config.map { URL(fileURLWithPath: $0) }, overrides: overrides),
                 output: URL(fileURLWithPath: out), jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount)
+            // Checked here too when sharding, so that a bad option fails before the shards run, not at the merge.
+            let statisticsOptions = try statisticsArguments.options(environments: comparison.environments)
             switch mode {
-            case .single: try runAll(comparison)
+            case .single: try runAll(comparison, statisticsOptions: statisticsOptions)
             case .shard(let id): try runShard(comparison, id)
             case .submit(let count): try submitToSlurm(comparison, shards: count, seeds: seedList)
             }
@@ -137,11 +143,9 @@ struct CompareCommand: ParsableCommand {
             throw ValidationError("--dry-run, --wait and --sbatch go with --shards N --submit slurm")
         }
         if let shard {
-            guard evalFreq == 0 else { throw ValidationError("--eval-freq is not supported with --shard yet: shards do not record periodic evaluations") }
             do { return .shard(try ShardID(parsing: shard)) } catch { throw ValidationError("--shard: \(error)") }
         }
         guard submitting else { return .single }
-        guard evalFreq == 0 else { throw ValidationError("--eval-freq is not supported with --shards yet: shards do not record periodic evaluations") }
         guard let submit else { throw ValidationError("--shards N needs --submit slurm (to run one shard here, use --shard I/N)") }
         guard submit == "slurm" else { throw ValidationError("--submit: unknown scheduler '\(submit)'; supported: slurm") }
         guard let shards else { throw ValidationError("--submit slurm needs --shards N, the number of array tasks") }
@@ -149,7 +153,7 @@ struct CompareCommand: ParsableCommand {
         return .submit(shards: shards)
     }
 
-    private func runAll(_ comparison: Comparison) throws {
+    private func runAll(_ comparison: Comparison, statisticsOptions: StatisticsOptions) throws {
         Interrupt.install()
         let bar = ProgressBar(label: "compare", quiet: quiet)
         bar.update(0, note: "0/\(comparison.specs.count) runs")
@@ -157,10 +161,12 @@ struct CompareCommand: ParsableCommand {
             bar.update(Double(done) / Double(total), note: "\(done)/\(total) runs")
         }
         bar.finish()
-        print(ComparisonSummary.render(results, agents: comparison.agents, environments: comparison.environments))
+        let folder = URL(fileURLWithPath: out)
+        let statistics = results.isEmpty ? nil : try writeStatistics(try ResultsFolder([folder]), options: statisticsOptions, to: folder)
+        print(ComparisonSummary.render(results, agents: comparison.agents, environments: comparison.environments, statistics: statistics))
         if evalFreq > 0 { print("\n" + ComparisonSummary.renderTimeToSolve(results)) }
-        print("\nwrote \(out)/episodes.csv, \(evalFreq > 0 ? "evaluations.csv, " : "")summary.csv, config.yml and Monitor files")
-        if !noPlots && !results.isEmpty { try writeReport(out) }
+        print("\nwrote \(out)/episodes.csv, \(evalFreq > 0 ? "evaluations.csv, " : "")summary.csv, config.yml, \(statistics == nil ? "" : "statistics.csv ")and Monitor files")
+        if !noPlots && !results.isEmpty { try writeReport(out, statistics: statistics) }
         if Interrupt.requested {
             FileHandle.standardError.write(Data("interrupted: partial results kept\n".utf8))
             throw ExitCode(Interrupt.exitStatus)
@@ -180,7 +186,7 @@ struct CompareCommand: ParsableCommand {
         if !results.isEmpty {
             print(ComparisonSummary.render(results, agents: comparison.agents, environments: comparison.environments))
         }
-        print("\nwrote \(folder): cells.csv (the finished cells) and Monitor files")
+        print("\nwrote \(folder): cells.csv (the finished cells), Monitor files\(evalFreq > 0 ? ", evaluations and best models" : "")")
         if Interrupt.requested || results.contains(where: \.interrupted) {
             FileHandle.standardError.write(Data("interrupted: finished cells kept; run this shard again to run only the rest\n".utf8))
             throw ExitCode(Interrupt.requested ? Interrupt.exitStatus : 1)
@@ -195,6 +201,8 @@ struct CompareCommand: ParsableCommand {
         if let episodes { arguments += ["--episodes", String(episodes)] }
         if let timesteps { arguments += ["--timesteps", String(timesteps)] }
         arguments += ["--eval-episodes", String(evalEpisodes)]
+        if evalFreq > 0 { arguments += ["--eval-freq", String(evalFreq)] }
+        if let stopAt { arguments += ["--stop-at", stopAt.description] }
         if let config { arguments += ["--config", URL(fileURLWithPath: config).standardizedFileURL.path] }
         arguments += overrides.flatMap { ["--set", $0] }
         if let jobs { arguments += ["--jobs", String(jobs)] }
@@ -202,7 +210,7 @@ struct CompareCommand: ParsableCommand {
         let submission = try SlurmSubmission(
             output: out, workingDirectory: URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
             executable: currentExecutable(), shards: shards, compareArguments: arguments,
-            mergeArguments: noPlots ? ["--no-plots"] : [], sbatchOptions: sbatchOptions)
+            mergeArguments: statisticsArguments.commandLine + (noPlots ? ["--no-plots"] : []), sbatchOptions: sbatchOptions)
         try submission.writeScripts()
         print("wrote \(submission.arrayScriptURL.path) (\(shards) array tasks) and \(submission.mergeScriptURL.path)")
         if dryRun {
@@ -229,8 +237,8 @@ struct CompareCommand: ParsableCommand {
 }
 
 /// Writes the charts and report.html of the comparison folder `out` and says so.
-func writeReport(_ out: String) throws {
-    let report = try Report(results: try ResultsFolder([URL(fileURLWithPath: out)]))
+func writeReport(_ out: String, statistics: ComparisonStatistics?) throws {
+    let report = try Report(results: try ResultsFolder([URL(fileURLWithPath: out)]), statistics: statistics)
     let files = try report.write(to: URL(fileURLWithPath: out))
     print("wrote \(out)/report.html and \(files.charts.count) charts under \(out)/plots")
 }
@@ -255,22 +263,31 @@ struct MergeCommand: ParsableCommand {
         discussion: """
             Checks that every cell of the grid is finished exactly once, in shards of one grid \
             (or says which shards and cells are missing or unfinished), then writes episodes.csv, \
-            Monitor files, summary.csv, config.yml, the charts and report.html.
+            Monitor files, summary.csv, config.yml, statistics.csv, with --eval-freq \
+            evaluations.csv and the best models, the report's animations, the charts and \
+            report.html. Give the same statistics options as the shards' compare command.
             """)
 
     @Argument(help: "The comparison's output folder (the --out of the shards).")
     var folder: String
+
+    @OptionGroup var statisticsArguments: StatisticsArguments
 
     @Flag(name: .customLong("no-plots"), help: "Skip the charts and report.html.")
     var noPlots = false
 
     func run() throws {
         try reportingErrors {
-            let merge = try ShardMerge(folder: URL(fileURLWithPath: folder))
+            let url = URL(fileURLWithPath: folder)
+            let merge = try ShardMerge(folder: url)
+            // The options are checked before anything is written.
+            let statisticsOptions = try statisticsArguments.options(environments: merge.environments)
             try merge.write()
             print("merged \(merge.cellCount) cells from \(merge.shardCount) shard\(merge.shardCount == 1 ? "" : "s") (grid \(merge.gridHash))")
-            print("wrote \(folder)/episodes.csv, summary.csv, config.yml and Monitor files")
-            if !noPlots { try writeReport(folder) }
+            let statistics = try writeStatistics(try ResultsFolder([url]), options: statisticsOptions, to: url)
+            print(ComparisonSummary.render(statistics))
+            print("\nwrote \(folder)/episodes.csv, \(merge.evaluationFrequency > 0 ? "evaluations.csv, " : "")summary.csv, config.yml, statistics.csv and Monitor files")
+            if !noPlots { try writeReport(folder, statistics: statistics) }
         }
     }
 }

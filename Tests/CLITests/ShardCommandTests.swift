@@ -4,21 +4,27 @@ import Testing
 /// Result files of two comparison folders, compared as `rllab compare` users would.
 enum ResultFiles {
     /// Every file under `folder` except `shards/` and `slurm/`, by relative path.
-    static func read(_ folder: URL) throws -> [String: String] {
-        var result: [String: String] = [:]
+    static func read(_ folder: URL) throws -> [String: Data] {
+        var result: [String: Data] = [:]
         let root = folder.standardizedFileURL.resolvingSymlinksInPath()
         let enumerator = try #require(FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey]))
         for case let url as URL in enumerator {
             let relative = String(url.standardizedFileURL.resolvingSymlinksInPath().path.dropFirst(root.path.count + 1))
             if relative.hasPrefix("shards") || relative.hasPrefix("slurm") { continue }
             guard (try url.resourceValues(forKeys: [.isRegularFileKey])).isRegularFile == true else { continue }
-            result[relative] = try String(contentsOf: url, encoding: .utf8)
+            result[relative] = try Data(contentsOf: url)
         }
         return result
     }
 
-    /// `text` without wall-time fields: episodes.csv's `wall_time`, summary.csv's
-    /// `train_seconds` and `steps_per_second`, a Monitor file's `t_start` and `t`.
+    /// A result file without its wall-time fields: episodes.csv's `wall_time`, summary.csv's
+    /// `train_seconds`, `steps_per_second` and `solved_seconds`, evaluations.csv's
+    /// `wall_time`, a Monitor file's `t_start` and `t`. Other files are compared whole.
+    static func withoutWallTimes(_ path: String, _ data: Data) -> Data {
+        guard [".csv", ".yml", ".html", ".svg"].contains(where: path.hasSuffix), let text = String(data: data, encoding: .utf8) else { return data }
+        return Data(withoutWallTimes(path, text).utf8)
+    }
+
     static func withoutWallTimes(_ path: String, _ text: String) -> String {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         func dropping(_ columns: Set<Int>, _ line: String) -> String {
@@ -26,7 +32,8 @@ enum ResultFiles {
                 .filter { !columns.contains($0.offset) }.map { String($0.element) }.joined(separator: ",")
         }
         if path.hasSuffix("episodes.csv") { return lines.map { dropping([6], $0) }.joined(separator: "\n") }
-        if path.hasSuffix("summary.csv") { return lines.map { dropping([11, 12], $0) }.joined(separator: "\n") }
+        if path.hasSuffix("summary.csv") { return lines.map { dropping([11, 12, 15], $0) }.joined(separator: "\n") }
+        if path.hasSuffix("evaluations.csv") { return lines.map { dropping([4], $0) }.joined(separator: "\n") }
         if path.hasSuffix(".monitor.csv") {
             let header = lines.first.map { $0.replacingOccurrences(of: #""t_start": [0-9.]+"#, with: "", options: .regularExpression) } ?? ""
             return ([header] + lines.dropFirst().map { dropping([2], $0) }).joined(separator: "\n")
@@ -40,7 +47,7 @@ enum ResultFiles {
         let a = try read(expected), b = try read(actual)
         #expect(Set(a.keys) == Set(b.keys), sourceLocation: sourceLocation)
         for (path, text) in a {
-            #expect(withoutWallTimes(path, text) == withoutWallTimes(path, b[path] ?? ""), "\(path) differs", sourceLocation: sourceLocation)
+            #expect(withoutWallTimes(path, text) == withoutWallTimes(path, b[path] ?? Data()), "\(path) differs", sourceLocation: sourceLocation)
         }
         return a.count
     }
@@ -102,7 +109,8 @@ enum ResultFiles {
                      "#SBATCH --partition=short", "#SBATCH --time=0:10:00"] {
             #expect(array.contains(line + "\n"), "array.sbatch lacks \(line)")
         }
-        #expect(merge.contains("exec \(executable) merge \(out.path)\n"))
+        // The statistics options go to the merge, which writes statistics.csv.
+        #expect(merge.contains("exec \(executable) merge \(out.path) --bootstrap-samples 2000 --bootstrap-seed 0\n"), "\(merge)")
         #expect(merge.contains("#SBATCH --partition=short\n") && !merge.contains("--array"))
         #expect(output.stdout.contains("dry run: nothing submitted"))
         // A throttled array replaces the full one.
@@ -121,8 +129,9 @@ enum ResultFiles {
         let root = CLI.temporaryFolder()
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         try FileManager.default.createSymbolicLink(at: root.appendingPathComponent("envs"), withDestinationURL: CLI.repositoryRoot.appendingPathComponent("envs"))
+        // With periodic evaluation: an interrupted cell's evaluations and best model are redone.
         let grid = ["--env", "CartPole-v1", "--agents", "random", "--seeds", "0,1,2,3,4,5", "--episodes", "4000",
-                    "--eval-episodes", "2", "--quiet", "--jobs", "1", "--out", "out"]
+                    "--eval-episodes", "2", "--eval-freq", "20000", "--quiet", "--jobs", "1", "--out", "out"]
         let reference = try CLI.run(["compare"] + grid, in: root)
         #expect(reference.status == 0, "\(reference.stderr)")
         try FileManager.default.moveItem(at: root.appendingPathComponent("out"), to: root.appendingPathComponent("out.unsharded"))

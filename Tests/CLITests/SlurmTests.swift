@@ -74,13 +74,16 @@ final class LocalSlurmCluster {
         let root = CLI.temporaryFolder()
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
         try FileManager.default.createSymbolicLink(at: root.appendingPathComponent("envs"), withDestinationURL: CLI.repositoryRoot.appendingPathComponent("envs"))
-        // Tabular agents on a file environment and CartPole; DQN (small) on CartPole.
+        // Tabular agents on a file environment and CartPole; DQN (small) on CartPole with
+        // periodic evaluation (evaluations.csv, best models) and a statistics option, which
+        // the merge job must be given.
         let grids: [(name: String, arguments: [String], shards: Int)] = [
-            ("tabular", ["--env", "envs/maze.txt,FrozenLake-v1,CartPole-v1", "--agents", "random,q-learning", "--seeds", "0,1",
-                         "--episodes", "20", "--eval-episodes", "3"], 3),
+            ("tabular", ["--env", "envs/maze.txt,CartPole-v1", "--agents", "random,q-learning", "--seeds", "0,1",
+                         "--episodes", "20", "--eval-episodes", "3", "--bootstrap-samples", "200"], 3),
             ("dqn", ["--env", "CartPole-v1", "--agents", "dqn,q-learning", "--seeds", "0,1", "--timesteps", "400", "--eval-episodes", "2",
                      "--set", "dqn.net_arch=[16]", "--set", "dqn.buffer_size=1000", "--set", "dqn.learning_starts=100",
-                     "--set", "dqn.train_freq=8", "--set", "dqn.learning_rate=0.001"], 2),
+                     "--set", "dqn.train_freq=8", "--set", "dqn.learning_rate=0.001", "--eval-freq", "200",
+                     "--bootstrap-samples", "200", "--bootstrap-seed", "7"], 2),
         ]
         for grid in grids {
             let reference = try CLI.run(["compare"] + grid.arguments + ["--out", grid.name, "--quiet"], in: root)
@@ -93,6 +96,11 @@ final class LocalSlurmCluster {
             #expect(submitted.stdout.contains("submitted job array") && submitted.stdout.contains("completed"), "\(submitted.stdout)")
             let compared = try ResultFiles.expectEqual(root.appendingPathComponent(grid.name + ".unsharded"), root.appendingPathComponent(grid.name))
             #expect(compared >= 10, "\(grid.name): \(compared) files compared")
+            let files = try ResultFiles.read(root.appendingPathComponent(grid.name + ".unsharded")).keys
+            #expect(files.contains("statistics.csv") && files.contains { $0.hasPrefix("animations/") }, "\(grid.name): \(files.sorted())")
+            if grid.arguments.contains("--eval-freq") {
+                #expect(files.contains("evaluations.csv") && files.contains { $0.hasSuffix(".best.safetensors") }, "\(files.sorted())")
+            }
         }
 
         // One shard cannot write its folder (a file sits there): the array task fails, the

@@ -11,46 +11,65 @@ import Testing
     }
 
     /// Tabular agents on a file environment, a toy-text one and CartPole.
-    func tabularGrid(_ output: URL, seeds: [UInt64] = [0, 1], jobs: Int = 2) throws -> Comparison {
+    func tabularGrid(_ output: URL, seeds: [UInt64] = [0, 1], jobs: Int = 2, evaluationFrequency: Int = 0) throws -> Comparison {
         try Comparison(
             agents: ["random", "q-learning"],
             environments: [ShardTests.repositoryRoot.appendingPathComponent("envs/maze.txt").path, "FrozenLake-v1", "CartPole-v1"],
-            seeds: seeds, budget: .episodes(20), evaluationEpisodes: 3, sources: HyperparameterSources(agentsFolder: nil),
-            output: output, jobs: jobs)
+            seeds: seeds, budget: .episodes(20), evaluationEpisodes: 3, evaluationFrequency: evaluationFrequency,
+            sources: HyperparameterSources(agentsFolder: nil), output: output, jobs: jobs)
     }
 
-    /// DQN (a small network) and Q-learning on CartPole, by step budget.
+    /// Q-learning and random on a file environment and CartPole with periodic evaluation
+    /// (evaluations, best models, time to solve with a --stop-at some runs reach).
+    func evaluatedGrid(_ output: URL) throws -> Comparison {
+        try Comparison(
+            agents: ["q-learning", "random"],
+            environments: [ShardTests.repositoryRoot.appendingPathComponent("envs/maze.txt").path, "CartPole-v1"],
+            seeds: [0, 1], budget: .timesteps(450), evaluationEpisodes: 2, evaluationFrequency: 150, stopAt: 12,
+            sources: HyperparameterSources(agentsFolder: nil), output: output, jobs: 2)
+    }
+
+    /// DQN (a small network) and Q-learning on CartPole, by step budget, with periodic
+    /// evaluation.
     func dqnGrid(_ output: URL, jobs: Int = 2) throws -> Comparison {
         try Comparison(
             agents: ["dqn", "q-learning"], environments: ["CartPole-v1"], seeds: [0, 1], budget: .timesteps(400),
-            evaluationEpisodes: 2,
+            evaluationEpisodes: 2, evaluationFrequency: 150, stopAt: 12,
             sources: HyperparameterSources(agentsFolder: nil, overrides: [
                 "dqn.net_arch=[16]", "dqn.buffer_size=1000", "dqn.learning_starts=100", "dqn.train_freq=8",
             ]),
             output: output, jobs: jobs)
     }
 
-    /// What `rllab compare` writes after the runs: charts and report.html.
+    /// What `rllab compare` writes after the runs: statistics.csv, the charts and report.html.
     func writeReport(_ folder: URL) throws {
-        try Report(results: try ResultsFolder([folder])).write(to: folder)
+        let statistics = try ComparisonStatistics(results: try ResultsFolder([folder]), options: StatisticsOptions(bootstrapSamples: 200))
+        _ = try StatisticsFile.write(statistics.rows, to: folder)
+        try Report(results: try ResultsFolder([folder]), statistics: statistics).write(to: folder)
     }
 
     /// Every file under `folder` except `shards/` and `slurm/`, by relative path.
-    static func files(_ folder: URL) throws -> [String: String] {
-        var result: [String: String] = [:]
+    static func files(_ folder: URL) throws -> [String: Data] {
+        var result: [String: Data] = [:]
         let root = folder.standardizedFileURL.resolvingSymlinksInPath()
         let enumerator = try #require(FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey]))
         for case let url as URL in enumerator {
             let relative = url.standardizedFileURL.resolvingSymlinksInPath().path.dropFirst(root.path.count + 1)
             if relative.hasPrefix("shards") || relative.hasPrefix("slurm") { continue }
             guard (try url.resourceValues(forKeys: [.isRegularFileKey])).isRegularFile == true else { continue }
-            result[String(relative)] = try String(contentsOf: url, encoding: .utf8)
+            result[String(relative)] = try Data(contentsOf: url)
         }
         return result
     }
 
     /// A result file without its wall-time fields: episodes.csv's `wall_time`, summary.csv's
-    /// `train_seconds` and `steps_per_second`, a Monitor file's `t_start` and `t`.
+    /// `train_seconds`, `steps_per_second` and `solved_seconds`, evaluations.csv's
+    /// `wall_time`, a Monitor file's `t_start` and `t`. Other files are compared whole.
+    static func withoutWallTimes(_ path: String, _ data: Data) -> Data {
+        guard [".csv", ".yml", ".html", ".svg"].contains(where: path.hasSuffix), let text = String(data: data, encoding: .utf8) else { return data }
+        return Data(withoutWallTimes(path, text).utf8)
+    }
+
     static func withoutWallTimes(_ path: String, _ text: String) -> String {
         let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         func dropping(_ columns: Set<Int>, _ line: String) -> String {
@@ -58,7 +77,8 @@ import Testing
                 .filter { !columns.contains($0.offset) }.map { String($0.element) }.joined(separator: ",")
         }
         if path.hasSuffix("episodes.csv") { return lines.map { dropping([6], $0) }.joined(separator: "\n") }
-        if path.hasSuffix("summary.csv") { return lines.map { dropping([11, 12], $0) }.joined(separator: "\n") }
+        if path.hasSuffix("summary.csv") { return lines.map { dropping([11, 12, 15], $0) }.joined(separator: "\n") }
+        if path.hasSuffix("evaluations.csv") { return lines.map { dropping([4], $0) }.joined(separator: "\n") }
         if path.hasSuffix(".monitor.csv") {
             let header = lines.first.map { $0.replacingOccurrences(of: #""t_start": [0-9.]+"#, with: "", options: .regularExpression) } ?? ""
             return ([header] + lines.dropFirst().map { dropping([2], $0) }).joined(separator: "\n")
@@ -72,7 +92,7 @@ import Testing
         let a = try files(expected), b = try files(actual)
         #expect(Set(a.keys) == Set(b.keys), sourceLocation: sourceLocation)
         for (path, text) in a {
-            #expect(withoutWallTimes(path, text) == withoutWallTimes(path, b[path] ?? ""), "\(path) differs", sourceLocation: sourceLocation)
+            #expect(withoutWallTimes(path, text) == withoutWallTimes(path, b[path] ?? Data()), "\(path) differs", sourceLocation: sourceLocation)
         }
         return a.count
     }
@@ -150,11 +170,25 @@ import Testing
 
     @Test func shardsMergedEqualTheUnshardedRun() throws {
         let grids: [(shards: Int, make: (URL) throws -> Comparison)] = [
-            (3, { try self.tabularGrid($0) }), (2, { try self.dqnGrid($0) }),
+            (3, { try self.tabularGrid($0) }), (2, { try self.dqnGrid($0) }), (3, { try self.evaluatedGrid($0) }),
         ]
         for (count, grid) in grids {
             let folder = temporaryFolder()
             let reference = try unshardedReference(folder, grid)
+            let referenceFiles = try ShardTests.files(reference)
+            // Every kind of output is there to compare: animations (CartPole draws frames)
+            // and, with periodic evaluation, evaluations, best models and time to solve.
+            #expect(referenceFiles.keys.contains { $0.hasPrefix("animations/") && $0.hasSuffix(".gif") })
+            #expect(referenceFiles.keys.contains("statistics.csv"))
+            let cells = try grid(temporaryFolder()).specs.count
+            if try grid(temporaryFolder()).evaluationFrequency > 0 {
+                let evaluations = String(decoding: try #require(referenceFiles["evaluations.csv"]), as: UTF8.self)
+                #expect(evaluations.split(separator: "\n").count > cells + 1)
+                #expect(referenceFiles.keys.filter { $0.hasSuffix(".best.safetensors") }.count == cells)
+                let summary = try CSVTable(String(decoding: try #require(referenceFiles["summary.csv"]), as: UTF8.self), source: "summary.csv")
+                let solved = try summary.column("solved_step")
+                #expect(summary.rows.contains { !$0[solved].isEmpty }, "no run reached --stop-at")
+            }
             try runShards(folder, count: count, grid)
             let merge = try ShardMerge(folder: folder)
             #expect(merge.cellCount == (try grid(temporaryFolder())).specs.count)
@@ -162,8 +196,8 @@ import Testing
             try writeReport(folder)
             let compared = try ShardTests.expectSameResults(reference, folder)
             #expect(compared >= 10)
-            // report.html and config.yml are byte for byte the same.
-            for name in ["report.html", "config.yml"] {
+            // report.html, config.yml and statistics.csv are byte for byte the same.
+            for name in ["report.html", "config.yml", "statistics.csv"] {
                 #expect(try String(contentsOf: reference.appendingPathComponent(name), encoding: .utf8)
                         == String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8))
             }
@@ -172,7 +206,9 @@ import Testing
 
     @Test func aRerunShardRunsOnlyUnfinishedCellsAndKeepsFinishedOnes() throws {
         let folder = temporaryFolder()
-        let grid = { (url: URL) in try self.tabularGrid(url, seeds: [0, 1, 2], jobs: 1) }
+        // With periodic evaluation, so that an interrupted cell leaves evaluations and a best
+        // model behind that the rerun must replace.
+        let grid = { (url: URL) in try self.tabularGrid(url, seeds: [0, 1, 2], jobs: 1, evaluationFrequency: 200) }
         let reference = try unshardedReference(folder, grid)
         let id = try ShardID(index: 0, count: 2)
         // Stop the shard after its second cell has started (as SIGTERM from Slurm would).

@@ -90,11 +90,11 @@ public final class Comparison {
         let episodesFile = output.appendingPathComponent(EpisodeTable.fileName)
         let episodes = try LineWriter(url: episodesFile)
         try episodes.write(EpisodeTable.header)
-        let evaluationsFile = output.appendingPathComponent("evaluations.csv")
+        let evaluationsFile = output.appendingPathComponent(EvaluationTable.fileName)
         let evaluations = evaluationFrequency > 0 ? try LineWriter(url: evaluationsFile) : nil
         try evaluations?.write(EvaluationTable.header)
         let lock = NSLock()
-        let results = try runCells(
+        let cells = try runCells(
             Array(specs.indices), in: output,
             onEpisode: { spec, record in
                 let row = EpisodeTable.row(agent: spec.agent, environment: spec.environmentID, seed: spec.seed, record: record)
@@ -109,38 +109,43 @@ public final class Comparison {
                 try evaluations?.write(row)
             },
             isCancelled: isCancelled, progress: progress)
+        let results = cells.map(\.result)
         let rows = results.flatMap { result in
             result.episodes.map { EpisodeTable.row(agent: result.spec.agent, environment: result.spec.environmentID, seed: result.spec.seed, record: $0) }
         }
         try Comparison.writeEpisodes(rows, to: episodesFile)
         if evaluationFrequency > 0 {
-            var lines = [EvaluationTable.header]
-            for result in results {
-                for record in result.evaluations {
-                    lines.append(EvaluationTable.row(agent: result.spec.agent, environment: result.spec.environmentID, seed: result.spec.seed, record: record))
-                }
-            }
-            try Shard.replace(evaluationsFile, with: lines.map { $0 + "\n" }.joined())
+            try Comparison.writeEvaluations(results.flatMap(EvaluationTable.rows), to: output)
         }
         try Comparison.writeSummary(results.map(SummaryTable.row), to: output)
+        try ReportAnimations.write(cells.compactMap(\.animationCandidate), to: output)
         return results
     }
 
+    /// A cell that returned: its result and, when it finished and its environment draws
+    /// frames, its claim to the report's animation.
+    struct CellOutcome {
+        var result: RunResult
+        var animationCandidate: ReportAnimations.Candidate?
+    }
+
     /// Runs the cells at `indices` (positions in ``specs``) on ``jobs`` threads, writing
-    /// each cell's Monitor file `<agent>/<env>/<seed>.monitor.csv` under `folder` as its
-    /// episodes end. `onEpisode` and `onFinished` may be called from several threads at
-    /// once; `onFinished` gets every cell that returns, interrupted ones included.
+    /// under `folder` each cell's Monitor file `<agent>/<env>/<seed>.monitor.csv` as its
+    /// episodes end and, with periodic evaluation, its best model
+    /// `<agent>/<env>/<seed>.best.safetensors`. `onEpisode`, `onEvaluation` and `onFinished`
+    /// may be called from several threads at once; `onFinished` gets every cell that
+    /// returns, interrupted ones included.
     ///
-    /// - Returns: The results of the cells that returned, in the order of `indices`.
+    /// - Returns: The cells that returned, in the order of `indices`.
     func runCells(
         _ indices: [Int], in folder: URL,
         onEpisode: @escaping (RunSpec, EpisodeRecord) throws -> Void,
         onEvaluation: @escaping (RunSpec, PeriodicEvaluationRecord) throws -> Void = { _, _ in },
-        onFinished: @escaping (RunResult) throws -> Void = { _ in },
+        onFinished: @escaping (CellOutcome) throws -> Void = { _ in },
         isCancelled: @escaping () -> Bool, progress: @escaping (Int, Int) -> Void
-    ) throws -> [RunResult] {
+    ) throws -> [CellOutcome] {
         let lock = NSLock()
-        var results = [RunResult?](repeating: nil, count: indices.count)
+        var outcomes = [CellOutcome?](repeating: nil, count: indices.count)
         var firstError: Error?
         var next = 0
         var finished = 0
@@ -158,8 +163,8 @@ public final class Comparison {
                 do {
                     let monitorURL = folder.appendingPathComponent(Comparison.monitorPath(spec))
                     let monitor = try MonitorWriter(url: monitorURL, environmentID: spec.environmentID, startTime: startTime)
-                    let bestURL = evaluationFrequency > 0
-                        ? monitorURL.deletingLastPathComponent().appendingPathComponent("\(spec.seed).best.safetensors") : nil
+                    let bestURL = evaluationFrequency > 0 ? folder.appendingPathComponent(Comparison.bestModelPath(spec)) : nil
+                    var greedyActions: [Action]?
                     let result = try Run.execute(
                         spec,
                         onEpisode: { record in
@@ -168,10 +173,13 @@ public final class Comparison {
                         },
                         isCancelled: isCancelled,
                         onEvaluation: { record in try onEvaluation(spec, record) },
-                        bestModel: bestURL)
-                    try onFinished(result)
+                        bestModel: bestURL,
+                        evaluatedAgent: { agent in greedyActions = try ReportAnimations.greedyActions(agent, spec: spec) })
+                    let candidate = result.interrupted ? nil : greedyActions.map { ReportAnimations.Candidate(result, actions: $0) }
+                    let outcome = CellOutcome(result: result, animationCandidate: candidate)
+                    try onFinished(outcome)
                     lock.lock()
-                    results[position] = result
+                    outcomes[position] = outcome
                     finished += 1
                     let done = finished
                     lock.unlock()
@@ -196,7 +204,7 @@ public final class Comparison {
         }
         group.wait()
         if let firstError { throw firstError }
-        return results.compactMap { $0 }
+        return outcomes.compactMap { $0 }
     }
 
     /// A cell's Monitor file, relative to the results folder: `<agent>/<env>/<seed>.monitor.csv`.
@@ -205,20 +213,37 @@ public final class Comparison {
     }
 
     public static func monitorPath(agent: String, environmentID: String, seed: String) -> String {
-        "\(agent)/\(folderName(environmentID))/\(seed).monitor.csv"
+        cellPath(agent: agent, environmentID: environmentID, seed: seed, suffix: "monitor.csv")
+    }
+
+    /// A cell's best model (with periodic evaluation), relative to the results folder:
+    /// `<agent>/<env>/<seed>.best.safetensors`.
+    public static func bestModelPath(_ spec: RunSpec) -> String {
+        bestModelPath(agent: spec.agent, environmentID: spec.environmentID, seed: String(spec.seed))
+    }
+
+    public static func bestModelPath(agent: String, environmentID: String, seed: String) -> String {
+        cellPath(agent: agent, environmentID: environmentID, seed: seed, suffix: bestModelSuffix)
+    }
+
+    static let bestModelSuffix = "best.safetensors"
+
+    /// `<agent>/<env>/<seed>.<suffix>`: where a cell's own files live in a results folder.
+    static func cellPath(agent: String, environmentID: String, seed: String, suffix: String) -> String {
+        "\(agent)/\(folderName(environmentID))/\(seed).\(suffix)"
     }
 
     /// Rewrites `url` with the header and `rows` (every episode in the canonical order:
     /// agent, environment, seed as the specs list them, then episode).
     static func writeEpisodes(_ rows: [String], to url: URL) throws {
-        let temporary = url.appendingPathExtension("tmp")
-        do {
-            try Data(([EpisodeTable.header] + rows).map { $0 + "\n" }.joined().utf8).write(to: temporary)
-            // rename(2) replaces the file atomically: a reader sees the old rows or the new ones.
-            guard rename(temporary.path, url.path) == 0 else { throw OutputError(String(cString: strerror(errno))) }
-        } catch {
-            throw OutputError("cannot write \(url.path): \(error.localizedDescription)")
-        }
+        try OutputFile.replace(url, with: ([EpisodeTable.header] + rows).map { $0 + "\n" }.joined())
+    }
+
+    /// Rewrites `folder/evaluations.csv` with the header and `rows` (canonical order, as
+    /// ``writeEpisodes(_:to:)``).
+    static func writeEvaluations(_ rows: [String], to folder: URL) throws {
+        try OutputFile.replace(folder.appendingPathComponent(EvaluationTable.fileName),
+                               with: ([EvaluationTable.header] + rows).map { $0 + "\n" }.joined())
     }
 
     /// Writes `summary.csv` under `folder`: one row per run (see ``SummaryTable``).

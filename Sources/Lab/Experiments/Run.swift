@@ -96,7 +96,8 @@ public enum Run {
         isCancelled: @escaping () -> Bool = { false },
         onEvaluation: @escaping (PeriodicEvaluationRecord) throws -> Void = { _ in },
         bestModel: URL? = nil,
-        trainedAgent: ((Agent) throws -> Void)? = nil
+        trainedAgent: ((Agent) throws -> Void)? = nil,
+        evaluatedAgent: ((Agent) throws -> Void)? = nil
     ) throws -> RunResult {
         let environment = try makeEnvironment(spec)
         let agent = try makeAgent(spec, for: environment)
@@ -156,6 +157,9 @@ public enum Run {
                 interrupted = true
             }
         }
+        // After the evaluation, so that what the hook draws from the agent's streams
+        // cannot change the evaluation.
+        if !interrupted { try evaluatedAgent?(agent) }
         var result = RunResult(
             spec: spec, episodes: episodes, evaluation: evaluation, trainingSeconds: trainingSeconds,
             steps: loop.totalSteps, interrupted: interrupted)

@@ -121,8 +121,15 @@ public enum ShardPlan {
 ///   `interrupted=false`; nothing else counts. Running the shard again runs only the cells
 ///   of the shard that are not finished, so a shard killed by a time limit is resumed by
 ///   submitting it again;
-/// - `<agent>/<env>/<seed>.monitor.csv`: each cell's episodes, flushed as they end (a cell
-///   that is run again starts its file afresh).
+/// - `<agent>/<env>/<seed>.monitor.csv`: each cell's episodes, flushed as they end;
+/// - with periodic evaluation, `<agent>/<env>/<seed>.evaluations.csv` (the cell's
+///   `evaluations.csv` rows, flushed as they happen) and `<seed>.best.safetensors`;
+/// - `<agent>/<env>/<seed>.animation.json`: for a cell whose environment draws frames, its
+///   claim to the report's animation (``ReportAnimations/Candidate``), written when it
+///   finishes.
+///
+/// Every file of a cell is complete before the cell's record is appended, and a cell that
+/// is run again starts its files afresh.
 ///
 /// The grid hash is FNV-1a (64 bits) of `config.yml`: shards whose hashes differ belong to
 /// different grids and are never mixed, neither in one output folder nor in a merge.
@@ -175,9 +182,9 @@ public final class Shard {
         for (cell, spec) in comparison.specs.enumerated() {
             grid.append("\(cell),\(spec.agent),\(spec.environmentID),\(spec.seed),\(costs[cell]),\(assignment[cell])")
         }
-        try Shard.replace(folder.appendingPathComponent("config.yml"), with: configuration)
-        try Shard.replace(folder.appendingPathComponent(Shard.gridName), with: grid.map { $0 + "\n" }.joined())
-        try Shard.replace(folder.appendingPathComponent(Shard.recordName), with: """
+        try OutputFile.replace(folder.appendingPathComponent("config.yml"), with: configuration)
+        try OutputFile.replace(folder.appendingPathComponent(Shard.gridName), with: grid.map { $0 + "\n" }.joined())
+        try OutputFile.replace(folder.appendingPathComponent(Shard.recordName), with: """
             # Shard \(id.index) of \(id.count) of an RLLab comparison (rllab merge puts the shards together).
             # config.yml: the whole grid; grid.csv: every cell and its shard; cells.csv: the
             # cells this shard ran (a cell is finished when its row says interrupted=false).
@@ -185,6 +192,7 @@ public final class Shard {
             shard: \(id.index)
             shards: \(id.count)
             cells: \(cells.count)
+            eval_freq: \(comparison.evaluationFrequency)
 
             """)
     }
@@ -192,20 +200,68 @@ public final class Shard {
     /// The cells this run will run: the shard's cells that are not finished yet.
     public var remaining: [Int] { cells.filter { !finishedEarlier.contains($0) } }
 
-    /// Runs the remaining cells, appending each one's record to `cells.csv` as it returns.
+    /// Runs the remaining cells, appending each one's record to `cells.csv` as it returns,
+    /// after the cell's other files are complete.
     ///
     /// - Returns: The results of the cells run now (interrupted ones included).
     public func run(isCancelled: @escaping () -> Bool, progress: @escaping (Int, Int) -> Void = { _, _ in }) throws -> [RunResult] {
+        let remaining = self.remaining
+        let folder = self.folder
+        // What an interrupted earlier attempt left must not pass for this attempt's files.
+        for cell in remaining {
+            for suffix in [Shard.evaluationsSuffix, Shard.bestModelSuffix, Shard.animationSuffix] {
+                try Shard.remove(folder.appendingPathComponent(Shard.cellPath(comparison.specs[cell], suffix)))
+            }
+        }
         let records = try CellRecords.appender(folder: folder)
+        let evaluating = comparison.evaluationFrequency > 0
         let lock = NSLock()
-        return try comparison.runCells(
+        var evaluationWriters: [String: LineWriter] = [:]
+        func evaluationWriter(_ spec: RunSpec) throws -> LineWriter {
+            lock.lock()
+            defer { lock.unlock() }
+            if let writer = evaluationWriters[Shard.key(spec)] { return writer }
+            let writer = try LineWriter(url: folder.appendingPathComponent(Shard.cellPath(spec, Shard.evaluationsSuffix)))
+            try writer.write(EvaluationTable.header)
+            evaluationWriters[Shard.key(spec)] = writer
+            return writer
+        }
+        let cells = try comparison.runCells(
             remaining, in: folder, onEpisode: { _, _ in },
-            onFinished: { result in
+            onEvaluation: { spec, record in
+                try evaluationWriter(spec).write(EvaluationTable.row(agent: spec.agent, environment: spec.environmentID, seed: spec.seed, record: record))
+            },
+            onFinished: { outcome in
+                let spec = outcome.result.spec
+                // A run without any evaluation (a budget below --eval-freq) still has its file.
+                if evaluating { _ = try evaluationWriter(spec) }
+                if let candidate = outcome.animationCandidate {
+                    try ReportAnimations.write(candidate, to: folder.appendingPathComponent(Shard.cellPath(spec, Shard.animationSuffix)))
+                }
                 lock.lock()
                 defer { lock.unlock() }
-                try records.write(SummaryTable.row(result))
+                evaluationWriters[Shard.key(spec)] = nil
+                try records.write(SummaryTable.row(outcome.result))
             },
             isCancelled: isCancelled, progress: progress)
+        return cells.map(\.result)
+    }
+
+    static let evaluationsSuffix = "evaluations.csv"
+    static let bestModelSuffix = Comparison.bestModelSuffix
+    static let animationSuffix = "animation.json"
+
+    /// `<agent>/<env>/<seed>.<suffix>` of a cell.
+    static func cellPath(_ spec: RunSpec, _ suffix: String) -> String {
+        Comparison.cellPath(agent: spec.agent, environmentID: spec.environmentID, seed: String(spec.seed), suffix: suffix)
+    }
+
+    /// Removes `url` if it exists.
+    static func remove(_ url: URL) throws {
+        guard FileManager.default.fileExists(atPath: url.path) else { return }
+        do { try FileManager.default.removeItem(at: url) } catch {
+            throw OutputError("cannot remove \(url.path), left by an interrupted run of this shard: \(error.localizedDescription)")
+        }
     }
 
     /// The key of a cell in records: agent, environment and seed.
@@ -219,17 +275,6 @@ public final class Shard {
         let hex = String(value, radix: 16)
         return String(repeating: "0", count: 16 - hex.count) + hex
     }
-
-    /// Writes `url` through a temporary file and a rename.
-    static func replace(_ url: URL, with text: String) throws {
-        let temporary = url.appendingPathExtension("tmp")
-        do {
-            try Data(text.utf8).write(to: temporary)
-            guard rename(temporary.path, url.path) == 0 else { throw OutputError(String(cString: strerror(errno))) }
-        } catch {
-            throw OutputError("cannot write \(url.path): \(error.localizedDescription)")
-        }
-    }
 }
 
 /// A shard folder's `shard.yml`.
@@ -237,6 +282,8 @@ struct ShardRecord {
     let folder: URL
     let gridHash: String
     let id: ShardID
+    /// The grid's `--eval-freq` (0: no periodic evaluation).
+    let evaluationFrequency: Int
 
     /// Reads `folder/shard.yml`.
     init(folder: URL) throws {
@@ -256,6 +303,10 @@ struct ShardRecord {
         }
         gridHash = hash
         id = try ShardID(index: index, count: count)
+        guard let frequency = Int(values["eval_freq"] ?? "0"), frequency >= 0 else {
+            throw ShardError("\(url.path) is malformed: eval_freq '\(values["eval_freq"] ?? "")' is not a count of steps")
+        }
+        evaluationFrequency = frequency
         guard folder.lastPathComponent == id.folderName else {
             throw ShardError("\(url.path) describes \(id) but sits in \(folder.lastPathComponent), not \(id.folderName)")
         }
@@ -322,7 +373,7 @@ struct CellRecords {
         if var text = try? String(contentsOf: url, encoding: .utf8) {
             if !text.hasSuffix("\n") {
                 text = text.lastIndex(of: "\n").map { String(text[...$0]) } ?? ""
-                try Shard.replace(url, with: text)
+                try OutputFile.replace(url, with: text)
             }
             if !text.isEmpty { return try LineWriter(url: url, appending: true) }
         }

@@ -7,14 +7,21 @@ import Foundation
 /// the same grid and the same number of shards, and that every cell of the grid is
 /// finished exactly once; otherwise it throws a ``ShardError`` that lists the missing
 /// shards, the unfinished (interrupted or never run) cells by shard, and duplicated cells.
-/// ``write()`` then writes `config.yml`, `episodes.csv`, the Monitor files and
-/// `summary.csv` from the shards' files with the writers an unsharded comparison uses.
+/// ``write()`` then writes `config.yml`, `episodes.csv`, the Monitor files, `summary.csv`
+/// and, with periodic evaluation, `evaluations.csv` and the best models, and the report's
+/// animations, from the shards' files with the writers an unsharded comparison uses
+/// (the CLI then writes `statistics.csv` and the report from the merged folder, as
+/// `rllab compare` does).
 public struct ShardMerge {
     public let folder: URL
     /// The number of shards the grid was split into.
     public let shardCount: Int
     /// The grid's hash (see ``Shard``).
     public let gridHash: String
+    /// The grid's `--eval-freq` (0: no periodic evaluation).
+    public let evaluationFrequency: Int
+    /// The grid's environment ids, in grid order.
+    public let environments: [String]
     private let configuration: String
     private let cells: [Cell]
 
@@ -25,7 +32,13 @@ public struct ShardMerge {
         var seed: String
         var shardFolder: URL
         var record: String
-        var monitorPath: String
+
+        /// `<agent>/<env>/<seed>.<suffix>`, in the shard folder and in the merged one.
+        func path(_ suffix: String) -> String {
+            Comparison.cellPath(agent: agent, environmentID: environment, seed: seed, suffix: suffix)
+        }
+
+        var monitorPath: String { Comparison.monitorPath(agent: agent, environmentID: environment, seed: seed) }
     }
 
     /// Reads and checks every shard under `folder/shards`.
@@ -49,6 +62,7 @@ public struct ShardMerge {
         }
         shardCount = first.id.count
         gridHash = first.gridHash
+        evaluationFrequency = first.evaluationFrequency
         guard let configuration = try? String(contentsOf: first.folder.appendingPathComponent("config.yml"), encoding: .utf8),
               Shard.hash(configuration) == gridHash else {
             throw ShardError("\(first.folder.path)/config.yml is missing or does not match the grid hash in \(Shard.recordName)")
@@ -88,9 +102,8 @@ public struct ShardMerge {
                 }
                 continue
             }
-            let monitorPath = Comparison.monitorPath(agent: agent, environmentID: environment, seed: seed)
             cells.append(Cell(agent: agent, environment: environment, seed: seed, shardFolder: record.folder,
-                              record: rows.finished[key]!, monitorPath: monitorPath))
+                              record: rows.finished[key]!))
         }
         if !problems.isEmpty || !duplicates.isEmpty {
             var lines: [String] = []
@@ -114,19 +127,27 @@ public struct ShardMerge {
             throw ShardError("cannot merge \(folder.path): " + lines.joined(separator: "\n"))
         }
         self.cells = cells
+        var environments: [String] = []
+        for row in grid.rows where !environments.contains(row[environmentColumn]) { environments.append(row[environmentColumn]) }
+        self.environments = environments
     }
 
     /// The number of cells merged.
     public var cellCount: Int { cells.count }
 
-    /// Writes `config.yml`, `episodes.csv`, the Monitor files and `summary.csv` under
+    /// Writes `config.yml`, `episodes.csv`, the Monitor files, `summary.csv`, with periodic
+    /// evaluation `evaluations.csv` and the best models, and the report's animations under
     /// ``folder``, in the grid's order (the order an unsharded comparison writes).
     ///
-    /// - Throws: ``ShardError`` when a cell's Monitor file disagrees with its record;
+    /// Every shard file is read and checked before the first file is written.
+    ///
+    /// - Throws: ``ShardError`` when a cell's files are missing or disagree with its record;
     ///   ``OutputError`` when a file cannot be written.
     public func write() throws {
         var episodeRows: [String] = []
-        var monitors: [(from: URL, to: URL)] = []
+        var evaluationRows: [String] = []
+        var copies: [(from: URL, to: URL)] = []
+        var candidates: [ReportAnimations.Candidate] = []
         for cell in cells {
             let source = cell.shardFolder.appendingPathComponent(cell.monitorPath)
             let monitor = try MonitorFile(url: source)
@@ -139,12 +160,27 @@ public struct ShardMerge {
                     agent: cell.agent, environment: cell.environment, seed: cell.seed, episode: episode,
                     return: monitor.returns[episode], length: monitor.lengths[episode], wallTime: times[episode]))
             }
-            monitors.append((source, folder.appendingPathComponent(cell.monitorPath)))
+            copies.append((source, folder.appendingPathComponent(cell.monitorPath)))
+            if evaluationFrequency > 0 {
+                evaluationRows += try evaluations(of: cell)
+                let best = cell.shardFolder.appendingPathComponent(cell.path(Shard.bestModelSuffix))
+                if FileManager.default.fileExists(atPath: best.path) {
+                    copies.append((best, folder.appendingPathComponent(cell.path(Shard.bestModelSuffix))))
+                }
+            }
+            let animation = cell.shardFolder.appendingPathComponent(cell.path(Shard.animationSuffix))
+            if FileManager.default.fileExists(atPath: animation.path) {
+                let candidate = try ReportAnimations.read(animation)
+                guard candidate.agent == cell.agent, candidate.environmentID == cell.environment, String(candidate.seed) == cell.seed else {
+                    throw ShardError("\(animation.path) belongs to another cell (\(candidate.agent) on \(candidate.environmentID) seed \(candidate.seed))")
+                }
+                candidates.append(candidate)
+            }
         }
         try OutputFolder.ensure(folder)
-        try Shard.replace(folder.appendingPathComponent("config.yml"), with: configuration)
-        for (source, destination) in monitors {
-            // The shard's Monitor file was written by the comparison's MonitorWriter: copy it whole.
+        try OutputFile.replace(folder.appendingPathComponent("config.yml"), with: configuration)
+        for (source, destination) in copies {
+            // The shard's files were written by the comparison's own writers: copy them whole.
             try OutputFolder.ensure(destination.deletingLastPathComponent())
             guard let data = FileManager.default.contents(atPath: source.path) else {
                 throw ShardError("cannot read \(source.path)")
@@ -154,6 +190,27 @@ public struct ShardMerge {
             }
         }
         try Comparison.writeEpisodes(episodeRows, to: folder.appendingPathComponent(EpisodeTable.fileName))
+        if evaluationFrequency > 0 { try Comparison.writeEvaluations(evaluationRows, to: folder) }
         try Comparison.writeSummary(cells.map(\.record), to: folder)
+        try ReportAnimations.write(candidates, to: folder)
+    }
+
+    /// The `evaluations.csv` rows of a finished cell, from its shard's file.
+    private func evaluations(of cell: Cell) throws -> [String] {
+        let url = cell.shardFolder.appendingPathComponent(cell.path(Shard.evaluationsSuffix))
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else {
+            throw ShardError("\(url.path) is missing: the cell's periodic evaluations were not recorded; run that shard again")
+        }
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        guard text.hasSuffix("\n"), lines.first == EvaluationTable.header else {
+            throw ShardError("\(url.path) is not a complete evaluations file (header \(EvaluationTable.header)): run that shard again")
+        }
+        lines.removeFirst()
+        lines.removeLast()  // the empty string after the final newline
+        let prefix = "\(cell.agent),\(cell.environment),\(cell.seed),"
+        if let stray = lines.first(where: { !$0.hasPrefix(prefix) }) {
+            throw ShardError("\(url.path) holds a row of another cell: \(stray)")
+        }
+        return lines
     }
 }

@@ -97,8 +97,8 @@ public struct SlurmSubmission {
     /// Writes both scripts under ``folder``.
     public func writeScripts() throws {
         try OutputFolder.ensure(folder)
-        try Shard.replace(arrayScriptURL, with: arrayScript())
-        try Shard.replace(mergeScriptURL, with: mergeScript())
+        try OutputFile.replace(arrayScriptURL, with: arrayScript())
+        try OutputFile.replace(mergeScriptURL, with: mergeScript())
     }
 
     /// Submits the array, then the merge after it; returns both job ids.

@@ -29,7 +29,13 @@ public final class MonitorWriter {
 /// `evaluations.npz` as a tidy CSV); `returns` holds the evaluation's episode returns,
 /// separated by spaces.
 public enum EvaluationTable {
+    public static let fileName = "evaluations.csv"
     public static let header = "agent,env,seed,step,wall_time,mean,std,returns"
+
+    /// The rows of every periodic evaluation of `result`, in order.
+    public static func rows(_ result: RunResult) -> [String] {
+        result.evaluations.map { row(agent: result.spec.agent, environment: result.spec.environmentID, seed: result.spec.seed, record: $0) }
+    }
 
     public static func row(agent: String, environment: String, seed: UInt64, record: PeriodicEvaluationRecord) -> String {
         "\(agent),\(environment),\(seed),\(record.step),\(formatSeconds(record.wallTime)),\(record.result.mean.description),"
