@@ -39,7 +39,7 @@ let package = Package(
         ),
         .target(name: "CLabKernels"),
         .target(name: "LabCore", dependencies: ["CGSL", "CLabKernels", "CPNG", "CGIF"], swiftSettings: fast),
-        .target(name: "GAN", dependencies: ["LabCore"], swiftSettings: fast),
+        .target(name: "GAN", dependencies: ["LabCore", "CGSL"], swiftSettings: fast),
         .target(name: "CGymKernels"),
         .target(name: "Gym", dependencies: ["LabCore", "CGymKernels", "Yams"], swiftSettings: fast),
         .target(name: "Agents", dependencies: ["LabCore", "Gym", "Yams"], swiftSettings: fast),

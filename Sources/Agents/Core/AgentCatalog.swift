@@ -4,7 +4,8 @@ import Foundation
 public enum AgentCatalog {
     /// Agent types in the order `rllab` lists them.
     public static var all: [Agent.Type] {
-        [RandomAgent.self, RandomLinearAgent.self, NaiveNeuralNetworkAgent.self, QLearningAgent.self, ValueIterationAgent.self, PolicyIterationAgent.self, DQNAgent.self, PPOAgent.self, A2CAgent.self, ReinforceAgent.self]
+        [RandomAgent.self, RandomLinearAgent.self, NaiveNeuralNetworkAgent.self, QLearningAgent.self, ValueIterationAgent.self, PolicyIterationAgent.self, DQNAgent.self, PPOAgent.self, A2CAgent.self, ReinforceAgent.self,
+         SACAgent.self, TD3Agent.self, DDPGAgent.self]
     }
 
     /// The agent type called `name`.

@@ -212,7 +212,7 @@ public final class DQNAgent: Agent {
     func trainStep() {
         replay.sample(into: batch, random: replayRandom)
         let targets = tdTargets(batch)
-        let predicted = online(batch.observations).selecting(columns: batch.actions)
+        let predicted = online(batch.observations).selecting(columns: batch.actionIndices)
         let loss = useHuberLoss ? Loss.huber(predicted, targets) : Loss.meanSquaredError(predicted, targets)
         optimizer.zeroGrad()
         loss.backward()

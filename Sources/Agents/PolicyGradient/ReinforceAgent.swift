@@ -6,7 +6,7 @@ import LabCore
 /// baseline, CleanRL-style.
 ///
 /// Until the budget is spent:
-/// 1. play `n_episodes` whole episodes with the current stochastic policy (from
+/// 1. play `episodes_per_update` whole episodes with the current stochastic policy (from
 ///    `n_envs` copies, each finishing its own episodes);
 /// 2. per step, the discounted return `G_t = r_t + gamma G_{t+1}`; an episode cut by a
 ///    time limit starts from `G_T = V(final observation)` with a baseline (SB3's
@@ -22,7 +22,7 @@ public final class ReinforceAgent: Agent {
         Schedule.specs("learning_rate", start: 1e-3, end: 1e-3, allowed: 0...Double.infinity, help: "Adam step size")
         + [
             HyperparameterSpec("n_envs", .int(1), "copies of the environment played at once"),
-            HyperparameterSpec("n_episodes", .int(4), "whole episodes per update"),
+            HyperparameterSpec("episodes_per_update", .int(4), "whole episodes per update (n_episodes is the budget key)"),
             HyperparameterSpec("gamma", .double(0.99), "discount factor", allowed: 0...1),
             HyperparameterSpec("baseline", .bool(true), "subtract a learned value baseline"),
             HyperparameterSpec("normalize_advantage", .bool(true), "normalize the advantages (returns) over each batch"),
@@ -63,7 +63,7 @@ public final class ReinforceAgent: Agent {
     public init(environment: EnvironmentSignature, hyperparameters h: Hyperparameters, random: RandomSource) throws {
         learningRate = try Schedule(hyperparameters: h, name: "learning_rate")
         copies = h.int("n_envs")
-        episodesPerUpdate = h.int("n_episodes")
+        episodesPerUpdate = h.int("episodes_per_update")
         gamma = h.double("gamma")
         baseline = h.bool("baseline")
         normalizeAdvantage = h.bool("normalize_advantage")
@@ -71,7 +71,7 @@ public final class ReinforceAgent: Agent {
         valueCoefficient = Float(h.double("vf_coef"))
         maxGradientNorm = Float(h.double("max_grad_norm"))
         guard copies >= 1 else { throw ConfigurationError("n_envs must be at least 1, got \(copies)") }
-        guard episodesPerUpdate >= 1 else { throw ConfigurationError("n_episodes must be at least 1, got \(episodesPerUpdate)") }
+        guard episodesPerUpdate >= 1 else { throw ConfigurationError("episodes_per_update must be at least 1, got \(episodesPerUpdate)") }
         policy = try ActorCriticPolicy(agent: Self.name, environment: environment, hyperparameters: h, random: random.derived("policy"))
         // Without a baseline the value network is not trained: it stays out of the optimizer.
         let parameters = baseline ? policy.parameters : policy.policyNetwork.parameters + (policy.logStd.map { [$0] } ?? [])

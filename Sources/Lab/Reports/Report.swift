@@ -86,6 +86,7 @@ public struct Report {
                 <figure>\(Report.inline(curveSVG))<figcaption>plots/\(SVGChart.escape(name)).learning-curves.svg</figcaption></figure>
                 <figure>\(Report.inline(finalSVG))<figcaption>plots/\(SVGChart.escape(name)).final.svg</figcaption></figure>
                 </div>
+                \(animationSection(environment))
                 \(try environmentStatistics(environment, plots: plots, charts: &charts))
                 </section>
                 """)

@@ -199,6 +199,43 @@ public enum SVGChart {
         return document(title: title, body: body)
     }
 
+    /// One named line of ``lines(_:title:xLabel:yLabel:note:)``.
+    public struct Line {
+        public let name: String
+        public let x: [Double]
+        public let y: [Double]
+        public init(name: String, x: [Double], y: [Double]) {
+            self.name = name
+            self.x = x
+            self.y = y
+        }
+    }
+
+    /// Plain lines on shared axes (GAN losses and metrics per epoch), a legend on the
+    /// right; non-finite points are skipped. A single point is drawn as a dot.
+    public static func lines(_ lines: [Line], title: String, xLabel: String, yLabel: String, note: String = "") -> String {
+        let xs = lines.flatMap(\.x).filter(\.isFinite)
+        let ys = lines.flatMap(\.y).filter(\.isFinite)
+        let xScale = Scale(xs.min() ?? 0, xs.max() ?? 1)
+        let yScale = Scale(ys.min() ?? 0, ys.max() ?? 1)
+        var body = [axes(xScale, yScale, xLabel: xLabel, yLabel: yLabel)]
+        for (index, line) in lines.enumerated() {
+            let color = palette[index % palette.count]
+            let points = zip(line.x, line.y).filter { $0.0.isFinite && $0.1.isFinite }
+            if points.count == 1, let p = points.first {
+                body.append("<circle class=\"point\" cx=\"\(px(xScale, p.0))\" cy=\"\(py(yScale, p.1))\" r=\"3\" fill=\"\(color)\"/>")
+                continue
+            }
+            var path = ""
+            for (i, p) in points.enumerated() { path += (i == 0 ? "M " : " L ") + "\(px(xScale, p.0)),\(py(yScale, p.1))" }
+            if !path.isEmpty {
+                body.append("<path class=\"line\" data-series=\"\(escape(line.name))\" d=\"\(path)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\" stroke-linejoin=\"round\"/>")
+            }
+        }
+        body.append(legend(lines.enumerated().map { ($0.element.name, palette[$0.offset % palette.count]) }, note: note))
+        return document(title: title, body: body)
+    }
+
     // MARK: Pieces
 
     static func document(title: String, body: [String], width: Double = width, height: Double = height, titleX: Double? = nil) -> String {
