@@ -371,7 +371,12 @@ public struct ComparisonStatistics: Sendable {
 extension ComparisonStatistics {
     /// `12.34 [10.00, 15.00]`, or the estimate alone without an interval.
     public static func format(_ value: IntervalEstimate) -> String {
-        let text = { (v: Double) in String(format: "%.2f", v) }
+        // A tiny negative (a normalized score just below the random agent's) would print as
+        // "-0.00"; a reader sees zero.
+        let text = { (v: Double) -> String in
+            let formatted = String(format: "%.2f", v)
+            return formatted == "-0.00" ? "0.00" : formatted
+        }
         guard let lower = value.lower, let upper = value.upper else { return text(value.estimate) }
         return "\(text(value.estimate)) [\(text(lower)), \(text(upper))]"
     }
