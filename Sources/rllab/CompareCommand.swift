@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Lab
+import LabCore
 
 struct CompareCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -75,6 +76,8 @@ struct CompareCommand: ParsableCommand {
                 }
             case (nil, let count?):
                 guard count > 0 else { throw ValidationError("--num-seeds must be positive") }
+                // Every seed is a run with its own records: refuse counts that cannot fit.
+                try MemoryBudget.bytes(for: "--num-seeds \(count) runs", counts: [count], bytesPerElement: 4096)
                 seedList = (0..<UInt64(count)).map { $0 }
             case (nil, nil): seedList = [0, 1, 2]
             case (_?, _?): throw ValidationError("give either --seeds or --num-seeds, not both")
@@ -105,7 +108,7 @@ struct CompareCommand: ParsableCommand {
                 print("wrote \(out)/report.html and \(files.charts.count) charts under \(out)/plots")
             }
             if Interrupt.requested {
-                FileHandle.standardError.write(Data("interrupted: partial results kept\n".utf8))
+                try? FileOutput.standardError.write("interrupted: partial results kept\n")
                 throw ExitCode(Interrupt.exitStatus)
             }
         }
