@@ -111,6 +111,9 @@ public struct GaussianGANConfig: Sendable, Equatable {
         func check(_ ok: Bool, _ message: String) throws { if !ok { throw GANError.invalidSetting(message) } }
         try check(targetStd > 0, "the target standard deviation must be positive")
         try check(targetMean.isFinite && targetStd.isFinite, "the target mean and standard deviation must be finite")
+        // The networks are Float32: targets far from the origin overflow their squares.
+        try check(abs(targetMean) <= 1e6 && targetStd <= 1e6,
+                  "the target mean and standard deviation must be within 1e6 (the networks compute in Float32), got mu \(targetMean), sigma \(targetStd)")
         try check(noiseRange > 0, "the noise range must be positive")
         try check(hiddenSize > 0, "the hidden size must be positive")
         try check(batchSize > 1, "the batch size must be at least 2")
