@@ -13,11 +13,12 @@ public final class LineWriter {
     public let url: URL
     private let output: FileOutput
 
-    /// Creates (or truncates) the file, creating its folder if needed.
-    public init(url: URL) throws {
+    /// Creates (or truncates) the file, creating its folder if needed; with `appending`,
+    /// an existing file is kept and lines are added at its end.
+    public init(url: URL, appending: Bool = false) throws {
         self.url = url
         try OutputFolder.ensure(url.deletingLastPathComponent())
-        do { output = try FileOutput(url: url) } catch {
+        do { output = try FileOutput(url: url, append: appending) } catch {
             throw OutputError("\(error): check that the folder is writable")
         }
     }
@@ -51,6 +52,21 @@ public enum OutputFolder {
         }
         guard manager.isWritableFile(atPath: url.path) else {
             throw OutputError("output folder \(url.path) is not writable")
+        }
+    }
+}
+
+/// Files that are rewritten whole.
+public enum OutputFile {
+    /// Writes `text` to `url` through a temporary file and a rename, so that a reader (or
+    /// an interruption) sees the old contents or the new ones, never a mix.
+    public static func replace(_ url: URL, with text: String) throws {
+        let temporary = url.appendingPathExtension("tmp")
+        do {
+            try Data(text.utf8).write(to: temporary)
+            guard rename(temporary.path, url.path) == 0 else { throw OutputError(String(cString: strerror(errno))) }
+        } catch {
+            throw OutputError("cannot write \(url.path): \(error.localizedDescription)")
         }
     }
 }
