@@ -34,7 +34,7 @@ let package = Package(
             providers: [.apt(["libpng-dev"])]
         ),
         .target(name: "CLabKernels"),
-        .target(name: "LabCore", dependencies: ["CGSL", "CLabKernels"], swiftSettings: fast),
+        .target(name: "LabCore", dependencies: ["CGSL", "CLabKernels", "Yams"], swiftSettings: fast),
         .target(name: "GAN", dependencies: ["LabCore", "CPNG"], swiftSettings: fast),
         .target(name: "CGymKernels"),
         .target(name: "Gym", dependencies: ["LabCore", "CGymKernels", "Yams"], swiftSettings: fast),
@@ -47,7 +47,7 @@ let package = Package(
         .executableTarget(name: "CustomEnvironmentExample", dependencies: ["Gym", "LabCore"], path: "Examples/CustomEnvironment"),
         .testTarget(name: "LabCoreTests", dependencies: ["LabCore", "CLabKernels"], resources: [.copy("Fixtures")]),
         .testTarget(name: "GymTests", dependencies: ["Gym", "LabCore"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "AgentsTests", dependencies: ["Agents", "Gym", "LabCore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "AgentsTests", dependencies: ["Agents", "Gym", "LabCore", "Yams"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LabTests", dependencies: ["Lab", "Agents", "Gym", "Yams"]),
         .testTarget(name: "GANTests", dependencies: ["GAN", "LabCore"]),
         .testTarget(name: "CLITests", dependencies: ["rllab"]),
