@@ -8,7 +8,7 @@ struct RLLab: ParsableCommand {
         commandName: "rllab",
         abstract: "Reinforcement-learning environments, agents and GANs on one exact, fast core.",
         subcommands: [
-            EnvsCommand.self, RolloutCommand.self, ModelCommand.self, AgentsCommand.self, TrainCommand.self, EvalCommand.self,
+            EnvsCommand.self, CheckCommand.self, RolloutCommand.self, ModelCommand.self, AgentsCommand.self, TrainCommand.self, EvalCommand.self,
             SolveCommand.self, CompareCommand.self, PlotCommand.self, BenchCommand.self, GANCommand.self,
             ClassifyCommand.self, RegressCommand.self,
         ]

@@ -52,10 +52,38 @@ struct CLI {
         let lines = output.stdout.split(separator: "\n")
         let cartPole = try #require(lines.first { $0.hasPrefix("CartPole-v1 ") })
         #expect(cartPole.contains("500") && cartPole.contains("475.0") && cartPole.contains("Discrete(2)"))
-        for id in ["CartPole-v0", "MountainCar-v0", "Acrobot-v1", "Pendulum-v1", "FrozenLake-v1", "FrozenLake8x8-v1",
+        for id in ["CartPole-v0", "MountainCar-v0", "MountainCarContinuous-v0", "Acrobot-v1", "Pendulum-v1", "FrozenLake-v1", "FrozenLake8x8-v1",
                    "CliffWalking-v1", "CliffWalkingSlippery-v1", "Taxi-v4"] {
             #expect(lines.contains { $0.hasPrefix(id + " ") }, "\(id) missing")
         }
+    }
+
+    @Test func checkPassesOnABuiltInAndFailsNamingTheCheck() throws {
+        let good = try CLI.run(["check", "--env", "MountainCarContinuous-v0", "--steps", "300"])
+        #expect(good.status == 0, "\(good.stderr)")
+        let lines = good.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.first == "check MountainCarContinuous-v0")
+        #expect(lines.contains { $0.hasPrefix("pass  reset-seed ") })
+        #expect(lines.contains { $0.hasPrefix("pass  reset-options ") && $0.contains("low=-1.0") })
+        #expect(lines.contains { $0.hasPrefix("skip  model ") })
+        #expect(lines.last == "11 checks: 9 passed, 0 failed, 2 skipped")
+
+        let folder = CLI.temporaryFolder()
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("endless.yml")
+        try "states: 2\nactions: 1\nstart: 0\ntransitions:\n  - {state: 0, action: 0, next: 1}\n  - {state: 1, action: 0, next: 0, reward: 1}\n"
+            .write(to: file, atomically: true, encoding: .utf8)
+        let bad = try CLI.run(["check", "--env", file.path])
+        #expect(bad.status == 1)
+        #expect(bad.stdout.split(separator: "\n").contains { $0.hasPrefix("fail  episode-end ") })
+        #expect(bad.stderr.contains("error:") && bad.stderr.contains("episode-end"))
+        // The same file with a time limit passes.
+        let limited = try CLI.run(["check", "--env", file.path, "--option", "max_episode_steps=20", "--steps", "100"])
+        #expect(limited.status == 0, "\(limited.stdout)")
+
+        let unknown = try CLI.run(["check", "--env", "CartPol-v1"])
+        #expect(unknown.status == 1 && unknown.stdout.contains("fail  make") && unknown.stdout.contains("CartPole-v1"))
     }
 
     @Test func rolloutPrintsStepsWithInternalState() throws {

@@ -8,6 +8,7 @@ import Testing
     @Test func registersGymnasiumIdsWithTheirLimits() throws {
         let expected: [String: (Int?, Double?)] = [
             "CartPole-v0": (200, 195), "CartPole-v1": (500, 475), "MountainCar-v0": (200, -110),
+            "MountainCarContinuous-v0": (999, 90),
             "Acrobot-v1": (500, -100), "Pendulum-v1": (200, nil), "FrozenLake-v1": (100, 0.7),
             "FrozenLake8x8-v1": (200, 0.85), "CliffWalking-v1": (nil, nil), "CliffWalkingSlippery-v1": (nil, nil),
             "Taxi-v4": (200, 8),

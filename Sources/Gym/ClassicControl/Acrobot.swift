@@ -9,10 +9,12 @@ import Foundation
 /// - Reward: -1 per step, 0 on the terminating step.
 /// - Termination: `-cos θ1 - cos(θ2 + θ1) > 1` (the free end above the bar).
 /// - Reset: θ1, θ2, θ1', θ2' uniform in [-0.1, 0.1), rounded to float32 as Gymnasium's
-///   `astype(np.float32)`.
+///   `astype(np.float32)`; the first observation is numpy's float32 cosine and sine of
+///   that float32 state (``numpyFloat32Cos(_:)``), as Gymnasium's `_get_ob` computes it.
 ///
 /// The integration repeats Gymnasium's `rk4`, `_dsdt`, `wrap` and `bound` operation
-/// by operation; `x**2` is the C library's `pow(x, 2)`, as numpy computes it.
+/// by operation in float64 (the step promotes a float32 state); `x**2` is the C
+/// library's `libmPow(x, 2)`, as numpy computes it (``libmPow(_:_:)``).
 public final class Acrobot: InternalStateEnvironment {
     static let dt = 0.2
     static let linkLength1 = 1.0
@@ -33,6 +35,8 @@ public final class Acrobot: InternalStateEnvironment {
 
     private var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
     private var hasState = false
+    /// Whether the state is Gymnasium's float32 array from `reset` (until the next step).
+    private var stateIsFloat32 = false
     private let random = EnvironmentRandom()
 
     public init() {}
@@ -47,6 +51,7 @@ public final class Acrobot: InternalStateEnvironment {
         s2 = Double(Float(source.uniform(low, high)))
         s3 = Double(Float(source.uniform(low, high)))
         hasState = true
+        stateIsFloat32 = true
         return (observation, Info())
     }
 
@@ -62,6 +67,7 @@ public final class Acrobot: InternalStateEnvironment {
         ns.2 = Acrobot.bound(ns.2, -Acrobot.maxVelocity1, Acrobot.maxVelocity1)
         ns.3 = Acrobot.bound(ns.3, -Acrobot.maxVelocity2, Acrobot.maxVelocity2)
         (s0, s1, s2, s3) = ns
+        stateIsFloat32 = false
         let terminated = -cos(s0) - cos(s1 + s0) > 1.0
         return StepResult(observation: observation, reward: terminated ? 0.0 : -1.0, terminated: terminated, truncated: false)
     }
@@ -71,8 +77,15 @@ public final class Acrobot: InternalStateEnvironment {
     private var observationBuffer: [Float] = [0, 0, 0, 0, 0, 0]
 
     private var observation: Observation {
+        let float32 = stateIsFloat32
         observationBuffer.withUnsafeMutableBufferPointer { b in
-            b[0] = Float(cos(s0)); b[1] = Float(sin(s0)); b[2] = Float(cos(s1)); b[3] = Float(sin(s1))
+            if float32 {
+                // np.cos of a float32 array element is numpy's own float32 cosine.
+                let (t0, t1) = (Float(s0), Float(s1))
+                b[0] = numpyFloat32Cos(t0); b[1] = numpyFloat32Sin(t0); b[2] = numpyFloat32Cos(t1); b[3] = numpyFloat32Sin(t1)
+            } else {
+                b[0] = Float(cos(s0)); b[1] = Float(sin(s0)); b[2] = Float(cos(s1)); b[3] = Float(sin(s1))
+            }
             b[4] = Float(s2); b[5] = Float(s3)
         }
         return .vector(observationBuffer)
@@ -88,15 +101,15 @@ public final class Acrobot: InternalStateEnvironment {
         let I1 = linkMOI, I2 = linkMOI
         let g = 9.8
         let (theta1, theta2, dtheta1, dtheta2) = s
-        let d1 = m1 * pow(lc1, 2) + m2 * (pow(l1, 2) + pow(lc2, 2) + 2 * l1 * lc2 * cos(theta2)) + I1 + I2
-        let d2 = m2 * (pow(lc2, 2) + l1 * lc2 * cos(theta2)) + I2
+        let d1 = m1 * libmPow(lc1, 2) + m2 * (libmPow(l1, 2) + libmPow(lc2, 2) + 2 * l1 * lc2 * cos(theta2)) + I1 + I2
+        let d2 = m2 * (libmPow(lc2, 2) + l1 * lc2 * cos(theta2)) + I2
         let phi2 = m2 * lc2 * g * cos(theta1 + theta2 - Double.pi / 2.0)
-        let phi1 = -m2 * l1 * lc2 * pow(dtheta2, 2) * sin(theta2)
+        let phi1 = -m2 * l1 * lc2 * libmPow(dtheta2, 2) * sin(theta2)
             - 2 * m2 * l1 * lc2 * dtheta2 * dtheta1 * sin(theta2)
             + (m1 * lc1 + m2 * l1) * g * cos(theta1 - Double.pi / 2)
             + phi2
-        let ddtheta2 = (a + d2 / d1 * phi1 - m2 * l1 * lc2 * pow(dtheta1, 2) * sin(theta2) - phi2)
-            / (m2 * pow(lc2, 2) + I2 - pow(d2, 2) / d1)
+        let ddtheta2 = (a + d2 / d1 * phi1 - m2 * l1 * lc2 * libmPow(dtheta1, 2) * sin(theta2) - phi2)
+            / (m2 * libmPow(lc2, 2) + I2 - libmPow(d2, 2) / d1)
         let ddtheta1 = -(d2 * ddtheta2 + phi1) / d1
         return (dtheta1, dtheta2, ddtheta1, ddtheta2)
     }
@@ -131,6 +144,15 @@ public final class Acrobot: InternalStateEnvironment {
         return M < above ? M : above
     }
 
+    /// Sets a float32 state as Gymnasium's `reset` leaves it and returns the observation
+    /// `reset` would return for it (tests compare it with Gymnasium's).
+    func setResetState(_ state: [Float]) -> Observation {
+        (s0, s1, s2, s3) = (Double(state[0]), Double(state[1]), Double(state[2]), Double(state[3]))
+        hasState = true
+        stateIsFloat32 = true
+        return observation
+    }
+
     /// `theta1, theta2, dtheta1, dtheta2` in float64.
     public var internalState: [Double] { [s0, s1, s2, s3] }
 
@@ -138,5 +160,6 @@ public final class Acrobot: InternalStateEnvironment {
         let s = try checkedState(state, count: 4, names: "theta1, theta2, dtheta1, dtheta2", environment: "Acrobot")
         (s0, s1, s2, s3) = (s[0], s[1], s[2], s[3])
         hasState = true
+        stateIsFloat32 = false
     }
 }

@@ -10,7 +10,8 @@ import Foundation
 ///
 /// Gymnasium mixes float32 and float64 here (numpy's promotion rules): the clipped
 /// torque `u` stays float32, so `0.001 * u**2` and `3.0 * u` are float32 products,
-/// later added to float64 terms. This port does the same.
+/// later added to float64 terms. Squares are numpy scalar powers, i.e. the C library's
+/// `pow` and `powf` (``libmPow(_:_:)``), not products. This port does the same.
 public final class Pendulum: InternalStateEnvironment {
     static let maxSpeed = 8.0
     static let maxTorque: Float = 2.0
@@ -64,8 +65,9 @@ public final class Pendulum: InternalStateEnvironment {
         let u = min(max(values[0], -Pendulum.maxTorque), Pendulum.maxTorque)
         lastTorque = u
         let (th, thdot, dt) = (theta, thetaDot, Pendulum.dt)
-        let costs = pow(Pendulum.angleNormalize(th), 2) + 0.1 * pow(thdot, 2) + Double(Float(0.001) * powf(u, 2))
-        let torqueTerm = Float(3.0 / (Pendulum.m * pow(Pendulum.l, 2))) * u
+        // numpy scalar powers are libm calls, not products (see libmPow).
+        let costs = libmPow(Pendulum.angleNormalize(th), 2) + 0.1 * libmPow(thdot, 2) + Double(Float(0.001) * libmPowf(u, 2))
+        let torqueTerm = Float(3.0 / (Pendulum.m * libmPow(Pendulum.l, 2))) * u
         var newthdot = thdot + (3 * g / (2 * Pendulum.l) * sin(th) + Double(torqueTerm)) * dt
         newthdot = clip(newthdot, -Pendulum.maxSpeed, Pendulum.maxSpeed)
         let newth = th + newthdot * dt
