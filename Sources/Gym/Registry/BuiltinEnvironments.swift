@@ -61,9 +61,9 @@ enum BuiltinEnvironments {
             make: { MountainCar(goalVelocity: $0.goalVelocity) }))
         registry.register(EnvironmentSpec(
             id: "MountainCarContinuous-v0", maxEpisodeSteps: 999, rewardThreshold: 90.0,
-            options: [OptionSpec("goal_velocity", .double, default: .double(0), doc: "velocity the car must have at the goal")],
+            options: MountainCarOptions.self,
             summary: "drive an underpowered car up a hill with a continuous force",
-            make: { MountainCarContinuous(goalVelocity: $0.double("goal_velocity") ?? 0) }))
+            make: { MountainCarContinuous(goalVelocity: $0.goalVelocity) }))
         registry.register(EnvironmentSpec(
             id: "Acrobot-v1", maxEpisodeSteps: 500, rewardThreshold: -100.0,
             summary: "swing the end of a two-link chain above a bar",
