@@ -16,11 +16,11 @@ cache=${COMPARE_CACHE:-/tmp/rllab-compare}
 base=${1:?usage: compare_outputs.sh BASE [HEAD]}
 head=${2:-HEAD}
 
-# Builds revision $1 (once) and runs the acceptance commands into $cache/<sha>/out.
+# Builds revision $1 (once) and runs the acceptance commands into $cache/<sha>/out-$2.
 run_revision() {
   local sha dir tree out bin
   sha=$(git -C "$repo" rev-parse --verify "$1^{commit}")
-  dir="$cache/$sha"; tree="$dir/tree"; out="$dir/out"
+  dir="$cache/$sha"; tree="$dir/tree"; out="$dir/out-$2"
   mkdir -p "$dir"
   if [ ! -d "$tree" ]; then git -C "$repo" worktree add --detach "$tree" "$sha" >/dev/null; fi
   (cd "$tree" && swift build -c release --product rllab >"$dir/build.log" 2>&1) || { cat "$dir/build.log" >&2; return 1; }
@@ -42,13 +42,13 @@ run_revision() {
     "$bin" train --env CartPole-v0 --agent naive-nn --seed 0 --quiet --out "$out/train-naive-nn" \
       --save "$out/train-naive-nn/agent.safetensors"
     "$bin" gan gaussian --seed 2 --quiet --out "$out/gan-gaussian"
-  ) >"$dir/stdout.txt" 2>"$dir/stderr.txt" || { cat "$dir/stderr.txt" >&2; return 1; }
-  echo "$dir"
+  ) >"$out.stdout.txt" 2>"$out.stderr.txt" || { cat "$out.stderr.txt" >&2; return 1; }
+  echo "$out"
 }
 
-a=$(run_revision "$base")
-b=$(run_revision "$head")
-python3 - "$a/out" "$b/out" <<'PY'
+a=$(run_revision "$base" base)
+b=$(run_revision "$head" head)
+python3 - "$a" "$b" <<'PY'
 import csv, io, json, os, re, sys
 import yaml
 
