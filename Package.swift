@@ -33,9 +33,13 @@ let package = Package(
             pkgConfig: "libpng",
             providers: [.apt(["libpng-dev"])]
         ),
+        .systemLibrary(
+            name: "CGIF",
+            providers: [.apt(["libgif-dev"])]
+        ),
         .target(name: "CLabKernels"),
-        .target(name: "LabCore", dependencies: ["CGSL", "CLabKernels", "Yams"], swiftSettings: fast),
-        .target(name: "GAN", dependencies: ["LabCore", "CPNG"], swiftSettings: fast),
+        .target(name: "LabCore", dependencies: ["CGSL", "CLabKernels", "CPNG", "CGIF", "Yams"], swiftSettings: fast),
+        .target(name: "GAN", dependencies: ["LabCore"], swiftSettings: fast),
         .target(name: "CGymKernels"),
         .target(name: "Gym", dependencies: ["LabCore", "CGymKernels", "Yams"], swiftSettings: fast),
         .target(name: "Agents", dependencies: ["LabCore", "Gym", "Yams"], swiftSettings: fast),
@@ -48,9 +52,9 @@ let package = Package(
         .testTarget(name: "LabCoreTests", dependencies: ["LabCore", "CLabKernels"], resources: [.copy("Fixtures")]),
         .testTarget(name: "GymTests", dependencies: ["Gym", "LabCore"], resources: [.copy("Fixtures")]),
         .testTarget(name: "AgentsTests", dependencies: ["Agents", "Gym", "LabCore", "Yams"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "LabTests", dependencies: ["Lab", "Agents", "Gym", "Yams"]),
+        .testTarget(name: "LabTests", dependencies: ["Lab", "Agents", "Gym", "LabCore", "Yams"]),
         .testTarget(name: "GANTests", dependencies: ["GAN", "LabCore"]),
-        .testTarget(name: "CLITests", dependencies: ["rllab"]),
+        .testTarget(name: "CLITests", dependencies: ["rllab", "LabCore"]),
     ],
     swiftLanguageModes: [.v5]
 )

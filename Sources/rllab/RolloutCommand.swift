@@ -84,25 +84,7 @@ struct RolloutCommand: ParsableCommand {
     private func actionPlan(for env: Environment) throws -> ActionPlan {
         switch (actions, policy) {
         case (let list?, nil):
-            let actions: [Action]
-            if env.actionSpace.isDiscrete {
-                actions = try list.split(separator: ",").map { item in
-                    guard let value = Int(item.trimmingCharacters(in: .whitespaces)) else {
-                        throw ValidationError("--actions: '\(item)' is not an integer action for \(env.actionSpace)")
-                    }
-                    return .discrete(value)
-                }
-            } else {
-                let dimension = env.actionSpace.flatDimension
-                let numbers = try parseNumbers(list, name: "--actions")
-                guard numbers.count % dimension == 0 else {
-                    throw ValidationError("--actions: \(numbers.count) numbers do not split into actions of \(dimension)")
-                }
-                // Torques are held as Float32, as a Box(float32) action space holds them.
-                actions = stride(from: 0, to: numbers.count, by: dimension).map { start in
-                    .continuous(numbers[start..<start + dimension].map { Float($0) })
-                }
-            }
+            let actions = try parseActions(list, for: env.actionSpace)
             return .fixed(actions)
         case (nil, "random"?):
             guard steps >= 0 else { throw ValidationError("--steps must not be negative") }
@@ -150,5 +132,26 @@ func parseNumbers(_ list: String, name: String) throws -> [Double] {
             throw ValidationError("\(name): '\(item)' is not a number")
         }
         return value
+    }
+}
+
+/// Parses `--actions`: integers for a discrete space, else numbers grouped by the action
+/// size (held as Float32, as a Box(float32) action space holds them).
+func parseActions(_ list: String, for space: Space) throws -> [Action] {
+    if space.isDiscrete {
+        return try list.split(separator: ",").map { item in
+            guard let value = Int(item.trimmingCharacters(in: .whitespaces)) else {
+                throw ValidationError("--actions: '\(item)' is not an integer action for \(space)")
+            }
+            return .discrete(value)
+        }
+    }
+    let dimension = space.flatDimension
+    let numbers = try parseNumbers(list, name: "--actions")
+    guard numbers.count % dimension == 0 else {
+        throw ValidationError("--actions: \(numbers.count) numbers do not split into actions of \(dimension)")
+    }
+    return stride(from: 0, to: numbers.count, by: dimension).map { start in
+        .continuous(numbers[start..<start + dimension].map { Float($0) })
     }
 }

@@ -83,8 +83,16 @@ public final class EnvironmentRegistry: @unchecked Sendable {
         let spec = try resolve(id)
         var values = spec.optionValues
         var maxSteps = spec.maxEpisodeSteps
+        var renderMode: RenderMode?
         for key in options.keys.sorted() {
             let text = options[key]!
+            if key == "render_mode" {
+                guard let mode = RenderMode(rawValue: text.trimmingCharacters(in: .whitespaces)) else {
+                    throw EnvironmentError(.invalidOptionValue, "invalid value '\(text)' for option render_mode of \(spec.id): expected one of \(RenderMode.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                renderMode = mode
+                continue
+            }
             if key == "max_episode_steps" {
                 guard let steps = Int(text.trimmingCharacters(in: .whitespaces)), steps > 0 else {
                     throw EnvironmentError(.invalidOptionValue, "\(spec.id): option 'max_episode_steps' expects a positive integer, got '\(text)'")
@@ -100,9 +108,14 @@ public final class EnvironmentRegistry: @unchecked Sendable {
             }
         }
         var env = try spec.make(values)
+        if let renderMode, !env.availableRenderModes.contains(renderMode) {
+            let modes = env.availableRenderModes.map(\.rawValue)
+            throw EnvironmentError(.invalidOptionValue, "\(spec.id) cannot render in mode \(renderMode.rawValue); " + (modes.isEmpty ? "it has no render modes" : "its render modes: \(modes.joined(separator: ", "))"))
+        }
         env = OrderEnforcing(env)
         if let maxSteps { env = TimeLimit(env, maxEpisodeSteps: maxSteps) }
         (env as? Wrapper)?.spec = spec
+        (env as? Wrapper)?.configuredRenderMode = renderMode
         return env
     }
 

@@ -14,6 +14,7 @@ open class Wrapper: Environment {
     /// The wrapped environment.
     public let env: Environment
     private var ownSpec: EnvironmentSpec?
+    private var ownRenderMode: RenderMode?
 
     public init(_ env: Environment) {
         self.env = env
@@ -37,5 +38,11 @@ open class Wrapper: Environment {
     public var spec: EnvironmentSpec? {
         get { ownSpec ?? env.spec }
         set { ownSpec = newValue }
+    }
+
+    /// The `render_mode` set by the registry on the outermost wrapper, else the wrapped one's.
+    public var configuredRenderMode: RenderMode? {
+        get { ownRenderMode ?? (env as? Wrapper)?.configuredRenderMode }
+        set { ownRenderMode = newValue }
     }
 }
