@@ -58,6 +58,9 @@ public final class EpisodeLoop {
     /// Makes a vector environment of N copies of this loop's environment (the runner sets
     /// it); agents that collect from several copies use it through ``vectorized(copies:threads:)``.
     public var makeCopies: ((_ count: Int, _ threads: Int) throws -> VectorEnvironment)?
+    /// Makes one more copy of this loop's environment (the runner sets it); same-step
+    /// vector loops (``vectorized(copies:threads:autoreset:)``) are built from such copies.
+    public var makeEnvironment: (() throws -> Environment)?
 
     public init(
         environment: Environment,

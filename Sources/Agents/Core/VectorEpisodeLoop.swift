@@ -32,6 +32,8 @@ public struct VectorTransition {
 public final class VectorEpisodeLoop {
     /// The vector environment stepped.
     public let environment: VectorEnvironment
+    /// Set when the copies reset in the step that ends an episode (SB3's `VecEnv`).
+    private let sameStep: SyncVectorEnvironment?
     private let loop: EpisodeLoop
     /// The observations the next actions are chosen for: row-major, `copies x observationWidth`.
     public private(set) var observations: [Float]
@@ -42,6 +44,8 @@ public final class VectorEpisodeLoop {
     init(loop: EpisodeLoop, environment: VectorEnvironment) {
         self.loop = loop
         self.environment = environment
+        let sync = environment as? SyncVectorEnvironment
+        sameStep = sync?.autoresetMode == .sameStep ? sync : nil
         observations = []
         returns = [Double](repeating: 0, count: environment.count)
         lengths = [Int](repeating: 0, count: environment.count)
@@ -74,9 +78,31 @@ public final class VectorEpisodeLoop {
     public func step(actions: [Int], learn: (VectorTransition) throws -> Void = { _ in }) throws {
         if loop.cancelled { throw CancellationError() }
         try start()
+        try environment.step(discrete: actions)
+        try account(actions: actions, learn: learn)
+    }
+
+    /// Steps every copy with a continuous action, `actions[i * size..<(i + 1) * size]`
+    /// (`size` numbers per copy), and hands each real transition to `learn` (its `action`
+    /// is 0: the caller knows the actions it gave).
+    public func step(continuousActions actions: [Float], size: Int, learn: (VectorTransition) throws -> Void = { _ in }) throws {
+        if loop.cancelled { throw CancellationError() }
+        try start()
+        try environment.step((0..<copies).map { i in .continuous(Array(actions[i * size..<(i + 1) * size])) })
+        try account(actions: nil, learn: learn)
+    }
+
+    /// In same-step autoreset mode, the final observation of `copy`'s episode when it
+    /// ended in the last step (``observations`` already holds the next episode's first).
+    public func finalObservation(_ copy: Int) -> ArraySlice<Float>? {
+        guard let sameStep, environment.isDone(copy) else { return nil }
+        let width = environment.observationWidth
+        return sameStep.finalObservations[copy * width..<(copy + 1) * width]
+    }
+
+    private func account(actions: [Int]?, learn: (VectorTransition) throws -> Void) throws {
         // Copies that ended an episode in the previous step are reset by this one.
         let width = environment.observationWidth
-        try environment.step(discrete: actions)
         let next = environment.observations
         for i in 0..<copies {
             let wasAutoreset = lengths[i] < 0
@@ -90,11 +116,16 @@ public final class VectorEpisodeLoop {
             returns[i] += reward
             lengths[i] += 1
             try loop.accountVectorStep(episodeReturn: returns[i], episodeLength: lengths[i], done: terminated || truncated)
+            let done = terminated || truncated
+            let nextObservation = done && sameStep != nil ? sameStep!.finalObservations[i * width..<(i + 1) * width]
+                                                          : next[i * width..<(i + 1) * width]
             try learn(VectorTransition(
-                copy: i, observation: observations[i * width..<(i + 1) * width], action: actions[i], reward: reward,
-                nextObservation: next[i * width..<(i + 1) * width], terminated: terminated, truncated: truncated))
-            // Marks the copy for the autoreset the next step performs.
-            if terminated || truncated { lengths[i] = -1 }
+                copy: i, observation: observations[i * width..<(i + 1) * width], action: actions?[i] ?? 0, reward: reward,
+                nextObservation: nextObservation, terminated: terminated, truncated: truncated))
+            // Marks the copy for the autoreset the next step performs (same-step mode: done).
+            if done {
+                if sameStep == nil { lengths[i] = -1 } else { lengths[i] = 0; returns[i] = 0 }
+            }
         }
         copyObservations()
     }
@@ -123,7 +154,21 @@ extension EpisodeLoop {
     /// - Throws: ``AgentError`` when the runner gave no way to copy the environment, or the
     ///   copies cannot be made.
     public func vectorized(copies: Int, threads: Int = 1) throws -> VectorEpisodeLoop {
+        try vectorized(copies: copies, threads: threads, autoreset: .nextStep)
+    }
+
+    /// A loop over `copies` copies with the given autoreset mode. Same-step mode (SB3's
+    /// `VecEnv`, which on-policy agents use so every copy fills every rollout slot) steps
+    /// scalar copies made by ``makeEnvironment`` one after the other.
+    public func vectorized(copies: Int, threads: Int = 1, autoreset: AutoresetMode) throws -> VectorEpisodeLoop {
         guard copies >= 1 else { throw AgentError("num_envs must be at least 1, got \(copies)") }
+        if autoreset == .sameStep {
+            guard let makeEnvironment else {
+                throw AgentError("this loop cannot make copies of its environment; run through Lab's Run, or set EpisodeLoop.makeEnvironment")
+            }
+            let environments = try (0..<copies).map { _ in try makeEnvironment() }
+            return VectorEpisodeLoop(loop: self, environment: try SyncVectorEnvironment(environments, autoresetMode: .sameStep))
+        }
         guard let makeCopies else {
             throw AgentError("this loop cannot make copies of its environment; run through Lab's Run, or set EpisodeLoop.makeCopies")
         }

@@ -25,17 +25,26 @@ public final class MultilayerPerceptron {
     /// One output buffer per Dense layer, for ``forward(_:)``, allocated once.
     private let activations: [UnsafeMutablePointer<Float>]
 
-    /// A network `inputSize -> hiddenSizes... -> outputSize` with PyTorch's default
-    /// initialisation, drawing from `source` layer by layer (weight, then bias).
-    public init(inputSize: Int, hiddenSizes: [Int], outputSize: Int, activation: Activation, source: RandomSource) throws {
+    /// A network `inputSize -> hiddenSizes... -> outputSize`, drawing from `source` layer
+    /// by layer (weight, then bias).
+    ///
+    /// - Parameter weightInitializers: One per Dense layer, input to output, with zero
+    ///   biases (SB3's orthogonal initialization); nil for PyTorch's default `nn.Linear`
+    ///   initialization of weights and biases.
+    public init(inputSize: Int, hiddenSizes: [Int], outputSize: Int, activation: Activation,
+                weightInitializers: [Initializer]? = nil, source: RandomSource) throws {
         let sizes = [inputSize] + hiddenSizes + [outputSize]
         guard sizes.allSatisfy({ $0 > 0 }) else {
             throw ConfigurationError("network sizes must be positive, got \(sizes)")
         }
+        precondition(weightInitializers == nil || weightInitializers!.count == sizes.count - 1,
+                     "one weight initializer per Dense layer")
         var layers: [Layer] = []
         var dense: [Dense] = []
         for i in 0..<(sizes.count - 1) {
-            let layer = Dense(sizes[i], sizes[i + 1], source: source)
+            let layer = weightInitializers.map {
+                Dense(sizes[i], sizes[i + 1], weightInitializer: $0[i], biasInitializer: .zeros, source: source)
+            } ?? Dense(sizes[i], sizes[i + 1], source: source)
             dense.append(layer)
             layers.append(layer)
             if i < sizes.count - 2 { layers.append(activation == .relu ? ReLU() as Layer : Tanh()) }

@@ -24,15 +24,23 @@ enum NetworkCheckpoint {
         guard file.metadata["agent"] == agent else {
             throw AgentError("\(url.path) holds a '\(file.metadata["agent"] ?? "unknown")' agent, not '\(agent)'")
         }
-        // Check every network first so a bad file leaves the agent as it was.
-        let copies = try networks.map { prefix, network -> MultilayerPerceptron in
-            let copy = try MultilayerPerceptron(
-                inputSize: network.inputSize, hiddenSizes: network.denseLayers.dropLast().map(\.outputSize),
-                outputSize: network.outputSize, activation: network.activation, source: RandomSource(seed: 0))
-            try copy.load(from: file, prefix: prefix, source: url)
-            return copy
-        }
-        for ((_, network), copy) in zip(networks, copies) { network.update(towards: copy, tau: 1) }
+        try check(networks, in: file, source: url)
+        for (prefix, network) in networks { try network.load(from: file, prefix: prefix, source: url) }
         return file
+    }
+
+    /// Throws unless `file` holds every parameter of `networks` with the right shape, so a
+    /// bad file is refused before any network changes.
+    static func check(_ networks: [(prefix: String, network: MultilayerPerceptron)], in file: SafeTensorsFile, source url: URL) throws {
+        for (prefix, network) in networks {
+            for (name, parameter) in network.network.namedParameters {
+                let key = "\(prefix).\(name)"
+                guard file.names.contains(key) else { throw AgentError("\(url.path) has no tensor '\(key)'") }
+                let shape = try file.shape(key)
+                guard shape == parameter.shape else {
+                    throw AgentError("\(url.path): '\(key)' has shape \(shape), this agent needs \(parameter.shape) (different environment or net_arch?)")
+                }
+            }
+        }
     }
 }

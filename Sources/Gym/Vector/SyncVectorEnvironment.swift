@@ -1,5 +1,17 @@
+/// When a vector environment resets a copy whose episode ended (Gymnasium's `AutoresetMode`).
+public enum AutoresetMode: String, Sendable {
+    /// The step after the one that ended the episode resets the copy and ignores its
+    /// action (Gymnasium's default).
+    case nextStep
+    /// The step that ends the episode also resets the copy: it reports the new episode's
+    /// first observation, with the final one kept in `finalObservations` (Gymnasium's
+    /// `SAME_STEP`, and Stable-Baselines3's `VecEnv`, which keeps it in
+    /// `info["terminal_observation"]`).
+    case sameStep
+}
+
 /// N environments stepped one after the other on the calling thread, as Gymnasium's
-/// `SyncVectorEnv` in its default next-step autoreset mode (see ``VectorEnvironment``).
+/// `SyncVectorEnv`, by default in next-step autoreset mode (see ``VectorEnvironment``).
 ///
 /// Works with any environment, including user-registered ones; environments with a
 /// native kernel are faster through ``EnvironmentRegistry/makeVector(_:options:count:threads:native:)``.
@@ -15,6 +27,10 @@ public final class SyncVectorEnvironment: VectorEnvironment {
     public private(set) var rewards: [Double]
     public private(set) var terminations: [Bool]
     public private(set) var truncations: [Bool]
+    public let autoresetMode: AutoresetMode
+    /// In ``AutoresetMode/sameStep`` mode, the final observation of each copy whose episode
+    /// ended in the last step (rows of other copies are stale), laid out as ``observations``.
+    public private(set) var finalObservations: [Float]
     /// Copies that ended an episode in the last step: the next step resets them.
     private var autoreset: [Bool]
     private var hasReset = false
@@ -23,7 +39,7 @@ public final class SyncVectorEnvironment: VectorEnvironment {
     /// (Gymnasium checks the same).
     ///
     /// - Throws: ``EnvironmentError`` (`.invalidState`) for no environments or mismatched spaces.
-    public init(_ environments: [Environment]) throws {
+    public init(_ environments: [Environment], autoresetMode: AutoresetMode = .nextStep) throws {
         guard let first = environments.first else {
             throw EnvironmentError(.invalidState, "a vector environment needs at least one environment")
         }
@@ -36,6 +52,8 @@ public final class SyncVectorEnvironment: VectorEnvironment {
         observationWidth = first.observationSpace.isDiscrete ? 1 : first.observationSpace.flatDimension
         let n = environments.count
         observations = [Float](repeating: 0, count: n * observationWidth)
+        finalObservations = observations
+        self.autoresetMode = autoresetMode
         rewards = [Double](repeating: 0, count: n)
         terminations = [Bool](repeating: false, count: n)
         truncations = [Bool](repeating: false, count: n)
@@ -79,21 +97,33 @@ public final class SyncVectorEnvironment: VectorEnvironment {
                 truncations[i] = false
             } else {
                 let result = try env.step(action(i))
-                store(result.observation, at: i)
                 rewards[i] = result.reward
                 terminations[i] = result.terminated
                 truncations[i] = result.truncated
+                if autoresetMode == .sameStep && result.done {
+                    store(result.observation, at: i, in: &finalObservations)
+                    let (observation, _) = try env.reset(seed: nil, options: nil)
+                    store(observation, at: i)
+                } else {
+                    store(result.observation, at: i)
+                }
             }
         }
-        for i in 0..<count { autoreset[i] = terminations[i] || truncations[i] }
+        if autoresetMode == .nextStep {
+            for i in 0..<count { autoreset[i] = terminations[i] || truncations[i] }
+        }
     }
 
     private func store(_ observation: Observation, at index: Int) {
+        store(observation, at: index, in: &observations)
+    }
+
+    private func store(_ observation: Observation, at index: Int, in buffer: inout [Float]) {
         let start = index * observationWidth
         switch observation {
-        case .discrete(let state): observations[start] = Float(state)
+        case .discrete(let state): buffer[start] = Float(state)
         case .vector(let values):
-            for (k, v) in values.prefix(observationWidth).enumerated() { observations[start + k] = v }
+            for (k, v) in values.prefix(observationWidth).enumerated() { buffer[start + k] = v }
         }
     }
 }

@@ -81,6 +81,7 @@ public enum Run {
         loop.makeCopies = { count, threads in
             try EnvironmentRegistry.shared.makeVector(spec.environmentID, options: spec.environmentOptions, count: count, threads: threads)
         }
+        loop.makeEnvironment = { try makeEnvironment(spec) }
         var interrupted = false
         do {
             try agent.learn(loop)

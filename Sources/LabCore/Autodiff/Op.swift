@@ -18,6 +18,8 @@ enum Op {
     case square(Tensor)
     case abs(Tensor)
     case clamp(Tensor, low: Float, high: Float)
+    /// Element-wise minimum of two same-shaped tensors (both saved).
+    case minimum(Tensor, Tensor)
     case relu(out: Tensor)
     case leakyRelu(Tensor, slope: Float)
     case tanh(out: Tensor)
@@ -84,6 +86,10 @@ extension Tensor {
             node.a?.accumulate(zipSame(g, x) { $1 > 0 ? $0 : ($1 < 0 ? -$0 : 0) })
         case .clamp(let x, let lo, let hi):
             node.a?.accumulate(zipSame(g, x) { ($1 >= lo && $1 <= hi) ? $0 : 0 })
+        case .minimum(let x, let y):
+            // torch.minimum's backward: the smaller input takes the gradient; ties split it.
+            node.a?.accumulate(zipSame(g, zipSame(x, y) { $0 < $1 ? 1 : ($0 == $1 ? 0.5 : 0) }, *))
+            node.b?.accumulate(zipSame(g, zipSame(x, y) { $1 < $0 ? 1 : ($0 == $1 ? 0.5 : 0) }, *))
         case .relu(let out):
             node.a?.accumulate(zipSame(g, out) { $1 > 0 ? $0 : 0 })
         case .leakyRelu(let x, let slope):

@@ -22,6 +22,11 @@ public enum Initializer: Sendable, Equatable {
     case heNormal
     /// PyTorch's `nn.Linear`/`nn.Conv2d` default: U(±1 / sqrt(fanIn)), for weights and biases.
     case fanInUniform
+    /// A (semi-)orthogonal matrix times `gain` (PyTorch's `orthogonal_`, which SB3's
+    /// policies use with gains sqrt(2), 0.01 and 1): the Q factor of a standard normal
+    /// matrix, signs fixed so R's diagonal is positive. Tensors of rank > 2 are treated as
+    /// `[shape[0], rest]`; a rank-1 tensor (a bias) is filled with zeros, as SB3 does.
+    case orthogonal(gain: Float)
 
     /// A tensor of `shape` initialised by this rule.
     public func make(_ shape: [Int], fanIn: Int, fanOut: Int, source: RandomSource) -> Tensor {
@@ -42,6 +47,48 @@ public enum Initializer: Sendable, Equatable {
         case .fanInUniform:
             let limit = 1 / fi.squareRoot()
             return .uniform(shape, low: -limit, high: limit, source: source)
+        case .orthogonal(let gain):
+            guard shape.count >= 2 else { return .zeros(shape) }
+            let rows = shape[0], columns = shape.dropFirst().reduce(1, *)
+            return Tensor(shape: shape, scalars: Initializer.orthogonalMatrix(rows: rows, columns: columns, gain: gain, source: source))
         }
+    }
+
+    /// A `rows x columns` row-major matrix with orthonormal rows or columns (whichever are
+    /// fewer), times `gain`.
+    ///
+    /// As `torch.nn.init.orthogonal_`: draw a normal matrix with at least as many rows as
+    /// columns (transposing a wide one), take Q of its QR decomposition with R's diagonal
+    /// made positive, transpose back. Gram-Schmidt in double gives that same Q (the QR
+    /// factorization with a positive diagonal is unique).
+    static func orthogonalMatrix(rows: Int, columns: Int, gain: Float, source: RandomSource) -> [Float] {
+        let transpose = rows < columns
+        let m = transpose ? columns : rows, n = transpose ? rows : columns
+        // Draw row-major m x n, then orthonormalize its n columns.
+        var a = [Double](repeating: 0, count: m * n)
+        for k in a.indices { a[k] = source.gaussian() }
+        for j in 0..<n {
+            // Two passes of modified Gram-Schmidt keep Q orthogonal to double precision.
+            for _ in 0..<2 {
+                for p in 0..<j {
+                    var dot = 0.0
+                    for i in 0..<m { dot += a[i * n + p] * a[i * n + j] }
+                    for i in 0..<m { a[i * n + j] -= dot * a[i * n + p] }
+                }
+            }
+            var norm = 0.0
+            for i in 0..<m { norm += a[i * n + j] * a[i * n + j] }
+            norm = norm.squareRoot()
+            // A zero column (probability 0) stays zero rather than dividing by zero.
+            if norm > 0 { for i in 0..<m { a[i * n + j] /= norm } }
+        }
+        var out = [Float](repeating: 0, count: rows * columns)
+        for i in 0..<m {
+            for j in 0..<n {
+                let value = Float(a[i * n + j] * Double(gain))
+                if transpose { out[j * columns + i] = value } else { out[i * columns + j] = value }
+            }
+        }
+        return out
     }
 }

@@ -479,3 +479,22 @@ extension Settings {
         SettingValues(declarations, owner: owner, noun: noun, extraNames: extraNames, sortsNames: sortsNames)
     }
 }
+
+/// A settings struct inside another (settings several owners share, such as a policy
+/// network's): its settings are listed and set as the outer struct's own.
+@propertyWrapper
+public struct SettingGroup<Group: Settings>: Sendable, DeclaresSettings {
+    public var wrappedValue: Group
+
+    /// Built inside the outer struct's construction, so the group reads the same values.
+    public init() { wrappedValue = Group() }
+
+    public var declarations: [SettingDeclaration] { Group.declarations }
+    public var currentValues: [(String, SettingValue?)] {
+        Mirror(reflecting: wrappedValue).children.flatMap { ($0.value as? DeclaresSettings)?.currentValues ?? [] }
+    }
+    public func check() throws {
+        for child in Mirror(reflecting: wrappedValue).children { try (child.value as? DeclaresSettings)?.check() }
+        try wrappedValue.validate()
+    }
+}

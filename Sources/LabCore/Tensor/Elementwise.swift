@@ -113,6 +113,17 @@ extension Tensor {
     }
 }
 
+extension Tensor {
+    /// The element-wise minimum of two tensors of one shape (`torch.minimum`): the gradient
+    /// goes to the smaller input, half to each where they are equal, as PyTorch's.
+    public static func minimum(_ lhs: Tensor, _ rhs: Tensor) -> Tensor {
+        precondition(lhs.shape == rhs.shape, "minimum: shapes \(lhs.shape) and \(rhs.shape) differ")
+        var out = zipSame(lhs, rhs) { Swift.min($0, $1) }
+        out.node = record(.minimum(lhs.detached(), rhs.detached()), shape: lhs.shape, lhs, rhs)
+        return out
+    }
+}
+
 // MARK: - Activations
 
 extension Tensor {

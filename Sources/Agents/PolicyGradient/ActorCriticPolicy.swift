@@ -1,0 +1,167 @@
+import Foundation
+import Gym
+import LabCore
+
+/// The policy and value networks of an on-policy agent, as Stable-Baselines3's
+/// `ActorCriticPolicy` builds them for flat observations with separate networks
+/// (`net_arch=dict(pi=..., vf=...)`, SB3's default for PPO and A2C).
+///
+/// - Policy: `obs -> net_arch -> action outputs` (logits for `Discrete(n)`, means for a
+///   `Box`), plus, for a Box, a state-independent log standard deviation per dimension
+///   (``DiagonalGaussianDistribution``).
+/// - Value: `obs -> net_arch -> 1`.
+/// - Orthogonal initialization (SB3's `ortho_init`): gain sqrt(2) for hidden layers, 0.01
+///   for the action layer, 1 for the value layer, zero biases.
+///
+/// Training evaluates minibatches on the tape; acting runs one observation through the
+/// same parameters without the tape or allocation.
+public final class ActorCriticPolicy {
+    /// Hyperparameters every actor-critic agent declares, with SB3's defaults.
+    public struct Settings: LabCore.Settings {
+        @Setting("net_arch", range: 1..., help: "hidden layer sizes of the policy network and of the value network") public var netArch = [64, 64]
+        @Setting("activation", help: "activation between layers: tanh (SB3's default) or relu")
+        public var activation = MultilayerPerceptron.Activation.tanh
+        @Setting("ortho_init", help: "orthogonal initialization with SB3's gains (sqrt 2 hidden, 0.01 policy head, 1 value head)")
+        public var orthogonalInit = true
+        @Setting("log_std_init", help: "initial log standard deviation of Gaussian actions (Box action spaces)") public var logStdInit = 0.0
+        public init() {}
+    }
+
+    public let encoder: ObservationEncoder
+    public let policyNetwork: MultilayerPerceptron
+    public let valueNetwork: MultilayerPerceptron
+    /// Log standard deviations of Gaussian actions; nil for discrete actions.
+    public let logStd: Parameter?
+    /// The number of discrete actions, or nil for a Box.
+    public let actionCount: Int?
+    /// The Box of continuous actions (bounds for clipping), or nil.
+    public let actionBox: Box?
+
+    /// - Throws: ``AgentError`` for unsupported spaces, ``ConfigurationError`` for bad settings.
+    public init(agent: String, environment: EnvironmentSignature, hyperparameters h: Hyperparameters, random: RandomSource) throws {
+        encoder = try ObservationEncoder(space: environment.observationSpace, agent: agent, environmentID: environment.id)
+        let outputs: Int
+        switch environment.actionSpace {
+        case .discrete(let d):
+            actionCount = d.n
+            actionBox = nil
+            outputs = d.n
+        case .box(let box) where box.shape.count == 1 && box.count > 0:
+            actionCount = nil
+            actionBox = box
+            outputs = box.count
+        default:
+            throw AgentError("\(agent) needs a Discrete or flat Box action space; \(environment.id) has \(environment.actionSpace)")
+        }
+        let settings = try h.settings(Settings.self)
+        let activation = settings.activation
+        let hidden = settings.netArch
+        let orthogonal = settings.orthogonalInit
+        func initializers(head: Float) -> [Initializer]? {
+            orthogonal ? Array(repeating: .orthogonal(gain: Float(2.0.squareRoot())), count: hidden.count) + [.orthogonal(gain: head)] : nil
+        }
+        policyNetwork = try MultilayerPerceptron(inputSize: encoder.width, hiddenSizes: hidden, outputSize: outputs, activation: activation,
+                                                 weightInitializers: initializers(head: 0.01), source: random.derived("pi"))
+        valueNetwork = try MultilayerPerceptron(inputSize: encoder.width, hiddenSizes: hidden, outputSize: 1, activation: activation,
+                                                weightInitializers: initializers(head: 1), source: random.derived("vf"))
+        logStd = actionBox == nil ? nil : Parameter(Tensor.filled([outputs], with: Float(settings.logStdInit)), name: "log_std")
+    }
+
+    /// Floats per action in a rollout: 1 (the index) for a discrete action, else the dimension.
+    public var actionSize: Int { actionCount == nil ? actionBox!.count : 1 }
+
+    /// Every trainable parameter: the policy network's, the value network's, then the log std.
+    public var parameters: [Parameter] { policyNetwork.parameters + valueNetwork.parameters + (logStd.map { [$0] } ?? []) }
+
+    // MARK: Training (on the tape)
+
+    /// Values, log-probabilities of `actions` and entropies for a batch of (encoded)
+    /// observations `[B, width]`, as SB3's `evaluate_actions`.
+    ///
+    /// - Parameter actions: `B x actionSize` floats (discrete actions as indices).
+    public func evaluate(observations: Tensor, actions: [Float]) -> (values: Tensor, logProbability: Tensor, entropy: Tensor) {
+        let rows = observations.shape[0]
+        let output = policyNetwork(observations)
+        let values = valueNetwork(observations).reshaped([rows])
+        if let logStd {
+            let d = logStd.shape[0]
+            let actionTensor = Tensor(shape: [rows, d], scalars: Array(actions[0..<(rows * d)]))
+            let (logProbability, entropy) = DiagonalGaussianDistribution.logProbabilityAndEntropy(mean: output, logStd: logStd.tensor, actions: actionTensor)
+            return (values, logProbability, entropy)
+        }
+        let indices = (0..<rows).map { Int(actions[$0]) }
+        let (logProbability, entropy) = CategoricalDistribution.logProbabilityAndEntropy(logits: output, actions: indices)
+        return (values, logProbability, entropy)
+    }
+
+    // MARK: Acting (no tape, no allocation)
+
+    /// Samples an action for one encoded observation, writing it into
+    /// `actions[offset..<offset + actionSize]`; returns the value and the action's
+    /// log-probability (SB3's `policy.forward`).
+    public func sample<C: Collection<Float>>(_ observation: C, random: RandomSource, into actions: inout [Float], at offset: Int)
+        -> (value: Float, logProbability: Float) where C.Index == Int
+    {
+        let value = valueNetwork.forward(observation)[0]
+        let output = policyNetwork.forward(observation)
+        if let logStd {
+            let d = output.count
+            return logStd.value.withUnsafeBufferPointer { std in
+                DiagonalGaussianDistribution.sample(mean: output, logStd: std, random: random, into: &actions, at: offset)
+                let logProbability = DiagonalGaussianDistribution.logProbability(action: actions[offset..<offset + d], mean: output, logStd: std)
+                return (value, logProbability)
+            }
+        }
+        let action = CategoricalDistribution.sample(logits: output, random: random)
+        actions[offset] = Float(action)
+        return (value, CategoricalDistribution.logProbability(logits: output, action: action))
+    }
+
+    /// The value of one encoded observation (SB3's `predict_values`).
+    public func value<C: Collection<Float>>(_ observation: C) -> Float where C.Index == Int {
+        valueNetwork.forward(observation)[0]
+    }
+
+    /// The greedy action for one encoded observation: the most likely action, or the mean
+    /// clipped to the action bounds (SB3's `predict(deterministic=True)`).
+    public func greedyAction<C: Collection<Float>>(_ observation: C) -> Action where C.Index == Int {
+        let output = policyNetwork.forward(observation)
+        if let box = actionBox {
+            return .continuous((0..<output.count).map { min(max(output[$0], box.low[$0]), box.high[$0]) })
+        }
+        return .discrete(CategoricalDistribution.mode(logits: output))
+    }
+
+    /// Writes the environment's form of the sampled action at `offset` into `clipped`
+    /// (continuous actions clipped to the bounds, as SB3 does before stepping).
+    public func clip(_ actions: [Float], at offset: Int, into clipped: inout [Float]) {
+        guard let box = actionBox else { clipped[offset] = actions[offset]; return }
+        for k in 0..<box.count { clipped[offset + k] = min(max(actions[offset + k], box.low[k]), box.high[k]) }
+    }
+
+    // MARK: Saving
+
+    /// Adds the parameters (`pi.*`, `vf.*`, `log_std`) to `file`.
+    func add(to file: inout SafeTensorsFile) {
+        policyNetwork.add(to: &file, prefix: "pi")
+        valueNetwork.add(to: &file, prefix: "vf")
+        if let logStd { file.add("log_std", float32: logStd.value.scalars, shape: logStd.shape) }
+    }
+
+    /// Restores parameters written by ``add(to:)``, checking every shape first.
+    func load(from file: SafeTensorsFile, source url: URL) throws {
+        var logStdValue: Tensor?
+        if let logStd {
+            guard file.names.contains("log_std") else { throw AgentError("\(url.path) has no tensor 'log_std'") }
+            let shape = try file.shape("log_std")
+            guard shape == logStd.shape else {
+                throw AgentError("\(url.path): 'log_std' has shape \(shape), this agent needs \(logStd.shape) (different environment?)")
+            }
+            logStdValue = try Tensor(validatingShape: shape, scalars: try file.float32("log_std"))
+        }
+        let networks = [("pi", policyNetwork), ("vf", valueNetwork)]
+        try NetworkCheckpoint.check(networks, in: file, source: url)
+        for (prefix, network) in networks { try network.load(from: file, prefix: prefix, source: url) }
+        if let logStd, let logStdValue { logStd.value = logStdValue }
+    }
+}

@@ -1,0 +1,159 @@
+import Foundation
+import Gym
+import LabCore
+
+/// Proximal Policy Optimization (Schulman et al. 2017) with Stable-Baselines3's
+/// semantics, CleanRL-style.
+///
+/// Until the budget is spent:
+/// 1. collect a rollout of `n_steps` steps from each of `n_envs` copies
+///    (``RolloutCollector``: sampled actions, SB3's timeout bootstrap, optional
+///    `VecNormalize`-style normalization) and compute GAE(`gamma`, `gae_lambda`);
+/// 2. set the learning rate and clip range from their schedules (fraction of the budget
+///    spent, RL-Zoo's `lin_` is a linear schedule to 0);
+/// 3. for `n_epochs` passes over the rollout in a fresh random order, for each minibatch
+///    of `batch_size` transitions: normalize the advantages over the minibatch, ratio
+///    `r = exp(log π(a|s) - log π_old(a|s))`, policy loss `-mean(min(A r, A clip(r, 1 ± ε)))`,
+///    value loss `mean((R - V)²)` (with `clip_range_vf`, `V` is kept within ± of the
+///    rollout's value), entropy loss `-mean(H)`; the total
+///    `policy + ent_coef entropy + vf_coef value` is minimized by one Adam step (eps 1e-5)
+///    after clipping the gradients' global norm to `max_grad_norm`. With `target_kl`,
+///    training stops for this rollout once the approximate KL
+///    `mean((r - 1) - log r)` of a minibatch exceeds 1.5 `target_kl`.
+public final class PPOAgent: Agent {
+    public static let name = "ppo"
+    public static let summary = "Proximal Policy Optimization (SB3 semantics): clipped surrogate, GAE, minibatch epochs, optional normalization"
+    public struct Settings: LabCore.Settings {
+        @ScheduleSetting("learning_rate", range: 0...Double.infinity, help: "Adam step size") public var learningRate = Schedule.constant(3e-4)
+        @ScheduleSetting("clip_range", range: 0...Double.infinity, help: "PPO clipping parameter epsilon") public var clipRange = Schedule.constant(0.2)
+        @Setting("n_envs", range: 1..., help: "copies of the environment collected from (SB3's n_envs)") public var copies = 1
+        @Setting("n_steps", range: 1..., help: "steps per copy per rollout") public var steps = 2048
+        @Setting("batch_size", range: 1..., help: "minibatch size") public var batchSize = 64
+        @Setting("n_epochs", range: 1..., help: "passes over each rollout") public var epochs = 10
+        @Setting("gamma", range: 0...1, help: "discount factor") public var gamma = 0.99
+        @Setting("gae_lambda", range: 0...1, help: "GAE lambda (1: Monte-Carlo advantages)") public var gaeLambda = 0.95
+        @Setting("clip_range_vf", range: 0..., help: "clip the value change to this range (0: no value clipping, SB3's None)") public var clipRangeValue = 0.0
+        @Setting("normalize_advantage", help: "normalize advantages per minibatch") public var normalizeAdvantage = true
+        @Setting("ent_coef", help: "entropy coefficient") public var entropyCoefficient = 0.0
+        @Setting("vf_coef", range: 0..., help: "value loss coefficient") public var valueCoefficient = 0.5
+        @Setting("max_grad_norm", range: 0..., help: "clip gradients to this global L2 norm") public var maxGradientNorm = 0.5
+        @Setting("target_kl", range: 0..., help: "stop a rollout's epochs when the approximate KL passes 1.5 x this (0: never, SB3's None)")
+        public var targetKL = 0.0
+        @SettingGroup public var policy: ActorCriticPolicy.Settings
+        @SettingGroup public var normalization: NormalizationSettings
+        public init() {}
+    }
+
+    // Hyperparameters.
+    private let learningRate: Schedule
+    private let clipRange: Schedule
+    private let copies: Int
+    private let steps: Int
+    private let batchSize: Int
+    private let epochs: Int
+    private let gamma: Double
+    private let gaeLambda: Double
+    private let clipRangeValue: Float?
+    private let normalizeAdvantage: Bool
+    private let entropyCoefficient: Float
+    private let valueCoefficient: Float
+    private let maxGradientNorm: Float
+    private let targetKL: Float?
+
+    // Learned state and its machinery.
+    public let policy: ActorCriticPolicy
+    public let normalizer: VectorNormalizer?
+    private let optimizer: Adam
+    private let buffer: RolloutBuffer
+    private let batch: RolloutBatch
+    /// Action sampling while collecting.
+    private let actionRandom: RandomSource
+    /// Minibatch order.
+    private let batchRandom: RandomSource
+    /// Gradient steps taken so far (SB3's `_n_updates` counts epochs; this counts minibatches).
+    public private(set) var updates = 0
+    /// The loss terms of the last minibatch (for logs and tests).
+    public private(set) var lastLosses = PolicyGradientLosses()
+
+    public init(environment: EnvironmentSignature, hyperparameters h: Hyperparameters, random: RandomSource) throws {
+        let settings = try h.settings(Settings.self)
+        learningRate = settings.learningRate
+        clipRange = settings.clipRange
+        copies = settings.copies
+        steps = settings.steps
+        batchSize = settings.batchSize
+        epochs = settings.epochs
+        gamma = settings.gamma
+        gaeLambda = settings.gaeLambda
+        clipRangeValue = settings.clipRangeValue > 0 ? Float(settings.clipRangeValue) : nil
+        normalizeAdvantage = settings.normalizeAdvantage
+        entropyCoefficient = Float(settings.entropyCoefficient)
+        valueCoefficient = Float(settings.valueCoefficient)
+        maxGradientNorm = Float(settings.maxGradientNorm)
+        targetKL = settings.targetKL > 0 ? Float(settings.targetKL) : nil
+        guard copies >= 1 else { throw ConfigurationError("n_envs must be at least 1, got \(copies)") }
+        guard steps >= 1 else { throw ConfigurationError("n_steps must be at least 1, got \(steps)") }
+        guard epochs >= 1 else { throw ConfigurationError("n_epochs must be at least 1, got \(epochs)") }
+        // SB3 refuses batch_size 1 when advantages are normalized (the std of one value is NaN).
+        guard batchSize >= (normalizeAdvantage ? 2 : 1) else {
+            throw ConfigurationError("batch_size must be at least \(normalizeAdvantage ? 2 : 1), got \(batchSize)")
+        }
+        guard steps * copies >= (normalizeAdvantage ? 2 : 1) else {
+            throw ConfigurationError("n_steps * n_envs must be at least 2 with normalize_advantage, got \(steps * copies)")
+        }
+
+        policy = try ActorCriticPolicy(agent: Self.name, environment: environment, hyperparameters: h, random: random.derived("policy"))
+        normalizer = try NormalizationSettings(hyperparameters: h, gamma: gamma)
+            .makeNormalizer(agent: Self.name, environment: environment, encoder: policy.encoder, copies: copies)
+        optimizer = Adam(policy.parameters, learningRate: Float(learningRate.value(at: 0)), epsilon: 1e-5)
+        buffer = RolloutBuffer(steps: steps, copies: copies, observationSize: policy.encoder.width, actionSize: policy.actionSize)
+        batch = RolloutBatch(capacity: min(batchSize, steps * copies), observationSize: policy.encoder.width, actionSize: policy.actionSize)
+        actionRandom = random.derived("actions")
+        batchRandom = random.derived("minibatches")
+    }
+
+    public func learn(_ loop: EpisodeLoop) throws {
+        let collector = RolloutCollector(vector: try loop.vectorized(copies: copies, autoreset: .sameStep), policy: policy,
+                                         normalizer: normalizer, random: actionRandom)
+        while !loop.isDone {
+            try collector.collect(into: buffer, gamma: gamma, gaeLambda: gaeLambda)
+            train(progress: loop.progress)
+        }
+    }
+
+    /// `n_epochs` passes of minibatch updates on the collected rollout.
+    func train(progress: Double) {
+        optimizer.learningRate = Float(learningRate.value(at: progress))
+        let epsilon = clipRange.value(at: progress)
+        for _ in 0..<epochs {
+            buffer.shuffle(random: batchRandom)
+            var start = 0
+            while start < buffer.count {
+                buffer.gather(from: start, into: batch)
+                start += batch.size
+                let losses = PolicyGradientLosses.ppo(
+                    policy: policy, batch: batch, clipRange: epsilon, clipRangeValue: clipRangeValue,
+                    normalizeAdvantage: normalizeAdvantage, entropyCoefficient: entropyCoefficient, valueCoefficient: valueCoefficient)
+                lastLosses = losses.terms
+                if let targetKL, losses.terms.approximateKL > 1.5 * targetKL { return }
+                optimizer.zeroGrad()
+                losses.total.backward()
+                clipGradientNorm(policy.parameters, maxNorm: maxGradientNorm)
+                optimizer.step()
+                updates += 1
+            }
+        }
+    }
+
+    public func act(_ observation: Observation) throws -> Action {
+        var encoded = try policy.encoder.encode(observation, agent: Self.name)
+        normalizer?.normalize(&encoded, at: 0, count: encoded.count)
+        return policy.greedyAction(encoded)
+    }
+
+    /// Saves the networks (`pi.*`, `vf.*`, `log_std`, F32) and the normalization
+    /// statistics (`obs_rms.*`, `ret_rms.*`, F64).
+    public func save(to url: URL) throws { try PolicyGradientCheckpoint.save(policy, normalizer, agent: Self.name, to: url) }
+
+    public func load(from url: URL) throws { try PolicyGradientCheckpoint.load(policy, normalizer, agent: Self.name, from: url) }
+}

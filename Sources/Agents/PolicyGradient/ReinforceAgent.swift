@@ -1,0 +1,180 @@
+import Foundation
+import Gym
+import LabCore
+
+/// REINFORCE (Williams 1992): Monte-Carlo policy gradient, with an optional learned value
+/// baseline, CleanRL-style.
+///
+/// Until the budget is spent:
+/// 1. play `n_episodes` whole episodes with the current stochastic policy (from
+///    `n_envs` copies, each finishing its own episodes);
+/// 2. per step, the discounted return `G_t = r_t + gamma G_{t+1}`; an episode cut by a
+///    time limit starts from `G_T = V(final observation)` with a baseline (SB3's
+///    timeout bootstrap), from 0 without;
+/// 3. advantages `G_t - V(s_t)` (with `baseline`) or `G_t`, normalized over the batch
+///    when `normalize_advantage` is set;
+/// 4. one Adam step on `-mean(A log π(a|s)) - ent_coef mean(H) + vf_coef mean((G - V)²)`
+///    with gradients clipped to `max_grad_norm`.
+public final class ReinforceAgent: Agent {
+    public static let name = "reinforce"
+    public static let summary = "REINFORCE: Monte-Carlo policy gradient with an optional value baseline and normalized advantages"
+    public struct Settings: LabCore.Settings {
+        @ScheduleSetting("learning_rate", range: 0...Double.infinity, help: "Adam step size") public var learningRate = Schedule.constant(1e-3)
+        @Setting("n_envs", range: 1..., help: "copies of the environment played at once") public var copies = 1
+        @Setting("n_episodes", range: 1..., help: "whole episodes per update") public var episodesPerUpdate = 4
+        @Setting("gamma", range: 0...1, help: "discount factor") public var gamma = 0.99
+        @Setting("baseline", help: "subtract a learned value baseline") public var baseline = true
+        @Setting("normalize_advantage", help: "normalize the advantages (returns) over each batch") public var normalizeAdvantage = true
+        @Setting("ent_coef", help: "entropy coefficient") public var entropyCoefficient = 0.0
+        @Setting("vf_coef", range: 0..., help: "value loss coefficient (with baseline)") public var valueCoefficient = 0.5
+        @Setting("max_grad_norm", range: 0..., help: "clip gradients to this global L2 norm") public var maxGradientNorm = 0.5
+        @SettingGroup public var policy: ActorCriticPolicy.Settings
+        public init() {}
+    }
+
+    private let learningRate: Schedule
+    private let copies: Int
+    private let episodesPerUpdate: Int
+    private let gamma: Double
+    private let baseline: Bool
+    private let normalizeAdvantage: Bool
+    private let entropyCoefficient: Float
+    private let valueCoefficient: Float
+    private let maxGradientNorm: Float
+
+    public let policy: ActorCriticPolicy
+    private let optimizer: Adam
+    private let actionRandom: RandomSource
+    public private(set) var updates = 0
+
+    // Episodes in progress, per copy, and the finished ones waiting for an update.
+    private var trajectories: [Trajectory]
+    private var batchObservations: [Float] = []
+    private var batchActions: [Float] = []
+    private var batchReturns: [Float] = []
+    private var finishedEpisodes = 0
+
+    private struct Trajectory {
+        var observations: [Float] = []
+        var actions: [Float] = []
+        var rewards: [Float] = []
+    }
+
+    public init(environment: EnvironmentSignature, hyperparameters h: Hyperparameters, random: RandomSource) throws {
+        let settings = try h.settings(Settings.self)
+        learningRate = settings.learningRate
+        copies = settings.copies
+        episodesPerUpdate = settings.episodesPerUpdate
+        gamma = settings.gamma
+        baseline = settings.baseline
+        normalizeAdvantage = settings.normalizeAdvantage
+        entropyCoefficient = Float(settings.entropyCoefficient)
+        valueCoefficient = Float(settings.valueCoefficient)
+        maxGradientNorm = Float(settings.maxGradientNorm)
+        guard copies >= 1 else { throw ConfigurationError("n_envs must be at least 1, got \(copies)") }
+        guard episodesPerUpdate >= 1 else { throw ConfigurationError("n_episodes must be at least 1, got \(episodesPerUpdate)") }
+        policy = try ActorCriticPolicy(agent: Self.name, environment: environment, hyperparameters: h, random: random.derived("policy"))
+        // Without a baseline the value network is not trained: it stays out of the optimizer.
+        let parameters = baseline ? policy.parameters : policy.policyNetwork.parameters + (policy.logStd.map { [$0] } ?? [])
+        optimizer = Adam(parameters, learningRate: Float(learningRate.value(at: 0)), epsilon: 1e-5)
+        actionRandom = random.derived("actions")
+        trajectories = Array(repeating: Trajectory(), count: copies)
+    }
+
+    public func learn(_ loop: EpisodeLoop) throws {
+        let vector = try loop.vectorized(copies: copies, autoreset: .sameStep)
+        try vector.start()
+        let width = policy.encoder.width, rawWidth = policy.encoder.rawWidth, actionSize = policy.actionSize
+        var observations = [Float](repeating: 0, count: copies * width)
+        var actions = [Float](repeating: 0, count: copies * actionSize)
+        var clipped = actions
+        var discrete = [Int](repeating: 0, count: copies)
+        var final = [Float](repeating: 0, count: width)
+        let environment = vector.environment
+        while !loop.isDone {
+            for i in 0..<copies {
+                policy.encoder.encode(environment.observations[i * rawWidth..<(i + 1) * rawWidth], into: &observations, at: i * width)
+                _ = policy.sample(observations[i * width..<(i + 1) * width], random: actionRandom, into: &actions, at: i * actionSize)
+                policy.clip(actions, at: i * actionSize, into: &clipped)
+            }
+            if policy.actionCount != nil {
+                for i in 0..<copies { discrete[i] = Int(actions[i]) }
+                try vector.step(actions: discrete)
+            } else {
+                try vector.step(continuousActions: clipped, size: actionSize)
+            }
+            for i in 0..<copies {
+                trajectories[i].observations.append(contentsOf: observations[i * width..<(i + 1) * width])
+                trajectories[i].actions.append(contentsOf: actions[i * actionSize..<(i + 1) * actionSize])
+                trajectories[i].rewards.append(Float(environment.rewards[i]))
+                guard environment.isDone(i) else { continue }
+                var tail: Float = 0
+                if baseline && environment.truncations[i] && !environment.terminations[i], let last = vector.finalObservation(i) {
+                    policy.encoder.encode(last, into: &final, at: 0)
+                    tail = policy.value(final)
+                }
+                finish(copy: i, bootstrap: tail)
+            }
+            if finishedEpisodes >= episodesPerUpdate {
+                train(progress: loop.progress)
+            }
+        }
+    }
+
+    /// Moves copy `copy`'s finished episode into the batch with its discounted returns.
+    private func finish(copy: Int, bootstrap: Float) {
+        let trajectory = trajectories[copy]
+        let g = Float(gamma)
+        var running = bootstrap
+        var returns = [Float](repeating: 0, count: trajectory.rewards.count)
+        for t in stride(from: trajectory.rewards.count - 1, through: 0, by: -1) {
+            running = trajectory.rewards[t] + g * running
+            returns[t] = running
+        }
+        batchObservations.append(contentsOf: trajectory.observations)
+        batchActions.append(contentsOf: trajectory.actions)
+        batchReturns.append(contentsOf: returns)
+        trajectories[copy].observations.removeAll(keepingCapacity: true)
+        trajectories[copy].actions.removeAll(keepingCapacity: true)
+        trajectories[copy].rewards.removeAll(keepingCapacity: true)
+        finishedEpisodes += 1
+    }
+
+    /// One gradient step on the finished episodes.
+    private func train(progress: Double) {
+        optimizer.learningRate = Float(learningRate.value(at: progress))
+        let n = batchReturns.count
+        let observations = Tensor(shape: [n, policy.encoder.width], scalars: batchObservations)
+        let (values, logProbability, entropy) = policy.evaluate(observations: observations, actions: batchActions)
+        var advantages = batchReturns
+        if baseline { values.withUnsafeBufferPointer { v in for k in 0..<n { advantages[k] -= v[k] } } }
+        if normalizeAdvantage && n > 1 {
+            var sum: Float = 0
+            for a in advantages { sum += a }
+            let mean = sum / Float(n)
+            var squares: Float = 0
+            for a in advantages { squares += (a - mean) * (a - mean) }
+            let std = (squares / Float(n - 1)).squareRoot()
+            for k in 0..<n { advantages[k] = (advantages[k] - mean) / (std + 1e-8) }
+        }
+        var loss = -(Tensor(shape: [n], scalars: advantages) * logProbability).mean() - entropy.mean() * entropyCoefficient
+        if baseline { loss = loss + Loss.meanSquaredError(Tensor(shape: [n], scalars: batchReturns), values) * valueCoefficient }
+        optimizer.zeroGrad()
+        loss.backward()
+        clipGradientNorm(optimizer.parameters, maxNorm: maxGradientNorm)
+        optimizer.step()
+        updates += 1
+        batchObservations.removeAll(keepingCapacity: true)
+        batchActions.removeAll(keepingCapacity: true)
+        batchReturns.removeAll(keepingCapacity: true)
+        finishedEpisodes = 0
+    }
+
+    public func act(_ observation: Observation) throws -> Action {
+        policy.greedyAction(try policy.encoder.encode(observation, agent: Self.name))
+    }
+
+    public func save(to url: URL) throws { try PolicyGradientCheckpoint.save(policy, nil, agent: Self.name, to: url) }
+
+    public func load(from url: URL) throws { try PolicyGradientCheckpoint.load(policy, nil, agent: Self.name, from: url) }
+}

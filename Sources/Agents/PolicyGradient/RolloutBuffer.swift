@@ -1,0 +1,164 @@
+import LabCore
+
+/// The experience of one rollout of an on-policy agent: `steps` vector steps of `copies`
+/// copies, as Stable-Baselines3's `RolloutBuffer`, with its generalized advantage
+/// estimation and its minibatches. Storage is allocated once and reused every rollout.
+///
+/// Arrays are step-major (`[step][copy]`), as SB3 stores them; minibatches index the
+/// copy-major flattening SB3's `swap_and_flatten` makes (flat index `copy * steps + step`).
+public final class RolloutBuffer {
+    public let steps: Int
+    public let copies: Int
+    public let observationSize: Int
+    /// Floats per action: 1 for a discrete action (its index), the dimension for a Box.
+    public let actionSize: Int
+
+    public private(set) var observations: [Float]
+    public private(set) var actions: [Float]
+    public private(set) var rewards: [Float]
+    /// 1 where the observation is the first of an episode (SB3's `episode_starts`).
+    public private(set) var episodeStarts: [Float]
+    public private(set) var values: [Float]
+    public private(set) var logProbabilities: [Float]
+    public private(set) var advantages: [Float]
+    public private(set) var returns: [Float]
+    /// Vector steps stored so far in this rollout.
+    public private(set) var position = 0
+    /// A permutation of the flat indices, for minibatches.
+    private var order: [Int]
+
+    public init(steps: Int, copies: Int, observationSize: Int, actionSize: Int) {
+        self.steps = steps
+        self.copies = copies
+        self.observationSize = observationSize
+        self.actionSize = actionSize
+        let n = steps * copies
+        observations = [Float](repeating: 0, count: n * observationSize)
+        actions = [Float](repeating: 0, count: n * actionSize)
+        rewards = [Float](repeating: 0, count: n)
+        episodeStarts = rewards
+        values = rewards
+        logProbabilities = rewards
+        advantages = rewards
+        returns = rewards
+        order = Array(0..<n)
+    }
+
+    /// Transitions per rollout (`steps * copies`).
+    public var count: Int { steps * copies }
+    public var isFull: Bool { position == steps }
+
+    /// Starts a new rollout (the storage is overwritten as it fills).
+    public func reset() { position = 0 }
+
+    /// Stores one vector step: per copy the observation the action was chosen for
+    /// (`copies x observationSize`), the action, the reward (time-limit bootstrap
+    /// included), whether the observation starts an episode, the value and the
+    /// log-probability of the action.
+    public func add(observations newObservations: [Float], actions newActions: [Float], rewards newRewards: [Float],
+                    episodeStarts starts: [Bool], values newValues: [Float], logProbabilities newLogProbabilities: [Float]) {
+        precondition(position < steps, "RolloutBuffer.add: the rollout is full; call reset()")
+        let base = position * copies
+        for k in 0..<(copies * observationSize) { observations[base * observationSize + k] = newObservations[k] }
+        for k in 0..<(copies * actionSize) { actions[base * actionSize + k] = newActions[k] }
+        for i in 0..<copies {
+            rewards[base + i] = newRewards[i]
+            episodeStarts[base + i] = starts[i] ? 1 : 0
+            values[base + i] = newValues[i]
+            logProbabilities[base + i] = newLogProbabilities[i]
+        }
+        position += 1
+    }
+
+    /// Generalized advantage estimation (Schulman et al. 2016) backwards over the rollout,
+    /// as SB3's `compute_returns_and_advantage`, in its float32 arithmetic:
+    /// `δ = r + γ V(s') (1 - done) - V(s)`, `A = δ + γλ (1 - done) A'`, returns `A + V`.
+    ///
+    /// - Parameters:
+    ///   - lastValues: The value of each copy's observation after the last step.
+    ///   - dones: Whether each copy's last step ended its episode.
+    public func computeReturnsAndAdvantage(lastValues: [Float], dones: [Bool], gamma: Double, gaeLambda: Double) {
+        let g = Float(gamma), gl = Float(gamma * gaeLambda)
+        for i in 0..<copies {
+            var last: Float = 0
+            for step in stride(from: steps - 1, through: 0, by: -1) {
+                let nextNonTerminal: Float, nextValue: Float
+                if step == steps - 1 {
+                    nextNonTerminal = 1 - (dones[i] ? 1 : 0)
+                    nextValue = lastValues[i]
+                } else {
+                    nextNonTerminal = 1 - episodeStarts[(step + 1) * copies + i]
+                    nextValue = values[(step + 1) * copies + i]
+                }
+                let k = step * copies + i
+                let delta = rewards[k] + g * nextValue * nextNonTerminal - values[k]
+                last = delta + gl * nextNonTerminal * last
+                advantages[k] = last
+            }
+        }
+        for k in 0..<count { returns[k] = advantages[k] + values[k] }
+    }
+
+    /// Draws a new order of the transitions for the next pass of minibatches
+    /// (SB3 draws `np.random.permutation` per pass).
+    public func shuffle(random: RandomSource) {
+        for k in order.indices { order[k] = k }
+        random.shuffle(&order)
+    }
+
+    /// Fills `batch` with the transitions at positions `start..<start + batch.size` of the
+    /// current order (the last minibatch of a pass may be smaller: `batch.resize`).
+    public func gather(from start: Int, into batch: RolloutBatch) {
+        let size = min(batch.capacity, count - start)
+        batch.size = size
+        for b in 0..<size {
+            let flat = order[start + b]
+            // Flat index copy * steps + step, as SB3's swap_and_flatten.
+            let copy = flat / steps, step = flat % steps
+            let k = step * copies + copy
+            for j in 0..<observationSize { batch.observations[b * observationSize + j] = observations[k * observationSize + j] }
+            for j in 0..<actionSize { batch.actions[b * actionSize + j] = actions[k * actionSize + j] }
+            batch.values[b] = values[k]
+            batch.logProbabilities[b] = logProbabilities[k]
+            batch.advantages[b] = advantages[k]
+            batch.returns[b] = returns[k]
+        }
+    }
+}
+
+/// One minibatch of a ``RolloutBuffer``, in storage reused from batch to batch.
+public final class RolloutBatch {
+    public let capacity: Int
+    public internal(set) var size: Int
+    public let observationSize: Int
+    public let actionSize: Int
+    public internal(set) var observations: [Float]
+    public internal(set) var actions: [Float]
+    public internal(set) var values: [Float]
+    public internal(set) var logProbabilities: [Float]
+    public internal(set) var advantages: [Float]
+    public internal(set) var returns: [Float]
+
+    public init(capacity: Int, observationSize: Int, actionSize: Int) {
+        self.capacity = capacity
+        size = capacity
+        self.observationSize = observationSize
+        self.actionSize = actionSize
+        observations = [Float](repeating: 0, count: capacity * observationSize)
+        actions = [Float](repeating: 0, count: capacity * actionSize)
+        values = [Float](repeating: 0, count: capacity)
+        logProbabilities = values
+        advantages = values
+        returns = values
+    }
+
+    /// The first `size` rows of `array` (`width` floats a row) as a `[size, width]` tensor
+    /// (or `[size]` when `width` is nil).
+    public func tensor(_ array: [Float], width: Int?) -> Tensor {
+        if let width { return Tensor(shape: [size, width], scalars: Array(array[0..<(size * width)])) }
+        return Tensor(shape: [size], scalars: Array(array[0..<size]))
+    }
+
+    /// The discrete actions as indices.
+    public var actionIndices: [Int] { (0..<size).map { Int(actions[$0]) } }
+}

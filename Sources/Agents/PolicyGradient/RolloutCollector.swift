@@ -1,0 +1,131 @@
+import Foundation
+import Gym
+import LabCore
+
+/// Fills a ``RolloutBuffer`` from N copies of the environment with an
+/// ``ActorCriticPolicy``, as Stable-Baselines3's `OnPolicyAlgorithm.collect_rollouts`
+/// over a `VecEnv` (optionally wrapped in `VecNormalize`).
+///
+/// Per vector step: sample an action, value and log-probability for each copy; step
+/// every copy (continuous actions clipped to the bounds); normalize the rewards and
+/// observations; for a copy cut by a time limit (truncated, not terminated), add
+/// `gamma * V(final observation)` to its reward, SB3's timeout bootstrap; store the
+/// step. After `steps` steps: the values of the last observations and GAE.
+///
+/// Copies reset in the step that ends their episode (same-step autoreset, as SB3's
+/// `VecEnv`), so every copy fills every slot of the rollout.
+public final class RolloutCollector {
+    public let vector: VectorEpisodeLoop
+    public let policy: ActorCriticPolicy
+    public let normalizer: VectorNormalizer?
+    private let random: RandomSource
+    private let copies: Int
+    private let width: Int
+    /// Encoded (and normalized) observations the next actions are chosen for.
+    private var lastObservations: [Float]
+    private var lastEpisodeStarts: [Bool]
+    // Scratch, allocated once.
+    private var actions: [Float]
+    private var clippedActions: [Float]
+    private var discreteActions: [Int]
+    private var values: [Float]
+    private var logProbabilities: [Float]
+    private var rewards: [Float]
+    private var normalizedRewards: [Double]
+    private var dones: [Bool]
+    private var terminalObservation: [Float]
+    private var started = false
+
+    /// - Parameter normalizer: SB3's `VecNormalize` settings, or nil for raw observations
+    ///   and rewards. Only for Box observations (as SB3's `VecNormalize`): the statistics
+    ///   are of the environment's floats.
+    public init(vector: VectorEpisodeLoop, policy: ActorCriticPolicy, normalizer: VectorNormalizer?, random: RandomSource) {
+        self.vector = vector
+        self.policy = policy
+        self.normalizer = normalizer
+        self.random = random
+        copies = vector.copies
+        width = policy.encoder.width
+        lastObservations = [Float](repeating: 0, count: copies * width)
+        lastEpisodeStarts = [Bool](repeating: true, count: copies)
+        actions = [Float](repeating: 0, count: copies * policy.actionSize)
+        clippedActions = actions
+        discreteActions = [Int](repeating: 0, count: copies)
+        values = [Float](repeating: 0, count: copies)
+        logProbabilities = values
+        rewards = values
+        normalizedRewards = [Double](repeating: 0, count: copies)
+        dones = lastEpisodeStarts
+        terminalObservation = [Float](repeating: 0, count: width)
+    }
+
+    /// Encodes and normalizes copy `copy`'s raw observation `raw` into `output` at `offset`.
+    private func prepare<C: Collection<Float>>(_ raw: C, into output: inout [Float], at offset: Int) where C.Index == Int {
+        policy.encoder.encode(raw, into: &output, at: offset)
+        normalizer?.normalize(&output, at: offset, count: width)
+    }
+
+    private func prepareLastObservations() {
+        let raw = vector.environment.observations, rawWidth = policy.encoder.rawWidth
+        for i in 0..<copies { prepare(raw[i * rawWidth..<(i + 1) * rawWidth], into: &lastObservations, at: i * width) }
+    }
+
+    /// Resets every copy (seeds `seed + i`) on first use.
+    private func start() throws {
+        guard !started else { return }
+        try vector.start()
+        if let normalizer {
+            normalizer.reset(observations: vector.environment.observations)
+        }
+        prepareLastObservations()
+        started = true
+    }
+
+    /// Collects `buffer.steps` vector steps into `buffer` and computes its advantages.
+    ///
+    /// - Parameter afterStep: Called after every vector step (periodic evaluation).
+    public func collect(into buffer: RolloutBuffer, gamma: Double, gaeLambda: Double, afterStep: () throws -> Void = {}) throws {
+        try start()
+        buffer.reset()
+        let actionSize = policy.actionSize, rawWidth = policy.encoder.rawWidth
+        let environment = vector.environment
+        while !buffer.isFull {
+            for i in 0..<copies {
+                let (value, logProbability) = policy.sample(lastObservations[i * width..<(i + 1) * width], random: random,
+                                                            into: &actions, at: i * actionSize)
+                values[i] = value
+                logProbabilities[i] = logProbability
+                policy.clip(actions, at: i * actionSize, into: &clippedActions)
+            }
+            if policy.actionCount != nil {
+                for i in 0..<copies { discreteActions[i] = Int(actions[i]) }
+                try vector.step(actions: discreteActions)
+            } else {
+                try vector.step(continuousActions: clippedActions, size: actionSize)
+            }
+            for i in 0..<copies { dones[i] = environment.isDone(i) }
+            if let normalizer {
+                normalizer.step(observations: environment.observations, rewards: environment.rewards, dones: dones,
+                                normalizedRewards: &normalizedRewards)
+                for i in 0..<copies { rewards[i] = Float(normalizedRewards[i]) }
+            } else {
+                for i in 0..<copies { rewards[i] = Float(environment.rewards[i]) }
+            }
+            // SB3's timeout bootstrap: a copy cut by its time limit (not terminated) gets
+            // gamma * V(final observation) added to its reward.
+            for i in 0..<copies where environment.truncations[i] && !environment.terminations[i] {
+                guard let final = vector.finalObservation(i) else { continue }
+                prepare(final, into: &terminalObservation, at: 0)
+                rewards[i] += Float(gamma) * policy.value(terminalObservation)
+            }
+            buffer.add(observations: lastObservations, actions: actions, rewards: rewards, episodeStarts: lastEpisodeStarts,
+                       values: values, logProbabilities: logProbabilities)
+            let raw = environment.observations
+            for i in 0..<copies { prepare(raw[i * rawWidth..<(i + 1) * rawWidth], into: &lastObservations, at: i * width) }
+            for i in 0..<copies { lastEpisodeStarts[i] = dones[i] }
+            try afterStep()
+        }
+        for i in 0..<copies { values[i] = policy.value(lastObservations[i * width..<(i + 1) * width]) }
+        buffer.computeReturnsAndAdvantage(lastValues: values, dones: lastEpisodeStarts, gamma: gamma, gaeLambda: gaeLambda)
+    }
+}
