@@ -36,6 +36,12 @@ struct CompareCommand: ParsableCommand {
     @Option(name: .customLong("eval-episodes"), help: "Greedy evaluation episodes after training.")
     var evalEpisodes: Int = 100
 
+    @Option(name: .customLong("eval-freq"), help: "Evaluate greedily every N training steps (SB3's EvalCallback), --eval-episodes episodes each: evaluations.csv, best models, time to solve.")
+    var evalFreq: Int = 0
+
+    @Option(name: .customLong("stop-at"), help: "Stop a run once an --eval-freq evaluation's mean return reaches R (also the 'solved' threshold; default: the environment's reward_threshold).")
+    var stopAt: Double?
+
     @Option(help: "A YAML file of hyperparameters (flat, or keyed by environment id).")
     var config: String?
 
@@ -73,7 +79,7 @@ struct CompareCommand: ParsableCommand {
             let options = try EnvironmentArguments.parseOptions(option)
             let comparison = try Comparison(
                 agents: splitList(agents), environments: splitList(env), environmentOptions: options, seeds: seedList,
-                budget: budget, evaluationEpisodes: evalEpisodes,
+                budget: budget, evaluationEpisodes: evalEpisodes, evaluationFrequency: evalFreq, stopAt: stopAt,
                 sources: HyperparameterSources(configFile: config.map { URL(fileURLWithPath: $0) }, overrides: overrides),
                 output: URL(fileURLWithPath: out), jobs: jobs)
             Interrupt.install()
@@ -84,7 +90,8 @@ struct CompareCommand: ParsableCommand {
             }
             bar.finish()
             print(ComparisonSummary.render(results, agents: comparison.agents, environments: comparison.environments))
-            print("\nwrote \(out)/episodes.csv, summary.csv, config.yml and Monitor files")
+            if evalFreq > 0 { print("\n" + ComparisonSummary.renderTimeToSolve(results)) }
+            print("\nwrote \(out)/episodes.csv, \(evalFreq > 0 ? "evaluations.csv, " : "")summary.csv, config.yml and Monitor files")
             if !noPlots && !results.isEmpty {
                 let report = try Report(results: try ResultsFolder([URL(fileURLWithPath: out)]))
                 let files = try report.write(to: URL(fileURLWithPath: out))

@@ -41,8 +41,14 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Output folder for episodes.csv and the Monitor file (default: results/train/AGENT-ENV-SEED).")
     var out: String?
 
-    @Option(name: .customLong("eval-episodes"), help: "Greedy evaluation episodes after training.")
+    @Option(name: .customLong("eval-episodes"), help: "Greedy evaluation episodes after training, and at each --eval-freq evaluation.")
     var evalEpisodes: Int = 0
+
+    @Option(name: .customLong("eval-freq"), help: "Evaluate greedily every N training steps (SB3's EvalCallback): OUT/evaluations.csv, OUT/best.safetensors.")
+    var evalFreq: Int = 0
+
+    @Option(name: .customLong("stop-at"), help: "Stop training once an --eval-freq evaluation's mean return reaches R.")
+    var stopAt: Double?
 
     @Flag(help: "No progress bar.")
     var quiet = false
@@ -53,9 +59,14 @@ struct TrainCommand: ParsableCommand {
             let hyperparameters = try agentArguments.sources.resolve(agent: agentArguments.agent, environmentID: environment.env)
             let budget = try trainingBudget(episodes: episodes, timesteps: timesteps)
                 ?? hyperparameters.suggestedBudget ?? Comparison.fallbackBudget
-            let spec = RunSpec(
+            guard evalFreq >= 0 else { throw ValidationError("--eval-freq must be at least 0") }
+            guard evalFreq == 0 || evalEpisodes > 0 else { throw ValidationError("--eval-freq needs --eval-episodes K (K >= 1)") }
+            guard stopAt == nil || evalFreq > 0 else { throw ValidationError("--stop-at needs --eval-freq") }
+            var spec = RunSpec(
                 agent: agentArguments.agent, environmentID: environment.env, environmentOptions: options, seed: seed,
                 budget: budget, hyperparameters: hyperparameters, evaluationEpisodes: evalEpisodes)
+            spec.evaluationFrequency = evalFreq
+            spec.stopAt = stopAt
             // Fail on a bad environment or agent before creating any file.
             _ = try Run.makeAgent(spec, for: try Run.makeEnvironment(spec))
             let folder = URL(fileURLWithPath: out ?? "results/train/\(spec.agent)-\(Comparison.folderName(spec.environmentID))-\(seed)")
@@ -65,6 +76,8 @@ struct TrainCommand: ParsableCommand {
             let monitor = try MonitorWriter(url: folder.appendingPathComponent("\(seed).monitor.csv"), environmentID: spec.environmentID, startTime: Date())
             let table = try LineWriter(url: folder.appendingPathComponent("episodes.csv"))
             try table.write(EpisodeTable.header)
+            let evaluations = evalFreq > 0 ? try LineWriter(url: folder.appendingPathComponent("evaluations.csv")) : nil
+            try evaluations?.write(EvaluationTable.header)
             Interrupt.install()
             let bar = ProgressBar(label: "train \(spec.agent)", quiet: quiet)
             let result = try Run.execute(
@@ -80,6 +93,10 @@ struct TrainCommand: ParsableCommand {
                     bar.update(fraction, note: "episode \(record.episode + 1), return \(record.return)")
                 },
                 isCancelled: { Interrupt.requested },
+                onEvaluation: { record in
+                    try evaluations?.write(EvaluationTable.row(agent: spec.agent, environment: spec.environmentID, seed: seed, record: record))
+                },
+                bestModel: evalFreq > 0 ? folder.appendingPathComponent("best.safetensors") : nil,
                 trainedAgent: { agent in try agent.save(to: saveURL) })
             bar.finish()
             let stats = EpisodeStatistics(result.episodes)
@@ -87,6 +104,14 @@ struct TrainCommand: ParsableCommand {
             print("training return: min \(stats.min), max \(stats.max), mean \(ComparisonSummary.format(stats.mean)), last-100 mean \(ComparisonSummary.format(stats.last100Mean))")
             if let evaluation = result.evaluation {
                 print("greedy evaluation over \(evaluation.returns.count) episodes: \(ComparisonSummary.format(evaluation.mean)) ± \(ComparisonSummary.format(evaluation.standardDeviation))")
+            }
+            if evalFreq > 0 {
+                let threshold = spec.solveThreshold.map { ComparisonSummary.format($0) } ?? "-"
+                if let step = result.solvedStep, let seconds = result.solvedSeconds {
+                    print("solved (evaluation mean >= \(threshold)) at step \(step), \(String(format: "%.2f", seconds)) s; \(result.evaluations.count) evaluations in evaluations.csv")
+                } else {
+                    print("not solved (evaluation mean >= \(threshold)) in \(result.evaluations.count) evaluations (evaluations.csv)")
+                }
             }
             print("saved \(saveURL.path); episodes in \(folder.path)")
             if result.interrupted {

@@ -89,7 +89,10 @@ import FoundationXML
         let files = try Report(results: try ResultsFolder([folder])).write(to: folder)
         let html = try String(contentsOf: files.report, encoding: .utf8)
         #expect(!html.lowercased().contains("http://") && !html.lowercased().contains("https://"))
-        #expect(!html.contains("<script") && !html.contains("<link") && !html.contains("<img"))
+        #expect(!html.contains("<script") && !html.contains("<link"))
+        // Images (episode animations) are embedded, never fetched.
+        #expect(html.components(separatedBy: "<img ").count == html.components(separatedBy: "<img alt=").count)
+        #expect(html.components(separatedBy: " src=\"").count == html.components(separatedBy: " src=\"data:image/gif;base64,").count)
         #expect(html.components(separatedBy: "<svg").count - 1 == 2)
         #expect(html.contains("<table>") && html.contains("random-linear"))
         #expect(html.contains("config.yml") && html.contains("hyperparameters:"))

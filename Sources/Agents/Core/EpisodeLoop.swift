@@ -25,6 +25,25 @@ public struct EpisodeRecord: Equatable, Sendable {
     public let totalSteps: Int
 }
 
+/// A greedy evaluation every `frequency` environment steps of training (SB3's
+/// `EvalCallback`), run by the loop that counts the steps.
+///
+/// The evaluation plays its own environment with its own seeds; it must not touch the
+/// agent's training state (acting greedily does not), so training is the same with or
+/// without it.
+public struct PeriodicEvaluation {
+    /// Environment steps between evaluations (evaluations at `frequency`, `2 frequency`, ...).
+    public let frequency: Int
+    /// Evaluates after `steps` training steps; returns true to stop training (SB3's
+    /// `StopTrainingOnRewardThreshold`).
+    public let evaluate: (_ steps: Int) throws -> Bool
+
+    public init(frequency: Int, evaluate: @escaping (_ steps: Int) throws -> Bool) {
+        self.frequency = frequency
+        self.evaluate = evaluate
+    }
+}
+
 /// Raised inside a loop when the run was cancelled (Ctrl-C); finished episodes are kept.
 public struct CancellationError: Error, CustomStringConvertible {
     public init() {}
@@ -61,6 +80,10 @@ public final class EpisodeLoop {
     /// Makes one more copy of this loop's environment (the runner sets it); same-step
     /// vector loops (``vectorized(copies:threads:autoreset:)``) are built from such copies.
     public var makeEnvironment: (() throws -> Environment)?
+    /// Evaluations during training (the runner sets it).
+    public var periodicEvaluation: PeriodicEvaluation?
+    /// A periodic evaluation asked to stop: the budget counts as spent.
+    public private(set) var stopRequested = false
 
     public init(
         environment: Environment,
@@ -79,6 +102,7 @@ public final class EpisodeLoop {
 
     /// Whether the budget is spent.
     public var isDone: Bool {
+        if stopRequested { return true }
         switch budget {
         case .timesteps(let n): return totalSteps >= n
         case .episodes(let n): return finishedEpisodes >= n
@@ -136,6 +160,7 @@ public final class EpisodeLoop {
             finishedEpisodes += 1
             try onEpisode(record)
         }
+        try evaluateIfDue()
         return Experience(
             observation: observation, action: action, reward: result.reward,
             nextObservation: result.observation, terminated: result.terminated, truncated: result.truncated
@@ -153,6 +178,13 @@ public final class EpisodeLoop {
             finishedEpisodes += 1
             try onEpisode(record)
         }
+        try evaluateIfDue()
+    }
+
+    /// Runs the periodic evaluation when the step count reaches a multiple of its frequency.
+    private func evaluateIfDue() throws {
+        guard let periodicEvaluation, periodicEvaluation.frequency > 0, totalSteps % periodicEvaluation.frequency == 0 else { return }
+        if try periodicEvaluation.evaluate(totalSteps) { stopRequested = true }
     }
 
     /// Whether the run was cancelled (Ctrl-C).

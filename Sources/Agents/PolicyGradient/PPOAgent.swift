@@ -116,7 +116,7 @@ public final class PPOAgent: Agent {
         let collector = RolloutCollector(vector: try loop.vectorized(copies: copies, autoreset: .sameStep), policy: policy,
                                          normalizer: normalizer, random: actionRandom)
         while !loop.isDone {
-            try collector.collect(into: buffer, gamma: gamma, gaeLambda: gaeLambda)
+            guard try collector.collect(into: buffer, gamma: gamma, gaeLambda: gaeLambda) else { break }
             train(progress: loop.progress)
         }
     }

@@ -83,8 +83,11 @@ public final class RolloutCollector {
 
     /// Collects `buffer.steps` vector steps into `buffer` and computes its advantages.
     ///
-    /// - Parameter afterStep: Called after every vector step (periodic evaluation).
-    public func collect(into buffer: RolloutBuffer, gamma: Double, gaeLambda: Double, afterStep: () throws -> Void = {}) throws {
+    /// - Parameter afterStep: Called after every vector step.
+    /// - Returns: false when a periodic evaluation stopped training mid-rollout (the
+    ///   rollout is then incomplete and must not be trained on, as in SB3).
+    @discardableResult
+    public func collect(into buffer: RolloutBuffer, gamma: Double, gaeLambda: Double, afterStep: () throws -> Void = {}) throws -> Bool {
         try start()
         buffer.reset()
         let actionSize = policy.actionSize, rawWidth = policy.encoder.rawWidth
@@ -124,8 +127,10 @@ public final class RolloutCollector {
             for i in 0..<copies { prepare(raw[i * rawWidth..<(i + 1) * rawWidth], into: &lastObservations, at: i * width) }
             for i in 0..<copies { lastEpisodeStarts[i] = dones[i] }
             try afterStep()
+            if vector.episodeLoop.stopRequested { return false }
         }
         for i in 0..<copies { values[i] = policy.value(lastObservations[i * width..<(i + 1) * width]) }
         buffer.computeReturnsAndAdvantage(lastValues: values, dones: lastEpisodeStarts, gamma: gamma, gaeLambda: gaeLambda)
+        return true
     }
 }

@@ -39,8 +39,11 @@ public struct Canvas {
 
     /// Paints every pixel `color`.
     public mutating func fill(_ color: RGB) {
-        for i in 0..<(width * height) {
-            pixels[3 * i] = color.r; pixels[3 * i + 1] = color.g; pixels[3 * i + 2] = color.b
+        let count = width * height
+        pixels.withUnsafeMutableBufferPointer { p in
+            for i in 0..<count {
+                p[3 * i] = color.r; p[3 * i + 1] = color.g; p[3 * i + 2] = color.b
+            }
         }
     }
 

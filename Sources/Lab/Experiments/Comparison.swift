@@ -11,6 +11,8 @@ import Gym
 ///   depend on which run finished first.
 /// - `<agent>/<env>/<seed>.monitor.csv`: SB3 Monitor files, flushed per episode.
 /// - `summary.csv`: one row per run; `config.yml`: the resolved configuration.
+/// - With periodic evaluation: `evaluations.csv` (one row per evaluation, flushed, then
+///   rewritten in canonical order as `episodes.csv`) and `<agent>/<env>/<seed>.best.safetensors`.
 public final class Comparison {
     public let agents: [String]
     public let environments: [String]
@@ -19,6 +21,9 @@ public final class Comparison {
     /// The budget of every run, or nil to use each agent's configured one.
     public let budget: TrainingBudget?
     public let evaluationEpisodes: Int
+    /// Steps between periodic evaluations (0: none).
+    public let evaluationFrequency: Int
+    public let stopAt: Double?
     public let output: URL
     public let jobs: Int
     public let specs: [RunSpec]
@@ -27,8 +32,16 @@ public final class Comparison {
     /// folders are reported before any work starts.
     public init(
         agents: [String], environments: [String], environmentOptions: [String: String] = [:], seeds: [UInt64],
-        budget: TrainingBudget?, evaluationEpisodes: Int, sources: HyperparameterSources, output: URL, jobs: Int
+        budget: TrainingBudget?, evaluationEpisodes: Int, evaluationFrequency: Int = 0, stopAt: Double? = nil,
+        sources: HyperparameterSources, output: URL, jobs: Int
     ) throws {
+        guard evaluationFrequency >= 0 else { throw ConfigurationError("--eval-freq must be at least 0, got \(evaluationFrequency)") }
+        guard evaluationFrequency == 0 || evaluationEpisodes > 0 else {
+            throw ConfigurationError("--eval-freq needs --eval-episodes of at least 1")
+        }
+        guard stopAt == nil || evaluationFrequency > 0 else { throw ConfigurationError("--stop-at needs --eval-freq") }
+        self.evaluationFrequency = evaluationFrequency
+        self.stopAt = stopAt
         guard !agents.isEmpty else { throw ConfigurationError("no agents given") }
         guard !environments.isEmpty else { throw ConfigurationError("no environments given") }
         guard !seeds.isEmpty else { throw ConfigurationError("no seeds given") }
@@ -47,10 +60,12 @@ public final class Comparison {
             for agent in agents {
                 let hyperparameters = try sources.resolve(agent: agent, environmentID: environment)
                 for seed in seeds {
-                    let spec = RunSpec(
+                    var spec = RunSpec(
                         agent: agent, environmentID: environment, environmentOptions: environmentOptions, seed: seed,
                         budget: budget ?? hyperparameters.suggestedBudget ?? Comparison.fallbackBudget,
                         hyperparameters: hyperparameters, evaluationEpisodes: evaluationEpisodes)
+                    spec.evaluationFrequency = evaluationFrequency
+                    spec.stopAt = stopAt
                     // Construct each agent once to surface space mismatches now, not mid-run.
                     _ = try Run.makeAgent(spec, for: probe)
                     specs.append(spec)
@@ -75,8 +90,12 @@ public final class Comparison {
         let episodesFile = output.appendingPathComponent("episodes.csv")
         let episodes = try LineWriter(url: episodesFile)
         try episodes.write(EpisodeTable.header)
+        let evaluationsFile = output.appendingPathComponent("evaluations.csv")
+        let evaluations = evaluationFrequency > 0 ? try LineWriter(url: evaluationsFile) : nil
+        try evaluations?.write(EvaluationTable.header)
         let lock = NSLock()
         var results = [RunResult?](repeating: nil, count: specs.count)
+        var greedyActions: [Int: [Action]] = [:]  // for the report's animations
         var firstError: Error?
         var next = 0
         var finished = 0
@@ -97,6 +116,8 @@ public final class Comparison {
                         .appendingPathComponent(Comparison.folderName(spec.environmentID))
                         .appendingPathComponent("\(spec.seed).monitor.csv")
                     let monitor = try MonitorWriter(url: monitorURL, environmentID: spec.environmentID, startTime: startTime)
+                    let bestURL = evaluationFrequency > 0
+                        ? monitorURL.deletingLastPathComponent().appendingPathComponent("\(spec.seed).best.safetensors") : nil
                     let result = try Run.execute(
                         spec,
                         onEpisode: { record in
@@ -106,7 +127,20 @@ public final class Comparison {
                             defer { lock.unlock() }
                             try episodes.write(row)
                         },
-                        isCancelled: isCancelled)
+                        isCancelled: isCancelled,
+                        onEvaluation: { record in
+                            let row = EvaluationTable.row(agent: spec.agent, environment: spec.environmentID, seed: spec.seed, record: record)
+                            lock.lock()
+                            defer { lock.unlock() }
+                            try evaluations?.write(row)
+                        },
+                        bestModel: bestURL,
+                        evaluatedAgent: { agent in
+                            let actions = try ReportAnimations.greedyActions(agent, spec: spec)
+                            lock.lock()
+                            greedyActions[index] = actions
+                            lock.unlock()
+                        })
                     lock.lock()
                     results[index] = result
                     finished += 1
@@ -135,7 +169,21 @@ public final class Comparison {
         if let firstError { throw firstError }
         let finishedResults = results.compactMap { $0 }
         try rewriteEpisodesInCanonicalOrder(finishedResults, to: episodesFile)
+        if evaluationFrequency > 0 {
+            var lines = [EvaluationTable.header]
+            for result in finishedResults {
+                for record in result.evaluations {
+                    lines.append(EvaluationTable.row(agent: result.spec.agent, environment: result.spec.environmentID, seed: result.spec.seed, record: record))
+                }
+            }
+            try Comparison.replace(evaluationsFile, with: lines)
+        }
         try writeSummary(finishedResults)
+        let kept = Dictionary(uniqueKeysWithValues: results.enumerated().compactMap { index, result -> (Int, [Action])? in
+            guard result != nil, let actions = greedyActions[index] else { return nil }
+            return (results[..<index].compactMap { $0 }.count, actions)
+        })
+        try ReportAnimations.write(finishedResults, greedyActions: kept, to: output)
         return finishedResults
     }
 
@@ -146,6 +194,11 @@ public final class Comparison {
                 lines.append(EpisodeTable.row(agent: result.spec.agent, environment: result.spec.environmentID, seed: result.spec.seed, record: record))
             }
         }
+        try Comparison.replace(url, with: lines)
+    }
+
+    /// Rewrites `url` with `lines` through a temporary file and a rename.
+    static func replace(_ url: URL, with lines: [String]) throws {
         let temporary = url.appendingPathExtension("tmp")
         do {
             try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: temporary)
@@ -158,7 +211,7 @@ public final class Comparison {
 
     private func writeSummary(_ results: [RunResult]) throws {
         let writer = try LineWriter(url: output.appendingPathComponent("summary.csv"))
-        try writer.write("agent,env,seed,episodes,steps,min_return,max_return,mean_return,last100_mean,eval_mean,eval_std,train_seconds,steps_per_second,interrupted")
+        try writer.write("agent,env,seed,episodes,steps,min_return,max_return,mean_return,last100_mean,eval_mean,eval_std,train_seconds,steps_per_second,interrupted,solved_step,solved_seconds")
         for result in results {
             let stats = EpisodeStatistics(result.episodes)
             let evalMean = result.evaluation.map { $0.mean.description } ?? ""
@@ -168,6 +221,7 @@ public final class Comparison {
                 String(result.steps), stats.min.description, stats.max.description, stats.mean.description,
                 stats.last100Mean.description, evalMean, evalStd, formatSeconds(result.trainingSeconds),
                 String(format: "%.0f", result.stepsPerSecond), String(result.interrupted),
+                result.solvedStep.map(String.init) ?? "", result.solvedSeconds.map(formatSeconds) ?? "",
             ].joined(separator: ","))
         }
     }
@@ -182,6 +236,8 @@ public final class Comparison {
             "seeds: [\(seeds.map(String.init).joined(separator: ", "))]",
         ]
         lines.append("evaluation_episodes: \(evaluationEpisodes)")
+        if evaluationFrequency > 0 { lines.append("eval_freq: \(evaluationFrequency)") }
+        if let stopAt { lines.append("stop_at: \(stopAt)") }
         lines.append("hyperparameters:")
         // Specs are environment-major, so each environment's key is written once.
         var seen = Set<String>()

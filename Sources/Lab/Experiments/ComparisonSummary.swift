@@ -34,6 +34,34 @@ public enum ComparisonSummary {
         return sections.joined(separator: "\n\n")
     }
 
+    /// Time to solve per agent and environment: runs solved, median steps and wall
+    /// seconds to the first periodic evaluation at the threshold (over solved runs).
+    public static func renderTimeToSolve(_ results: [RunResult]) -> String {
+        var lines = ["time to solve (first evaluation mean >= threshold)"]
+        var keys: [String] = []
+        var groups: [String: [RunResult]] = [:]
+        for result in results {
+            let key = "\(result.spec.agent) on \(result.spec.environmentID)"
+            if groups[key] == nil { keys.append(key) }
+            groups[key, default: []].append(result)
+        }
+        func median(_ values: [Double]) -> Double {
+            let sorted = values.sorted()
+            return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+        }
+        for key in keys {
+            let runs = groups[key]!
+            let solved = runs.filter { $0.solvedStep != nil }
+            let threshold = runs[0].spec.solveThreshold.map { format($0) } ?? "-"
+            var line = "\(key) (threshold \(threshold)): solved \(solved.count)/\(runs.count)"
+            if !solved.isEmpty {
+                line += String(format: ", median %.0f steps, %.3f s", median(solved.map { Double($0.solvedStep!) }), median(solved.map { $0.solvedSeconds! }))
+            }
+            lines.append(line)
+        }
+        return lines.joined(separator: "\n")
+    }
+
     public static func format(_ value: Double) -> String {
         value.isNaN ? "-" : String(format: "%.2f", value)
     }

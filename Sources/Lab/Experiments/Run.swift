@@ -10,8 +10,13 @@ public struct RunSpec: Sendable {
     public var seed: UInt64
     public var budget: TrainingBudget
     public var hyperparameters: Hyperparameters
-    /// Greedy episodes played after training (0 for none).
+    /// Greedy episodes played after training (0 for none), and at each periodic evaluation.
     public var evaluationEpisodes: Int
+    /// Evaluate greedily every this many training steps (0: never), SB3's `EvalCallback`.
+    public var evaluationFrequency: Int = 0
+    /// Stop training at the first periodic evaluation whose mean reaches this
+    /// (SB3's `StopTrainingOnRewardThreshold`); also the threshold of "solved".
+    public var stopAt: Double?
 
     public init(
         agent: String, environmentID: String, environmentOptions: [String: String] = [:], seed: UInt64,
@@ -28,6 +33,24 @@ public struct RunSpec: Sendable {
 
     /// The seed of the evaluation environment's first reset: distinct from training's.
     public var evaluationSeed: UInt64 { seed &+ 1_000_003 }
+
+    /// The seed of periodic evaluation `index` (1, 2, ...): each has its own, none is training's.
+    public func periodicEvaluationSeed(_ index: Int) -> UInt64 { seed &+ 2_000_003 &+ UInt64(index) &* 1_000_033 }
+
+    /// The mean return that counts as solved: `stopAt`, else the environment's
+    /// `reward_threshold` (nil when it has none).
+    public var solveThreshold: Double? {
+        stopAt ?? (try? EnvironmentRegistry.shared.resolve(environmentID))?.rewardThreshold
+    }
+}
+
+/// One periodic evaluation of a run.
+public struct PeriodicEvaluationRecord: Sendable {
+    /// Training steps taken when it ran.
+    public let step: Int
+    /// Seconds since the run started (evaluations included, as SB3's wall clock).
+    public let wallTime: Double
+    public let result: EvaluationResult
 }
 
 /// What one run produced.
@@ -40,6 +63,11 @@ public struct RunResult: Sendable {
     public let steps: Int
     /// The run was cut short by an interrupt.
     public let interrupted: Bool
+    /// Periodic evaluations, in order.
+    public var evaluations: [PeriodicEvaluationRecord] = []
+    /// The first periodic evaluation at or above ``RunSpec/solveThreshold``: its step and wall time.
+    public var solvedStep: Int?
+    public var solvedSeconds: Double?
 
     public var stepsPerSecond: Double { trainingSeconds > 0 ? Double(steps) / trainingSeconds : 0 }
 }
@@ -66,7 +94,10 @@ public enum Run {
         _ spec: RunSpec,
         onEpisode: @escaping (EpisodeRecord) throws -> Void = { _ in },
         isCancelled: @escaping () -> Bool = { false },
-        trainedAgent: ((any Agent) throws -> Void)? = nil
+        onEvaluation: @escaping (PeriodicEvaluationRecord) throws -> Void = { _ in },
+        bestModel: URL? = nil,
+        trainedAgent: ((any Agent) throws -> Void)? = nil,
+        evaluatedAgent: ((any Agent) throws -> Void)? = nil
     ) throws -> RunResult {
         let environment = try makeEnvironment(spec)
         let agent = try makeAgent(spec, for: environment)
@@ -82,6 +113,31 @@ public enum Run {
             try EnvironmentRegistry.shared.makeVector(spec.environmentID, options: spec.environmentOptions, count: count, threads: threads)
         }
         loop.makeEnvironment = { try makeEnvironment(spec) }
+        var evaluations: [PeriodicEvaluationRecord] = []
+        var solvedStep: Int?
+        var solvedSeconds: Double?
+        if spec.evaluationFrequency > 0 {
+            guard spec.evaluationEpisodes > 0 else { throw ConfigurationError("periodic evaluation needs at least one evaluation episode") }
+            let evaluationEnvironment = try makeEnvironment(spec)
+            let threshold = spec.solveThreshold
+            var best = -Double.infinity
+            loop.periodicEvaluation = PeriodicEvaluation(frequency: spec.evaluationFrequency) { [unowned loop] steps in
+                let result = try evaluate(agent, in: evaluationEnvironment, episodes: spec.evaluationEpisodes,
+                                          seed: spec.periodicEvaluationSeed(evaluations.count + 1), isCancelled: isCancelled)
+                let record = PeriodicEvaluationRecord(step: steps, wallTime: loop.elapsedSeconds, result: result)
+                evaluations.append(record)
+                try onEvaluation(record)
+                if result.mean > best {
+                    best = result.mean
+                    if let bestModel { try agent.save(to: bestModel) }
+                }
+                if let threshold, solvedStep == nil, result.mean >= threshold {
+                    solvedStep = steps
+                    solvedSeconds = record.wallTime
+                }
+                return spec.stopAt.map { result.mean >= $0 } ?? false
+            }
+        }
         var interrupted = false
         do {
             try agent.learn(loop)
@@ -101,8 +157,15 @@ public enum Run {
                 interrupted = true
             }
         }
-        return RunResult(
+        // After the evaluation, so that what the hook draws from the agent's streams
+        // cannot change the evaluation.
+        if !interrupted { try evaluatedAgent?(agent) }
+        var result = RunResult(
             spec: spec, episodes: episodes, evaluation: evaluation, trainingSeconds: trainingSeconds,
             steps: loop.totalSteps, interrupted: interrupted)
+        result.evaluations = evaluations
+        result.solvedStep = solvedStep
+        result.solvedSeconds = solvedSeconds
+        return result
     }
 }

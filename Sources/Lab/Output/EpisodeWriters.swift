@@ -25,6 +25,18 @@ public final class MonitorWriter {
     }
 }
 
+/// `evaluations.csv`: one row per periodic evaluation of every run (SB3's
+/// `evaluations.npz` as a tidy CSV); `returns` holds the evaluation's episode returns,
+/// separated by spaces.
+public enum EvaluationTable {
+    public static let header = "agent,env,seed,step,wall_time,mean,std,returns"
+
+    public static func row(agent: String, environment: String, seed: UInt64, record: PeriodicEvaluationRecord) -> String {
+        "\(agent),\(environment),\(seed),\(record.step),\(formatSeconds(record.wallTime)),\(record.result.mean.description),"
+            + "\(record.result.standardDeviation.description),\(record.result.returns.map(\.description).joined(separator: " "))"
+    }
+}
+
 /// The tidy long CSV of a comparison: one row per episode of every run.
 public enum EpisodeTable {
     public static let header = "agent,env,seed,episode,return,length,wall_time"

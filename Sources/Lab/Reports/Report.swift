@@ -63,6 +63,7 @@ public struct Report {
                 <figure>\(Report.inline(curveSVG))<figcaption>plots/\(SVGChart.escape(name)).learning-curves.svg</figcaption></figure>
                 <figure>\(Report.inline(finalSVG))<figcaption>plots/\(SVGChart.escape(name)).final.svg</figcaption></figure>
                 </div>
+                \(animationSection(environment))
                 </section>
                 """)
         }

@@ -48,23 +48,35 @@ public final class GIFAnimation {
             throw ImageError("GIF frame \(frames.count) is \(frame.width)x\(frame.height); the animation is \(width)x\(height)")
         }
         let c = frame.channels
+        var indexed = current
         frame.pixels.withUnsafeBufferPointer { p in
-            var last: UInt32 = .max, lastIndex: UInt8 = 0
-            for i in 0..<(width * height) {
-                let o = i * c
-                let key = c == 3 ? UInt32(p[o]) << 16 | UInt32(p[o + 1]) << 8 | UInt32(p[o + 2]) : UInt32(p[o]) * 0x010101
-                if key != last { last = key; lastIndex = index(of: key) }
-                current[i] = lastIndex
+            indexed.withUnsafeMutableBufferPointer { out in
+                var last: UInt32 = .max, lastIndex: UInt8 = 0
+                for i in 0..<(width * height) {
+                    let o = i * c
+                    let key = c == 3 ? UInt32(p[o]) << 16 | UInt32(p[o + 1]) << 8 | UInt32(p[o + 2]) : UInt32(p[o]) * 0x010101
+                    if key != last { last = key; lastIndex = index(of: key) }
+                    out[i] = lastIndex
+                }
             }
         }
+        current = indexed
         var (left, top, right, bottom) = (0, 0, width - 1, height - 1)
         if !frames.isEmpty {
             (left, top, right, bottom) = (width, height, -1, -1)
-            for y in 0..<height {
-                let base = y * width
-                for x in 0..<width where current[base + x] != previous[base + x] {
-                    left = min(left, x); right = max(right, x)
-                    top = min(top, y); bottom = max(bottom, y)
+            current.withUnsafeBufferPointer { now in
+                previous.withUnsafeBufferPointer { before in
+                    for y in 0..<height {
+                        let base = y * width
+                        var x = 0
+                        while x < width {
+                            if now[base + x] != before[base + x] {
+                                left = min(left, x); right = max(right, x)
+                                top = min(top, y); bottom = max(bottom, y)
+                            }
+                            x += 1
+                        }
+                    }
                 }
             }
             if right < 0 { (left, top, right, bottom) = (0, 0, 0, 0) }  // unchanged: one pixel
@@ -96,7 +108,11 @@ public final class GIFAnimation {
     public func write(to url: URL) throws {
         guard !frames.isEmpty else { throw ImageError("a GIF needs at least one frame") }
         var error: Int32 = 0
-        guard let gif = url.path.withCString({ EGifOpenFileName($0, false, &error) }) else {
+        // Opened here rather than by giflib, which would create the file readable by its owner only.
+        let descriptor = open(url.path, O_WRONLY | O_CREAT | O_TRUNC, 0o666)
+        guard descriptor >= 0 else { throw ImageError("cannot write GIF \(url.path): \(String(cString: strerror(errno)))") }
+        guard let gif = EGifOpenFileHandle(descriptor, &error) else {
+            close(descriptor)
             throw ImageError("cannot write GIF \(url.path): \(GIFAnimation.message(error))")
         }
         var closed = false

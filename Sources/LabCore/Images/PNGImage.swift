@@ -117,16 +117,20 @@ extension PNGImage {
         guard factor > 1, width >= factor, height >= factor else { return self }
         let w = width / factor, h = height / factor
         var out = [UInt8](repeating: 0, count: w * h * channels)
-        let area = factor * factor
-        for y in 0..<h {
-            for x in 0..<w {
-                for c in 0..<channels {
-                    var sum = 0
-                    for dy in 0..<factor {
-                        let row = (y * factor + dy) * width
-                        for dx in 0..<factor { sum += Int(pixels[(row + x * factor + dx) * channels + c]) }
+        let area = factor * factor, width = self.width, channels = self.channels
+        pixels.withUnsafeBufferPointer { source in
+            out.withUnsafeMutableBufferPointer { target in
+                for y in 0..<h {
+                    for x in 0..<w {
+                        for c in 0..<channels {
+                            var sum = 0
+                            for dy in 0..<factor {
+                                let row = (y * factor + dy) * width
+                                for dx in 0..<factor { sum += Int(source[(row + x * factor + dx) * channels + c]) }
+                            }
+                            target[(y * w + x) * channels + c] = UInt8((sum + area / 2) / area)
+                        }
                     }
-                    out[(y * w + x) * channels + c] = UInt8((sum + area / 2) / area)
                 }
             }
         }
