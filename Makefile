@@ -35,7 +35,7 @@ test: setup
 # The main job: the agent comparison of issue 4 (3 seeds each, both cores), with tables,
 # reward CSVs, SB3 Monitor files, charts and report.html under results/demo/.
 demo: release
-	$(RELEASE_BIN) compare --env CartPole-v1 --agents random,random-linear,naive-nn,q-learning,dqn \
+	$(RELEASE_BIN) compare --env CartPole-v1 --agents random,random-linear,naive-nn,q-learning,dqn,ppo,a2c \
 	  --num-seeds 3 --out results/demo/CartPole-v1
 	$(RELEASE_BIN) compare --env FrozenLake-v1 --agents random,q-learning,value-iteration,policy-iteration \
 	  --num-seeds 3 --out results/demo/FrozenLake-v1

@@ -5,6 +5,9 @@
 #include <gsl/gsl_rng.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_cblas.h>
+#include <gsl/gsl_eigen.h>
+#include <gsl/gsl_matrix.h>
+#include <gsl/gsl_vector.h>
 
 /* Swift 6 rejects direct references to GSL's mutable global generator-type
    pointers (they are not concurrency-safe globals), so reach them through

@@ -8,7 +8,9 @@ struct CompareCommand: ParsableCommand {
         abstract: "Run every agent x environment x seed in parallel; print a summary table and write reward CSVs.",
         discussion: """
             Writes under --out: episodes.csv (agent,env,seed,episode,return,length,wall_time), \
-            <agent>/<env>/<seed>.monitor.csv (SB3 Monitor format), summary.csv and config.yml. \
+            <agent>/<env>/<seed>.monitor.csv (SB3 Monitor format), summary.csv, config.yml and \
+            statistics.csv (rliable's IQM, mean, median, optimality gap and probabilities of \
+            improvement with 95% stratified bootstrap intervals, per environment and aggregated). \
             Ctrl-C stops cleanly: finished episodes stay on disk, a partial summary prints, exit 130.
             """)
 
@@ -54,6 +56,8 @@ struct CompareCommand: ParsableCommand {
     @Option(help: "Runs at a time (default: all cores).")
     var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
 
+    @OptionGroup var statisticsArguments: StatisticsArguments
+
     @Flag(help: "No progress bar.")
     var quiet = false
 
@@ -82,6 +86,7 @@ struct CompareCommand: ParsableCommand {
                 budget: budget, evaluationEpisodes: evalEpisodes, evaluationFrequency: evalFreq, stopAt: stopAt,
                 sources: HyperparameterSources(configFile: config.map { URL(fileURLWithPath: $0) }, overrides: overrides),
                 output: URL(fileURLWithPath: out), jobs: jobs)
+            let statisticsOptions = try statisticsArguments.options(environments: comparison.environments)
             Interrupt.install()
             let bar = ProgressBar(label: "compare", quiet: quiet)
             bar.update(0, note: "0/\(comparison.specs.count) runs")
@@ -89,11 +94,13 @@ struct CompareCommand: ParsableCommand {
                 bar.update(Double(done) / Double(total), note: "\(done)/\(total) runs")
             }
             bar.finish()
-            print(ComparisonSummary.render(results, agents: comparison.agents, environments: comparison.environments))
+            let folder = URL(fileURLWithPath: out)
+            let statistics = results.isEmpty ? nil : try writeStatistics(try ResultsFolder([folder]), options: statisticsOptions, to: folder)
+            print(ComparisonSummary.render(results, agents: comparison.agents, environments: comparison.environments, statistics: statistics))
             if evalFreq > 0 { print("\n" + ComparisonSummary.renderTimeToSolve(results)) }
-            print("\nwrote \(out)/episodes.csv, \(evalFreq > 0 ? "evaluations.csv, " : "")summary.csv, config.yml and Monitor files")
+            print("\nwrote \(out)/episodes.csv, \(evalFreq > 0 ? "evaluations.csv, " : "")summary.csv, config.yml, \(statistics == nil ? "" : "statistics.csv ")and Monitor files")
             if !noPlots && !results.isEmpty {
-                let report = try Report(results: try ResultsFolder([URL(fileURLWithPath: out)]))
+                let report = try Report(results: try ResultsFolder([folder]), statistics: statistics)
                 let files = try report.write(to: URL(fileURLWithPath: out))
                 print("wrote \(out)/report.html and \(files.charts.count) charts under \(out)/plots")
             }

@@ -9,7 +9,7 @@ struct GANCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gan",
         abstract: "Train GANs: a 1-D Gaussian GAN, an MLP GAN and a conditional AC-GAN on MNIST-format images.",
-        subcommands: [GANGaussianCommand.self, GANImageCommand.self, GANACGANCommand.self, GANBenchCommand.self]
+        subcommands: [GANGaussianCommand.self, GANImageCommand.self, GANACGANCommand.self, GANCompareCommand.self, GANBenchCommand.self]
     )
 }
 
@@ -86,12 +86,43 @@ struct ImageGANOptions: ParsableArguments {
     var batchSize: Int?
     @Option(help: "Loss: minimax, non-saturating, lsgan or wgan (wgan switches to RMSprop and weight clipping).")
     var loss: String?
+    @Option(help: "Learning rate of G (overrides the preset).")
+    var gLearningRate: Float?
+    @Option(help: "Learning rate of D (overrides the preset).")
+    var dLearningRate: Float?
+    @Option(help: "Adam's beta1 for G (overrides the preset).")
+    var gBeta1: Double?
+    @Option(help: "Adam's beta1 for D (overrides the preset).")
+    var dBeta1: Double?
+    @Option(help: "D's optimizer: adam or sgd (overrides the preset; wgan uses RMSprop).")
+    var dOptimizer: String?
+    @Option(help: "D's target for real images, e.g. 0.9 for one-sided label smoothing (overrides the preset).")
+    var realLabel: Float?
+    @Option(help: "D's target for generated images (overrides the preset).")
+    var fakeLabel: Float?
+    @Option(help: "Size of G's noise input (overrides the preset).")
+    var latentSize: Int?
+    @Option(help: "MLP GAN: D's hidden layer sizes, comma-separated, e.g. 1024,512 (overrides the preset).")
+    var dHidden: String?
+    @Option(help: "Dropout rate in D (overrides the preset).")
+    var dropout: Float?
     @Option(help: "Train on the first N training images only.")
     var trainLimit: Int?
     @Option(help: "Test images for the per-epoch test losses (overrides the preset).")
     var testLimit: Int?
+    @Option(help: ArgumentHelp("A classifier checkpoint from `rllab classify --model cnn` (DIR/classifier.safetensors) for the per-epoch metrics.",
+                               discussion: "Default: \(ImageGANOptions.cachedClassifier), trained once (about a minute or two) when missing."))
+    var classifier: String?
+    @Option(help: "Generated and real images per side for the per-epoch metrics (default 2000).")
+    var metricImages: Int?
+    @Flag(help: "Skip the per-epoch metrics (Fréchet distance, classifier score).")
+    var noMetrics = false
     @Flag(help: "No progress bar.")
     var quiet = false
+
+    /// Where the default classifier lives: exactly what `rllab classify --model cnn` writes.
+    static let cachedClassifierFolder = "results/classify-fashion-mnist-cnn-seed0"
+    static var cachedClassifier: String { cachedClassifierFolder + "/classifier.safetensors" }
 
     func apply(to config: inout ImageGANConfig) throws {
         config.seed = seed
@@ -100,17 +131,70 @@ struct ImageGANOptions: ParsableArguments {
         if let loss { config.loss = try GANLoss(name: loss) }
         if let trainLimit { config.trainLimit = trainLimit }
         if let testLimit { config.testLimit = testLimit }
+        if let metricImages { config.scoreSamples = metricImages }
+        if let gLearningRate { config.generatorLearningRate = gLearningRate }
+        if let dLearningRate { config.discriminatorLearningRate = dLearningRate }
+        if let gBeta1 { config.generatorBeta1 = gBeta1 }
+        if let dBeta1 { config.discriminatorBeta1 = dBeta1 }
+        if let dOptimizer {
+            switch dOptimizer.lowercased() {
+            case "adam": config.discriminatorUsesAdam = true
+            case "sgd": config.discriminatorUsesAdam = false
+            default: throw ValidationError("unknown --d-optimizer '\(dOptimizer)'; use adam or sgd")
+            }
+        }
+        if let realLabel { config.realLabel = realLabel }
+        if let fakeLabel { config.fakeLabel = fakeLabel }
+        if let latentSize { config.latentSize = latentSize }
+        if let dHidden {
+            let sizes = dHidden.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard !sizes.isEmpty, sizes.allSatisfy({ $0 != nil }) else {
+                throw ValidationError("--d-hidden takes comma-separated layer sizes such as 1024,512; got '\(dHidden)'")
+            }
+            config.discriminatorHidden = sizes.compactMap { $0 }
+        }
+        if let dropout { config.dropout = dropout }
+    }
+
+    /// The classifier for the metrics: `--classifier`, else the cached CNN (trained now if
+    /// missing, on the default data only); nil with `--no-metrics` or other data.
+    func classifierProbe() throws -> ImageClassifierProbe? {
+        if noMetrics { return nil }
+        var path = classifier
+        if path == nil {
+            guard data == FashionMNIST.defaultDirectory else {
+                print("note: no per-epoch metrics: pass --classifier DIR/classifier.safetensors from `rllab classify --data-dir \(data) --model cnn --out DIR`")
+                return nil
+            }
+            path = ImageGANOptions.cachedClassifier
+            if !FileManager.default.fileExists(atPath: ImageGANOptions.cachedClassifier) {
+                print("training the metrics' classifier once (as `rllab classify --model cnn`), cached in \(ImageGANOptions.cachedClassifierFolder)")
+                var c = ClassifierTrainingConfig()
+                c.architecture = .cnn
+                _ = try ClassifierTraining.run(c, outputDirectory: ImageGANOptions.cachedClassifierFolder) { m in
+                    print(String(format: "  classifier epoch %d: test accuracy %.4f", m.epoch, m.testAccuracy))
+                }
+            }
+        }
+        let file = path ?? ImageGANOptions.cachedClassifier
+        let model = try FashionClassifier.load(from: file)
+        return ImageClassifierProbe(name: "\(file) (\(model.architecture.rawValue))",
+                                    features: { model.features($0) }, probabilities: { model.probabilities($0) })
     }
 
     /// Loads the data, trains and reports; returns the epochs.
-    func train(_ config: ImageGANConfig, scorer: GeneratedImageScorer? = nil) throws {
+    func train(_ config: ImageGANConfig) throws {
+        setvbuf(stdout, nil, _IOLBF, 0)  // per-epoch tables appear as epochs end, even when piped
         let (train, test) = try GANImageData.load(directory: data)
         let trainer = try ImageGANTrainer(config: config)
+        let metrics = try classifierProbe().map {
+            try ImageQualityMetrics(probe: $0, train: train, test: test, sampleCount: config.scoreSamples)
+        }
         let folder = out ?? "results/gan-\(config.model.rawValue)-\(config.preset)-seed\(config.seed)"
         let output = try RunOutput(directory: URL(fileURLWithPath: folder))
         var bar: ProgressBar?
         var barEpoch = 0
-        try trainer.run(train: train, test: test, output: output, scorer: scorer, progress: { epoch, fraction in
+        try trainer.run(train: train, test: test, output: output, metrics: metrics, progress: { epoch, fraction in
             if epoch != barEpoch {
                 bar = ProgressBar(label: "epoch \(epoch)/\(config.epochs)", quiet: quiet)
                 barEpoch = epoch
@@ -118,7 +202,35 @@ struct ImageGANOptions: ParsableArguments {
             bar?.update(fraction)
             if fraction >= 1 { bar?.finish() }
         })
-        print("wrote \(output.directory.path)")
+        let report = output.directory.appendingPathComponent("report.html")
+        try GANReport.write(GANReport(folders: [output.directory]).singleRunHTML(), to: report)
+        print("wrote \(output.directory.path) (open \(report.path))")
+    }
+}
+
+/// `rllab gan compare`: several image-GAN runs side by side.
+struct GANCompareCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "compare",
+        abstract: "Put image-GAN run folders side by side: final metrics, metric curves and last grids in one HTML page.")
+
+    @Argument(help: "Run folders of `rllab gan mlp` or `rllab gan acgan`.")
+    var folders: [String]
+    @Option(help: "The page to write.")
+    var out = "results/gan-compare.html"
+
+    func run() throws {
+        try reportingErrors {
+            let report = try GANReport(folders: folders.map { URL(fileURLWithPath: $0) })
+            let url = URL(fileURLWithPath: out)
+            try OutputFolder.ensure(url.deletingLastPathComponent())
+            try GANReport.write(report.comparisonHTML(), to: url)
+            for run in report.runs {
+                let fd = (run.summary["frechet_distance"] as? NSNumber).map { String(format: "Fréchet distance %.4g", $0.doubleValue) } ?? "no metrics"
+                print("\(run.label): \(fd) (\(run.folder.path))")
+            }
+            print("wrote \(out)")
+        }
     }
 }
 
@@ -128,8 +240,8 @@ struct GANImageCommand: ParsableCommand {
         commandName: "mlp",
         abstract: "MLP GAN (G 256-512-1024-784, D 784-256-1) on MNIST-format images, Fashion-MNIST by default.")
 
-    @Option(help: "Preset: book.")
-    var preset = "book"
+    @Option(help: "Preset: default (a modern recipe; see the README) or book (the TensorFlow book's, which needs hundreds of epochs).")
+    var preset = "default"
     @OptionGroup var options: ImageGANOptions
 
     func run() throws {
@@ -150,23 +262,13 @@ struct GANACGANCommand: ParsableCommand {
 
     @Option(help: "Preset: small or paper.")
     var preset = "small"
-    @Option(help: "A classifier checkpoint from `rllab classify --out DIR` (DIR/classifier.safetensors) to score generated images per epoch.")
-    var classifier: String?
     @OptionGroup var options: ImageGANOptions
 
     func run() throws {
         try reportingErrors {
             var config = try ImageGANConfig.preset(preset, model: .acgan)
             try options.apply(to: &config)
-            var scorer: GeneratedImageScorer?
-            if let classifier {
-                let model = try FashionClassifier.load(from: classifier)
-                scorer = { images, labels in
-                    let predicted = withoutGradient { model.predict(images) }
-                    return Double(zip(predicted, labels).filter { $0 == $1 }.count) / Double(Swift.max(labels.count, 1))
-                }
-            }
-            try options.train(config, scorer: scorer)
+            try options.train(config)
         }
     }
 }

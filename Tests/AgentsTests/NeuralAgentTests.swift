@@ -62,7 +62,8 @@ import LabCore
         // Slots 0 and 1 hold transitions 3 and 4; slot 2 still holds transition 2.
         #expect(batch.observations.scalars == [3, -3, 4, -4, 2, -2])
         #expect(batch.nextObservations.scalars == [4, 0, 5, 0, 3, 0])
-        #expect(batch.actions == [1, 0, 0])
+        #expect(batch.actionIndices == [1, 0, 0])
+        #expect(batch.actions.scalars == [1, 0, 0])
         #expect(batch.rewards.scalars == [30, 40, 20])
         #expect(batch.terminals.scalars == [1, 0, 0])
     }

@@ -21,7 +21,7 @@ import LabCore
         return (agent, returns)
     }
 
-    static func greedyMean(_ agent: Agent, env id: String, options: [String: String] = [:], episodes: Int = 10) throws -> Double {
+    static func greedyMean(_ agent: any Agent, env id: String, options: [String: String] = [:], episodes: Int = 10) throws -> Double {
         try evaluate(agent, in: try EnvironmentRegistry.shared.make(id, options: options), episodes: episodes, seed: 99).mean
     }
 
@@ -45,7 +45,7 @@ import LabCore
 
     @Test func reinforceLearnsCartPole() throws {
         let (agent, _) = try Self.train(ReinforceAgent.self, env: "CartPole-v1", seed: 0, steps: 25_000,
-                                        ["n_envs=4", "n_episodes=4", "net_arch=[32,32]", "learning_rate=3e-3"])
+                                        ["n_envs=4", "episodes_per_update=4", "net_arch=[32,32]", "learning_rate=3e-3"])
         let greedy = try Self.greedyMean(agent, env: "CartPole-v1")
         #expect(greedy >= 100, "greedy mean \(greedy)")
     }

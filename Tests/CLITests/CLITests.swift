@@ -132,6 +132,32 @@ struct CLI {
         #expect(folder.status != 0 && folder.stderr.contains("error:"))
     }
 
+    @Test func compareAndPlotReportRliableStatistics() throws {
+        let folder = CLI.temporaryFolder()
+        let bad = try CLI.run(["compare", "--env", "CartPole-v1", "--agents", "random", "--episodes", "2", "--normalize", "CartPole-v1=3,3", "--out", folder.path])
+        #expect(bad.status != 0 && bad.stderr.contains("error:") && bad.stderr.contains("min = max"))
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("episodes.csv").path))
+        let output = try CLI.run(["compare", "--env", "CartPole-v1", "--agents", "random", "--seeds", "0,1,2", "--episodes", "5",
+                                  "--eval-episodes", "2", "--bootstrap-samples", "200", "--out", folder.path, "--quiet"])
+        #expect(output.status == 0, "\(output.stderr)")
+        #expect(output.stdout.contains("IQM [95% CI]") && output.stdout.contains("intervals are wide"))
+        let csv = try String(contentsOf: folder.appendingPathComponent("statistics.csv"), encoding: .utf8)
+        #expect(csv.hasPrefix("agent,env,statistic,estimate,low,high\nrandom,CartPole-v1,mean,"))
+        // SB3 Monitor files: plot --stats writes the same statistics for them.
+        let monitors = CLI.temporaryFolder()
+        for seed in 0..<3 {
+            let url = monitors.appendingPathComponent("ppo/CartPole-v1_\(seed + 1)/0.monitor.csv")
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            let rows = (0..<20).map { "\(Double(10 + seed * 5 + $0)),\(10 + $0),0.1" }.joined(separator: "\n")
+            try Data("#{\"t_start\": 1.0, \"env_id\": \"CartPole-v1\"}\nr,l,t\n\(rows)\n".utf8).write(to: url)
+        }
+        let plot = try CLI.run(["plot", monitors.path, "--stats", "--bootstrap-samples", "200"])
+        #expect(plot.status == 0, "\(plot.stderr)")
+        #expect(plot.stdout.contains("aggregate (normalized scores)") && plot.stdout.contains("statistics.csv"))
+        let html = try String(contentsOf: monitors.appendingPathComponent("report.html"), encoding: .utf8)
+        #expect(html.contains("ppo") && html.contains("Probability of improvement") == false && html.contains("sample efficiency"))
+    }
+
     @Test func solveWritesValuesAndGreedyActions() throws {
         let folder = CLI.temporaryFolder()
         let out = folder.appendingPathComponent("v.csv")

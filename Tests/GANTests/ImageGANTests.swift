@@ -71,7 +71,7 @@ func tinyConfig(_ model: ImageGANConfig.Model, loss: GANLoss = .nonSaturating) t
     }
 
     @Test func acganPresetsGenerateImagesOfTheRightShape() throws {
-        for preset in ["small", "paper"] {
+        for preset in ["small", "paper", "small-2025"] {
             var c = try ImageGANConfig.preset(preset, model: .acgan)
             c.batchSize = 2
             let trainer = try ImageGANTrainer(config: c)
@@ -114,46 +114,77 @@ func tinyConfig(_ model: ImageGANConfig.Model, loss: GANLoss = .nonSaturating) t
         }
     }
 
-    @Test func runWritesDecodableGridsCheckpointsAndRepeatsExactly() throws {
-        var c = try tinyConfig(.acgan)
+    /// A small classifier probe for the metrics (the lab's CNN lives above this module):
+    /// random dense features and a random softmax head, fixed by a seed.
+    func tinyProbe() throws -> ImageClassifierProbe {
+        let source = try RandomSource(seed: 5)
+        let hidden = Sequential(Dense(784, 12, source: source), ReLU())
+        let head = Dense(12, 10, source: source)
+        return ImageClassifierProbe(name: "tiny", features: { hidden($0) }, probabilities: { head(hidden($0)).softmax(axis: 1) })
+    }
+
+    @Test(arguments: [ImageGANConfig.Model.mlp, .acgan])
+    func runWritesEveryFileAndRepeatsByteForByte(_ model: ImageGANConfig.Model) throws {
+        var c = try tinyConfig(model)
         c.epochs = 2
         let data = try syntheticImages(30)
-        var snapshots: [[Data]] = []
+        var snapshots: [[String: Data]] = []
         for run in 0..<2 {
-            let dir = temporaryFolder("run-\(run)")
+            let dir = temporaryFolder("run-\(model)-\(run)")
             defer { try? FileManager.default.removeItem(at: dir) }
             let trainer = try ImageGANTrainer(config: c)
+            let metrics = try ImageQualityMetrics(probe: tinyProbe(), train: data, test: data, sampleCount: 20)
             var lines: [String] = []
-            let epochs = try trainer.run(train: data, test: data, output: RunOutput(directory: dir),
-                                         scorer: { _, labels in Double(labels.count) / 100 }, log: { lines.append($0) })
-            #expect(epochs.count == 2 && lines.count == 2 && lines[0].contains("generation_loss"))
+            let epochs = try trainer.run(train: data, test: data, output: RunOutput(directory: dir), metrics: metrics, log: { lines.append($0) })
+            #expect(epochs.count == 2 && lines.count == 3 && lines[0].contains("floor"))
+            #expect(lines[1].contains(model == .acgan ? "generation_loss" : "loss") && lines[1].contains("Fréchet distance"))
             let grid = try PNGImage(contentsOf: dir.appendingPathComponent("samples/grid-epoch-002.png"))
             #expect(grid.width == 10 * 28 + 11 * 2 && grid.height == grid.width)
             #expect(try grid == trainer.gridImage())
-            for name in ["generator", "discriminator"] {
-                for epoch in 1...2 {
-                    let file = dir.appendingPathComponent("checkpoints/" + RunOutput.epochFile(name, epoch: epoch, ext: "safetensors"))
-                    #expect(FileManager.default.fileExists(atPath: file.path))
-                }
-            }
+            let interpolation = try PNGImage(contentsOf: dir.appendingPathComponent("samples/interpolation.png"))
+            #expect(interpolation.width == grid.width)
             let summary = try JSONSerialization.jsonObject(with: Data(contentsOf: dir.appendingPathComponent("summary.json"))) as? [String: Any]
-            #expect(summary?["classifier_accuracy"] as? Double == 0.2)
-            #expect(summary?["final_discriminator_test_auxiliary_loss"] is Double)
+            #expect((summary?["frechet_distance"] as? Double ?? -1) >= 0 && summary?["frechet_distance_floor"] is Double)
+            #expect(summary?["seconds"] == nil)
+            if model == .acgan {
+                #expect(summary?["classifier_accuracy"] is Double)
+                #expect(summary?["final_discriminator_test_auxiliary_loss"] is Double)
+            }
             let losses = try String(contentsOf: dir.appendingPathComponent("losses.csv"), encoding: .utf8).split(separator: "\n")
             #expect(losses.count == 1 + 2 * 3)
             let tests = try String(contentsOf: dir.appendingPathComponent("test_losses.csv"), encoding: .utf8).split(separator: "\n")
             #expect(tests.count == 1 + 2 * 4)
-            snapshots.append(try ["losses.csv", "test_losses.csv", "samples/grid-epoch-001.png", "checkpoints/generator-epoch-002.safetensors"]
-                .map { try Data(contentsOf: dir.appendingPathComponent($0)) })
+            let metricRows = try String(contentsOf: dir.appendingPathComponent("metrics.csv"), encoding: .utf8).split(separator: "\n")
+            #expect(metricRows.count == 3 && metricRows[0].split(separator: ",").count == (model == .acgan ? 14 : 13))
+            // Every file the run wrote, by relative path.
+            var files: [String: Data] = [:]
+            let enumerator = FileManager.default.enumerator(at: dir, includingPropertiesForKeys: [.isRegularFileKey])
+            while let url = enumerator?.nextObject() as? URL {
+                guard (try url.resourceValues(forKeys: [.isRegularFileKey])).isRegularFile == true else { continue }
+                files[String(url.path.dropFirst(dir.path.count))] = try Data(contentsOf: url)
+            }
+            #expect(files.count == 11, "\(files.keys.sorted())")
+            snapshots.append(files)
         }
-        #expect(snapshots[0] == snapshots[1])
+        #expect(snapshots[0].keys.sorted() == snapshots[1].keys.sorted())
+        for (name, bytes) in snapshots[0] { #expect(snapshots[1][name] == bytes, "\(name) differs between equal runs") }
+    }
+
+    /// Fixed metric latents: the metric samples are the same images before and after
+    /// epochs of nothing (the generator unchanged) and between trainers of one seed.
+    @Test func metricSamplesAreFixedPerSeed() throws {
+        let a = try ImageGANTrainer(config: tinyConfig(.acgan)), b = try ImageGANTrainer(config: tinyConfig(.acgan))
+        let (x, labels) = a.metricSamples()
+        #expect(x.scalars == a.metricSamples().images.scalars && x.scalars == b.metricSamples().images.scalars)
+        #expect(labels == (0..<20).map { $0 % 10 } && x.shape == [20, 784])
+        #expect(x.scalars.allSatisfy { $0 >= 0 && $0 <= 1 })
     }
 
     @Test func badInputsGiveClearErrors() throws {
-        #expect(throws: GANError.unknownPreset(model: "acgan", name: "huge", known: ["small", "paper"])) {
+        #expect(throws: GANError.unknownPreset(model: "acgan", name: "huge", known: ["small", "paper", "small-2025"])) {
             try ImageGANConfig.preset("huge", model: .acgan)
         }
-        #expect(throws: GANError.unknownPreset(model: "mlp", name: "small", known: ["book"])) {
+        #expect(throws: GANError.unknownPreset(model: "mlp", name: "small", known: ["default", "book"])) {
             try ImageGANConfig.preset("small", model: .mlp)
         }
         let size = GANError.wrongImageSize(source: "data/", height: 32, width: 32, expected: 28)

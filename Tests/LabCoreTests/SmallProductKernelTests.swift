@@ -127,4 +127,27 @@ struct SmallProductKernelTests {
             }
         }
     }
+
+    /// Element-wise kernels split over threads compute each piece as the whole call does:
+    /// tanh (vector lanes and scalar tail) over the pieces threads take equals one call,
+    /// bit for bit, at sizes around the lane width and the split threshold.
+    @Test func tanhInThreadPiecesEqualsOneCall() throws {
+        let source = try RandomSource(seed: 21)
+        for count in [7, 16, 33, 1000, ComputeThreads.elementwiseMinimum + 5] {
+            let x = (0..<count).map { _ in Float(source.uniform(-12, 12)) }
+            var whole = [Float](repeating: 0, count: count), pieces = whole
+            x.withUnsafeBufferPointer { xp in
+                whole.withUnsafeMutableBufferPointer { tanhKernel(xp.baseAddress!, $0.baseAddress!, count: count) }
+                pieces.withUnsafeMutableBufferPointer { out in
+                    for parts in 2...3 {
+                        for part in 0..<parts {
+                            let r = ComputeThreads.range(part: part, of: parts, count: count, alignment: 16)
+                            tanhKernel(xp.baseAddress! + r.lowerBound, out.baseAddress! + r.lowerBound, count: r.count)
+                        }
+                    }
+                }
+            }
+            #expect(zip(whole, pieces).allSatisfy { $0.bitPattern == $1.bitPattern })
+        }
+    }
 }

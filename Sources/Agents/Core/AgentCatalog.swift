@@ -5,7 +5,8 @@ import LabCore
 public enum AgentCatalog {
     /// Agent types in the order `rllab` lists them.
     public static var all: [any Agent.Type] {
-        [RandomAgent.self, RandomLinearAgent.self, NaiveNeuralNetworkAgent.self, QLearningAgent.self, ValueIterationAgent.self, PolicyIterationAgent.self, DQNAgent.self, PPOAgent.self, A2CAgent.self, ReinforceAgent.self]
+        [RandomAgent.self, RandomLinearAgent.self, NaiveNeuralNetworkAgent.self, QLearningAgent.self, ValueIterationAgent.self, PolicyIterationAgent.self, DQNAgent.self, PPOAgent.self, A2CAgent.self, ReinforceAgent.self,
+         SACAgent.self, TD3Agent.self, DDPGAgent.self]
     }
 
     /// The agent type called `name`.

@@ -59,15 +59,7 @@ public struct Hyperparameters: Equatable, Sendable {
     /// Loads a config file: either a mapping of hyperparameters, or RL-Zoo style keyed by
     /// environment id (then the entry for `environmentID` is used, if any).
     public mutating func merge(file url: URL, environmentID: String) throws {
-        let text: String
-        do { text = try String(contentsOf: url, encoding: .utf8) } catch {
-            throw ConfigurationError("cannot read config file \(url.path): \(error.localizedDescription)")
-        }
-        let node: Node?
-        do { node = try Yams.compose(yaml: text) } catch {
-            throw ConfigurationError("config file \(url.path) is not valid YAML: \(error)")
-        }
-        guard let node else { return }
+        guard let node = try SettingValues.readYAML(url) else { return }
         guard let mapping = node.mapping else {
             throw ConfigurationError("config file \(url.path): expected a mapping of hyperparameters or of environment ids")
         }

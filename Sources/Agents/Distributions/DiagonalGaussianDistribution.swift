@@ -19,15 +19,28 @@ public enum DiagonalGaussianDistribution {
     public static func logProbabilityAndEntropy(mean: Tensor, logStd: Tensor, actions: Tensor) -> (logProbability: Tensor, entropy: Tensor) {
         let std = logStd.exp()
         let logScale = std.log()
-        let variance = std.squared()
-        let difference = actions - mean
-        let perDimension = (-difference.squared()) / (variance * 2) - logScale - logSquareRootTwoPi
-        let logProbability = perDimension.sum(axis: 1)
+        let logProbability = logProbability(std: std, logScale: logScale, mean: mean, actions: actions)
         // The entropy does not depend on the state: one value, repeated per row.
         let rows = mean.shape[0]
         let entropyPerDimension = logScale + entropyConstant
         let entropy = (Tensor.zeros([rows, logStd.count]) + entropyPerDimension).sum(axis: 1)
         return (logProbability, entropy)
+    }
+
+    /// Log-probabilities `[B]` of `actions` (`[B, d]`) under means `mean` (`[B, d]`) and log
+    /// standard deviations `logStd`, either `[d]` shared by every row or `[B, d]` (SAC's
+    /// state-dependent ones), on the tape.
+    public static func logProbability(mean: Tensor, logStd: Tensor, actions: Tensor) -> Tensor {
+        let std = logStd.exp()
+        return logProbability(std: std, logScale: std.log(), mean: mean, actions: actions)
+    }
+
+    /// torch's `Normal.log_prob` summed over the last axis, from `std` and `log(std)`.
+    private static func logProbability(std: Tensor, logScale: Tensor, mean: Tensor, actions: Tensor) -> Tensor {
+        let variance = std.squared()
+        let difference = actions - mean
+        let perDimension = (-difference.squared()) / (variance * 2) - logScale - logSquareRootTwoPi
+        return perDimension.sum(axis: 1)
     }
 
     /// The log-probability of `action` under `mean` and `logStd`, without the tape.

@@ -38,14 +38,8 @@ public final class DQNAgent: Agent {
 
     public struct Settings: LabCore.Settings {
         @ScheduleSetting("learning_rate", range: 0...Double.infinity, help: "Adam step size") public var learningRate = Schedule.constant(1e-4)
-        @Setting("buffer_size", range: 1..., help: "replay buffer capacity (transitions)") public var bufferSize = 1_000_000
-        @Setting("learning_starts", range: 0..., help: "environment steps of uniform random play before learning") public var learningStarts = 100
-        @Setting("batch_size", range: 1..., help: "transitions per gradient step") public var batchSize = 32
-        @Setting("tau", range: SettingRange(above: 0, atMost: 1), help: "target update coefficient: 1 copies, below 1 is a Polyak average")
-        public var tau = 1.0
-        @Setting("gamma", range: 0...1, help: "discount factor") public var gamma = 0.99
-        @Setting("train_freq", range: 1..., help: "train every this many environment steps") public var trainFrequency = 4
-        @Setting("gradient_steps", range: (-1)..., help: "gradient steps per training round (-1: as many as train_freq)") public var gradientSteps = 1
+        /// The replay and training schedule, with SB3's DQN defaults.
+        @SettingGroup({ $0.batchSize = 32; $0.tau = 1; $0.trainFrequency = 4 }) public var offPolicy: OffPolicySettings
         @Setting("target_update_interval", range: 1..., help: "update the target network every this many environment steps")
         public var targetUpdateInterval = 10_000
         @Setting("exploration_fraction", range: .positive, help: "fraction of the budget over which epsilon falls") public var explorationFraction = 0.1
@@ -110,16 +104,17 @@ public final class DQNAgent: Agent {
         actionCount = actions.n
 
         let settings = try h.settings(Settings.self)
-        gamma = Float(settings.gamma)
+        let offPolicy = settings.offPolicy
+        gamma = Float(offPolicy.gamma)
         learningRate = settings.learningRate
         exploration = Schedule(.linear, start: settings.explorationInitialEpsilon, end: settings.explorationFinalEpsilon,
                                fraction: settings.explorationFraction)
-        learningStarts = settings.learningStarts
-        batchSize = settings.batchSize
-        trainFrequency = settings.trainFrequency
-        gradientSteps = settings.gradientSteps == -1 ? trainFrequency : settings.gradientSteps
+        learningStarts = offPolicy.learningStarts
+        batchSize = offPolicy.batchSize
+        trainFrequency = offPolicy.trainFrequency
+        gradientSteps = offPolicy.gradientStepsPerRound
         targetUpdateInterval = settings.targetUpdateInterval
-        tau = Float(settings.tau)
+        tau = Float(offPolicy.tau)
         maxGradientNorm = Float(settings.maxGradientNorm)
         doubleQ = settings.doubleQ
         useHuberLoss = settings.loss != .mse
@@ -134,7 +129,7 @@ public final class DQNAgent: Agent {
                                           activation: settings.activation, source: initialisation)
         target.update(towards: online, tau: 1)
         optimizer = Adam(online.parameters, learningRate: Float(learningRate.value(at: 0)))
-        replay = try ReplayBuffer(capacity: settings.bufferSize, observationSize: observationSize)
+        replay = try ReplayBuffer(capacity: offPolicy.bufferSize, observationSize: observationSize)
         batch = ReplayBatch(size: batchSize, observationSize: observationSize)
         explorationRandom = random.derived("exploration")
         replayRandom = random.derived("replay")
@@ -206,7 +201,7 @@ public final class DQNAgent: Agent {
     func trainStep() {
         replay.sample(into: batch, random: replayRandom)
         let targets = tdTargets(batch)
-        let predicted = online(batch.observations).selecting(columns: batch.actions)
+        let predicted = online(batch.observations).selecting(columns: batch.actionIndices)
         let loss = useHuberLoss ? Loss.huber(predicted, targets) : Loss.meanSquaredError(predicted, targets)
         optimizer.zeroGrad()
         loss.backward()

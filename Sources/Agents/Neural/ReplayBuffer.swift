@@ -3,7 +3,13 @@ import LabCore
 
 /// A fixed-capacity ring buffer of transitions in Float32, as Stable-Baselines3's
 /// `ReplayBuffer` (without `optimize_memory_usage`): once full, each new transition
-/// overwrites the oldest.
+/// overwrites the oldest. One type serves every off-policy agent: DQN stores a discrete
+/// action (its index, one number), SAC, TD3 and DDPG a continuous action of
+/// ``actionSize`` numbers (scaled to [-1, 1], as SB3 stores them).
+///
+/// Timeouts follow SB3's `handle_timeout_termination=True`: a transition cut by a time
+/// limit is stored as non-terminal, so its target bootstraps from the next state; only a
+/// real termination stops the bootstrap.
 ///
 /// Every array is allocated when the buffer is made; adding and sampling only copy
 /// numbers, so the per-step path does not allocate.
@@ -12,6 +18,8 @@ public final class ReplayBuffer {
     public let capacity: Int
     /// Numbers per observation.
     public let observationSize: Int
+    /// Numbers per action: 1 for a discrete action (its index), the Box size otherwise.
+    public let actionSize: Int
     /// Transitions held, at most ``capacity``.
     public private(set) var count = 0
     /// Where the next transition goes.
@@ -19,28 +27,60 @@ public final class ReplayBuffer {
 
     private var observations: [Float]
     private var nextObservations: [Float]
-    private var actions: [Int]
+    /// Row-major `capacity x actionSize`. A discrete index is stored as a Float, which is
+    /// exact for every index below 2^24.
+    private var actions: [Float]
     private var rewards: [Float]
     /// 1 where the transition ended in a terminal state (no bootstrap), else 0. A
     /// transition cut by a time limit stores 0: its next state still has a value (SB3's
     /// `handle_timeout_termination`).
     private var terminals: [Float]
 
-    public init(capacity: Int, observationSize: Int) throws {
+    /// - Throws: ``ConfigurationError`` when `capacity` is not positive or the sizes
+    ///   would not fit in memory.
+    public init(capacity: Int, observationSize: Int, actionSize: Int = 1) throws {
         guard capacity > 0 else { throw ConfigurationError("buffer_size must be positive, got \(capacity)") }
+        guard observationSize > 0, actionSize > 0 else {
+            throw ConfigurationError("replay buffer: observation and action sizes must be positive, got \(observationSize) and \(actionSize)")
+        }
+        // Two observation arrays dominate; refuse sizes that cannot be allocated rather than trap.
+        let (floats, overflow) = capacity.multipliedReportingOverflow(by: 2 * observationSize + actionSize + 2)
+        guard !overflow, floats <= 1 << 34 else {
+            throw ConfigurationError("buffer_size \(capacity) needs \(overflow ? "more than 2^63" : "\(floats)") floats; choose a smaller buffer_size")
+        }
         self.capacity = capacity
         self.observationSize = observationSize
+        self.actionSize = actionSize
         observations = [Float](repeating: 0, count: capacity * observationSize)
         nextObservations = [Float](repeating: 0, count: capacity * observationSize)
-        actions = [Int](repeating: 0, count: capacity)
+        actions = [Float](repeating: 0, count: capacity * actionSize)
         rewards = [Float](repeating: 0, count: capacity)
         terminals = [Float](repeating: 0, count: capacity)
     }
 
-    /// Stores one transition. `terminated` is whether `nextObservation` is terminal; a
-    /// truncated episode passes `false`.
+    /// Stores one transition with a discrete action. `terminated` is whether
+    /// `nextObservation` is terminal; a truncated episode passes `false`.
     public func add<Row: RandomAccessCollection<Float>>(
         observation: Row, action: Int, reward: Float, nextObservation: Row, terminated: Bool
+    ) where Row.Index == Int {
+        precondition(actionSize == 1, "ReplayBuffer.add: a discrete action in a buffer of \(actionSize)-number actions")
+        actions[position] = Float(action)
+        store(observation: observation, reward: reward, nextObservation: nextObservation, terminated: terminated)
+    }
+
+    /// Stores one transition with a continuous action of ``actionSize`` numbers.
+    /// `terminated` is whether `nextObservation` is terminal; a truncated episode passes `false`.
+    public func add<Row: RandomAccessCollection<Float>, ActionRow: RandomAccessCollection<Float>>(
+        observation: Row, action: ActionRow, reward: Float, nextObservation: Row, terminated: Bool
+    ) where Row.Index == Int, ActionRow.Index == Int {
+        precondition(action.count == actionSize, "ReplayBuffer.add: an action of \(action.count) numbers, buffer holds \(actionSize)")
+        let base = position * actionSize, a = action.startIndex
+        for j in 0..<actionSize { actions[base + j] = action[a + j] }
+        store(observation: observation, reward: reward, nextObservation: nextObservation, terminated: terminated)
+    }
+
+    private func store<Row: RandomAccessCollection<Float>>(
+        observation: Row, reward: Float, nextObservation: Row, terminated: Bool
     ) where Row.Index == Int {
         precondition(observation.count == observationSize && nextObservation.count == observationSize,
                      "ReplayBuffer.add: observations of \(observation.count) and \(nextObservation.count) numbers, buffer holds \(observationSize)")
@@ -50,7 +90,6 @@ public final class ReplayBuffer {
             observations[base + j] = observation[o + j]
             nextObservations[base + j] = nextObservation[n + j]
         }
-        actions[position] = action
         rewards[position] = reward
         terminals[position] = terminated ? 1 : 0
         position = (position + 1) % capacity
@@ -67,22 +106,26 @@ public final class ReplayBuffer {
 
     /// Fills `batch` with the transitions at `batch.indices` (slots of the ring).
     public func gather(into batch: ReplayBatch) {
-        precondition(batch.observationSize == observationSize, "ReplayBuffer.gather: batch of another observation size")
-        let d = observationSize
+        precondition(batch.observationSize == observationSize && batch.actionSize == actionSize,
+                     "ReplayBuffer.gather: batch of another observation or action size")
+        let d = observationSize, k = actionSize
         batch.observations.withUnsafeMutableBufferPointer { obs in
             batch.nextObservations.withUnsafeMutableBufferPointer { next in
-                batch.rewards.withUnsafeMutableBufferPointer { reward in
-                    batch.terminals.withUnsafeMutableBufferPointer { terminal in
-                        for i in 0..<batch.size {
-                            let slot = batch.indices[i]
-                            precondition(slot >= 0 && slot < count, "ReplayBuffer.gather: slot \(slot) is not filled")
-                            for j in 0..<d {
-                                obs[i * d + j] = observations[slot * d + j]
-                                next[i * d + j] = nextObservations[slot * d + j]
+                batch.actions.withUnsafeMutableBufferPointer { action in
+                    batch.rewards.withUnsafeMutableBufferPointer { reward in
+                        batch.terminals.withUnsafeMutableBufferPointer { terminal in
+                            for i in 0..<batch.size {
+                                let slot = batch.indices[i]
+                                precondition(slot >= 0 && slot < count, "ReplayBuffer.gather: slot \(slot) is not filled")
+                                for j in 0..<d {
+                                    obs[i * d + j] = observations[slot * d + j]
+                                    next[i * d + j] = nextObservations[slot * d + j]
+                                }
+                                for j in 0..<k { action[i * k + j] = actions[slot * k + j] }
+                                if k == 1 { batch.actionIndices[i] = Int(actions[slot]) }
+                                reward[i] = rewards[slot]
+                                terminal[i] = terminals[slot]
                             }
-                            batch.actions[i] = actions[slot]
-                            reward[i] = rewards[slot]
-                            terminal[i] = terminals[slot]
                         }
                     }
                 }
@@ -93,29 +136,35 @@ public final class ReplayBuffer {
 
 /// A minibatch of transitions, allocated once and refilled by ``ReplayBuffer/sample(into:random:)``.
 ///
-/// The arrays are tensors so the network reads them directly; rows are transitions.
+/// The arrays are tensors so the networks read them directly; rows are transitions.
 public final class ReplayBatch {
     public let size: Int
     public let observationSize: Int
+    public let actionSize: Int
     /// Ring slots of the transitions, in batch order.
     public var indices: [Int]
     /// `[size, observationSize]`.
     public var observations: Tensor
     /// `[size, observationSize]`.
     public var nextObservations: Tensor
-    public var actions: [Int]
+    /// `[size, actionSize]`: continuous actions (scaled to [-1, 1]), or discrete indices as floats.
+    public var actions: Tensor
+    /// The discrete actions as indices (filled when ``actionSize`` is 1).
+    public var actionIndices: [Int]
     /// `[size]`.
     public var rewards: Tensor
     /// `[size]`: 1 for a terminal transition, else 0.
     public var terminals: Tensor
 
-    public init(size: Int, observationSize: Int) {
+    public init(size: Int, observationSize: Int, actionSize: Int = 1) {
         self.size = size
         self.observationSize = observationSize
+        self.actionSize = actionSize
         indices = [Int](repeating: 0, count: size)
         observations = .zeros([size, observationSize])
         nextObservations = .zeros([size, observationSize])
-        actions = [Int](repeating: 0, count: size)
+        actions = .zeros([size, actionSize])
+        actionIndices = [Int](repeating: 0, count: size)
         rewards = .zeros([size])
         terminals = .zeros([size])
     }

@@ -6,7 +6,7 @@ import LabCore
 /// baseline, CleanRL-style.
 ///
 /// Until the budget is spent:
-/// 1. play `n_episodes` whole episodes with the current stochastic policy (from
+/// 1. play `episodes_per_update` whole episodes with the current stochastic policy (from
 ///    `n_envs` copies, each finishing its own episodes);
 /// 2. per step, the discounted return `G_t = r_t + gamma G_{t+1}`; an episode cut by a
 ///    time limit starts from `G_T = V(final observation)` with a baseline (SB3's
@@ -21,7 +21,7 @@ public final class ReinforceAgent: Agent {
     public struct Settings: LabCore.Settings {
         @ScheduleSetting("learning_rate", range: 0...Double.infinity, help: "Adam step size") public var learningRate = Schedule.constant(1e-3)
         @Setting("n_envs", range: 1..., help: "copies of the environment played at once") public var copies = 1
-        @Setting("n_episodes", range: 1..., help: "whole episodes per update") public var episodesPerUpdate = 4
+        @Setting("episodes_per_update", range: 1..., help: "whole episodes per update (n_episodes is the budget key)") public var episodesPerUpdate = 4
         @Setting("gamma", range: 0...1, help: "discount factor") public var gamma = 0.99
         @Setting("baseline", help: "subtract a learned value baseline") public var baseline = true
         @Setting("normalize_advantage", help: "normalize the advantages (returns) over each batch") public var normalizeAdvantage = true
@@ -71,8 +71,6 @@ public final class ReinforceAgent: Agent {
         entropyCoefficient = Float(settings.entropyCoefficient)
         valueCoefficient = Float(settings.valueCoefficient)
         maxGradientNorm = Float(settings.maxGradientNorm)
-        guard copies >= 1 else { throw ConfigurationError("n_envs must be at least 1, got \(copies)") }
-        guard episodesPerUpdate >= 1 else { throw ConfigurationError("n_episodes must be at least 1, got \(episodesPerUpdate)") }
         policy = try ActorCriticPolicy(agent: Self.name, environment: environment, hyperparameters: h, random: random.derived("policy"))
         // Without a baseline the value network is not trained: it stays out of the optimizer.
         let parameters = baseline ? policy.parameters : policy.policyNetwork.parameters + (policy.logStd.map { [$0] } ?? [])

@@ -21,8 +21,9 @@ public protocol ImageGANModel: AnyObject {
 
 /// The TensorFlow book's MLP GAN.
 ///
-/// G: z(latent) -> 256 -> 512 -> 1024 (LeakyReLU) -> 784 tanh. D: 784 -> 256 LeakyReLU,
-/// Dropout -> 1 (the sigmoid is folded into the loss). Dense layers start as Keras' do
+/// G: z(latent) -> 256 -> 512 -> 1024 (LeakyReLU) -> 784 tanh. D: 784 -> hidden layers
+/// (the book: one of 256) each with LeakyReLU and Dropout -> 1 (the sigmoid is folded into
+/// the loss). Dense layers start as Keras' do
 /// (Glorot uniform weights, zero biases).
 public final class MLPGAN: ImageGANModel {
     public let generatorNetwork: Sequential
@@ -44,10 +45,15 @@ public final class MLPGAN: ImageGANModel {
             dense(256, 512, g), LeakyReLU(slope: slope),
             dense(512, 1024, g), LeakyReLU(slope: slope),
             dense(1024, 784, g), Tanh())
-        discriminatorNetwork = Sequential(
-            dense(784, 256, discriminatorSource), LeakyReLU(slope: slope),
-            Dropout(rate: config.dropout, source: dropoutSource),
-            dense(256, 1, discriminatorSource))
+        var dLayers: [Layer] = []
+        var width = 784
+        for units in config.discriminatorHidden {
+            dLayers += [dense(width, units, discriminatorSource), LeakyReLU(slope: slope),
+                        Dropout(rate: config.dropout, source: dropoutSource)]
+            width = units
+        }
+        dLayers.append(dense(width, 1, discriminatorSource))
+        discriminatorNetwork = Sequential(dLayers)
     }
 
     /// N(0, 1) noise, as the book.
@@ -105,7 +111,8 @@ public final class ACGANGenerator: Layer {
     }
 }
 
-/// The Keras example's AC-GAN discriminator: four 3x3 convolutions (strides 2, 1, 2, 1,
+/// The Keras example's AC-GAN discriminator: four convolutions (3x3 in the example; the
+/// strided ones' kernel is ``ImageGANConfig/ACGANArchitecture/discriminatorStridedKernel``; strides 2, 1, 2, 1,
 /// `same` padding) each with LeakyReLU and dropout, then two heads on the flattened
 /// features: one real/fake logit and `classes` class logits.
 ///
@@ -121,7 +128,8 @@ public final class ACGANDiscriminator: Layer {
         var layers: [Layer] = [Reshape([1, 28, 28])]
         var channels = 1
         for (i, out) in a.discriminatorChannels.enumerated() {
-            layers += [Conv2D(channels, out, kernelSize: 3, stride: i % 2 == 0 ? 2 : 1, padding: .same,
+            let strided = i % 2 == 0
+            layers += [Conv2D(channels, out, kernelSize: strided ? a.discriminatorStridedKernel : 3, stride: strided ? 2 : 1, padding: .same,
                               weightInitializer: .glorotUniform, biasInitializer: .zeros, source: source),
                        LeakyReLU(slope: slope), Dropout(rate: dropout, source: dropoutSource)]
             channels = out

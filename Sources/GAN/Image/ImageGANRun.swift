@@ -4,18 +4,21 @@ import LabCore
 extension ImageGANTrainer {
     /// Trains for `config.epochs` epochs and writes the run's files into `output`:
     /// `losses.csv` (one row per batch), `test_losses.csv` (one row per epoch and
-    /// component), `samples/epoch-NNN.png` (10x10 grid), `checkpoints/generator-epoch-NNN.safetensors`
-    /// and `checkpoints/discriminator-epoch-NNN.safetensors`, `summary.json`; and prints
-    /// the Keras example's per-epoch table through `log`.
+    /// component), `metrics.csv` (one row per epoch, with `metrics`),
+    /// `samples/grid-epoch-NNN.png` (10x10 grid), `samples/interpolation.png` (the last
+    /// epoch's latent interpolation), `checkpoints/generator-epoch-NNN.safetensors` and
+    /// `checkpoints/discriminator-epoch-NNN.safetensors`, `summary.json`; and prints the
+    /// Keras example's per-epoch table through `log`. Every file depends only on the
+    /// configuration (wall-clock times are printed only).
     ///
     /// - Parameters:
-    ///   - scorer: scores generated images per epoch (AC-GAN: a classifier's accuracy on
-    ///     the conditioned classes).
+    ///   - metrics: measures the generator on fixed samples after each epoch (Fréchet
+    ///     distance, classifier score, class histogram, AC-GAN: conditional accuracy).
     ///   - progress: called with (epoch, fraction of the epoch done) for a progress bar.
     ///   - log: receives the text lines a user reads (per-epoch tables).
     @discardableResult
     public func run(train: GANImageData, test: GANImageData, output: RunOutput,
-                    scorer: GeneratedImageScorer? = nil,
+                    metrics: ImageQualityMetrics? = nil,
                     progress: ((Int, Double) -> Void)? = nil,
                     log: (String) -> Void = { print($0) }) throws -> [ImageGANEpoch] {
         let train = config.trainLimit.map { train.prefix($0) } ?? train
@@ -30,10 +33,15 @@ extension ImageGANTrainer {
         let losses = try CSVLog(url: output.file("losses.csv"), header: batchHeader)
         let testLog = try CSVLog(url: output.file("test_losses.csv"),
                                  header: ["epoch", "component", "loss", "generation_loss", "auxiliary_loss"])
-        let accuracyLog = scorer == nil ? nil : try CSVLog(url: output.file("classifier_accuracy.csv"), header: ["epoch", "accuracy"])
+        let metricsLog = try metrics.map { _ in
+            try CSVLog(url: output.file(ImageGANTrainer.metricsFile), header: ImageGANTrainer.metricsHeader(conditional: conditional))
+        }
+        if let metrics {
+            log(String(format: "Fréchet distance floor (%d real training vs %d real test images, %@ features): %.4g",
+                       metrics.sampleCount, metrics.sampleCount, metrics.probe.name, metrics.floor))
+        }
         var epochs: [ImageGANEpoch] = []
         let clock = ContinuousClock()
-        let start = clock.now
         for epoch in 1...config.epochs {
             let epochStart = clock.now
             let (dTrain, gTrain) = trainEpoch(train) { b, count, d, g in
@@ -56,23 +64,28 @@ extension ImageGANTrainer {
             let metadata = ["model": config.model.rawValue, "preset": config.preset, "epoch": "\(epoch)", "seed": "\(config.seed)"]
             try output.saveCheckpoint(model.generator, to: "checkpoints/" + RunOutput.epochFile("generator", epoch: epoch, ext: "safetensors"), metadata: metadata)
             try output.saveCheckpoint(model.discriminator, to: "checkpoints/" + RunOutput.epochFile("discriminator", epoch: epoch, ext: "safetensors"), metadata: metadata)
-            var accuracy: Double?
-            if let scorer {
-                let (images, labels) = samplesForScoring(epoch: epoch)
-                accuracy = scorer(images, labels)
-                accuracyLog?.append([Double(epoch), accuracy ?? 0])
+            let seconds = (clock.now - epochStart).inSeconds
+            var quality: ImageQuality?
+            if let metrics {
+                let (images, labels) = metricSamples()
+                let q = try metrics.measure(images, labels: labels)
+                quality = q
+                var row = ["\(epoch)", CSVLog.format(q.frechetDistance), CSVLog.format(q.classes.score)]
+                if let a = q.conditionalAccuracy { row.append(CSVLog.format(a)) }
+                metricsLog?.append(fields: row + q.classes.histogram.map { CSVLog.format($0) })
             }
             let record = ImageGANEpoch(epoch: epoch, discriminatorTrain: dTrain, generatorTrain: gTrain,
-                                       discriminatorTest: dTest, generatorTest: gTest, classifierAccuracy: accuracy,
-                                       seconds: (clock.now - epochStart).inSeconds)
+                                       discriminatorTest: dTest, generatorTest: gTest, quality: quality, seconds: seconds)
             epochs.append(record)
             log(ImageGANTrainer.table(record, conditional: conditional, epochs: config.epochs))
         }
         var summary: [String: Any] = [
             "model": config.model.rawValue, "preset": config.preset, "loss": config.loss.rawValue, "seed": config.seed,
             "epochs": config.epochs, "batch_size": config.batchSize, "train_images": train.count, "test_images": test.count,
-            "steps": step, "seconds": (clock.now - start).inSeconds,
+            "steps": step, "settings": config.resolved,
         ]
+        try PNGImage.grid(interpolationImages(), imageHeight: 28, imageWidth: 28, columns: 10)
+            .write(to: output.file("samples/interpolation.png"))
         if let last = epochs.last {
             for (name, l) in [("discriminator_train", last.discriminatorTrain), ("generator_train", last.generatorTrain),
                               ("discriminator_test", last.discriminatorTest), ("generator_test", last.generatorTest)] {
@@ -86,11 +99,29 @@ extension ImageGANTrainer {
                 summary["classifier_accuracy"] = a
                 summary["classifier_accuracy_per_epoch"] = epochs.compactMap(\.classifierAccuracy)
             }
+            if let metrics, let q = last.quality {
+                summary["frechet_distance"] = q.frechetDistance
+                summary["frechet_distance_floor"] = metrics.floor
+                summary["frechet_distance_per_epoch"] = epochs.compactMap { $0.quality?.frechetDistance }
+                summary["classifier_score"] = q.classes.score
+                summary["metric_images"] = metrics.sampleCount
+                summary["classifier"] = metrics.probe.name
+            }
         }
         // JSON has no NaN or infinity: a diverged run reports null.
         try output.writeSummary(summary.mapValues { v -> Any in
             if let d = v as? Double, !d.isFinite { return NSNull() }; return v })
         return epochs
+    }
+
+    /// The per-epoch metrics file of a run folder.
+    public static let metricsFile = "metrics.csv"
+
+    /// `metrics.csv`'s columns: epoch, Fréchet distance, classifier score, (AC-GAN) the
+    /// conditional accuracy, and the share of each predicted class.
+    public static func metricsHeader(conditional: Bool) -> [String] {
+        ["epoch", "frechet_distance", "classifier_score"] + (conditional ? ["classifier_accuracy"] : [])
+            + (0..<GANImageData.classes).map { "class_\($0)" }
     }
 
     /// The Keras AC-GAN example's per-epoch table.
@@ -106,7 +137,12 @@ extension ImageGANTrainer {
         lines.append(String(repeating: "-", count: conditional ? 65 : 31))
         lines += [row("generator (train)", e.generatorTrain), row("generator (test)", e.generatorTest),
                   row("discriminator (train)", e.discriminatorTrain), row("discriminator (test)", e.discriminatorTest)]
-        if let a = e.classifierAccuracy { lines.append(String(format: "classifier accuracy on generated images: %.1f%%", a * 100)) }
+        if let q = e.quality {
+            var line = String(format: "Fréchet distance %.4g, classifier score %.3f", q.frechetDistance, q.classes.score)
+            if let a = q.conditionalAccuracy { line += String(format: ", classifier accuracy on generated images: %.1f%%", a * 100) }
+            lines.append(line)
+            lines.append("predicted classes: " + q.classes.histogram.map { String(format: "%.0f%%", $0 * 100) }.joined(separator: " "))
+        }
         return lines.joined(separator: "\n")
     }
 }

@@ -22,14 +22,15 @@ public struct ImageGANEpoch: Sendable {
     public let generatorTrain: ComponentLosses
     public let discriminatorTest: ComponentLosses
     public let generatorTest: ComponentLosses
-    /// The scorer's accuracy on generated images (nil without a scorer).
-    public let classifierAccuracy: Double?
+    /// Quality figures of the fixed metric samples (nil without a classifier).
+    public let quality: ImageQuality?
+    /// Wall-clock seconds of the epoch's training (printed, never written to a file, so
+    /// runs repeat byte for byte).
     public let seconds: Double
-}
 
-/// Scores generated images: given images `[N, 784]` in [0, 1] and the classes they were
-/// conditioned on, the fraction a classifier labels as those classes.
-public typealias GeneratedImageScorer = (_ images: Tensor, _ labels: [Int]) -> Double
+    /// The classifier's accuracy on the classes the samples were conditioned on (AC-GAN).
+    public var classifierAccuracy: Double? { quality?.conditionalAccuracy }
+}
 
 /// Trains an ``ImageGANModel`` as the Keras examples do: per batch one D step on real and
 /// generated images together, then one G step through a frozen D.
@@ -191,16 +192,49 @@ public final class ImageGANTrainer {
         return try PNGImage.grid(images, imageHeight: 28, imageWidth: 28, columns: 10)
     }
 
-    /// Generated images in [0, 1] with the classes they were conditioned on
-    /// (`count / 10` per class), for a classifier to score.
-    public func samplesForScoring(epoch: Int) -> (images: Tensor, labels: [Int]) {
+    /// The images the metrics measure every epoch, in [0, 1]: `config.scoreSamples` images
+    /// from latent vectors (and classes `i % 10`, when conditional) drawn once from the
+    /// run's `metric-samples` stream, so epochs, and reruns, measure the same latents.
+    public func metricSamples() -> (images: Tensor, labels: [Int]?) {
         model.generator.eval()
         defer { model.generator.train() }
-        let source = master.derived("score-\(epoch)")
+        let source = master.derived("metric-samples")
         let n = config.scoreSamples
-        let labels = (0..<n).map { $0 % GANImageData.classes }
-        let images = withoutGradient { model.generate(noise: model.noise(n, source: source), labels: labels) }
+        let labels = model.isConditional ? (0..<n).map { $0 % GANImageData.classes } : nil
+        let noise = model.noise(n, source: source)
+        let images = withoutGradient {
+            // In chunks: a whole set at once would hold every layer's activations for n images.
+            Tensor.concatenate(stride(from: 0, to: n, by: 500).map { start in
+                let rows = start..<Swift.min(start + 500, n)
+                return model.generate(noise: noise[rows: rows], labels: labels.map { Array($0[rows]) } ?? [])
+            }, axis: 0)
+        }
         return ((images + 1) * 0.5, labels)
+    }
+
+    /// Points along a straight line in latent space between two fixed latent vectors, ten
+    /// per row: ten rows (unconditional) or one row per class with the same two end
+    /// points (conditional), images `[100, 784]` in [-1, 1].
+    public func interpolationImages() -> Tensor {
+        model.generator.eval()
+        defer { model.generator.train() }
+        let source = master.derived("interpolation")
+        let ends = model.noise(model.isConditional ? 2 : 20, source: source)
+        let d = model.latentSize
+        var values = [Float](repeating: 0, count: 100 * d)
+        ends.withUnsafeBufferPointer { e in
+            for row in 0..<10 {
+                let pair = model.isConditional ? 0 : row
+                for step in 0..<10 {
+                    let t = Float(step) / 9
+                    for j in 0..<d {
+                        values[(row * 10 + step) * d + j] = (1 - t) * e[(2 * pair) * d + j] + t * e[(2 * pair + 1) * d + j]
+                    }
+                }
+            }
+        }
+        let labels = model.isConditional ? (0..<100).map { $0 / 10 } : []
+        return withoutGradient { model.generate(noise: Tensor(shape: [100, d], scalars: values), labels: labels) }
     }
 
     /// One pass over `train` in shuffled batches (the last partial batch dropped, as the

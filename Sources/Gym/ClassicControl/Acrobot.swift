@@ -14,7 +14,7 @@ import Foundation
 ///
 /// The integration repeats Gymnasium's `rk4`, `_dsdt`, `wrap` and `bound` operation
 /// by operation in float64 (the step promotes a float32 state); `x**2` is the C
-/// library's `libmPow(x, 2)`, as numpy computes it (``libmPow(_:_:)``).
+/// library's `pow(x, 2)`, as numpy computes it (``numpySquare(_:)``).
 public final class Acrobot: InternalStateEnvironment {
     static let dt = 0.2
     static let linkLength1 = 1.0
@@ -93,6 +93,11 @@ public final class Acrobot: InternalStateEnvironment {
 
     typealias State = (Double, Double, Double, Double)
 
+    // Python's `lc1**2` etc. of the constant link sizes (libm pow; exact for these values).
+    static let lc1Squared = libmPow(linkCOMPosition1, 2)
+    static let lc2Squared = libmPow(linkCOMPosition2, 2)
+    static let l1Squared = libmPow(linkLength1, 2)
+
     /// Gymnasium's `_dsdt` ("book" variant) for state `s` and torque `a`.
     @inline(__always)
     static func derivatives(_ s: State, _ a: Double) -> State {
@@ -101,15 +106,15 @@ public final class Acrobot: InternalStateEnvironment {
         let I1 = linkMOI, I2 = linkMOI
         let g = 9.8
         let (theta1, theta2, dtheta1, dtheta2) = s
-        let d1 = m1 * libmPow(lc1, 2) + m2 * (libmPow(l1, 2) + libmPow(lc2, 2) + 2 * l1 * lc2 * cos(theta2)) + I1 + I2
-        let d2 = m2 * (libmPow(lc2, 2) + l1 * lc2 * cos(theta2)) + I2
+        let d1 = m1 * lc1Squared + m2 * (l1Squared + lc2Squared + 2 * l1 * lc2 * cos(theta2)) + I1 + I2
+        let d2 = m2 * (lc2Squared + l1 * lc2 * cos(theta2)) + I2
         let phi2 = m2 * lc2 * g * cos(theta1 + theta2 - Double.pi / 2.0)
-        let phi1 = -m2 * l1 * lc2 * libmPow(dtheta2, 2) * sin(theta2)
+        let phi1 = -m2 * l1 * lc2 * numpySquare(dtheta2) * sin(theta2)
             - 2 * m2 * l1 * lc2 * dtheta2 * dtheta1 * sin(theta2)
             + (m1 * lc1 + m2 * l1) * g * cos(theta1 - Double.pi / 2)
             + phi2
-        let ddtheta2 = (a + d2 / d1 * phi1 - m2 * l1 * lc2 * libmPow(dtheta1, 2) * sin(theta2) - phi2)
-            / (m2 * libmPow(lc2, 2) + I2 - libmPow(d2, 2) / d1)
+        let ddtheta2 = (a + d2 / d1 * phi1 - m2 * l1 * lc2 * numpySquare(dtheta1) * sin(theta2) - phi2)
+            / (m2 * lc2Squared + I2 - numpySquare(d2) / d1)
         let ddtheta1 = -(d2 * ddtheta2 + phi1) / d1
         return (dtheta1, dtheta2, ddtheta1, ddtheta2)
     }

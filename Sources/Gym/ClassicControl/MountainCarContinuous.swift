@@ -113,7 +113,7 @@ public final class MountainCarContinuous: InternalStateEnvironment {
         let terminated = atLeast(p, positionKind, MountainCarContinuous.goalPosition)
             && atLeast(v, velocityKind, goalVelocity)
         // reward -= math.pow(action[0], 2) * 0.1, from 0 or 100.0: the unclipped action.
-        let reward = (terminated ? 100.0 : 0.0) - libmPow(Double(a), 2) * 0.1
+        let reward = (terminated ? 100.0 : 0.0) - numpySquare(Double(a)) * 0.1
         // self.state = np.array([position, velocity], dtype=np.float32)
         position = Double(Float(p))
         velocity = Double(Float(v))

@@ -11,13 +11,16 @@ import Foundation
 /// Gymnasium mixes float32 and float64 here (numpy's promotion rules): the clipped
 /// torque `u` stays float32, so `0.001 * u**2` and `3.0 * u` are float32 products,
 /// later added to float64 terms. Squares are numpy scalar powers, i.e. the C library's
-/// `pow` and `powf` (``libmPow(_:_:)``), not products. This port does the same.
+/// `pow` and `powf` (``numpySquare(_:)``, ``libmPowf(_:_:)``), not products. This port
+/// does the same.
 public final class Pendulum: InternalStateEnvironment {
     static let maxSpeed = 8.0
     static let maxTorque: Float = 2.0
     static let dt = 0.05
     static let m = 1.0
     static let l = 1.0
+    /// `3.0 / (m * l**2)`, a Python float that multiplies the float32 torque in float32.
+    static let torqueScale = Float(3.0 / (m * libmPow(l, 2)))
 
     /// Gravity (10 by default).
     public let g: Double
@@ -65,9 +68,9 @@ public final class Pendulum: InternalStateEnvironment {
         let u = min(max(values[0], -Pendulum.maxTorque), Pendulum.maxTorque)
         lastTorque = u
         let (th, thdot, dt) = (theta, thetaDot, Pendulum.dt)
-        // numpy scalar powers are libm calls, not products (see libmPow).
-        let costs = libmPow(Pendulum.angleNormalize(th), 2) + 0.1 * libmPow(thdot, 2) + Double(Float(0.001) * libmPowf(u, 2))
-        let torqueTerm = Float(3.0 / (Pendulum.m * libmPow(Pendulum.l, 2))) * u
+        // numpy scalar powers are libm calls, not products (see numpySquare).
+        let costs = numpySquare(Pendulum.angleNormalize(th)) + 0.1 * numpySquare(thdot) + Double(Float(0.001) * libmPowf(u, 2))
+        let torqueTerm = Pendulum.torqueScale * u
         var newthdot = thdot + (3 * g / (2 * Pendulum.l) * sin(th) + Double(torqueTerm)) * dt
         newthdot = clip(newthdot, -Pendulum.maxSpeed, Pendulum.maxSpeed)
         let newth = th + newthdot * dt

@@ -55,6 +55,19 @@ public final class FashionClassifier {
         }
     }
 
+    /// The activations of the penultimate layer, `[N, width]` (the CNN: its 1,568 flattened
+    /// features after the last ReLU; the MLP: its 100 hidden units), without gradient, in
+    /// batches of 1000: the feature space of the GAN lab's Fréchet distance.
+    public func features(_ images: Tensor) -> Tensor {
+        let body = Array(model.layers.dropLast())
+        func run(_ x: Tensor) -> Tensor { body.reduce(x) { $1($0) } }
+        return withoutGradient {
+            let n = images.shape[0]
+            if n <= 1000 { return run(images) }
+            return Tensor.concatenate(stride(from: 0, to: n, by: 1000).map { run(images[rows: $0..<min($0 + 1000, n)]) }, axis: 0)
+        }
+    }
+
     /// The most likely class of each image.
     public func predict(_ images: Tensor) -> [Int] {
         probabilities(images).argmax(axis: 1)

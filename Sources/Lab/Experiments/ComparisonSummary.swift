@@ -4,10 +4,17 @@ import Foundation
 /// The summary table `rllab compare` prints: one table per environment, one row per agent,
 /// aggregated over seeds.
 public enum ComparisonSummary {
-    public static func render(_ results: [RunResult], agents: [String], environments: [String]) -> String {
+    ///
+    /// With `statistics`, each row also shows the IQM of the runs' scores with its 95%
+    /// stratified bootstrap interval next to the evaluation mean, and the statistics' notes
+    /// (few runs, excluded runs) follow the tables.
+    public static func render(_ results: [RunResult], agents: [String], environments: [String], statistics: ComparisonStatistics? = nil) -> String {
         var sections: [String] = []
         for environment in environments {
-            var rows: [[String]] = [["agent", "seeds", "episodes", "min", "max", "mean", "last100", "eval mean ± std", "wall s/run", "steps/s"]]
+            let scope = statistics?.environments.first { $0.scope == environment }
+            var header = ["agent", "seeds", "episodes", "min", "max", "mean", "last100", "eval mean ± std"]
+            if statistics != nil { header.append("IQM [95% CI]") }
+            var rows: [[String]] = [header + ["wall s/run", "steps/s"]]
             for agent in agents {
                 let runs = results.filter { $0.spec.agent == agent && $0.spec.environmentID == environment }
                 guard !runs.isEmpty else { continue }
@@ -26,11 +33,14 @@ public enum ComparisonSummary {
                 let rate = seconds > 0 ? String(format: "%.0f", Double(steps) / seconds) : "-"
                 var row: [String] = [name, String(runs.count), String(episodeCount)]
                 row += [format(all.min), format(all.max), format(all.mean), format(last100Mean)]
-                row += [evaluationText, secondsPerRun, rate]
+                row.append(evaluationText)
+                if statistics != nil { row.append(scope?.metrics[agent]?[.interquartileMean].map(ComparisonStatistics.format) ?? "-") }
+                row += [secondsPerRun, rate]
                 rows.append(row)
             }
             sections.append("\(environment)\n" + Table.render(rows))
         }
+        if let statistics { sections.append(notes(statistics)) }
         return sections.joined(separator: "\n\n")
     }
 
@@ -45,20 +55,40 @@ public enum ComparisonSummary {
             if groups[key] == nil { keys.append(key) }
             groups[key, default: []].append(result)
         }
-        func median(_ values: [Double]) -> Double {
-            let sorted = values.sorted()
-            return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
-        }
         for key in keys {
             let runs = groups[key]!
             let solved = runs.filter { $0.solvedStep != nil }
             let threshold = runs[0].spec.solveThreshold.map { format($0) } ?? "-"
             var line = "\(key) (threshold \(threshold)): solved \(solved.count)/\(runs.count)"
             if !solved.isEmpty {
-                line += String(format: ", median %.0f steps, %.3f s", median(solved.map { Double($0.solvedStep!) }), median(solved.map { $0.solvedSeconds! }))
+                line += String(format: ", median %.0f steps, %.3f s", AggregateMetric.median(solved.map { Double($0.solvedStep!) }), AggregateMetric.median(solved.map { $0.solvedSeconds! }))
             }
             lines.append(line)
         }
+        return lines.joined(separator: "\n")
+    }
+
+    /// The statistics alone (`rllab plot --stats`): per scope, IQM, mean, median and
+    /// optimality gap with intervals per agent, then the notes.
+    public static func render(_ statistics: ComparisonStatistics) -> String {
+        var sections: [String] = []
+        for scope in statistics.environments + (statistics.aggregate.map { [$0] } ?? []) {
+            var rows: [[String]] = [["agent", "runs"] + AggregateMetric.allCases.map { "\($0.label) [95% CI]" }]
+            for agent in scope.agents {
+                rows.append([agent, "\(scope.runCounts[agent] ?? 0)"] + AggregateMetric.allCases.map { metric in
+                    scope.metrics[agent]?[metric].map(ComparisonStatistics.format) ?? "-"
+                })
+            }
+            let title = scope.scope == "aggregate" ? "aggregate (normalized scores)" : "\(scope.scope) (return)"
+            sections.append("\(title)\n" + Table.render(rows))
+        }
+        sections.append(notes(statistics))
+        return sections.joined(separator: "\n\n")
+    }
+
+    static func notes(_ statistics: ComparisonStatistics) -> String {
+        var lines = ["IQM: interquartile mean of the runs' scores (eval mean, else last-100 training mean); 95% stratified bootstrap CI, \(statistics.options.bootstrapSamples) resamples"]
+        lines += statistics.notes.map { "note: \($0)" }
         return lines.joined(separator: "\n")
     }
 

@@ -113,10 +113,7 @@ public struct LearningCurve: Equatable, Sendable {
 
     /// Linear-interpolation percentile (numpy's default) of sorted `values`.
     public static func percentile(_ sorted: [Double], _ q: Double) -> Double {
-        guard !sorted.isEmpty else { return .nan }
-        let position = q * Double(sorted.count - 1)
-        let lo = Int(position.rounded(.down)), hi = min(lo + 1, sorted.count - 1)
-        return sorted[lo] + (sorted[hi] - sorted[lo]) * (position - Double(lo))
+        AggregateMetric.percentile(sorted: sorted, q)
     }
 
     /// At most ``maximumPoints`` indices spread evenly over `0..<count`, first and last included.

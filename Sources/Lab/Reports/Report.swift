@@ -18,17 +18,23 @@ public struct Report {
     public let results: ResultsFolder
     public let axis: CurveAxis
     public let window: Int
+    /// rliable's statistics of the results, when the report shows them.
+    public let statistics: ComparisonStatistics?
 
     /// - Parameters:
-    ///   - axis: What the learning curves' x axis counts.
+    ///   - axis: What the learning curves' x axis counts: environment steps by default,
+    ///     since agents with different episode lengths are only comparable per step.
     ///   - window: Rolling-mean window over episodes applied to each run before averaging
     ///     (1: no smoothing).
+    ///   - statistics: rliable's statistics to show (the aggregate panel, performance
+    ///     profiles, probabilities of improvement, sample-efficiency curves), or nil.
     /// - Throws: ``ResultsError`` for a window below 1.
-    public init(results: ResultsFolder, axis: CurveAxis = .episodes, window: Int = 10) throws {
+    public init(results: ResultsFolder, axis: CurveAxis = .steps, window: Int = 10, statistics: ComparisonStatistics? = nil) throws {
         guard window >= 1 else { throw ResultsError("the rolling window must be at least 1 episode, got \(window)") }
         self.results = results
         self.axis = axis
         self.window = window
+        self.statistics = statistics
     }
 
     /// The files written by ``write(to:)``, relative to the output folder.
@@ -45,6 +51,23 @@ public struct Report {
         try OutputFolder.ensure(plots)
         var charts: [URL] = []
         var sections: [String] = []
+        if let statistics, let aggregate = statistics.aggregate {
+            let figures = try statisticsFigures(aggregate, statistics, plots: plots, charts: &charts)
+            let bounds = statistics.normalizations.keys.sorted().map { id -> String in
+                let n = statistics.normalizations[id]!
+                return "\(SVGChart.escape(id)): 0 = \(fmt(n.minimum)), 1 = \(fmt(n.maximum))"
+            }.joined(separator: "; ")
+            sections.append("""
+                <section>
+                <h2>Aggregate across environments (normalized scores)</h2>
+                <p class="meta">Normalized score: 0 = the random agent's mean, 1 = the environment's reward_threshold (or --normalize). \(bounds).</p>
+                \(statisticsTable(aggregate))
+                <div class="charts">
+                \(figures)
+                </div>
+                </section>
+                """)
+        }
         for environment in results.environments {
             let name = Comparison.folderName(environment)
             let curves = try learningCurves(environment)
@@ -64,6 +87,7 @@ public struct Report {
                 <figure>\(Report.inline(finalSVG))<figcaption>plots/\(SVGChart.escape(name)).final.svg</figcaption></figure>
                 </div>
                 \(animationSection(environment))
+                \(try environmentStatistics(environment, plots: plots, charts: &charts))
                 </section>
                 """)
         }
@@ -107,6 +131,45 @@ public struct Report {
         run.evaluation ?? LearningCurve.rollingMean(run.returns, window: 100).last ?? .nan
     }
 
+    // MARK: Statistics
+
+    private func environmentStatistics(_ environment: String, plots: URL, charts: inout [URL]) throws -> String {
+        guard let statistics, let scope = statistics.environments.first(where: { $0.scope == environment }) else { return "" }
+        let figures = try statisticsFigures(scope, statistics, plots: plots, charts: &charts)
+        return """
+            <h3>rliable statistics: final scores (return)</h3>
+            \(statisticsTable(scope))
+            <div class="charts">
+            \(figures)
+            </div>
+            """
+    }
+
+    /// The charts of one scope, written under `plots` and returned as HTML figures.
+    private func statisticsFigures(_ scope: ScopeStatistics, _ statistics: ComparisonStatistics, plots: URL, charts: inout [URL]) throws -> String {
+        let name = Comparison.folderName(scope.scope)
+        var figures: [String] = []
+        for (suffix, svg) in StatisticsCharts.charts(scope, statistics) {
+            let url = plots.appendingPathComponent("\(name).\(suffix).svg")
+            try write(svg, to: url)
+            charts.append(url)
+            figures.append("<figure>\(Report.inline(svg))<figcaption>plots/\(SVGChart.escape(name)).\(suffix).svg</figcaption></figure>")
+        }
+        return figures.joined(separator: "\n")
+    }
+
+    /// IQM, mean, median and optimality gap with intervals, one row per agent.
+    func statisticsTable(_ scope: ScopeStatistics) -> String {
+        var rows = ["<tr><th>agent</th><th>runs</th>" + AggregateMetric.allCases.map { "<th>\($0.label) [95% CI]</th>" }.joined() + "</tr>"]
+        for agent in scope.agents {
+            let cells = AggregateMetric.allCases.map { metric in
+                "<td class=\"num\">\(scope.metrics[agent]?[metric].map(ComparisonStatistics.format) ?? "-")</td>"
+            }
+            rows.append("<tr><td>\(SVGChart.escape(agent))</td><td class=\"num\">\(scope.runCounts[agent] ?? 0)</td>" + cells.joined() + "</tr>")
+        }
+        return "<table>\n" + rows.joined(separator: "\n") + "\n</table>"
+    }
+
     // MARK: HTML
 
     func summaryTable(_ environment: String) -> String {
@@ -130,7 +193,7 @@ public struct Report {
         return "<table>\n" + rows.joined(separator: "\n") + "\n</table>"
     }
 
-    private func fmt(_ v: Double?) -> String {
+    func fmt(_ v: Double?) -> String {
         guard let v, v.isFinite else { return "-" }
         return String(format: "%.2f", v)
     }
@@ -156,11 +219,13 @@ public struct Report {
             th, td { padding: 4px 10px; border-bottom: 1px solid #e5e5e5; text-align: left; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
             th { background: #f5f5f5; } .charts { display: flex; flex-wrap: wrap; gap: 12px; }
             figure { margin: 0; } figcaption { color: #888; font-size: 11px; } svg { max-width: 100%; height: auto; }
+            ul.notes { background: #fff6e0; border-left: 4px solid #E69F00; padding: 8px 8px 8px 28px; font-size: 13px; }
             pre { background: #f7f7f7; padding: 10px; font-size: 12px; overflow-x: auto; }
             </style>
             </head>
             <body>
             <h1>RLLab report</h1>
+            \(statisticsNotes)
             <p class="meta">Results: \(folders). Learning curves: x = \(axis.label), rolling mean over \(window) episode\(window == 1 ? "" : "s"), mean over runs with a 95% percentile-bootstrap band (\(LearningCurve.resamples) resamples of the runs). Final: greedy evaluation mean per run where recorded, else the last-100 training mean.</p>
             \(sections.joined(separator: "\n"))
             <h2>Configuration</h2>
@@ -168,6 +233,15 @@ public struct Report {
             </body>
             </html>
 
+            """
+    }
+
+    private var statisticsNotes: String {
+        guard let statistics else { return "" }
+        let notes = statistics.notes.map { "<li>\(SVGChart.escape($0))</li>" }.joined(separator: "\n")
+        return """
+            <p class="meta">Statistics as rliable (Agarwal et al., NeurIPS 2021): a run's score is its greedy evaluation mean, else its last-100 training mean; IQM is the mean of the middle 50% of runs; intervals are 95% stratified-bootstrap percentile intervals (\(statistics.options.bootstrapSamples) resamples of the runs within each environment, seed \(statistics.options.seed)).</p>
+            \(notes.isEmpty ? "" : "<ul class=\"notes\">\n\(notes)\n</ul>")
             """
     }
 

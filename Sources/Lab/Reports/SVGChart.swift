@@ -12,37 +12,144 @@ public enum SVGChart {
     static var plotWidth: Double { width - left - right }
     static var plotHeight: Double { height - top - bottom }
 
+    /// One line of a line chart, with an optional shaded band (a confidence interval).
+    public struct Series {
+        /// The legend label.
+        public let label: String
+        /// The `data-agent` attribute of the line and band.
+        public let agent: String
+        public let x: [Double]
+        public let y: [Double]
+        /// Band bounds at each x; nil for no band.
+        public let lower: [Double]?
+        public let upper: [Double]?
+
+        public init(label: String, agent: String, x: [Double], y: [Double], lower: [Double]? = nil, upper: [Double]? = nil) {
+            self.label = label
+            self.agent = agent
+            self.x = x
+            self.y = y
+            self.lower = lower
+            self.upper = upper
+        }
+    }
+
     /// A learning-curve chart: one line (mean over runs) and one translucent band (95%
     /// bootstrap CI) per agent, a legend on the right, axis labels and a title.
     public static func learningCurves(_ curves: [LearningCurve], title: String, xLabel: String, yLabel: String = "episode return") -> String {
-        let xs = curves.flatMap(\.x)
-        let ys = curves.flatMap { $0.lower + $0.upper + $0.mean }.filter(\.isFinite)
+        let series = curves.map { curve in
+            Series(
+                label: curve.agent + " (n=\(curve.runCount))", agent: curve.agent, x: curve.x, y: curve.mean,
+                lower: curve.runCount > 1 ? curve.lower : nil, upper: curve.runCount > 1 ? curve.upper : nil)
+        }
+        return lines(series, title: title, xLabel: xLabel, yLabel: yLabel, note: "line: mean over runs; band: 95% bootstrap CI")
+    }
+
+    /// A line chart with bands: learning curves, performance profiles, sample-efficiency
+    /// curves. Points whose value is not finite are left out (a chart never shows NaN).
+    ///
+    /// - Parameter yRange: A fixed y range (a profile's [0, 1]); nil to fit the data.
+    public static func lines(
+        _ series: [Series], title: String, xLabel: String, yLabel: String, note: String, yRange: ClosedRange<Double>? = nil
+    ) -> String {
+        let xs = series.flatMap(\.x).filter(\.isFinite)
+        let ys = series.flatMap { $0.y + ($0.lower ?? []) + ($0.upper ?? []) }.filter(\.isFinite)
         let xScale = Scale(xs.min() ?? 0, xs.max() ?? 1)
-        let yScale = Scale(ys.min() ?? 0, ys.max() ?? 1)
+        let yScale = yRange.map { Scale($0.lowerBound, $0.upperBound) } ?? Scale(ys.min() ?? 0, ys.max() ?? 1)
         var body: [String] = []
         body.append(axes(xScale, yScale, xLabel: xLabel, yLabel: yLabel))
         // Every band first, then every line, so no band covers another agent's line.
-        for (index, curve) in curves.enumerated() where !curve.x.isEmpty {
+        for (index, line) in series.enumerated() where !line.x.isEmpty {
+            guard let lower = line.lower, let upper = line.upper else { continue }
             let color = palette[index % palette.count]
-            let id = "agent-\(index)"
-            if curve.runCount > 1 {
-                var band = "M"
-                for i in curve.x.indices { band += " \(px(xScale, curve.x[i])),\(py(yScale, curve.upper[i]))" }
-                for i in curve.x.indices.reversed() { band += " L \(px(xScale, curve.x[i])),\(py(yScale, curve.lower[i]))" }
-                body.append("<path class=\"band\" data-agent=\"\(escape(curve.agent))\" id=\"\(id)-band\" d=\"\(band) Z\" fill=\"\(color)\" fill-opacity=\"0.2\" stroke=\"none\"/>")
+            let points = line.x.indices.filter { line.x[$0].isFinite && lower[$0].isFinite && upper[$0].isFinite }
+            guard !points.isEmpty else { continue }
+            var band = "M"
+            for i in points { band += " \(px(xScale, line.x[i])),\(py(yScale, upper[i]))" }
+            for i in points.reversed() { band += " L \(px(xScale, line.x[i])),\(py(yScale, lower[i]))" }
+            body.append("<path class=\"band\" data-agent=\"\(escape(line.agent))\" id=\"agent-\(index)-band\" d=\"\(band) Z\" fill=\"\(color)\" fill-opacity=\"0.2\" stroke=\"none\"/>")
+        }
+        for (index, line) in series.enumerated() where !line.x.isEmpty {
+            let color = palette[index % palette.count]
+            let points = line.x.indices.filter { line.x[$0].isFinite && line.y[$0].isFinite }
+            guard !points.isEmpty else { continue }
+            var d = ""
+            for (k, i) in points.enumerated() { d += (k == 0 ? "M " : " L ") + "\(px(xScale, line.x[i])),\(py(yScale, line.y[i]))" }
+            if points.count == 1 { d += " h 1" }
+            body.append("<path class=\"mean\" data-agent=\"\(escape(line.agent))\" id=\"agent-\(index)-mean\" d=\"\(d)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\" stroke-linejoin=\"round\"/>")
+        }
+        body.append(legend(series.enumerated().map { ($0.element.label, palette[$0.offset % palette.count]) }, note: note))
+        return document(title: title, body: body)
+    }
+
+    /// One panel of an interval chart: a title, an x-axis label and one row per label.
+    public struct IntervalPanel {
+        public let title: String
+        public let xLabel: String
+        public let rows: [(label: String, value: IntervalEstimate)]
+        /// A fixed x range; nil to fit the intervals.
+        public let xRange: ClosedRange<Double>?
+        /// A vertical reference line (0.5 for probabilities of improvement).
+        public let reference: Double?
+
+        public init(title: String, xLabel: String, rows: [(label: String, value: IntervalEstimate)], xRange: ClosedRange<Double>? = nil, reference: Double? = nil) {
+            self.title = title
+            self.xLabel = xLabel
+            self.rows = rows
+            self.xRange = xRange
+            self.reference = reference
+        }
+    }
+
+    /// Interval estimates side by side, in the style of rliable's figure 1: one panel per
+    /// statistic, one row per agent (or pair), a bar from the lower to the upper bound and
+    /// a tick at the point estimate. Rows without an interval show the tick alone; values
+    /// that are not finite are not drawn.
+    public static func intervals(_ panels: [IntervalPanel], title: String, note: String) -> String {
+        let labelWidth = 150.0, panelWidth = 200.0, gap = 24.0, rowHeight = 26.0
+        let rowCount = panels.map(\.rows.count).max() ?? 0
+        let chartWidth = labelWidth + Double(panels.count) * (panelWidth + gap) + 10
+        let chartTop = 70.0
+        let chartHeight = chartTop + Double(max(rowCount, 1)) * rowHeight + 50 + 12 * Double(note.split(separator: ";").count)
+        var body: [String] = []
+        for (p, panel) in panels.enumerated() {
+            let x0 = labelWidth + Double(p) * (panelWidth + gap)
+            let values = panel.rows.flatMap { [$0.value.estimate, $0.value.lower ?? .nan, $0.value.upper ?? .nan] }.filter(\.isFinite)
+            let scale = panel.xRange.map { Scale($0.lowerBound, $0.upperBound) } ?? Scale(values.min() ?? 0, values.max() ?? 1)
+            let x = { (v: Double) in f(x0 + scale.fraction(v) * panelWidth) }
+            let yBottom = chartTop + Double(rowCount) * rowHeight
+            body.append("<text class=\"panel-title\" x=\"\(f(x0 + panelWidth / 2))\" y=\"\(f(chartTop - 14))\" text-anchor=\"middle\" font-size=\"13\" font-weight=\"bold\">\(escape(panel.title))</text>")
+            for tick in scale.ticks {
+                body.append("<line x1=\"\(x(tick))\" y1=\"\(f(chartTop))\" x2=\"\(x(tick))\" y2=\"\(f(yBottom))\" stroke=\"#e5e5e5\"/>")
+                body.append("<text class=\"tick-label\" x=\"\(x(tick))\" y=\"\(f(yBottom + 16))\" text-anchor=\"middle\" font-size=\"10\">\(number(tick))</text>")
+            }
+            if let reference = panel.reference {
+                body.append("<line class=\"reference\" x1=\"\(x(reference))\" y1=\"\(f(chartTop))\" x2=\"\(x(reference))\" y2=\"\(f(yBottom))\" stroke=\"#888888\" stroke-dasharray=\"4 3\"/>")
+            }
+            body.append("<line x1=\"\(f(x0))\" y1=\"\(f(yBottom))\" x2=\"\(f(x0 + panelWidth))\" y2=\"\(f(yBottom))\" stroke=\"#888888\"/>")
+            body.append("<text class=\"axis-label\" x=\"\(f(x0 + panelWidth / 2))\" y=\"\(f(yBottom + 34))\" text-anchor=\"middle\" font-size=\"11\">\(escape(panel.xLabel))</text>")
+            for (r, row) in panel.rows.enumerated() {
+                let color = palette[r % palette.count]
+                let yCenter = chartTop + (Double(r) + 0.5) * rowHeight
+                if p == 0 {
+                    body.append("<text class=\"row-label\" x=\"\(f(labelWidth - 10))\" y=\"\(f(yCenter))\" dy=\"4\" text-anchor=\"end\">\(escape(row.label))</text>")
+                }
+                if let lower = row.value.lower, let upper = row.value.upper, lower.isFinite, upper.isFinite {
+                    let left = x0 + scale.fraction(lower) * panelWidth
+                    let width = max(scale.fraction(upper) - scale.fraction(lower), 0) * panelWidth
+                    body.append("<rect class=\"interval\" data-row=\"\(escape(row.label))\" x=\"\(f(left))\" y=\"\(f(yCenter - 8))\" width=\"\(f(max(width, 1)))\" height=\"16\" fill=\"\(color)\" fill-opacity=\"0.6\"/>")
+                }
+                if row.value.estimate.isFinite {
+                    body.append("<line class=\"estimate\" data-row=\"\(escape(row.label))\" x1=\"\(x(row.value.estimate))\" y1=\"\(f(yCenter - 10))\" x2=\"\(x(row.value.estimate))\" y2=\"\(f(yCenter + 10))\" stroke=\"black\" stroke-width=\"2\"/>")
+                }
             }
         }
-        for (index, curve) in curves.enumerated() where !curve.x.isEmpty {
-            let color = palette[index % palette.count]
-            let id = "agent-\(index)"
-            var line = ""
-            for i in curve.x.indices { line += (i == 0 ? "M " : " L ") + "\(px(xScale, curve.x[i])),\(py(yScale, curve.mean[i]))" }
-            if curve.x.count == 1 { line += " h 1" }
-            body.append("<path class=\"mean\" data-agent=\"\(escape(curve.agent))\" id=\"\(id)-mean\" d=\"\(line)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\" stroke-linejoin=\"round\"/>")
+        let pieces = note.split(separator: ";")
+        for (i, piece) in pieces.enumerated() {
+            let y = chartHeight - 8 - Double(pieces.count - 1 - i) * 12
+            body.append("<text class=\"legend-note\" x=\"10\" y=\"\(f(y))\" font-size=\"10\" fill=\"#666666\">\(escape(piece.trimmingCharacters(in: .whitespaces)))</text>")
         }
-        body.append(legend(curves.enumerated().map { ($0.element.agent + " (n=\($0.element.runCount))", palette[$0.offset % palette.count]) },
-                           note: "line: mean over runs; band: 95% bootstrap CI"))
-        return document(title: title, body: body)
+        return document(title: title, body: body, width: chartWidth, height: chartHeight, titleX: chartWidth / 2)
     }
 
     /// One agent's final results: a value per run (seed) as a point, its mean as a bar
@@ -92,14 +199,51 @@ public enum SVGChart {
         return document(title: title, body: body)
     }
 
+    /// One named line of ``lines(_:title:xLabel:yLabel:note:)``.
+    public struct Line {
+        public let name: String
+        public let x: [Double]
+        public let y: [Double]
+        public init(name: String, x: [Double], y: [Double]) {
+            self.name = name
+            self.x = x
+            self.y = y
+        }
+    }
+
+    /// Plain lines on shared axes (GAN losses and metrics per epoch), a legend on the
+    /// right; non-finite points are skipped. A single point is drawn as a dot.
+    public static func lines(_ lines: [Line], title: String, xLabel: String, yLabel: String, note: String = "") -> String {
+        let xs = lines.flatMap(\.x).filter(\.isFinite)
+        let ys = lines.flatMap(\.y).filter(\.isFinite)
+        let xScale = Scale(xs.min() ?? 0, xs.max() ?? 1)
+        let yScale = Scale(ys.min() ?? 0, ys.max() ?? 1)
+        var body = [axes(xScale, yScale, xLabel: xLabel, yLabel: yLabel)]
+        for (index, line) in lines.enumerated() {
+            let color = palette[index % palette.count]
+            let points = zip(line.x, line.y).filter { $0.0.isFinite && $0.1.isFinite }
+            if points.count == 1, let p = points.first {
+                body.append("<circle class=\"point\" cx=\"\(px(xScale, p.0))\" cy=\"\(py(yScale, p.1))\" r=\"3\" fill=\"\(color)\"/>")
+                continue
+            }
+            var path = ""
+            for (i, p) in points.enumerated() { path += (i == 0 ? "M " : " L ") + "\(px(xScale, p.0)),\(py(yScale, p.1))" }
+            if !path.isEmpty {
+                body.append("<path class=\"line\" data-series=\"\(escape(line.name))\" d=\"\(path)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\" stroke-linejoin=\"round\"/>")
+            }
+        }
+        body.append(legend(lines.enumerated().map { ($0.element.name, palette[$0.offset % palette.count]) }, note: note))
+        return document(title: title, body: body)
+    }
+
     // MARK: Pieces
 
-    static func document(title: String, body: [String]) -> String {
+    static func document(title: String, body: [String], width: Double = width, height: Double = height, titleX: Double? = nil) -> String {
         var lines = [
             "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(f(width))\" height=\"\(f(height))\" viewBox=\"0 0 \(f(width)) \(f(height))\" font-family=\"Helvetica, Arial, sans-serif\" font-size=\"12\">",
             "<title>\(escape(title))</title>",
             "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>",
-            "<text class=\"title\" x=\"\(f(left + plotWidth / 2))\" y=\"26\" text-anchor=\"middle\" font-size=\"15\" font-weight=\"bold\">\(escape(title))</text>",
+            "<text class=\"title\" x=\"\(f(titleX ?? left + plotWidth / 2))\" y=\"26\" text-anchor=\"middle\" font-size=\"15\" font-weight=\"bold\">\(escape(title))</text>",
         ]
         lines += body
         lines.append("</svg>")

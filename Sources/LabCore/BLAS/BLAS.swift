@@ -37,12 +37,18 @@ public enum BLAS {
         UnsafePointer<Float>?, Int32, UnsafePointer<Float>?, Int32, Float,
         UnsafeMutablePointer<Float>?, Int32
     ) -> Void
+    typealias DgemmFunction = @convention(c) (
+        Int32, Int32, Int32, Int32, Int32, Int32, Double,
+        UnsafePointer<Double>?, Int32, UnsafePointer<Double>?, Int32, Double,
+        UnsafeMutablePointer<Double>?, Int32
+    ) -> Void
     typealias StringFunction = @convention(c) () -> UnsafePointer<CChar>?
     typealias SetThreadsFunction = @convention(c) (Int32) -> Void
 
     struct Library: @unchecked Sendable {
         let backend: Backend
         let sgemm: SgemmFunction
+        let dgemm: DgemmFunction
         let coreName: String
         let config: String
         let requestedCoreType: String
@@ -90,7 +96,8 @@ public enum BLAS {
 
         let flags = RTLD_NOW | RTLD_LOCAL | Int32(0x00008)  // RTLD_DEEPBIND
         for name in ["libopenblas.so.0", "libopenblas.so"] {
-            guard let handle = dlopen(name, flags), let sgemm = dlsym(handle, "cblas_sgemm") else { continue }
+            guard let handle = dlopen(name, flags), let sgemm = dlsym(handle, "cblas_sgemm"),
+                  let dgemm = dlsym(handle, "cblas_dgemm") else { continue }
             var coreName = "unknown"
             var config = ""
             if let symbol = dlsym(handle, "openblas_get_corename"),
@@ -105,6 +112,7 @@ public enum BLAS {
                 unsafeBitCast(symbol, to: SetThreadsFunction.self)(Int32(threads))
             }
             return Library(backend: .openBLAS, sgemm: unsafeBitCast(sgemm, to: SgemmFunction.self),
+                           dgemm: unsafeBitCast(dgemm, to: DgemmFunction.self),
                            coreName: coreName, config: config, requestedCoreType: coreType, threads: threads)
         }
         let message = "warning: libopenblas.so.0 not found (apt-get install libopenblas0); matrix products use GSL's slow reference BLAS\n"
@@ -113,7 +121,11 @@ public enum BLAS {
             cblas_sgemm(CBLAS_ORDER(UInt32(order)), CBLAS_TRANSPOSE(UInt32(ta)), CBLAS_TRANSPOSE(UInt32(tb)),
                         m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
         }
-        return Library(backend: .gslReference, sgemm: reference, coreName: "gslcblas", config: "",
+        let referenceDouble: DgemmFunction = { order, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc in
+            cblas_dgemm(CBLAS_ORDER(UInt32(order)), CBLAS_TRANSPOSE(UInt32(ta)), CBLAS_TRANSPOSE(UInt32(tb)),
+                        m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+        }
+        return Library(backend: .gslReference, sgemm: reference, dgemm: referenceDouble, coreName: "gslcblas", config: "",
                        requestedCoreType: coreType, threads: 1)
     }
 
@@ -161,6 +173,24 @@ public enum BLAS {
             return subproduct(ta, tb, m, n, k, a, lda, b, ldb, beta, c, ldc)
         }
         library.sgemm(101, transposeA ? 112 : 111, transposeB ? 112 : 111,
+                      Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
+    }
+
+    /// Row-major double-precision `C = alpha * op(A) * op(B) + beta * C`, as ``sgemm(transposeA:transposeB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)``,
+    /// for the statistics that need double precision (covariances, matrix square roots).
+    /// Always the library's kernel, never split.
+    public static func dgemm(
+        transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int,
+        alpha: Double = 1, a: UnsafePointer<Double>, lda: Int,
+        b: UnsafePointer<Double>, ldb: Int,
+        beta: Double = 0, c: UnsafeMutablePointer<Double>, ldc: Int
+    ) {
+        if m == 0 || n == 0 { return }
+        if k == 0 {
+            for i in 0..<m { for j in 0..<n { c[i * ldc + j] = beta == 0 ? 0 : beta * c[i * ldc + j] } }
+            return
+        }
+        library.dgemm(101, transposeA ? 112 : 111, transposeB ? 112 : 111,
                       Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 

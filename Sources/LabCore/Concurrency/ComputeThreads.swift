@@ -25,6 +25,30 @@ enum ComputeThreads {
         return true
     }
 
+    /// Elements below which an element-wise operation stays on one thread: waking the
+    /// pool costs a few microseconds, about what one thread needs for this many elements.
+    static let elementwiseMinimum = 1 << 14
+
+    /// Runs `body` over `0..<count`, in pieces on the pool's threads when `count` is at
+    /// least ``elementwiseMinimum`` (or `work`, the elements the whole operation touches,
+    /// is) and a pool is free, else in one piece here. Every
+    /// element is computed by the same expression whatever the pieces, so results do not
+    /// depend on the thread count.
+    @inline(__always)
+    static func forEachPiece(count: Int, work: Int? = nil, _ body: (Range<Int>) -> Void) {
+        if (work ?? count) >= elementwiseMinimum && isParallel {
+            // `run` returns only after every part has finished, so `body` never outlives this call.
+            let split = withoutActuallyEscaping(body) { body in
+                run { part, parts in
+                    let piece = range(part: part, of: parts, count: count, alignment: 16)
+                    if !piece.isEmpty { body(piece) }
+                }
+            }
+            if split { return }
+        }
+        body(0..<count)
+    }
+
     /// The `part`-th of `parts` nearly equal pieces of `0..<count`, with inner bounds on
     /// multiples of `alignment`.
     static func range(part: Int, of parts: Int, count: Int, alignment: Int) -> Range<Int> {

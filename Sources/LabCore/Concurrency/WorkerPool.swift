@@ -56,6 +56,10 @@ public final class WorkerPool: @unchecked Sendable {
         wakeSleepers()
         body(0)
         while unfinished.load(ordering: .acquiring) > 0 { rllab_cpu_relax() }
+        // Let go of the job: callers may lend a non-escaping closure for the duration of
+        // the call (`withoutActuallyEscaping`), which must not outlive it. An empty closure
+        // allocates nothing.
+        job = { _ in }
     }
 
     /// Signals each worker that went to sleep (exactly one of it and us clears its flag).

@@ -14,9 +14,13 @@ import CGSL
 /// 8 lanes at a time, so results are identical either way.
 @inline(__always)
 func tanhKernel(_ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, count: Int) {
-    let done = CPUFeatures.hasAVX512 ? rllab_tanh_avx512(x, out, count) : 0
-    for i in done..<count {
-        out[i] = tanhDouble(Double(x[i]))
+    // Each element is computed alone (the vector lanes equal the scalar loop), so pieces
+    // on several threads give the same bits.
+    ComputeThreads.forEachPiece(count: count) { r in
+        let done = CPUFeatures.hasAVX512 ? rllab_tanh_avx512(x + r.lowerBound, out + r.lowerBound, r.count) : 0
+        for i in (r.lowerBound + done)..<r.upperBound {
+            out[i] = tanhDouble(Double(x[i]))
+        }
     }
 }
 

@@ -50,6 +50,17 @@ public enum SettingValue: Equatable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The value as a Swift value (Bool, Int, Double, String or an array of them), for JSON.
+    public var plainValue: Any {
+        switch self {
+        case .bool(let value): return value
+        case .int(let value): return value
+        case .double(let value): return value
+        case .string(let value): return value
+        case .list(let values): return values.map(\.plainValue)
+        }
+    }
+
     /// The numbers in the value (a list's elements), for range checks.
     var numbers: [Double] {
         switch self {
@@ -222,27 +233,30 @@ public struct SettingRange: Sendable, Equatable {
     public var lower: Double
     public var upper: Double
     public var lowerOpen: Bool
+    public var upperOpen = false
 
     public init(_ range: ClosedRange<Double>) { (lower, upper, lowerOpen) = (range.lowerBound, range.upperBound, false) }
     public init(_ range: PartialRangeFrom<Double>) { (lower, upper, lowerOpen) = (range.lowerBound, .infinity, false) }
     /// Above `lower` (excluded) and at most `upper`.
     public init(above lower: Double, atMost upper: Double = .infinity) { (self.lower, self.upper, lowerOpen) = (lower, upper, true) }
+    /// At least `lower` and below `upper` (excluded), as Adam's betas or a dropout rate.
+    public init(atLeast lower: Double, below upper: Double) { (self.lower, self.upper, lowerOpen, upperOpen) = (lower, upper, false, true) }
 
     /// Greater than 0.
     public static let positive = SettingRange(above: 0)
 
     public func contains(_ value: Double) -> Bool {
-        (lowerOpen ? value > lower : value >= lower) && value <= upper
+        (lowerOpen ? value > lower : value >= lower) && (upperOpen ? value < upper : value <= upper)
     }
 
-    /// `in [0, 1]`, `at least 1`, `positive`, `in (0, 1]`.
+    /// `in [0, 1]`, `at least 1`, `positive`, `in (0, 1]`, `in [0, 1)`.
     public var description: String {
         func bound(_ x: Double) -> String { x.rounded() == x && abs(x) < 1e15 ? String(Int(x)) : x.description }
         if upper == .infinity {
             if lowerOpen { return lower == 0 ? "positive" : "greater than \(bound(lower))" }
             return "at least \(bound(lower))"
         }
-        return "in \(lowerOpen ? "(" : "[")\(bound(lower)), \(bound(upper))]"
+        return "in \(lowerOpen ? "(" : "[")\(bound(lower)), \(bound(upper))\(upperOpen ? ")" : "]")"
     }
 }
 
@@ -354,6 +368,11 @@ public struct Setting<Value: SettingType>: Sendable, DeclaresSettings {
 
     public var declarations: [SettingDeclaration] { [declaration] }
     public var currentValues: [(String, SettingValue?)] { [(declaration.name, wrappedValue.settingValue)] }
+}
+
+extension Setting: Equatable where Value: Equatable {
+    /// Settings are equal when their values are (declarations are per property).
+    public static func == (lhs: Setting, rhs: Setting) -> Bool { lhs.wrappedValue == rhs.wrappedValue }
 }
 
 /// A struct of settings: environment options, an agent's hyperparameters, a GAN's settings.
@@ -482,19 +501,87 @@ extension Settings {
 
 /// A settings struct inside another (settings several owners share, such as a policy
 /// network's): its settings are listed and set as the outer struct's own.
+///
+/// An owner whose defaults differ from the group's changes them in place:
+///
+///     @SettingGroup({ $0.batchSize = 32; $0.tau = 1 }) public var offPolicy: OffPolicySettings
 @propertyWrapper
 public struct SettingGroup<Group: Settings>: Sendable, DeclaresSettings {
     public var wrappedValue: Group
+    public let declarations: [SettingDeclaration]
 
     /// Built inside the outer struct's construction, so the group reads the same values.
-    public init() { wrappedValue = Group() }
+    public init() {
+        wrappedValue = Group()
+        declarations = Group.declarations
+    }
 
-    public var declarations: [SettingDeclaration] { Group.declarations }
+    /// The group with the owner's own defaults: `defaults` changes the group's defaults.
+    public init(_ defaults: (inout Group) -> Void) {
+        var adjusted = SettingScope.$values.withValue(nil) { Group() }
+        defaults(&adjusted)
+        self.init(wrappedValue: adjusted)
+    }
+
+    /// The group with the owner's own defaults: the values of `adjusted`.
+    public init(wrappedValue adjusted: Group) {
+        let values = adjusted.values
+        declarations = Group.declarations.map { $0.withDefault(values[$0.name]) }
+        if let given = SettingScope.values {
+            // Values being resolved win over the owner's defaults.
+            wrappedValue = SettingScope.$values.withValue(values.merging(given) { $1 }) { Group() }
+        } else {
+            wrappedValue = adjusted
+        }
+    }
+
     public var currentValues: [(String, SettingValue?)] {
         Mirror(reflecting: wrappedValue).children.flatMap { ($0.value as? DeclaresSettings)?.currentValues ?? [] }
     }
     public func check() throws {
         for child in Mirror(reflecting: wrappedValue).children { try (child.value as? DeclaresSettings)?.check() }
         try wrappedValue.validate()
+    }
+}
+
+extension SettingGroup: Equatable where Group: Equatable {
+    public static func == (lhs: SettingGroup, rhs: SettingGroup) -> Bool { lhs.wrappedValue == rhs.wrappedValue }
+}
+
+extension Settings {
+    /// Values to fill in that start from this struct's current values (a preset) rather
+    /// than the declared defaults; listings show them as the defaults.
+    public func settingValues(owner: String, noun: String = "setting", sortsNames: Bool = false) -> SettingValues {
+        let current = values
+        return SettingValues(Self.declarations.map { $0.withDefault(current[$0.name]) }, owner: owner, noun: noun, sortsNames: sortsNames)
+    }
+
+    /// Checks values set in code (a preset, a test) as those set from YAML or `key=value`
+    /// are checked: each against its declaration, then the checks between settings.
+    /// - Throws: ``ConfigurationError`` naming the setting.
+    public func checkValues(owner: String) throws {
+        var checked = Self.values(owner: owner, noun: "setting")
+        for (name, value) in values { try checked.set(name, SettingInput(value)) }
+        _ = try checked.decode(Self.self)
+    }
+}
+
+extension SettingValues {
+    /// Applies a YAML file that maps setting names to values.
+    public mutating func merge(file url: URL) throws {
+        guard let node = try SettingValues.readYAML(url) else { return }
+        guard let mapping = node.mapping else { throw ConfigurationError("config file \(url.path): expected a mapping of settings") }
+        try merge(yaml: mapping, source: url.lastPathComponent)
+    }
+
+    /// The YAML document in `url` (nil when it is empty), with errors that name the file.
+    public static func readYAML(_ url: URL) throws -> Node? {
+        let text: String
+        do { text = try String(contentsOf: url, encoding: .utf8) } catch {
+            throw ConfigurationError("cannot read config file \(url.path): \(error.localizedDescription)")
+        }
+        do { return try Yams.compose(yaml: text) } catch {
+            throw ConfigurationError("config file \(url.path) is not valid YAML: \(error)")
+        }
     }
 }

@@ -62,7 +62,7 @@ extension Tensor {
         if x.shape == y.shape {
             let out = Tensor(uninitializedShape: x.shape)
             let o = out.storage.base
-            for i in 0..<out.count { o[i] = f(a[i], b[i]) }
+            ComputeThreads.forEachPiece(count: out.count) { r in for i in r { o[i] = f(a[i], b[i]) } }
             return out
         }
         guard let shape = broadcastShape(x.shape, y.shape) else {
@@ -121,7 +121,7 @@ extension Tensor {
         precondition(shape == other.shape, "addInPlace: \(shape) vs \(other.shape)")
         makeUnique()
         let o = storage.base, b = other.storage.base
-        for i in 0..<count { o[i] += b[i] }
+        ComputeThreads.forEachPiece(count: count) { r in for i in r { o[i] += b[i] } }
     }
 
     /// `f` applied to every element (no recording).
@@ -129,7 +129,7 @@ extension Tensor {
     func mapElements(_ f: (Float) -> Float) -> Tensor {
         let out = Tensor(uninitializedShape: shape)
         let a = storage.base, o = out.storage.base
-        for i in 0..<count { o[i] = f(a[i]) }
+        ComputeThreads.forEachPiece(count: count) { r in for i in r { o[i] = f(a[i]) } }
         return out
     }
 
@@ -139,7 +139,7 @@ extension Tensor {
         precondition(x.count == y.count)
         let out = Tensor(uninitializedShape: x.shape)
         let a = x.storage.base, b = y.storage.base, o = out.storage.base
-        for i in 0..<out.count { o[i] = f(a[i], b[i]) }
+        ComputeThreads.forEachPiece(count: out.count) { r in for i in r { o[i] = f(a[i], b[i]) } }
         return out
     }
 
@@ -148,7 +148,7 @@ extension Tensor {
     static func zipSame3(_ x: Tensor, _ y: Tensor, _ z: Tensor, _ f: (Float, Float, Float) -> Float) -> Tensor {
         let out = Tensor(uninitializedShape: x.shape)
         let a = x.storage.base, b = y.storage.base, c = z.storage.base, o = out.storage.base
-        for i in 0..<out.count { o[i] = f(a[i], b[i], c[i]) }
+        ComputeThreads.forEachPiece(count: out.count) { r in for i in r { o[i] = f(a[i], b[i], c[i]) } }
         return out
     }
 }

@@ -114,9 +114,12 @@ extension Tensor {
         if let nb = node.rest[0] {
             let gb = Tensor(repeating: 0, shape: [outFeatures])
             let d = gb.storage.base, gp = g.storage.base
-            for r in 0..<rows {
-                let row = gp + r * outFeatures
-                for j in 0..<outFeatures { d[j] += row[j] }
+            // Column sums in row order; columns split over threads sum exactly as one.
+            ComputeThreads.forEachPiece(count: outFeatures, work: rows * outFeatures) { columns in
+                for r in 0..<rows {
+                    let row = gp + r * outFeatures
+                    for j in columns { d[j] += row[j] }
+                }
             }
             nb.accumulate(gb)
         }

@@ -1,0 +1,37 @@
+import Foundation
+import Gym
+
+/// Maps actions between a bounded ``Box`` and [-1, 1], as Stable-Baselines3's
+/// `scale_action` / `unscale_action`: policies act (and the replay buffer stores actions)
+/// in [-1, 1]; the environment receives them in its own bounds.
+public struct BoxActionScaling: Sendable {
+    public let low: [Float]
+    public let high: [Float]
+
+    /// - Throws: ``AgentError`` when a bound is not finite (a squashed policy cannot reach it).
+    public init(_ box: Box, agent: String, environment: String) throws {
+        guard box.shape.count == 1, box.count > 0 else {
+            throw AgentError("\(agent) needs a one-dimensional Box action space; \(environment) has \(box)")
+        }
+        guard box.low.allSatisfy(\.isFinite), box.high.allSatisfy(\.isFinite) else {
+            throw AgentError("\(agent) needs finite action bounds; \(environment) has \(box)")
+        }
+        low = box.low
+        high = box.high
+    }
+
+    /// Numbers per action.
+    public var count: Int { low.count }
+
+    /// `low + 0.5 (a + 1) (high - low)`: -1 gives `low`, 1 gives `high` (Float32 as numpy).
+    public func unscale(_ scaled: [Float]) -> [Float] {
+        var action = [Float](repeating: 0, count: count)
+        for j in 0..<count { action[j] = low[j] + (0.5 * (scaled[j] + 1.0) * (high[j] - low[j])) }
+        return action
+    }
+
+    /// `2 (x - low) / (high - low) - 1`: `low` gives -1, `high` gives 1.
+    public func scale(_ action: [Float], into scaled: inout [Float]) {
+        for j in 0..<count { scaled[j] = 2.0 * ((action[j] - low[j]) / (high[j] - low[j])) - 1.0 }
+    }
+}
