@@ -2,7 +2,7 @@
 # Both install the system packages they need when missing (apt-get, as root).
 
 SWIFT ?= swift
-SYSTEM_PACKAGES := libgsl-dev libopenblas-dev pkg-config dataset-fashion-mnist libpng-dev libgif-dev
+SYSTEM_PACKAGES := libgsl-dev libopenblas-dev pkg-config dataset-fashion-mnist libpng-dev libgif-dev slurmctld slurmd slurm-client munge
 RELEASE_BIN := .build/release/rllab
 
 .PHONY: setup build release test demo bench clean

@@ -11,7 +11,12 @@ struct CompareCommand: ParsableCommand {
             <agent>/<env>/<seed>.monitor.csv (SB3 Monitor format), summary.csv, config.yml and \
             statistics.csv (rliable's IQM, mean, median, optimality gap and probabilities of \
             improvement with 95% stratified bootstrap intervals, per environment and aggregated). \
-            Ctrl-C stops cleanly: finished episodes stay on disk, a partial summary prints, exit 130.
+            Ctrl-C (or SIGTERM) stops cleanly: finished episodes stay on disk, a partial summary prints, exit 130 (143).
+
+            On a cluster: --shard I/N runs only shard I (0-based) of N into --out/shards/I-of-N \
+            (--shard auto: the index and count of a Slurm array task); `rllab merge --out` then \
+            writes what an unsharded run writes. --shards N --submit slurm writes and submits a \
+            job array of N shards and a merge job (see README: Running a sweep on a cluster).
             """)
 
     @Option(help: "Environment ids (or files), comma-separated.")
@@ -54,7 +59,25 @@ struct CompareCommand: ParsableCommand {
     var out: String = "results/compare"
 
     @Option(help: "Runs at a time (default: all cores).")
-    var jobs: Int = ProcessInfo.processInfo.activeProcessorCount
+    var jobs: Int?
+
+    @Option(help: ArgumentHelp("Run only shard I of N (0-based) into <out>/shards/I-of-N; 'auto': the Slurm array task's (or Kubernetes Indexed Job's) index.", valueName: "I/N|auto"))
+    var shard: String?
+
+    @Option(help: "Split the grid into N shards for --submit.")
+    var shards: Int?
+
+    @Option(help: ArgumentHelp("Submit the shards as a job array and a merge job to a scheduler.", valueName: "slurm"))
+    var submit: String?
+
+    @Option(name: .customLong("sbatch"), parsing: .unconditionalSingleValue, help: ArgumentHelp("An sbatch option for both jobs (--sbatch=--partition=NAME, --sbatch=--time=1:00:00, --sbatch=--array=0-7%2 to throttle).", valueName: "option"))
+    var sbatchOptions: [String] = []
+
+    @Flag(name: .customLong("dry-run"), help: "With --submit: write the batch scripts under <out>/slurm, submit nothing.")
+    var dryRun = false
+
+    @Flag(help: "With --submit: wait until the jobs leave the queue; fail naming any failed shard and its log.")
+    var wait = false
 
     @OptionGroup var statisticsArguments: StatisticsArguments
 
@@ -81,33 +104,190 @@ struct CompareCommand: ParsableCommand {
             }
             let budget = try trainingBudget(episodes: episodes, timesteps: timesteps)
             let options = try EnvironmentArguments.parseOptions(option)
+            let mode = try clusterMode()
+            if case .submit = mode, !dryRun, SlurmSubmission.findExecutable("sbatch") == nil {
+                throw ValidationError("sbatch not found on PATH: submit from a Slurm login node, or add --dry-run to only write the batch scripts")
+            }
+            if case .submit = mode, wait, !dryRun, SlurmSubmission.findExecutable("squeue") == nil {
+                throw ValidationError("squeue not found on PATH (needed by --wait)")
+            }
+            if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
             let comparison = try Comparison(
                 agents: splitList(agents), environments: splitList(env), environmentOptions: options, seeds: seedList,
                 budget: budget, evaluationEpisodes: evalEpisodes, evaluationFrequency: evalFreq, stopAt: stopAt,
                 sources: HyperparameterSources(configFile: config.map { URL(fileURLWithPath: $0) }, overrides: overrides),
-                output: URL(fileURLWithPath: out), jobs: jobs)
+                output: URL(fileURLWithPath: out), jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount)
+            // Checked here too when sharding, so that a bad option fails before the shards run, not at the merge.
             let statisticsOptions = try statisticsArguments.options(environments: comparison.environments)
-            Interrupt.install()
-            let bar = ProgressBar(label: "compare", quiet: quiet)
-            bar.update(0, note: "0/\(comparison.specs.count) runs")
-            let results = try comparison.run(isCancelled: { Interrupt.requested }) { done, total in
-                bar.update(Double(done) / Double(total), note: "\(done)/\(total) runs")
+            switch mode {
+            case .single: try runAll(comparison, statisticsOptions: statisticsOptions)
+            case .shard(let id): try runShard(comparison, id)
+            case .submit(let count): try submitToSlurm(comparison, shards: count, seeds: seedList)
             }
-            bar.finish()
-            let folder = URL(fileURLWithPath: out)
-            let statistics = results.isEmpty ? nil : try writeStatistics(try ResultsFolder([folder]), options: statisticsOptions, to: folder)
-            print(ComparisonSummary.render(results, agents: comparison.agents, environments: comparison.environments, statistics: statistics))
-            if evalFreq > 0 { print("\n" + ComparisonSummary.renderTimeToSolve(results)) }
-            print("\nwrote \(out)/episodes.csv, \(evalFreq > 0 ? "evaluations.csv, " : "")summary.csv, config.yml, \(statistics == nil ? "" : "statistics.csv ")and Monitor files")
-            if !noPlots && !results.isEmpty {
-                let report = try Report(results: try ResultsFolder([folder]), statistics: statistics)
-                let files = try report.write(to: URL(fileURLWithPath: out))
-                print("wrote \(out)/report.html and \(files.charts.count) charts under \(out)/plots")
-            }
-            if Interrupt.requested {
-                FileHandle.standardError.write(Data("interrupted: partial results kept\n".utf8))
-                throw ExitCode(Interrupt.exitStatus)
-            }
+        }
+    }
+
+    enum ClusterMode {
+        case single
+        case shard(ShardID)
+        case submit(shards: Int)
+    }
+
+    /// Which of the three ways to run: all cells here, one shard here, or submitted shards.
+    func clusterMode() throws -> ClusterMode {
+        let submitting = submit != nil || shards != nil
+        if shard != nil && submitting {
+            throw ValidationError("--shard runs one shard here; --shards with --submit submits them all: give one of them")
+        }
+        if !submitting && (dryRun || wait || !sbatchOptions.isEmpty) {
+            throw ValidationError("--dry-run, --wait and --sbatch go with --shards N --submit slurm")
+        }
+        if let shard {
+            do { return .shard(try ShardID(parsing: shard)) } catch { throw ValidationError("--shard: \(error)") }
+        }
+        guard submitting else { return .single }
+        guard let submit else { throw ValidationError("--shards N needs --submit slurm (to run one shard here, use --shard I/N)") }
+        guard submit == "slurm" else { throw ValidationError("--submit: unknown scheduler '\(submit)'; supported: slurm") }
+        guard let shards else { throw ValidationError("--submit slurm needs --shards N, the number of array tasks") }
+        guard shards >= 1 else { throw ValidationError("--shards must be at least 1, got \(shards)") }
+        return .submit(shards: shards)
+    }
+
+    private func runAll(_ comparison: Comparison, statisticsOptions: StatisticsOptions) throws {
+        Interrupt.install()
+        let bar = ProgressBar(label: "compare", quiet: quiet)
+        bar.update(0, note: "0/\(comparison.specs.count) runs")
+        let results = try comparison.run(isCancelled: { Interrupt.requested }) { done, total in
+            bar.update(Double(done) / Double(total), note: "\(done)/\(total) runs")
+        }
+        bar.finish()
+        let folder = URL(fileURLWithPath: out)
+        let statistics = results.isEmpty ? nil : try writeStatistics(try ResultsFolder([folder]), options: statisticsOptions, to: folder)
+        print(ComparisonSummary.render(results, agents: comparison.agents, environments: comparison.environments, statistics: statistics))
+        if evalFreq > 0 { print("\n" + ComparisonSummary.renderTimeToSolve(results)) }
+        print("\nwrote \(out)/episodes.csv, \(evalFreq > 0 ? "evaluations.csv, " : "")summary.csv, config.yml, \(statistics == nil ? "" : "statistics.csv ")and Monitor files")
+        if !noPlots && !results.isEmpty { try writeReport(out, statistics: statistics) }
+        if Interrupt.requested {
+            FileHandle.standardError.write(Data("interrupted: partial results kept\n".utf8))
+            throw ExitCode(Interrupt.exitStatus)
+        }
+    }
+
+    private func runShard(_ comparison: Comparison, _ id: ShardID) throws {
+        let shard = try Shard(comparison, id: id)
+        let folder = "\(out)/shards/\(id.folderName)"
+        print("\(id) of grid \(shard.gridHash): \(shard.cells.count) of \(comparison.specs.count) cells, \(shard.finishedEarlier.count) finished earlier, \(shard.remaining.count) to run")
+        Interrupt.install()
+        let bar = ProgressBar(label: "shard \(id.index)/\(id.count)", quiet: quiet)
+        let results = try shard.run(isCancelled: { Interrupt.requested }) { done, total in
+            bar.update(Double(done) / Double(total), note: "\(done)/\(total) runs")
+        }
+        bar.finish()
+        if !results.isEmpty {
+            print(ComparisonSummary.render(results, agents: comparison.agents, environments: comparison.environments))
+        }
+        print("\nwrote \(folder): cells.csv (the finished cells), Monitor files\(evalFreq > 0 ? ", evaluations and best models" : "")")
+        if Interrupt.requested || results.contains(where: \.interrupted) {
+            FileHandle.standardError.write(Data("interrupted: finished cells kept; run this shard again to run only the rest\n".utf8))
+            throw ExitCode(Interrupt.requested ? Interrupt.exitStatus : 1)
+        }
+        print("when every shard has finished: rllab merge \(out)")
+    }
+
+    private func submitToSlurm(_ comparison: Comparison, shards: Int, seeds: [UInt64]) throws {
+        var arguments = ["--env", env, "--agents", agents]
+        arguments += option.flatMap { ["--option", $0] }
+        arguments += ["--seeds", seeds.map(String.init).joined(separator: ",")]
+        if let episodes { arguments += ["--episodes", String(episodes)] }
+        if let timesteps { arguments += ["--timesteps", String(timesteps)] }
+        arguments += ["--eval-episodes", String(evalEpisodes)]
+        if evalFreq > 0 { arguments += ["--eval-freq", String(evalFreq)] }
+        if let stopAt { arguments += ["--stop-at", stopAt.description] }
+        if let config { arguments += ["--config", URL(fileURLWithPath: config).standardizedFileURL.path] }
+        arguments += overrides.flatMap { ["--set", $0] }
+        if let jobs { arguments += ["--jobs", String(jobs)] }
+        arguments += ["--quiet"] + (noPlots ? ["--no-plots"] : [])
+        let submission = try SlurmSubmission(
+            output: out, workingDirectory: URL(fileURLWithPath: FileManager.default.currentDirectoryPath),
+            executable: currentExecutable(), shards: shards, compareArguments: arguments,
+            mergeArguments: statisticsArguments.commandLine + (noPlots ? ["--no-plots"] : []), sbatchOptions: sbatchOptions)
+        try submission.writeScripts()
+        print("wrote \(submission.arrayScriptURL.path) (\(shards) array tasks) and \(submission.mergeScriptURL.path)")
+        if dryRun {
+            print("dry run: nothing submitted; to submit by hand:")
+            print("  array=$(sbatch --parsable \(submission.arrayScriptURL.path))")
+            print("  sbatch --dependency=afterok:$array --kill-on-invalid-dep=yes \(submission.mergeScriptURL.path)")
+            return
+        }
+        guard let sbatch = SlurmSubmission.findExecutable("sbatch") else { throw ValidationError("sbatch not found on PATH") }
+        let jobs = try submission.submit(sbatch: sbatch)
+        print("submitted job array \(jobs.array) (\(shards) shards) and merge job \(jobs.merge) (runs after every shard succeeded)")
+        print("follow: squeue -j \(jobs.array),\(jobs.merge); logs: \(submission.folder.path)/array_\(jobs.array)_<shard>.{out,err}, merge_\(jobs.merge).{out,err}")
+        print("results: \(out) once the merge job has run")
+        guard wait else { return }
+        guard let squeue = SlurmSubmission.findExecutable("squeue") else { throw ValidationError("squeue not found on PATH") }
+        let states = try SlurmSubmission.wait(squeue: squeue, jobs: [jobs.array, jobs.merge]) { change in
+            if !quiet { print(change) }
+        }
+        if let report = submission.failureReport(states, array: jobs.array, merge: jobs.merge) {
+            throw ShardError("the Slurm jobs did not all succeed:\n" + report)
+        }
+        print("done: job array \(jobs.array) and merge job \(jobs.merge) completed; results in \(out)")
+    }
+}
+
+/// Writes the charts and report.html of the comparison folder `out` and says so.
+func writeReport(_ out: String, statistics: ComparisonStatistics?) throws {
+    let report = try Report(results: try ResultsFolder([URL(fileURLWithPath: out)]), statistics: statistics)
+    let files = try report.write(to: URL(fileURLWithPath: out))
+    print("wrote \(out)/report.html and \(files.charts.count) charts under \(out)/plots")
+}
+
+/// The absolute path of the running `rllab` (what batch scripts run).
+func currentExecutable() -> URL {
+    let link = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+    if link.path != "/proc/self/exe", FileManager.default.isExecutableFile(atPath: link.path) { return link }
+    let argument = CommandLine.arguments.first ?? "rllab"
+    if argument.contains("/") {
+        return URL(fileURLWithPath: argument, relativeTo: URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+            .standardizedFileURL.resolvingSymlinksInPath()
+    }
+    return SlurmSubmission.findExecutable(argument) ?? URL(fileURLWithPath: argument)
+}
+
+/// `rllab merge DIR`: the shards of a comparison, put together.
+struct MergeCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "merge",
+        abstract: "Merge the shards under DIR/shards into DIR, as an unsharded rllab compare --out DIR writes it.",
+        discussion: """
+            Checks that every cell of the grid is finished exactly once, in shards of one grid \
+            (or says which shards and cells are missing or unfinished), then writes episodes.csv, \
+            Monitor files, summary.csv, config.yml, statistics.csv, with --eval-freq \
+            evaluations.csv and the best models, the report's animations, the charts and \
+            report.html. Give the same statistics options as the shards' compare command.
+            """)
+
+    @Argument(help: "The comparison's output folder (the --out of the shards).")
+    var folder: String
+
+    @OptionGroup var statisticsArguments: StatisticsArguments
+
+    @Flag(name: .customLong("no-plots"), help: "Skip the charts and report.html.")
+    var noPlots = false
+
+    func run() throws {
+        try reportingErrors {
+            let url = URL(fileURLWithPath: folder)
+            let merge = try ShardMerge(folder: url)
+            // The options are checked before anything is written.
+            let statisticsOptions = try statisticsArguments.options(environments: merge.environments)
+            try merge.write()
+            print("merged \(merge.cellCount) cells from \(merge.shardCount) shard\(merge.shardCount == 1 ? "" : "s") (grid \(merge.gridHash))")
+            let statistics = try writeStatistics(try ResultsFolder([url]), options: statisticsOptions, to: url)
+            print(ComparisonSummary.render(statistics))
+            print("\nwrote \(folder)/episodes.csv, \(merge.evaluationFrequency > 0 ? "evaluations.csv, " : "")summary.csv, config.yml, statistics.csv and Monitor files")
+            if !noPlots { try writeReport(folder, statistics: statistics) }
         }
     }
 }

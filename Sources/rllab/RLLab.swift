@@ -9,7 +9,7 @@ struct RLLab: ParsableCommand {
         abstract: "Reinforcement-learning environments, agents and GANs on one exact, fast core.",
         subcommands: [
             EnvsCommand.self, CheckCommand.self, RolloutCommand.self, ModelCommand.self, AgentsCommand.self, TrainCommand.self, EvalCommand.self,
-            SolveCommand.self, CompareCommand.self, PlotCommand.self, RenderCommand.self, BenchCommand.self, GANCommand.self,
+            SolveCommand.self, CompareCommand.self, MergeCommand.self, PlotCommand.self, RenderCommand.self, BenchCommand.self, GANCommand.self,
             ClassifyCommand.self, RegressCommand.self,
         ]
     )

@@ -15,6 +15,12 @@ struct StatisticsArguments: ParsableArguments {
         valueName: "ENV=MIN,MAX"))
     var normalize: [String] = []
 
+    /// The options as command-line arguments (for a job that runs later: the merge job).
+    var commandLine: [String] {
+        ["--bootstrap-samples", String(bootstrapSamples), "--bootstrap-seed", String(bootstrapSeed)]
+            + normalize.flatMap { ["--normalize", $0] }
+    }
+
     /// The options, checked; `environments` are the ids a bare `MIN,MAX` applies to.
     func options(environments: [String], window: Int = 10) throws -> StatisticsOptions {
         _ = try StratifiedBootstrap(samples: bootstrapSamples)

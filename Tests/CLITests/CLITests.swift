@@ -25,11 +25,12 @@ struct CLI {
     }
 
     /// Runs `rllab arguments` in the repository root and waits for it.
-    static func run(_ arguments: [String], in folder: URL = repositoryRoot) throws -> Output {
+    static func run(_ arguments: [String], in folder: URL = repositoryRoot, environment: [String: String]? = nil) throws -> Output {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
         process.currentDirectoryURL = folder
+        if let environment { process.environment = environment }
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
         process.standardError = err

@@ -86,16 +86,66 @@ public final class Comparison {
 
     /// Runs everything; returns the results in spec order (interrupted runs included).
     public func run(isCancelled: @escaping () -> Bool, progress: @escaping (Int, Int) -> Void = { _, _ in }) throws -> [RunResult] {
-        try writeConfiguration()
-        let episodesFile = output.appendingPathComponent("episodes.csv")
+        try writeConfiguration(to: output)
+        let episodesFile = output.appendingPathComponent(EpisodeTable.fileName)
         let episodes = try LineWriter(url: episodesFile)
         try episodes.write(EpisodeTable.header)
-        let evaluationsFile = output.appendingPathComponent("evaluations.csv")
+        let evaluationsFile = output.appendingPathComponent(EvaluationTable.fileName)
         let evaluations = evaluationFrequency > 0 ? try LineWriter(url: evaluationsFile) : nil
         try evaluations?.write(EvaluationTable.header)
         let lock = NSLock()
-        var results = [RunResult?](repeating: nil, count: specs.count)
-        var greedyActions: [Int: [Action]] = [:]  // for the report's animations
+        let cells = try runCells(
+            Array(specs.indices), in: output,
+            onEpisode: { spec, record in
+                let row = EpisodeTable.row(agent: spec.agent, environment: spec.environmentID, seed: spec.seed, record: record)
+                lock.lock()
+                defer { lock.unlock() }
+                try episodes.write(row)
+            },
+            onEvaluation: { spec, record in
+                let row = EvaluationTable.row(agent: spec.agent, environment: spec.environmentID, seed: spec.seed, record: record)
+                lock.lock()
+                defer { lock.unlock() }
+                try evaluations?.write(row)
+            },
+            isCancelled: isCancelled, progress: progress)
+        let results = cells.map(\.result)
+        let rows = results.flatMap { result in
+            result.episodes.map { EpisodeTable.row(agent: result.spec.agent, environment: result.spec.environmentID, seed: result.spec.seed, record: $0) }
+        }
+        try Comparison.writeEpisodes(rows, to: episodesFile)
+        if evaluationFrequency > 0 {
+            try Comparison.writeEvaluations(results.flatMap(EvaluationTable.rows), to: output)
+        }
+        try Comparison.writeSummary(results.map(SummaryTable.row), to: output)
+        try ReportAnimations.write(cells.compactMap(\.animationCandidate), to: output)
+        return results
+    }
+
+    /// A cell that returned: its result and, when it finished and its environment draws
+    /// frames, its claim to the report's animation.
+    struct CellOutcome {
+        var result: RunResult
+        var animationCandidate: ReportAnimations.Candidate?
+    }
+
+    /// Runs the cells at `indices` (positions in ``specs``) on ``jobs`` threads, writing
+    /// under `folder` each cell's Monitor file `<agent>/<env>/<seed>.monitor.csv` as its
+    /// episodes end and, with periodic evaluation, its best model
+    /// `<agent>/<env>/<seed>.best.safetensors`. `onEpisode`, `onEvaluation` and `onFinished`
+    /// may be called from several threads at once; `onFinished` gets every cell that
+    /// returns, interrupted ones included.
+    ///
+    /// - Returns: The cells that returned, in the order of `indices`.
+    func runCells(
+        _ indices: [Int], in folder: URL,
+        onEpisode: @escaping (RunSpec, EpisodeRecord) throws -> Void,
+        onEvaluation: @escaping (RunSpec, PeriodicEvaluationRecord) throws -> Void = { _, _ in },
+        onFinished: @escaping (CellOutcome) throws -> Void = { _ in },
+        isCancelled: @escaping () -> Bool, progress: @escaping (Int, Int) -> Void
+    ) throws -> [CellOutcome] {
+        let lock = NSLock()
+        var outcomes = [CellOutcome?](repeating: nil, count: indices.count)
         var firstError: Error?
         var next = 0
         var finished = 0
@@ -104,49 +154,36 @@ public final class Comparison {
         let worker = { [self] in
             while true {
                 lock.lock()
-                let index = next
+                let position = next
                 next += 1
                 let stop = firstError != nil
                 lock.unlock()
-                if index >= specs.count || stop { return }
-                let spec = specs[index]
+                if position >= indices.count || stop { return }
+                let spec = specs[indices[position]]
                 do {
-                    let monitorURL = output
-                        .appendingPathComponent(spec.agent)
-                        .appendingPathComponent(Comparison.folderName(spec.environmentID))
-                        .appendingPathComponent("\(spec.seed).monitor.csv")
+                    let monitorURL = folder.appendingPathComponent(Comparison.monitorPath(spec))
                     let monitor = try MonitorWriter(url: monitorURL, environmentID: spec.environmentID, startTime: startTime)
-                    let bestURL = evaluationFrequency > 0
-                        ? monitorURL.deletingLastPathComponent().appendingPathComponent("\(spec.seed).best.safetensors") : nil
+                    let bestURL = evaluationFrequency > 0 ? folder.appendingPathComponent(Comparison.bestModelPath(spec)) : nil
+                    var greedyActions: [Action]?
                     let result = try Run.execute(
                         spec,
                         onEpisode: { record in
                             try monitor.append(record)
-                            let row = EpisodeTable.row(agent: spec.agent, environment: spec.environmentID, seed: spec.seed, record: record)
-                            lock.lock()
-                            defer { lock.unlock() }
-                            try episodes.write(row)
+                            try onEpisode(spec, record)
                         },
                         isCancelled: isCancelled,
-                        onEvaluation: { record in
-                            let row = EvaluationTable.row(agent: spec.agent, environment: spec.environmentID, seed: spec.seed, record: record)
-                            lock.lock()
-                            defer { lock.unlock() }
-                            try evaluations?.write(row)
-                        },
+                        onEvaluation: { record in try onEvaluation(spec, record) },
                         bestModel: bestURL,
-                        evaluatedAgent: { agent in
-                            let actions = try ReportAnimations.greedyActions(agent, spec: spec)
-                            lock.lock()
-                            greedyActions[index] = actions
-                            lock.unlock()
-                        })
+                        evaluatedAgent: { agent in greedyActions = try ReportAnimations.greedyActions(agent, spec: spec) })
+                    let candidate = result.interrupted ? nil : greedyActions.map { ReportAnimations.Candidate(result, actions: $0) }
+                    let outcome = CellOutcome(result: result, animationCandidate: candidate)
+                    try onFinished(outcome)
                     lock.lock()
-                    results[index] = result
+                    outcomes[position] = outcome
                     finished += 1
                     let done = finished
                     lock.unlock()
-                    progress(done, specs.count)
+                    progress(done, indices.count)
                 } catch {
                     lock.lock()
                     if firstError == nil { firstError = error }
@@ -156,7 +193,7 @@ public final class Comparison {
             }
         }
         let group = DispatchGroup()
-        for _ in 0..<min(jobs, specs.count) {
+        for _ in 0..<min(jobs, indices.count) {
             group.enter()
             let thread = Thread {
                 worker()
@@ -167,66 +204,63 @@ public final class Comparison {
         }
         group.wait()
         if let firstError { throw firstError }
-        let finishedResults = results.compactMap { $0 }
-        try rewriteEpisodesInCanonicalOrder(finishedResults, to: episodesFile)
-        if evaluationFrequency > 0 {
-            var lines = [EvaluationTable.header]
-            for result in finishedResults {
-                for record in result.evaluations {
-                    lines.append(EvaluationTable.row(agent: result.spec.agent, environment: result.spec.environmentID, seed: result.spec.seed, record: record))
-                }
-            }
-            try Comparison.replace(evaluationsFile, with: lines)
-        }
-        try writeSummary(finishedResults)
-        let kept = Dictionary(uniqueKeysWithValues: results.enumerated().compactMap { index, result -> (Int, [Action])? in
-            guard result != nil, let actions = greedyActions[index] else { return nil }
-            return (results[..<index].compactMap { $0 }.count, actions)
-        })
-        try ReportAnimations.write(finishedResults, greedyActions: kept, to: output)
-        return finishedResults
+        return outcomes.compactMap { $0 }
     }
 
-    private func rewriteEpisodesInCanonicalOrder(_ results: [RunResult], to url: URL) throws {
-        var lines = [EpisodeTable.header]
-        for result in results {
-            for record in result.episodes {
-                lines.append(EpisodeTable.row(agent: result.spec.agent, environment: result.spec.environmentID, seed: result.spec.seed, record: record))
-            }
-        }
-        try Comparison.replace(url, with: lines)
+    /// A cell's Monitor file, relative to the results folder: `<agent>/<env>/<seed>.monitor.csv`.
+    public static func monitorPath(_ spec: RunSpec) -> String {
+        monitorPath(agent: spec.agent, environmentID: spec.environmentID, seed: String(spec.seed))
     }
 
-    /// Rewrites `url` with `lines` through a temporary file and a rename.
-    static func replace(_ url: URL, with lines: [String]) throws {
-        let temporary = url.appendingPathExtension("tmp")
-        do {
-            try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: temporary)
-            // rename(2) replaces the file atomically: a reader sees the old rows or the new ones.
-            guard rename(temporary.path, url.path) == 0 else { throw OutputError(String(cString: strerror(errno))) }
-        } catch {
-            throw OutputError("cannot write \(url.path): \(error.localizedDescription)")
-        }
+    public static func monitorPath(agent: String, environmentID: String, seed: String) -> String {
+        cellPath(agent: agent, environmentID: environmentID, seed: seed, suffix: "monitor.csv")
     }
 
-    private func writeSummary(_ results: [RunResult]) throws {
-        let writer = try LineWriter(url: output.appendingPathComponent("summary.csv"))
-        try writer.write("agent,env,seed,episodes,steps,min_return,max_return,mean_return,last100_mean,eval_mean,eval_std,train_seconds,steps_per_second,interrupted,solved_step,solved_seconds")
-        for result in results {
-            let stats = EpisodeStatistics(result.episodes)
-            let evalMean = result.evaluation.map { $0.mean.description } ?? ""
-            let evalStd = result.evaluation.map { $0.standardDeviation.description } ?? ""
-            try writer.write([
-                result.spec.agent, result.spec.environmentID, String(result.spec.seed), String(result.episodes.count),
-                String(result.steps), stats.min.description, stats.max.description, stats.mean.description,
-                stats.last100Mean.description, evalMean, evalStd, formatSeconds(result.trainingSeconds),
-                String(format: "%.0f", result.stepsPerSecond), String(result.interrupted),
-                result.solvedStep.map(String.init) ?? "", result.solvedSeconds.map(formatSeconds) ?? "",
-            ].joined(separator: ","))
-        }
+    /// A cell's best model (with periodic evaluation), relative to the results folder:
+    /// `<agent>/<env>/<seed>.best.safetensors`.
+    public static func bestModelPath(_ spec: RunSpec) -> String {
+        bestModelPath(agent: spec.agent, environmentID: spec.environmentID, seed: String(spec.seed))
     }
 
-    private func writeConfiguration() throws {
+    public static func bestModelPath(agent: String, environmentID: String, seed: String) -> String {
+        cellPath(agent: agent, environmentID: environmentID, seed: seed, suffix: bestModelSuffix)
+    }
+
+    static let bestModelSuffix = "best.safetensors"
+
+    /// `<agent>/<env>/<seed>.<suffix>`: where a cell's own files live in a results folder.
+    static func cellPath(agent: String, environmentID: String, seed: String, suffix: String) -> String {
+        "\(agent)/\(folderName(environmentID))/\(seed).\(suffix)"
+    }
+
+    /// Rewrites `url` with the header and `rows` (every episode in the canonical order:
+    /// agent, environment, seed as the specs list them, then episode).
+    static func writeEpisodes(_ rows: [String], to url: URL) throws {
+        try OutputFile.replace(url, with: ([EpisodeTable.header] + rows).map { $0 + "\n" }.joined())
+    }
+
+    /// Rewrites `folder/evaluations.csv` with the header and `rows` (canonical order, as
+    /// ``writeEpisodes(_:to:)``).
+    static func writeEvaluations(_ rows: [String], to folder: URL) throws {
+        try OutputFile.replace(folder.appendingPathComponent(EvaluationTable.fileName),
+                               with: ([EvaluationTable.header] + rows).map { $0 + "\n" }.joined())
+    }
+
+    /// Writes `summary.csv` under `folder`: one row per run (see ``SummaryTable``).
+    static func writeSummary(_ rows: [String], to folder: URL) throws {
+        let writer = try LineWriter(url: folder.appendingPathComponent(SummaryTable.fileName))
+        try writer.write(SummaryTable.header)
+        for row in rows { try writer.write(row) }
+    }
+
+    /// Writes `config.yml`, the resolved configuration of the whole grid, under `folder`.
+    func writeConfiguration(to folder: URL) throws {
+        let writer = try LineWriter(url: folder.appendingPathComponent("config.yml"))
+        for line in configurationLines() { try writer.write(line) }
+    }
+
+    /// The lines of `config.yml`.
+    func configurationLines() -> [String] {
         var lines = [
             "# The resolved configuration of this comparison. The same agents, environments, seeds,",
             "# budgets and hyperparameters give the same CSVs (apart from wall-time columns).",
@@ -254,8 +288,7 @@ public final class Comparison {
             }
             lines.append(contentsOf: spec.hyperparameters.yamlLines.map { "      " + $0 })
         }
-        let writer = try LineWriter(url: output.appendingPathComponent("config.yml"))
-        for line in lines { try writer.write(line) }
+        return lines
     }
 }
 

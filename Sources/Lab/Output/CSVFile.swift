@@ -12,10 +12,20 @@ public final class LineWriter {
     public let url: URL
     private let handle: FileHandle
 
-    /// Creates (or truncates) the file, creating its folder if needed.
-    public init(url: URL) throws {
+    /// Creates (or truncates) the file, creating its folder if needed; with `appending`,
+    /// an existing file is kept and lines are added at its end.
+    public init(url: URL, appending: Bool = false) throws {
         self.url = url
         try OutputFolder.ensure(url.deletingLastPathComponent())
+        if appending && FileManager.default.fileExists(atPath: url.path) {
+            do {
+                handle = try FileHandle(forWritingTo: url)
+                try handle.seekToEnd()
+            } catch {
+                throw OutputError("cannot open \(url.path) for appending: \(error.localizedDescription)")
+            }
+            return
+        }
         guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
             throw OutputError("cannot create \(url.path): check that the folder is writable")
         }
@@ -55,6 +65,21 @@ public enum OutputFolder {
         }
         guard manager.isWritableFile(atPath: url.path) else {
             throw OutputError("output folder \(url.path) is not writable")
+        }
+    }
+}
+
+/// Files that are rewritten whole.
+public enum OutputFile {
+    /// Writes `text` to `url` through a temporary file and a rename, so that a reader (or
+    /// an interruption) sees the old contents or the new ones, never a mix.
+    public static func replace(_ url: URL, with text: String) throws {
+        let temporary = url.appendingPathExtension("tmp")
+        do {
+            try Data(text.utf8).write(to: temporary)
+            guard rename(temporary.path, url.path) == 0 else { throw OutputError(String(cString: strerror(errno))) }
+        } catch {
+            throw OutputError("cannot write \(url.path): \(error.localizedDescription)")
         }
     }
 }

@@ -29,7 +29,13 @@ public final class MonitorWriter {
 /// `evaluations.npz` as a tidy CSV); `returns` holds the evaluation's episode returns,
 /// separated by spaces.
 public enum EvaluationTable {
+    public static let fileName = "evaluations.csv"
     public static let header = "agent,env,seed,step,wall_time,mean,std,returns"
+
+    /// The rows of every periodic evaluation of `result`, in order.
+    public static func rows(_ result: RunResult) -> [String] {
+        result.evaluations.map { row(agent: result.spec.agent, environment: result.spec.environmentID, seed: result.spec.seed, record: $0) }
+    }
 
     public static func row(agent: String, environment: String, seed: UInt64, record: PeriodicEvaluationRecord) -> String {
         "\(agent),\(environment),\(seed),\(record.step),\(formatSeconds(record.wallTime)),\(record.result.mean.description),"
@@ -39,9 +45,35 @@ public enum EvaluationTable {
 
 /// The tidy long CSV of a comparison: one row per episode of every run.
 public enum EpisodeTable {
+    public static let fileName = "episodes.csv"
     public static let header = "agent,env,seed,episode,return,length,wall_time"
 
     public static func row(agent: String, environment: String, seed: UInt64, record: EpisodeRecord) -> String {
-        "\(agent),\(environment),\(seed),\(record.episode),\(record.return.description),\(record.length),\(formatSeconds(record.wallTime))"
+        row(agent: agent, environment: environment, seed: String(seed), episode: record.episode, return: record.return,
+            length: record.length, wallTime: record.wallTime)
+    }
+
+    public static func row(agent: String, environment: String, seed: String, episode: Int, return value: Double, length: Int, wallTime: Double) -> String {
+        "\(agent),\(environment),\(seed),\(episode),\(value.description),\(length),\(formatSeconds(wallTime))"
+    }
+}
+
+/// `summary.csv`: one row per run. The same row is a sharded comparison's record of a
+/// finished cell (`cells.csv`, see ``Shard``), so a merge copies rows, never recomputes them.
+public enum SummaryTable {
+    public static let fileName = "summary.csv"
+    public static let header = "agent,env,seed,episodes,steps,min_return,max_return,mean_return,last100_mean,eval_mean,eval_std,train_seconds,steps_per_second,interrupted,solved_step,solved_seconds"
+
+    public static func row(_ result: RunResult) -> String {
+        let stats = EpisodeStatistics(result.episodes)
+        let evalMean = result.evaluation.map { $0.mean.description } ?? ""
+        let evalStd = result.evaluation.map { $0.standardDeviation.description } ?? ""
+        return [
+            result.spec.agent, result.spec.environmentID, String(result.spec.seed), String(result.episodes.count),
+            String(result.steps), stats.min.description, stats.max.description, stats.mean.description,
+            stats.last100Mean.description, evalMean, evalStd, formatSeconds(result.trainingSeconds),
+            String(format: "%.0f", result.stepsPerSecond), String(result.interrupted),
+            result.solvedStep.map(String.init) ?? "", result.solvedSeconds.map(formatSeconds) ?? "",
+        ].joined(separator: ",")
     }
 }

@@ -179,6 +179,8 @@ public struct MonitorFile {
     public let environmentID: String?
     public let returns: [Double]
     public let lengths: [Int]
+    /// Each episode's `t` (seconds since `t_start` when it ended), when the file has a `t` column.
+    public let wallTimes: [Double]?
 
     /// Reads the file at `url`.
     ///
@@ -199,17 +201,23 @@ public struct MonitorFile {
         }
         let table = try CSVTable(lines.joined(separator: "\n"), source: url.path)
         let r = try table.column("r"), l = try table.column("l")
-        var returns: [Double] = [], lengths: [Int] = []
+        let t = table.header.firstIndex(of: "t")
+        var returns: [Double] = [], lengths: [Int] = [], wallTimes: [Double] = []
         for (line, row) in table.rows.enumerated() {
             guard let value = Double(row[r]), let length = Double(row[l]).map(Int.init) else {
                 throw ResultsError("\(url.path), row \(line + 3): r '\(row[r])' or l '\(row[l])' is not a number")
             }
             returns.append(value)
             lengths.append(length)
+            if let t {
+                guard let seconds = Double(row[t]) else { throw ResultsError("\(url.path), row \(line + 3): t '\(row[t])' is not a number") }
+                wallTimes.append(seconds)
+            }
         }
         self.environmentID = environmentID
         self.returns = returns
         self.lengths = lengths
+        self.wallTimes = t == nil ? nil : wallTimes
     }
 
     /// Agent, environment and run names for a Monitor file at `relativePath` below the

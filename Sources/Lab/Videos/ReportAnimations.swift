@@ -37,39 +37,123 @@ public enum ReportAnimations {
         return actions
     }
 
-    /// Writes the animation of each environment x agent's best run; returns the files.
+    /// A finished run's claim to the animation of its environment and agent: what is
+    /// needed to pick the best run and replay its greedy episode, without the agent.
+    ///
+    /// A sharded comparison keeps each cell's candidate in a file (``write(_:to:)``,
+    /// ``read(_:)``) so that `rllab merge` draws the animations an unsharded run draws.
+    public struct Candidate: Equatable, Sendable {
+        public var agent: String
+        public var environmentID: String
+        public var environmentOptions: [String: String]
+        public var seed: UInt64
+        /// The seed of the replayed episode's reset (the run's first evaluation seed).
+        public var resetSeed: UInt64
+        /// How good the run is: its greedy evaluation mean, else its last-100 training mean.
+        public var score: Double
+        /// The greedy actions of the episode (see ``greedyActions(_:spec:)``).
+        public var actions: [Action]
+
+        public init(agent: String, environmentID: String, environmentOptions: [String: String], seed: UInt64,
+                    resetSeed: UInt64, score: Double, actions: [Action]) {
+            self.agent = agent
+            self.environmentID = environmentID
+            self.environmentOptions = environmentOptions
+            self.seed = seed
+            self.resetSeed = resetSeed
+            self.score = score
+            self.actions = actions
+        }
+
+        /// The candidate of `result` (a finished run) with its greedy `actions`.
+        public init(_ result: RunResult, actions: [Action]) {
+            let spec = result.spec
+            self.init(agent: spec.agent, environmentID: spec.environmentID, environmentOptions: spec.environmentOptions,
+                      seed: spec.seed, resetSeed: spec.evaluationSeed,
+                      score: result.evaluation?.mean ?? EpisodeStatistics(result.episodes).last100Mean, actions: actions)
+        }
+    }
+
+    /// Writes the animation of each environment x agent's best candidate (highest score;
+    /// the lowest seed on ties), in the order the pairs first appear; returns the files.
     @discardableResult
-    public static func write(_ results: [RunResult], greedyActions: [Int: [Action]], to output: URL) throws -> [URL] {
-        var best: [String: (index: Int, score: Double)] = [:]
+    public static func write(_ candidates: [Candidate], to output: URL) throws -> [URL] {
+        var best: [String: Int] = [:]
         var order: [String] = []
-        for (index, result) in results.enumerated() where !result.interrupted && greedyActions[index] != nil {
-            let key = "\(result.spec.environmentID)\u{0}\(result.spec.agent)"
-            let score = result.evaluation?.mean ?? EpisodeStatistics(result.episodes).last100Mean
+        for (index, candidate) in candidates.enumerated() {
+            let key = "\(candidate.environmentID)\u{0}\(candidate.agent)"
             if let current = best[key] {
-                let currentSeed = results[current.index].spec.seed
-                if score > current.score || (score == current.score && result.spec.seed < currentSeed) { best[key] = (index, score) }
+                let other = candidates[current]
+                if candidate.score > other.score || (candidate.score == other.score && candidate.seed < other.seed) { best[key] = index }
             } else {
-                best[key] = (index, score)
+                best[key] = index
                 order.append(key)
             }
         }
         var written: [URL] = []
         for key in order {
-            guard let entry = best[key], let actions = greedyActions[entry.index] else { continue }
-            let spec = results[entry.index].spec
-            var options = spec.environmentOptions
+            guard let index = best[key] else { continue }
+            let candidate = candidates[index]
+            var options = candidate.environmentOptions
             options["render_mode"] = RenderMode.rgbArray.rawValue
-            let environment = try EnvironmentRegistry.shared.make(spec.environmentID, options: options)
+            let environment = try EnvironmentRegistry.shared.make(candidate.environmentID, options: options)
             let fps = (environment.unwrapped as? RenderableEnvironment)?.renderFramesPerSecond ?? 30
-            let folder = output.appendingPathComponent(folderName).appendingPathComponent(Comparison.folderName(spec.environmentID))
-            let url = folder.appendingPathComponent("\(spec.agent).seed-\(spec.seed).gif")
+            let folder = output.appendingPathComponent(folderName).appendingPathComponent(Comparison.folderName(candidate.environmentID))
+            let url = folder.appendingPathComponent("\(candidate.agent).seed-\(candidate.seed).gif")
             let writer = try EpisodeVideoWriter(format: .gif, url: url, framesPerSecond: fps, downscale: downscale)
-            try EpisodeVideo.play(environment, seed: spec.evaluationSeed, mode: .rgbArray, maxSteps: actions.count, writer: writer) { _, step in
+            let actions = candidate.actions
+            try EpisodeVideo.play(environment, seed: candidate.resetSeed, mode: .rgbArray, maxSteps: actions.count, writer: writer) { _, step in
                 step < actions.count ? actions[step] : nil
             }
             written.append(url)
         }
         return written
+    }
+
+    /// Writes `candidate` to `url` as JSON (numbers as text, so that they read back exactly).
+    public static func write(_ candidate: Candidate, to url: URL) throws {
+        let actions: [Any] = candidate.actions.map { action -> Any in
+            switch action {
+            case .discrete(let index): return index
+            case .continuous(let values): return values.map(\.description)
+            }
+        }
+        let object: [String: Any] = [
+            "agent": candidate.agent, "env": candidate.environmentID, "environment_options": candidate.environmentOptions,
+            "seed": String(candidate.seed), "reset_seed": String(candidate.resetSeed),
+            "score": candidate.score.description, "actions": actions,
+        ]
+        let data: Data
+        do { data = try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys]) } catch {
+            throw OutputError("cannot encode the animation candidate for \(url.path): \(error)")
+        }
+        try OutputFile.replace(url, with: String(decoding: data, as: UTF8.self) + "\n")
+    }
+
+    /// Reads a candidate written by ``write(_:to:)``.
+    ///
+    /// - Throws: ``ResultsError`` when the file is missing or malformed.
+    public static func read(_ url: URL) throws -> Candidate {
+        let malformed = ResultsError("\(url.path) is not an animation candidate written by rllab")
+        guard let data = FileManager.default.contents(atPath: url.path) else { throw ResultsError("cannot read \(url.path)") }
+        guard let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
+              let agent = object["agent"] as? String, let environmentID = object["env"] as? String,
+              let options = object["environment_options"] as? [String: String],
+              let seed = (object["seed"] as? String).flatMap({ UInt64($0) }),
+              let resetSeed = (object["reset_seed"] as? String).flatMap({ UInt64($0) }),
+              let score = (object["score"] as? String).flatMap({ Double($0) }),
+              let actionList = object["actions"] as? [Any] else { throw malformed }
+        let actions: [Action] = try actionList.map { item in
+            if let values = item as? [String] {
+                let floats = values.compactMap { Float($0) }
+                guard floats.count == values.count else { throw malformed }
+                return .continuous(floats)
+            }
+            guard let number = item as? NSNumber, let index = Int(exactly: number.doubleValue) else { throw malformed }
+            return .discrete(index)
+        }
+        return Candidate(agent: agent, environmentID: environmentID, environmentOptions: options, seed: seed,
+                         resetSeed: resetSeed, score: score, actions: actions)
     }
 
     /// An animation found in a results folder.
