@@ -14,7 +14,7 @@ struct CompareCommand: ParsableCommand {
             Ctrl-C (or SIGTERM) stops cleanly: finished episodes stay on disk, a partial summary prints, exit 130 (143).
 
             On a cluster: --shard I/N runs only shard I (0-based) of N into --out/shards/I-of-N \
-            (--shard auto: the index and count of a Slurm array task); `rllab merge --out` then \
+            (--shard auto: the index and count of a Slurm array task); `rllab merge <out>` then \
             writes what an unsharded run writes. --shards N --submit slurm writes and submits a \
             job array of N shards and a merge job (see README: Running a sweep on a cluster).
             """)

@@ -1,4 +1,5 @@
 import Foundation
+import Gym
 import Testing
 @testable import Lab
 
@@ -167,6 +168,49 @@ import Testing
     }
 
     // MARK: Shards and merge
+
+    /// A shard's animation candidates read back exactly: random discrete and continuous
+    /// actions (any Float bits), options with awkward characters, scores including NaN.
+    @Test func animationCandidatesRoundTripExactly() throws {
+        var random = SystemRandomNumberGenerator()
+        let folder = temporaryFolder()
+        for trial in 0..<50 {
+            let continuous = trial % 2 == 0
+            let actions: [Action] = (0..<Int.random(in: 0...40, using: &random)).map { _ in
+                if continuous {
+                    return .continuous((0..<Int.random(in: 1...3, using: &random)).map { _ in
+                        var value = Float.nan
+                        while !value.isFinite { value = Float(bitPattern: UInt32.random(in: 0...UInt32.max, using: &random)) }
+                        return value
+                    })
+                }
+                return .discrete(Int.random(in: 0...1000, using: &random))
+            }
+            let score: Double = trial % 7 == 3 ? .nan : Double(bitPattern: UInt64.random(in: 0...0x7FEF_FFFF_FFFF_FFFF, using: &random))
+            let candidate = ReportAnimations.Candidate(
+                agent: "q-learning", environmentID: "envs/my maze,\"2\".txt",
+                environmentOptions: ["is_slippery": "false", "map": "S'F\nFG", "ünïcode": "\u{1}"],
+                seed: UInt64.random(in: 0...UInt64.max, using: &random), resetSeed: UInt64.random(in: 0...UInt64.max, using: &random),
+                score: score, actions: actions)
+            let url = folder.appendingPathComponent("\(trial).animation.json")
+            try OutputFolder.ensure(folder)
+            try ReportAnimations.write(candidate, to: url)
+            let read = try ReportAnimations.read(url)
+            if score.isNaN {
+                #expect(read.score.isNaN)
+                var (a, b) = (read, candidate)
+                (a.score, b.score) = (0, 0)  // NaN is never == NaN
+                #expect(a == b)
+            } else {
+                #expect(read == candidate)
+                #expect(read.score.bitPattern == candidate.score.bitPattern)
+            }
+        }
+        // Not a candidate: a clear error, not a trap.
+        let bad = folder.appendingPathComponent("bad.animation.json")
+        try Data("{\"agent\": 1}".utf8).write(to: bad)
+        #expect(throws: ResultsError.self) { try ReportAnimations.read(bad) }
+    }
 
     @Test func shardsMergedEqualTheUnshardedRun() throws {
         let grids: [(shards: Int, make: (URL) throws -> Comparison)] = [
