@@ -155,4 +155,51 @@ import FoundationXML
         #expect(ci.lower > 3.5 && ci.lower < 5.5 && ci.upper > 5.5 && ci.upper < 7.5)
         #expect(try bootstrapConfidenceInterval([3, 3, 3]) == (3, 3))
     }
+
+    /// Long row labels and legend notes stay inside the chart: every label's estimated
+    /// extent (0.6 em a character, above Helvetica's average) lies within the SVG's width.
+    @Test func longLabelsAndNotesStayInsideTheChart() throws {
+        let rows: [(label: String, value: IntervalEstimate)] = [
+            ("P(reinforce-with-baseline > random-linear)", IntervalEstimate(estimate: 0.7, lower: 0.6, upper: 0.8)),
+            ("P(a > b)", IntervalEstimate(estimate: 0.4, lower: 0.2, upper: 0.5)),
+        ]
+        let note = "P(X > Y): chance a run of X scores above a run of Y (ties count 1/2), averaged over environments; bar: 95% CI"
+        let chart = SVGChart.intervals(
+            [SVGChart.IntervalPanel(title: "Probability of improvement", xLabel: "P(X > Y)", rows: rows, xRange: 0...1, reference: 0.5)],
+            title: "MountainCarContinuous-v0: probability of improvement", note: note)
+        let lines = SVGChart.lines(
+            [SVGChart.Series(label: "reinforce-with-baseline (n=10)", agent: "r", x: [0, 1], y: [0, 1], lower: [0, 0.5], upper: [0.5, 1])],
+            title: "t", xLabel: "x", yLabel: "y",
+            note: "line: IQM over runs (periodic greedy evaluations, evaluations.csv); band: 95% stratified bootstrap CI (50000 resamples)")
+        for svg in [chart, lines] {
+            let doc = try parse(svg)
+            let width = try #require(Double(doc.elements[0].attributes["width"] ?? ""))
+            var texts: [(attributes: [String: String], text: String)] = []
+            // Pair each <text> element with its content, in order.
+            let contents = svg.components(separatedBy: "<text").dropFirst().map { piece -> String in
+                let start = piece.index(after: piece.firstIndex(of: ">")!)
+                return String(piece[start..<piece.range(of: "</text>")!.lowerBound])
+            }
+            let textElements = doc.elements.filter { $0.name == "text" }
+            #expect(textElements.count == contents.count)
+            for (element, content) in zip(textElements, contents) { texts.append((element.attributes, content)) }
+            for (attributes, content) in texts where attributes["transform"] == nil {
+                let x = try #require(Double(attributes["x"] ?? ""))
+                let size = Double(attributes["font-size"] ?? "12") ?? 12
+                let extent = SVGChart.textWidth(content.replacingOccurrences(of: "&gt;", with: ">"), fontSize: size)
+                let (from, to): (Double, Double) = switch attributes["text-anchor"] {
+                case "end": (x - extent, x)
+                case "middle": (x - extent / 2, x + extent / 2)
+                default: (x, x + extent)
+                }
+                #expect(from >= 0 && to <= width, "'\(content)' spans \(from)...\(to) in a chart \(width) wide")
+            }
+        }
+        // The notes are all there, wrapped onto several lines.
+        let chartNotes = try parse(chart).text.split(separator: "\n").joined(separator: " ")
+        #expect(chartNotes.contains("(ties count 1/2), averaged over environments"))
+        let legendNotes = try parse(lines).text.split(separator: "\n").joined(separator: " ")
+        #expect(legendNotes.contains("evaluations.csv)") && legendNotes.contains("(50000 resamples)"))
+        #expect(lines.components(separatedBy: "class=\"legend-note\"").count - 1 > 2)
+    }
 }

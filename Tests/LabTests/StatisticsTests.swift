@@ -154,4 +154,63 @@ import Testing
         #expect(noAggregate.aggregate == nil)
         #expect(noAggregate.notes.contains { $0.contains("min = max") && $0.contains("--normalize") })
     }
+
+    // MARK: Sample efficiency from periodic evaluations
+
+    /// Adds `evaluations.csv` to a folder made by ``folder(_:episodes:)``: run `seed` of
+    /// `agent` evaluates at `steps` with means `value(agent, seed, step)`.
+    func addEvaluations(_ url: URL, environment: String, agents: [String: Int], steps: [Int], value: (String, Int, Int) -> Double) throws {
+        var text = "agent,env,seed,step,wall_time,mean,std,returns\n"
+        for agent in agents.keys.sorted() {
+            for seed in 0..<agents[agent]! {
+                for step in steps { text += "\(agent),\(environment),\(seed),\(step),0.0,\(value(agent, seed, step)),0.0,\(value(agent, seed, step))\n" }
+            }
+        }
+        try Data(text.utf8).write(to: url.appendingPathComponent("evaluations.csv"))
+    }
+
+    @Test func sampleEfficiencyUsesPeriodicEvaluationsWhenEveryRunHasThem() throws {
+        let url = try folder(["CartPole-v1": ["random": [20, 22, 19, 25, 21], "dqn": [500, 480, 130, 500, 350]]])
+        let value = { (agent: String, seed: Int, step: Int) -> Double in
+            agent == "random" ? Double(20 + seed) : Double(step) / 10 + Double(seed * seed) * 7
+        }
+        try addEvaluations(url, environment: "CartPole-v1", agents: ["random": 5, "dqn": 5], steps: [100, 200, 300], value: value)
+        let results = try ResultsFolder([url])
+        #expect(results.runs(agent: "dqn", environment: "CartPole-v1")[2].evaluations == [100, 200, 300].map { EvaluationPoint(step: $0, mean: value("dqn", 2, $0)) })
+        let statistics = try ComparisonStatistics(results: results, options: StatisticsOptions(bootstrapSamples: 200))
+        let scope = try #require(statistics.environments.first)
+        #expect(scope.curveSource.contains("evaluations"))
+        let dqn = try #require(scope.sampleEfficiency.first { $0.agent == "dqn" })
+        // The grid is the evaluation steps; each point is the IQM of the runs' means there.
+        #expect(dqn.x == [100, 200, 300])
+        for (i, step) in [100, 200, 300].enumerated() {
+            #expect(dqn.estimate[i] == AggregateMetric.interquartileMean((0..<5).map { value("dqn", $0, step) }))
+            #expect(dqn.lower![i] <= dqn.estimate[i] && dqn.estimate[i] <= dqn.upper![i])
+        }
+        let svg = StatisticsCharts.charts(scope, statistics).first { $0.0 == "sample-efficiency" }?.1 ?? ""
+        #expect(svg.contains("evaluations.csv"))
+
+        // One run without evaluations: the whole chart falls back to training returns.
+        let partial = try folder(["CartPole-v1": ["random": [20, 22], "dqn": [500, 480]]])
+        try addEvaluations(partial, environment: "CartPole-v1", agents: ["random": 2, "dqn": 1], steps: [100, 200], value: value)
+        let fallback = try ComparisonStatistics(results: try ResultsFolder([partial]), options: StatisticsOptions(bootstrapSamples: 50))
+        #expect(fallback.environments[0].curveSource.contains("training returns"))
+
+        // A malformed evaluations.csv is a clear error naming the file and row.
+        try Data("agent,env,seed,step,wall_time,mean,std,returns\ndqn,CartPole-v1,0,ten,0,1,0,1\n".utf8)
+            .write(to: partial.appendingPathComponent("evaluations.csv"))
+        do {
+            _ = try ResultsFolder([partial])
+            Issue.record("a malformed evaluations.csv was accepted")
+        } catch {
+            #expect("\(error)".contains("evaluations.csv, row 2"), "\(error)")
+        }
+    }
+
+    @Test func stepGridCoversOnlyWhatEveryRunReached() {
+        #expect(ComparisonStatistics.stepGrid([[100, 200, 300], [100, 200, 300, 400]], points: 50, useSteps: true) == [100, 200, 300])
+        #expect(ComparisonStatistics.stepGrid([[100, 200], [300, 400]], points: 50, useSteps: true) == nil)
+        #expect(ComparisonStatistics.stepGrid([[10, 20, 30, 40]], points: 3, useSteps: true) == [10, 25, 40])
+        #expect(ComparisonStatistics.stepFunction(steps: [10, 20, 30], values: [1, 2, 3], grid: [5, 10, 19, 20, 35]) == [1, 1, 1, 2, 3])
+    }
 }

@@ -83,7 +83,8 @@ public struct ScopeStatistics: Sendable {
     public let episodeProfiles: [BandedCurve]
     /// Probability of improvement for each pair of agents (earlier agent as X).
     public let improvements: [ImprovementProbability]
-    /// IQM of the score against environment steps.
+    /// IQM of the score against environment steps: the periodic greedy evaluations when
+    /// every run of the scope has them, else the smoothed training returns.
     public let sampleEfficiency: [BandedCurve]
     /// What the scores are: "return" or "normalized score".
     public let unit: String
@@ -285,23 +286,27 @@ public struct ComparisonStatistics: Sendable {
             }
         }
 
-        // Sample efficiency: IQM of the smoothed training return on a step grid every run of
-        // the agent covers, each point resampled as rliable does with (runs, tasks, points).
+        // Sample efficiency: IQM of the score on a step grid every run of the agent covers,
+        // each point resampled as rliable does with (runs, tasks, points). The score at a
+        // step is the run's latest periodic greedy evaluation when every run of the scope
+        // has evaluations (one source per chart, so agents stay comparable), else its
+        // smoothed training return of the last episode finished by then.
+        let fromEvaluations = agents.allSatisfy { agent in runs(agent).allSatisfy { $0.allSatisfy { !$0.evaluations.isEmpty } } }
         var curves: [BandedCurve] = []
         for agent in agents {
             let taskRuns = runs(agent)
-            let ends = taskRuns.flatMap { $0 }.map { run -> [Int] in
+            let steps: [[Int]] = taskRuns.flatMap { $0 }.map { run in
+                if fromEvaluations { return run.evaluations.map(\.step) }
                 var total = 0
                 return run.lengths.map { total += $0; return total }
             }
-            let first = ends.map { $0.first ?? .max }.max() ?? .max
-            let last = ends.map { $0.last ?? 0 }.min() ?? 0
-            guard first <= last else { continue }
-            let count = min(options.curvePoints, last - first + 1)
-            let grid = (0..<count).map { p in count == 1 ? first : first + Int((Double(last - first) * Double(p) / Double(count - 1)).rounded()) }
+            guard let grid = stepGrid(steps, points: options.curvePoints, useSteps: fromEvaluations) else { continue }
             let series = taskRuns.enumerated().map { task, list in
                 list.map { run in
-                    stepCurve(run, grid: grid, window: options.window).map { scale(task, $0) }
+                    let values = fromEvaluations
+                        ? stepFunction(steps: run.evaluations.map(\.step), values: run.evaluations.map(\.mean), grid: grid)
+                        : stepCurve(run, grid: grid, window: options.window)
+                    return values.map { scale(task, $0) }
                 }
             }
             guard let data = try? ScoreArray(tasks: tasks, series: series) else { continue }
@@ -313,7 +318,9 @@ public struct ComparisonStatistics: Sendable {
         return ScopeStatistics(
             scope: name, agents: agents, runCounts: counts, metrics: metrics, runProfiles: runProfiles,
             episodeProfiles: episodeProfiles, improvements: improvements, sampleEfficiency: curves, unit: unit,
-            curveSource: "training returns, rolling mean over \(options.window) episode\(options.window == 1 ? "" : "s")")
+            curveSource: fromEvaluations
+                ? "periodic greedy evaluations, evaluations.csv"
+                : "training returns, rolling mean over \(options.window) episode\(options.window == 1 ? "" : "s")")
     }
 
     static func banded(_ agent: String, x: [Double], _ values: [IntervalEstimate], runCount: Int) -> BandedCurve {
@@ -323,16 +330,38 @@ public struct ComparisonStatistics: Sendable {
             lower: hasBand ? values.map { $0.lower! } : nil, upper: hasBand ? values.map { $0.upper! } : nil, runCount: runCount)
     }
 
+    /// The steps of a sample-efficiency curve over runs whose x values are `steps` (each
+    /// run's, increasing): from the first step at which every run has a value to the last
+    /// step every run reached. With `useSteps` (evaluations, which runs share) the grid is
+    /// the runs' own steps in that range when there are at most `points` of them; otherwise
+    /// `points` evenly spaced steps. Nil when the runs share no range.
+    static func stepGrid(_ steps: [[Int]], points: Int, useSteps: Bool) -> [Int]? {
+        let first = steps.map { $0.first ?? .max }.max() ?? .max
+        let last = steps.map { $0.last ?? 0 }.min() ?? 0
+        guard first <= last, points >= 1 else { return nil }
+        if useSteps {
+            let shared = Set(steps.flatMap { $0 }.filter { $0 >= first && $0 <= last }).sorted()
+            if shared.count <= points { return shared }
+        }
+        let count = min(points, last - first + 1)
+        return (0..<count).map { p in count == 1 ? first : first + Int((Double(last - first) * Double(p) / Double(count - 1)).rounded()) }
+    }
+
     /// A run's training-return curve at each step of `grid`: the rolling mean over `window`
     /// episodes of the last episode finished by that step.
     static func stepCurve(_ run: RunSeries, grid: [Int], window: Int) -> [Double] {
-        let smoothed = LearningCurve.rollingMean(run.returns, window: window)
         var total = 0
         let ends = run.lengths.map { total += $0; return total }
+        return stepFunction(steps: ends, values: LearningCurve.rollingMean(run.returns, window: window), grid: grid)
+    }
+
+    /// At each step of `grid` (increasing), the value of the last of `steps` (increasing)
+    /// at or before it; the first value before the first step.
+    static func stepFunction(steps: [Int], values: [Double], grid: [Int]) -> [Double] {
         var cursor = 0
         return grid.map { step in
-            while cursor + 1 < ends.count && ends[cursor + 1] <= step { cursor += 1 }
-            return smoothed[cursor]
+            while cursor + 1 < steps.count && steps[cursor + 1] <= step { cursor += 1 }
+            return values[cursor]
         }
     }
 }
@@ -342,7 +371,12 @@ public struct ComparisonStatistics: Sendable {
 extension ComparisonStatistics {
     /// `12.34 [10.00, 15.00]`, or the estimate alone without an interval.
     public static func format(_ value: IntervalEstimate) -> String {
-        let text = { (v: Double) in String(format: "%.2f", v) }
+        // A tiny negative (a normalized score just below the random agent's) would print as
+        // "-0.00"; a reader sees zero.
+        let text = { (v: Double) -> String in
+            let formatted = String(format: "%.2f", v)
+            return formatted == "-0.00" ? "0.00" : formatted
+        }
         guard let lower = value.lower, let upper = value.upper else { return text(value.estimate) }
         return "\(text(value.estimate)) [\(text(lower)), \(text(upper))]"
     }

@@ -14,14 +14,33 @@ public struct RunSeries: Equatable, Sendable {
     public var lengths: [Int]
     /// The greedy evaluation mean of the run, when one was recorded.
     public var evaluation: Double?
+    /// The run's periodic greedy evaluations (`evaluations.csv`), in step order; empty
+    /// when it had none.
+    public var evaluations: [EvaluationPoint]
 
-    public init(agent: String, environment: String, run: String, returns: [Double], lengths: [Int], evaluation: Double? = nil) {
+    public init(
+        agent: String, environment: String, run: String, returns: [Double], lengths: [Int], evaluation: Double? = nil,
+        evaluations: [EvaluationPoint] = []
+    ) {
         self.agent = agent
         self.environment = environment
         self.run = run
         self.returns = returns
         self.lengths = lengths
         self.evaluation = evaluation
+        self.evaluations = evaluations
+    }
+}
+
+/// One periodic evaluation of a run: the training steps taken when it ran and its greedy
+/// mean return.
+public struct EvaluationPoint: Equatable, Sendable {
+    public let step: Int
+    public let mean: Double
+
+    public init(step: Int, mean: Double) {
+        self.step = step
+        self.mean = mean
     }
 }
 
@@ -35,8 +54,9 @@ public struct ResultsError: Error, CustomStringConvertible {
 /// Stable-Baselines3 Monitor files written by any tool.
 ///
 /// **RLLab comparison folders** (a folder with `episodes.csv`): runs come from
-/// `episodes.csv`, evaluation means per seed from `summary.csv` (`eval_mean`), the
-/// configuration from `config.yml`. Its own `*.monitor.csv` copies are not read twice.
+/// `episodes.csv`, evaluation means per seed from `summary.csv` (`eval_mean`), periodic
+/// evaluations from `evaluations.csv` when present, the configuration from `config.yml`.
+/// Its own `*.monitor.csv` copies are not read twice.
 ///
 /// **Monitor folders** (any other folder): every `*.monitor.csv` below it is one run.
 /// With `d` the number of folders between the given folder and the file:
@@ -150,6 +170,20 @@ public struct ResultsFolder {
                     if let value = Double(row[evalColumn]), !value.isNaN { byKey[key]?.evaluation = value }
                 }
             }
+        }
+        // Periodic evaluations per seed, from evaluations.csv (written with --eval-freq).
+        let evaluationsURL = folder.appendingPathComponent("evaluations.csv")
+        if let evaluationsText = try? String(contentsOf: evaluationsURL, encoding: .utf8) {
+            let table = try CSVTable(evaluationsText, source: evaluationsURL.path)
+            let a = try table.column("agent"), e = try table.column("env"), s = try table.column("seed")
+            let step = try table.column("step"), mean = try table.column("mean")
+            for (line, row) in table.rows.enumerated() {
+                guard let at = Int(row[step]), let value = Double(row[mean]) else {
+                    throw ResultsError("\(evaluationsURL.path), row \(line + 2): step '\(row[step])' or mean '\(row[mean])' is not a number")
+                }
+                byKey["\(row[a])\u{1}\(row[e])\u{1}\(row[s])"]?.evaluations.append(EvaluationPoint(step: at, mean: value))
+            }
+            for key in order { byKey[key]?.evaluations.sort { $0.step < $1.step } }
         }
         return order.compactMap { byKey[$0] }
     }

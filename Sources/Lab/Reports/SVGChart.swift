@@ -78,8 +78,9 @@ public enum SVGChart {
             if points.count == 1 { d += " h 1" }
             body.append("<path class=\"mean\" data-agent=\"\(escape(line.agent))\" id=\"agent-\(index)-mean\" d=\"\(d)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\" stroke-linejoin=\"round\"/>")
         }
-        body.append(legend(series.enumerated().map { ($0.element.label, palette[$0.offset % palette.count]) }, note: note))
-        return document(title: title, body: body)
+        let key = legend(series.enumerated().map { ($0.element.label, palette[$0.offset % palette.count]) }, note: note)
+        body.append(key.svg)
+        return document(title: title, body: body, width: key.chartWidth)
     }
 
     /// One panel of an interval chart: a title, an x-axis label and one row per label.
@@ -106,11 +107,18 @@ public enum SVGChart {
     /// a tick at the point estimate. Rows without an interval show the tick alone; values
     /// that are not finite are not drawn.
     public static func intervals(_ panels: [IntervalPanel], title: String, note: String) -> String {
-        let labelWidth = 150.0, panelWidth = 200.0, gap = 24.0, rowHeight = 26.0
+        let panelWidth = 200.0, gap = 24.0, rowHeight = 26.0
+        // Row labels (agents, "P(X > Y)" pairs) end at the panels: the label column is as
+        // wide as the longest one, so none is cut at the left edge.
+        let longestLabel = panels.flatMap { $0.rows.map { textWidth($0.label, fontSize: 12) } }.max() ?? 0
+        let labelWidth = max(150, longestLabel + 24)
         let rowCount = panels.map(\.rows.count).max() ?? 0
-        let chartWidth = labelWidth + Double(panels.count) * (panelWidth + gap) + 10
+        let chartWidth = max(labelWidth + Double(panels.count) * (panelWidth + gap) + 10, textWidth(title, fontSize: 15) + 40)
         let chartTop = 70.0
-        let chartHeight = chartTop + Double(max(rowCount, 1)) * rowHeight + 50 + 12 * Double(note.split(separator: ";").count)
+        let noteLines = note.split(separator: ";").flatMap {
+            wrap($0.trimmingCharacters(in: .whitespaces), width: chartWidth - 20, fontSize: 10)
+        }
+        let chartHeight = chartTop + Double(max(rowCount, 1)) * rowHeight + 50 + 12 * Double(noteLines.count)
         var body: [String] = []
         for (p, panel) in panels.enumerated() {
             let x0 = labelWidth + Double(p) * (panelWidth + gap)
@@ -144,10 +152,9 @@ public enum SVGChart {
                 }
             }
         }
-        let pieces = note.split(separator: ";")
-        for (i, piece) in pieces.enumerated() {
-            let y = chartHeight - 8 - Double(pieces.count - 1 - i) * 12
-            body.append("<text class=\"legend-note\" x=\"10\" y=\"\(f(y))\" font-size=\"10\" fill=\"#666666\">\(escape(piece.trimmingCharacters(in: .whitespaces)))</text>")
+        for (i, line) in noteLines.enumerated() {
+            let y = chartHeight - 8 - Double(noteLines.count - 1 - i) * 12
+            body.append("<text class=\"legend-note\" x=\"10\" y=\"\(f(y))\" font-size=\"10\" fill=\"#666666\">\(escape(line))</text>")
         }
         return document(title: title, body: body, width: chartWidth, height: chartHeight, titleX: chartWidth / 2)
     }
@@ -195,7 +202,7 @@ public enum SVGChart {
                 body.append("<circle class=\"run\" data-agent=\"\(agent)\" cx=\"\(f(center + offset))\" cy=\"\(py(yScale, value))\" r=\"4\" fill=\"\(color)\" fill-opacity=\"0.7\" stroke=\"white\" stroke-width=\"0.8\"/>")
             }
         }
-        body.append(legend([("one run (seed)", "#555555")], note: "tick: mean; whisker: 95% bootstrap CI", marker: true))
+        body.append(legend([("one run (seed)", "#555555")], note: "tick: mean; whisker: 95% bootstrap CI", marker: true).svg)
         return document(title: title, body: body)
     }
 
@@ -232,8 +239,9 @@ public enum SVGChart {
                 body.append("<path class=\"line\" data-series=\"\(escape(line.name))\" d=\"\(path)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"2\" stroke-linejoin=\"round\"/>")
             }
         }
-        body.append(legend(lines.enumerated().map { ($0.element.name, palette[$0.offset % palette.count]) }, note: note))
-        return document(title: title, body: body)
+        let key = legend(lines.enumerated().map { ($0.element.name, palette[$0.offset % palette.count]) }, note: note)
+        body.append(key.svg)
+        return document(title: title, body: body, width: key.chartWidth)
     }
 
     // MARK: Pieces
@@ -271,25 +279,64 @@ public enum SVGChart {
         return parts.joined(separator: "\n")
     }
 
-    static func legend(_ entries: [(String, String)], note: String, marker: Bool = false) -> String {
+    /// The legend right of the plot: a swatch and label per entry, then the note's pieces
+    /// (split at ";"), and the chart width that holds it. The chart widens beyond the
+    /// standard width for a label that does not fit; labels and notes wrap at spaces to
+    /// the right margin, so nothing runs off the chart's edge.
+    static func legend(_ entries: [(String, String)], note: String, marker: Bool = false) -> (svg: String, chartWidth: Double) {
         let x = left + plotWidth + 16
+        let longestWord = entries.flatMap { $0.0.split(separator: " ").map { textWidth(String($0), fontSize: 12) } }.max() ?? 0
+        let chartWidth = max(width, x + 24 + longestWord + 6)
+        let available = chartWidth - x - 6
         var parts = ["<g class=\"legend\">"]
-        for (i, (label, color)) in entries.enumerated() {
-            let y = top + 10 + Double(i) * 20
+        var y = top + 10
+        for (label, color) in entries {
             if marker {
                 parts.append("<circle cx=\"\(f(x + 9))\" cy=\"\(f(y))\" r=\"4\" fill=\"\(color)\"/>")
             } else {
                 parts.append("<rect x=\"\(f(x))\" y=\"\(f(y - 6))\" width=\"18\" height=\"12\" fill=\"\(color)\" fill-opacity=\"0.2\"/>")
                 parts.append("<line x1=\"\(f(x))\" y1=\"\(f(y))\" x2=\"\(f(x + 18))\" y2=\"\(f(y))\" stroke=\"\(color)\" stroke-width=\"2\"/>")
             }
-            parts.append("<text class=\"legend-label\" x=\"\(f(x + 24))\" y=\"\(f(y))\" dy=\"4\">\(escape(label))</text>")
+            let lines = wrap(label, width: available - 24, fontSize: 12)
+            for (i, line) in lines.enumerated() {
+                parts.append("<text class=\"legend-label\" x=\"\(f(x + 24))\" y=\"\(f(y + Double(i) * 14))\" dy=\"4\">\(escape(line))</text>")
+            }
+            y += 20 + Double(lines.count - 1) * 14
         }
-        let noteY = top + 10 + Double(entries.count) * 20 + 8
-        for (i, piece) in note.split(separator: ";").enumerated() {
-            parts.append("<text class=\"legend-note\" x=\"\(f(x))\" y=\"\(f(noteY + Double(i) * 14))\" font-size=\"10\" fill=\"#666666\">\(escape(piece.trimmingCharacters(in: .whitespaces)))</text>")
+        y += 8
+        for piece in note.split(separator: ";") {
+            for line in wrap(piece.trimmingCharacters(in: .whitespaces), width: available, fontSize: 10) {
+                parts.append("<text class=\"legend-note\" x=\"\(f(x))\" y=\"\(f(y))\" font-size=\"10\" fill=\"#666666\">\(escape(line))</text>")
+                y += 13
+            }
+            y += 3
         }
         parts.append("</g>")
-        return parts.joined(separator: "\n")
+        return (parts.joined(separator: "\n"), chartWidth)
+    }
+
+    /// A conservative estimate of `text`'s width in Helvetica at `fontSize`: 0.6 em per
+    /// character (Helvetica averages about 0.5 em), so the estimate errs toward room.
+    static func textWidth(_ text: String, fontSize: Double) -> Double {
+        Double(text.count) * fontSize * 0.6
+    }
+
+    /// `text` broken at spaces into lines no wider than `width` (by ``textWidth(_:fontSize:)``);
+    /// a single word wider than that stays whole on its own line.
+    static func wrap(_ text: String, width: Double, fontSize: Double) -> [String] {
+        var lines: [String] = []
+        var current = ""
+        for word in text.split(separator: " ") {
+            let candidate = current.isEmpty ? String(word) : current + " " + word
+            if current.isEmpty || textWidth(candidate, fontSize: fontSize) <= width {
+                current = candidate
+            } else {
+                lines.append(current)
+                current = String(word)
+            }
+        }
+        if !current.isEmpty || lines.isEmpty { lines.append(current) }
+        return lines
     }
 
     /// A linear scale from data to pixels with "nice" ticks (1, 2, 5 x 10^k steps).

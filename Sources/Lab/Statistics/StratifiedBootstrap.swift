@@ -20,7 +20,9 @@ public struct IntervalEstimate: Equatable, Sendable {
 /// Each resample keeps the tasks and draws, for every cell (run slot x task x point) of
 /// the scores, a run of the same task uniformly with replacement, as
 /// `rliable.library.StratifiedBootstrap` does (the point index stays fixed, so with several
-/// points each point is resampled independently). The interval is numpy's linear
+/// points each point is resampled independently). The draws are numpy's, in rliable's
+/// order (see ``draw(_:into:random:)``): seeded as rliable's global numpy generator, the
+/// intervals are rliable's own. The interval is numpy's linear
 /// percentile of the resampled statistics at (1 - confidence) / 2 and (1 + confidence) / 2
 /// (`arch`'s `conf_int(method="percentile")`).
 ///
@@ -95,15 +97,25 @@ public struct StratifiedBootstrap: Sendable {
 
     /// One stratified resample of `scores` into `resample` (same shape; no allocation once
     /// `resample` holds its own storage).
+    ///
+    /// The draws follow rliable's `np.random.choice(runs, shape)` exactly: one index per
+    /// cell in C order of rliable's `(runs, tasks, points)` array (run slot, then task,
+    /// then point), each drawn with ``RandomSource/maskedIndex(below:)`` (numpy's
+    /// algorithm). A source seeded like `np.random.seed(s)` therefore gives rliable's
+    /// resamples and intervals to rounding. Tasks with fewer runs than others (which
+    /// rliable cannot hold) skip the slots they do not have.
     static func draw(_ scores: ScoreArray, into resample: inout ScoreArray, random: RandomSource) {
         let points = scores.pointCount
-        for task in scores.values.indices {
-            let runs = scores.runCount(task)
-            scores.values[task].withUnsafeBufferPointer { source in
-                resample.values[task].withUnsafeMutableBufferPointer { target in
-                    for slot in 0..<runs {
+        var slots = 0
+        for task in scores.values.indices { slots = max(slots, scores.runCount(task)) }
+        for slot in 0..<slots {
+            for task in scores.values.indices {
+                let runs = scores.runCount(task)
+                guard slot < runs else { continue }
+                scores.values[task].withUnsafeBufferPointer { source in
+                    resample.values[task].withUnsafeMutableBufferPointer { target in
                         for point in 0..<points {
-                            let run = random.uniformIndex(below: runs)
+                            let run = random.maskedIndex(below: runs)
                             target[slot * points + point] = source[run * points + point]
                         }
                     }

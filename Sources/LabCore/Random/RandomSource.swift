@@ -181,6 +181,31 @@ public final class RandomSource {
         Int(gsl_rng_uniform_int(rng, UInt(count)))
     }
 
+    /// An integer uniform in `0..<count` (1 <= count <= 2^32), drawn the way numpy's legacy
+    /// `RandomState.randint` (and so `np.random.choice`) draws it: each 32-bit output is
+    /// masked to the smallest all-ones mask covering `count - 1` and rejected while it is
+    /// above `count - 1`; `count == 1` consumes nothing.
+    ///
+    /// An `mt19937` source seeded with `s` (0 < s < 2^32) produces the 32-bit outputs of
+    /// `np.random.seed(s)` (both seed MT19937 with `init_genrand`), so it draws the very
+    /// integers numpy does: that is how the bootstrap reproduces rliable's resamples. For
+    /// a generator with fewer than 32 output bits, counts must fit its range.
+    @inline(__always)
+    public func maskedIndex(below count: Int) -> Int {
+        let largest = UInt32(truncatingIfNeeded: count - 1)
+        if largest == 0 { return 0 }
+        var mask = largest
+        mask |= mask >> 1
+        mask |= mask >> 2
+        mask |= mask >> 4
+        mask |= mask >> 8
+        mask |= mask >> 16
+        while true {
+            let value = nextUInt32() & mask
+            if value <= largest { return Int(value) }
+        }
+    }
+
     /// An integer uniform in `range`.
     public func uniformInt(in range: Range<Int>) throws -> Int {
         try range.lowerBound + uniformInt(below: range.count)

@@ -2,13 +2,17 @@
 
 Usage (from the repository root, in a venv with rliable; see PROVENANCE.md):
 
-    python Tests/LabTests/Fixtures/statistics/generate_rliable.py Tests/LabTests/Fixtures/statistics/rliable.json
+    python Tests/LabTests/Fixtures/statistics/generate_rliable.py Tests/LabTests/Fixtures/statistics/rliable.json [REPS]
 
-Every case is a dict of agents -> scores of shape (runs, tasks) or (runs, tasks, points).
-The scores are written into the JSON with 17 significant digits, so the Swift tests read
-the very float64 values rliable saw. Point estimates are rliable's functions on the
-arrays; intervals are rliable's stratified bootstrap (percentile, 95%) with REPS
-resamples, numpy's global generator seeded per case.
+REPS (default 2000) is the number of bootstrap resamples. Every case is a dict of agents ->
+scores of shape (runs, tasks) or (runs, tasks, points). The scores are written into the
+JSON as Python's shortest round-trip reprs, so the Swift tests read the very float64
+values rliable saw. Point estimates are rliable's functions on the arrays; intervals are
+rliable's stratified bootstrap (percentile, 95%), which draws its resamples from numpy's
+global generator (`np.random.choice`). The script seeds that generator before each
+call and stores the seed and the order in which rliable visited the agents, so that the
+Swift tests replay the very same resamples (RLLab's bootstrap draws numpy's integers from
+the same MT19937 stream) and compare the intervals to rounding, not to Monte-Carlo error.
 """
 
 import json
@@ -34,7 +38,7 @@ import numpy as np  # noqa: E402
 from rliable import library as rly  # noqa: E402
 from rliable import metrics  # noqa: E402
 
-REPS = 50000
+REPS = int(sys.argv[2]) if len(sys.argv) > 2 else 2000
 
 
 def aggregates(scores):
@@ -125,7 +129,12 @@ def run_case(name):
     so the output does not depend on which process runs it."""
     score_dict = dict(make_cases())[name]
     seed = sum(map(ord, name))
-    case = {"name": name, "scores": {k: v.tolist() for k, v in score_dict.items()}}
+    names = list(score_dict)
+    pairs = {f"{x},{y}": [score_dict[x], score_dict[y]] for x in names for y in names if x != y}
+    # rliable visits the agents (and pairs) in dict order, drawing from one global stream.
+    case = {"name": name, "scores": {k: v.tolist() for k, v in score_dict.items()}, "agents": names,
+            "pairs": list(pairs), "seeds": {"aggregates": seed, "run_profiles": seed + 1,
+                                            "probability_of_improvement": seed + 2}}
     np.random.seed(seed)
     points, intervals = rly.get_interval_estimates(score_dict, aggregates, reps=REPS)
     case["aggregates"] = {k: {"estimates": [float(v) for v in points[k]], "intervals": interval_list(intervals[k])}
@@ -134,8 +143,6 @@ def run_case(name):
     profiles, profile_cis = rly.create_performance_profile(score_dict, TAUS, reps=REPS)
     case["run_profiles"] = {k: {"estimates": [float(v) for v in profiles[k]], "intervals": interval_list(profile_cis[k])}
                             for k in score_dict}
-    names = list(score_dict)
-    pairs = {f"{x},{y}": [score_dict[x], score_dict[y]] for x in names for y in names if x != y}
     for k in pairs:
         check_fast_probability_of_improvement(*pairs[k])
     np.random.seed(seed + 2)
@@ -161,11 +168,24 @@ def run_series(_):
     ep_profiles, ep_cis = rly.create_performance_profile(series, TAUS, reps=REPS)
     return {
         "scores": {k: v.tolist() for k, v in series.items()},
+        "agents": list(series),
+        "seeds": {"iqm_curves": 99, "episode_profiles": 100},
         "iqm_curves": {k: {"estimates": [float(v) for v in curve[k]], "intervals": interval_list(curve_cis[k])}
                        for k in series},
         "episode_profiles": {k: {"estimates": [float(v) for v in ep_profiles[k]], "intervals": interval_list(ep_cis[k])}
                              for k in series},
     }
+
+
+def numpy_choice_samples():
+    """`np.random.choice(n, size)` right after `np.random.seed(s)`: the integer stream the
+    bootstrap replays, checked on its own (including counts that are not powers of two,
+    where numpy's masked rejection discards outputs)."""
+    samples = []
+    for seed, n in [(1, 2), (12345, 3), (4357, 7), (2021, 10), (99, 1), (7, 1000003)]:
+        np.random.seed(seed)
+        samples.append({"seed": seed, "count": n, "indices": np.random.choice(n, 64, replace=True).tolist()})
+    return samples
 
 
 def run_job(job):
@@ -179,13 +199,17 @@ def main(path):
         "rliable": __import__("importlib.metadata").metadata.version("rliable"),
         "arch": __import__("arch").__version__,
         "scipy": __import__("scipy").__version__,
-    }}
+        "pandas": __import__("pandas").__version__,
+        "python": __import__("platform").python_version(),
+    }, "command": "python Tests/LabTests/Fixtures/statistics/generate_rliable.py "
+                  "Tests/LabTests/Fixtures/statistics/rliable.json " + str(REPS)}
     jobs = [name for name, _ in make_cases()] + ["series"]
     # One process per case (each seeds its own generator): the same file on any machine.
     with multiprocessing.Pool(len(jobs)) as pool:
         results = pool.map(run_job, jobs)
     out["cases"] = results[:-1]
     out["series"] = results[-1]
+    out["numpy_choice"] = numpy_choice_samples()
     with open(path, "w") as f:
         json.dump(out, f, indent=1)
         f.write("\n")
