@@ -21,7 +21,7 @@ import LabCore
         return (agent, returns)
     }
 
-    static func greedyMean(_ agent: Agent, env id: String, options: [String: String] = [:], episodes: Int = 10) throws -> Double {
+    static func greedyMean(_ agent: any Agent, env id: String, options: [String: String] = [:], episodes: Int = 10) throws -> Double {
         try evaluate(agent, in: try EnvironmentRegistry.shared.make(id, options: options), episodes: episodes, seed: 99).mean
     }
 

@@ -31,7 +31,7 @@ import LabCore
     }
 
     /// A policy for `env` with the fixture's weights.
-    static func policy(_ agent: Agent.Type, env id: String, weights: [String: Any]) throws -> ActorCriticPolicy {
+    static func policy(_ agent: any Agent.Type, env id: String, weights: [String: Any]) throws -> ActorCriticPolicy {
         let environment = try EnvironmentRegistry.shared.make(id)
         var h = agent.defaultHyperparameters
         try h.merge(overrides: ["net_arch=[16,16]"])

@@ -10,7 +10,7 @@ import LabCore
 /// environment step, where the design rules forbid allocation.
 public final class MultilayerPerceptron {
     /// The nonlinearity between layers.
-    public enum Activation: String, CaseIterable, Sendable {
+    public enum Activation: String, CaseIterable, Sendable, SettingType {
         case relu, tanh
     }
 

@@ -49,7 +49,7 @@ public final class GaussianGAN {
 
     /// Builds the networks from `config` (throws on invalid settings).
     public init(config: GaussianGANConfig) throws {
-        try config.validate()
+        try config.check()
         self.config = config
         let master = try RandomSource(seed: config.seed)
         let h = config.hiddenSize

@@ -233,6 +233,6 @@ public struct TabularMDPFile {
         return EnvironmentSpec(
             id: path, maxEpisodeSteps: maxEpisodeSteps, rewardThreshold: rewardThreshold,
             summary: "tabular MDP '\(name)' (\(model.stateCount) states, \(model.actionCount) actions) from \(path)",
-            make: { _ in TabularEnvironment(name: name, model: model) })
+            make: { TabularEnvironment(name: name, model: model) })
     }
 }
