@@ -38,7 +38,7 @@ let package = Package(
             providers: [.apt(["libgif-dev"])]
         ),
         .target(name: "CLabKernels"),
-        .target(name: "LabCore", dependencies: ["CGSL", "CLabKernels", "CPNG", "CGIF"], swiftSettings: fast),
+        .target(name: "LabCore", dependencies: ["CGSL", "CLabKernels", "CPNG", "CGIF", "Yams"], swiftSettings: fast),
         .target(name: "GAN", dependencies: ["LabCore", "CGSL"], swiftSettings: fast),
         .target(name: "CGymKernels"),
         .target(name: "Gym", dependencies: ["LabCore", "CGymKernels", "Yams"], swiftSettings: fast),
@@ -51,7 +51,7 @@ let package = Package(
         .executableTarget(name: "CustomEnvironmentExample", dependencies: ["Gym", "LabCore"], path: "Examples/CustomEnvironment"),
         .testTarget(name: "LabCoreTests", dependencies: ["LabCore", "CLabKernels"], resources: [.copy("Fixtures")]),
         .testTarget(name: "GymTests", dependencies: ["Gym", "LabCore"], resources: [.copy("Fixtures")]),
-        .testTarget(name: "AgentsTests", dependencies: ["Agents", "Gym", "LabCore"], resources: [.copy("Fixtures")]),
+        .testTarget(name: "AgentsTests", dependencies: ["Agents", "Gym", "LabCore", "Yams"], resources: [.copy("Fixtures")]),
         .testTarget(name: "LabTests", dependencies: ["Lab", "Agents", "Gym", "LabCore", "Yams"], resources: [.copy("Fixtures")]),
         .testTarget(name: "GANTests", dependencies: ["GAN", "LabCore"]),
         .testTarget(name: "CLITests", dependencies: ["rllab", "LabCore"]),

@@ -43,17 +43,20 @@ final class CoinGuess: Environment {
     }
 }
 
+/// CoinGuess's keyword options: one line each (name, range, help; the value is the default).
+struct CoinGuessOptions: Settings {
+    @Setting("heads_probability", range: 0...1, help: "probability of heads") var headsProbability = 0.7
+    @Setting("rounds", range: 1...1_000_000, help: "guesses per episode") var rounds = 10
+}
+
 let registry = EnvironmentRegistry.shared
 registry.register(EnvironmentSpec(
     id: "CoinGuess-v0",
     maxEpisodeSteps: nil,
     rewardThreshold: 7,
-    options: [
-        OptionSpec("heads_probability", .double, default: .double(0.7), doc: "probability of heads", range: 0...1),
-        OptionSpec("rounds", .int, default: .int(10), doc: "guesses per episode", range: 1...1_000_000),
-    ],
+    options: CoinGuessOptions.self,
     summary: "guess the side of a biased coin",
-    make: { CoinGuess(headsProbability: $0.double("heads_probability")!, rounds: $0.int("rounds")!) }))
+    make: { CoinGuess(headsProbability: $0.headsProbability, rounds: $0.rounds) }))
 
 do {
     let env = try registry.make("CoinGuess-v0", options: ["heads_probability": "0.8"])

@@ -18,7 +18,8 @@ struct GANGaussianCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "gaussian",
         abstract: "1-D GAN learning N(mu, sigma) from stratified uniform noise.",
-        discussion: "Presets: default (converges; see the README), tutorial (the original setup, which often collapses).")
+        discussion: "Presets: default (converges; see the README), tutorial (the original setup, which often collapses).\n\n"
+            + GANSettingsArguments.listing(GaussianGANConfig.default))
 
     @Option(help: "Preset: default or tutorial.")
     var preset = "default"
@@ -26,37 +27,22 @@ struct GANGaussianCommand: ParsableCommand {
     var seed: UInt64 = 0
     @Option(help: "Output folder (default: results/gan-gaussian-PRESET-seedSEED).")
     var out: String?
-    @Option(help: "Adversarial steps (overrides the preset).")
+    @Option(help: "Adversarial steps (the same as --set steps=N; the density plots follow).")
     var steps: Int?
-    @Option(help: "Batch size (overrides the preset).")
-    var batchSize: Int?
-    @Option(help: "Loss: minimax, non-saturating, lsgan or wgan (overrides the preset).")
-    var loss: String?
-    @Option(help: "Initial learning rate (overrides the preset).")
-    var learningRate: Double?
-    @Option(help: "Learning-rate decay factor per --decay-steps (overrides the preset).")
-    var decayRate: Double?
-    @Option(help: "Steps between learning-rate decays (overrides the preset).")
-    var decaySteps: Int?
-    @Option(help: "Mean of the target normal distribution.")
-    var mu: Double?
-    @Option(help: "Standard deviation of the target normal distribution.")
-    var sigma: Double?
+    @OptionGroup var settings: GANSettingsArguments
     @Flag(help: "No progress bar.")
     var quiet = false
 
     func run() throws {
         try reportingErrors {
-            var config = try GaussianGANConfig.preset(preset)
+            let base = try GaussianGANConfig.preset(preset)
+            var config = try settings.resolve(base, owner: "the gaussian GAN", shortcuts: ["steps": steps.map(String.init)])
+            config.preset = base.preset
             config.seed = seed
-            if let steps { config.steps = steps; config.plotSteps = GANGaussianCommand.plotSteps(steps) }
-            if let batchSize { config.batchSize = batchSize }
-            if let loss { config.loss = try GANLoss(name: loss) }
-            if let learningRate { config.learningRate = learningRate }
-            if let decayRate { config.decayRate = decayRate }
-            if let decaySteps { config.decaySteps = decaySteps }
-            if let mu { config.targetMean = mu }
-            if let sigma { config.targetStd = sigma }
+            // Plots at the preset's steps would miss a run of another length.
+            if config.steps != base.steps && config.plotSteps == base.plotSteps {
+                config.plotSteps = GANGaussianCommand.plotSteps(config.steps)
+            }
             let gan = try GaussianGAN(config: config)
             let output = try RunOutput(directory: URL(fileURLWithPath: out ?? "results/gan-gaussian-\(preset)-seed\(seed)"))
             let bar = ProgressBar(label: "gaussian", quiet: quiet)
@@ -72,6 +58,34 @@ struct GANGaussianCommand: ParsableCommand {
     static func plotSteps(_ steps: Int) -> [Int] { [0, steps / 3, 2 * steps / 3, steps] }
 }
 
+/// `--set key=value` and `--config FILE`: a GAN's settings over its preset, through the
+/// settings mechanism (same checks and messages as agents' hyperparameters).
+struct GANSettingsArguments: ParsableArguments {
+    @Option(help: "A YAML file of settings (a mapping of names to values; see the list below).")
+    var config: String?
+    @Option(name: .customLong("set"), parsing: .singleValue, help: ArgumentHelp("Override a setting.", valueName: "key=value"))
+    var overrides: [String] = []
+
+    /// `base` (a preset) with the file, then the overrides, then the command's shortcut
+    /// flags (`--epochs`) applied and checked. Non-setting fields are `base`'s defaults'.
+    func resolve<S: Settings>(_ base: S, owner: String, shortcuts: [String: String?] = [:]) throws -> S {
+        var values = base.settingValues(owner: owner)
+        if let config { try values.merge(file: URL(fileURLWithPath: config)) }
+        try values.merge(overrides: overrides)
+        for (name, value) in shortcuts.sorted(by: { $0.key < $1.key }) {
+            if let value { try values.set(name, SettingInput(text: value), source: "--\(name)") }
+        }
+        return try values.decode(S.self)
+    }
+
+    /// The settings and the preset's values, for a command's help.
+    static func listing<S: Settings>(_ preset: S, skipping skipped: [String] = []) -> String {
+        let declarations = preset.settingValues(owner: "").declarations.filter { !skipped.contains($0.name) }
+        return "Settings (--set key=value or --config FILE; defaults of the default preset):\n"
+            + SettingsListing.lines(declarations).map { "  " + $0 }.joined(separator: "\n")
+    }
+}
+
 /// Options shared by the image GANs.
 struct ImageGANOptions: ParsableArguments {
     @Option(help: "Folder with MNIST-format IDX files (train-images-idx3-ubyte[.gz], train-labels-..., t10k-...).")
@@ -80,41 +94,12 @@ struct ImageGANOptions: ParsableArguments {
     var seed: UInt64 = 0
     @Option(help: "Output folder (default: results/gan-MODEL-PRESET-seedSEED).")
     var out: String?
-    @Option(help: "Epochs (overrides the preset).")
+    @Option(help: "Epochs (the same as --set epochs=N).")
     var epochs: Int?
-    @Option(help: "Batch size (overrides the preset).")
-    var batchSize: Int?
-    @Option(help: "Loss: minimax, non-saturating, lsgan or wgan (wgan switches to RMSprop and weight clipping).")
-    var loss: String?
-    @Option(help: "Learning rate of G (overrides the preset).")
-    var gLearningRate: Float?
-    @Option(help: "Learning rate of D (overrides the preset).")
-    var dLearningRate: Float?
-    @Option(help: "Adam's beta1 for G (overrides the preset).")
-    var gBeta1: Double?
-    @Option(help: "Adam's beta1 for D (overrides the preset).")
-    var dBeta1: Double?
-    @Option(help: "D's optimizer: adam or sgd (overrides the preset; wgan uses RMSprop).")
-    var dOptimizer: String?
-    @Option(help: "D's target for real images, e.g. 0.9 for one-sided label smoothing (overrides the preset).")
-    var realLabel: Float?
-    @Option(help: "D's target for generated images (overrides the preset).")
-    var fakeLabel: Float?
-    @Option(help: "Size of G's noise input (overrides the preset).")
-    var latentSize: Int?
-    @Option(help: "MLP GAN: D's hidden layer sizes, comma-separated, e.g. 1024,512 (overrides the preset).")
-    var dHidden: String?
-    @Option(help: "Dropout rate in D (overrides the preset).")
-    var dropout: Float?
-    @Option(help: "Train on the first N training images only.")
-    var trainLimit: Int?
-    @Option(help: "Test images for the per-epoch test losses (overrides the preset).")
-    var testLimit: Int?
+    @OptionGroup var settings: GANSettingsArguments
     @Option(help: ArgumentHelp("A classifier checkpoint from `rllab classify --model cnn` (DIR/classifier.safetensors) for the per-epoch metrics.",
                                discussion: "Default: \(ImageGANOptions.cachedClassifier), trained once (about a minute or two) when missing."))
     var classifier: String?
-    @Option(help: "Generated and real images per side for the per-epoch metrics (default 2000).")
-    var metricImages: Int?
     @Flag(help: "Skip the per-epoch metrics (Fréchet distance, classifier score).")
     var noMetrics = false
     @Flag(help: "No progress bar.")
@@ -124,36 +109,13 @@ struct ImageGANOptions: ParsableArguments {
     static let cachedClassifierFolder = "results/classify-fashion-mnist-cnn-seed0"
     static var cachedClassifier: String { cachedClassifierFolder + "/classifier.safetensors" }
 
-    func apply(to config: inout ImageGANConfig) throws {
+    /// The preset with the command line's settings.
+    func resolve(_ base: ImageGANConfig) throws -> ImageGANConfig {
+        var config = try settings.resolve(base, owner: "the \(base.model.rawValue) GAN", shortcuts: ["epochs": epochs.map(String.init)])
+        config.model = base.model
+        config.preset = base.preset
         config.seed = seed
-        if let epochs { config.epochs = epochs }
-        if let batchSize { config.batchSize = batchSize }
-        if let loss { config.loss = try GANLoss(name: loss) }
-        if let trainLimit { config.trainLimit = trainLimit }
-        if let testLimit { config.testLimit = testLimit }
-        if let metricImages { config.scoreSamples = metricImages }
-        if let gLearningRate { config.generatorLearningRate = gLearningRate }
-        if let dLearningRate { config.discriminatorLearningRate = dLearningRate }
-        if let gBeta1 { config.generatorBeta1 = gBeta1 }
-        if let dBeta1 { config.discriminatorBeta1 = dBeta1 }
-        if let dOptimizer {
-            switch dOptimizer.lowercased() {
-            case "adam": config.discriminatorUsesAdam = true
-            case "sgd": config.discriminatorUsesAdam = false
-            default: throw ValidationError("unknown --d-optimizer '\(dOptimizer)'; use adam or sgd")
-            }
-        }
-        if let realLabel { config.realLabel = realLabel }
-        if let fakeLabel { config.fakeLabel = fakeLabel }
-        if let latentSize { config.latentSize = latentSize }
-        if let dHidden {
-            let sizes = dHidden.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-            guard !sizes.isEmpty, sizes.allSatisfy({ $0 != nil }) else {
-                throw ValidationError("--d-hidden takes comma-separated layer sizes such as 1024,512; got '\(dHidden)'")
-            }
-            config.discriminatorHidden = sizes.compactMap { $0 }
-        }
-        if let dropout { config.dropout = dropout }
+        return config
     }
 
     /// The classifier for the metrics: `--classifier`, else the cached CNN (trained now if
@@ -238,7 +200,8 @@ struct GANCompareCommand: ParsableCommand {
 struct GANImageCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "mlp",
-        abstract: "MLP GAN (G 256-512-1024-784, D 784-256-1) on MNIST-format images, Fashion-MNIST by default.")
+        abstract: "MLP GAN (G 256-512-1024-784, D 784-256-1) on MNIST-format images, Fashion-MNIST by default.",
+        discussion: GANSettingsArguments.listing(ImageGANConfig.mlpDefault, skipping: ImageGANConfig.ACGANArchitecture.declarations.map(\.name)))
 
     @Option(help: "Preset: default (a modern recipe; see the README) or book (the TensorFlow book's, which needs hundreds of epochs).")
     var preset = "default"
@@ -246,9 +209,7 @@ struct GANImageCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            var config = try ImageGANConfig.preset(preset, model: .mlp)
-            try options.apply(to: &config)
-            try options.train(config)
+            try options.train(options.resolve(ImageGANConfig.preset(preset, model: .mlp)))
         }
     }
 }
@@ -258,7 +219,8 @@ struct GANACGANCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "acgan",
         abstract: "AC-GAN (class-conditional, convolutional) on MNIST-format images, Fashion-MNIST by default.",
-        discussion: "Presets: small (default; minutes per epoch on 2 cores), paper (the Keras example's sizes).")
+        discussion: "Presets: small (default; minutes per epoch on 2 cores), paper (the Keras example's sizes).\n\n"
+            + GANSettingsArguments.listing(ImageGANConfig.acganSmall, skipping: ["d_hidden"]))
 
     @Option(help: "Preset: small or paper.")
     var preset = "small"
@@ -266,9 +228,7 @@ struct GANACGANCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            var config = try ImageGANConfig.preset(preset, model: .acgan)
-            try options.apply(to: &config)
-            try options.train(config)
+            try options.train(options.resolve(ImageGANConfig.preset(preset, model: .acgan)))
         }
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Lab
+import LabCore
 
 @main
 struct RLLab: ParsableCommand {
@@ -13,6 +14,18 @@ struct RLLab: ParsableCommand {
             ClassifyCommand.self, RegressCommand.self,
         ]
     )
+
+    /// Runs the command, then makes sure everything printed reached standard output: a
+    /// full disk or `> /dev/full` is `error: ...` and a non-zero exit, not silence.
+    static func main() {
+        main(nil)
+        do {
+            try FileOutput.flushStandardOutput()
+        } catch {
+            try? FileOutput.standardError.write("error: \(error)\n")
+            Foundation.exit(EXIT_FAILURE)
+        }
+    }
 }
 
 /// `rllab bench`: release-mode throughput measurements.
@@ -31,9 +44,22 @@ struct AgentsCommand: ParsableCommand {
     func run() {
         for type in AgentCatalog.all {
             print("\(type.name): \(type.summary)")
-            for spec in type.hyperparameterSpecs {
-                print("    \(spec.name) = \(spec.defaultValue)  \(spec.help)")
-            }
+            for line in SettingsListing.lines(type.settingDeclarations) { print("    " + line) }
+        }
+    }
+}
+
+/// How `rllab agents`, `rllab envs --options` and `rllab gan ... --list-settings` show
+/// declared settings: `name = default  help (accepted values)`.
+enum SettingsListing {
+    static func lines(_ declarations: [SettingDeclaration]) -> [String] {
+        declarations.map { declaration in
+            var accepted: [String] = []
+            if let choices = declaration.choices { accepted.append("one of " + choices.joined(separator: ", ")) }
+            if let range = declaration.range { accepted.append(range.description) }
+            if let count = declaration.count { accepted.append("\(count) values") }
+            let suffix = accepted.isEmpty ? "" : " (\(accepted.joined(separator: "; ")))"
+            return "\(declaration.name) = \(declaration.defaultValue?.description ?? "(none)")  \(declaration.help)\(suffix)"
         }
     }
 }

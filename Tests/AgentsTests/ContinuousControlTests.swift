@@ -162,7 +162,7 @@ import LabCore
     // MARK: Learning
 
     /// Greedy return on Pendulum-v1 over 10 episodes (random play: about -1200).
-    static func pendulumScore(_ agent: Agent) throws -> Double {
+    static func pendulumScore(_ agent: any Agent) throws -> Double {
         try Helpers.greedyMean(agent, env: "Pendulum-v1", episodes: 10, seed: 1000)
     }
 
@@ -196,7 +196,7 @@ import LabCore
 
     @Test func sameSeedGivesIdenticalRunsAndCheckpointsRoundTrip() throws {
         for type in [SACAgent.self, TD3Agent.self, DDPGAgent.self] as [Agent.Type] {
-            func run() throws -> (Agent, [Double], [Action]) {
+            func run() throws -> (any Agent, [Double], [Action]) {
                 let environment = try EnvironmentRegistry.shared.make("Pendulum-v1")
                 let signature = EnvironmentSignature(id: "Pendulum-v1", observationSpace: environment.observationSpace, actionSpace: environment.actionSpace)
                 var h = type.defaultHyperparameters

@@ -1,17 +1,24 @@
 import Foundation
 import Testing
 @testable import Agents
+import LabCore
+import Yams
 
 @Suite struct HyperparameterTests {
-    static let specs = [
-        HyperparameterSpec("learning_rate", .double(0.1), ""),
-        HyperparameterSpec("batch_size", .int(32), ""),
-        HyperparameterSpec("double_q", .bool(false), ""),
-        HyperparameterSpec("loss", .string("huber"), ""),
-        HyperparameterSpec("net_arch", .list([.int(64), .int(64)]), ""),
-    ]
+    struct Example: Settings {
+        @Setting("learning_rate", help: "") var learningRate = 0.1
+        @Setting("batch_size", help: "") var batchSize = 32
+        @Setting("double_q", help: "") var doubleQ = false
+        @Setting("loss", help: "") var loss = "huber"
+        @Setting("net_arch", help: "") var netArch = [64, 64]
+    }
 
-    func fresh() -> Hyperparameters { Hyperparameters(agent: "dqn", specs: Self.specs) }
+    struct Ranged: Settings {
+        @Setting("gamma", range: 0...1, help: "") var gamma = 0.99
+        @Setting("sizes", range: 1..., help: "") var sizes = [8]
+    }
+
+    func fresh() -> Hyperparameters { Hyperparameters(agent: "dqn", declarations: Example.declarations) }
 
     func temporaryFile(_ text: String) throws -> URL {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("rllab-\(UUID().uuidString).yml")
@@ -22,20 +29,23 @@ import Testing
     @Test func overridesAreTypedAndValidated() throws {
         var h = fresh()
         try h.merge(overrides: ["learning_rate=2.3e-3", "batch_size=64", "double_q=true", "net_arch=[256,256]", "loss=mse"])
-        #expect(h.double("learning_rate") == 2.3e-3)
-        #expect(h.int("batch_size") == 64)
-        #expect(h.bool("double_q"))
-        #expect(h.ints("net_arch") == [256, 256])
-        #expect(h.string("loss") == "mse")
+        var s = try h.settings(Example.self)
+        #expect(s.learningRate == 2.3e-3)
+        #expect(s.batchSize == 64)
+        #expect(s.doubleQ)
+        #expect(s.netArch == [256, 256])
+        #expect(s.loss == "mse")
         // An integer where a number is expected is fine; the reverse only when whole.
         try h.merge(overrides: ["learning_rate=1", "batch_size=1e2"])
-        #expect(h.double("learning_rate") == 1.0)
-        #expect(h.int("batch_size") == 100)
+        s = try h.settings(Example.self)
+        #expect(s.learningRate == 1.0)
+        #expect(s.batchSize == 100)
+        #expect(h.values["learning_rate"] == .double(1))
     }
 
     @Test func unknownKeysAndBadValuesAreErrors() {
         var h = fresh()
-        #expect(throws: ConfigurationError("--set lr: unknown hyperparameter 'lr' for agent 'dqn'; known: batch_size, double_q, learning_rate, loss, net_arch")) {
+        #expect(throws: ConfigurationError("--set lr: unknown hyperparameter 'lr' for agent 'dqn'; valid hyperparameters: batch_size, double_q, learning_rate, loss, net_arch")) {
             try h.merge(overrides: ["lr=0.1"])
         }
         #expect(throws: ConfigurationError("--set batch_size: hyperparameter 'batch_size' expects an integer, got '6.5'")) {
@@ -50,23 +60,20 @@ import Testing
     }
 
     @Test func numbersOutsideTheirRangeAreErrors() throws {
-        var h = Hyperparameters(agent: "q", specs: [
-            HyperparameterSpec("gamma", .double(0.99), "", allowed: 0...1),
-            HyperparameterSpec("sizes", .list([.int(8)]), "", allowed: 1...Double.infinity),
-        ])
+        var h = Hyperparameters(agent: "q", declarations: Ranged.declarations)
         try h.merge(overrides: ["gamma=1", "sizes=4,16"])
-        #expect(h.double("gamma") == 1 && h.ints("sizes") == [4, 16])
+        #expect(try h.settings(Ranged.self).gamma == 1 && h.settings(Ranged.self).sizes == [4, 16])
         #expect(throws: ConfigurationError("--set gamma: gamma must be in [0, 1], got 1.5")) { try h.merge(overrides: ["gamma=1.5"]) }
         #expect(throws: ConfigurationError("--set gamma: gamma must be in [0, 1], got nan")) { try h.merge(overrides: ["gamma=nan"]) }
         #expect(throws: ConfigurationError("--set sizes: sizes must be at least 1, got 0")) { try h.merge(overrides: ["sizes=64,0"]) }
-        #expect(h.double("gamma") == 1 && h.ints("sizes") == [4, 16])  // a refused value changes nothing
+        #expect(try h.settings(Ranged.self).gamma == 1 && h.settings(Ranged.self).sizes == [4, 16])  // a refused value changes nothing
         // The agents declare theirs: a discount above 1 or a negative step size is refused.
-        var dqn = Hyperparameters(agent: "dqn", specs: DQNAgent.hyperparameterSpecs)
+        var dqn = DQNAgent.defaultHyperparameters
         #expect(throws: ConfigurationError("--set gamma: gamma must be in [0, 1], got 1.01")) { try dqn.merge(overrides: ["gamma=1.01"]) }
         #expect(throws: ConfigurationError("--set learning_rate_final: learning_rate_final must be at least 0, got -1.0")) {
             try dqn.merge(overrides: ["learning_rate_final=-1"])
         }
-        var q = Hyperparameters(agent: "q-learning", specs: QLearningAgent.hyperparameterSpecs)
+        var q = QLearningAgent.defaultHyperparameters
         #expect(throws: ConfigurationError("--set epsilon: epsilon must be in [0, 1], got 2.0")) { try q.merge(overrides: ["epsilon=2"]) }
     }
 
@@ -82,9 +89,10 @@ import Testing
             """)
         var h = fresh()
         try h.merge(file: url, environmentID: "CartPole-v1")
-        #expect(h.double("learning_rate") == 2.3e-3)
-        #expect(h.int("batch_size") == 64)
-        #expect(h.ints("net_arch") == [256, 256])
+        let s = try h.settings(Example.self)
+        #expect(s.learningRate == 2.3e-3)
+        #expect(s.batchSize == 64)
+        #expect(s.netArch == [256, 256])
         #expect(h.suggestedBudget == .timesteps(50_000))
         var other = fresh()
         try other.merge(file: url, environmentID: "Acrobot-v1")
@@ -94,14 +102,54 @@ import Testing
     @Test func flatFileAndErrors() throws {
         var h = fresh()
         try h.merge(file: try temporaryFile("batch_size: 16\nloss: 'mse'\n"), environmentID: "CartPole-v1")
-        #expect(h.int("batch_size") == 16)
-        #expect(h.string("loss") == "mse")
+        #expect(try h.settings(Example.self).batchSize == 16)
+        #expect(try h.settings(Example.self).loss == "mse")
         let bad = try temporaryFile("batch_size: 16\nlearning_rat: 0.1\n")
         #expect(throws: ConfigurationError.self) { try h.merge(file: bad, environmentID: "CartPole-v1") }
         let broken = try temporaryFile("batch_size: [16\n")
         #expect(throws: ConfigurationError.self) { try h.merge(file: broken, environmentID: "CartPole-v1") }
         #expect(throws: ConfigurationError.self) {
             try h.merge(file: URL(fileURLWithPath: "/nonexistent/config.yml"), environmentID: "CartPole-v1")
+        }
+    }
+
+    /// Enum choices, schedules, optionals and cross-setting checks come from the declarations.
+    @Test func declarationsCarryChoicesSchedulesAndChecks() throws {
+        var dqn = DQNAgent.defaultHyperparameters
+        #expect(throws: ConfigurationError("--set activation: hyperparameter 'activation' expects one of relu, tanh, got 'gelu'")) {
+            try dqn.merge(overrides: ["activation=gelu"])
+        }
+        #expect(throws: ConfigurationError("--set learning_rate_fraction: learning_rate_fraction must be positive, got 0.0")) {
+            try dqn.merge(overrides: ["learning_rate_fraction=0"])
+        }
+        #expect(throws: ConfigurationError("--set tau: tau must be in (0, 1], got 0.0")) { try dqn.merge(overrides: ["tau=0"]) }
+        try dqn.merge(overrides: ["learning_rate_schedule=exponential", "learning_rate_final=0", "activation=tanh", "termination_reward=-10"])
+        #expect(throws: ConfigurationError("learning_rate: an exponential schedule needs positive start and final values")) {
+            _ = try dqn.settings(DQNAgent.Settings.self)
+        }
+        try dqn.merge(overrides: ["learning_rate_final=1e-5"])
+        let settings = try dqn.settings(DQNAgent.Settings.self)
+        #expect(settings.learningRate == Schedule(.exponential, start: 1e-4, end: 1e-5, fraction: 1))
+        #expect(settings.activation == .tanh && settings.terminationReward == "-10" && settings.netArch == [64, 64])
+        try dqn.merge(overrides: ["termination_reward=lots"])
+        #expect(throws: ConfigurationError("termination_reward: expected a number or none, got 'lots'")) {
+            _ = try dqn.settings(DQNAgent.Settings.self)
+        }
+    }
+
+    /// Declarations list every setting once, in order; the YAML written back reads back to the same values.
+    @Test func declarationsListAndYAMLRoundTrip() throws {
+        let names = DQNAgent.settingDeclarations.map(\.name)
+        #expect(names.prefix(5) == ["learning_rate", "learning_rate_schedule", "learning_rate_final", "learning_rate_fraction", "buffer_size"])
+        #expect(Set(names).count == names.count)
+        for type in AgentCatalog.all {
+            var h = type.defaultHyperparameters
+            if type.name == DQNAgent.name { try h.merge(overrides: ["net_arch=32,16", "loss=mse", "gamma=0.5", "termination_reward=-1.5"]) }
+            let yaml = try Yams.serialize(node: h.settingValues.yaml)
+            var back = type.defaultHyperparameters
+            if let mapping = try Yams.compose(yaml: yaml)?.mapping { try back.merge(yaml: mapping, source: "config.yml") }
+            // Values only: reinforce declares n_episodes, which a file also reads as the budget key.
+            #expect(back.values == h.values, "\(type.name): \(yaml)")
         }
     }
 

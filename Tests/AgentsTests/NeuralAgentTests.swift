@@ -24,13 +24,13 @@ import LabCore
 
     /// Trains `agent` and returns the training episodes' returns.
     @discardableResult
-    static func train(_ agent: Agent, _ environment: Environment, _ budget: TrainingBudget, seed: UInt64) throws -> [Double] {
+    static func train(_ agent: any Agent, _ environment: Environment, _ budget: TrainingBudget, seed: UInt64) throws -> [Double] {
         var returns: [Double] = []
         try agent.learn(EpisodeLoop(environment: environment, budget: budget, seed: seed, onEpisode: { returns.append($0.return) }))
         return returns
     }
 
-    static func greedyMean(_ agent: Agent, env id: String, episodes: Int = 20, seed: UInt64 = 99) throws -> Double {
+    static func greedyMean(_ agent: any Agent, env id: String, episodes: Int = 20, seed: UInt64 = 99) throws -> Double {
         try evaluate(agent, in: try EnvironmentRegistry.shared.make(id), episodes: episodes, seed: seed).mean
     }
 

@@ -7,7 +7,7 @@ import Gym
 func train(
     _ agent: String, on environmentID: String, options: [String: String] = [:], seed: UInt64 = 0,
     budget: TrainingBudget, overrides: [String] = [], configFile: URL? = nil
-) throws -> (agent: Agent, episodes: [EpisodeRecord], environment: Environment) {
+) throws -> (agent: any Agent, episodes: [EpisodeRecord], environment: Environment) {
     let type = try AgentCatalog.type(named: agent)
     var hyperparameters = type.defaultHyperparameters
     if let configFile { try hyperparameters.merge(file: configFile, environmentID: environmentID) }

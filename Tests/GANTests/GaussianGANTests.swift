@@ -91,7 +91,7 @@ import Testing
         }
         var c = GaussianGANConfig.default
         c.targetStd = 0
-        #expect(throws: GANError.invalidSetting("the target standard deviation must be positive")) { try GaussianGAN(config: c) }
+        #expect(throws: ConfigurationError("target_std must be in (0, 1000000], got 0.0")) { try GaussianGAN(config: c) }
         #expect(throws: GANError.unknownLoss(name: "hinge")) { try GANLoss(name: "hinge") }
         #expect(GANError.unknownLoss(name: "hinge").description.contains("minimax, non-saturating, lsgan, wgan"))
     }

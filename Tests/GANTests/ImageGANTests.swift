@@ -195,7 +195,7 @@ func tinyConfig(_ model: ImageGANConfig.Model, loss: GANLoss = .nonSaturating) t
         #expect(throws: GANError.self) { try GANImageData(images: .zeros([2, 784]), labels: [0, 10]) }
         var c = try tinyConfig(.mlp)
         c.epochs = 0
-        #expect(throws: GANError.invalidSetting("--epochs must be at least 1")) { try ImageGANTrainer(config: c) }
+        #expect(throws: ConfigurationError("epochs must be at least 1, got 0")) { try ImageGANTrainer(config: c) }
         c.epochs = 1
         c.batchSize = 50
         let trainer = try ImageGANTrainer(config: c)
@@ -303,5 +303,72 @@ func tinyConfig(_ model: ImageGANConfig.Model, loss: GANLoss = .nonSaturating) t
             #expect(message.contains("\(dir.path)/train-images-idx3-ubyte"), "\(message)")
             #expect(message.contains("MNIST-format IDX files"), "\(message)")
         }
+    }
+}
+
+@Suite struct GANSettingsTests {
+    @Test func presetsTakeOverridesThroughTheSettingsMechanism() throws {
+        var values = ImageGANConfig.mlpDefault.settingValues(owner: "the mlp GAN")
+        // The preset's values are the defaults the overrides start from.
+        #expect(values.values["d_hidden"] == .list([.int(1024), .int(512)]))
+        try values.merge(overrides: ["g_learning_rate=1e-3", "d_optimizer=sgd", "loss=ls", "d_hidden=[64]", "train_limit=500"])
+        let c = try values.decode(ImageGANConfig.self)
+        #expect(c.generatorLearningRate == 1e-3 && !c.discriminatorUsesAdam && c.loss == .leastSquares)
+        #expect(c.discriminatorHidden == [64] && c.trainLimit == 500)
+        #expect(c.discriminatorLearningRate == 2e-4 && c.batchSize == 64)  // untouched: the preset's
+
+        var acgan = ImageGANConfig.acganPaper.settingValues(owner: "the acgan GAN")
+        try acgan.merge(overrides: ["generator_kernel=3"])
+        let a = try acgan.decode(ImageGANConfig.self).architecture
+        #expect(a.generatorKernel == 3 && a.generatorConvChannels == [256, 128] && a.discriminatorStridedKernel == 3)
+    }
+
+    @Test func badValuesGiveTheMechanismsMessages() throws {
+        func error(_ item: String) -> String {
+            var values = ImageGANConfig.mlpDefault.settingValues(owner: "the mlp GAN")
+            do { try values.merge(overrides: [item]) } catch { return "\(error)" }
+            return "no error"
+        }
+        #expect(error("d_optimizer=rmsprop") == "--set d_optimizer: setting 'd_optimizer' expects one of sgd, adam, got 'rmsprop'")
+        #expect(error("dropout=1") == "--set dropout: dropout must be in [0, 1), got 1.0")
+        #expect(error("g_learning_rate=0") == "--set g_learning_rate: g_learning_rate must be positive, got 0.0")
+        #expect(error("generator_conv_channels=8") == "--set generator_conv_channels: setting 'generator_conv_channels' expects 2 values, got 1")
+        #expect(error("g.learning_rate=2e-4").hasPrefix("--set g.learning_rate: unknown setting 'g.learning_rate' for the mlp GAN; valid settings: d_hidden, epochs,"))
+        var gaussian = GaussianGANConfig.default.settingValues(owner: "the gaussian GAN")
+        #expect(throws: ConfigurationError("--set optimizer: setting 'optimizer' expects one of sgd, adam, got 'rmsprop'")) {
+            try gaussian.merge(overrides: ["optimizer=rmsprop"])
+        }
+    }
+
+    @Test func theSummaryRecordsEverySetting() throws {
+        for config in [ImageGANConfig.mlpDefault, .mlpBook, .acganSmall] {
+            var c = config
+            c.trainLimit = 100
+            let resolved = c.resolved
+            let architecture = resolved["architecture"] as? [String: Any] ?? [:]
+            for declaration in ImageGANConfig.declarations {
+                let isSize = ImageGANConfig.ACGANArchitecture.declarations.contains { $0.name == declaration.name }
+                if isSize {
+                    #expect((architecture[declaration.name] != nil) == (c.model == .acgan), "\(declaration.name)")
+                } else if declaration.name == "d_hidden" {
+                    #expect((resolved["d_hidden"] != nil) == (c.model == .mlp))
+                } else {
+                    #expect(resolved[declaration.name] != nil, "\(declaration.name) is not recorded")
+                }
+            }
+        }
+        var wgan = ImageGANConfig.mlpDefault
+        wgan.loss = .wasserstein
+        #expect(wgan.resolved["d_optimizer"] as? String == "rmsprop" && wgan.resolved["g_optimizer"] as? String == "rmsprop")
+        #expect(ImageGANConfig.mlpBook.resolved["d_optimizer"] as? String == "sgd")
+    }
+
+    @Test func gaussianPresetsKeepTheirEnumsThroughTheSettings() throws {
+        let c = try GaussianGANConfig.default.settingValues(owner: "g").decode(GaussianGANConfig.self)
+        #expect(c.optimizer == .adam(beta1: 0.5) && c.weightInit == .glorotUniform && c.generatorAverageDecay == 0.99)
+        var t = GaussianGANConfig.tutorial.settingValues(owner: "g")
+        try t.merge(overrides: ["weight_std=0.5", "g_average_decay=0.9"])
+        let u = try t.decode(GaussianGANConfig.self)
+        #expect(u.weightInit == .normal(standardDeviation: 0.5) && u.optimizer == .gradientDescent && u.generatorAverageDecay == 0.9)
     }
 }

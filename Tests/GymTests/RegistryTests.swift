@@ -92,19 +92,19 @@ import Testing
     }
 
     @Test func badOptionValuesSayWhatIsExpected() {
-        expectEnvironmentError(.invalidOptionValue, containing: ["'maybe'", "is_slippery", "true, false, 1 or 0"]) {
+        expectEnvironmentError(.invalidOptionValue, containing: ["'maybe'", "is_slippery", "expects true or false"]) {
             _ = try registry.make("FrozenLake-v1", options: ["is_slippery": "maybe"])
         }
         expectEnvironmentError(.invalidOptionValue, containing: ["map_name", "4x4, 8x8"]) {
             _ = try registry.make("FrozenLake-v1", options: ["map_name": "5x5"])
         }
-        expectEnvironmentError(.invalidOptionValue, containing: ["reward_schedule", "expected 3 comma-separated values, got 2"]) {
+        expectEnvironmentError(.invalidOptionValue, containing: ["reward_schedule", "expects 3 values, got 2"]) {
             _ = try registry.make("FrozenLake-v1", options: ["reward_schedule": "1,0"])
         }
-        expectEnvironmentError(.invalidOptionValue, containing: ["reward_schedule", "'x' is not a finite number"]) {
+        expectEnvironmentError(.invalidOptionValue, containing: ["reward_schedule", "expects a list of values, each a number", "'1,x,0'"]) {
             _ = try registry.make("FrozenLake-v1", options: ["reward_schedule": "1,x,0"])
         }
-        expectEnvironmentError(.invalidOptionValue, containing: ["success_rate", "outside 0.0...1.0"]) {
+        expectEnvironmentError(.invalidOptionValue, containing: ["success_rate", "must be in [0, 1], got 1.5"]) {
             _ = try registry.make("FrozenLake-v1", options: ["success_rate": "1.5"])
         }
         expectEnvironmentError(.invalidOptionValue, containing: ["max_episode_steps", "positive integer"]) {
@@ -123,10 +123,12 @@ import Testing
 
     @Test func customEnvironmentsCanBeRegistered() throws {
         let local = EnvironmentRegistry()
-        local.register(EnvironmentSpec(id: "Counter-v0", maxEpisodeSteps: 4, rewardThreshold: 4,
-                                       options: [OptionSpec("step_reward", .double, default: .double(1), doc: "reward per step")],
+        struct CounterOptions: Settings {
+            @Setting("step_reward", help: "reward per step") var stepReward = 1.0
+        }
+        local.register(EnvironmentSpec(id: "Counter-v0", maxEpisodeSteps: 4, rewardThreshold: 4, options: CounterOptions.self,
                                        make: { try TabularEnvironment(name: "Counter", model: TransitionModel(
-                                           table: [[[Transition(probability: 1, nextState: 0, reward: $0.double("step_reward")!, terminal: false)]]],
+                                           table: [[[Transition(probability: 1, nextState: 0, reward: $0.stepReward, terminal: false)]]],
                                            initialStateDistribution: [1])) }))
         let env = try local.make("Counter-v0", options: ["step_reward": "2.5"])
         try env.reset(seed: 0)

@@ -9,10 +9,17 @@ import LabCore
 /// Computed in Float64 as numpy does, and handed out as Float32 (SB3's `dtype`).
 public final class ActionNoise {
     /// RL-Zoo's `noise_type` names.
-    public enum Kind: String, CaseIterable, Sendable {
+    public enum Kind: String, CaseIterable, Sendable, SettingType {
         case none
         case normal
         case ornsteinUhlenbeck = "ornstein-uhlenbeck"
+    }
+
+    /// RL-Zoo's action-noise settings, as the agents that add noise declare them.
+    public struct Settings: LabCore.Settings {
+        @Setting("noise_type", help: "exploration noise: none, normal or ornstein-uhlenbeck") public var kind = Kind.none
+        @Setting("noise_std", range: 0..., help: "standard deviation of the exploration noise") public var standardDeviation = 0.1
+        public init() {}
     }
 
     public let kind: Kind
@@ -36,6 +43,11 @@ public final class ActionNoise {
         self.dt = dt
         self.random = random
         previous = [Double](repeating: 0, count: size)
+    }
+
+    /// The noise `settings` describe, for actions of `size` numbers.
+    public convenience init(_ settings: Settings, size: Int, random: RandomSource) {
+        self.init(settings.kind, size: size, standardDeviation: settings.standardDeviation, random: random)
     }
 
     /// Adds the next noise sample to `action` element by element (no allocation).

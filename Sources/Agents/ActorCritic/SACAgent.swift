@@ -27,26 +27,61 @@ import LabCore
 public final class SACAgent: Agent {
     public static let name = "sac"
     public static let summary = "Soft Actor-Critic (SB3 semantics): twin critics, squashed Gaussian actor, automatic entropy tuning"
-    public static let hyperparameterSpecs: [HyperparameterSpec] = [
-        HyperparameterSpec("learning_rate", .double(3e-4), "Adam step size of the actor, the critics and the entropy coefficient",
-                           allowed: 0...Double.infinity),
-        HyperparameterSpec("buffer_size", .int(1_000_000), "replay buffer capacity (transitions)", allowed: 1...Double.infinity),
-        HyperparameterSpec("learning_starts", .int(100), "environment steps of uniform random play before learning", allowed: 0...Double.infinity),
-        HyperparameterSpec("batch_size", .int(256), "transitions per gradient step", allowed: 1...Double.infinity),
-        HyperparameterSpec("tau", .double(0.005), "Polyak coefficient of the target critics", allowed: 0...1),
-        HyperparameterSpec("gamma", .double(0.99), "discount factor", allowed: 0...1),
-        HyperparameterSpec("train_freq", .int(1), "train every this many environment steps", allowed: 1...Double.infinity),
-        HyperparameterSpec("gradient_steps", .int(1), "gradient steps per training round (-1: as many as train_freq)",
-                           allowed: -1...Double.infinity),
-        HyperparameterSpec("ent_coef", .string("auto"),
-                           "entropy coefficient: a number (fixed), auto (learned, starting at 1) or auto_X (learned, starting at X)"),
-        HyperparameterSpec("target_entropy", .string("auto"), "entropy the coefficient tunes towards: auto is -dim(action), or a number"),
-        HyperparameterSpec("target_update_interval", .int(1), "update the target critics every this many gradient steps",
-                           allowed: 1...Double.infinity),
-        HyperparameterSpec("net_arch", .list([.int(256), .int(256)]), "hidden layer sizes of the actor and of each critic",
-                           allowed: 1...Double.infinity),
-        HyperparameterSpec("activation", .string("relu"), "activation between layers: relu or tanh"),
-    ]
+    public struct Settings: LabCore.Settings {
+        @Setting("learning_rate", range: 0..., help: "Adam step size of the actor, the critics and the entropy coefficient")
+        public var learningRate = 3e-4
+        @SettingGroup public var offPolicy: OffPolicySettings
+        @Setting("ent_coef", help: "entropy coefficient: a number (fixed), auto (learned, starting at 1) or auto_X (learned, starting at X)")
+        public var entropyCoefficient = EntropyCoefficient.auto
+        @Setting("target_entropy", help: "entropy the coefficient tunes towards: auto is -dim(action), or a number")
+        public var targetEntropy = TargetEntropy.auto
+        @Setting("target_update_interval", range: 1..., help: "update the target critics every this many gradient steps")
+        public var targetUpdateInterval = 1
+        @Setting("net_arch", range: 1..., help: "hidden layer sizes of the actor and of each critic") public var netArch = [256, 256]
+        @Setting("activation", help: "activation between layers: relu or tanh") public var activation = MultilayerPerceptron.Activation.relu
+        public init() {}
+    }
+
+    /// SB3's `ent_coef`: learned from an initial value (`auto` starts at 1, `auto_X` at X),
+    /// or a fixed number. Kept as written, so the resolved configuration shows it so.
+    public struct EntropyCoefficient: SettingType, Equatable {
+        public let text: String
+        /// The initial value of a learned coefficient, or nil when it is fixed.
+        public let learnedInitialValue: Double?
+        /// The fixed coefficient, or nil when it is learned.
+        public let fixedValue: Double?
+
+        public static let auto = EntropyCoefficient(text: "auto", learnedInitialValue: 1, fixedValue: nil)
+        public static var expectation: String { "auto, auto_X (X positive) or a number at least 0" }
+        public static func read(_ input: SettingInput) -> EntropyCoefficient? {
+            guard case .scalar(let text) = input else { return nil }
+            if text == "auto" { return .auto }
+            if text.hasPrefix("auto_") {
+                guard let value = Double(text.dropFirst(5)), value > 0, value.isFinite else { return nil }
+                return EntropyCoefficient(text: text, learnedInitialValue: value, fixedValue: nil)
+            }
+            guard let value = Double(text), value >= 0, value.isFinite else { return nil }
+            return EntropyCoefficient(text: text, learnedInitialValue: nil, fixedValue: value)
+        }
+        public var settingValue: SettingValue? { .string(text) }
+    }
+
+    /// SB3's `target_entropy`: `auto` (minus the number of action dimensions) or a number.
+    public struct TargetEntropy: SettingType, Equatable {
+        public let text: String
+        /// The number, or nil for `auto`.
+        public let value: Float?
+
+        public static let auto = TargetEntropy(text: "auto", value: nil)
+        public static var expectation: String { "auto or a number" }
+        public static func read(_ input: SettingInput) -> TargetEntropy? {
+            guard case .scalar(let text) = input else { return nil }
+            if text == "auto" { return .auto }
+            guard let value = Float(text), value.isFinite else { return nil }
+            return TargetEntropy(text: text, value: value)
+        }
+        public var settingValue: SettingValue? { .string(text) }
+    }
 
     // Hyperparameters.
     private let learningRate: Float
@@ -99,47 +134,22 @@ public final class SACAgent: Agent {
         observationSize = observationBox.count
         actionSize = scaling.count
 
-        learningRate = Float(h.double("learning_rate"))
-        gamma = Float(h.double("gamma"))
-        tau = Float(h.double("tau"))
-        learningStarts = h.int("learning_starts")
-        batchSize = h.int("batch_size")
-        trainFrequency = h.int("train_freq")
-        gradientSteps = h.int("gradient_steps") == -1 ? trainFrequency : h.int("gradient_steps")
-        targetUpdateInterval = h.int("target_update_interval")
-        guard let activation = MultilayerPerceptron.Activation(rawValue: h.string("activation")) else {
-            throw ConfigurationError("activation: '\(h.string("activation"))' is not one of relu, tanh")
-        }
+        let settings = try h.settings(Settings.self)
+        let offPolicy = settings.offPolicy
+        learningRate = Float(settings.learningRate)
+        gamma = Float(offPolicy.gamma)
+        tau = Float(offPolicy.tau)
+        learningStarts = offPolicy.learningStarts
+        batchSize = offPolicy.batchSize
+        trainFrequency = offPolicy.trainFrequency
+        gradientSteps = offPolicy.gradientStepsPerRound
+        targetUpdateInterval = settings.targetUpdateInterval
+        let activation = settings.activation
+        fixedEntropyCoefficient = settings.entropyCoefficient.fixedValue.map(Float.init)
+        let initialCoefficient = settings.entropyCoefficient.learnedInitialValue ?? 1
+        targetEntropy = settings.targetEntropy.value ?? -Float(actionSize)
 
-        // ent_coef: "auto" (start at 1), "auto_X" (start at X) or a fixed number, as SB3.
-        let entropySetting = h.string("ent_coef")
-        var initialCoefficient: Double = 1
-        if entropySetting.hasPrefix("auto") {
-            if entropySetting.hasPrefix("auto_") {
-                guard let value = Double(entropySetting.dropFirst(5)), value > 0 else {
-                    throw ConfigurationError("ent_coef: '\(entropySetting)' needs a positive number after auto_")
-                }
-                initialCoefficient = value
-            } else if entropySetting != "auto" {
-                throw ConfigurationError("ent_coef: expected auto, auto_X or a number, got '\(entropySetting)'")
-            }
-            fixedEntropyCoefficient = nil
-        } else {
-            guard let value = Double(entropySetting), value >= 0, value.isFinite else {
-                throw ConfigurationError("ent_coef: expected auto, auto_X or a number at least 0, got '\(entropySetting)'")
-            }
-            fixedEntropyCoefficient = Float(value)
-        }
-        let entropyTarget = h.string("target_entropy")
-        if entropyTarget == "auto" {
-            targetEntropy = -Float(actionSize)
-        } else if let value = Float(entropyTarget), value.isFinite {
-            targetEntropy = value
-        } else {
-            throw ConfigurationError("target_entropy: expected auto or a number, got '\(entropyTarget)'")
-        }
-
-        let hidden = h.ints("net_arch")
+        let hidden = settings.netArch
         actor = try MultilayerPerceptron(inputSize: observationSize, hiddenSizes: hidden, outputSize: 2 * actionSize,
                                          activation: activation, source: random.derived("actor"))
         let criticSource = random.derived("critic")
@@ -152,7 +162,7 @@ public final class SACAgent: Agent {
         actorOptimizer = Adam(actor.parameters, learningRate: learningRate)
         criticOptimizer = Adam(critic.parameters, learningRate: learningRate)
         entropyOptimizer = fixedEntropyCoefficient == nil ? Adam([logEntropyCoefficient], learningRate: learningRate) : nil
-        replay = try ReplayBuffer(capacity: h.int("buffer_size"), observationSize: observationSize, actionSize: actionSize)
+        replay = try ReplayBuffer(capacity: offPolicy.bufferSize, observationSize: observationSize, actionSize: actionSize)
         batch = ReplayBatch(size: batchSize, observationSize: observationSize, actionSize: actionSize)
         explorationRandom = random.derived("exploration")
         replayRandom = random.derived("replay")
@@ -182,7 +192,7 @@ public final class SACAgent: Agent {
                                 nextObservation: next, terminated: transition.terminated)
                 let steps = loop.totalSteps
                 if steps % self.trainFrequency == 0 && steps > self.learningStarts {
-                    self.train(gradientSteps: self.gradientSteps)
+                    try self.train(gradientSteps: self.gradientSteps)
                 }
             })
     }
@@ -206,12 +216,15 @@ public final class SACAgent: Agent {
     }
 
     /// `gradientSteps` updates on minibatches from the replay buffer (see the type's notes).
-    func train(gradientSteps: Int) {
+    func train(gradientSteps: Int) throws {
         for _ in 0..<gradientSteps {
             replay.sample(into: batch, random: replayRandom)
             let noise = Tensor.normal([batchSize, actionSize], source: policyNoiseRandom)
             let nextNoise = Tensor.normal([batchSize, actionSize], source: policyNoiseRandom)
-            update(batch, noise: noise, nextNoise: nextNoise)
+            let losses = update(batch, noise: noise, nextNoise: nextNoise)
+            // A diverged update stops the run (the losses are scalars already computed).
+            try NonFiniteTrainingError.check(loss: losses.critic, name: "critic loss", step: updates)
+            try NonFiniteTrainingError.check(loss: losses.actor, name: "actor loss", step: updates)
         }
     }
 

@@ -29,31 +29,25 @@ import LabCore
 public final class TD3Agent: Agent {
     public static let name = "td3"
     public static let summary = "Twin Delayed DDPG (SB3 semantics): twin critics, delayed actor updates, target policy smoothing"
-    public static let hyperparameterSpecs: [HyperparameterSpec] = commonSpecs + [
-        HyperparameterSpec("policy_delay", .int(2), "update the actor and the targets every this many critic updates",
-                           allowed: 1...Double.infinity),
-        HyperparameterSpec("target_policy_noise", .double(0.2), "standard deviation of the target action smoothing noise",
-                           allowed: 0...Double.infinity),
-        HyperparameterSpec("target_noise_clip", .double(0.5), "the smoothing noise is clipped to [-c, c]", allowed: 0...Double.infinity),
-    ]
+    public struct Settings: LabCore.Settings {
+        @SettingGroup public var common: CommonSettings
+        @Setting("policy_delay", range: 1..., help: "update the actor and the targets every this many critic updates")
+        public var policyDelay = 2
+        @Setting("target_policy_noise", range: 0..., help: "standard deviation of the target action smoothing noise")
+        public var targetPolicyNoise = 0.2
+        @Setting("target_noise_clip", range: 0..., help: "the smoothing noise is clipped to [-c, c]") public var targetNoiseClip = 0.5
+        public init() {}
+    }
 
     /// Hyperparameters TD3 and DDPG share (SB3's defaults for both).
-    static let commonSpecs: [HyperparameterSpec] = [
-        HyperparameterSpec("learning_rate", .double(1e-3), "Adam step size of the actor and the critics", allowed: 0...Double.infinity),
-        HyperparameterSpec("buffer_size", .int(1_000_000), "replay buffer capacity (transitions)", allowed: 1...Double.infinity),
-        HyperparameterSpec("learning_starts", .int(100), "environment steps of uniform random play before learning", allowed: 0...Double.infinity),
-        HyperparameterSpec("batch_size", .int(256), "transitions per gradient step", allowed: 1...Double.infinity),
-        HyperparameterSpec("tau", .double(0.005), "Polyak coefficient of the target networks", allowed: 0...1),
-        HyperparameterSpec("gamma", .double(0.99), "discount factor", allowed: 0...1),
-        HyperparameterSpec("train_freq", .int(1), "train every this many environment steps", allowed: 1...Double.infinity),
-        HyperparameterSpec("gradient_steps", .int(1), "gradient steps per training round (-1: as many as train_freq)",
-                           allowed: -1...Double.infinity),
-        HyperparameterSpec("noise_type", .string("none"), "exploration noise: none, normal or ornstein-uhlenbeck"),
-        HyperparameterSpec("noise_std", .double(0.1), "standard deviation of the exploration noise", allowed: 0...Double.infinity),
-        HyperparameterSpec("net_arch", .list([.int(400), .int(300)]), "hidden layer sizes of the actor and of each critic",
-                           allowed: 1...Double.infinity),
-        HyperparameterSpec("activation", .string("relu"), "activation between layers: relu or tanh"),
-    ]
+    public struct CommonSettings: LabCore.Settings {
+        @Setting("learning_rate", range: 0..., help: "Adam step size of the actor and the critics") public var learningRate = 1e-3
+        @SettingGroup public var offPolicy: OffPolicySettings
+        @SettingGroup public var noise: ActionNoise.Settings
+        @Setting("net_arch", range: 1..., help: "hidden layer sizes of the actor and of each critic") public var netArch = [400, 300]
+        @Setting("activation", help: "activation between layers: relu or tanh") public var activation = MultilayerPerceptron.Activation.relu
+        public init() {}
+    }
 
     // Hyperparameters.
     private let learningRate: Float
@@ -91,16 +85,24 @@ public final class TD3Agent: Agent {
     public private(set) var updates = 0
 
     public convenience init(environment: EnvironmentSignature, hyperparameters: Hyperparameters, random: RandomSource) throws {
-        try self.init(environment: environment, hyperparameters: hyperparameters, random: random, variant: .td3)
+        let settings = try hyperparameters.settings(Settings.self)
+        try self.init(environment: environment, settings: settings.common,
+                      variant: .td3(policyDelay: settings.policyDelay, targetPolicyNoise: settings.targetPolicyNoise,
+                                    targetNoiseClip: settings.targetNoiseClip),
+                      random: random)
     }
 
     /// TD3 itself, or DDPG: one critic, no delay, no target smoothing.
     enum Variant {
-        case td3, ddpg
-        var name: String { self == .td3 ? TD3Agent.name : DDPGAgent.name }
+        case td3(policyDelay: Int, targetPolicyNoise: Double, targetNoiseClip: Double)
+        case ddpg
+        var name: String {
+            if case .td3 = self { return TD3Agent.name }
+            return DDPGAgent.name
+        }
     }
 
-    init(environment: EnvironmentSignature, hyperparameters h: Hyperparameters, random: RandomSource, variant: Variant) throws {
+    init(environment: EnvironmentSignature, settings: CommonSettings, variant: Variant, random: RandomSource) throws {
         let agent = variant.name
         guard case .box(let actionBox) = environment.actionSpace else {
             throw AgentError("\(agent) needs a Box action space; \(environment.id) has \(environment.actionSpace)")
@@ -113,20 +115,21 @@ public final class TD3Agent: Agent {
         observationSize = observationBox.count
         actionSize = scaling.count
 
-        learningRate = Float(h.double("learning_rate"))
-        gamma = Float(h.double("gamma"))
-        tau = Float(h.double("tau"))
-        learningStarts = h.int("learning_starts")
-        batchSize = h.int("batch_size")
-        trainFrequency = h.int("train_freq")
-        gradientSteps = h.int("gradient_steps") == -1 ? trainFrequency : h.int("gradient_steps")
+        let offPolicy = settings.offPolicy
+        learningRate = Float(settings.learningRate)
+        gamma = Float(offPolicy.gamma)
+        tau = Float(offPolicy.tau)
+        learningStarts = offPolicy.learningStarts
+        batchSize = offPolicy.batchSize
+        trainFrequency = offPolicy.trainFrequency
+        gradientSteps = offPolicy.gradientStepsPerRound
         let criticCount: Int
         switch variant {
-        case .td3:
+        case .td3(let delay, let smoothing, let clip):
             criticCount = 2
-            policyDelay = h.int("policy_delay")
-            targetPolicyNoise = Float(h.double("target_policy_noise"))
-            targetNoiseClip = Float(h.double("target_noise_clip"))
+            policyDelay = delay
+            targetPolicyNoise = Float(smoothing)
+            targetNoiseClip = Float(clip)
         case .ddpg:
             // SB3's DDPG: TD3 with these fixed.
             criticCount = 1
@@ -134,14 +137,9 @@ public final class TD3Agent: Agent {
             targetPolicyNoise = 0.1
             targetNoiseClip = 0
         }
-        guard let activation = MultilayerPerceptron.Activation(rawValue: h.string("activation")) else {
-            throw ConfigurationError("activation: '\(h.string("activation"))' is not one of relu, tanh")
-        }
-        guard let noiseKind = ActionNoise.Kind(rawValue: h.string("noise_type")) else {
-            throw ConfigurationError("noise_type: '\(h.string("noise_type"))' is not one of \(ActionNoise.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
+        let activation = settings.activation
 
-        let hidden = h.ints("net_arch")
+        let hidden = settings.netArch
         let actorSource = random.derived("actor")
         actor = try MultilayerPerceptron(inputSize: observationSize, hiddenSizes: hidden, outputSize: actionSize,
                                          activation: activation, source: actorSource)
@@ -156,9 +154,9 @@ public final class TD3Agent: Agent {
         criticTarget.update(towards: critic, tau: 1)
         actorOptimizer = Adam(actor.parameters, learningRate: learningRate)
         criticOptimizer = Adam(critic.parameters, learningRate: learningRate)
-        replay = try ReplayBuffer(capacity: h.int("buffer_size"), observationSize: observationSize, actionSize: actionSize)
+        replay = try ReplayBuffer(capacity: offPolicy.bufferSize, observationSize: observationSize, actionSize: actionSize)
         batch = ReplayBatch(size: batchSize, observationSize: observationSize, actionSize: actionSize)
-        noise = ActionNoise(noiseKind, size: actionSize, standardDeviation: h.double("noise_std"), random: random.derived("action_noise"))
+        noise = ActionNoise(settings.noise, size: actionSize, random: random.derived("action_noise"))
         explorationRandom = random.derived("exploration")
         replayRandom = random.derived("replay")
         targetNoiseRandom = random.derived("target_noise")
@@ -193,7 +191,7 @@ public final class TD3Agent: Agent {
                 if transition.terminated || transition.truncated { self.noise.reset() }
                 let steps = loop.totalSteps
                 if steps % self.trainFrequency == 0 && steps > self.learningStarts {
-                    self.train(gradientSteps: self.gradientSteps)
+                    try self.train(gradientSteps: self.gradientSteps)
                 }
             })
     }
@@ -201,11 +199,14 @@ public final class TD3Agent: Agent {
     private var actorName: String { critic.networks.count == 1 ? DDPGAgent.name : Self.name }
 
     /// `gradientSteps` updates on minibatches from the replay buffer (see the type's notes).
-    func train(gradientSteps: Int) {
+    func train(gradientSteps: Int) throws {
         for _ in 0..<gradientSteps {
             replay.sample(into: batch, random: replayRandom)
             let smoothing = Tensor.normal([batchSize, actionSize], standardDeviation: targetPolicyNoise, source: targetNoiseRandom)
-            update(batch, smoothingNoise: smoothing)
+            let losses = update(batch, smoothingNoise: smoothing)
+            // A diverged update stops the run (the losses are scalars already computed).
+            try NonFiniteTrainingError.check(loss: losses.critic, name: "critic loss", step: updates)
+            if let actor = losses.actor { try NonFiniteTrainingError.check(loss: actor, name: "actor loss", step: updates) }
         }
     }
 
@@ -288,13 +289,13 @@ public final class TD3Agent: Agent {
 public final class DDPGAgent: Agent {
     public static let name = "ddpg"
     public static let summary = "DDPG (SB3 semantics): TD3 with one critic, no delayed updates, no target smoothing"
-    public static let hyperparameterSpecs: [HyperparameterSpec] = TD3Agent.commonSpecs
+    public typealias Settings = TD3Agent.CommonSettings
 
     /// The algorithm, configured as DDPG.
     let core: TD3Agent
 
     public init(environment: EnvironmentSignature, hyperparameters: Hyperparameters, random: RandomSource) throws {
-        core = try TD3Agent(environment: environment, hyperparameters: hyperparameters, random: random, variant: .ddpg)
+        core = try TD3Agent(environment: environment, settings: try hyperparameters.settings(Settings.self), variant: .ddpg, random: random)
     }
 
     public func learn(_ loop: EpisodeLoop) throws { try core.learn(loop) }

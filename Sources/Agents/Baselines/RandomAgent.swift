@@ -1,13 +1,16 @@
 import Foundation
 import Gym
+import LabCore
 
 /// Acts uniformly at random over the action space; learns nothing.
 public final class RandomAgent: Agent {
     public static let name = "random"
     public static let summary = "uniform over the action space"
-    public static let hyperparameterSpecs: [HyperparameterSpec] = [
-        HyperparameterSpec("num_envs", .int(1), "copies of the environment to collect from (a vector environment)"),
-    ]
+    public struct Settings: LabCore.Settings {
+        @Setting("num_envs", range: 1..., help: "copies of the environment to collect from (a vector environment)")
+        public var numEnvs = 1
+        public init() {}
+    }
 
     private let actionSpace: Space
     private let random: RandomSource
@@ -16,8 +19,7 @@ public final class RandomAgent: Agent {
     public init(environment: EnvironmentSignature, hyperparameters: Hyperparameters, random: RandomSource) throws {
         self.actionSpace = environment.actionSpace
         self.random = random
-        copies = hyperparameters.int("num_envs")
-        guard copies >= 1 else { throw AgentError("random: num_envs must be at least 1, got \(copies)") }
+        copies = try hyperparameters.settings(Settings.self).numEnvs
         if copies > 1 && !environment.actionSpace.isDiscrete {
             throw AgentError("random: num_envs > 1 needs a discrete action space, got \(environment.actionSpace)")
         }

@@ -1,12 +1,13 @@
 import Foundation
 import Gym
+import LabCore
 
 /// The classic TensorFlow book's `policy_random`: one weight vector theta drawn uniformly
 /// in [-1, 1]^d per run; action 1 if theta . observation > 0, else 0. It never learns.
 public final class RandomLinearAgent: Agent {
     public static let name = "random-linear"
     public static let summary = "one random linear threshold policy per run (the book's policy_random)"
-    public static let hyperparameterSpecs: [HyperparameterSpec] = []
+    public struct Settings: LabCore.Settings { public init() {} }
 
     /// The weight vector, one entry per observation dimension.
     public private(set) var theta: [Double]

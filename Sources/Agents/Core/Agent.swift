@@ -1,5 +1,6 @@
 import Foundation
 import Gym
+import LabCore
 
 /// How long an agent may learn: a number of environment steps or of episodes.
 public enum TrainingBudget: Equatable, Sendable, CustomStringConvertible {
@@ -44,8 +45,8 @@ public protocol Agent: AnyObject {
     static var name: String { get }
     /// One line on what the agent does.
     static var summary: String { get }
-    /// The hyperparameters the agent accepts, with defaults.
-    static var hyperparameterSpecs: [HyperparameterSpec] { get }
+    /// The agent's hyperparameters, declared once each (see `LabCore/Settings`).
+    associatedtype Settings: LabCore.Settings
 
     /// Creates an untrained agent.
     ///
@@ -72,6 +73,9 @@ public protocol Agent: AnyObject {
 extension Agent {
     /// The agent's defaults as resolved hyperparameters.
     public static var defaultHyperparameters: Hyperparameters {
-        Hyperparameters(agent: name, specs: hyperparameterSpecs)
+        Hyperparameters(agent: name, declarations: Settings.declarations)
     }
+
+    /// The hyperparameters the agent declares, in declaration order.
+    public static var settingDeclarations: [SettingDeclaration] { Settings.declarations }
 }

@@ -23,7 +23,7 @@ public struct EvaluationResult: Equatable, Sendable {
 
 /// Plays `episodes` greedy episodes of `agent`; the first reset uses `seed`.
 public func evaluate(
-    _ agent: Agent,
+    _ agent: any Agent,
     in environment: Environment,
     episodes: Int,
     seed: UInt64,

@@ -1,9 +1,10 @@
 import Foundation
+import LabCore
 
 /// A value that changes over the course of training, as a function of the fraction of
 /// the budget spent (Stable-Baselines3's convention): exploration rates, learning rates.
 public struct Schedule: Equatable, Sendable, CustomStringConvertible {
-    public enum Kind: String, Sendable, CaseIterable {
+    public enum Kind: String, Sendable, CaseIterable, SettingType {
         /// Always `start`.
         case constant
         /// From `start` to `end` in a straight line over the first `fraction` of training.
@@ -26,32 +27,6 @@ public struct Schedule: Equatable, Sendable, CustomStringConvertible {
 
     public static func constant(_ value: Double) -> Schedule { Schedule(.constant, start: value, end: value, fraction: 1) }
 
-    /// Reads `<name>`, `<name>_schedule`, `<name>_final` and `<name>_fraction`.
-    public init(hyperparameters: Hyperparameters, name: String) throws {
-        let kindName = hyperparameters.string("\(name)_schedule")
-        guard let kind = Kind(rawValue: kindName) else {
-            throw ConfigurationError("\(name)_schedule: '\(kindName)' is not one of \(Kind.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        self.init(kind, start: hyperparameters.double(name), end: hyperparameters.double("\(name)_final"),
-                  fraction: hyperparameters.double("\(name)_fraction"))
-        guard fraction > 0 else { throw ConfigurationError("\(name)_fraction must be positive, got \(fraction)") }
-        if kind == .exponential && (start <= 0 || end <= 0) {
-            throw ConfigurationError("\(name): an exponential schedule needs positive start and final values")
-        }
-    }
-
-    /// The hyperparameters ``init(hyperparameters:name:)`` reads, with defaults; `allowed`
-    /// bounds the start and final values.
-    public static func specs(_ name: String, start: Double, kind: Kind = .constant, end: Double, fraction: Double = 1,
-                             allowed: ClosedRange<Double>? = nil, help: String) -> [HyperparameterSpec] {
-        [
-            HyperparameterSpec(name, .double(start), help, allowed: allowed),
-            HyperparameterSpec("\(name)_schedule", .string(kind.rawValue), "how \(name) changes: constant, linear or exponential"),
-            HyperparameterSpec("\(name)_final", .double(end), "\(name) at the end of its schedule", allowed: allowed),
-            HyperparameterSpec("\(name)_fraction", .double(fraction), "fraction of the budget over which \(name) moves to its final value"),
-        ]
-    }
-
     /// The value after `progress` (0...1) of the budget.
     @inline(__always)
     public func value(at progress: Double) -> Double {
@@ -66,5 +41,38 @@ public struct Schedule: Equatable, Sendable, CustomStringConvertible {
 
     public var description: String {
         kind == .constant ? "\(start)" : "\(kind.rawValue) \(start) -> \(end) over \(fraction) of training"
+    }
+}
+
+/// A ``Schedule`` as four settings: `<name>` (the start), `<name>_schedule`, `<name>_final`
+/// and `<name>_fraction`; the property's initial value gives their defaults.
+@propertyWrapper
+public struct ScheduleSetting: Sendable, DeclaresSettings {
+    @Setting private var start: Double
+    @Setting private var kind: Schedule.Kind
+    @Setting private var end: Double
+    @Setting private var fraction: Double
+    private let name: String
+
+    public var wrappedValue: Schedule { Schedule(kind, start: start, end: end, fraction: fraction) }
+
+    /// `range` bounds the start and final values.
+    public init(wrappedValue: Schedule, _ name: String, range: ClosedRange<Double>? = nil, help: String) {
+        let bounds = range.map(SettingRange.init)
+        self.name = name
+        _start = Setting(wrappedValue: wrappedValue.start, name, range: bounds, help: help)
+        _kind = Setting(wrappedValue: wrappedValue.kind, "\(name)_schedule", help: "how \(name) changes: constant, linear or exponential")
+        _end = Setting(wrappedValue: wrappedValue.end, "\(name)_final", range: bounds, help: "\(name) at the end of its schedule")
+        _fraction = Setting(wrappedValue: wrappedValue.fraction, "\(name)_fraction", range: .positive,
+                            help: "fraction of the budget over which \(name) moves to its final value")
+    }
+
+    public var declarations: [SettingDeclaration] { ([_start, _kind, _end, _fraction] as [DeclaresSettings]).flatMap { $0.declarations } }
+    public var currentValues: [(String, SettingValue?)] { ([_start, _kind, _end, _fraction] as [DeclaresSettings]).flatMap { $0.currentValues } }
+
+    public func check() throws {
+        if kind == .exponential && (start <= 0 || end <= 0) {
+            throw ConfigurationError("\(name): an exponential schedule needs positive start and final values", kind: .invalidValue)
+        }
     }
 }

@@ -29,29 +29,38 @@ import LabCore
 public final class DQNAgent: Agent {
     public static let name = "dqn"
     public static let summary = "Deep Q-Network (SB3 semantics): replay buffer, target network, epsilon-greedy, optional Double DQN"
-    public static let hyperparameterSpecs: [HyperparameterSpec] =
-        Schedule.specs("learning_rate", start: 1e-4, end: 1e-4, allowed: 0...Double.infinity, help: "Adam step size")
-        + [
-            HyperparameterSpec("buffer_size", .int(1_000_000), "replay buffer capacity (transitions)"),
-            HyperparameterSpec("learning_starts", .int(100), "environment steps of uniform random play before learning"),
-            HyperparameterSpec("batch_size", .int(32), "transitions per gradient step"),
-            HyperparameterSpec("tau", .double(1.0), "target update coefficient: 1 copies, below 1 is a Polyak average"),
-            HyperparameterSpec("gamma", .double(0.99), "discount factor", allowed: 0...1),
-            HyperparameterSpec("train_freq", .int(4), "train every this many environment steps"),
-            HyperparameterSpec("gradient_steps", .int(1), "gradient steps per training round (-1: as many as train_freq)"),
-            HyperparameterSpec("target_update_interval", .int(10_000), "update the target network every this many environment steps"),
-            HyperparameterSpec("exploration_fraction", .double(0.1), "fraction of the budget over which epsilon falls"),
-            HyperparameterSpec("exploration_initial_eps", .double(1.0), "epsilon at the start", allowed: 0...1),
-            HyperparameterSpec("exploration_final_eps", .double(0.05), "epsilon after exploration_fraction of the budget", allowed: 0...1),
-            HyperparameterSpec("max_grad_norm", .double(10), "clip gradients to this global L2 norm", allowed: 0...Double.infinity),
-            HyperparameterSpec("net_arch", .list([.int(64), .int(64)]), "hidden layer sizes of the Q-network"),
-            HyperparameterSpec("activation", .string("relu"), "activation between layers: relu or tanh"),
-            HyperparameterSpec("loss", .string("huber"), "TD loss: huber (smooth L1, SB3) or mse"),
-            HyperparameterSpec("double_q", .bool(false), "Double DQN: the online network picks the next action, the target values it"),
-            HyperparameterSpec("num_envs", .int(1), "copies of the environment to collect from (a vector environment)"),
-            HyperparameterSpec("termination_reward", .string("none"),
-                               "reward stored for a transition that terminates the episode (the TF2 tutorial's -10); none keeps the environment's"),
-        ]
+
+    /// The temporal-difference loss.
+    public enum TDLoss: String, CaseIterable, Sendable, SettingType {
+        /// Smooth L1, as SB3 (`smooth_l1` is the same loss by PyTorch's name).
+        case huber, smooth_l1, mse
+    }
+
+    public struct Settings: LabCore.Settings {
+        @ScheduleSetting("learning_rate", range: 0...Double.infinity, help: "Adam step size") public var learningRate = Schedule.constant(1e-4)
+        /// The replay and training schedule, with SB3's DQN defaults.
+        @SettingGroup({ $0.batchSize = 32; $0.tau = 1; $0.trainFrequency = 4 }) public var offPolicy: OffPolicySettings
+        @Setting("target_update_interval", range: 1..., help: "update the target network every this many environment steps")
+        public var targetUpdateInterval = 10_000
+        @Setting("exploration_fraction", range: .positive, help: "fraction of the budget over which epsilon falls") public var explorationFraction = 0.1
+        @Setting("exploration_initial_eps", range: 0...1, help: "epsilon at the start") public var explorationInitialEpsilon = 1.0
+        @Setting("exploration_final_eps", range: 0...1, help: "epsilon after exploration_fraction of the budget") public var explorationFinalEpsilon = 0.05
+        @Setting("max_grad_norm", range: 0..., help: "clip gradients to this global L2 norm") public var maxGradientNorm = 10.0
+        @Setting("net_arch", range: 1..., help: "hidden layer sizes of the Q-network") public var netArch = [64, 64]
+        @Setting("activation", help: "activation between layers: relu or tanh") public var activation = MultilayerPerceptron.Activation.relu
+        @Setting("loss", help: "TD loss: huber (smooth L1, SB3) or mse") public var loss = TDLoss.huber
+        @Setting("double_q", help: "Double DQN: the online network picks the next action, the target values it") public var doubleQ = false
+        @Setting("num_envs", range: 1..., help: "copies of the environment to collect from (a vector environment)") public var numEnvs = 1
+        @Setting("termination_reward", help: "reward stored for a transition that terminates the episode (the TF2 tutorial's -10); none keeps the environment's")
+        public var terminationReward = "none"
+        public init() {}
+
+        public func validate() throws {
+            guard terminationReward == "none" || Float(terminationReward) != nil else {
+                throw ConfigurationError("termination_reward: expected a number or none, got '\(terminationReward)'", kind: .invalidValue)
+            }
+        }
+    }
 
     // Hyperparameters.
     private let gamma: Float
@@ -94,53 +103,33 @@ public final class DQNAgent: Agent {
         }
         actionCount = actions.n
 
-        gamma = Float(h.double("gamma"))
-        learningRate = try Schedule(hyperparameters: h, name: "learning_rate")
-        exploration = Schedule(.linear, start: h.double("exploration_initial_eps"), end: h.double("exploration_final_eps"),
-                               fraction: h.double("exploration_fraction"))
-        learningStarts = h.int("learning_starts")
-        batchSize = h.int("batch_size")
-        trainFrequency = h.int("train_freq")
-        gradientSteps = h.int("gradient_steps") == -1 ? trainFrequency : h.int("gradient_steps")
-        targetUpdateInterval = h.int("target_update_interval")
-        tau = Float(h.double("tau"))
-        maxGradientNorm = Float(h.double("max_grad_norm"))
-        doubleQ = h.bool("double_q")
-        switch h.string("loss") {
-        case "huber", "smooth_l1": useHuberLoss = true
-        case "mse": useHuberLoss = false
-        case let other: throw ConfigurationError("loss: '\(other)' is not one of huber, mse")
-        }
-        let termination = h.string("termination_reward")
-        if termination == "none" {
-            terminationReward = nil
-        } else if let value = Float(termination) {
-            terminationReward = value
-        } else {
-            throw ConfigurationError("termination_reward: expected a number or none, got '\(termination)'")
-        }
-        copies = h.int("num_envs")
-        guard copies >= 1 else { throw ConfigurationError("num_envs must be at least 1, got \(copies)") }
-        guard batchSize > 0 else { throw ConfigurationError("batch_size must be positive, got \(batchSize)") }
-        guard trainFrequency > 0 else { throw ConfigurationError("train_freq must be positive, got \(trainFrequency)") }
-        guard gradientSteps >= 0 else { throw ConfigurationError("gradient_steps must be -1 or at least 0, got \(gradientSteps)") }
-        guard targetUpdateInterval > 0 else { throw ConfigurationError("target_update_interval must be positive, got \(targetUpdateInterval)") }
-        guard tau > 0 && tau <= 1 else { throw ConfigurationError("tau must be in (0, 1], got \(tau)") }
-        guard learningStarts >= 0 else { throw ConfigurationError("learning_starts must be at least 0, got \(learningStarts)") }
-        guard exploration.fraction > 0 else { throw ConfigurationError("exploration_fraction must be positive, got \(exploration.fraction)") }
-        guard let activation = MultilayerPerceptron.Activation(rawValue: h.string("activation")) else {
-            throw ConfigurationError("activation: '\(h.string("activation"))' is not one of relu, tanh")
-        }
+        let settings = try h.settings(Settings.self)
+        let offPolicy = settings.offPolicy
+        gamma = Float(offPolicy.gamma)
+        learningRate = settings.learningRate
+        exploration = Schedule(.linear, start: settings.explorationInitialEpsilon, end: settings.explorationFinalEpsilon,
+                               fraction: settings.explorationFraction)
+        learningStarts = offPolicy.learningStarts
+        batchSize = offPolicy.batchSize
+        trainFrequency = offPolicy.trainFrequency
+        gradientSteps = offPolicy.gradientStepsPerRound
+        targetUpdateInterval = settings.targetUpdateInterval
+        tau = Float(offPolicy.tau)
+        maxGradientNorm = Float(settings.maxGradientNorm)
+        doubleQ = settings.doubleQ
+        useHuberLoss = settings.loss != .mse
+        terminationReward = settings.terminationReward == "none" ? nil : Float(settings.terminationReward)
+        copies = settings.numEnvs
 
         // Separate streams per consumer, so changing one (say the batch size) leaves the others' draws alone.
         let initialisation = random.derived("q_net")
-        online = try MultilayerPerceptron(inputSize: observationSize, hiddenSizes: h.ints("net_arch"), outputSize: actionCount,
-                                          activation: activation, source: initialisation)
-        target = try MultilayerPerceptron(inputSize: observationSize, hiddenSizes: h.ints("net_arch"), outputSize: actionCount,
-                                          activation: activation, source: initialisation)
+        online = try MultilayerPerceptron(inputSize: observationSize, hiddenSizes: settings.netArch, outputSize: actionCount,
+                                          activation: settings.activation, source: initialisation)
+        target = try MultilayerPerceptron(inputSize: observationSize, hiddenSizes: settings.netArch, outputSize: actionCount,
+                                          activation: settings.activation, source: initialisation)
         target.update(towards: online, tau: 1)
         optimizer = Adam(online.parameters, learningRate: Float(learningRate.value(at: 0)))
-        replay = try ReplayBuffer(capacity: h.int("buffer_size"), observationSize: observationSize)
+        replay = try ReplayBuffer(capacity: offPolicy.bufferSize, observationSize: observationSize)
         batch = ReplayBatch(size: batchSize, observationSize: observationSize)
         explorationRandom = random.derived("exploration")
         replayRandom = random.derived("replay")
@@ -164,7 +153,7 @@ public final class DQNAgent: Agent {
                 }
                 if steps % self.trainFrequency == 0 && steps > self.learningStarts {
                     self.optimizer.learningRate = Float(self.learningRate.value(at: loop.progress))
-                    for _ in 0..<self.gradientSteps { self.trainStep() }
+                    for _ in 0..<self.gradientSteps { try self.trainStep() }
                 }
             })
     }
@@ -193,7 +182,7 @@ public final class DQNAgent: Agent {
             if calls % targetEvery == 0 { target.update(towards: online, tau: tau) }
             if calls % trainFrequency == 0 && loop.totalSteps > learningStarts {
                 optimizer.learningRate = Float(learningRate.value(at: loop.progress))
-                for _ in 0..<gradientSteps { trainStep() }
+                for _ in 0..<gradientSteps { try trainStep() }
             }
         }
     }
@@ -209,11 +198,14 @@ public final class DQNAgent: Agent {
     }
 
     /// One gradient step on a minibatch from the replay buffer.
-    func trainStep() {
+    ///
+    /// - Throws: ``NonFiniteTrainingError`` when the loss is not finite (training diverged).
+    func trainStep() throws {
         replay.sample(into: batch, random: replayRandom)
         let targets = tdTargets(batch)
         let predicted = online(batch.observations).selecting(columns: batch.actionIndices)
         let loss = useHuberLoss ? Loss.huber(predicted, targets) : Loss.meanSquaredError(predicted, targets)
+        try NonFiniteTrainingError.check(loss: loss.scalar, step: updates + 1)
         optimizer.zeroGrad()
         loss.backward()
         clipGradientNorm(online.parameters, maxNorm: maxGradientNorm)

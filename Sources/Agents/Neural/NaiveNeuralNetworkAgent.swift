@@ -25,17 +25,32 @@ import LabCore
 public final class NaiveNeuralNetworkAgent: Agent {
     public static let name = "naive-nn"
     public static let summary = "the TF book's naive NN policy: fit a classifier on good random-linear episodes; iterations > 1: cross-entropy method"
-    public static let hyperparameterSpecs: [HyperparameterSpec] = [
-        HyperparameterSpec("threshold", .double(100), "iteration 0 keeps the episodes whose return exceeds this"),
-        HyperparameterSpec("iterations", .int(1), "collect-and-fit rounds; after the first the network collects its own data (cross-entropy method)"),
-        HyperparameterSpec("elite_fraction", .double(0.2), "fraction of the best episodes kept in later iterations (and in iteration 0 if none passes threshold)"),
-        HyperparameterSpec("collection_policy", .string("sample"), "how later iterations act: sample (from the softmax) or greedy"),
-        HyperparameterSpec("hidden_sizes", .list([.int(8)]), "hidden layer sizes of the classifier"),
-        HyperparameterSpec("activation", .string("relu"), "activation between layers: relu or tanh"),
-        HyperparameterSpec("epochs", .int(50), "passes over the kept data per fit"),
-        HyperparameterSpec("batch_size", .int(10), "samples per Adam step"),
-        HyperparameterSpec("learning_rate", .double(1e-3), "Adam step size", allowed: 0...Double.infinity),
-    ]
+
+    /// How later iterations act.
+    public enum CollectionPolicy: String, CaseIterable, Sendable, SettingType {
+        /// Sample from the softmax.
+        case sample
+        /// Take the argmax.
+        case greedy
+    }
+
+    public struct Settings: LabCore.Settings {
+        @Setting("threshold", help: "iteration 0 keeps the episodes whose return exceeds this")
+        public var threshold = 100.0
+        @Setting("iterations", range: 1..., help: "collect-and-fit rounds; after the first the network collects its own data (cross-entropy method)")
+        public var iterations = 1
+        @Setting("elite_fraction", range: SettingRange(above: 0, atMost: 1),
+                 help: "fraction of the best episodes kept in later iterations (and in iteration 0 if none passes threshold)")
+        public var eliteFraction = 0.2
+        @Setting("collection_policy", help: "how later iterations act: sample (from the softmax) or greedy")
+        public var collectionPolicy = CollectionPolicy.sample
+        @Setting("hidden_sizes", range: 1..., help: "hidden layer sizes of the classifier") public var hiddenSizes = [8]
+        @Setting("activation", help: "activation between layers: relu or tanh") public var activation = MultilayerPerceptron.Activation.relu
+        @Setting("epochs", range: 0..., help: "passes over the kept data per fit") public var epochs = 50
+        @Setting("batch_size", range: 1..., help: "samples per Adam step") public var batchSize = 10
+        @Setting("learning_rate", range: 0..., help: "Adam step size") public var learningRate = 1e-3
+        public init() {}
+    }
 
     /// The data policy of iteration 0 (``RandomLinearAgent``'s weight vector).
     public let theta: [Double]
@@ -68,26 +83,16 @@ public final class NaiveNeuralNetworkAgent: Agent {
         // The first draws of the agent's stream, exactly as RandomLinearAgent makes its theta.
         theta = (0..<box.count).map { _ in random.uniform(-1, 1) }
 
-        threshold = h.double("threshold")
-        iterations = h.int("iterations")
-        eliteFraction = h.double("elite_fraction")
-        epochs = h.int("epochs")
-        batchSize = h.int("batch_size")
-        guard iterations >= 1 else { throw ConfigurationError("iterations must be at least 1, got \(iterations)") }
-        guard eliteFraction > 0 && eliteFraction <= 1 else { throw ConfigurationError("elite_fraction must be in (0, 1], got \(eliteFraction)") }
-        guard epochs >= 0 else { throw ConfigurationError("epochs must be at least 0, got \(epochs)") }
-        guard batchSize > 0 else { throw ConfigurationError("batch_size must be positive, got \(batchSize)") }
-        switch h.string("collection_policy") {
-        case "sample": samplesActions = true
-        case "greedy": samplesActions = false
-        case let other: throw ConfigurationError("collection_policy: '\(other)' is not one of sample, greedy")
-        }
-        guard let activation = MultilayerPerceptron.Activation(rawValue: h.string("activation")) else {
-            throw ConfigurationError("activation: '\(h.string("activation"))' is not one of relu, tanh")
-        }
-        network = try MultilayerPerceptron(inputSize: box.count, hiddenSizes: h.ints("hidden_sizes"), outputSize: actions.n,
-                                           activation: activation, source: random.derived("network"))
-        optimizer = Adam(network.parameters, learningRate: Float(h.double("learning_rate")))
+        let settings = try h.settings(Settings.self)
+        threshold = settings.threshold
+        iterations = settings.iterations
+        eliteFraction = settings.eliteFraction
+        epochs = settings.epochs
+        batchSize = settings.batchSize
+        samplesActions = settings.collectionPolicy == .sample
+        network = try MultilayerPerceptron(inputSize: box.count, hiddenSizes: settings.hiddenSizes, outputSize: actions.n,
+                                           activation: settings.activation, source: random.derived("network"))
+        optimizer = Adam(network.parameters, learningRate: Float(settings.learningRate))
         collectionRandom = random.derived("collection")
         shuffleRandom = random.derived("shuffle")
     }
@@ -116,7 +121,7 @@ public final class NaiveNeuralNetworkAgent: Agent {
                 : elite(episodes)
             let mean = episodes.isEmpty ? .nan : episodes.map(\.return).reduce(0, +) / Double(episodes.count)
             iterationSummaries.append((episodes.count, kept.count, mean))
-            fit(kept)
+            try fit(kept)
         }
     }
 
@@ -144,7 +149,10 @@ public final class NaiveNeuralNetworkAgent: Agent {
     }
 
     /// Fits the classifier to the (observation, action) pairs of `episodes`.
-    private func fit(_ episodes: [Episode]) {
+    /// Gradient steps taken so far (named when training diverges).
+    private var fitSteps = 0
+
+    private func fit(_ episodes: [Episode]) throws {
         let observations = episodes.flatMap(\.observations)
         let labels = episodes.flatMap(\.actions)
         guard !labels.isEmpty else { return }
@@ -156,6 +164,8 @@ public final class NaiveNeuralNetworkAgent: Agent {
                 let rows = order[start..<min(start + batchSize, order.count)]
                 let x = Tensor(shape: [rows.count, observationSize], scalars: rows.flatMap { observations[$0] })
                 let loss = Loss.crossEntropy(logits: network(x), labels: rows.map { labels[$0] })
+                fitSteps += 1
+                try NonFiniteTrainingError.check(loss: loss.scalar, step: fitSteps)
                 optimizer.zeroGrad()
                 loss.backward()
                 optimizer.step()

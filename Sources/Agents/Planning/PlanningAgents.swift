@@ -1,5 +1,6 @@
 import Foundation
 import Gym
+import LabCore
 
 /// Value iteration and policy iteration as agents.
 ///
@@ -13,17 +14,17 @@ import Gym
 public class PlanningAgent {
     enum Method { case valueIteration, policyIteration }
 
-    static func specs() -> [HyperparameterSpec] {
-        [
-            HyperparameterSpec("gamma", .double(0.99), "discount factor"),
-            HyperparameterSpec("theta", .double(1e-12), "stop when a sweep changes no value by more than this"),
-            HyperparameterSpec("bins", .list([.int(10)]), "estimated model: bins per Box dimension"),
-            HyperparameterSpec("low", .list([]), "estimated model: lower bounds per Box dimension ([]: the space's)"),
-            HyperparameterSpec("high", .list([]), "estimated model: upper bounds per Box dimension ([]: the space's)"),
-            HyperparameterSpec("velocity_bound", .double(1), "estimated model: bound for a dimension whose space bound is infinite"),
-            HyperparameterSpec("replan_every", .int(10), "estimated model: episodes between re-solves"),
-        ] + Schedule.specs("epsilon", start: 1.0, kind: .linear, end: 0.05, fraction: 0.5, allowed: 0...1,
-                                  help: "estimated model: exploration rate")
+    public struct Settings: LabCore.Settings {
+        @Setting("gamma", help: "discount factor") public var gamma = 0.99
+        @Setting("theta", help: "stop when a sweep changes no value by more than this") public var theta = 1e-12
+        @Setting("bins", help: "estimated model: bins per Box dimension") public var bins = [10]
+        @Setting("low", help: "estimated model: lower bounds per Box dimension ([]: the space's)") public var low: [Double] = []
+        @Setting("high", help: "estimated model: upper bounds per Box dimension ([]: the space's)") public var high: [Double] = []
+        @Setting("velocity_bound", help: "estimated model: bound for a dimension whose space bound is infinite") public var velocityBound = 1.0
+        @Setting("replan_every", range: 1..., help: "estimated model: episodes between re-solves") public var replanEvery = 10
+        @ScheduleSetting("epsilon", range: 0...1, help: "estimated model: exploration rate")
+        public var epsilon = Schedule(.linear, start: 1.0, end: 0.05, fraction: 0.5)
+        public init() {}
     }
 
     private let method: Method
@@ -46,15 +47,13 @@ public class PlanningAgent {
             throw AgentError("\(method == .valueIteration ? "value" : "policy")-iteration needs a Discrete action space; \(environment.id) has \(environment.actionSpace)")
         }
         self.method = method
-        gamma = hyperparameters.double("gamma")
-        theta = hyperparameters.double("theta")
-        replanEvery = hyperparameters.int("replan_every")
-        guard replanEvery >= 1 else { throw ConfigurationError("replan_every must be at least 1") }
-        epsilon = try Schedule(hyperparameters: hyperparameters, name: "epsilon")
-        discretizer = try Discretizer(
-            space: environment.observationSpace, bins: hyperparameters.ints("bins"),
-            lows: hyperparameters.doubles("low"), highs: hyperparameters.doubles("high"),
-            velocityBound: hyperparameters.double("velocity_bound"))
+        let settings = try hyperparameters.settings(Settings.self)
+        gamma = settings.gamma
+        theta = settings.theta
+        replanEvery = settings.replanEvery
+        epsilon = settings.epsilon
+        discretizer = try Discretizer(space: environment.observationSpace, bins: settings.bins, lows: settings.low, highs: settings.high,
+                                      velocityBound: settings.velocityBound)
         actionCount = actions.n
         self.random = random
         policy = Array(repeating: 0, count: discretizer.stateCount)
@@ -114,11 +113,9 @@ public class PlanningAgent {
 
     func loadState(from url: URL, agent: String) throws {
         let state = try AgentState.load(from: url, agent: agent)
-        policy = try state.values("policy", shape: [policy.count]).map { Int($0) }
+        let loadedPolicy = try state.indices("policy", shape: [policy.count], below: actionCount, what: "an action")
         values = try state.values("values", shape: [values.count])
-        guard policy.allSatisfy({ (0..<actionCount).contains($0) }) else {
-            throw AgentError("\(url.path): policy holds actions outside 0..<\(actionCount)")
-        }
+        policy = loadedPolicy
     }
 }
 
@@ -165,7 +162,6 @@ struct EmpiricalModel {
 public final class ValueIterationAgent: PlanningAgent, Agent {
     public static let name = "value-iteration"
     public static let summary = "value iteration on the environment's model, or on a model estimated from experience"
-    public static var hyperparameterSpecs: [HyperparameterSpec] { specs() }
 
     public required init(environment: EnvironmentSignature, hyperparameters: Hyperparameters, random: RandomSource) throws {
         try super.init(method: .valueIteration, environment: environment, hyperparameters: hyperparameters, random: random)
@@ -179,7 +175,6 @@ public final class ValueIterationAgent: PlanningAgent, Agent {
 public final class PolicyIterationAgent: PlanningAgent, Agent {
     public static let name = "policy-iteration"
     public static let summary = "policy iteration on the environment's model, or on a model estimated from experience"
-    public static var hyperparameterSpecs: [HyperparameterSpec] { specs() }
 
     public required init(environment: EnvironmentSignature, hyperparameters: Hyperparameters, random: RandomSource) throws {
         try super.init(method: .policyIteration, environment: environment, hyperparameters: hyperparameters, random: random)

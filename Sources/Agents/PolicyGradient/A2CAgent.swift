@@ -18,22 +18,22 @@ import LabCore
 public final class A2CAgent: Agent {
     public static let name = "a2c"
     public static let summary = "Advantage Actor-Critic (SB3 semantics): n-step rollouts from n_envs copies, RMSprop, one update per rollout"
-    public static let hyperparameterSpecs: [HyperparameterSpec] =
-        Schedule.specs("learning_rate", start: 7e-4, end: 7e-4, allowed: 0...Double.infinity, help: "optimizer step size")
-        + [
-            HyperparameterSpec("n_envs", .int(1), "copies of the environment collected from (SB3's n_envs)"),
-            HyperparameterSpec("n_steps", .int(5), "steps per copy per rollout (one update per rollout)"),
-            HyperparameterSpec("gamma", .double(0.99), "discount factor", allowed: 0...1),
-            HyperparameterSpec("gae_lambda", .double(1.0), "GAE lambda (1: Monte-Carlo advantages)", allowed: 0...1),
-            HyperparameterSpec("normalize_advantage", .bool(false), "normalize advantages over the rollout"),
-            HyperparameterSpec("ent_coef", .double(0), "entropy coefficient"),
-            HyperparameterSpec("vf_coef", .double(0.5), "value loss coefficient", allowed: 0...Double.infinity),
-            HyperparameterSpec("max_grad_norm", .double(0.5), "clip gradients to this global L2 norm", allowed: 0...Double.infinity),
-            HyperparameterSpec("use_rms_prop", .bool(true), "RMSprop (SB3's default for A2C); false: Adam"),
-            HyperparameterSpec("rms_prop_eps", .double(1e-5), "RMSprop epsilon", allowed: 0...Double.infinity),
-        ]
-        + ActorCriticPolicy.specs(learningRate: 7e-4)
-        + NormalizationSettings.specs
+    public struct Settings: LabCore.Settings {
+        @ScheduleSetting("learning_rate", range: 0...Double.infinity, help: "optimizer step size") public var learningRate = Schedule.constant(7e-4)
+        @Setting("n_envs", range: 1..., help: "copies of the environment collected from (SB3's n_envs)") public var copies = 1
+        @Setting("n_steps", range: 1..., help: "steps per copy per rollout (one update per rollout)") public var steps = 5
+        @Setting("gamma", range: 0...1, help: "discount factor") public var gamma = 0.99
+        @Setting("gae_lambda", range: 0...1, help: "GAE lambda (1: Monte-Carlo advantages)") public var gaeLambda = 1.0
+        @Setting("normalize_advantage", help: "normalize advantages over the rollout") public var normalizeAdvantage = false
+        @Setting("ent_coef", help: "entropy coefficient") public var entropyCoefficient = 0.0
+        @Setting("vf_coef", range: 0..., help: "value loss coefficient") public var valueCoefficient = 0.5
+        @Setting("max_grad_norm", range: 0..., help: "clip gradients to this global L2 norm") public var maxGradientNorm = 0.5
+        @Setting("use_rms_prop", help: "RMSprop (SB3's default for A2C); false: Adam") public var useRMSprop = true
+        @Setting("rms_prop_eps", range: 0..., help: "RMSprop epsilon") public var rmsPropEpsilon = 1e-5
+        @SettingGroup public var policy: ActorCriticPolicy.Settings
+        @SettingGroup public var normalization: NormalizationSettings
+        public init() {}
+    }
 
     private let learningRate: Schedule
     private let copies: Int
@@ -57,15 +57,16 @@ public final class A2CAgent: Agent {
     public private(set) var lastLosses = PolicyGradientLosses()
 
     public init(environment: EnvironmentSignature, hyperparameters h: Hyperparameters, random: RandomSource) throws {
-        learningRate = try Schedule(hyperparameters: h, name: "learning_rate")
-        copies = h.int("n_envs")
-        steps = h.int("n_steps")
-        gamma = h.double("gamma")
-        gaeLambda = h.double("gae_lambda")
-        normalizeAdvantage = h.bool("normalize_advantage")
-        entropyCoefficient = Float(h.double("ent_coef"))
-        valueCoefficient = Float(h.double("vf_coef"))
-        maxGradientNorm = Float(h.double("max_grad_norm"))
+        let settings = try h.settings(Settings.self)
+        learningRate = settings.learningRate
+        copies = settings.copies
+        steps = settings.steps
+        gamma = settings.gamma
+        gaeLambda = settings.gaeLambda
+        normalizeAdvantage = settings.normalizeAdvantage
+        entropyCoefficient = Float(settings.entropyCoefficient)
+        valueCoefficient = Float(settings.valueCoefficient)
+        maxGradientNorm = Float(settings.maxGradientNorm)
         guard copies >= 1 else { throw ConfigurationError("n_envs must be at least 1, got \(copies)") }
         guard steps >= 1 else { throw ConfigurationError("n_steps must be at least 1, got \(steps)") }
         guard !normalizeAdvantage || steps * copies >= 2 else {
@@ -76,10 +77,10 @@ public final class A2CAgent: Agent {
         normalizer = try NormalizationSettings(hyperparameters: h, gamma: gamma)
             .makeNormalizer(agent: Self.name, environment: environment, encoder: policy.encoder, copies: copies)
         let rate = Float(learningRate.value(at: 0))
-        optimizer = h.bool("use_rms_prop")
-            ? RMSprop(policy.parameters, learningRate: rate, alpha: 0.99, epsilon: h.double("rms_prop_eps"))
+        optimizer = settings.useRMSprop
+            ? RMSprop(policy.parameters, learningRate: rate, alpha: 0.99, epsilon: settings.rmsPropEpsilon)
             : Adam(policy.parameters, learningRate: rate, epsilon: 1e-5)
-        buffer = RolloutBuffer(steps: steps, copies: copies, observationSize: policy.encoder.width, actionSize: policy.actionSize)
+        buffer = try RolloutBuffer(steps: steps, copies: copies, observationSize: policy.encoder.width, actionSize: policy.actionSize)
         batch = RolloutBatch(capacity: steps * copies, observationSize: policy.encoder.width, actionSize: policy.actionSize)
         actionRandom = random.derived("actions")
         batchRandom = random.derived("minibatches")
@@ -90,18 +91,19 @@ public final class A2CAgent: Agent {
                                          normalizer: normalizer, random: actionRandom)
         while !loop.isDone {
             guard try collector.collect(into: buffer, gamma: gamma, gaeLambda: gaeLambda) else { break }
-            train(progress: loop.progress)
+            try train(progress: loop.progress)
         }
     }
 
     /// One gradient step on the whole rollout (in SB3's shuffled order).
-    func train(progress: Double) {
+    func train(progress: Double) throws {
         optimizer.learningRate = Float(learningRate.value(at: progress))
         buffer.shuffle(random: batchRandom)
         buffer.gather(from: 0, into: batch)
         let losses = PolicyGradientLosses.a2c(policy: policy, batch: batch, normalizeAdvantage: normalizeAdvantage,
                                               entropyCoefficient: entropyCoefficient, valueCoefficient: valueCoefficient)
         lastLosses = losses.terms
+        try NonFiniteTrainingError.check(loss: losses.total.scalar, step: updates + 1)
         optimizer.zeroGrad()
         losses.total.backward()
         clipGradientNorm(policy.parameters, maxNorm: maxGradientNorm)

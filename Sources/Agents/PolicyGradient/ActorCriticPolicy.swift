@@ -17,13 +17,14 @@ import LabCore
 /// same parameters without the tape or allocation.
 public final class ActorCriticPolicy {
     /// Hyperparameters every actor-critic agent declares, with SB3's defaults.
-    public static func specs(learningRate: Double) -> [HyperparameterSpec] {
-        [
-            HyperparameterSpec("net_arch", .list([.int(64), .int(64)]), "hidden layer sizes of the policy network and of the value network"),
-            HyperparameterSpec("activation", .string("tanh"), "activation between layers: tanh (SB3's default) or relu"),
-            HyperparameterSpec("ortho_init", .bool(true), "orthogonal initialization with SB3's gains (sqrt 2 hidden, 0.01 policy head, 1 value head)"),
-            HyperparameterSpec("log_std_init", .double(0), "initial log standard deviation of Gaussian actions (Box action spaces)"),
-        ]
+    public struct Settings: LabCore.Settings {
+        @Setting("net_arch", range: 1..., help: "hidden layer sizes of the policy network and of the value network") public var netArch = [64, 64]
+        @Setting("activation", help: "activation between layers: tanh (SB3's default) or relu")
+        public var activation = MultilayerPerceptron.Activation.tanh
+        @Setting("ortho_init", help: "orthogonal initialization with SB3's gains (sqrt 2 hidden, 0.01 policy head, 1 value head)")
+        public var orthogonalInit = true
+        @Setting("log_std_init", help: "initial log standard deviation of Gaussian actions (Box action spaces)") public var logStdInit = 0.0
+        public init() {}
     }
 
     public let encoder: ObservationEncoder
@@ -52,11 +53,10 @@ public final class ActorCriticPolicy {
         default:
             throw AgentError("\(agent) needs a Discrete or flat Box action space; \(environment.id) has \(environment.actionSpace)")
         }
-        guard let activation = MultilayerPerceptron.Activation(rawValue: h.string("activation")) else {
-            throw ConfigurationError("activation: '\(h.string("activation"))' is not one of relu, tanh")
-        }
-        let hidden = h.ints("net_arch")
-        let orthogonal = h.bool("ortho_init")
+        let settings = try h.settings(Settings.self)
+        let activation = settings.activation
+        let hidden = settings.netArch
+        let orthogonal = settings.orthogonalInit
         func initializers(head: Float) -> [Initializer]? {
             orthogonal ? Array(repeating: .orthogonal(gain: Float(2.0.squareRoot())), count: hidden.count) + [.orthogonal(gain: head)] : nil
         }
@@ -64,7 +64,7 @@ public final class ActorCriticPolicy {
                                                  weightInitializers: initializers(head: 0.01), source: random.derived("pi"))
         valueNetwork = try MultilayerPerceptron(inputSize: encoder.width, hiddenSizes: hidden, outputSize: 1, activation: activation,
                                                 weightInitializers: initializers(head: 1), source: random.derived("vf"))
-        logStd = actionBox == nil ? nil : Parameter(Tensor.filled([outputs], with: Float(h.double("log_std_init"))), name: "log_std")
+        logStd = actionBox == nil ? nil : Parameter(Tensor.filled([outputs], with: Float(settings.logStdInit)), name: "log_std")
     }
 
     /// Floats per action in a rollout: 1 (the index) for a discrete action, else the dimension.

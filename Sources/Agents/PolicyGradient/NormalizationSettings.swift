@@ -4,29 +4,20 @@ import LabCore
 
 /// RL-Zoo's `normalize` setting and SB3's `VecNormalize` options, read from an agent's
 /// hyperparameters.
-public struct NormalizationSettings {
-    public static let specs: [HyperparameterSpec] = [
-        HyperparameterSpec("normalize", .bool(false), "normalize observations and rewards as SB3's VecNormalize (RL-Zoo's normalize: true)"),
-        HyperparameterSpec("norm_obs", .bool(true), "with normalize: normalize observations by their running mean and std"),
-        HyperparameterSpec("norm_reward", .bool(true), "with normalize: scale rewards by the running std of the discounted return"),
-        HyperparameterSpec("clip_obs", .double(10), "with normalize: clip normalized observations to +-this", allowed: 0...Double.infinity),
-        HyperparameterSpec("clip_reward", .double(10), "with normalize: clip normalized rewards to +-this", allowed: 0...Double.infinity),
-    ]
-
-    public let enabled: Bool
-    public let observations: Bool
-    public let rewards: Bool
-    public let clipObservation: Double
-    public let clipReward: Double
+public struct NormalizationSettings: Settings {
+    @Setting("normalize", help: "normalize observations and rewards as SB3's VecNormalize (RL-Zoo's normalize: true)")
+    public var enabled = false
+    @Setting("norm_obs", help: "with normalize: normalize observations by their running mean and std") public var observations = true
+    @Setting("norm_reward", help: "with normalize: scale rewards by the running std of the discounted return") public var rewards = true
+    @Setting("clip_obs", range: 0..., help: "with normalize: clip normalized observations to +-this") public var clipObservation = 10.0
+    @Setting("clip_reward", range: 0..., help: "with normalize: clip normalized rewards to +-this") public var clipReward = 10.0
     /// The discount of the running return (the agent's gamma, as RL-Zoo passes it).
-    public let gamma: Double
+    public var gamma = 0.99
 
-    public init(hyperparameters h: Hyperparameters, gamma: Double) {
-        enabled = h.bool("normalize")
-        observations = h.bool("norm_obs")
-        rewards = h.bool("norm_reward")
-        clipObservation = h.double("clip_obs")
-        clipReward = h.double("clip_reward")
+    public init() {}
+
+    public init(hyperparameters h: Hyperparameters, gamma: Double) throws {
+        self = try h.settings(NormalizationSettings.self)
         self.gamma = gamma
     }
 

@@ -23,25 +23,26 @@ import LabCore
 public final class PPOAgent: Agent {
     public static let name = "ppo"
     public static let summary = "Proximal Policy Optimization (SB3 semantics): clipped surrogate, GAE, minibatch epochs, optional normalization"
-    public static let hyperparameterSpecs: [HyperparameterSpec] =
-        Schedule.specs("learning_rate", start: 3e-4, end: 3e-4, allowed: 0...Double.infinity, help: "Adam step size")
-        + Schedule.specs("clip_range", start: 0.2, end: 0.2, allowed: 0...Double.infinity, help: "PPO clipping parameter epsilon")
-        + [
-            HyperparameterSpec("n_envs", .int(1), "copies of the environment collected from (SB3's n_envs)"),
-            HyperparameterSpec("n_steps", .int(2048), "steps per copy per rollout"),
-            HyperparameterSpec("batch_size", .int(64), "minibatch size"),
-            HyperparameterSpec("n_epochs", .int(10), "passes over each rollout"),
-            HyperparameterSpec("gamma", .double(0.99), "discount factor", allowed: 0...1),
-            HyperparameterSpec("gae_lambda", .double(0.95), "GAE lambda (1: Monte-Carlo advantages)", allowed: 0...1),
-            HyperparameterSpec("clip_range_vf", .double(0), "clip the value change to this range (0: no value clipping, SB3's None)", allowed: 0...Double.infinity),
-            HyperparameterSpec("normalize_advantage", .bool(true), "normalize advantages per minibatch"),
-            HyperparameterSpec("ent_coef", .double(0), "entropy coefficient"),
-            HyperparameterSpec("vf_coef", .double(0.5), "value loss coefficient", allowed: 0...Double.infinity),
-            HyperparameterSpec("max_grad_norm", .double(0.5), "clip gradients to this global L2 norm", allowed: 0...Double.infinity),
-            HyperparameterSpec("target_kl", .double(0), "stop a rollout's epochs when the approximate KL passes 1.5 x this (0: never, SB3's None)", allowed: 0...Double.infinity),
-        ]
-        + ActorCriticPolicy.specs(learningRate: 3e-4)
-        + NormalizationSettings.specs
+    public struct Settings: LabCore.Settings {
+        @ScheduleSetting("learning_rate", range: 0...Double.infinity, help: "Adam step size") public var learningRate = Schedule.constant(3e-4)
+        @ScheduleSetting("clip_range", range: 0...Double.infinity, help: "PPO clipping parameter epsilon") public var clipRange = Schedule.constant(0.2)
+        @Setting("n_envs", range: 1..., help: "copies of the environment collected from (SB3's n_envs)") public var copies = 1
+        @Setting("n_steps", range: 1..., help: "steps per copy per rollout") public var steps = 2048
+        @Setting("batch_size", range: 1..., help: "minibatch size") public var batchSize = 64
+        @Setting("n_epochs", range: 1..., help: "passes over each rollout") public var epochs = 10
+        @Setting("gamma", range: 0...1, help: "discount factor") public var gamma = 0.99
+        @Setting("gae_lambda", range: 0...1, help: "GAE lambda (1: Monte-Carlo advantages)") public var gaeLambda = 0.95
+        @Setting("clip_range_vf", range: 0..., help: "clip the value change to this range (0: no value clipping, SB3's None)") public var clipRangeValue = 0.0
+        @Setting("normalize_advantage", help: "normalize advantages per minibatch") public var normalizeAdvantage = true
+        @Setting("ent_coef", help: "entropy coefficient") public var entropyCoefficient = 0.0
+        @Setting("vf_coef", range: 0..., help: "value loss coefficient") public var valueCoefficient = 0.5
+        @Setting("max_grad_norm", range: 0..., help: "clip gradients to this global L2 norm") public var maxGradientNorm = 0.5
+        @Setting("target_kl", range: 0..., help: "stop a rollout's epochs when the approximate KL passes 1.5 x this (0: never, SB3's None)")
+        public var targetKL = 0.0
+        @SettingGroup public var policy: ActorCriticPolicy.Settings
+        @SettingGroup public var normalization: NormalizationSettings
+        public init() {}
+    }
 
     // Hyperparameters.
     private let learningRate: Schedule
@@ -75,20 +76,21 @@ public final class PPOAgent: Agent {
     public private(set) var lastLosses = PolicyGradientLosses()
 
     public init(environment: EnvironmentSignature, hyperparameters h: Hyperparameters, random: RandomSource) throws {
-        learningRate = try Schedule(hyperparameters: h, name: "learning_rate")
-        clipRange = try Schedule(hyperparameters: h, name: "clip_range")
-        copies = h.int("n_envs")
-        steps = h.int("n_steps")
-        batchSize = h.int("batch_size")
-        epochs = h.int("n_epochs")
-        gamma = h.double("gamma")
-        gaeLambda = h.double("gae_lambda")
-        clipRangeValue = h.double("clip_range_vf") > 0 ? Float(h.double("clip_range_vf")) : nil
-        normalizeAdvantage = h.bool("normalize_advantage")
-        entropyCoefficient = Float(h.double("ent_coef"))
-        valueCoefficient = Float(h.double("vf_coef"))
-        maxGradientNorm = Float(h.double("max_grad_norm"))
-        targetKL = h.double("target_kl") > 0 ? Float(h.double("target_kl")) : nil
+        let settings = try h.settings(Settings.self)
+        learningRate = settings.learningRate
+        clipRange = settings.clipRange
+        copies = settings.copies
+        steps = settings.steps
+        batchSize = settings.batchSize
+        epochs = settings.epochs
+        gamma = settings.gamma
+        gaeLambda = settings.gaeLambda
+        clipRangeValue = settings.clipRangeValue > 0 ? Float(settings.clipRangeValue) : nil
+        normalizeAdvantage = settings.normalizeAdvantage
+        entropyCoefficient = Float(settings.entropyCoefficient)
+        valueCoefficient = Float(settings.valueCoefficient)
+        maxGradientNorm = Float(settings.maxGradientNorm)
+        targetKL = settings.targetKL > 0 ? Float(settings.targetKL) : nil
         guard copies >= 1 else { throw ConfigurationError("n_envs must be at least 1, got \(copies)") }
         guard steps >= 1 else { throw ConfigurationError("n_steps must be at least 1, got \(steps)") }
         guard epochs >= 1 else { throw ConfigurationError("n_epochs must be at least 1, got \(epochs)") }
@@ -104,7 +106,7 @@ public final class PPOAgent: Agent {
         normalizer = try NormalizationSettings(hyperparameters: h, gamma: gamma)
             .makeNormalizer(agent: Self.name, environment: environment, encoder: policy.encoder, copies: copies)
         optimizer = Adam(policy.parameters, learningRate: Float(learningRate.value(at: 0)), epsilon: 1e-5)
-        buffer = RolloutBuffer(steps: steps, copies: copies, observationSize: policy.encoder.width, actionSize: policy.actionSize)
+        buffer = try RolloutBuffer(steps: steps, copies: copies, observationSize: policy.encoder.width, actionSize: policy.actionSize)
         batch = RolloutBatch(capacity: min(batchSize, steps * copies), observationSize: policy.encoder.width, actionSize: policy.actionSize)
         actionRandom = random.derived("actions")
         batchRandom = random.derived("minibatches")
@@ -115,12 +117,12 @@ public final class PPOAgent: Agent {
                                          normalizer: normalizer, random: actionRandom)
         while !loop.isDone {
             guard try collector.collect(into: buffer, gamma: gamma, gaeLambda: gaeLambda) else { break }
-            train(progress: loop.progress)
+            try train(progress: loop.progress)
         }
     }
 
     /// `n_epochs` passes of minibatch updates on the collected rollout.
-    func train(progress: Double) {
+    func train(progress: Double) throws {
         optimizer.learningRate = Float(learningRate.value(at: progress))
         let epsilon = clipRange.value(at: progress)
         for _ in 0..<epochs {
@@ -134,6 +136,7 @@ public final class PPOAgent: Agent {
                     normalizeAdvantage: normalizeAdvantage, entropyCoefficient: entropyCoefficient, valueCoefficient: valueCoefficient)
                 lastLosses = losses.terms
                 if let targetKL, losses.terms.approximateKL > 1.5 * targetKL { return }
+                try NonFiniteTrainingError.check(loss: losses.total.scalar, step: updates + 1)
                 optimizer.zeroGrad()
                 losses.total.backward()
                 clipGradientNorm(policy.parameters, maxNorm: maxGradientNorm)

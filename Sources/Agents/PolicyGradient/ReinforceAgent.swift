@@ -18,19 +18,19 @@ import LabCore
 public final class ReinforceAgent: Agent {
     public static let name = "reinforce"
     public static let summary = "REINFORCE: Monte-Carlo policy gradient with an optional value baseline and normalized advantages"
-    public static let hyperparameterSpecs: [HyperparameterSpec] =
-        Schedule.specs("learning_rate", start: 1e-3, end: 1e-3, allowed: 0...Double.infinity, help: "Adam step size")
-        + [
-            HyperparameterSpec("n_envs", .int(1), "copies of the environment played at once"),
-            HyperparameterSpec("episodes_per_update", .int(4), "whole episodes per update (n_episodes is the budget key)"),
-            HyperparameterSpec("gamma", .double(0.99), "discount factor", allowed: 0...1),
-            HyperparameterSpec("baseline", .bool(true), "subtract a learned value baseline"),
-            HyperparameterSpec("normalize_advantage", .bool(true), "normalize the advantages (returns) over each batch"),
-            HyperparameterSpec("ent_coef", .double(0), "entropy coefficient"),
-            HyperparameterSpec("vf_coef", .double(0.5), "value loss coefficient (with baseline)", allowed: 0...Double.infinity),
-            HyperparameterSpec("max_grad_norm", .double(0.5), "clip gradients to this global L2 norm", allowed: 0...Double.infinity),
-        ]
-        + ActorCriticPolicy.specs(learningRate: 1e-3)
+    public struct Settings: LabCore.Settings {
+        @ScheduleSetting("learning_rate", range: 0...Double.infinity, help: "Adam step size") public var learningRate = Schedule.constant(1e-3)
+        @Setting("n_envs", range: 1..., help: "copies of the environment played at once") public var copies = 1
+        @Setting("episodes_per_update", range: 1..., help: "whole episodes per update (n_episodes is the budget key)") public var episodesPerUpdate = 4
+        @Setting("gamma", range: 0...1, help: "discount factor") public var gamma = 0.99
+        @Setting("baseline", help: "subtract a learned value baseline") public var baseline = true
+        @Setting("normalize_advantage", help: "normalize the advantages (returns) over each batch") public var normalizeAdvantage = true
+        @Setting("ent_coef", help: "entropy coefficient") public var entropyCoefficient = 0.0
+        @Setting("vf_coef", range: 0..., help: "value loss coefficient (with baseline)") public var valueCoefficient = 0.5
+        @Setting("max_grad_norm", range: 0..., help: "clip gradients to this global L2 norm") public var maxGradientNorm = 0.5
+        @SettingGroup public var policy: ActorCriticPolicy.Settings
+        public init() {}
+    }
 
     private let learningRate: Schedule
     private let copies: Int
@@ -61,17 +61,16 @@ public final class ReinforceAgent: Agent {
     }
 
     public init(environment: EnvironmentSignature, hyperparameters h: Hyperparameters, random: RandomSource) throws {
-        learningRate = try Schedule(hyperparameters: h, name: "learning_rate")
-        copies = h.int("n_envs")
-        episodesPerUpdate = h.int("episodes_per_update")
-        gamma = h.double("gamma")
-        baseline = h.bool("baseline")
-        normalizeAdvantage = h.bool("normalize_advantage")
-        entropyCoefficient = Float(h.double("ent_coef"))
-        valueCoefficient = Float(h.double("vf_coef"))
-        maxGradientNorm = Float(h.double("max_grad_norm"))
-        guard copies >= 1 else { throw ConfigurationError("n_envs must be at least 1, got \(copies)") }
-        guard episodesPerUpdate >= 1 else { throw ConfigurationError("episodes_per_update must be at least 1, got \(episodesPerUpdate)") }
+        let settings = try h.settings(Settings.self)
+        learningRate = settings.learningRate
+        copies = settings.copies
+        episodesPerUpdate = settings.episodesPerUpdate
+        gamma = settings.gamma
+        baseline = settings.baseline
+        normalizeAdvantage = settings.normalizeAdvantage
+        entropyCoefficient = Float(settings.entropyCoefficient)
+        valueCoefficient = Float(settings.valueCoefficient)
+        maxGradientNorm = Float(settings.maxGradientNorm)
         policy = try ActorCriticPolicy(agent: Self.name, environment: environment, hyperparameters: h, random: random.derived("policy"))
         // Without a baseline the value network is not trained: it stays out of the optimizer.
         let parameters = baseline ? policy.parameters : policy.policyNetwork.parameters + (policy.logStd.map { [$0] } ?? [])
@@ -115,7 +114,7 @@ public final class ReinforceAgent: Agent {
                 finish(copy: i, bootstrap: tail)
             }
             if finishedEpisodes >= episodesPerUpdate {
-                train(progress: loop.progress)
+                try train(progress: loop.progress)
             }
         }
     }
@@ -140,7 +139,7 @@ public final class ReinforceAgent: Agent {
     }
 
     /// One gradient step on the finished episodes.
-    private func train(progress: Double) {
+    private func train(progress: Double) throws {
         optimizer.learningRate = Float(learningRate.value(at: progress))
         let n = batchReturns.count
         let observations = Tensor(shape: [n, policy.encoder.width], scalars: batchObservations)
@@ -158,6 +157,7 @@ public final class ReinforceAgent: Agent {
         }
         var loss = -(Tensor(shape: [n], scalars: advantages) * logProbability).mean() - entropy.mean() * entropyCoefficient
         if baseline { loss = loss + Loss.meanSquaredError(Tensor(shape: [n], scalars: batchReturns), values) * valueCoefficient }
+        try NonFiniteTrainingError.check(loss: loss.scalar, step: updates + 1)
         optimizer.zeroGrad()
         loss.backward()
         clipGradientNorm(optimizer.parameters, maxNorm: maxGradientNorm)

@@ -1,5 +1,6 @@
 import Foundation
 import Gym
+import LabCore
 
 /// Tabular Q-learning (Watkins): epsilon-greedy behaviour, a greedy target.
 ///
@@ -9,19 +10,19 @@ import Gym
 public final class QLearningAgent: Agent {
     public static let name = "q-learning"
     public static let summary = "tabular Q-learning; Box observations through a discretizer"
-    public static let hyperparameterSpecs: [HyperparameterSpec] =
-        Schedule.specs("learning_rate", start: 0.1, end: 0.1, allowed: 0...1, help: "step size alpha")
-        + Schedule.specs("epsilon", start: 0.1, end: 0.1, allowed: 0...1, help: "exploration rate of epsilon-greedy")
-        + [
-            HyperparameterSpec("gamma", .double(0.99), "discount factor", allowed: 0...1),
-            HyperparameterSpec("bins", .list([.int(10)]), "bins per Box dimension (one value for all)"),
-            HyperparameterSpec("low", .list([]), "lower bounds per Box dimension ([]: the space's)"),
-            HyperparameterSpec("high", .list([]), "upper bounds per Box dimension ([]: the space's)"),
-            HyperparameterSpec("velocity_bound", .double(1), "bound used for a Box dimension whose space bound is infinite"),
-            HyperparameterSpec("initial_q", .double(0), "initial value of every Q entry"),
-            HyperparameterSpec("bootstrap_terminal", .bool(false),
-                               "bootstrap from the next state even on termination (the book's loop does; it blurs the failure signal)"),
-        ]
+    public struct Settings: LabCore.Settings {
+        @ScheduleSetting("learning_rate", range: 0...1, help: "step size alpha") public var learningRate = Schedule.constant(0.1)
+        @ScheduleSetting("epsilon", range: 0...1, help: "exploration rate of epsilon-greedy") public var epsilon = Schedule.constant(0.1)
+        @Setting("gamma", range: 0...1, help: "discount factor") public var gamma = 0.99
+        @Setting("bins", help: "bins per Box dimension (one value for all)") public var bins = [10]
+        @Setting("low", help: "lower bounds per Box dimension ([]: the space's)") public var low: [Double] = []
+        @Setting("high", help: "upper bounds per Box dimension ([]: the space's)") public var high: [Double] = []
+        @Setting("velocity_bound", help: "bound used for a Box dimension whose space bound is infinite") public var velocityBound = 1.0
+        @Setting("initial_q", help: "initial value of every Q entry") public var initialQ = 0.0
+        @Setting("bootstrap_terminal", help: "bootstrap from the next state even on termination (the book's loop does; it blurs the failure signal)")
+        public var bootstrapTerminal = false
+        public init() {}
+    }
 
     private let discretizer: Discretizer
     private let actionCount: Int
@@ -37,16 +38,16 @@ public final class QLearningAgent: Agent {
         guard case .discrete(let actions) = environment.actionSpace else {
             throw AgentError("q-learning needs a Discrete action space; \(environment.id) has \(environment.actionSpace)")
         }
-        discretizer = try Discretizer(
-            space: environment.observationSpace, bins: hyperparameters.ints("bins"),
-            lows: hyperparameters.doubles("low"), highs: hyperparameters.doubles("high"), velocityBound: hyperparameters.double("velocity_bound"))
+        let settings = try hyperparameters.settings(Settings.self)
+        discretizer = try Discretizer(space: environment.observationSpace, bins: settings.bins, lows: settings.low, highs: settings.high,
+                                      velocityBound: settings.velocityBound)
         actionCount = actions.n
-        gamma = hyperparameters.double("gamma")
-        learningRate = try Schedule(hyperparameters: hyperparameters, name: "learning_rate")
-        epsilon = try Schedule(hyperparameters: hyperparameters, name: "epsilon")
+        gamma = settings.gamma
+        learningRate = settings.learningRate
+        epsilon = settings.epsilon
         self.random = random
-        bootstrapTerminal = hyperparameters.bool("bootstrap_terminal")
-        table = Array(repeating: hyperparameters.double("initial_q"), count: discretizer.stateCount * actions.n)
+        bootstrapTerminal = settings.bootstrapTerminal
+        table = Array(repeating: settings.initialQ, count: discretizer.stateCount * actions.n)
     }
 
     public func learn(_ loop: EpisodeLoop) throws {

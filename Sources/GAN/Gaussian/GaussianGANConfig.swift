@@ -5,7 +5,7 @@ import LabCore
 /// The `tutorial` preset is the classic TensorFlow tutorial's setup, which often
 /// collapses to a narrow distribution; ``default`` changes what the README explains so it
 /// reaches the target's mean and standard deviation.
-public struct GaussianGANConfig: Sendable, Equatable {
+public struct GaussianGANConfig: Settings, Equatable {
     /// How the networks' weights start.
     public enum WeightInit: Sendable, Equatable {
         /// N(0, stddev) weights, zero biases (the tutorial's `tf.random_normal_initializer`).
@@ -22,51 +22,80 @@ public struct GaussianGANConfig: Sendable, Equatable {
         case adam(beta1: Double)
     }
 
+    /// How the weights start, as a setting (the standard deviation is `weight_std`).
+    public enum WeightInitKind: String, CaseIterable, Sendable, SettingType {
+        case normal
+        case glorotUniform = "glorot-uniform"
+    }
+
+    /// The optimizer, as a setting (Adam's beta1 is `beta1`).
+    public enum OptimizerName: String, CaseIterable, Sendable, SettingType {
+        case sgd
+        case adam
+    }
+
     /// The preset's name (recorded in the summary).
     public var preset = "tutorial"
-    /// Mean of the target normal distribution.
-    public var targetMean: Double = 4
-    /// Standard deviation of the target normal distribution.
-    public var targetStd: Double = 0.5
-    /// The generator's input is `linspace(-R, R, N)` plus uniform noise x 0.01.
-    public var noiseRange: Double = 8
-    /// Hidden width h: the generator has h softplus units, the discriminator 3 tanh layers of 2h.
-    public var hiddenSize = 4
-    /// Samples per batch (real and generated each).
-    public var batchSize = 12
-    /// Adversarial training steps (one D update then one G update each).
-    public var steps = 1200
-    /// Steps of pre-training D_pre on the normal density (0 skips it).
-    public var pretrainSteps = 1000
-    /// Initial learning rate.
-    public var learningRate: Double = 0.03
-    /// Learning-rate decay factor per `decaySteps` (1 disables the decay).
-    public var decayRate: Double = 0.95
-    /// Steps between decays (staircase, as `tf.train.exponential_decay(staircase=True)`).
-    public var decaySteps = 150
-    /// The optimizer of D_pre, D and G.
-    public var optimizer: OptimizerKind = .gradientDescent
-    /// Initial weights.
-    public var weightInit: WeightInit = .normal(standardDeviation: 1)
-    /// The adversarial loss. The tutorial's D minimises -log D(x) - log(1 - D(G(z))) and its
-    /// G minimises -log D(G(z)): the non-saturating form.
-    public var loss: GANLoss = .nonSaturating
-    /// Sort each batch of real samples (the tutorial does, pairing them with the ordered noise).
+    // The settings, with the tutorial's values as defaults (the presets change them).
+    @Setting("target_mean", range: -1e6...1e6, help: "mean of the target normal distribution") public var targetMean = 4.0
+    @Setting("target_std", range: SettingRange(above: 0, atMost: 1e6), help: "standard deviation of the target normal distribution")
+    public var targetStd = 0.5
+    @Setting("noise_range", range: .positive, help: "G's input is linspace(-R, R, N) plus uniform noise x 0.01") public var noiseRange = 8.0
+    @Setting("hidden_size", range: 1..., help: "hidden width h: G has h softplus units, D three tanh layers of 2h") public var hiddenSize = 4
+    @Setting("batch_size", range: 2..., help: "samples per batch (real and generated each)") public var batchSize = 12
+    @Setting("steps", range: 0..., help: "adversarial training steps (one D update then one G update each)") public var steps = 1200
+    @Setting("pretrain_steps", range: 0..., help: "steps of pre-training D_pre on the normal density (0 skips it)") public var pretrainSteps = 1000
+    @Setting("learning_rate", range: .positive, help: "initial learning rate") public var learningRate = 0.03
+    @Setting("decay_rate", range: .positive, help: "learning-rate decay factor per decay_steps (1 disables the decay)") public var decayRate = 0.95
+    @Setting("decay_steps", range: 1..., help: "steps between decays (staircase, as tf.train.exponential_decay)") public var decaySteps = 150
+    @Setting("optimizer", help: "optimizer of D_pre, D and G") public var optimizerName = OptimizerName.sgd
+    @Setting("beta1", range: SettingRange(atLeast: 0, below: 1), help: "Adam's beta1 (optimizer adam)") public var beta1 = 0.9
+    @Setting("weight_init", help: "initial weights: normal (N(0, weight_std)) or glorot-uniform (Keras' default); zero biases")
+    public var weightInitKind = WeightInitKind.normal
+    @Setting("weight_std", range: .positive, help: "standard deviation of normal initial weights") public var weightStandardDeviation: Float = 1
+    /// The tutorial's D minimises -log D(x) - log(1 - D(G(z))) and its G minimises
+    /// -log D(G(z)): the non-saturating form.
+    @Setting("loss", help: "adversarial loss") public var loss: GANLoss = .nonSaturating
+    @Setting("sort_real_samples", help: "sort each batch of real samples (the tutorial does, pairing them with the ordered noise)")
     public var sortRealSamples = true
     /// When set, the generator that is evaluated and saved is an exponential moving average
     /// of G's weights with this decay per step (Polyak averaging), which damps the
     /// oscillation of GAN training around its equilibrium. `nil` (the tutorial) uses G as is.
-    public var generatorAverageDecay: Double?
+    @Setting("g_average_decay", range: SettingRange(atLeast: 0, below: 1), help: "evaluate and save an exponential moving average of G's weights with this decay per step (default: G as is)")
+    public var generatorAverageDecay: Double? = nil
     /// Give D each batch's standard deviation as a second input (the minibatch-stddev
     /// feature of Karras et al.), so a generator that collapses to a narrow spread is
     /// easy to tell from the data. The tutorial's D sees samples one at a time.
+    @Setting("minibatch_std_feature", help: "give D each batch's standard deviation as a second input (Karras et al.)")
     public var minibatchStdFeature = false
-    /// Generated samples for the final mean and standard deviation.
+    @Setting("evaluation_samples", range: 2..., help: "generated samples for the final mean and standard deviation")
     public var evaluationSamples = 10_000
-    /// Steps after which the density plots are drawn (0 = before training).
-    public var plotSteps: [Int] = [0, 400, 800, 1200]
+    @Setting("plot_steps", range: 0..., help: "steps after which the density plots are drawn (0: before training)")
+    public var plotSteps = [0, 400, 800, 1200]
     /// Master seed.
     public var seed: UInt64 = 0
+
+    /// The optimizer of D_pre, D and G.
+    public var optimizer: OptimizerKind {
+        get { optimizerName == .adam ? .adam(beta1: beta1) : .gradientDescent }
+        set {
+            switch newValue {
+            case .gradientDescent: optimizerName = .sgd
+            case .adam(let beta1): (optimizerName, self.beta1) = (.adam, beta1)
+            }
+        }
+    }
+
+    /// Initial weights.
+    public var weightInit: WeightInit {
+        get { weightInitKind == .normal ? .normal(standardDeviation: weightStandardDeviation) : .glorotUniform }
+        set {
+            switch newValue {
+            case .normal(let sd): (weightInitKind, weightStandardDeviation) = (.normal, sd)
+            case .glorotUniform: weightInitKind = .glorotUniform
+            }
+        }
+    }
 
     public init() {}
 
@@ -106,18 +135,9 @@ public struct GaussianGANConfig: Sendable, Equatable {
         return c
     }
 
-    /// Checks ranges; throws ``GANError/invalidSetting(_:)`` naming the bad setting.
-    public func validate() throws {
-        func check(_ ok: Bool, _ message: String) throws { if !ok { throw GANError.invalidSetting(message) } }
-        try check(targetStd > 0, "the target standard deviation must be positive")
-        try check(targetMean.isFinite && targetStd.isFinite, "the target mean and standard deviation must be finite")
-        try check(noiseRange > 0, "the noise range must be positive")
-        try check(hiddenSize > 0, "the hidden size must be positive")
-        try check(batchSize > 1, "the batch size must be at least 2")
-        try check(steps >= 0 && pretrainSteps >= 0, "step counts cannot be negative")
-        try check(learningRate > 0 && learningRate.isFinite, "the learning rate must be positive")
-        try check(decayRate > 0 && decaySteps > 0, "the decay rate and decay steps must be positive")
-        if let d = generatorAverageDecay { try check(d >= 0 && d < 1, "the generator average decay must be in [0, 1)") }
-        try check(evaluationSamples > 1, "at least 2 evaluation samples are needed")
+    /// Checks every setting against its declaration (for configurations built in code).
+    /// - Throws: ``ConfigurationError`` naming the setting.
+    public func check() throws {
+        try checkValues(owner: "gaussian GAN")
     }
 }

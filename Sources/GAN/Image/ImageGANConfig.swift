@@ -1,7 +1,7 @@
 import LabCore
 
 /// Settings of the image GANs (`rllab gan mlp`, `rllab gan acgan`).
-public struct ImageGANConfig: Sendable, Equatable {
+public struct ImageGANConfig: Settings, Equatable {
     /// Which network pair.
     public enum Model: String, Sendable, CaseIterable {
         /// The TensorFlow book's fully connected GAN.
@@ -10,91 +10,101 @@ public struct ImageGANConfig: Sendable, Equatable {
         case acgan
     }
 
-    /// Sizes of the AC-GAN's networks.
-    public struct ACGANArchitecture: Sendable, Equatable {
-        /// Hidden dense layers of G before the reshape (the Keras example: [1024]).
-        public var generatorDense: [Int]
-        /// Channels of the 7x7 map G reshapes to.
-        public var generatorBaseChannels: Int
-        /// Output channels of G's convolutions after each 2x up-sampling (7 -> 14 -> 28).
-        public var generatorConvChannels: [Int]
-        /// Kernel size of those convolutions.
-        public var generatorKernel: Int
-        /// Kernel size of G's final 1-channel tanh convolution.
-        public var generatorOutputKernel: Int
-        /// Channels of D's four convolutions (strides 2, 1, 2, 1).
-        public var discriminatorChannels: [Int]
-        /// Kernel size of D's two stride-2 convolutions (its stride-1 ones are 3x3). The
-        /// Keras example's 3 is not divisible by the stride, so the gradient D sends back
+    /// D's optimizer outside WGAN (which uses RMSprop for both networks).
+    public enum DiscriminatorOptimizer: String, CaseIterable, Sendable, SettingType {
+        /// Plain gradient descent (the book).
+        case sgd
+        case adam
+    }
+
+    /// Sizes of the AC-GAN's networks; the defaults are the `small` preset's.
+    public struct ACGANArchitecture: Settings, Equatable {
+        @Setting("generator_dense", range: 1..., help: "AC-GAN: G's hidden dense layers before the reshape (the Keras example: [1024])")
+        public var generatorDense: [Int] = []
+        @Setting("generator_base_channels", range: 1..., help: "AC-GAN: channels of the 7x7 map G reshapes to")
+        public var generatorBaseChannels = 32
+        @Setting("generator_conv_channels", range: 1..., count: 2, help: "AC-GAN: channels of G's convolutions after each 2x up-sampling (7 -> 14 -> 28)")
+        public var generatorConvChannels = [32, 16]
+        @Setting("generator_kernel", range: 1..., help: "AC-GAN: kernel size of those convolutions") public var generatorKernel = 3
+        @Setting("generator_output_kernel", range: 1..., help: "AC-GAN: kernel size of G's final 1-channel tanh convolution")
+        public var generatorOutputKernel = 3
+        @Setting("discriminator_channels", range: 1..., count: 4, help: "AC-GAN: channels of D's four convolutions (strides 2, 1, 2, 1)")
+        public var discriminatorChannels = [16, 16, 32, 32]
+        /// The Keras example's 3 is not divisible by the stride, so the gradient D sends back
         /// to G covers some pixels twice as often as their neighbours: G learns a
         /// checkerboard. 4 covers every pixel equally.
-        public var discriminatorStridedKernel: Int = 3
+        @Setting("discriminator_strided_kernel", range: 1..., help: "AC-GAN: kernel size of D's two stride-2 convolutions (its stride-1 ones are 3x3)")
+        public var discriminatorStridedKernel = 4
+
+        public init() {}
 
         /// The Keras example's sizes.
-        public static let paper = ACGANArchitecture(generatorDense: [1024], generatorBaseChannels: 128,
-                                                    generatorConvChannels: [256, 128], generatorKernel: 5,
-                                                    generatorOutputKernel: 2, discriminatorChannels: [32, 64, 128, 256])
+        public static var paper: ACGANArchitecture {
+            var a = ACGANArchitecture()
+            a.generatorDense = [1024]
+            a.generatorBaseChannels = 128
+            a.generatorConvChannels = [256, 128]
+            a.generatorKernel = 5
+            a.generatorOutputKernel = 2
+            a.discriminatorChannels = [32, 64, 128, 256]
+            a.discriminatorStridedKernel = 3
+            return a
+        }
         /// About 60x fewer multiply-adds per image than ``paper``, for 2 CPU cores: no
         /// hidden dense layer, 3x3 kernels in G (nearest up-sampling then a stride-1
         /// convolution), few channels, and 4x4 kernels in D's strided convolutions so that
         /// no pixel gets more gradient than its neighbours (no checkerboard).
-        public static let small = ACGANArchitecture(generatorDense: [], generatorBaseChannels: 32,
-                                                    generatorConvChannels: [32, 16], generatorKernel: 3,
-                                                    generatorOutputKernel: 3, discriminatorChannels: [16, 16, 32, 32],
-                                                    discriminatorStridedKernel: 4)
+        public static var small: ACGANArchitecture { ACGANArchitecture() }
         /// The `small` sizes before 2026-11-29 (G's last convolution with 8 channels, D's
         /// strided kernels 3x3), kept to measure the change against.
-        public static let small2025 = ACGANArchitecture(generatorDense: [], generatorBaseChannels: 32,
-                                                        generatorConvChannels: [32, 8], generatorKernel: 3,
-                                                        generatorOutputKernel: 3, discriminatorChannels: [16, 16, 32, 32])
+        public static var small2025: ACGANArchitecture {
+            var a = ACGANArchitecture()
+            a.generatorConvChannels = [32, 8]
+            a.discriminatorStridedKernel = 3
+            return a
+        }
     }
 
     public var model: Model = .mlp
     /// The preset's name (recorded in the summary).
     public var preset = "book"
-    /// Units of D's hidden layers (MLP GAN; the book: one layer of 256).
-    public var discriminatorHidden: [Int] = [256]
-    /// Passes over the training set.
-    public var epochs = 20
-    /// Real images per discriminator step (and generated ones alongside).
-    public var batchSize = 100
-    /// Generated images per generator step, as a multiple of the batch size (the Keras
-    /// AC-GAN example uses 2).
+    // The settings, with the book's MLP GAN as defaults (the presets change them). Their
+    // names are the keys of `settings` in the run's summary.json.
+    @Setting("d_hidden", range: 1..., help: "MLP GAN: units of D's hidden layers (the book: one layer of 256)")
+    public var discriminatorHidden = [256]
+    @Setting("epochs", range: 1..., help: "passes over the training set") public var epochs = 20
+    @Setting("batch_size", range: 1..., help: "real images per D step (and generated ones alongside)") public var batchSize = 100
+    @Setting("generator_batch_multiplier", range: 1..., help: "generated images per G step, as a multiple of the batch size (the Keras AC-GAN example: 2)")
     public var generatorBatchMultiplier = 1
-    /// Size of G's noise input.
-    public var latentSize = 256
-    /// The adversarial loss.
+    @Setting("latent_size", range: 1..., help: "size of G's noise input") public var latentSize = 256
+    @Setting("loss", help: "adversarial loss (wgan switches both networks to RMSprop with weight clipping)")
     public var loss: GANLoss = .nonSaturating
-    /// D's target for real images (0.9: one-sided label smoothing, as the book).
+    @Setting("real_label", range: 0...1, help: "D's target for real images (0.9: one-sided label smoothing, as the book)")
     public var realLabel: Float = 0.9
-    /// D's target for generated images.
-    public var fakeLabel: Float = 0.1
-    /// Learning rate of G's Adam.
-    public var generatorLearningRate: Float = 1e-5
-    /// Adam's beta1 for G.
-    public var generatorBeta1: Double = 0.9
-    /// D's optimizer: SGD (the book) or Adam.
-    public var discriminatorUsesAdam = false
-    /// Learning rate of D's optimizer.
-    public var discriminatorLearningRate: Float = 0.01
-    /// Adam's beta1 for D when it uses Adam.
-    public var discriminatorBeta1: Double = 0.9
-    /// Slope of the LeakyReLU units.
-    public var leakySlope: Float = 0.2
-    /// Dropout rate in D.
-    public var dropout: Float = 0.3
-    /// AC-GAN network sizes.
-    public var architecture: ACGANArchitecture = .small
-    /// Train on the first N training images only (`nil`: all).
-    public var trainLimit: Int?
-    /// Test images for the per-epoch test losses.
-    public var testLimit = 10_000
+    @Setting("fake_label", range: 0...1, help: "D's target for generated images") public var fakeLabel: Float = 0.1
+    @Setting("g_learning_rate", range: .positive, help: "learning rate of G's Adam") public var generatorLearningRate: Float = 1e-5
+    @Setting("g_beta1", range: SettingRange(atLeast: 0, below: 1), help: "Adam's beta1 for G") public var generatorBeta1 = 0.9
+    @Setting("d_optimizer", help: "D's optimizer (wgan uses RMSprop)") public var discriminatorOptimizer = DiscriminatorOptimizer.sgd
+    @Setting("d_learning_rate", range: .positive, help: "learning rate of D's optimizer") public var discriminatorLearningRate: Float = 0.01
+    @Setting("d_beta1", range: SettingRange(atLeast: 0, below: 1), help: "Adam's beta1 for D when it uses Adam") public var discriminatorBeta1 = 0.9
+    @Setting("leaky_slope", range: 0..., help: "slope of the LeakyReLU units") public var leakySlope: Float = 0.2
+    @Setting("dropout", range: SettingRange(atLeast: 0, below: 1), help: "dropout rate in D") public var dropout: Float = 0.3
+    @SettingGroup public var architecture: ACGANArchitecture
+    @Setting("train_limit", range: 1..., help: "train on the first N training images only (default: all)") public var trainLimit: Int? = nil
+    @Setting("test_limit", range: 1..., help: "test images for the per-epoch test losses") public var testLimit = 10_000
     /// Generated images (from the same latents every epoch) and real images per side for
     /// the per-epoch metrics: Fréchet distance, classifier score, class histogram, AC-GAN
     /// accuracy.
+    @Setting("metric_images", range: 10..., help: "generated and real images per side for the per-epoch metrics")
     public var scoreSamples = 2000
     /// Master seed.
     public var seed: UInt64 = 0
+
+    /// Whether D uses Adam (otherwise SGD).
+    public var discriminatorUsesAdam: Bool {
+        get { discriminatorOptimizer == .adam }
+        set { discriminatorOptimizer = newValue ? .adam : .sgd }
+    }
 
     public init() {}
 
@@ -175,52 +185,35 @@ public struct ImageGANConfig: Sendable, Equatable {
         return c
     }
 
-    /// Every setting by name, for the run's summary (the resolved configuration).
+    /// Every setting by name, for the run's summary (the resolved configuration): the
+    /// settings as declared, the AC-GAN's sizes under `architecture` (MLP GAN: `d_hidden`
+    /// instead), the optimizers as used (`rmsprop` with wgan), model, preset and seed.
     public var resolved: [String: Any] {
-        var values: [String: Any] = [
-            "model": model.rawValue, "preset": preset, "epochs": epochs, "batch_size": batchSize,
-            "generator_batch_multiplier": generatorBatchMultiplier, "latent_size": latentSize, "loss": loss.rawValue,
-            "real_label": Double(realLabel), "fake_label": Double(fakeLabel),
-            "g_optimizer": usesRMSprop ? "rmsprop" : "adam", "g_learning_rate": Double(generatorLearningRate), "g_beta1": generatorBeta1,
-            "d_optimizer": usesRMSprop ? "rmsprop" : (discriminatorUsesAdam ? "adam" : "sgd"),
-            "d_learning_rate": Double(discriminatorLearningRate), "d_beta1": discriminatorBeta1,
-            "leaky_slope": Double(leakySlope), "dropout": Double(dropout), "test_limit": testLimit,
-            "metric_images": scoreSamples, "seed": seed,
-        ]
-        if let trainLimit { values["train_limit"] = trainLimit }
+        var values = self.values.mapValues(\.plainValue)
+        var sizes: [String: Any] = [:]
+        for name in ACGANArchitecture.declarations.map(\.name) {
+            sizes[name] = values.removeValue(forKey: name)
+        }
         if model == .mlp {
             values["d_hidden"] = discriminatorHidden
         } else {
-            let a = architecture
-            values["architecture"] = ["generator_dense": a.generatorDense, "generator_base_channels": a.generatorBaseChannels,
-                                      "generator_conv_channels": a.generatorConvChannels, "generator_kernel": a.generatorKernel,
-                                      "generator_output_kernel": a.generatorOutputKernel, "discriminator_channels": a.discriminatorChannels,
-                                      "discriminator_strided_kernel": a.discriminatorStridedKernel] as [String: Any]
+            values["d_hidden"] = nil
+            values["architecture"] = sizes
         }
+        values["model"] = model.rawValue
+        values["preset"] = preset
+        values["seed"] = seed
+        values["g_optimizer"] = usesRMSprop ? "rmsprop" : "adam"
+        values["d_optimizer"] = usesRMSprop ? "rmsprop" : discriminatorOptimizer.rawValue
         return values
     }
 
     /// Switches to the WGAN recipe when the loss is Wasserstein (RMSprop for both).
     var usesRMSprop: Bool { loss == .wasserstein }
 
-    /// Checks ranges; throws ``GANError/invalidSetting(_:)`` naming the bad setting.
-    public func validate() throws {
-        func check(_ ok: Bool, _ message: String) throws { if !ok { throw GANError.invalidSetting(message) } }
-        try check(epochs >= 1, "--epochs must be at least 1")
-        try check(batchSize >= 1, "--batch-size must be at least 1")
-        try check(latentSize >= 1, "the latent size must be at least 1")
-        try check(generatorBatchMultiplier >= 1, "the generator batch multiplier must be at least 1")
-        try check(generatorLearningRate > 0 && discriminatorLearningRate > 0, "learning rates must be positive")
-        try check(dropout >= 0 && dropout < 1, "the dropout rate must be in [0, 1)")
-        try check(generatorBeta1 >= 0 && generatorBeta1 < 1 && discriminatorBeta1 >= 0 && discriminatorBeta1 < 1, "Adam's beta1 must be in [0, 1)")
-        try check(realLabel.isFinite && fakeLabel.isFinite && (0...1).contains(realLabel) && (0...1).contains(fakeLabel), "labels must be in [0, 1]")
-        try check(leakySlope.isFinite && leakySlope >= 0, "the LeakyReLU slope must be at least 0")
-        try check(trainLimit.map { $0 >= 1 } ?? true, "--train-limit must be at least 1")
-        try check(testLimit >= 1, "--test-limit must be at least 1")
-        try check(scoreSamples >= 10, "at least 10 score samples are needed")
-        try check(architecture.generatorConvChannels.count == 2, "the AC-GAN generator needs two up-sampling convolutions")
-        try check(architecture.discriminatorChannels.count == 4, "the AC-GAN discriminator needs four convolutions")
-        try check(architecture.discriminatorStridedKernel >= 1, "the discriminator's strided kernel must be at least 1")
-        try check(!discriminatorHidden.isEmpty && discriminatorHidden.allSatisfy { $0 >= 1 }, "the discriminator needs at least one hidden layer of at least 1 unit")
+    /// Checks every setting against its declaration (for configurations built in code).
+    /// - Throws: ``ConfigurationError`` naming the setting.
+    public func check() throws {
+        try checkValues(owner: "\(model.rawValue) GAN")
     }
 }

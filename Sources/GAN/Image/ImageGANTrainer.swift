@@ -49,7 +49,7 @@ public final class ImageGANTrainer {
     public private(set) var step = 0
 
     public init(config: ImageGANConfig) throws {
-        try config.validate()
+        try config.check()
         // Image GAN steps free and reallocate megabytes of activations; reuse them.
         AllocatorTuning.keepFreedMemoryForReuse()
         self.config = config

@@ -7,7 +7,7 @@ import LabCore
 /// models is folded into the binary cross-entropy (computed from logits, which stays
 /// finite where `log(sigmoid(x))` underflows). LSGAN and WGAN use the raw output, as
 /// their papers do.
-public enum GANLoss: String, CaseIterable, Sendable {
+public enum GANLoss: String, CaseIterable, Sendable, SettingType {
     /// Goodfellow et al.'s saturating game: G minimises `log(1 - D(G(z)))`.
     case minimax
     /// G maximises `log D(G(z))` instead (strong gradients when D wins; what most code uses).
@@ -27,6 +27,12 @@ public enum GANLoss: String, CaseIterable, Sendable {
         case "wgan", "wasserstein": self = .wasserstein
         default: throw GANError.unknownLoss(name: name)
         }
+    }
+
+    /// A loss setting: a name or one of the aliases ``init(name:)`` accepts.
+    public static func read(_ input: SettingInput) -> GANLoss? {
+        guard case .scalar(let text) = input else { return nil }
+        return try? GANLoss(name: text)
     }
 
     /// Whether the losses are cross-entropies on a sigmoid (so label smoothing applies).

@@ -1,4 +1,5 @@
 import Foundation
+import LabCore
 
 /// A grid-world environment read from a text file: FrozenLake semantics on any map.
 ///
@@ -21,7 +22,7 @@ public struct GridMapFile {
     /// The map rows, row 0 first.
     public let rows: [String]
     /// Option defaults set by `#!` lines.
-    public let defaults: [String: OptionValue]
+    public let defaults: [String: SettingValue]
     /// The time limit (`#! max_episode_steps=N`, default 100).
     public let maxEpisodeSteps: Int
     /// The file path (the environment's id).
@@ -37,12 +38,14 @@ public struct GridMapFile {
         func fail(_ line: Int, _ why: String) -> EnvironmentError {
             EnvironmentError(.malformedFile, "\(path):\(line): \(why)")
         }
-        let options = BuiltinEnvironments.frozenLakeOptions(mapName: nil).filter { $0.name != "desc" }
+        var options = GridMapFile.optionValues(path: path)
         var rows: [String] = []
         var firstRowLine = 0
-        var defaults: [String: OptionValue] = [:]
+        var defaults: [String: SettingValue] = [:]
         var maxSteps = defaultMaxEpisodeSteps
-        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // Split on any line break: "\r\n" is one Character in Swift, so splitting on "\n"
+        // alone read a CRLF file as a single line.
+        for (index, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let lineNumber = index + 1
             let line = raw.trimmingCharacters(in: .whitespaces.union(CharacterSet(charactersIn: "\r")))
             if line.isEmpty { continue }
@@ -58,14 +61,13 @@ public struct GridMapFile {
                         throw fail(lineNumber, "max_episode_steps must be a positive integer, got '\(value)'")
                     }
                     maxSteps = n
-                } else if let option = options.first(where: { $0.name == key }) {
-                    do {
-                        defaults[key] = try option.parse(value, context: path)
-                    } catch let error as EnvironmentError {
-                        throw fail(lineNumber, error.message)
-                    }
                 } else {
-                    throw fail(lineNumber, "unknown option '\(key)'; valid options: \((options.map(\.name) + ["max_episode_steps"]).joined(separator: ", "))")
+                    do {
+                        try options.set(key, SettingInput(text: value))
+                        defaults[key] = options.values[key]
+                    } catch let error as ConfigurationError {
+                        throw fail(lineNumber, error.description)
+                    }
                 }
                 continue
             }
@@ -86,19 +88,32 @@ public struct GridMapFile {
         guard rows.contains(where: { $0.contains("S") }) else {
             throw EnvironmentError(.malformedFile, "\(path): the map has no start cell S")
         }
+        // The model holds up to 3 outcomes per cell and action (slippery moves): a map whose
+        // model could not fit is refused before it is built.
+        do {
+            try MemoryBudget.bytes(for: "a \(rows.count)x\(rows[0].count) grid map's model", counts: [rows.count, rows[0].count, 4 * 3],
+                                   bytesPerElement: 48)
+        } catch let error as MemoryLimitError {
+            throw EnvironmentError(.malformedFile, "\(path): \(error)")
+        }
         return GridMapFile(rows: rows, defaults: defaults, maxEpisodeSteps: maxSteps, path: path)
+    }
+
+    /// FrozenLake's options without `desc` and `map_name` (the file is the map).
+    static let hiddenOptions: Set<String> = ["desc", "map_name"]
+
+    static func optionValues(path: String) -> SettingValues {
+        SettingValues(BuiltinEnvironments.FrozenLakeOptions.declarations.filter { !hiddenOptions.contains($0.name) },
+                      owner: path, noun: "option", extraNames: ["max_episode_steps"])
     }
 
     /// The registry spec: FrozenLake options with this file's defaults.
     public var spec: EnvironmentSpec {
-        let options = BuiltinEnvironments.frozenLakeOptions(mapName: nil).filter { $0.name != "desc" }.map { option in
-            OptionSpec(option.name, option.kind, default: defaults[option.name] ?? option.defaultValue, doc: option.doc,
-                       choices: option.choices, range: option.range, count: option.count)
-        }
         let rows = self.rows, path = self.path
         return EnvironmentSpec(
-            id: path, maxEpisodeSteps: maxEpisodeSteps, rewardThreshold: nil, options: options,
+            id: path, maxEpisodeSteps: maxEpisodeSteps, rewardThreshold: nil,
+            options: BuiltinEnvironments.FrozenLakeOptions.self, hiding: GridMapFile.hiddenOptions, defaults: defaults,
             summary: "grid map \(rows.count)x\(rows[0].count) from \(path)",
-            make: { try BuiltinEnvironments.makeFrozenLake($0, name: path, defaultDesc: rows) })
+            make: { try $0.make(name: path, defaultDesc: rows) })
     }
 }

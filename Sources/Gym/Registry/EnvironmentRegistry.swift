@@ -81,10 +81,7 @@ public final class EnvironmentRegistry: @unchecked Sendable {
     ///   valid ones) or an invalid value.
     public func make(_ id: String, options: [String: String] = [:]) throws -> Environment {
         let spec = try resolve(id)
-        var values: [String: OptionValue] = [:]
-        for option in spec.options {
-            if let value = option.defaultValue { values[option.name] = value }
-        }
+        var values = spec.optionValues
         var maxSteps = spec.maxEpisodeSteps
         var renderMode: RenderMode?
         for key in options.keys.sorted() {
@@ -98,18 +95,19 @@ public final class EnvironmentRegistry: @unchecked Sendable {
             }
             if key == "max_episode_steps" {
                 guard let steps = Int(text.trimmingCharacters(in: .whitespaces)), steps > 0 else {
-                    throw EnvironmentError(.invalidOptionValue, "invalid value '\(text)' for option max_episode_steps of \(spec.id): expected a positive integer")
+                    throw EnvironmentError(.invalidOptionValue, "\(spec.id): option 'max_episode_steps' expects a positive integer, got '\(text)'")
                 }
                 maxSteps = steps
                 continue
             }
-            guard let option = spec.options.first(where: { $0.name == key }) else {
-                let valid = (spec.options.map(\.name) + ["max_episode_steps", "render_mode"]).joined(separator: ", ")
-                throw EnvironmentError(.unknownOption, "unknown option '\(key)' for \(spec.id); valid options: \(valid)")
+            guard values.declaration(key) != nil else { throw EnvironmentError(.unknownOption, values.unknown(key).description) }
+            do {
+                try values.set(key, SettingInput(text: text), source: spec.id)
+            } catch let error as ConfigurationError {
+                throw EnvironmentError(error.kind == .unknownSetting ? .unknownOption : .invalidOptionValue, error.description)
             }
-            values[key] = try option.parse(text, context: spec.id)
         }
-        var env = try spec.make(OptionValues(values))
+        var env = try spec.make(values)
         if let renderMode, !env.availableRenderModes.contains(renderMode) {
             let modes = env.availableRenderModes.map(\.rawValue)
             throw EnvironmentError(.invalidOptionValue, "\(spec.id) cannot render in mode \(renderMode.rawValue); " + (modes.isEmpty ? "it has no render modes" : "its render modes: \(modes.joined(separator: ", "))"))

@@ -9,26 +9,55 @@ public struct EnvironmentSpec: @unchecked Sendable {
     public let maxEpisodeSteps: Int?
     /// The average return at which the task counts as solved, if defined.
     public let rewardThreshold: Double?
-    /// The keyword options `make` accepts (besides `max_episode_steps`).
-    public let options: [OptionSpec]
+    /// The keyword options `make` accepts (besides `max_episode_steps`), with this spec's defaults.
+    public let options: [SettingDeclaration]
     /// Whether the environment is nondeterministic even after seeding.
     public let nondeterministic: Bool
     /// One line describing the environment.
     public let summary: String
-    /// Creates the bare environment from validated option values.
-    public let make: (OptionValues) throws -> Environment
+    /// Creates the bare environment from validated option values (by name).
+    private let makeWithValues: @Sendable ([String: SettingValue]) throws -> Environment
 
-    public init(id: String, maxEpisodeSteps: Int?, rewardThreshold: Double?, options: [OptionSpec] = [],
-                nondeterministic: Bool = false, summary: String = "",
-                make: @escaping (OptionValues) throws -> Environment) {
+    /// A spec whose environment takes the keyword options `Options` declares.
+    ///
+    /// - Parameters:
+    ///   - options: The options struct (see `LabCore/Settings`).
+    ///   - hiding: Options of the struct this id does not accept (they keep their defaults).
+    ///   - defaults: Defaults of this id that differ from the struct's.
+    ///   - make: Makes the bare environment from the options.
+    public init<Options: Settings>(id: String, maxEpisodeSteps: Int?, rewardThreshold: Double?, options: Options.Type,
+                                   hiding: Set<String> = [], defaults: [String: SettingValue] = [:],
+                                   nondeterministic: Bool = false, summary: String = "",
+                                   make: @escaping @Sendable (Options) throws -> Environment) {
         self.id = id
         self.maxEpisodeSteps = maxEpisodeSteps
         self.rewardThreshold = rewardThreshold
-        self.options = options
+        self.options = Options.declarations.filter { !hiding.contains($0.name) }.map { declaration in
+            defaults[declaration.name].map(declaration.withDefault) ?? declaration
+        }
         self.nondeterministic = nondeterministic
         self.summary = summary
-        self.make = make
+        makeWithValues = { values in
+            let options = Options(values: values)
+            try options.validate()
+            return try make(options)
+        }
     }
+
+    /// A spec whose environment takes no keyword options.
+    public init(id: String, maxEpisodeSteps: Int?, rewardThreshold: Double?, nondeterministic: Bool = false, summary: String = "",
+                make: @escaping @Sendable () throws -> Environment) {
+        self.init(id: id, maxEpisodeSteps: maxEpisodeSteps, rewardThreshold: rewardThreshold, options: NoOptions.self,
+                  nondeterministic: nondeterministic, summary: summary, make: { _ in try make() })
+    }
+
+    /// The options with their defaults, to fill in and check (messages name this id).
+    public var optionValues: SettingValues {
+        SettingValues(options, owner: id, noun: "option", extraNames: ["max_episode_steps", "render_mode"])
+    }
+
+    /// Makes the bare environment from option values filled in by ``optionValues``.
+    public func make(_ values: SettingValues) throws -> Environment { try makeWithValues(values.values) }
 
     /// The name part of the id (`CartPole` for `CartPole-v1`).
     public var name: String { EnvironmentSpec.split(id).name }
@@ -45,3 +74,8 @@ public struct EnvironmentSpec: @unchecked Sendable {
     }
 }
 
+
+/// The options of an environment that takes none.
+public struct NoOptions: Settings {
+    public init() {}
+}

@@ -80,7 +80,7 @@ public enum Run {
     }
 
     /// Makes an untrained agent for `spec` in `environment`, with its own random stream.
-    public static func makeAgent(_ spec: RunSpec, for environment: Environment) throws -> Agent {
+    public static func makeAgent(_ spec: RunSpec, for environment: Environment) throws -> any Agent {
         let type = try AgentCatalog.type(named: spec.agent)
         let signature = EnvironmentSignature(
             id: spec.environmentID, observationSpace: environment.observationSpace, actionSpace: environment.actionSpace)
@@ -96,8 +96,8 @@ public enum Run {
         isCancelled: @escaping () -> Bool = { false },
         onEvaluation: @escaping (PeriodicEvaluationRecord) throws -> Void = { _ in },
         bestModel: URL? = nil,
-        trainedAgent: ((Agent) throws -> Void)? = nil,
-        evaluatedAgent: ((Agent) throws -> Void)? = nil
+        trainedAgent: ((any Agent) throws -> Void)? = nil,
+        evaluatedAgent: ((any Agent) throws -> Void)? = nil
     ) throws -> RunResult {
         let environment = try makeEnvironment(spec)
         let agent = try makeAgent(spec, for: environment)

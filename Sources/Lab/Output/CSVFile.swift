@@ -1,4 +1,5 @@
 import Foundation
+import LabCore
 
 /// An error writing results: an unwritable folder or file.
 public struct OutputError: Error, CustomStringConvertible {
@@ -6,46 +7,32 @@ public struct OutputError: Error, CustomStringConvertible {
     public init(_ description: String) { self.description = description }
 }
 
-/// A text file written line by line and flushed after every line, so an interrupted
-/// run keeps everything it wrote.
+/// A text file written line by line, each line handed to the system as it is written,
+/// so an interrupted run keeps everything it wrote; a failed write throws.
 public final class LineWriter {
     public let url: URL
-    private let handle: FileHandle
+    private let output: FileOutput
 
     /// Creates (or truncates) the file, creating its folder if needed; with `appending`,
     /// an existing file is kept and lines are added at its end.
     public init(url: URL, appending: Bool = false) throws {
         self.url = url
         try OutputFolder.ensure(url.deletingLastPathComponent())
-        if appending && FileManager.default.fileExists(atPath: url.path) {
-            do {
-                handle = try FileHandle(forWritingTo: url)
-                try handle.seekToEnd()
-            } catch {
-                throw OutputError("cannot open \(url.path) for appending: \(error.localizedDescription)")
-            }
-            return
-        }
-        guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
-            throw OutputError("cannot create \(url.path): check that the folder is writable")
-        }
-        do { handle = try FileHandle(forWritingTo: url) } catch {
-            throw OutputError("cannot open \(url.path) for writing: \(error.localizedDescription)")
+        do { output = try FileOutput(url: url, append: appending) } catch {
+            throw OutputError("\(error): check that the folder is writable")
         }
     }
 
-    deinit { try? handle.close() }
-
-    /// Appends `line` and a newline, and flushes.
+    /// Appends `line` and a newline.
     public func write(_ line: String) throws {
-        do {
-            try handle.write(contentsOf: Data((line + "\n").utf8))
-        } catch {
-            throw OutputError("cannot write to \(url.path): \(error.localizedDescription)")
+        do { try output.write(line + "\n") } catch {
+            throw OutputError("\(error)")
         }
     }
 
-    public func close() throws { try handle.close() }
+    public func close() throws {
+        do { try output.close() } catch { throw OutputError("\(error)") }
+    }
 }
 
 /// Output folders: created up front and checked writable before any work starts.

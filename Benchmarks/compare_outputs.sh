@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# Output identity check (issue 11): runs the acceptance commands at two commits and diffs
+# every output file, wall-time fields aside, config.yml compared as parsed YAML.
+#
+#   bash Benchmarks/compare_outputs.sh BASE [HEAD]      # revisions; HEAD defaults to HEAD
+#
+# Each revision is checked out with `git worktree` under $COMPARE_CACHE (default
+# /tmp/rllab-compare/<sha>), built in release mode once (kept for the next call), and run
+# into <sha>/out. Results depend on the CPU's BLAS kernels: compare two commits on one
+# machine, never files from two machines. Needs python3 with PyYAML for the diff.
+# Exit status: 0 when every file matches, 1 otherwise.
+set -euo pipefail
+
+repo=$(git rev-parse --show-toplevel)
+cache=${COMPARE_CACHE:-/tmp/rllab-compare}
+base=${1:?usage: compare_outputs.sh BASE [HEAD]}
+head=${2:-HEAD}
+
+# Builds revision $1 (once) and runs the acceptance commands into $cache/<sha>/out-$2.
+run_revision() {
+  local sha dir tree out bin
+  sha=$(git -C "$repo" rev-parse --verify "$1^{commit}")
+  dir="$cache/$sha"; tree="$dir/tree"; out="$dir/out-$2"
+  mkdir -p "$dir"
+  if [ ! -d "$tree" ]; then git -C "$repo" worktree add --detach "$tree" "$sha" >/dev/null; fi
+  (cd "$tree" && swift build -c release --product rllab >"$dir/build.log" 2>&1) || { cat "$dir/build.log" >&2; return 1; }
+  bin="$tree/.build/release/rllab"
+  rm -rf "$out"; mkdir -p "$out"
+  (
+    cd "$tree"   # agents/ and envs/ of that revision
+    set -x
+    "$bin" compare --env CartPole-v1 --agents random,random-linear,naive-nn,q-learning,dqn \
+      --num-seeds 3 --out "$out/demo-CartPole-v1"
+    "$bin" compare --env FrozenLake-v1 --agents random,q-learning,value-iteration,policy-iteration \
+      --num-seeds 3 --out "$out/demo-FrozenLake-v1"
+    "$bin" compare --env envs/maze.txt,FrozenLake8x8-v1 --agents q-learning,value-iteration,policy-iteration \
+      --num-seeds 2 --out "$out/maze-frozenlake8x8"
+    "$bin" compare --env CartPole-v1 --agents dqn --set dqn.num_envs=4 --timesteps 20000 --seeds 7 \
+      --out "$out/dqn-num-envs-4"
+    "$bin" train --env CartPole-v1 --agent q-learning --seed 0 --quiet --out "$out/train-q-learning" \
+      --save "$out/train-q-learning/agent.safetensors"
+    "$bin" train --env CartPole-v0 --agent naive-nn --seed 0 --quiet --out "$out/train-naive-nn" \
+      --save "$out/train-naive-nn/agent.safetensors"
+    "$bin" gan gaussian --seed 2 --quiet --out "$out/gan-gaussian"
+  ) >"$out.stdout.txt" 2>"$out.stderr.txt" || { cat "$out.stderr.txt" >&2; return 1; }
+  echo "$out"
+}
+
+a=$(run_revision "$base" base)
+b=$(run_revision "$head" head)
+python3 - "$a" "$b" <<'PY'
+import csv, io, json, os, re, sys
+import yaml
+
+# Columns and keys that hold wall-clock time (they differ between any two runs).
+WALL_COLUMNS = {"wall_time", "train_seconds", "steps_per_second", "t", "wall s/run", "steps/s", "seconds"}
+
+def csv_rows(text):
+    lines = text.splitlines()
+    comments = [l for l in lines if l.startswith("#")]
+    body = [l for l in lines if not l.startswith("#")]
+    # Monitor header: '#{"t_start": ..., "env_id": ...}'
+    cleaned = []
+    for c in comments:
+        try:
+            meta = json.loads(c[1:]); meta.pop("t_start", None); cleaned.append(meta)
+        except ValueError:
+            cleaned.append(c)
+    rows = list(csv.reader(io.StringIO("\n".join(body))))
+    if rows:
+        masked = [i for i, name in enumerate(rows[0]) if name in WALL_COLUMNS]
+        rows = [rows[0]] + [[("*" if i in masked else v) for i, v in enumerate(r)] for r in rows[1:]]
+    return cleaned, rows
+
+def drop_wall(value):
+    if isinstance(value, dict):
+        return {k: drop_wall(v) for k, v in value.items() if k not in WALL_COLUMNS}
+    if isinstance(value, list):
+        return [drop_wall(v) for v in value]
+    return value
+
+def normalised(path):
+    name = os.path.basename(path)
+    data = open(path, "rb").read()
+    if name.endswith((".yml", ".yaml")):
+        return yaml.safe_load(data)
+    if name.endswith(".csv"):
+        return csv_rows(data.decode())
+    if name.endswith(".json"):
+        return drop_wall(json.loads(data))
+    if name.endswith(".html"):
+        # The report's summary table has wall s/run and steps/s cells: mask numbers in
+        # table rows after the eval column; everything else compares as text.
+        text = data.decode()
+        return re.sub(r"(<td>[^<]*</td>)(<td>[0-9.]+</td><td>[0-9.-]+</td>)(</tr>)", r"\1<td>*</td><td>*</td>\3", text)
+    return data
+
+def files(root):
+    out = set()
+    for d, _, names in os.walk(root):
+        for n in names:
+            out.add(os.path.relpath(os.path.join(d, n), root))
+    return out
+
+a, b = sys.argv[1], sys.argv[2]
+fa, fb = files(a), files(b)
+failures = 0
+for rel in sorted(fa - fb):
+    print(f"ONLY IN BASE  {rel}"); failures += 1
+for rel in sorted(fb - fa):
+    print(f"ONLY IN HEAD  {rel}"); failures += 1
+same = 0
+for rel in sorted(fa & fb):
+    if normalised(os.path.join(a, rel)) == normalised(os.path.join(b, rel)):
+        same += 1
+    else:
+        print(f"DIFFERS       {rel}"); failures += 1
+print(f"{same} files identical (wall-time fields aside, config.yml as parsed YAML), {failures} differences")
+print(f"base: {a}\nhead: {b}")
+sys.exit(1 if failures else 0)
+PY
