@@ -58,15 +58,14 @@ public enum OutputFolder {
 
 /// Files that are rewritten whole.
 public enum OutputFile {
-    /// Writes `text` to `url` through a temporary file and a rename, so that a reader (or
-    /// an interruption) sees the old contents or the new ones, never a mix.
+    /// Writes `text` to `url` crash-safely (LabCore's ``AtomicFile``: a synced temporary
+    /// file renamed over the old one), so that a reader or an interruption sees the old
+    /// contents or the new ones, never a mix.
     public static func replace(_ url: URL, with text: String) throws {
-        let temporary = url.appendingPathExtension("tmp")
         do {
-            try Data(text.utf8).write(to: temporary)
-            guard rename(temporary.path, url.path) == 0 else { throw OutputError(String(cString: strerror(errno))) }
-        } catch {
-            throw OutputError("cannot write \(url.path): \(error.localizedDescription)")
+            try AtomicFile.write(text, to: url)
+        } catch let error as FileWriteError {
+            throw OutputError(error.description)
         }
     }
 }
