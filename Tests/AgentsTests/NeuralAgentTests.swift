@@ -87,9 +87,9 @@ import LabCore
     @Test func truncationBootstrapsAndTerminationDoesNot() throws {
         let (agent, _) = try Self.make(DQNAgent.self, env: "CartPole-v1", seed: 3, ["gamma=0.9", "buffer_size=10"])
         let next: [Float] = [0.1, -0.2, 0.03, 0.4]
-        agent.remember(Self.experience([0, 0, 0, 0], 1, 1, next, truncated: true))
-        agent.remember(Self.experience([0, 0, 0, 0], 0, 1, next, terminated: true))
-        agent.remember(Self.experience([0, 0, 0, 0], 0, 1, next))
+        try agent.remember(Self.experience([0, 0, 0, 0], 1, 1, next, truncated: true))
+        try agent.remember(Self.experience([0, 0, 0, 0], 0, 1, next, terminated: true))
+        try agent.remember(Self.experience([0, 0, 0, 0], 0, 1, next))
         let batch = ReplayBatch(size: 3, observationSize: 4)
         batch.indices = [0, 1, 2]
         agent.replay.gather(into: batch)
@@ -106,7 +106,7 @@ import LabCore
         // Make the networks disagree, so the two rules give different targets.
         for p in agent.online.parameters { p.value = p.value * -1 }
         let next: [Float] = [0.5, 1.0, -0.1, -1.5]
-        agent.remember(Self.experience([0, 0, 0, 0], 0, 2, next))
+        try agent.remember(Self.experience([0, 0, 0, 0], 0, 2, next))
         let batch = ReplayBatch(size: 1, observationSize: 4)
         batch.indices = [0]
         agent.replay.gather(into: batch)
@@ -119,8 +119,8 @@ import LabCore
     @Test func terminationRewardReplacesTheRewardOfTheTerminalStepOnly() throws {
         let (agent, _) = try Self.make(DQNAgent.self, env: "CartPole-v1", seed: 0,
                                        ["termination_reward=-10", "gamma=1.0", "buffer_size=10"])
-        agent.remember(Self.experience([0, 0, 0, 0], 0, 1, [0, 0, 0, 0], terminated: true))
-        agent.remember(Self.experience([0, 0, 0, 0], 0, 1, [0, 0, 0, 0], truncated: true))
+        try agent.remember(Self.experience([0, 0, 0, 0], 0, 1, [0, 0, 0, 0], terminated: true))
+        try agent.remember(Self.experience([0, 0, 0, 0], 0, 1, [0, 0, 0, 0], truncated: true))
         let batch = ReplayBatch(size: 2, observationSize: 4)
         batch.indices = [0, 1]
         agent.replay.gather(into: batch)

@@ -52,8 +52,13 @@ public final class ActionNoise {
 
     /// Adds the next noise sample to `action` element by element (no allocation).
     public func add(to action: inout [Float]) {
+        add(to: &action, at: 0, count: action.count)
+    }
+
+    /// Adds the next noise sample to `action[offset..<offset + count]` (no allocation).
+    public func add(to action: inout [Float], at offset: Int, count: Int) {
         guard kind != .none else { return }
-        for j in 0..<action.count { action[j] += next(normal: random.gaussian(), index: j) }
+        for j in 0..<count { action[offset + j] += next(normal: random.gaussian(), index: j) }
     }
 
     /// The noise for action number `index` given the standard normal draw `normal`.

@@ -26,12 +26,18 @@ public struct BoxActionScaling: Sendable {
     /// `low + 0.5 (a + 1) (high - low)`: -1 gives `low`, 1 gives `high` (Float32 as numpy).
     public func unscale(_ scaled: [Float]) -> [Float] {
         var action = [Float](repeating: 0, count: count)
-        for j in 0..<count { action[j] = low[j] + (0.5 * (scaled[j] + 1.0) * (high[j] - low[j])) }
+        unscale(scaled, at: 0, into: &action, at: 0)
         return action
     }
 
+    /// ``unscale(_:)`` of `scaled[from..<from + count]` into `action[to..<to + count]`,
+    /// without allocating (the collection loop's per-step path).
+    public func unscale(_ scaled: [Float], at from: Int, into action: inout [Float], at to: Int) {
+        for j in 0..<count { action[to + j] = low[j] + (0.5 * (scaled[from + j] + 1.0) * (high[j] - low[j])) }
+    }
+
     /// `2 (x - low) / (high - low) - 1`: `low` gives -1, `high` gives 1.
-    public func scale(_ action: [Float], into scaled: inout [Float]) {
-        for j in 0..<count { scaled[j] = 2.0 * ((action[j] - low[j]) / (high[j] - low[j])) - 1.0 }
+    public func scale(_ action: [Float], into scaled: inout [Float], at offset: Int = 0) {
+        for j in 0..<count { scaled[offset + j] = 2.0 * ((action[j] - low[j]) / (high[j] - low[j])) - 1.0 }
     }
 }

@@ -4,13 +4,14 @@ import LabCore
 
 /// Soft Actor-Critic (Haarnoja et al. 2018) with Stable-Baselines3's semantics, CleanRL-style.
 ///
-/// Per environment step (SB3's `collect_rollouts` with one environment):
+/// Per environment step, through the off-policy loop (``OffPolicyLoop``, SB3's
+/// `collect_rollouts` with one environment):
 /// 1. act: during the first `learning_starts` steps a uniform action from the Box, then a
 ///    sample of the squashed Gaussian policy `tanh(mean + std * n)`; the replay buffer
 ///    stores the action scaled to [-1, 1], the environment gets it in its own bounds;
-/// 2. store the transition (a time-limit truncation is stored as non-terminal);
-/// 3. every `train_freq` steps, once more than `learning_starts` steps were taken, run
-///    `gradient_steps` updates of ``train(gradientSteps:)``.
+/// 2. the loop stores the transition (a time-limit truncation is stored as non-terminal);
+/// 3. every `train_freq` steps, once more than `learning_starts` steps were taken, the
+///    loop runs `gradient_steps` updates of ``train(gradientSteps:)``.
 ///
 /// One update (SB3's `SAC.train`), on `batch_size` transitions:
 /// - the policy samples `a~ = tanh(u)` with log-probability `log pi(a~|s)` for the batch;
@@ -88,9 +89,8 @@ public final class SACAgent: Agent {
     private let gamma: Float
     private let tau: Float
     private let learningStarts: Int
-    private let batchSize: Int
-    private let trainFrequency: Int
-    private let gradientSteps: Int
+    let batchSize: Int
+    private let offPolicy: OffPolicySettings
     private let targetUpdateInterval: Int
     /// The fixed coefficient, or nil when it is learned.
     private let fixedEntropyCoefficient: Float?
@@ -116,7 +116,10 @@ public final class SACAgent: Agent {
     private let explorationRandom: RandomSource
     private let replayRandom: RandomSource
     private let policyNoiseRandom: RandomSource
-    /// The action of the current step in [-1, 1], as the buffer stores it.
+    let encoder: ObservationEncoder
+    /// A warm-up action in the Box's bounds, before scaling.
+    private var boxSample: [Float]
+    /// The greedy action of ``act(_:)`` in [-1, 1].
     private var scaledAction: [Float]
     private var targetScratch: [Float]
     /// Gradient steps taken so far (SB3's `_n_updates`).
@@ -141,8 +144,8 @@ public final class SACAgent: Agent {
         tau = Float(offPolicy.tau)
         learningStarts = offPolicy.learningStarts
         batchSize = offPolicy.batchSize
-        trainFrequency = offPolicy.trainFrequency
-        gradientSteps = offPolicy.gradientStepsPerRound
+        self.offPolicy = offPolicy
+        encoder = try ObservationEncoder(space: environment.observationSpace, agent: Self.name, environmentID: environment.id)
         targetUpdateInterval = settings.targetUpdateInterval
         let activation = settings.activation
         fixedEntropyCoefficient = settings.entropyCoefficient.fixedValue.map(Float.init)
@@ -168,43 +171,37 @@ public final class SACAgent: Agent {
         replayRandom = random.derived("replay")
         policyNoiseRandom = random.derived("policy_noise")
         scaledAction = [Float](repeating: 0, count: actionSize)
+        boxSample = scaledAction
         targetScratch = [Float](repeating: 0, count: batchSize)
     }
 
     public func learn(_ loop: EpisodeLoop) throws {
-        try loop.run(
-            policy: { observation in
-                guard case .vector(let values) = observation else {
-                    throw AgentError("sac expects vector observations, got \(observation)")
+        let collection = try OffPolicyLoop(loop, copies: 1, encoder: encoder, replay: replay, actions: .continuous(scaling),
+                                           schedule: offPolicy)
+        try collection.run(
+            act: {
+                for i in 0..<collection.copies where !collection.isResetting(i) {
+                    if collection.totalSteps < learningStarts {
+                        // SB3 samples the Box and scales the sample into [-1, 1] for the buffer.
+                        actionBox.sample(using: explorationRandom, into: &boxSample)
+                        scaling.scale(boxSample, into: &collection.actions, at: i * actionSize)
+                    } else {
+                        samplePolicy(collection.observation(i), into: &collection.actions, at: i * actionSize)
+                    }
                 }
-                if loop.totalSteps < self.learningStarts {
-                    // SB3 samples the Box and scales the sample into [-1, 1] for the buffer.
-                    self.scaling.scale(self.actionBox.sample(using: self.explorationRandom), into: &self.scaledAction)
-                } else {
-                    self.samplePolicy(values, into: &self.scaledAction)
-                }
-                return .continuous(self.scaling.unscale(self.scaledAction))
             },
-            learn: { transition in
-                guard case .vector(let observation) = transition.observation,
-                      case .vector(let next) = transition.nextObservation else { return }
-                self.replay.add(observation: observation, action: self.scaledAction, reward: Float(transition.reward),
-                                nextObservation: next, terminated: transition.terminated)
-                let steps = loop.totalSteps
-                if steps % self.trainFrequency == 0 && steps > self.learningStarts {
-                    try self.train(gradientSteps: self.gradientSteps)
-                }
-            })
+            train: { gradientSteps in try train(gradientSteps: gradientSteps) })
     }
 
-    /// `tanh(mean + std * n)` for one observation, off the tape (SB3's `predict(deterministic=False)`).
-    private func samplePolicy(_ observation: [Float], into action: inout [Float]) {
+    /// `tanh(mean + std * n)` for one observation, off the tape (SB3's `predict(deterministic=False)`),
+    /// into `action[offset..<offset + k]`.
+    private func samplePolicy(_ observation: ArraySlice<Float>, into action: inout [Float], at offset: Int) {
         let out = actor.forward(observation)
         let range = SquashedDiagonalGaussian.logStandardDeviationRange
         for j in 0..<actionSize {
             let logStd = Swift.min(Swift.max(out[actionSize + j], range.lowerBound), range.upperBound)
             let u = out[j] + Float(explorationRandom.gaussian()) * expf(logStd)
-            action[j] = tanhf(u)
+            action[offset + j] = tanhf(u)
         }
     }
 
@@ -307,9 +304,8 @@ public final class SACAgent: Agent {
             throw AgentError("sac expects observations of \(observationSize) numbers, got \(observation)")
         }
         let out = actor.forward(values)
-        var action = [Float](repeating: 0, count: actionSize)
-        for j in 0..<actionSize { action[j] = tanhf(out[j]) }
-        return .continuous(scaling.unscale(action))
+        for j in 0..<actionSize { scaledAction[j] = tanhf(out[j]) }
+        return .continuous(scaling.unscale(scaledAction))
     }
 
     private var checkpointNetworks: [(prefix: String, network: MultilayerPerceptron)] {

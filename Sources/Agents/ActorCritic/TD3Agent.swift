@@ -4,15 +4,16 @@ import LabCore
 
 /// Twin Delayed DDPG (Fujimoto et al. 2018) with Stable-Baselines3's semantics, CleanRL-style.
 ///
-/// Per environment step (SB3's `collect_rollouts` with one environment):
+/// Per environment step, through the off-policy loop (``OffPolicyLoop``, SB3's
+/// `collect_rollouts` with one environment):
 /// 1. act: during the first `learning_starts` steps a uniform action from the Box, then
 ///    the deterministic actor `tanh(mu(s))`; in both cases the action noise (`noise_type`
 ///    `normal` or `ornstein-uhlenbeck`, `noise_std`) is added in [-1, 1] and the sum
 ///    clipped to [-1, 1]; the buffer stores that, the environment gets it in its bounds;
-/// 2. store the transition (a time-limit truncation is stored as non-terminal); when an
-///    episode ends the noise is reset;
-/// 3. every `train_freq` steps, once more than `learning_starts` steps were taken, run
-///    `gradient_steps` updates.
+/// 2. the loop stores the transition (a time-limit truncation is stored as non-terminal);
+///    when an episode ends the noise is reset;
+/// 3. every `train_freq` steps, once more than `learning_starts` steps were taken, the
+///    loop runs `gradient_steps` updates.
 ///
 /// One update (SB3's `TD3.train`), on `batch_size` transitions:
 /// - critics: target `y = r + gamma (1 - terminated) min_i Q'_i(s', a')` with the smoothed
@@ -54,10 +55,9 @@ public final class TD3Agent: Agent {
     private let gamma: Float
     private let tau: Float
     private let learningStarts: Int
-    private let batchSize: Int
-    private let trainFrequency: Int
-    private let gradientSteps: Int
-    private let policyDelay: Int
+    let batchSize: Int
+    private let offPolicy: OffPolicySettings
+    let policyDelay: Int
     private let targetPolicyNoise: Float
     private let targetNoiseClip: Float
 
@@ -79,6 +79,10 @@ public final class TD3Agent: Agent {
     private let explorationRandom: RandomSource
     private let replayRandom: RandomSource
     private let targetNoiseRandom: RandomSource
+    let encoder: ObservationEncoder
+    /// A warm-up action in the Box's bounds, before scaling.
+    private var boxSample: [Float]
+    /// The greedy action of ``act(_:)`` in [-1, 1].
     private var scaledAction: [Float]
     private var targetScratch: [Float]
     /// Gradient steps taken so far (SB3's `_n_updates`).
@@ -121,8 +125,8 @@ public final class TD3Agent: Agent {
         tau = Float(offPolicy.tau)
         learningStarts = offPolicy.learningStarts
         batchSize = offPolicy.batchSize
-        trainFrequency = offPolicy.trainFrequency
-        gradientSteps = offPolicy.gradientStepsPerRound
+        self.offPolicy = offPolicy
+        encoder = try ObservationEncoder(space: environment.observationSpace, agent: agent, environmentID: environment.id)
         let criticCount: Int
         switch variant {
         case .td3(let delay, let smoothing, let clip):
@@ -161,39 +165,34 @@ public final class TD3Agent: Agent {
         replayRandom = random.derived("replay")
         targetNoiseRandom = random.derived("target_noise")
         scaledAction = [Float](repeating: 0, count: actionSize)
+        boxSample = scaledAction
         targetScratch = [Float](repeating: 0, count: batchSize)
     }
 
     public func learn(_ loop: EpisodeLoop) throws {
-        try loop.run(
-            policy: { observation in
-                guard case .vector(let values) = observation, values.count == self.observationSize else {
-                    throw AgentError("\(self.actorName) expects observations of \(self.observationSize) numbers, got \(observation)")
+        let collection = try OffPolicyLoop(loop, copies: 1, encoder: encoder, replay: replay, actions: .continuous(scaling),
+                                           schedule: offPolicy)
+        try collection.run(
+            act: {
+                for i in 0..<collection.copies where !collection.isResetting(i) {
+                    let offset = i * actionSize
+                    if collection.totalSteps < learningStarts {
+                        actionBox.sample(using: explorationRandom, into: &boxSample)
+                        scaling.scale(boxSample, into: &collection.actions, at: offset)
+                    } else {
+                        let out = actor.forward(collection.observation(i))
+                        for j in 0..<actionSize { collection.actions[offset + j] = tanhf(out[j]) }
+                    }
+                    // SB3: np.clip(scaled_action + action_noise(), -1, 1), in the warm-up too.
+                    if noise.kind != .none {
+                        noise.add(to: &collection.actions, at: offset, count: actionSize)
+                        for j in offset..<(offset + actionSize) { collection.actions[j] = Swift.min(Swift.max(collection.actions[j], -1), 1) }
+                    }
                 }
-                if loop.totalSteps < self.learningStarts {
-                    self.scaling.scale(self.actionBox.sample(using: self.explorationRandom), into: &self.scaledAction)
-                } else {
-                    let out = self.actor.forward(values)
-                    for j in 0..<self.actionSize { self.scaledAction[j] = tanhf(out[j]) }
-                }
-                // SB3: np.clip(scaled_action + action_noise(), -1, 1), in the warm-up too.
-                if self.noise.kind != .none {
-                    self.noise.add(to: &self.scaledAction)
-                    for j in 0..<self.actionSize { self.scaledAction[j] = Swift.min(Swift.max(self.scaledAction[j], -1), 1) }
-                }
-                return .continuous(self.scaling.unscale(self.scaledAction))
             },
-            learn: { transition in
-                guard case .vector(let observation) = transition.observation,
-                      case .vector(let next) = transition.nextObservation else { return }
-                self.replay.add(observation: observation, action: self.scaledAction, reward: Float(transition.reward),
-                                nextObservation: next, terminated: transition.terminated)
-                if transition.terminated || transition.truncated { self.noise.reset() }
-                let steps = loop.totalSteps
-                if steps % self.trainFrequency == 0 && steps > self.learningStarts {
-                    try self.train(gradientSteps: self.gradientSteps)
-                }
-            })
+            // SB3 resets the noise when an episode ends.
+            episodeEnded: { _ in noise.reset() },
+            train: { gradientSteps in try train(gradientSteps: gradientSteps) })
     }
 
     private var actorName: String { critic.networks.count == 1 ? DDPGAgent.name : Self.name }
@@ -265,9 +264,8 @@ public final class TD3Agent: Agent {
             throw AgentError("\(actorName) expects observations of \(observationSize) numbers, got \(observation)")
         }
         let out = actor.forward(values)
-        var action = [Float](repeating: 0, count: actionSize)
-        for j in 0..<actionSize { action[j] = tanhf(out[j]) }
-        return .continuous(scaling.unscale(action))
+        for j in 0..<actionSize { scaledAction[j] = tanhf(out[j]) }
+        return .continuous(scaling.unscale(scaledAction))
     }
 
     private var checkpointNetworks: [(prefix: String, network: MultilayerPerceptron)] {

@@ -54,14 +54,23 @@ public struct ObservationEncoder: Sendable {
     /// - Throws: ``AgentError`` when the observation does not fit the space.
     public func encode(_ observation: Observation, agent: String) throws -> [Float] {
         var output = [Float](repeating: 0, count: width)
+        try encode(observation, into: &output, at: 0, agent: agent)
+        return output
+    }
+
+    /// Writes the encoding of one observation of the environment's own form into
+    /// `output[offset..<offset + width]`, without allocating.
+    ///
+    /// - Throws: ``AgentError`` when the observation does not fit the space.
+    public func encode(_ observation: Observation, into output: inout [Float], at offset: Int, agent: String) throws {
         switch (observation, states) {
         case (.discrete(let index), let n?) where index - start >= 0 && index - start < n:
-            output[index - start] = 1
+            for k in 0..<n { output[offset + k] = 0 }
+            output[offset + index - start] = 1
         case (.vector(let values), nil) where values.count == rawWidth:
-            for k in 0..<width { output[k] = values[k] }
+            for k in 0..<width { output[offset + k] = values[k] }
         default:
             throw AgentError("\(agent) expects observations of its environment's space, got \(observation)")
         }
-        return output
     }
 }

@@ -41,6 +41,8 @@ public final class VectorEpisodeLoop {
     private var returns: [Double]
     private var lengths: [Int]
     private var started = false
+    /// The continuous actions handed to the environment, one array per copy, reused.
+    private var continuousActions: [Action] = []
 
     init(loop: EpisodeLoop, environment: VectorEnvironment) {
         self.loop = loop
@@ -90,7 +92,20 @@ public final class VectorEpisodeLoop {
     public func step(continuousActions actions: [Float], size: Int, learn: (VectorTransition) throws -> Void = { _ in }) throws {
         if loop.cancelled { throw CancellationError() }
         try start()
-        try environment.step((0..<copies).map { i in .continuous(Array(actions[i * size..<(i + 1) * size])) })
+        if continuousActions.count != copies {
+            continuousActions = [Action](repeating: .discrete(0), count: copies)
+        }
+        for i in 0..<copies {
+            // Reuses each copy's array: taken out of its slot so it is uniquely referenced,
+            // it is overwritten in place (no allocation per step once the sizes are set).
+            var row: [Float] = []
+            if case .continuous(let held) = continuousActions[i] { row = held }
+            continuousActions[i] = .discrete(0)
+            if row.count != size { row = [Float](repeating: 0, count: size) }
+            for j in 0..<size { row[j] = actions[i * size + j] }
+            continuousActions[i] = .continuous(row)
+        }
+        try environment.step(continuousActions)
         try account(actions: nil, learn: learn)
     }
 

@@ -22,10 +22,14 @@ import LabCore
 /// Steps count the environment steps of the run, as SB3's `num_timesteps`. With an
 /// episode budget the exploration schedule follows the fraction of episodes played.
 ///
-/// With `num_envs` N > 1 it collects from N copies (a vector environment) as SB3 does
-/// with N environments: one epsilon draw per vector step decides for all copies, the
-/// target moves every `target_update_interval / N` vector steps and training runs every
-/// `train_freq` vector steps (`train_freq * N` transitions).
+/// Observations enter the network as SB3 preprocesses them (``ObservationEncoder``): a
+/// `Discrete(n)` observation (FrozenLake, CliffWalking, Taxi, grid maps) one-hot, a Box
+/// flat.
+///
+/// Collection goes through the off-policy loop (``OffPolicyLoop``) over `num_envs` N
+/// copies, as SB3 with N environments: one epsilon draw per vector step decides for all
+/// copies, the target moves every `target_update_interval / N` vector steps and training
+/// runs every `train_freq` vector steps (`train_freq * N` transitions).
 public final class DQNAgent: Agent {
     public static let name = "dqn"
     public static let summary = "Deep Q-Network (SB3 semantics): replay buffer, target network, epsilon-greedy, optional Double DQN"
@@ -67,16 +71,17 @@ public final class DQNAgent: Agent {
     private let learningRate: Schedule
     private let exploration: Schedule
     private let learningStarts: Int
-    private let batchSize: Int
+    let batchSize: Int
     private let trainFrequency: Int
     private let gradientSteps: Int
     private let targetUpdateInterval: Int
     private let tau: Float
     private let maxGradientNorm: Float
     private let useHuberLoss: Bool
-    private let doubleQ: Bool
+    let doubleQ: Bool
     private let terminationReward: Float?
     private let copies: Int
+    private let offPolicy: OffPolicySettings
 
     // Learned state and its machinery.
     let online: MultilayerPerceptron
@@ -85,7 +90,10 @@ public final class DQNAgent: Agent {
     let replay: ReplayBuffer
     private let batch: ReplayBatch
     private let actionCount: Int
-    private let observationSize: Int
+    /// Network inputs from observations (one-hot for a discrete space).
+    let encoder: ObservationEncoder
+    /// The encoded observation ``act(_:)`` is asked about, allocated once.
+    private var actingInput: [Float]
     /// Epsilon-greedy and warm-up actions.
     private let explorationRandom: RandomSource
     /// Minibatch indices.
@@ -97,14 +105,16 @@ public final class DQNAgent: Agent {
         guard case .discrete(let actions) = environment.actionSpace else {
             throw AgentError("dqn needs a Discrete action space; \(environment.id) has \(environment.actionSpace)")
         }
-        switch environment.observationSpace {
-        case .box(let box) where box.shape.count == 1: observationSize = box.count
-        default: throw AgentError("dqn needs a flat Box observation space; \(environment.id) has \(environment.observationSpace)")
+        if case .box(let box) = environment.observationSpace, box.shape.count != 1 {
+            throw AgentError("dqn needs a flat Box or a Discrete observation space; \(environment.id) has \(environment.observationSpace)")
         }
+        encoder = try ObservationEncoder(space: environment.observationSpace, agent: Self.name, environmentID: environment.id)
+        actingInput = [Float](repeating: 0, count: encoder.width)
         actionCount = actions.n
 
         let settings = try h.settings(Settings.self)
         let offPolicy = settings.offPolicy
+        self.offPolicy = offPolicy
         gamma = Float(offPolicy.gamma)
         learningRate = settings.learningRate
         exploration = Schedule(.linear, start: settings.explorationInitialEpsilon, end: settings.explorationFinalEpsilon,
@@ -123,75 +133,48 @@ public final class DQNAgent: Agent {
 
         // Separate streams per consumer, so changing one (say the batch size) leaves the others' draws alone.
         let initialisation = random.derived("q_net")
-        online = try MultilayerPerceptron(inputSize: observationSize, hiddenSizes: settings.netArch, outputSize: actionCount,
+        online = try MultilayerPerceptron(inputSize: encoder.width, hiddenSizes: settings.netArch, outputSize: actionCount,
                                           activation: settings.activation, source: initialisation)
-        target = try MultilayerPerceptron(inputSize: observationSize, hiddenSizes: settings.netArch, outputSize: actionCount,
+        target = try MultilayerPerceptron(inputSize: encoder.width, hiddenSizes: settings.netArch, outputSize: actionCount,
                                           activation: settings.activation, source: initialisation)
         target.update(towards: online, tau: 1)
         optimizer = Adam(online.parameters, learningRate: Float(learningRate.value(at: 0)))
-        replay = try ReplayBuffer(capacity: offPolicy.bufferSize, observationSize: observationSize)
-        batch = ReplayBatch(size: batchSize, observationSize: observationSize)
+        replay = try ReplayBuffer(capacity: offPolicy.bufferSize, observationSize: encoder.width)
+        batch = ReplayBatch(size: batchSize, observationSize: encoder.width)
         explorationRandom = random.derived("exploration")
         replayRandom = random.derived("replay")
     }
 
     public func learn(_ loop: EpisodeLoop) throws {
-        if copies > 1 { return try learn(loop.vectorized(copies: copies)) }
-        try loop.run(
-            policy: { observation in
-                let steps = loop.totalSteps
-                if steps < self.learningStarts || self.explorationRandom.uniform() < self.exploration.value(at: loop.progress) {
-                    return .discrete(self.explorationRandom.uniformIndex(below: self.actionCount))
+        let collection = try OffPolicyLoop(loop, copies: copies, encoder: encoder, replay: replay, actions: .discrete,
+                                           schedule: offPolicy, terminationReward: terminationReward)
+        // SB3 counts target_update_interval in environment steps: N of them per vector step.
+        let targetEvery = max(targetUpdateInterval / copies, 1)
+        try collection.run(
+            act: {
+                // Warm-up, then epsilon-greedy; one draw per vector step decides for every copy.
+                let explore = collection.totalSteps < learningStarts
+                    || explorationRandom.uniform() < exploration.value(at: collection.progress)
+                for i in 0..<copies where !collection.isResetting(i) {
+                    collection.actions[i] = Float(explore ? explorationRandom.uniformIndex(below: actionCount)
+                                                          : online.argmax(collection.observation(i)))
                 }
-                return try self.act(observation)
             },
-            learn: { transition in
-                self.remember(transition)
-                let steps = loop.totalSteps
-                if steps % self.targetUpdateInterval == 0 {
-                    self.target.update(towards: self.online, tau: self.tau)
-                }
-                if steps % self.trainFrequency == 0 && steps > self.learningStarts {
-                    self.optimizer.learningRate = Float(self.learningRate.value(at: loop.progress))
-                    for _ in 0..<self.gradientSteps { try self.trainStep() }
-                }
+            afterStep: { vectorSteps in
+                if vectorSteps % targetEvery == 0 { target.update(towards: online, tau: tau) }
+            },
+            train: { gradientSteps in
+                optimizer.learningRate = Float(learningRate.value(at: collection.progress))
+                for _ in 0..<gradientSteps { try trainStep() }
             })
     }
 
-    /// Collection from N copies with SB3's `n_envs` semantics (see the type's notes).
-    func learn(_ vector: VectorEpisodeLoop) throws {
-        let loop = vector.episodeLoop, width = observationSize
-        let targetEvery = max(targetUpdateInterval / copies, 1)
-        var actions = [Int](repeating: 0, count: copies)
-        var calls = 0
-        try vector.start()
-        while !vector.isDone {
-            let warmingUp = loop.totalSteps < learningStarts
-            let explore = warmingUp || explorationRandom.uniform() < exploration.value(at: loop.progress)
-            for i in 0..<copies where !vector.isResetting(i) {
-                actions[i] = explore ? explorationRandom.uniformIndex(below: actionCount)
-                                     : online.argmax(vector.observations[i * width..<(i + 1) * width])
-            }
-            try vector.step(actions: actions) { transition in
-                var reward = Float(transition.reward)
-                if transition.terminated, let terminationReward { reward = terminationReward }
-                replay.add(observation: transition.observation, action: transition.action, reward: reward,
-                           nextObservation: transition.nextObservation, terminated: transition.terminated)
-            }
-            calls += 1
-            if calls % targetEvery == 0 { target.update(towards: online, tau: tau) }
-            if calls % trainFrequency == 0 && loop.totalSteps > learningStarts {
-                optimizer.learningRate = Float(learningRate.value(at: loop.progress))
-                for _ in 0..<gradientSteps { try trainStep() }
-            }
-        }
-    }
-
-    /// Stores a transition; only termination (not truncation) marks it terminal.
-    func remember(_ transition: Experience) {
-        guard case .vector(let observation) = transition.observation,
-              case .vector(let next) = transition.nextObservation,
-              case .discrete(let action) = transition.action else { return }
+    /// Stores a transition as the collection loop does (encoded observations, the
+    /// termination reward); only termination (not truncation) marks it terminal. For tests.
+    func remember(_ transition: Experience) throws {
+        guard case .discrete(let action) = transition.action else { throw AgentError("dqn stores discrete actions") }
+        let observation = try encoder.encode(transition.observation, agent: Self.name)
+        let next = try encoder.encode(transition.nextObservation, agent: Self.name)
         var reward = Float(transition.reward)
         if transition.terminated, let terminationReward { reward = terminationReward }
         replay.add(observation: observation, action: action, reward: reward, nextObservation: next, terminated: transition.terminated)
@@ -238,13 +221,11 @@ public final class DQNAgent: Agent {
 
     /// The action with the largest Q value (the lowest on ties).
     public func act(_ observation: Observation) throws -> Action {
-        guard case .vector(let values) = observation, values.count == observationSize else {
-            throw AgentError("dqn expects observations of \(observationSize) numbers, got \(observation)")
-        }
-        return .discrete(online.argmax(values))
+        try encoder.encode(observation, into: &actingInput, at: 0, agent: Self.name)
+        return .discrete(online.argmax(actingInput))
     }
 
-    /// The online network's Q values for `observation`.
+    /// The online network's Q values for an encoded observation (``encoder``'s width).
     public func qValues(_ observation: [Float]) -> [Float] { Array(online.forward(observation)) }
 
     /// Saves both networks (`q_net.*`, `q_net_target.*`, F32, PyTorch names).

@@ -91,6 +91,14 @@ public struct Box: Equatable, Sendable, CustomStringConvertible {
     /// normal on unbounded ones, shifted exponential on half-bounded ones.
     public func sample(using random: RandomSource) -> [Float] {
         var values = [Float](repeating: 0, count: low.count)
+        sample(using: random, into: &values)
+        return values
+    }
+
+    /// Draws a random element into `values` (``count`` numbers), as ``sample(using:)``
+    /// does, without allocating.
+    public func sample(using random: RandomSource, into values: inout [Float]) {
+        precondition(values.count == low.count, "Box.sample(into:): \(values.count) numbers, the box has \(low.count)")
         for i in 0..<low.count {
             let lo = Double(low[i]), hi = Double(high[i])
             let value: Double
@@ -102,7 +110,6 @@ public struct Box: Equatable, Sendable, CustomStringConvertible {
             }
             values[i] = min(max(Float(value), low[i]), high[i])
         }
-        return values
     }
 
     public var description: String {

@@ -1,0 +1,177 @@
+import Foundation
+import Gym
+import LabCore
+
+/// The collection loop every off-policy agent learns through (DQN, SAC, TD3, DDPG), over
+/// N >= 1 copies of the environment, as Stable-Baselines3's `OffPolicyAlgorithm.learn`
+/// and `collect_rollouts`. Per vector step:
+///
+/// 1. the agent's `act` fills one action per copy into ``actions``, in the form the replay
+///    buffer stores (a discrete index, or a continuous action scaled to [-1, 1]), from the
+///    encoded ``observations`` (SB3's `preprocess_obs`: `Discrete` one-hot, `Box` flat);
+/// 2. every copy steps (continuous actions unscaled to the Box's bounds) and each real
+///    transition is stored in the replay buffer with SB3's timeout handling: a
+///    time-limit truncation is stored as non-terminal with the episode's final
+///    observation as the next one, so its target bootstraps;
+/// 3. the agent's `afterStep` sees the number of vector steps taken (DQN moves its target
+///    network there);
+/// 4. every `train_freq` vector steps, once more than `learning_starts` environment steps
+///    were taken, the agent's `train` runs `gradient_steps` updates.
+///
+/// The loop owns stepping, storing and the counting; each agent owns its acting and its
+/// update. Nothing here allocates per step: observations, actions and the encoded next
+/// observation live in buffers made once.
+///
+/// One copy (N = 1) steps the loop's own environment, resetting it in the step that ends
+/// an episode (same-step autoreset), so every vector step is one transition and the run
+/// is exactly the scalar ``EpisodeLoop``'s: same resets, same episodes, same counts.
+/// N > 1 copies come from ``EpisodeLoop/vectorized(copies:threads:)`` (Gymnasium's
+/// next-step autoreset); a step that resets a copy gives no transition for it and its
+/// action is not chosen (``isResetting(_:)``).
+public final class OffPolicyLoop {
+    /// How the agent's actions are stored and given to the environment.
+    public enum ActionForm {
+        /// `Discrete(n)`: one number per copy, the action's index.
+        case discrete
+        /// A Box: the buffer holds the action scaled to [-1, 1]; the environment gets it
+        /// in its own bounds.
+        case continuous(BoxActionScaling)
+    }
+
+    /// The copies stepped.
+    public let vector: VectorEpisodeLoop
+    /// The number of copies.
+    public let copies: Int
+    public let encoder: ObservationEncoder
+    /// Numbers per action in ``actions`` (1 for a discrete action).
+    public let actionSize: Int
+    /// The encoded observations the next actions are chosen for, `copies x encoder.width`.
+    public private(set) var observations: [Float]
+    /// The actions of the next step, `copies x actionSize`, as the replay buffer stores
+    /// them; the agent's `act` writes them.
+    public var actions: [Float]
+
+    private let replay: ReplayBuffer
+    private let form: ActionForm
+    private let learningStarts: Int
+    private let trainFrequency: Int
+    private let gradientSteps: Int
+    /// DQN's `termination_reward`: the reward stored for a terminal transition, if set.
+    private let terminationReward: Float?
+    // Scratch, allocated once.
+    private var discreteActions: [Int]
+    private var environmentActions: [Float]
+    private var encodedNext: [Float]
+
+    /// - Parameters:
+    ///   - loop: The run's loop (budget, episode records, evaluation, Ctrl-C).
+    ///   - copies: N; 1 steps `loop`'s own environment.
+    ///   - schedule: `learning_starts`, `train_freq` and `gradient_steps`.
+    ///   - terminationReward: A reward stored in place of the environment's for a
+    ///     transition that terminates its episode (nil keeps the environment's).
+    /// - Throws: ``AgentError`` when copies cannot be made.
+    public init(_ loop: EpisodeLoop, copies: Int, encoder: ObservationEncoder, replay: ReplayBuffer, actions form: ActionForm,
+                schedule: OffPolicySettings, terminationReward: Float? = nil) throws {
+        if copies == 1 {
+            vector = VectorEpisodeLoop(loop: loop, environment: try SyncVectorEnvironment([loop.environment], autoresetMode: .sameStep))
+        } else {
+            vector = try loop.vectorized(copies: copies)
+        }
+        self.copies = copies
+        self.encoder = encoder
+        self.replay = replay
+        self.form = form
+        switch form {
+        case .discrete: actionSize = 1
+        case .continuous(let scaling): actionSize = scaling.count
+        }
+        precondition(replay.observationSize == encoder.width && replay.actionSize == actionSize,
+                     "OffPolicyLoop: the replay buffer's sizes do not match the encoder and the actions")
+        learningStarts = schedule.learningStarts
+        trainFrequency = schedule.trainFrequency
+        gradientSteps = schedule.gradientStepsPerRound
+        self.terminationReward = terminationReward
+        observations = [Float](repeating: 0, count: copies * encoder.width)
+        actions = [Float](repeating: 0, count: copies * actionSize)
+        discreteActions = [Int](repeating: 0, count: copies)
+        environmentActions = actions
+        encodedNext = [Float](repeating: 0, count: encoder.width)
+    }
+
+    /// Environment steps taken in the run (SB3's `num_timesteps`).
+    public var totalSteps: Int { vector.episodeLoop.totalSteps }
+    /// The fraction of the budget spent (drives schedules).
+    public var progress: Double { vector.episodeLoop.progress }
+    /// Whether the next step resets copy `copy` and ignores its action.
+    public func isResetting(_ copy: Int) -> Bool { vector.isResetting(copy) }
+    /// The encoded observation of copy `copy` (a view, no copy made).
+    public func observation(_ copy: Int) -> ArraySlice<Float> {
+        observations[copy * encoder.width..<(copy + 1) * encoder.width]
+    }
+
+    /// Runs until the budget is spent (see the type's notes for the order of things).
+    ///
+    /// - Parameters:
+    ///   - act: Writes the actions of copies that are not resetting into ``actions``.
+    ///   - episodeEnded: Told the copy whose episode ended (terminated or truncated), after
+    ///     its last transition is stored.
+    ///   - afterStep: Told the number of vector steps taken, after storing, before training.
+    ///   - train: Runs this many gradient steps.
+    public func run(
+        act: () throws -> Void,
+        episodeEnded: (_ copy: Int) -> Void = { _ in },
+        afterStep: (_ vectorSteps: Int) throws -> Void = { _ in },
+        train: (_ gradientSteps: Int) throws -> Void
+    ) throws {
+        try vector.start()
+        encodeObservations()
+        // A local function, not a closure value: passed as a non-escaping argument it needs
+        // no heap context.
+        func store(_ transition: VectorTransition) {
+            self.store(transition)
+            if transition.terminated || transition.truncated { episodeEnded(transition.copy) }
+        }
+        var vectorSteps = 0
+        while !vector.isDone {
+            try act()
+            switch form {
+            case .discrete:
+                for i in 0..<copies { discreteActions[i] = Int(actions[i]) }
+                try vector.step(actions: discreteActions, learn: store)
+            case .continuous(let scaling):
+                for i in 0..<copies { scaling.unscale(actions, at: i * actionSize, into: &environmentActions, at: i * actionSize) }
+                try vector.step(continuousActions: environmentActions, size: actionSize, learn: store)
+            }
+            encodeObservations()
+            vectorSteps += 1
+            try afterStep(vectorSteps)
+            if vectorSteps % trainFrequency == 0 && totalSteps > learningStarts {
+                try train(gradientSteps)
+            }
+        }
+    }
+
+    /// Stores one transition: the encoded observation it was chosen for, the action as
+    /// stored, the (possibly replaced) reward, the encoded next observation, and whether
+    /// it terminated (a truncation is not a termination).
+    private func store(_ transition: VectorTransition) {
+        let i = transition.copy, width = encoder.width
+        encoder.encode(transition.nextObservation, into: &encodedNext, at: 0)
+        var reward = Float(transition.reward)
+        if transition.terminated, let terminationReward { reward = terminationReward }
+        let observation = observations[i * width..<(i + 1) * width], next = encodedNext[0..<width]
+        switch form {
+        case .discrete:
+            replay.add(observation: observation, action: transition.action, reward: reward, nextObservation: next,
+                       terminated: transition.terminated)
+        case .continuous:
+            replay.add(observation: observation, action: actions[i * actionSize..<(i + 1) * actionSize], reward: reward,
+                       nextObservation: next, terminated: transition.terminated)
+        }
+    }
+
+    private func encodeObservations() {
+        let raw = vector.observations, rawWidth = encoder.rawWidth
+        for i in 0..<copies { encoder.encode(raw[i * rawWidth..<(i + 1) * rawWidth], into: &observations, at: i * encoder.width) }
+    }
+}
