@@ -81,6 +81,8 @@ struct TrainCommand: ParsableCommand {
             try evaluations?.write(EvaluationTable.header)
             Interrupt.install()
             let bar = ProgressBar(label: "train \(spec.agent)", quiet: quiet)
+            // The gradient updates' matrix-product work (off-policy agents), for the benchmark's GFLOP/s.
+            var updateWork: (updates: Int, flops: Double)?
             let result = try Run.execute(
                 spec,
                 onEpisode: { record in
@@ -98,10 +100,20 @@ struct TrainCommand: ParsableCommand {
                     try evaluations?.write(EvaluationTable.row(agent: spec.agent, environment: spec.environmentID, seed: seed, record: record))
                 },
                 bestModel: evalFreq > 0 ? folder.appendingPathComponent("best.safetensors") : nil,
-                trainedAgent: { agent in try agent.save(to: saveURL) })
+                trainedAgent: { agent in
+                    try agent.save(to: saveURL)
+                    if let accounting = agent as? MatrixProductAccounting {
+                        updateWork = (accounting.updates, accounting.updateMatrixProductFLOPs)
+                    }
+                })
             bar.finish()
             let stats = EpisodeStatistics(result.episodes)
             print("\(spec.agent) on \(spec.environmentID), seed \(seed): \(result.episodes.count) episodes, \(result.steps) steps in \(String(format: "%.2f", result.trainingSeconds)) s")
+            if let updateWork, updateWork.updates > 0, result.trainingSeconds > 0 {
+                let gflop = updateWork.flops / 1e9
+                print("matrix products of the \(updateWork.updates) gradient steps: \(String(format: "%.1f", gflop)) GFLOP (forward and backward), "
+                      + "\(String(format: "%.2f", gflop / result.trainingSeconds)) GFLOP/s over the training time")
+            }
             print("training return: min \(stats.min), max \(stats.max), mean \(ComparisonSummary.format(stats.mean)), last-100 mean \(ComparisonSummary.format(stats.last100Mean))")
             if let evaluation = result.evaluation {
                 print("greedy evaluation over \(evaluation.returns.count) episodes: \(ComparisonSummary.format(evaluation.mean)) ± \(ComparisonSummary.format(evaluation.standardDeviation))")
