@@ -111,8 +111,9 @@ struct TrainCommand: ParsableCommand {
             print("\(spec.agent) on \(spec.environmentID), seed \(seed): \(result.episodes.count) episodes, \(result.steps) steps in \(String(format: "%.2f", result.trainingSeconds)) s")
             if let updateWork, updateWork.updates > 0, result.trainingSeconds > 0 {
                 let gflop = updateWork.flops / 1e9
-                print("matrix products of the \(updateWork.updates) gradient steps: \(String(format: "%.1f", gflop)) GFLOP (forward and backward), "
-                      + "\(String(format: "%.2f", gflop / result.trainingSeconds)) GFLOP/s over the training time")
+                // Ends with the rate, which Benchmarks/run.sh reads as the line's figure.
+                print("matrix products of the \(updateWork.updates) gradient steps: \(String(format: "%.1f", gflop)) GFLOP (forward and backward) "
+                      + "in \(String(format: "%.2f", result.trainingSeconds)) s of training: \(String(format: "%.2f", gflop / result.trainingSeconds)) GFLOP/s")
             }
             print("training return: min \(stats.min), max \(stats.max), mean \(ComparisonSummary.format(stats.mean)), last-100 mean \(ComparisonSummary.format(stats.last100Mean))")
             if let evaluation = result.evaluation {

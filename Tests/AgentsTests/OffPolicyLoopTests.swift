@@ -123,7 +123,7 @@ import LabCore
             var schedule = OffPolicySettings()
             schedule.learningStarts = 100
             schedule.trainFrequency = 7
-            let collection = try OffPolicyLoop(loop, copies: 1, encoder: encoder, replay: stored,
+            let collection = try OffPolicyLoop(loop, agent: "test", copies: 1, encoder: encoder, replay: stored,
                                                actions: continuous.map { .continuous($0) } ?? .discrete, schedule: schedule)
             var trainedAt: [Int] = []
             try collection.run(

@@ -176,7 +176,7 @@ public final class SACAgent: Agent {
     }
 
     public func learn(_ loop: EpisodeLoop) throws {
-        let collection = try OffPolicyLoop(loop, copies: 1, encoder: encoder, replay: replay, actions: .continuous(scaling),
+        let collection = try OffPolicyLoop(loop, agent: Self.name, copies: 1, encoder: encoder, replay: replay, actions: .continuous(scaling),
                                            schedule: offPolicy)
         try collection.run(
             act: {

@@ -170,7 +170,7 @@ public final class TD3Agent: Agent {
     }
 
     public func learn(_ loop: EpisodeLoop) throws {
-        let collection = try OffPolicyLoop(loop, copies: 1, encoder: encoder, replay: replay, actions: .continuous(scaling),
+        let collection = try OffPolicyLoop(loop, agent: actorName, copies: 1, encoder: encoder, replay: replay, actions: .continuous(scaling),
                                            schedule: offPolicy)
         try collection.run(
             act: {

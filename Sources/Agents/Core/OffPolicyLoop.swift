@@ -22,12 +22,13 @@ import LabCore
 /// update. Nothing here allocates per step: observations, actions and the encoded next
 /// observation live in buffers made once.
 ///
-/// One copy (N = 1) steps the loop's own environment, resetting it in the step that ends
-/// an episode (same-step autoreset), so every vector step is one transition and the run
-/// is exactly the scalar ``EpisodeLoop``'s: same resets, same episodes, same counts.
-/// N > 1 copies come from ``EpisodeLoop/vectorized(copies:threads:)`` (Gymnasium's
-/// next-step autoreset); a step that resets a copy gives no transition for it and its
-/// action is not chosen (``isResetting(_:)``).
+/// One copy (N = 1) is the run's own environment stepped by the scalar ``EpisodeLoop``
+/// itself: every step is one transition, resets happen when the next episode starts, and
+/// training checkpoints are taken between episodes (``EpisodeLoop/checkpointIfDue()``), so
+/// the run is exactly the scalar loop's. N > 1 copies come from
+/// ``EpisodeLoop/vectorized(copies:threads:)`` (Gymnasium's next-step autoreset); a step
+/// that resets a copy gives no transition for it and its action is not chosen
+/// (``isResetting(_:)``).
 public final class OffPolicyLoop {
     /// How the agent's actions are stored and given to the environment.
     public enum ActionForm {
@@ -38,8 +39,11 @@ public final class OffPolicyLoop {
         case continuous(BoxActionScaling)
     }
 
-    /// The copies stepped.
-    public let vector: VectorEpisodeLoop
+    /// The run's loop: budget, episode records, evaluation, Ctrl-C, checkpoints; it steps
+    /// the single copy.
+    public let loop: EpisodeLoop
+    /// The copies stepped when there are several (nil for one).
+    public let vector: VectorEpisodeLoop?
     /// The number of copies.
     public let copies: Int
     public let encoder: ObservationEncoder
@@ -53,6 +57,8 @@ public final class OffPolicyLoop {
 
     private let replay: ReplayBuffer
     private let form: ActionForm
+    /// The agent's name, for errors.
+    private let agentName: String
     private let learningStarts: Int
     private let trainFrequency: Int
     private let gradientSteps: Int
@@ -62,21 +68,22 @@ public final class OffPolicyLoop {
     private var discreteActions: [Int]
     private var environmentActions: [Float]
     private var encodedNext: [Float]
+    /// The single copy's continuous action, its array reused from step to step.
+    private var scalarAction: Action
 
     /// - Parameters:
     ///   - loop: The run's loop (budget, episode records, evaluation, Ctrl-C).
+    ///   - agent: The agent's name, for errors.
     ///   - copies: N; 1 steps `loop`'s own environment.
     ///   - schedule: `learning_starts`, `train_freq` and `gradient_steps`.
     ///   - terminationReward: A reward stored in place of the environment's for a
     ///     transition that terminates its episode (nil keeps the environment's).
     /// - Throws: ``AgentError`` when copies cannot be made.
-    public init(_ loop: EpisodeLoop, copies: Int, encoder: ObservationEncoder, replay: ReplayBuffer, actions form: ActionForm,
+    public init(_ loop: EpisodeLoop, agent: String, copies: Int, encoder: ObservationEncoder, replay: ReplayBuffer, actions form: ActionForm,
                 schedule: OffPolicySettings, terminationReward: Float? = nil) throws {
-        if copies == 1 {
-            vector = VectorEpisodeLoop(loop: loop, environment: try SyncVectorEnvironment([loop.environment], autoresetMode: .sameStep))
-        } else {
-            vector = try loop.vectorized(copies: copies)
-        }
+        self.loop = loop
+        agentName = agent
+        vector = copies == 1 ? nil : try loop.vectorized(copies: copies)
         self.copies = copies
         self.encoder = encoder
         self.replay = replay
@@ -96,14 +103,15 @@ public final class OffPolicyLoop {
         discreteActions = [Int](repeating: 0, count: copies)
         environmentActions = actions
         encodedNext = [Float](repeating: 0, count: encoder.width)
+        scalarAction = .continuous([Float](repeating: 0, count: actionSize))
     }
 
     /// Environment steps taken in the run (SB3's `num_timesteps`).
-    public var totalSteps: Int { vector.episodeLoop.totalSteps }
+    public var totalSteps: Int { loop.totalSteps }
     /// The fraction of the budget spent (drives schedules).
-    public var progress: Double { vector.episodeLoop.progress }
+    public var progress: Double { loop.progress }
     /// Whether the next step resets copy `copy` and ignores its action.
-    public func isResetting(_ copy: Int) -> Bool { vector.isResetting(copy) }
+    public func isResetting(_ copy: Int) -> Bool { vector?.isResetting(copy) ?? false }
     /// The encoded observation of copy `copy` (a view, no copy made).
     public func observation(_ copy: Int) -> ArraySlice<Float> {
         observations[copy * encoder.width..<(copy + 1) * encoder.width]
@@ -123,27 +131,45 @@ public final class OffPolicyLoop {
         afterStep: (_ vectorSteps: Int) throws -> Void = { _ in },
         train: (_ gradientSteps: Int) throws -> Void
     ) throws {
-        try vector.start()
-        encodeObservations()
         // A local function, not a closure value: passed as a non-escaping argument it needs
         // no heap context.
-        func store(_ transition: VectorTransition) {
-            self.store(transition)
+        func storeTransition(_ transition: VectorTransition) {
+            self.store(copy: transition.copy, action: transition.action, reward: transition.reward,
+                       nextObservation: transition.nextObservation, terminated: transition.terminated)
             if transition.terminated || transition.truncated { episodeEnded(transition.copy) }
         }
+        if let vector {
+            try vector.start()
+            encodeVectorObservations(vector)
+        }
         var vectorSteps = 0
-        while !vector.isDone {
-            try act()
-            switch form {
-            case .discrete:
-                for i in 0..<copies { discreteActions[i] = Int(actions[i]) }
-                try vector.step(actions: discreteActions, learn: store)
-            case .continuous(let scaling):
-                for i in 0..<copies { scaling.unscale(actions, at: i * actionSize, into: &environmentActions, at: i * actionSize) }
-                try vector.step(continuousActions: environmentActions, size: actionSize, learn: store)
+        while !loop.isDone {
+            if vector == nil {
+                // Between episodes the whole state is in the agent's and the loop's fields.
+                try loop.checkpointIfDue()
+                try encoder.encode(try loop.observation(), into: &observations, at: 0, agent: agentName)
             }
-            encodeObservations()
-            vectorSteps += 1
+            try act()
+            if let vector {
+                switch form {
+                case .discrete:
+                    for i in 0..<copies { discreteActions[i] = Int(actions[i]) }
+                    try vector.step(actions: discreteActions, learn: storeTransition)
+                case .continuous(let scaling):
+                    for i in 0..<copies { scaling.unscale(actions, at: i * actionSize, into: &environmentActions, at: i * actionSize) }
+                    try vector.step(continuousActions: environmentActions, size: actionSize, learn: storeTransition)
+                }
+                encodeVectorObservations(vector)
+                vectorSteps += 1
+            } else {
+                let transition = try loop.step(try scalarEnvironmentAction())
+                try encoder.encode(transition.nextObservation, into: &encodedNext, at: 0, agent: agentName)
+                self.store(copy: 0, action: Int(actions[0]), reward: transition.reward, nextObservation: encodedNext[...],
+                      terminated: transition.terminated, encoded: true)
+                if transition.terminated || transition.truncated { episodeEnded(0) }
+                // One step per vector step; the loop's count survives a checkpoint's restore.
+                vectorSteps = loop.totalSteps
+            }
             try afterStep(vectorSteps)
             if vectorSteps % trainFrequency == 0 && totalSteps > learningStarts {
                 try train(gradientSteps)
@@ -151,26 +177,44 @@ public final class OffPolicyLoop {
         }
     }
 
-    /// Stores one transition: the encoded observation it was chosen for, the action as
-    /// stored, the (possibly replaced) reward, the encoded next observation, and whether
-    /// it terminated (a truncation is not a termination).
-    private func store(_ transition: VectorTransition) {
-        let i = transition.copy, width = encoder.width
-        encoder.encode(transition.nextObservation, into: &encodedNext, at: 0)
-        var reward = Float(transition.reward)
-        if transition.terminated, let terminationReward { reward = terminationReward }
-        let observation = observations[i * width..<(i + 1) * width], next = encodedNext[0..<width]
+    /// The single copy's action for the environment: the index, or the action unscaled to
+    /// the Box's bounds in an array reused from step to step.
+    private func scalarEnvironmentAction() -> Action {
         switch form {
         case .discrete:
-            replay.add(observation: observation, action: transition.action, reward: reward, nextObservation: next,
-                       terminated: transition.terminated)
-        case .continuous:
-            replay.add(observation: observation, action: actions[i * actionSize..<(i + 1) * actionSize], reward: reward,
-                       nextObservation: next, terminated: transition.terminated)
+            return .discrete(Int(actions[0]))
+        case .continuous(let scaling):
+            var row: [Float] = []
+            if case .continuous(let held) = scalarAction { row = held }
+            // Taken out of its slot, the array is uniquely referenced and written in place.
+            scalarAction = .discrete(0)
+            scaling.unscale(actions, at: 0, into: &row, at: 0)
+            scalarAction = .continuous(row)
+            return scalarAction
         }
     }
 
-    private func encodeObservations() {
+    /// Stores one transition: the encoded observation it was chosen for, the action as
+    /// stored, the (possibly replaced) reward, the encoded next observation, and whether
+    /// it terminated (a truncation is not a termination).
+    /// `nextObservation` is the environment's (raw) unless `encoded`.
+    private func store(copy i: Int, action: Int, reward environmentReward: Double, nextObservation: ArraySlice<Float>,
+                       terminated: Bool, encoded: Bool = false) {
+        let width = encoder.width
+        if !encoded { encoder.encode(nextObservation, into: &encodedNext, at: 0) }
+        var reward = Float(environmentReward)
+        if terminated, let terminationReward { reward = terminationReward }
+        let observation = observations[i * width..<(i + 1) * width], next = encodedNext[0..<width]
+        switch form {
+        case .discrete:
+            replay.add(observation: observation, action: action, reward: reward, nextObservation: next, terminated: terminated)
+        case .continuous:
+            replay.add(observation: observation, action: actions[i * actionSize..<(i + 1) * actionSize], reward: reward,
+                       nextObservation: next, terminated: terminated)
+        }
+    }
+
+    private func encodeVectorObservations(_ vector: VectorEpisodeLoop) {
         let raw = vector.observations, rawWidth = encoder.rawWidth
         for i in 0..<copies { encoder.encode(raw[i * rawWidth..<(i + 1) * rawWidth], into: &observations, at: i * encoder.width) }
     }

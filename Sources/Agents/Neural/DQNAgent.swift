@@ -146,7 +146,7 @@ public final class DQNAgent: Agent {
     }
 
     public func learn(_ loop: EpisodeLoop) throws {
-        let collection = try OffPolicyLoop(loop, copies: copies, encoder: encoder, replay: replay, actions: .discrete,
+        let collection = try OffPolicyLoop(loop, agent: Self.name, copies: copies, encoder: encoder, replay: replay, actions: .discrete,
                                            schedule: offPolicy, terminationReward: terminationReward)
         // SB3 counts target_update_interval in environment steps: N of them per vector step.
         let targetEvery = max(targetUpdateInterval / copies, 1)
