@@ -183,12 +183,6 @@ struct TrainCommand: ParsableCommand {
             bar.finish()
             let stats = EpisodeStatistics(result.episodes)
             print("\(spec.agent) on \(spec.environmentID), seed \(seed): \(result.episodes.count) episodes, \(result.steps) steps in \(String(format: "%.2f", result.trainingSeconds)) s")
-            if let updateWork, updateWork.updates > 0, result.trainingSeconds > 0 {
-                let gflop = updateWork.flops / 1e9
-                // Ends with the rate, which Benchmarks/run.sh reads as the line's figure.
-                print("matrix products of the \(updateWork.updates) gradient steps: \(String(format: "%.1f", gflop)) GFLOP (forward and backward) "
-                      + "in \(String(format: "%.2f", result.trainingSeconds)) s of training: \(String(format: "%.2f", gflop / result.trainingSeconds)) GFLOP/s")
-            }
             print("training return: min \(stats.min), max \(stats.max), mean \(ComparisonSummary.format(stats.mean)), last-100 mean \(ComparisonSummary.format(stats.last100Mean))")
             if let evaluation = result.evaluation {
                 print("greedy evaluation over \(evaluation.returns.count) episodes: \(ComparisonSummary.format(evaluation.mean)) ± \(ComparisonSummary.format(evaluation.standardDeviation))")
@@ -200,6 +194,12 @@ struct TrainCommand: ParsableCommand {
                 } else {
                     print("not solved (evaluation mean >= \(threshold)) in \(result.evaluations.count) evaluations (evaluations.csv)")
                 }
+            }
+            if let updateWork, updateWork.updates > 0, result.trainingSeconds > 0 {
+                let gflop = updateWork.flops / 1e9
+                // Ends with the rate, which Benchmarks/run.sh reads as the line's figure.
+                print("matrix products of the \(updateWork.updates) gradient steps: \(String(format: "%.1f", gflop)) GFLOP (forward and backward) "
+                      + "in \(String(format: "%.2f", result.trainingSeconds)) s of training: \(String(format: "%.2f", gflop / result.trainingSeconds)) GFLOP/s")
             }
             print("saved \(saveURL.path); episodes in \(folder.path)")
             if result.interrupted {
