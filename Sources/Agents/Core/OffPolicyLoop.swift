@@ -162,7 +162,7 @@ public final class OffPolicyLoop {
                 encodeVectorObservations(vector)
                 vectorSteps += 1
             } else {
-                let transition = try loop.step(try scalarEnvironmentAction())
+                let transition = try loop.step(scalarEnvironmentAction())
                 try encoder.encode(transition.nextObservation, into: &encodedNext, at: 0, agent: agentName)
                 self.store(copy: 0, action: Int(actions[0]), reward: transition.reward, nextObservation: encodedNext[...],
                       terminated: transition.terminated, encoded: true)
