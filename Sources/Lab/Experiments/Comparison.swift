@@ -116,6 +116,7 @@ public final class Comparison {
         }
         let earlierEvaluations = evaluationFrequency > 0 ? try plan.evaluationRows(specs: specs, folder: output) : [:]
         let remaining = specs.indices.filter { plan.finished[$0] == nil }
+        try ResultsFolderContents.removeTemporaryFiles(in: output)
         // What an unfinished cell left must not pass for the files of its new attempt.
         for index in remaining {
             for suffix in ["monitor.csv", Shard.bestModelSuffix, Shard.animationSuffix] {

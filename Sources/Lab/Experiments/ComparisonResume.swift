@@ -94,6 +94,21 @@ public enum ResultsFolderContents {
             .filter { $0 != FolderLock.fileName }.sorted()
     }
 
+    /// Removes the temporary files of rewrites that a killed run left (``AtomicFile``'s
+    /// `.<name>.<pid>.tmp`) in `folder` and the folders below it; the caller holds the
+    /// folder's lock, so no live writer owns them.
+    static func removeTemporaryFiles(in folder: URL) throws {
+        guard let enumerator = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: nil) else { return }
+        for case let url as URL in enumerator {
+            let parts = url.lastPathComponent.split(separator: ".", omittingEmptySubsequences: false)
+            guard url.lastPathComponent.hasPrefix("."), parts.count >= 4, parts.last == "tmp",
+                  Int32(parts[parts.count - 2]) != nil else { continue }
+            do { try FileManager.default.removeItem(at: url) } catch {
+                throw OutputError("cannot remove \(url.path), left by an interrupted run: \(error.localizedDescription)")
+            }
+        }
+    }
+
     /// `a, b, c and 4 more`.
     public static func list(_ names: [String]) -> String {
         names.prefix(5).joined(separator: ", ") + (names.count > 5 ? " and \(names.count - 5) more" : "")
