@@ -32,6 +32,7 @@ rows=(
   "mountaincar-dqn|MountainCar-v0|dqn|-110|"
   "mountaincar-ppo|MountainCar-v0|ppo|-110|"
   "mountaincar-a2c|MountainCar-v0|a2c|-110|"
+  "mountaincar-value-iteration|MountainCar-v0|value-iteration|-110|"
   "pendulum-sac|Pendulum-v1|sac|-200|"
   "pendulum-td3|Pendulum-v1|td3|-200|"
   "pendulum-ddpg|Pendulum-v1|ddpg|-250|"
@@ -51,7 +52,7 @@ for row in "${rows[@]}"; do
   [[ -n "$filter" && "$name" != *"$filter"* ]] && continue
   dir="$out/$name"
   # shellcheck disable=SC2086
-  "$rllab" compare --env "$env" --agents "$agent" --num-seeds 5 --out "$dir" --quiet --no-plots $extra >"$dir.log" 2>&1 ||
+  "$rllab" compare --env "$env" --agents "$agent" --num-seeds 5 --overwrite --out "$dir" --quiet --no-plots $extra >"$dir.log" 2>&1 ||
     { echo "| $env | $level | \`$agent\` | failed: see $dir.log | |"; continue; }
   awk -F, -v env="$env" -v agent="$agent" -v level="$level" '
     NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
