@@ -206,4 +206,64 @@ import LabCore
         }
         #expect(vectorReturns == scalarReturns)
     }
+
+    // MARK: Shared networks (shared_network)
+
+    /// A2C with one shared body and two linear heads learns CartPole.
+    @Test func a2cWithSharedNetworkLearnsCartPole() throws {
+        let (agent, _) = try Self.train(A2CAgent.self, env: "CartPole-v1", seed: 1, steps: 25_000,
+                                        ["n_envs=8", "net_arch=[32,32]", "learning_rate=2e-3", "shared_network=true"])
+        #expect(agent.policy.sharedNetwork != nil)
+        let greedy = try Self.greedyMean(agent, env: "CartPole-v1")
+        #expect(greedy >= 100, "greedy mean \(greedy)")
+    }
+
+    /// The shared body's gradient of the combined loss is what the policy head sends it
+    /// plus vf_coef times what the value head sends it, and both send something; the
+    /// heads are one linear layer each; acting without the tape agrees with the tape.
+    @Test func sharedLayersGetGradientsFromBothHeads() throws {
+        let environment = try EnvironmentRegistry.shared.make("CartPole-v1")
+        var h = A2CAgent.defaultHyperparameters
+        try h.merge(overrides: ["shared_network=true", "net_arch=[8,6]"])
+        let signature = EnvironmentSignature(id: "CartPole-v1", observationSpace: environment.observationSpace, actionSpace: environment.actionSpace)
+        let policy = try ActorCriticPolicy(agent: "a2c", environment: signature, hyperparameters: h, random: try RandomSource(seed: 5))
+        let shared = try #require(policy.sharedNetwork)
+        #expect(shared.denseLayers.map(\.outputSize) == [8, 6])
+        #expect(policy.policyNetwork.denseLayers.count == 1 && policy.valueNetwork.denseLayers.count == 1)
+        #expect(policy.parameters.count == shared.parameters.count + 4)
+
+        let random = try RandomSource(seed: 6)
+        let rows = 16
+        let batch = RolloutBatch(capacity: rows, observationSize: 4, actionSize: 1)
+        for k in 0..<(rows * 4) { batch.observations[k] = Float(random.uniform(-1, 1)) }
+        for k in 0..<rows {
+            batch.actions[k] = random.uniform() < 0.5 ? 0 : 1
+            batch.advantages[k] = Float(random.uniform(-2, 2))
+            batch.returns[k] = Float(random.uniform(-2, 2))
+        }
+        /// The shared body's gradients after back-propagating the A2C loss with these coefficients.
+        func sharedGradients(policyScale: Float, valueCoefficient: Float) throws -> [Float] {
+            policy.parameters.zeroGrad()
+            let observations = batch.tensor(batch.observations, width: 4)
+            let (values, logProbability, _) = policy.evaluate(observations: observations, actions: batch.actions)
+            let advantages = batch.tensor(batch.advantages, width: nil)
+            let policyLoss = -(advantages * logProbability).mean()
+            let valueLoss = Loss.meanSquaredError(batch.tensor(batch.returns, width: nil), values)
+            (policyLoss * policyScale + valueLoss * valueCoefficient).backward()
+            return try shared.parameters.flatMap { try #require($0.grad).scalars }
+        }
+        let fromPolicy = try sharedGradients(policyScale: 1, valueCoefficient: 0)
+        let fromValue = try sharedGradients(policyScale: 0, valueCoefficient: 1)
+        let combined = try sharedGradients(policyScale: 1, valueCoefficient: 0.5)
+        #expect(fromPolicy.contains { $0 != 0 } && fromValue.contains { $0 != 0 })
+        for k in combined.indices {
+            let expected = fromPolicy[k] + 0.5 * fromValue[k]
+            #expect(Swift.abs(combined[k] - expected) <= 1e-5 * max(1, Swift.abs(expected)), "parameter scalar \(k)")
+        }
+
+        // Acting (no tape) computes the same value as training (the tape).
+        let row = Array(batch.observations[0..<4])
+        let taped = policy.evaluate(observations: Tensor(shape: [1, 4], scalars: row), actions: [0]).values.scalars[0]
+        #expect(Swift.abs(policy.value(row) - taped) <= 1e-5 * max(1, Swift.abs(taped)))
+    }
 }

@@ -103,11 +103,7 @@ public final class A2CAgent: Agent {
         let losses = PolicyGradientLosses.a2c(policy: policy, batch: batch, normalizeAdvantage: normalizeAdvantage,
                                               entropyCoefficient: entropyCoefficient, valueCoefficient: valueCoefficient)
         lastLosses = losses.terms
-        try NonFiniteTrainingError.check(loss: losses.total.scalar, step: updates + 1)
-        optimizer.zeroGrad()
-        losses.total.backward()
-        clipGradientNorm(policy.parameters, maxNorm: maxGradientNorm)
-        optimizer.step()
+        try PolicyGradientLosses.descend(losses.total, policy: policy, optimizer: optimizer, maxGradientNorm: maxGradientNorm, update: updates + 1)
         updates += 1
     }
 

@@ -3,13 +3,19 @@ import Gym
 import LabCore
 
 /// The policy and value networks of an on-policy agent, as Stable-Baselines3's
-/// `ActorCriticPolicy` builds them for flat observations with separate networks
-/// (`net_arch=dict(pi=..., vf=...)`, SB3's default for PPO and A2C).
+/// `ActorCriticPolicy` builds them for flat observations: separate networks by default
+/// (`net_arch=dict(pi=..., vf=...)`, SB3's default for PPO and A2C), or, with
+/// `shared_network`, one shared body and two linear heads (SB3 before 1.8 read a plain
+/// `net_arch=[64, 64]` that way: `mlp_extractor.shared_net`, then `action_net` and
+/// `value_net`).
 ///
-/// - Policy: `obs -> net_arch -> action outputs` (logits for `Discrete(n)`, means for a
-///   `Box`), plus, for a Box, a state-independent log standard deviation per dimension
+/// - Separate: policy `obs -> net_arch -> action outputs` (logits for `Discrete(n)`, means
+///   for a `Box`), value `obs -> net_arch -> 1`.
+/// - Shared: `obs -> net_arch` (with the activation after its last layer too), then one
+///   linear layer to the action outputs and one to the value. The gradient of the
+///   combined loss reaches the shared layers from both heads.
+/// - For a Box, a state-independent log standard deviation per dimension
 ///   (``DiagonalGaussianDistribution``).
-/// - Value: `obs -> net_arch -> 1`.
 /// - Orthogonal initialization (SB3's `ortho_init`): gain sqrt(2) for hidden layers, 0.01
 ///   for the action layer, 1 for the value layer, zero biases.
 ///
@@ -24,12 +30,22 @@ public final class ActorCriticPolicy {
         @Setting("ortho_init", help: "orthogonal initialization with SB3's gains (sqrt 2 hidden, 0.01 policy head, 1 value head)")
         public var orthogonalInit = true
         @Setting("log_std_init", help: "initial log standard deviation of Gaussian actions (Box action spaces)") public var logStdInit = 0.0
+        @Setting("shared_network", help: "share the net_arch layers between policy and value, each then one linear head (false: two separate networks, SB3's default)")
+        public var sharedNetwork = false
         public init() {}
     }
 
     public let encoder: ObservationEncoder
+    /// The layers shared by both heads (`shared_network`), without the activation after
+    /// their last layer; nil for separate networks.
+    public let sharedNetwork: MultilayerPerceptron?
+    /// The policy network (with shared layers: the policy head on their output).
     public let policyNetwork: MultilayerPerceptron
+    /// The value network (with shared layers: the value head on their output).
     public let valueNetwork: MultilayerPerceptron
+    private let activation: MultilayerPerceptron.Activation
+    /// The shared layers' activated output for one observation, allocated once.
+    private let sharedFeatures: UnsafeMutableBufferPointer<Float>
     /// Log standard deviations of Gaussian actions; nil for discrete actions.
     public let logStd: Parameter?
     /// The number of discrete actions, or nil for a Box.
@@ -57,21 +73,43 @@ public final class ActorCriticPolicy {
         let activation = settings.activation
         let hidden = settings.netArch
         let orthogonal = settings.orthogonalInit
-        func initializers(head: Float) -> [Initializer]? {
-            orthogonal ? Array(repeating: .orthogonal(gain: Float(2.0.squareRoot())), count: hidden.count) + [.orthogonal(gain: head)] : nil
+        self.activation = activation
+        let hiddenGain = Initializer.orthogonal(gain: Float(2.0.squareRoot()))
+        func initializers(hidden: Int, head: Float) -> [Initializer]? {
+            orthogonal ? Array(repeating: hiddenGain, count: hidden) + [.orthogonal(gain: head)] : nil
         }
-        policyNetwork = try MultilayerPerceptron(inputSize: encoder.width, hiddenSizes: hidden, outputSize: outputs, activation: activation,
-                                                 weightInitializers: initializers(head: 0.01), source: random.derived("pi"))
-        valueNetwork = try MultilayerPerceptron(inputSize: encoder.width, hiddenSizes: hidden, outputSize: 1, activation: activation,
-                                                weightInitializers: initializers(head: 1), source: random.derived("vf"))
+        if settings.sharedNetwork, let width = hidden.last {
+            let body = try MultilayerPerceptron(inputSize: encoder.width, hiddenSizes: Array(hidden.dropLast()), outputSize: width,
+                                                activation: activation, weightInitializers: orthogonal ? Array(repeating: hiddenGain, count: hidden.count) : nil,
+                                                source: random.derived("shared"))
+            sharedNetwork = body
+            sharedFeatures = .allocate(capacity: width)
+            sharedFeatures.initialize(repeating: 0)
+            policyNetwork = try MultilayerPerceptron(inputSize: width, hiddenSizes: [], outputSize: outputs, activation: activation,
+                                                     weightInitializers: initializers(hidden: 0, head: 0.01), source: random.derived("pi"))
+            valueNetwork = try MultilayerPerceptron(inputSize: width, hiddenSizes: [], outputSize: 1, activation: activation,
+                                                    weightInitializers: initializers(hidden: 0, head: 1), source: random.derived("vf"))
+        } else {
+            sharedNetwork = nil
+            sharedFeatures = .allocate(capacity: 0)
+            policyNetwork = try MultilayerPerceptron(inputSize: encoder.width, hiddenSizes: hidden, outputSize: outputs, activation: activation,
+                                                     weightInitializers: initializers(hidden: hidden.count, head: 0.01), source: random.derived("pi"))
+            valueNetwork = try MultilayerPerceptron(inputSize: encoder.width, hiddenSizes: hidden, outputSize: 1, activation: activation,
+                                                    weightInitializers: initializers(hidden: hidden.count, head: 1), source: random.derived("vf"))
+        }
         logStd = actionBox == nil ? nil : Parameter(Tensor.filled([outputs], with: Float(settings.logStdInit)), name: "log_std")
     }
+
+    deinit { sharedFeatures.deallocate() }
 
     /// Floats per action in a rollout: 1 (the index) for a discrete action, else the dimension.
     public var actionSize: Int { actionCount == nil ? actionBox!.count : 1 }
 
-    /// Every trainable parameter: the policy network's, the value network's, then the log std.
-    public var parameters: [Parameter] { policyNetwork.parameters + valueNetwork.parameters + (logStd.map { [$0] } ?? []) }
+    /// Every trainable parameter: the shared layers', the policy network's, the value
+    /// network's, then the log std.
+    public var parameters: [Parameter] {
+        (sharedNetwork?.parameters ?? []) + policyNetwork.parameters + valueNetwork.parameters + (logStd.map { [$0] } ?? [])
+    }
 
     // MARK: Training (on the tape)
 
@@ -81,8 +119,13 @@ public final class ActorCriticPolicy {
     /// - Parameter actions: `B x actionSize` floats (discrete actions as indices).
     public func evaluate(observations: Tensor, actions: [Float]) -> (values: Tensor, logProbability: Tensor, entropy: Tensor) {
         let rows = observations.shape[0]
-        let output = policyNetwork(observations)
-        let values = valueNetwork(observations).reshaped([rows])
+        var features = observations
+        if let sharedNetwork {
+            let body = sharedNetwork(observations)
+            features = activation == .relu ? body.relu() : body.tanh()
+        }
+        let output = policyNetwork(features)
+        let values = valueNetwork(features).reshaped([rows])
         if let logStd {
             let d = logStd.shape[0]
             let actionTensor = Tensor(shape: [rows, d], scalars: Array(actions[0..<(rows * d)]))
@@ -96,14 +139,38 @@ public final class ActorCriticPolicy {
 
     // MARK: Acting (no tape, no allocation)
 
+    /// The shared layers' activated output for one observation (valid until the next
+    /// call), or nil for separate networks.
+    private func shared<C: Collection<Float>>(_ observation: C) -> UnsafeBufferPointer<Float>? where C.Index == Int {
+        guard let sharedNetwork else { return nil }
+        let body = sharedNetwork.forward(observation)
+        switch activation {
+        case .relu: for j in 0..<body.count { sharedFeatures[j] = max(body[j], 0) }
+        case .tanh: for j in 0..<body.count { sharedFeatures[j] = tanhf(body[j]) }
+        }
+        return UnsafeBufferPointer(sharedFeatures)
+    }
+
+    /// The policy network's outputs (logits or means) for one encoded observation.
+    private func policyOutput<C: Collection<Float>>(_ observation: C) -> UnsafeBufferPointer<Float> where C.Index == Int {
+        if let features = shared(observation) { return policyNetwork.forward(features) }
+        return policyNetwork.forward(observation)
+    }
+
     /// Samples an action for one encoded observation, writing it into
     /// `actions[offset..<offset + actionSize]`; returns the value and the action's
     /// log-probability (SB3's `policy.forward`).
     public func sample<C: Collection<Float>>(_ observation: C, random: RandomSource, into actions: inout [Float], at offset: Int)
         -> (value: Float, logProbability: Float) where C.Index == Int
     {
-        let value = valueNetwork.forward(observation)[0]
-        let output = policyNetwork.forward(observation)
+        let value: Float, output: UnsafeBufferPointer<Float>
+        if let features = shared(observation) {
+            value = valueNetwork.forward(features)[0]
+            output = policyNetwork.forward(features)
+        } else {
+            value = valueNetwork.forward(observation)[0]
+            output = policyNetwork.forward(observation)
+        }
         if let logStd {
             let d = output.count
             return logStd.value.withUnsafeBufferPointer { std in
@@ -119,13 +186,14 @@ public final class ActorCriticPolicy {
 
     /// The value of one encoded observation (SB3's `predict_values`).
     public func value<C: Collection<Float>>(_ observation: C) -> Float where C.Index == Int {
-        valueNetwork.forward(observation)[0]
+        if let features = shared(observation) { return valueNetwork.forward(features)[0] }
+        return valueNetwork.forward(observation)[0]
     }
 
     /// The greedy action for one encoded observation: the most likely action, or the mean
     /// clipped to the action bounds (SB3's `predict(deterministic=True)`).
     public func greedyAction<C: Collection<Float>>(_ observation: C) -> Action where C.Index == Int {
-        let output = policyNetwork.forward(observation)
+        let output = policyOutput(observation)
         if let box = actionBox {
             return .continuous((0..<output.count).map { min(max(output[$0], box.low[$0]), box.high[$0]) })
         }
@@ -141,8 +209,9 @@ public final class ActorCriticPolicy {
 
     // MARK: Saving
 
-    /// Adds the parameters (`pi.*`, `vf.*`, `log_std`) to `file`.
+    /// Adds the parameters (`shared.*` with shared layers, `pi.*`, `vf.*`, `log_std`) to `file`.
     func add(to file: inout SafeTensorsFile) {
+        sharedNetwork?.add(to: &file, prefix: "shared")
         policyNetwork.add(to: &file, prefix: "pi")
         valueNetwork.add(to: &file, prefix: "vf")
         if let logStd { file.add("log_std", float32: logStd.value.scalars, shape: logStd.shape) }
@@ -159,7 +228,7 @@ public final class ActorCriticPolicy {
             }
             logStdValue = try Tensor(validatingShape: shape, scalars: try file.float32("log_std"))
         }
-        let networks = [("pi", policyNetwork), ("vf", valueNetwork)]
+        let networks = (sharedNetwork.map { [("shared", $0)] } ?? []) + [("pi", policyNetwork), ("vf", valueNetwork)]
         try NetworkCheckpoint.check(networks, in: file, source: url)
         for (prefix, network) in networks { try network.load(from: file, prefix: prefix, source: url) }
         if let logStd, let logStdValue { logStd.value = logStdValue }

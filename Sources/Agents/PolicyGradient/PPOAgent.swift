@@ -136,11 +136,7 @@ public final class PPOAgent: Agent {
                     normalizeAdvantage: normalizeAdvantage, entropyCoefficient: entropyCoefficient, valueCoefficient: valueCoefficient)
                 lastLosses = losses.terms
                 if let targetKL, losses.terms.approximateKL > 1.5 * targetKL { return }
-                try NonFiniteTrainingError.check(loss: losses.total.scalar, step: updates + 1)
-                optimizer.zeroGrad()
-                losses.total.backward()
-                clipGradientNorm(policy.parameters, maxNorm: maxGradientNorm)
-                optimizer.step()
+                try PolicyGradientLosses.descend(losses.total, policy: policy, optimizer: optimizer, maxGradientNorm: maxGradientNorm, update: updates + 1)
                 updates += 1
             }
         }

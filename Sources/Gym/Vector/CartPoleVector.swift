@@ -143,8 +143,11 @@ public final class CartPoleVector: VectorEnvironment {
                                 actions: actions.baseAddress!, observations: observations.baseAddress!, rewards: rewards.baseAddress!,
                                 terminations: terminations.baseAddress!, truncations: truncations.baseAddress!)
                             if let pool {
-                                let (n, parts) = (count, pool.parts)
-                                pool.run { part in self.stepRange(part * n / parts..<(part + 1) * n / parts, out) }
+                                // Chunks of whole AVX-512 lanes, claimed dynamically (a preempted thread
+                                // holds up at most its current chunk), large enough that claiming stays cheap.
+                                pool.run(count: count, alignment: 8, minimumChunk: Self.minimumChunk) { range in
+                                    self.stepRange(range, out)
+                                }
                             } else {
                                 stepRange(0..<count, out)
                             }
@@ -154,6 +157,9 @@ public final class CartPoleVector: VectorEnvironment {
             }
         }
     }
+
+    /// Copies below which a chunk of a threaded step is not worth claiming separately.
+    static let minimumChunk = 64
 
     /// The output buffers of one step, shared by the threads (each writes its own range).
     private struct Outputs: @unchecked Sendable {

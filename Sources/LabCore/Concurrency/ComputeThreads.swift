@@ -20,8 +20,10 @@ enum ComputeThreads {
     static func run(_ body: @escaping (_ part: Int, _ parts: Int) -> Void) -> Bool {
         guard let pool, !busy.exchange(true, ordering: .acquiring) else { return false }
         defer { busy.store(false, ordering: .releasing) }
+        // One chunk per thread, claimed dynamically: a thread that is not running (another
+        // process holds its core) leaves its chunk to the others instead of holding them up.
         let parts = pool.parts
-        pool.run { body($0, parts) }
+        pool.run(chunks: parts) { body($0, parts) }
         return true
     }
 

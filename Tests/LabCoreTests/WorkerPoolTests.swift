@@ -1,0 +1,76 @@
+import Foundation
+import Synchronization
+import Testing
+@testable import LabCore
+
+/// The worker pool: every chunk of every job runs exactly once, whoever claims it, however
+/// the jobs follow one another (back to back, or after the workers went to sleep).
+@Suite struct WorkerPoolTests {
+    final class Counter: Sendable { let value = Atomic<Int>(0) }
+
+    /// Runs `jobs` jobs of varying chunk counts and checks that each chunk ran once.
+    static func checkEveryChunkOnce(pool: WorkerPool, jobs: Int, pauseEvery: Int? = nil) {
+        for job in 0..<jobs {
+            let chunks = 1 + (job * 31) % 97
+            let counters = (0..<chunks).map { _ in Counter() }
+            pool.run(chunks: chunks) { chunk in
+                counters[chunk].value.add(1, ordering: .relaxed)
+            }
+            // `run` returned: every chunk has finished and none runs again.
+            let ran = counters.map { $0.value.load(ordering: .relaxed) }
+            #expect(ran == Array(repeating: 1, count: chunks), "job \(job): \(ran)")
+            if let pauseEvery, job % pauseEvery == 0 { usleep(3_000) }  // Let the workers go to sleep.
+        }
+    }
+
+    @Test func everyChunkRunsOnceBackToBack() {
+        for parts in [1, 2, 3, 5] {
+            Self.checkEveryChunkOnce(pool: WorkerPool(parts: parts), jobs: 3_000)
+        }
+    }
+
+    /// Jobs after the workers have gone to sleep wake them (or run without them).
+    @Test func everyChunkRunsOnceAfterSleeping() {
+        Self.checkEveryChunkOnce(pool: WorkerPool(parts: 3), jobs: 40, pauseEvery: 1)
+    }
+
+    /// Chunks that take a while (one of them much longer) still all run once, and the
+    /// results are those of one thread.
+    @Test func unevenChunksMatchOneThread() {
+        let pool = WorkerPool(parts: 3)
+        let count = 10_000
+        let out = UnsafeMutableBufferPointer<Double>.allocate(capacity: count)
+        defer { out.deallocate() }
+        out.initialize(repeating: 0)
+        for round in 0..<20 {
+            pool.run(count: count, alignment: 8, minimumChunk: 64) { range in
+                if range.lowerBound == 0 && round % 5 == 0 { usleep(500) }
+                for i in range { out[i] += sin(Double(i)) }
+            }
+        }
+        let expected = (0..<count).map { i in (0..<20).reduce(0.0) { acc, _ in acc + sin(Double(i)) } }
+        #expect(Array(out) == expected)
+    }
+
+    /// `run(count:)` splits into ranges that cover `0..<count` once, inner bounds aligned,
+    /// no more chunks than the minimum size allows.
+    @Test func rangesCoverTheCountOnce() {
+        let pool = WorkerPool(parts: 2)
+        for count in [1, 7, 8, 63, 64, 65, 1000, 1024, 4099] {
+            for (alignment, minimum) in [(1, 1), (8, 64), (16, 16)] {
+                let seen = Mutex<[Range<Int>]>([])
+                pool.run(count: count, alignment: alignment, minimumChunk: minimum) { range in
+                    seen.withLock { $0.append(range) }
+                }
+                let ranges = seen.withLock { $0 }.sorted { $0.lowerBound < $1.lowerBound }
+                #expect(ranges.first?.lowerBound == 0 && ranges.last?.upperBound == count)
+                #expect(zip(ranges, ranges.dropFirst()).allSatisfy { $0.upperBound == $1.lowerBound })
+                #expect(ranges.dropFirst().allSatisfy { $0.lowerBound % alignment == 0 })
+                // At most 4 chunks per thread, and no more than whole minimum-sized groups of
+                // alignment units allow.
+                let units = (count + alignment - 1) / alignment, minimumUnits = (minimum + alignment - 1) / alignment
+                #expect(ranges.count <= max(1, units / minimumUnits) && ranges.count <= 2 * 4)
+            }
+        }
+    }
+}
