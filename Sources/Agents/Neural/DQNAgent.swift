@@ -137,11 +137,11 @@ public final class DQNAgent: Agent {
 
     public func learn(_ loop: EpisodeLoop) throws {
         if copies > 1 { return try learn(loop.vectorized(copies: copies)) }
+        let explorer = EpsilonGreedy(epsilon: exploration, actionCount: actionCount, random: explorationRandom)
         try loop.run(
             policy: { observation in
-                let steps = loop.totalSteps
-                if steps < self.learningStarts || self.explorationRandom.uniform() < self.exploration.value(at: loop.progress) {
-                    return .discrete(self.explorationRandom.uniformIndex(below: self.actionCount))
+                if explorer.explores(at: loop.progress, warmingUp: loop.totalSteps < self.learningStarts) {
+                    return .discrete(explorer.randomAction())
                 }
                 return try self.act(observation)
             },
@@ -164,12 +164,13 @@ public final class DQNAgent: Agent {
         let targetEvery = max(targetUpdateInterval / copies, 1)
         var actions = [Int](repeating: 0, count: copies)
         var calls = 0
+        let explorer = EpsilonGreedy(epsilon: exploration, actionCount: actionCount, random: explorationRandom)
         try vector.start()
         while !vector.isDone {
-            let warmingUp = loop.totalSteps < learningStarts
-            let explore = warmingUp || explorationRandom.uniform() < exploration.value(at: loop.progress)
+            // One draw per vector step decides for every copy, as SB3.
+            let explore = explorer.explores(at: loop.progress, warmingUp: loop.totalSteps < learningStarts)
             for i in 0..<copies where !vector.isResetting(i) {
-                actions[i] = explore ? explorationRandom.uniformIndex(below: actionCount)
+                actions[i] = explore ? explorer.randomAction()
                                      : online.argmax(vector.observations[i * width..<(i + 1) * width])
             }
             try vector.step(actions: actions) { transition in

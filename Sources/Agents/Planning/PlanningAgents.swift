@@ -78,11 +78,10 @@ public class PlanningAgent {
         }
         var estimate = EmpiricalModel(stateCount: discretizer.stateCount, actionCount: actionCount)
         var episodesSincePlan = 0
+        let explorer = EpsilonGreedy(epsilon: epsilon, actionCount: actionCount, random: random)
         try loop.run(
             policy: { observation in
-                if self.random.uniform() < self.epsilon.value(at: loop.progress) {
-                    return .discrete(self.random.uniformIndex(below: self.actionCount))
-                }
+                if explorer.explores(at: loop.progress) { return .discrete(explorer.randomAction()) }
                 return try self.act(observation)
             },
             learn: { t in
