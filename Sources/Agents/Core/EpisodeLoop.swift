@@ -44,8 +44,9 @@ public struct PeriodicEvaluation {
     }
 }
 
-/// Raised inside a loop when the run was cancelled (Ctrl-C); finished episodes are kept.
-public struct CancellationError: Error, CustomStringConvertible {
+/// Raised inside a loop when the run was cancelled (Ctrl-C, SIGTERM); finished episodes are
+/// kept. Not Swift's `CancellationError`, which concerns tasks, not runs.
+public struct LearningInterrupted: Error, CustomStringConvertible {
     public init() {}
     public var description: String { "interrupted" }
 }
@@ -141,7 +142,7 @@ public final class EpisodeLoop {
     /// When the episode ends, it is recorded and the next call to ``observation()`` resets.
     @discardableResult
     public func step(_ action: Action) throws -> Experience {
-        if isCancelled() { throw CancellationError() }
+        if isCancelled() { throw LearningInterrupted() }
         let observation = try self.observation()
         let result = try environment.step(action)
         totalSteps += 1
@@ -201,19 +202,17 @@ public final class EpisodeLoop {
         }
     }
 
-    /// Plays one whole episode (counted in the budget) and returns its transitions.
-    public func playEpisode(policy: (Observation) throws -> Action) throws -> [Experience] {
+    /// Plays on until the current episode ends or the budget is spent, whichever comes
+    /// first, and returns the transitions and whether the episode ended (for agents that
+    /// learn from whole episodes, such as the cross-entropy method).
+    public func playEpisode(policy: (Observation) throws -> Action) throws -> (transitions: [Experience], finished: Bool) {
         var transitions: [Experience] = []
-        if !needsReset {
-            // Finish nothing half-done: an episode starts from a reset.
-            needsReset = true
-        }
-        repeat {
+        while !isDone {
             let transition = try step(try policy(try observation()))
             transitions.append(transition)
-            if transition.terminated || transition.truncated { break }
-        } while true
-        return transitions
+            if transition.terminated || transition.truncated { return (transitions, true) }
+        }
+        return (transitions, false)
     }
 
     /// Seconds since the loop was created.

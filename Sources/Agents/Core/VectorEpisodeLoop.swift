@@ -76,7 +76,7 @@ public final class VectorEpisodeLoop {
     /// Steps every copy with `actions[i]` and hands each real transition to `learn`, in
     /// copy order. Copies being autoreset produce no transition (their action is ignored).
     public func step(actions: [Int], learn: (VectorTransition) throws -> Void = { _ in }) throws {
-        if loop.cancelled { throw CancellationError() }
+        if loop.cancelled { throw LearningInterrupted() }
         try start()
         try environment.step(discrete: actions)
         try account(actions: actions, learn: learn)
@@ -86,7 +86,7 @@ public final class VectorEpisodeLoop {
     /// (`size` numbers per copy), and hands each real transition to `learn` (its `action`
     /// is 0: the caller knows the actions it gave).
     public func step(continuousActions actions: [Float], size: Int, learn: (VectorTransition) throws -> Void = { _ in }) throws {
-        if loop.cancelled { throw CancellationError() }
+        if loop.cancelled { throw LearningInterrupted() }
         try start()
         try environment.step((0..<copies).map { i in .continuous(Array(actions[i * size..<(i + 1) * size])) })
         try account(actions: nil, learn: learn)

@@ -141,7 +141,7 @@ public enum Run {
         var interrupted = false
         do {
             try agent.learn(loop)
-        } catch is CancellationError {
+        } catch is LearningInterrupted {
             interrupted = true
         }
         let trainingSeconds = loop.elapsedSeconds
@@ -153,7 +153,7 @@ public enum Run {
                 evaluation = try evaluate(
                     agent, in: evaluationEnvironment, episodes: spec.evaluationEpisodes,
                     seed: spec.evaluationSeed, isCancelled: isCancelled)
-            } catch is CancellationError {
+            } catch is LearningInterrupted {
                 interrupted = true
             }
         }
