@@ -79,9 +79,10 @@ def drop_wall(value):
         return [drop_wall(v) for v in value]
     return value
 
-def normalised(path):
+def normalised(path, revision_dir):
     name = os.path.basename(path)
-    data = open(path, "rb").read()
+    # Reports name their run folder by absolute path, which holds the revision's sha.
+    data = open(path, "rb").read().replace(revision_dir.encode(), b"<revision>")
     if name.endswith((".yml", ".yaml")):
         return yaml.safe_load(data)
     if name.endswith(".csv"):
@@ -111,7 +112,7 @@ for rel in sorted(fb - fa):
     print(f"ONLY IN HEAD  {rel}"); failures += 1
 same = 0
 for rel in sorted(fa & fb):
-    if normalised(os.path.join(a, rel)) == normalised(os.path.join(b, rel)):
+    if normalised(os.path.join(a, rel), os.path.dirname(a)) == normalised(os.path.join(b, rel), os.path.dirname(b)):
         same += 1
     else:
         print(f"DIFFERS       {rel}"); failures += 1

@@ -11,8 +11,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-swift build -c release --product rllab >&2
-rllab=.build/release/rllab
+# RLLAB=path uses a binary already built (e.g. a copy, while the tree is rebuilt).
+rllab="${RLLAB:-}"
+if [[ -z "$rllab" ]]; then
+  swift build -c release --product rllab >&2
+  rllab=.build/release/rllab
+fi
 filter="${1:-}"
 out=results/solve
 mkdir -p "$out"
@@ -53,10 +57,10 @@ for row in "${rows[@]}"; do
       score = $col["eval_mean"]; n++
       if (score + 0 >= level + 0) reached++
       scores = scores (n > 1 ? ", " : "") sprintf("%.4g", score)
-      secs[n] = $col["train_seconds"]
+      secs[n] = $col["train_seconds"] + 0
     }
     END {
-      asort(secs)
+      for (i = 2; i <= n; i++) for (j = i; j > 1 && secs[j - 1] > secs[j]; j--) { t = secs[j]; secs[j] = secs[j - 1]; secs[j - 1] = t }
       median = (n % 2) ? secs[(n + 1) / 2] : (secs[n / 2] + secs[n / 2 + 1]) / 2
       printf "| %s | %s | `%s`, `agents/%s.yml` | %d of %d >= %s (%s) | %.1f s |\n",
         env, level, agent, agent, reached, n, level, scores, median

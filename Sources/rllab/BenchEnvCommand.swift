@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Lab
+import LabCore
 
 struct BenchEnvCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Lab
+import LabCore
 
 /// `rllab check`: Gymnasium's `check_env` for an id or an environment file, thin over
 /// ``EnvironmentChecker``.
@@ -31,7 +32,7 @@ struct CheckCommand: ParsableCommand {
         let skipped = report.checks.filter { $0.outcome == .skipped }.count
         print("\(report.checks.count) checks: \(report.checks.count - failed - skipped) passed, \(failed) failed, \(skipped) skipped")
         if failed > 0 {
-            FileHandle.standardError.write(Data("error: \(environment.env) failed \(failed) check\(failed == 1 ? "" : "s"): \(report.failures.map(\.name).joined(separator: ", "))\n".utf8))
+            try? FileOutput.standardError.write("error: \(environment.env) failed \(failed) check\(failed == 1 ? "" : "s"): \(report.failures.map(\.name).joined(separator: ", "))\n")
             throw ExitCode.failure
         }
     }

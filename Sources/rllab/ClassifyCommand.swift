@@ -26,7 +26,7 @@ struct ClassifyCommand: ParsableCommand {
         guard FashionClassifier.Architecture(rawValue: model) != nil else { throw ValidationError("unknown model '\(model)'; use mlp or cnn") }
         guard epochs >= 1 else { throw ValidationError("--epochs must be positive") }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be positive") }
-        guard learningRate > 0 else { throw ValidationError("--learning-rate must be positive") }
+        guard learningRate.isFinite, learningRate > 0 else { throw ValidationError("--learning-rate must be a positive finite number, got \(learningRate)") }
         if let limit, limit < 1 { throw ValidationError("--limit must be positive") }
     }
 

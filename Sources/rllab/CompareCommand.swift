@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Lab
+import LabCore
 
 struct CompareCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -98,6 +99,8 @@ struct CompareCommand: ParsableCommand {
                 }
             case (nil, let count?):
                 guard count > 0 else { throw ValidationError("--num-seeds must be positive") }
+                // Every seed is a run with its own records: refuse counts that cannot fit.
+                try MemoryBudget.bytes(for: "--num-seeds \(count) runs", counts: [count], bytesPerElement: 4096)
                 seedList = (0..<UInt64(count)).map { $0 }
             case (nil, nil): seedList = [0, 1, 2]
             case (_?, _?): throw ValidationError("give either --seeds or --num-seeds, not both")
@@ -168,7 +171,7 @@ struct CompareCommand: ParsableCommand {
         print("\nwrote \(out)/episodes.csv, \(evalFreq > 0 ? "evaluations.csv, " : "")summary.csv, config.yml, \(statistics == nil ? "" : "statistics.csv ")and Monitor files")
         if !noPlots && !results.isEmpty { try writeReport(out, statistics: statistics) }
         if Interrupt.requested {
-            FileHandle.standardError.write(Data("interrupted: partial results kept\n".utf8))
+            try? FileOutput.standardError.write("interrupted: partial results kept\n")
             throw ExitCode(Interrupt.exitStatus)
         }
     }
@@ -188,7 +191,7 @@ struct CompareCommand: ParsableCommand {
         }
         print("\nwrote \(folder): cells.csv (the finished cells), Monitor files\(evalFreq > 0 ? ", evaluations and best models" : "")")
         if Interrupt.requested || results.contains(where: \.interrupted) {
-            FileHandle.standardError.write(Data("interrupted: finished cells kept; run this shard again to run only the rest\n".utf8))
+            try? FileOutput.standardError.write("interrupted: finished cells kept; run this shard again to run only the rest\n")
             throw ExitCode(Interrupt.requested ? Interrupt.exitStatus : 1)
         }
         print("when every shard has finished: rllab merge \(out)")

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Lab
+import LabCore
 
 /// The `--env ID --option key=value` pair every environment command takes.
 struct EnvironmentArguments: ParsableArguments {
@@ -46,38 +47,37 @@ func reportingErrors<T>(_ body: () throws -> T) throws -> T {
     } catch let error as CleanExit {
         throw error
     } catch {
-        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+        try? FileOutput.standardError.write("error: \(error)\n")
         throw ExitCode.failure
     }
 }
 
-/// Writes text to a file given by `--out`, or to standard output.
+/// Writes text to a file given by `--out`, or to standard output; a failed write (a
+/// full disk, `> /dev/full`) is a thrown error, never a trap.
 final class OutputSink {
-    private let handle: FileHandle
+    private let output: FileOutput
     private var buffer = ""
 
     init(path: String?) throws {
         if let path {
             let url = URL(fileURLWithPath: path)
             try OutputFolder.ensure(url.deletingLastPathComponent())
-            guard FileManager.default.createFile(atPath: url.path, contents: nil),
-                  let handle = FileHandle(forWritingAtPath: url.path) else {
-                throw OutputError("cannot write \(url.path): check that the folder is writable")
-            }
-            self.handle = handle
+            output = try FileOutput(url: url)
         } else {
-            handle = FileHandle.standardOutput
+            // What `print` buffered goes first, so lines keep their order.
+            try FileOutput.flushStandardOutput()
+            output = FileOutput.standardOutput
         }
     }
 
-    func line(_ text: String) {
+    func line(_ text: String) throws {
         buffer += text
         buffer += "\n"
-        if buffer.utf8.count > 1 << 16 { flush() }
+        if buffer.utf8.count > 1 << 16 { try flush() }
     }
 
-    func flush() {
-        handle.write(Data(buffer.utf8))
+    func flush() throws {
+        try output.write(buffer)
         buffer.removeAll(keepingCapacity: true)
     }
 }

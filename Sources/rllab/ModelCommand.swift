@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Lab
+import LabCore
 
 struct ModelCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -21,15 +22,15 @@ struct ModelCommand: ParsableCommand {
             }
             let model = tabular.transitionModel
             let sink = try OutputSink(path: out)
-            sink.line("state,action,probability,next_state,reward,terminal")
+            try sink.line("state,action,probability,next_state,reward,terminal")
             for state in 0..<model.stateCount {
                 for action in 0..<model.actionCount {
                     for t in model.transitions(state: state, action: action) {
-                        sink.line("\(state),\(action),\(t.probability.description),\(t.nextState),\(t.reward.description),\(t.terminal)")
+                        try sink.line("\(state),\(action),\(t.probability.description),\(t.nextState),\(t.reward.description),\(t.terminal)")
                     }
                 }
             }
-            sink.flush()
+            try sink.flush()
         }
     }
 }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Lab
+import LabCore
 
 @main
 struct RLLab: ParsableCommand {
@@ -13,6 +14,18 @@ struct RLLab: ParsableCommand {
             ClassifyCommand.self, RegressCommand.self,
         ]
     )
+
+    /// Runs the command, then makes sure everything printed reached standard output: a
+    /// full disk or `> /dev/full` is `error: ...` and a non-zero exit, not silence.
+    static func main() {
+        main(nil)
+        do {
+            try FileOutput.flushStandardOutput()
+        } catch {
+            try? FileOutput.standardError.write("error: \(error)\n")
+            Foundation.exit(EXIT_FAILURE)
+        }
+    }
 }
 
 /// `rllab bench`: release-mode throughput measurements.

@@ -20,8 +20,11 @@ struct RegressCommand: ParsableCommand {
     func validate() throws {
         guard samples >= 2 else { throw ValidationError("--samples must be at least 2") }
         guard steps >= 1 else { throw ValidationError("--steps must be positive") }
-        guard learningRate > 0 else { throw ValidationError("--learning-rate must be positive") }
-        guard noise >= 0 else { throw ValidationError("--noise must not be negative") }
+        guard learningRate.isFinite, learningRate > 0 else { throw ValidationError("--learning-rate must be a positive finite number, got \(learningRate)") }
+        guard noise.isFinite, noise >= 0 else { throw ValidationError("--noise must be a finite number, not negative, got \(noise)") }
+        for (name, value) in [("--slope", slope), ("--intercept", intercept)] where !(value.isFinite && abs(value) <= 1e6) {
+            throw ValidationError("\(name) must be a finite number within ±1e6 (the fit runs in Float32), got \(value)")
+        }
     }
 
     func run() throws {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Lab
+import LabCore
 
 struct RolloutCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -53,7 +54,7 @@ struct RolloutCommand: ParsableCommand {
                 var header = ["step", "action", "reward", "terminated", "truncated"]
                 header += (0..<observationWidth).map { "obs_\($0)" }
                 if let stateful { header += stateful.internalState.indices.map { "state_\($0)" } }
-                sink.line(header.joined(separator: ","))
+                try sink.line(header.joined(separator: ","))
             }
             var step = 0
             var totalReward = 0.0
@@ -67,7 +68,7 @@ struct RolloutCommand: ParsableCommand {
                     var cells = [String(step), format(action), result.reward.description, String(result.terminated), String(result.truncated)]
                     cells += format(result.observation)
                     if let stateful { cells += stateful.internalState.map(\.description) }
-                    sink.line(cells.joined(separator: ","))
+                    try sink.line(cells.joined(separator: ","))
                 }
                 if result.terminated || result.truncated {
                     ending = result.terminated ? (result.truncated ? "terminated and truncated" : "terminated") : "truncated"
@@ -75,9 +76,9 @@ struct RolloutCommand: ParsableCommand {
                 }
             }
             if summary {
-                sink.line("\(environment.env): \(step) steps, return \(totalReward), \(ending)")
+                try sink.line("\(environment.env): \(step) steps, return \(totalReward), \(ending)")
             }
-            sink.flush()
+            try sink.flush()
         }
     }
 
@@ -128,8 +129,8 @@ private enum ActionPlan {
 
 func parseNumbers(_ list: String, name: String) throws -> [Double] {
     try list.split(separator: ",").map { item in
-        guard let value = Double(item.trimmingCharacters(in: .whitespaces)) else {
-            throw ValidationError("\(name): '\(item)' is not a number")
+        guard let value = Double(item.trimmingCharacters(in: .whitespaces)), value.isFinite else {
+            throw ValidationError("\(name): '\(item)' is not a finite number")
         }
         return value
     }

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Lab
+import LabCore
 
 struct SolveCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -50,17 +51,17 @@ struct SolveCommand: ParsableCommand {
             let elapsed = clock.now - start
             let milliseconds = elapsed.inMilliseconds
             let sink = try OutputSink(path: out)
-            sink.line("state,value,action")
+            try sink.line("state,value,action")
             for state in 0..<model.stateCount {
-                sink.line("\(state),\(solution.values[state].description),\(solution.policy[state])")
+                try sink.line("\(state),\(solution.values[state].description),\(solution.policy[state])")
             }
-            sink.flush()
+            try sink.flush()
             let work = method == .valueIteration
                 ? "\(solution.iterations) sweeps"
                 : "\(solution.iterations) improvement rounds, \(solution.evaluationSweeps) evaluation sweeps"
             let message = "\(method.rawValue) on \(environment.env) (gamma \(gamma), theta \(theta)): \(work) in \(String(format: "%.3f", milliseconds)) ms"
             if out == nil {
-                FileHandle.standardError.write(Data((message + "\n").utf8))
+                try? FileOutput.standardError.write((message + "\n"))
             } else {
                 print(message)
             }

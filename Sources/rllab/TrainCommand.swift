@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Lab
+import LabCore
 
 /// The agent-selection arguments `train` and `eval` share.
 struct AgentArguments: ParsableArguments {
@@ -115,7 +116,7 @@ struct TrainCommand: ParsableCommand {
             }
             print("saved \(saveURL.path); episodes in \(folder.path)")
             if result.interrupted {
-                FileHandle.standardError.write(Data("interrupted: finished episodes kept\n".utf8))
+                try? FileOutput.standardError.write("interrupted: finished episodes kept\n")
                 throw ExitCode(Interrupt.exitStatus)
             }
         }
@@ -159,11 +160,11 @@ struct EvalCommand: ParsableCommand {
             let sink = try out.map { try OutputSink(path: $0) }
             Interrupt.install()
             let result = try evaluate(agent, in: env, episodes: episodes, seed: seed, isCancelled: { Interrupt.requested })
-            sink?.line("episode,return,length")
+            try sink?.line("episode,return,length")
             for (index, value) in result.returns.enumerated() {
-                sink?.line("\(index),\(value.description),\(result.lengths[index])")
+                try sink?.line("\(index),\(value.description),\(result.lengths[index])")
             }
-            sink?.flush()
+            try sink?.flush()
             print("\(spec.agent) on \(spec.environmentID): \(ComparisonSummary.format(result.mean)) ± \(ComparisonSummary.format(result.standardDeviation)) over \(episodes) episodes")
         }
     }

@@ -73,7 +73,7 @@ import LabCore
         loop.makeEnvironment = { try EnvironmentRegistry.shared.make("CartPole-v1", options: options) }
         let vector = try loop.vectorized(copies: 2, autoreset: .sameStep)
         let collector = RolloutCollector(vector: vector, policy: policy, normalizer: nil, random: try RandomSource(seed: 4))
-        let buffer = RolloutBuffer(steps: 12, copies: 2, observationSize: 4, actionSize: 1)
+        let buffer = try RolloutBuffer(steps: 12, copies: 2, observationSize: 4, actionSize: 1)
         var expected: [Float] = []
         var truncations = 0
         try collector.collect(into: buffer, gamma: 0.9, gaeLambda: 0.95) {
@@ -176,8 +176,8 @@ import LabCore
     }
 
     /// GAE with lambda 1 and no bootstrapping is the discounted return minus the value.
-    @Test func gaeReducesToMonteCarloReturns() {
-        let buffer = RolloutBuffer(steps: 4, copies: 1, observationSize: 1, actionSize: 1)
+    @Test func gaeReducesToMonteCarloReturns() throws {
+        let buffer = try RolloutBuffer(steps: 4, copies: 1, observationSize: 1, actionSize: 1)
         let rewards: [Float] = [1, 2, 3, 4], values: [Float] = [0.5, -1, 2, 0.25]
         for t in 0..<4 {
             buffer.add(observations: [0], actions: [0], rewards: [rewards[t]], episodeStarts: [t == 0], values: [values[t]], logProbabilities: [0])

@@ -58,10 +58,10 @@ import LabCore
     }
 
     /// The fixture's rollout in a buffer, with GAE computed by RLLab.
-    static func buffer(_ case_: [String: Any], policy: ActorCriticPolicy) -> RolloutBuffer {
+    static func buffer(_ case_: [String: Any], policy: ActorCriticPolicy) throws -> RolloutBuffer {
         let rollout = case_["rollout"] as! [String: Any]
         let steps = (case_["n_steps"] as! NSNumber).intValue, copies = (case_["n_envs"] as! NSNumber).intValue
-        let buffer = RolloutBuffer(steps: steps, copies: copies, observationSize: policy.encoder.width, actionSize: policy.actionSize)
+        let buffer = try RolloutBuffer(steps: steps, copies: copies, observationSize: policy.encoder.width, actionSize: policy.actionSize)
         for row in rollout["steps"] as! [[String: Any]] {
             buffer.add(observations: floats(row["observations"]), actions: floats(row["actions"]), rewards: floats(row["rewards"]),
                        episodeStarts: floats(row["episode_starts"]).map { $0 != 0 }, values: floats(row["values"]),
@@ -76,7 +76,7 @@ import LabCore
         let case_ = (Self.fixtures["ppo"] as! [[String: Any]])[index]
         let env = case_["env"] as! String
         let policy = try Self.policy(PPOAgent.self, env: env, weights: case_["weights"] as! [String: Any])
-        let buffer = Self.buffer(case_, policy: policy)
+        let buffer = try Self.buffer(case_, policy: policy)
         let rollout = case_["rollout"] as! [String: Any]
         Self.expectClose(buffer.advantages, Self.floats(rollout["advantages"]), "\(env) advantages")
         Self.expectClose(buffer.returns, Self.floats(rollout["returns"]), "\(env) returns")
@@ -113,7 +113,7 @@ import LabCore
         let case_ = (Self.fixtures["a2c"] as! [[String: Any]])[index]
         let env = case_["env"] as! String
         let policy = try Self.policy(A2CAgent.self, env: env, weights: case_["weights"] as! [String: Any])
-        let buffer = Self.buffer(case_, policy: policy)
+        let buffer = try Self.buffer(case_, policy: policy)
         let rollout = case_["rollout"] as! [String: Any]
         Self.expectClose(buffer.advantages, Self.floats(rollout["advantages"]), "\(env) advantages")
         Self.expectClose(buffer.returns, Self.floats(rollout["returns"]), "\(env) returns")

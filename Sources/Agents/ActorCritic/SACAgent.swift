@@ -192,7 +192,7 @@ public final class SACAgent: Agent {
                                 nextObservation: next, terminated: transition.terminated)
                 let steps = loop.totalSteps
                 if steps % self.trainFrequency == 0 && steps > self.learningStarts {
-                    self.train(gradientSteps: self.gradientSteps)
+                    try self.train(gradientSteps: self.gradientSteps)
                 }
             })
     }
@@ -216,12 +216,15 @@ public final class SACAgent: Agent {
     }
 
     /// `gradientSteps` updates on minibatches from the replay buffer (see the type's notes).
-    func train(gradientSteps: Int) {
+    func train(gradientSteps: Int) throws {
         for _ in 0..<gradientSteps {
             replay.sample(into: batch, random: replayRandom)
             let noise = Tensor.normal([batchSize, actionSize], source: policyNoiseRandom)
             let nextNoise = Tensor.normal([batchSize, actionSize], source: policyNoiseRandom)
-            update(batch, noise: noise, nextNoise: nextNoise)
+            let losses = update(batch, noise: noise, nextNoise: nextNoise)
+            // A diverged update stops the run (the losses are scalars already computed).
+            try NonFiniteTrainingError.check(loss: losses.critic, name: "critic loss", step: updates)
+            try NonFiniteTrainingError.check(loss: losses.actor, name: "actor loss", step: updates)
         }
     }
 

@@ -191,7 +191,7 @@ public final class TD3Agent: Agent {
                 if transition.terminated || transition.truncated { self.noise.reset() }
                 let steps = loop.totalSteps
                 if steps % self.trainFrequency == 0 && steps > self.learningStarts {
-                    self.train(gradientSteps: self.gradientSteps)
+                    try self.train(gradientSteps: self.gradientSteps)
                 }
             })
     }
@@ -199,11 +199,14 @@ public final class TD3Agent: Agent {
     private var actorName: String { critic.networks.count == 1 ? DDPGAgent.name : Self.name }
 
     /// `gradientSteps` updates on minibatches from the replay buffer (see the type's notes).
-    func train(gradientSteps: Int) {
+    func train(gradientSteps: Int) throws {
         for _ in 0..<gradientSteps {
             replay.sample(into: batch, random: replayRandom)
             let smoothing = Tensor.normal([batchSize, actionSize], standardDeviation: targetPolicyNoise, source: targetNoiseRandom)
-            update(batch, smoothingNoise: smoothing)
+            let losses = update(batch, smoothingNoise: smoothing)
+            // A diverged update stops the run (the losses are scalars already computed).
+            try NonFiniteTrainingError.check(loss: losses.critic, name: "critic loss", step: updates)
+            if let actor = losses.actor { try NonFiniteTrainingError.check(loss: actor, name: "actor loss", step: updates) }
         }
     }
 

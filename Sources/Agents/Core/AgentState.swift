@@ -39,5 +39,17 @@ public struct AgentState {
         return tensor.values
     }
 
+    /// The values of `name` as indices in `0..<bound` (actions, states): each must be a
+    /// whole number in range, checked before it is converted (1.7 or -0.5 is refused, not
+    /// truncated to an action).
+    public func indices(_ name: String, shape: [Int], below bound: Int, what: String) throws -> [Int] {
+        try values(name, shape: shape).enumerated().map { i, value in
+            guard value == value.rounded(), value >= 0, value < Double(bound) else {
+                throw AgentError("\(url.path): '\(name)' entry \(i) is \(value), not \(what) in 0..<\(bound)")
+            }
+            return Int(value)
+        }
+    }
+
     public var names: [String] { tensors.keys.sorted() }
 }

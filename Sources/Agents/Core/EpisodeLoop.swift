@@ -74,6 +74,8 @@ public final class EpisodeLoop {
     private var currentObservation: Observation = .discrete(0)
     private var episodeReturn = 0.0
     private var episodeLength = 0
+    /// Whether a time limit bounds episodes (else an endless one is stopped with an error).
+    lazy var hasTimeLimit = EpisodeEnding.timeLimit(of: environment) != nil
 
     /// Makes a vector environment of N copies of this loop's environment (the runner sets
     /// it); agents that collect from several copies use it through ``vectorized(copies:threads:)``.
@@ -128,6 +130,7 @@ public final class EpisodeLoop {
     /// previous episode ended.
     public func observation() throws -> Observation {
         if needsReset {
+            if !seeded { try EpisodeEnding.requireEnding(environment) }
             let (observation, _) = try environment.reset(seed: seeded ? nil : seed, options: nil)
             seeded = true
             currentObservation = observation
@@ -149,6 +152,9 @@ public final class EpisodeLoop {
         episodeReturn += result.reward
         episodeLength += 1
         currentObservation = result.observation
+        if episodeLength >= EpisodeEnding.unlimitedEpisodeStepCap, !result.terminated, !result.truncated, !hasTimeLimit {
+            throw EpisodeEnding.endlessEpisodeError(environment, episode: finishedEpisodes)
+        }
         if result.terminated || result.truncated {
             needsReset = true
             let record = EpisodeRecord(

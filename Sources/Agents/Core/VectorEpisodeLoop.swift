@@ -1,5 +1,6 @@
 import Foundation
 import Gym
+import LabCore
 
 /// One transition of one copy in a vector step, viewed in place (no copies made).
 public struct VectorTransition {
@@ -65,6 +66,7 @@ public final class VectorEpisodeLoop {
     /// Resets every copy on first use (seeds `seed + i`); afterwards autoreset keeps them going.
     public func start() throws {
         guard !started else { return }
+        try EpisodeEnding.requireEnding(loop.environment)
         try environment.reset(seed: loop.firstSeed, options: nil)
         // Our own buffer, copied into element-wise: holding the environment's array would
         // make its next write copy (allocate) it.
@@ -115,6 +117,9 @@ public final class VectorEpisodeLoop {
             let terminated = environment.terminations[i], truncated = environment.truncations[i]
             returns[i] += reward
             lengths[i] += 1
+            if lengths[i] >= EpisodeEnding.unlimitedEpisodeStepCap, !(terminated || truncated), !loop.hasTimeLimit {
+                throw EpisodeEnding.endlessEpisodeError(loop.environment, episode: loop.finishedEpisodes)
+            }
             try loop.accountVectorStep(episodeReturn: returns[i], episodeLength: lengths[i], done: terminated || truncated)
             let done = terminated || truncated
             let nextObservation = done && sameStep != nil ? sameStep!.finalObservations[i * width..<(i + 1) * width]
@@ -162,6 +167,7 @@ extension EpisodeLoop {
     /// scalar copies made by ``makeEnvironment`` one after the other.
     public func vectorized(copies: Int, threads: Int = 1, autoreset: AutoresetMode) throws -> VectorEpisodeLoop {
         guard copies >= 1 else { throw AgentError("num_envs must be at least 1, got \(copies)") }
+        try EnvironmentRegistry.checkCopyCount(copies)
         if autoreset == .sameStep {
             guard let makeEnvironment else {
                 throw AgentError("this loop cannot make copies of its environment; run through Lab's Run, or set EpisodeLoop.makeEnvironment")

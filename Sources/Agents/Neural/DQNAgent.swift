@@ -153,7 +153,7 @@ public final class DQNAgent: Agent {
                 }
                 if steps % self.trainFrequency == 0 && steps > self.learningStarts {
                     self.optimizer.learningRate = Float(self.learningRate.value(at: loop.progress))
-                    for _ in 0..<self.gradientSteps { self.trainStep() }
+                    for _ in 0..<self.gradientSteps { try self.trainStep() }
                 }
             })
     }
@@ -183,7 +183,7 @@ public final class DQNAgent: Agent {
             if calls % targetEvery == 0 { target.update(towards: online, tau: tau) }
             if calls % trainFrequency == 0 && loop.totalSteps > learningStarts {
                 optimizer.learningRate = Float(learningRate.value(at: loop.progress))
-                for _ in 0..<gradientSteps { trainStep() }
+                for _ in 0..<gradientSteps { try trainStep() }
             }
         }
     }
@@ -199,11 +199,14 @@ public final class DQNAgent: Agent {
     }
 
     /// One gradient step on a minibatch from the replay buffer.
-    func trainStep() {
+    ///
+    /// - Throws: ``NonFiniteTrainingError`` when the loss is not finite (training diverged).
+    func trainStep() throws {
         replay.sample(into: batch, random: replayRandom)
         let targets = tdTargets(batch)
         let predicted = online(batch.observations).selecting(columns: batch.actionIndices)
         let loss = useHuberLoss ? Loss.huber(predicted, targets) : Loss.meanSquaredError(predicted, targets)
+        try NonFiniteTrainingError.check(loss: loss.scalar, step: updates + 1)
         optimizer.zeroGrad()
         loss.backward()
         clipGradientNorm(online.parameters, maxNorm: maxGradientNorm)

@@ -37,6 +37,14 @@ public final class MultilayerPerceptron {
         guard sizes.allSatisfy({ $0 > 0 }) else {
             throw ConfigurationError("network sizes must be positive, got \(sizes)")
         }
+        // Each Dense layer holds weights, gradients and two Adam moments (Float32) of
+        // in x out numbers: refuse a net_arch that could not fit before allocating it.
+        do {
+            try MemoryBudget.bytes(for: "a network of layer sizes \(sizes)",
+                                   parts: zip(sizes, sizes.dropFirst()).map { ([$0, $1 + 1, 4], 4) })
+        } catch let error as MemoryLimitError {
+            throw ConfigurationError("\(error); choose a smaller net_arch")
+        }
         precondition(weightInitializers == nil || weightInitializers!.count == sizes.count - 1,
                      "one weight initializer per Dense layer")
         var layers: [Layer] = []

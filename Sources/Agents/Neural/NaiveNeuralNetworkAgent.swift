@@ -121,7 +121,7 @@ public final class NaiveNeuralNetworkAgent: Agent {
                 : elite(episodes)
             let mean = episodes.isEmpty ? .nan : episodes.map(\.return).reduce(0, +) / Double(episodes.count)
             iterationSummaries.append((episodes.count, kept.count, mean))
-            fit(kept)
+            try fit(kept)
         }
     }
 
@@ -151,7 +151,10 @@ public final class NaiveNeuralNetworkAgent: Agent {
     }
 
     /// Fits the classifier to the (observation, action) pairs of `episodes`.
-    private func fit(_ episodes: [Episode]) {
+    /// Gradient steps taken so far (named when training diverges).
+    private var fitSteps = 0
+
+    private func fit(_ episodes: [Episode]) throws {
         let observations = episodes.flatMap(\.observations)
         let labels = episodes.flatMap(\.actions)
         guard !labels.isEmpty else { return }
@@ -163,6 +166,8 @@ public final class NaiveNeuralNetworkAgent: Agent {
                 let rows = order[start..<min(start + batchSize, order.count)]
                 let x = Tensor(shape: [rows.count, observationSize], scalars: rows.flatMap { observations[$0] })
                 let loss = Loss.crossEntropy(logits: network(x), labels: rows.map { labels[$0] })
+                fitSteps += 1
+                try NonFiniteTrainingError.check(loss: loss.scalar, step: fitSteps)
                 optimizer.zeroGrad()
                 loss.backward()
                 optimizer.step()

@@ -43,10 +43,13 @@ public final class ReplayBuffer {
         guard observationSize > 0, actionSize > 0 else {
             throw ConfigurationError("replay buffer: observation and action sizes must be positive, got \(observationSize) and \(actionSize)")
         }
-        // Two observation arrays dominate; refuse sizes that cannot be allocated rather than trap.
-        let (floats, overflow) = capacity.multipliedReportingOverflow(by: 2 * observationSize + actionSize + 2)
-        guard !overflow, floats <= 1 << 34 else {
-            throw ConfigurationError("buffer_size \(capacity) needs \(overflow ? "more than 2^63" : "\(floats)") floats; choose a smaller buffer_size")
+        // Refused before anything is allocated: two observation arrays, the actions, rewards
+        // and terminals, all Float32.
+        do {
+            try MemoryBudget.bytes(for: "replay buffer (buffer_size \(capacity) x observations of \(observationSize) numbers)",
+                                   parts: [([capacity, observationSize, 2], 4), ([capacity, actionSize], 4), ([capacity, 2], 4)])
+        } catch let error as MemoryLimitError {
+            throw ConfigurationError("\(error); choose a smaller buffer_size")
         }
         self.capacity = capacity
         self.observationSize = observationSize

@@ -29,6 +29,9 @@ public struct CompactModel: Sendable {
         self.stateCount = stateCount
         self.actionCount = actionCount
         var expectedReward: [Double] = [], entryStart = [0], nextState: [Int] = [], weight: [Double] = []
+        // slot[s']: where next state s' sits among the current pair's entries (-1: not yet),
+        // so merging a pair's rows is linear in its rows however many there are.
+        var slot = [Int](repeating: -1, count: stateCount)
         for state in 0..<stateCount {
             for action in 0..<actionCount {
                 var reward = 0.0
@@ -36,9 +39,11 @@ public struct CompactModel: Sendable {
                 for row in rows(state, action) {
                     reward += row.probability * row.reward
                     guard !row.terminal else { continue }
-                    if let k = nextState[first...].firstIndex(of: row.nextState) {
+                    let k = slot[row.nextState]
+                    if k >= first {
                         weight[k] += row.probability
                     } else {
+                        slot[row.nextState] = nextState.count
                         nextState.append(row.nextState)
                         weight.append(row.probability)
                     }
@@ -103,6 +108,27 @@ public struct PlanningSolution: Sendable {
     public let evaluationSweeps: Int
 }
 
+/// A planner that found no solution: its values did not converge or are not finite.
+public enum PlanningError: Error, CustomStringConvertible, Equatable {
+    case notConverged(method: String, sweeps: Int, delta: Double, theta: Double, gamma: Double)
+    case nonFinite(method: String, state: Int, value: Double, sweep: Int)
+    case notStable(rounds: Int)
+
+    public var description: String {
+        switch self {
+        case let .notConverged(method, sweeps, delta, theta, gamma):
+            let hint = gamma == 1
+                ? "with gamma = 1 a cycle that never reaches a terminal state can have unbounded values: use gamma < 1, or give the cycle a way out"
+                : "raise theta, or check the model"
+            return "\(method) did not converge: after \(sweeps) sweeps values still change by \(delta) (theta \(theta)); \(hint)"
+        case let .nonFinite(method, state, value, sweep):
+            return "\(method): the value of state \(state) became \(value) at sweep \(sweep) (rewards too large for a double, or a NaN in the model); these values are not a solution"
+        case let .notStable(rounds):
+            return "policy iteration did not settle on a policy in \(rounds) rounds"
+        }
+    }
+}
+
 /// Value iteration and policy iteration on a known transition model.
 public enum DynamicProgramming {
     /// Actions whose Q is within this of the best count as ties (then the lowest wins).
@@ -110,52 +136,77 @@ public enum DynamicProgramming {
 
     /// Synchronous value iteration from V = 0 until the largest change in a sweep is
     /// below `theta`.
+    ///
+    /// - Throws: ``PlanningError`` when the values do not converge within `maxSweeps`
+    ///   (gamma 1 on a rewarding cycle) or become infinite or NaN (rewards near the
+    ///   largest double): such values are not a solution.
     public static func valueIteration(_ model: CompactModel, gamma: Double, theta: Double, maxSweeps: Int = 1_000_000) throws -> PlanningSolution {
         try validate(gamma: gamma, theta: theta)
         var values = [Double](repeating: 0, count: model.stateCount)
         var next = values
         var sweeps = 0
+        var delta = Double.infinity
+        var nonFinite: (state: Int, value: Double)?
         model.withKernel { kernel in
             while sweeps < maxSweeps {
                 sweeps += 1
-                var delta = 0.0
+                delta = 0.0
                 values.withUnsafeBufferPointer { current in
                     next.withUnsafeMutableBufferPointer { updated in
                         let v = current.baseAddress!
                         for state in 0..<model.stateCount {
                             var best = -Double.infinity
+                            var sawNaN = false
                             for action in 0..<model.actionCount {
-                                best = max(best, kernel.q(state, action, v, gamma: gamma))
+                                let q = kernel.q(state, action, v, gamma: gamma)
+                                // `max` drops a NaN, so it is looked for apart.
+                                sawNaN = sawNaN || q.isNaN
+                                best = max(best, q)
                             }
                             updated[state] = best
                             delta = max(delta, abs(best - v[state]))
+                            if sawNaN || !best.isFinite, nonFinite == nil { nonFinite = (state, sawNaN ? .nan : best) }
                         }
                     }
                 }
                 swap(&values, &next)
-                if delta < theta { break }
+                if nonFinite != nil || delta < theta { break }
             }
+        }
+        if let bad = nonFinite {
+            throw PlanningError.nonFinite(method: "value iteration", state: bad.state, value: bad.value, sweep: sweeps)
+        }
+        guard delta < theta else {
+            throw PlanningError.notConverged(method: "value iteration", sweeps: sweeps, delta: delta, theta: theta, gamma: gamma)
         }
         return PlanningSolution(values: values, policy: greedyPolicy(model, values: values, gamma: gamma), iterations: sweeps, evaluationSweeps: 0)
     }
 
     /// Policy iteration: iterative policy evaluation to `theta`, then greedy improvement,
     /// until the policy is stable. Starts from the all-zeros policy.
-    public static func policyIteration(_ model: CompactModel, gamma: Double, theta: Double, maxRounds: Int = 10_000) throws -> PlanningSolution {
+    ///
+    /// - Throws: ``PlanningError`` when the final policy's evaluation does not converge,
+    ///   the policy is not stable within `maxRounds`, or values become infinite or NaN.
+    public static func policyIteration(_ model: CompactModel, gamma: Double, theta: Double, maxRounds: Int = 10_000,
+                                       maxEvaluationSweeps: Int = 100_000) throws -> PlanningSolution {
         try validate(gamma: gamma, theta: theta)
         var policy = [Int](repeating: 0, count: model.stateCount)
         var values = [Double](repeating: 0, count: model.stateCount)
         var rounds = 0
         var evaluationSweeps = 0
+        var stable = false
+        var delta = Double.infinity, sweepsThisRound = 0
         while rounds < maxRounds {
             rounds += 1
             // Evaluate the current policy (in place, Gauss-Seidel: converges to the same fixed point).
             // With gamma = 1 an improper policy's values need not converge: cap the sweeps,
-            // improvement still moves away from such a policy.
+            // improvement still moves away from such a policy (only the last round's
+            // evaluation must converge).
+            sweepsThisRound = 0
             model.withKernel { kernel in
-                for _ in 0..<100_000 {
-                    evaluationSweeps += 1
-                    var delta = 0.0
+                while sweepsThisRound < maxEvaluationSweeps {
+                    sweepsThisRound += 1
+                    delta = 0.0
                     values.withUnsafeMutableBufferPointer { v in
                         for state in 0..<model.stateCount {
                             let updated = kernel.q(state, policy[state], v.baseAddress!, gamma: gamma)
@@ -163,12 +214,16 @@ public enum DynamicProgramming {
                             v[state] = updated
                         }
                     }
-                    if delta < theta { break }
+                    if !delta.isFinite || delta < theta { break }
                 }
+            }
+            evaluationSweeps += sweepsThisRound
+            if let state = values.firstIndex(where: { !$0.isFinite }) {
+                throw PlanningError.nonFinite(method: "policy iteration", state: state, value: values[state], sweep: evaluationSweeps)
             }
             // Improve: switch only to an action that is better by more than the tie tolerance,
             // so that floating-point noise cannot make the loop cycle.
-            var stable = true
+            stable = true
             let q = actionValues(model, values: values, gamma: gamma)
             for state in 0..<model.stateCount {
                 var bestAction = policy[state]
@@ -183,6 +238,13 @@ public enum DynamicProgramming {
                 }
             }
             if stable { break }
+        }
+        guard stable else {
+            throw PlanningError.notStable(rounds: rounds)
+        }
+        guard delta < theta else {
+            throw PlanningError.notConverged(method: "policy iteration's evaluation of its final policy", sweeps: sweepsThisRound,
+                                             delta: delta, theta: theta, gamma: gamma)
         }
         return PlanningSolution(values: values, policy: greedyPolicy(model, values: values, gamma: gamma), iterations: rounds, evaluationSweeps: evaluationSweeps)
     }

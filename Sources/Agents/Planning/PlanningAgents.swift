@@ -112,11 +112,9 @@ public class PlanningAgent {
 
     func loadState(from url: URL, agent: String) throws {
         let state = try AgentState.load(from: url, agent: agent)
-        policy = try state.values("policy", shape: [policy.count]).map { Int($0) }
+        let loadedPolicy = try state.indices("policy", shape: [policy.count], below: actionCount, what: "an action")
         values = try state.values("values", shape: [values.count])
-        guard policy.allSatisfy({ (0..<actionCount).contains($0) }) else {
-            throw AgentError("\(url.path): policy holds actions outside 0..<\(actionCount)")
-        }
+        policy = loadedPolicy
     }
 }
 

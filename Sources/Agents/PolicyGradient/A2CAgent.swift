@@ -80,7 +80,7 @@ public final class A2CAgent: Agent {
         optimizer = settings.useRMSprop
             ? RMSprop(policy.parameters, learningRate: rate, alpha: 0.99, epsilon: settings.rmsPropEpsilon)
             : Adam(policy.parameters, learningRate: rate, epsilon: 1e-5)
-        buffer = RolloutBuffer(steps: steps, copies: copies, observationSize: policy.encoder.width, actionSize: policy.actionSize)
+        buffer = try RolloutBuffer(steps: steps, copies: copies, observationSize: policy.encoder.width, actionSize: policy.actionSize)
         batch = RolloutBatch(capacity: steps * copies, observationSize: policy.encoder.width, actionSize: policy.actionSize)
         actionRandom = random.derived("actions")
         batchRandom = random.derived("minibatches")
@@ -91,18 +91,19 @@ public final class A2CAgent: Agent {
                                          normalizer: normalizer, random: actionRandom)
         while !loop.isDone {
             guard try collector.collect(into: buffer, gamma: gamma, gaeLambda: gaeLambda) else { break }
-            train(progress: loop.progress)
+            try train(progress: loop.progress)
         }
     }
 
     /// One gradient step on the whole rollout (in SB3's shuffled order).
-    func train(progress: Double) {
+    func train(progress: Double) throws {
         optimizer.learningRate = Float(learningRate.value(at: progress))
         buffer.shuffle(random: batchRandom)
         buffer.gather(from: 0, into: batch)
         let losses = PolicyGradientLosses.a2c(policy: policy, batch: batch, normalizeAdvantage: normalizeAdvantage,
                                               entropyCoefficient: entropyCoefficient, valueCoefficient: valueCoefficient)
         lastLosses = losses.terms
+        try NonFiniteTrainingError.check(loss: losses.total.scalar, step: updates + 1)
         optimizer.zeroGrad()
         losses.total.backward()
         clipGradientNorm(policy.parameters, maxNorm: maxGradientNorm)

@@ -106,7 +106,7 @@ public final class PPOAgent: Agent {
         normalizer = try NormalizationSettings(hyperparameters: h, gamma: gamma)
             .makeNormalizer(agent: Self.name, environment: environment, encoder: policy.encoder, copies: copies)
         optimizer = Adam(policy.parameters, learningRate: Float(learningRate.value(at: 0)), epsilon: 1e-5)
-        buffer = RolloutBuffer(steps: steps, copies: copies, observationSize: policy.encoder.width, actionSize: policy.actionSize)
+        buffer = try RolloutBuffer(steps: steps, copies: copies, observationSize: policy.encoder.width, actionSize: policy.actionSize)
         batch = RolloutBatch(capacity: min(batchSize, steps * copies), observationSize: policy.encoder.width, actionSize: policy.actionSize)
         actionRandom = random.derived("actions")
         batchRandom = random.derived("minibatches")
@@ -117,12 +117,12 @@ public final class PPOAgent: Agent {
                                          normalizer: normalizer, random: actionRandom)
         while !loop.isDone {
             guard try collector.collect(into: buffer, gamma: gamma, gaeLambda: gaeLambda) else { break }
-            train(progress: loop.progress)
+            try train(progress: loop.progress)
         }
     }
 
     /// `n_epochs` passes of minibatch updates on the collected rollout.
-    func train(progress: Double) {
+    func train(progress: Double) throws {
         optimizer.learningRate = Float(learningRate.value(at: progress))
         let epsilon = clipRange.value(at: progress)
         for _ in 0..<epochs {
@@ -136,6 +136,7 @@ public final class PPOAgent: Agent {
                     normalizeAdvantage: normalizeAdvantage, entropyCoefficient: entropyCoefficient, valueCoefficient: valueCoefficient)
                 lastLosses = losses.terms
                 if let targetKL, losses.terms.approximateKL > 1.5 * targetKL { return }
+                try NonFiniteTrainingError.check(loss: losses.total.scalar, step: updates + 1)
                 optimizer.zeroGrad()
                 losses.total.backward()
                 clipGradientNorm(policy.parameters, maxNorm: maxGradientNorm)

@@ -114,7 +114,7 @@ public final class ReinforceAgent: Agent {
                 finish(copy: i, bootstrap: tail)
             }
             if finishedEpisodes >= episodesPerUpdate {
-                train(progress: loop.progress)
+                try train(progress: loop.progress)
             }
         }
     }
@@ -139,7 +139,7 @@ public final class ReinforceAgent: Agent {
     }
 
     /// One gradient step on the finished episodes.
-    private func train(progress: Double) {
+    private func train(progress: Double) throws {
         optimizer.learningRate = Float(learningRate.value(at: progress))
         let n = batchReturns.count
         let observations = Tensor(shape: [n, policy.encoder.width], scalars: batchObservations)
@@ -157,6 +157,7 @@ public final class ReinforceAgent: Agent {
         }
         var loss = -(Tensor(shape: [n], scalars: advantages) * logProbability).mean() - entropy.mean() * entropyCoefficient
         if baseline { loss = loss + Loss.meanSquaredError(Tensor(shape: [n], scalars: batchReturns), values) * valueCoefficient }
+        try NonFiniteTrainingError.check(loss: loss.scalar, step: updates + 1)
         optimizer.zeroGrad()
         loss.backward()
         clipGradientNorm(optimizer.parameters, maxNorm: maxGradientNorm)

@@ -27,7 +27,13 @@ public final class RolloutBuffer {
     /// A permutation of the flat indices, for minibatches.
     private var order: [Int]
 
-    public init(steps: Int, copies: Int, observationSize: Int, actionSize: Int) {
+    /// - Throws: ``MemoryLimitError`` when the rollout could not fit in memory (checked,
+    ///   before anything is allocated).
+    public init(steps: Int, copies: Int, observationSize: Int, actionSize: Int) throws {
+        // observations + actions + 6 per-transition numbers, Float32, plus the Int order.
+        try MemoryBudget.bytes(for: "rollout buffer (n_steps \(steps) x num_envs \(copies), observations of \(observationSize) numbers)",
+                               parts: [([steps, copies, observationSize], 4), ([steps, copies, actionSize], 4), ([steps, copies, 6], 4),
+                                       ([steps, copies], 8)])
         self.steps = steps
         self.copies = copies
         self.observationSize = observationSize

@@ -1,5 +1,6 @@
 import Foundation
 import Gym
+import LabCore
 
 /// Maps observations to table indices: a discrete observation is its own index; a Box
 /// observation is cut into bins per dimension.
@@ -48,11 +49,13 @@ public struct Discretizer: Sendable {
             for i in 0..<dimension where !(highs[i] > lows[i]) {
                 throw ConfigurationError("observation bounds: dimension \(i) has low \(lows[i]) >= high \(highs[i])")
             }
-            var count = 1
-            for b in bins {
-                let (product, overflow) = count.multipliedReportingOverflow(by: b)
-                guard !overflow, product <= 50_000_000 else { throw ConfigurationError("bins \(bins) make a table too large") }
-                count = product
+            // Tables over these states hold at least a Double per state and action: refuse,
+            // before any is allocated, bins whose product overflows or cannot fit.
+            let count: Int
+            do {
+                count = try MemoryBudget.bytes(for: "bins \(bins): a table of one number per state", counts: bins, bytesPerElement: 8) / 8
+            } catch let error as MemoryLimitError {
+                throw ConfigurationError("\(error); choose fewer bins")
             }
             self.bins = bins
             self.lows = lows

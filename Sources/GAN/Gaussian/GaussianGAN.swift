@@ -162,8 +162,10 @@ public final class GaussianGAN {
     ///   - snapshot: called before training (step 0) and after each step in
     ///     `config.plotSteps`.
     ///   - onStep: called after each adversarial step with the step number (1-based) and losses.
+    ///
+    /// - Throws: ``NonFiniteTrainingError`` naming the step when a loss is not finite.
     public func train(snapshot: ((GaussianGANSnapshot) -> Void)? = nil,
-                      onStep: ((Int, Double, Double) -> Void)? = nil) -> GaussianGANResult {
+                      onStep: ((Int, Double, Double) -> Void)? = nil) throws -> GaussianGANResult {
         let pretrainLosses = pretrain()
         let dOptimizer = makeOptimizer(discriminator.parameters)
         let gOptimizer = makeOptimizer(generator.parameters)
@@ -179,6 +181,7 @@ public final class GaussianGAN {
             let fake = withoutGradient { generator(noiseBatch(n, source: noiseSource)) }
             dOptimizer.zeroGrad()
             let dLoss = config.loss.discriminatorLoss(real: discriminate(real), fake: discriminate(fake))
+            try NonFiniteTrainingError.check(loss: dLoss.scalar, name: "discriminator loss", step: step + 1)
             dLoss.backward()
             dOptimizer.apply(schedule, step: step)
             dOptimizer.step()
@@ -187,6 +190,7 @@ public final class GaussianGAN {
             // G step through D; D's gradients from it are discarded by the next zeroGrad.
             gOptimizer.zeroGrad()
             let gLoss = config.loss.generatorLoss(fake: discriminate(generator(noiseBatch(n, source: noiseSource))))
+            try NonFiniteTrainingError.check(loss: gLoss.scalar, name: "generator loss", step: step + 1)
             gLoss.backward()
             gOptimizer.apply(schedule, step: step)
             gOptimizer.step()

@@ -10,15 +10,17 @@ extension GaussianGAN {
     public func run(output: RunOutput, progress: ((Double) -> Void)? = nil) throws -> GaussianGANResult {
         let log = try CSVLog(url: output.file("losses.csv"), header: ["step", "d_loss", "g_loss"])
         var plotError: Error?
-        let result = train(snapshot: { snap in
+        let result = try train(snapshot: { snap in
             do { try GaussianGAN.writePlot(snap, config: self.config, output: output) } catch { plotError = error }
         }, onStep: { step, d, g in
             log.append([Double(step), d, g])
             progress?(Double(step) / Double(Swift.max(self.config.steps, 1)))
         })
         if let plotError { throw plotError }
+        try log.checkWritten()
         let pretrainLog = try CSVLog(url: output.file("pretrain_losses.csv"), header: ["step", "mse"])
         for (i, l) in result.pretrainLosses.enumerated() { pretrainLog.append([Double(i + 1), l]) }
+        try pretrainLog.checkWritten()
         try output.saveCheckpoint(generator, to: "checkpoints/generator.safetensors")
         try output.saveCheckpoint(discriminator, to: "checkpoints/discriminator.safetensors")
         try output.writeSummary([

@@ -44,7 +44,16 @@ extension ImageGANTrainer {
         let clock = ContinuousClock()
         for epoch in 1...config.epochs {
             let epochStart = clock.now
+            var diverged: NonFiniteTrainingError?
             let (dTrain, gTrain) = trainEpoch(train) { b, count, d, g in
+                if diverged == nil {
+                    // The step callback cannot throw: the first non-finite loss is kept and
+                    // thrown when the epoch's loop returns.
+                    do {
+                        try NonFiniteTrainingError.check(loss: d.total, name: "discriminator loss", step: self.step, epoch: epoch)
+                        if let g { try NonFiniteTrainingError.check(loss: g.total, name: "generator loss", step: self.step, epoch: epoch) }
+                    } catch let error as NonFiniteTrainingError { diverged = error } catch {}
+                }
                 var row: [String] = ["\(epoch)", "\(b + 1)", "\(self.step)"]
                 if conditional {
                     row += [d.total, d.generation, d.auxiliary].map { CSVLog.format($0) }
@@ -55,11 +64,14 @@ extension ImageGANTrainer {
                 losses.append(fields: row)
                 progress?(epoch, Double(b + 1) / Double(count))
             }
+            if let diverged { throw diverged }
+            try losses.checkWritten()
             let (dTest, gTest) = testLosses(test, epoch: epoch)
             for (name, l) in [("generator_train", gTrain), ("generator_test", gTest),
                               ("discriminator_train", dTrain), ("discriminator_test", dTest)] {
                 testLog.append(fields: ["\(epoch)", name] + [l.total, l.generation, l.auxiliary].map { CSVLog.format($0) })
             }
+            try testLog.checkWritten()
             try gridImage().write(to: output.file("samples/" + RunOutput.epochFile("grid", epoch: epoch, ext: "png")))
             let metadata = ["model": config.model.rawValue, "preset": config.preset, "epoch": "\(epoch)", "seed": "\(config.seed)"]
             try output.saveCheckpoint(model.generator, to: "checkpoints/" + RunOutput.epochFile("generator", epoch: epoch, ext: "safetensors"), metadata: metadata)
@@ -74,6 +86,7 @@ extension ImageGANTrainer {
                 if let a = q.conditionalAccuracy { row.append(CSVLog.format(a)) }
                 metricsLog?.append(fields: row + q.classes.histogram.map { CSVLog.format($0) })
             }
+            try metricsLog?.checkWritten()
             let record = ImageGANEpoch(epoch: epoch, discriminatorTrain: dTrain, generatorTrain: gTrain,
                                        discriminatorTest: dTest, generatorTest: gTest, quality: quality, seconds: seconds)
             epochs.append(record)

@@ -37,7 +37,9 @@ public struct RunOutput {
         let url = try file("summary.json")
         do {
             let data = try JSONSerialization.data(withJSONObject: summary, options: [.prettyPrinted, .sortedKeys])
-            try (data + Data("\n".utf8)).write(to: url, options: .atomic)
+            try AtomicFile.write(data + Data("\n".utf8), to: url)
+        } catch let error as FileWriteError {
+            throw GANError.outputFailed("\(error)")
         } catch {
             throw GANError.outputFailed("cannot write \(url.path): \(error.localizedDescription)")
         }
@@ -46,8 +48,8 @@ public struct RunOutput {
     /// Writes `text` to a file in the run folder.
     public func writeText(_ text: String, to relativePath: String) throws {
         let url = try file(relativePath)
-        do { try text.write(to: url, atomically: true, encoding: .utf8) } catch {
-            throw GANError.outputFailed("cannot write \(url.path): \(error.localizedDescription)")
+        do { try AtomicFile.write(text, to: url) } catch {
+            throw GANError.outputFailed("\(error)")
         }
     }
 
@@ -64,20 +66,23 @@ public struct RunOutput {
 }
 
 /// A CSV file written row by row and flushed, so an interrupted run keeps its rows.
+///
+/// Rows are appended from training callbacks that cannot throw; the first failed write
+/// (a full disk) is kept, later rows are skipped, and ``checkWritten()`` throws it.
 public final class CSVLog {
-    private let handle: FileHandle
+    private let output: FileOutput
+    private var failure: Error?
     /// The file's location.
     public let url: URL
 
     /// Creates (truncating) the file and writes the header.
     public init(url: URL, header: [String]) throws {
         self.url = url
-        guard FileManager.default.createFile(atPath: url.path, contents: nil),
-              let handle = FileHandle(forWritingAtPath: url.path) else {
-            throw GANError.outputFailed("cannot create \(url.path)")
+        do { output = try FileOutput(url: url) } catch {
+            throw GANError.outputFailed("\(error)")
         }
-        self.handle = handle
         write(header.joined(separator: ","))
+        try checkWritten()
     }
 
     /// Appends a row of numbers (shortest round-trip text, so reruns give equal bytes).
@@ -88,7 +93,15 @@ public final class CSVLog {
     /// Appends a row of preformatted fields.
     public func append(fields: [String]) { write(fields.joined(separator: ",")) }
 
-    private func write(_ line: String) { handle.write(Data((line + "\n").utf8)) }
+    /// Throws the first write that failed, if any.
+    public func checkWritten() throws {
+        if let failure { throw GANError.outputFailed("\(failure)") }
+    }
+
+    private func write(_ line: String) {
+        guard failure == nil else { return }
+        do { try output.write(line + "\n") } catch { failure = error }
+    }
 
     /// Integers without a decimal point, other values in Swift's shortest exact form.
     static func format(_ value: Double) -> String {
@@ -96,5 +109,4 @@ public final class CSVLog {
         return "\(value)"
     }
 
-    deinit { try? handle.close() }
 }

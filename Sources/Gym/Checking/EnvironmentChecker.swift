@@ -314,40 +314,9 @@ public enum EnvironmentChecker {
     }
 
     /// The time limit of the outermost ``TimeLimit`` wrapper, if any.
-    static func timeLimit(of env: Environment) -> Int? {
-        var current: Environment = env
-        while let wrapper = current as? Wrapper {
-            if let limit = wrapper as? TimeLimit { return limit.maxEpisodeSteps }
-            current = wrapper.env
-        }
-        return nil
-    }
+    static func timeLimit(of env: Environment) -> Int? { EpisodeEnding.timeLimit(of: env) }
 
-    /// A state and action with a terminal outcome, reachable with positive probability
-    /// from a start state, if there is one (breadth-first search).
-    static func reachableTerminal(_ model: TransitionModel) -> (state: Int, action: Int)? {
-        var seen = [Bool](repeating: false, count: model.stateCount)
-        var queue: [Int] = []
-        for (s, p) in model.initialStateDistribution.enumerated() where p > 0 {
-            seen[s] = true
-            queue.append(s)
-        }
-        var head = 0
-        while head < queue.count {
-            let s = queue[head]
-            head += 1
-            for a in 0..<model.actionCount {
-                for row in model.transitions(state: s, action: a) where row.probability > 0 {
-                    if row.terminal { return (s, a) }
-                    if row.nextState >= 0, row.nextState < model.stateCount, !seen[row.nextState] {
-                        seen[row.nextState] = true
-                        queue.append(row.nextState)
-                    }
-                }
-            }
-        }
-        return nil
-    }
+    static func reachableTerminal(_ model: TransitionModel) -> (state: Int, action: Int)? { EpisodeEnding.reachableTerminal(model) }
 }
 
 /// Random episodes through an environment, recording what the per-step checks need.

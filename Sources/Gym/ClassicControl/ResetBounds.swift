@@ -22,5 +22,10 @@ func checkedState(_ state: [Double], count: Int, names: String, environment: Str
     guard state.count == count else {
         throw EnvironmentError(.invalidState, "\(environment) has a \(count)-value state (\(names)), got \(state.count) values")
     }
+    // A NaN or infinite state makes every later step meaningless (and NaN compares false
+    // with every bound, so the episode would never terminate).
+    if let i = state.firstIndex(where: { !$0.isFinite }) {
+        throw EnvironmentError(.invalidState, "\(environment) state value \(i + 1) (of \(names)) is \(state[i]); a state must be finite numbers")
+    }
     return state
 }

@@ -1,4 +1,5 @@
 import Foundation
+import LabCore
 
 /// A grid-world environment read from a text file: FrozenLake semantics on any map.
 ///
@@ -42,7 +43,9 @@ public struct GridMapFile {
         var firstRowLine = 0
         var defaults: [String: SettingValue] = [:]
         var maxSteps = defaultMaxEpisodeSteps
-        for (index, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // Split on any line break: "\r\n" is one Character in Swift, so splitting on "\n"
+        // alone read a CRLF file as a single line.
+        for (index, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let lineNumber = index + 1
             let line = raw.trimmingCharacters(in: .whitespaces.union(CharacterSet(charactersIn: "\r")))
             if line.isEmpty { continue }
@@ -84,6 +87,14 @@ public struct GridMapFile {
         }
         guard rows.contains(where: { $0.contains("S") }) else {
             throw EnvironmentError(.malformedFile, "\(path): the map has no start cell S")
+        }
+        // The model holds up to 3 outcomes per cell and action (slippery moves): a map whose
+        // model could not fit is refused before it is built.
+        do {
+            try MemoryBudget.bytes(for: "a \(rows.count)x\(rows[0].count) grid map's model", counts: [rows.count, rows[0].count, 4 * 3],
+                                   bytesPerElement: 48)
+        } catch let error as MemoryLimitError {
+            throw EnvironmentError(.malformedFile, "\(path): \(error)")
         }
         return GridMapFile(rows: rows, defaults: defaults, maxEpisodeSteps: maxSteps, path: path)
     }

@@ -1,4 +1,5 @@
 import Foundation
+import LabCore
 import Yams
 
 /// A finite MDP read from a YAML or JSON file (JSON is read as YAML, which contains it).
@@ -77,21 +78,46 @@ public struct TabularMDPFile {
                 throw fail(node, "'\(fieldName)' must be a positive count or a non-empty list of names")
             }
             var result: [String] = []
+            var seen = Set<String>()
+            result.reserveCapacity(list.count)
             for item in list {
                 guard let s = item.string, !s.isEmpty else { throw fail(item, "'\(fieldName)' names must be non-empty strings") }
-                guard !result.contains(s) else { throw fail(item, "'\(fieldName)' lists '\(s)' twice") }
+                guard seen.insert(s).inserted else { throw fail(item, "'\(fieldName)' lists '\(s)' twice") }
                 result.append(s)
             }
             return result
         }
         for required in ["states", "actions", "start", "transitions"] { _ = try field(required) }
+        // The counts drive every allocation (names, the table of row lists per pair): check
+        // them, with overflow checks, before any is made.
+        if let stateCount = top["states"]?.int ?? top["states"]?.sequence?.count, stateCount > 0,
+           let actionCount = top["actions"]?.int ?? top["actions"]?.sequence?.count, actionCount > 0 {
+            do {
+                try MemoryBudget.bytes(for: "\(stateCount) states x \(actionCount) actions",
+                                       parts: [([stateCount, actionCount], Self.bytesPerPair), ([stateCount], Self.bytesPerName),
+                                               ([actionCount], Self.bytesPerName)])
+            } catch let error as MemoryLimitError {
+                throw fail(top["actions"], error.description)
+            }
+        }
         let states = try names("states")
         let actions = try names("actions")
-        func index(_ node: Node, in list: [String], what: String) throws -> Int {
-            if let s = node.string, let i = list.firstIndex(of: s) { return i }
-            if let i = node.int, i >= 0, i < list.count { return i }
-            throw fail(node, "unknown \(what) '\(node.string ?? "?")'; \(what)s are 0...\(list.count - 1)\(list.first == "0" ? "" : " or \(list.joined(separator: ", "))")")
+        // Names to indices by hashing, so that reading n rows is O(n) (a linear search per
+        // row made 1e5 states take most of a minute).
+        func lookup(_ list: [String]) -> [String: Int] {
+            var table = [String: Int](minimumCapacity: list.count)
+            for (i, name) in list.enumerated() where table[name] == nil { table[name] = i }
+            return table
         }
+        let stateIndex = lookup(states), actionIndex = lookup(actions)
+        func index(_ node: Node, in list: [String], _ table: [String: Int], what: String) throws -> Int {
+            if let s = node.string, let i = table[s] { return i }
+            if let i = node.int, i >= 0, i < list.count { return i }
+            let named = list.first == "0" ? "" : list.count <= 20 ? " or \(list.joined(separator: ", "))" : " or one of the \(list.count) names"
+            throw fail(node, "unknown \(what) '\(node.string ?? "?")'; \(what)s are 0...\(list.count - 1)\(named)")
+        }
+        func state(_ node: Node) throws -> Int { try index(node, in: states, stateIndex, what: "state") }
+        func action(_ node: Node) throws -> Int { try index(node, in: actions, actionIndex, what: "action") }
         func number(_ node: Node, _ what: String) throws -> Double {
             guard let s = node.string, let v = Double(s.trimmingCharacters(in: .whitespaces)), v.isFinite else {
                 throw fail(node, "\(what) must be a finite number, got '\(node.string ?? "?")'")
@@ -102,7 +128,7 @@ public struct TabularMDPFile {
         var terminal = Set<Int>()
         if let node = top["terminal_states"] {
             guard let list = node.sequence else { throw fail(node, "'terminal_states' must be a list of states") }
-            for item in list { terminal.insert(try index(item, in: states, what: "state")) }
+            for item in list { terminal.insert(try state(item)) }
         }
 
         var table = [[[Transition]]](repeating: [[Transition]](repeating: [], count: actions.count), count: states.count)
@@ -119,9 +145,9 @@ public struct TabularMDPFile {
                 guard let node = map[name] else { throw fail(row, "transition is missing '\(name)'") }
                 return node
             }
-            let s = try index(try required("state"), in: states, what: "state")
-            let a = try index(try required("action"), in: actions, what: "action")
-            let next = try index(try required("next"), in: states, what: "state")
+            let s = try state(try required("state"))
+            let a = try action(try required("action"))
+            let next = try state(try required("next"))
             let probability = try map["probability"].map { try number($0, "probability") } ?? 1.0
             guard probability >= 0, probability <= 1 else { throw fail(map["probability"], "probability must be in [0, 1], got \(probability)") }
             let reward = try map["reward"].map { try number($0, "reward") } ?? 0.0
@@ -156,17 +182,17 @@ public struct TabularMDPFile {
         var initial = [Double](repeating: 0, count: states.count)
         if let list = startNode.sequence {
             guard !list.isEmpty else { throw fail(startNode, "'start' lists no state") }
-            for item in list { initial[try index(item, in: states, what: "state")] += 1.0 / Double(list.count) }
+            for item in list { initial[try state(item)] += 1.0 / Double(list.count) }
         } else if let map = startNode.mapping {
             for (key, value) in map {
                 let p = try number(value, "start probability")
                 guard p >= 0 else { throw fail(value, "start probability must not be negative") }
-                initial[try index(key, in: states, what: "state")] += p
+                initial[try state(key)] += p
             }
             let total = initial.reduce(0, +)
             guard abs(total - 1) <= 1e-9 else { throw fail(startNode, "start probabilities sum to \(total), not 1") }
         } else {
-            initial[try index(startNode, in: states, what: "state")] = 1
+            initial[try state(startNode)] = 1
         }
 
         var maxSteps: Int?
@@ -184,6 +210,13 @@ public struct TabularMDPFile {
         return TabularMDPFile(model: model, stateNames: states, actionNames: actions, maxEpisodeSteps: maxSteps,
                               rewardThreshold: threshold, name: top["name"]?.string ?? path, path: path)
     }
+
+    /// Bytes per state or action name of a counted list (a short string and its
+    /// hash-table entry), for the memory check.
+    static let bytesPerName = 64
+    /// Bytes per (state, action) pair while parsing: its row list, its first row's node
+    /// and the model's copy.
+    static let bytesPerPair = 96
 
     private static func yamlProblem(_ error: YamlError) -> String {
         switch error {

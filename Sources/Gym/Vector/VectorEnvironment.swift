@@ -1,3 +1,4 @@
+import LabCore
 /// N copies of one environment stepped together, with Gymnasium 1.x vector semantics.
 ///
 /// Results are batched in structure-of-arrays buffers the environment owns and reuses
@@ -88,6 +89,19 @@ func checkActionCount(_ actual: Int, _ expected: Int) throws {
 }
 
 extension EnvironmentRegistry {
+    /// A lower bound of the bytes one environment copy takes (the object, its state and
+    /// its share of the vector's buffers), for the memory check.
+    public static let bytesPerCopy = 1024
+
+    /// Refuses, before any copy is made, a number of copies that could not fit in memory.
+    public static func checkCopyCount(_ count: Int) throws {
+        do {
+            try MemoryBudget.bytes(for: "\(count) environment copies (num_envs)", counts: [count], bytesPerElement: bytesPerCopy)
+        } catch let error as MemoryLimitError {
+            throw EnvironmentError(.invalidOptionValue, error.description)
+        }
+    }
+
     /// Makes `count` copies of environment `id` as one vector environment, as
     /// `gymnasium.make_vec(id, num_envs=count)`.
     ///
@@ -109,6 +123,7 @@ extension EnvironmentRegistry {
         guard threads >= 1 else {
             throw EnvironmentError(.invalidOptionValue, "threads must be at least 1, got \(threads)")
         }
+        try Self.checkCopyCount(count)
         // Validates the id and options once, and gives the copy-by-copy path its first copy.
         let probe = try make(id, options: options)
         if native, let kernel = try CartPoleVector.matching(probe, count: count, threads: threads) {

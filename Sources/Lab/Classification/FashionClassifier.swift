@@ -107,6 +107,16 @@ public struct ClassifierTrainingConfig: Sendable {
     /// Use only the first `limit` training and test examples (for quick runs and tests).
     public var limit: Int?
     public init() {}
+
+    /// Throws unless every number is meaningful: a positive finite learning rate, at
+    /// least one epoch and one image per batch.
+    public func validate() throws {
+        guard learningRate.isFinite, learningRate > 0 else {
+            throw DatasetError.malformed("the learning rate must be a positive finite number, got \(learningRate)")
+        }
+        guard epochs >= 1 else { throw DatasetError.malformed("epochs must be at least 1, got \(epochs)") }
+        guard batchSize >= 1 else { throw DatasetError.malformed("the batch size must be at least 1, got \(batchSize)") }
+    }
 }
 
 /// One row of `metrics.csv`.
@@ -123,12 +133,21 @@ public enum ClassifierTraining {
     /// Weights come from the seed's `init` stream and shuffling from its `shuffle` stream,
     /// so the same seed gives the same model.
     public static func train(_ config: ClassifierTrainingConfig, train: LabeledImages, test: LabeledImages,
-                             progress: (EpochMetrics) -> Void = { _ in }) throws -> (FashionClassifier, [EpochMetrics]) {
+                             progress: (EpochMetrics) throws -> Void = { _ in }) throws -> (FashionClassifier, [EpochMetrics]) {
+        try config.validate()
+        let size = FashionClassifier.imageSize
+        for (name, data) in [("training", train), ("test", test)] {
+            guard data.count > 0 else { throw DatasetError.malformed("the \(name) set holds no images; nothing to train or test on") }
+            guard data.height == size, data.width == size else {
+                throw DatasetError.malformed("the \(name) images are \(data.height)x\(data.width); the classifier reads \(size)x\(size) images (Fashion-MNIST's)")
+            }
+        }
         let master = try RandomSource(seed: config.seed)
         let classifier = FashionClassifier(architecture: config.architecture, source: master.derived("init"))
         let shuffle = master.derived("shuffle")
         let optimizer = Adam(classifier.model.parameters, learningRate: config.learningRate)
         var history: [EpochMetrics] = []
+        var step = 0
         for epoch in 1...max(config.epochs, 1) {
             classifier.model.train()
             var total = 0.0
@@ -137,6 +156,8 @@ public enum ClassifierTraining {
                 let (images, labels) = train.batch(batch)
                 optimizer.zeroGrad()
                 let loss = Loss.crossEntropy(logits: classifier.logits(images), labels: labels)
+                step += 1
+                try NonFiniteTrainingError.check(loss: loss.scalar, step: step, epoch: epoch)
                 loss.backward()
                 optimizer.step()
                 total += Double(loss.scalar) * Double(labels.count)
@@ -145,7 +166,7 @@ public enum ClassifierTraining {
             classifier.model.eval()
             let metrics = EpochMetrics(epoch: epoch, trainLoss: total / Double(max(seen, 1)), testAccuracy: classifier.accuracy(on: test))
             history.append(metrics)
-            progress(metrics)
+            try progress(metrics)
         }
         return (classifier, history)
     }
@@ -154,7 +175,7 @@ public enum ClassifierTraining {
     /// (`epoch,train_loss,test_accuracy`, appended and flushed per epoch) and
     /// `classifier.safetensors` into `outputDirectory`.
     public static func run(_ config: ClassifierTrainingConfig, datasetDirectory: String = FashionMNIST.defaultDirectory,
-                           outputDirectory: String, progress: (EpochMetrics) -> Void = { _ in }) throws -> (FashionClassifier, [EpochMetrics]) {
+                           outputDirectory: String, progress: (EpochMetrics) throws -> Void = { _ in }) throws -> (FashionClassifier, [EpochMetrics]) {
         var train = try FashionMNIST.train(directory: datasetDirectory)
         var test = try FashionMNIST.test(directory: datasetDirectory)
         if let limit = config.limit {
@@ -168,16 +189,18 @@ public enum ClassifierTraining {
             throw DatasetError.io("cannot create output directory \(outputDirectory): \(error.localizedDescription)")
         }
         let metricsPath = outputDirectory + "/metrics.csv"
-        guard FileManager.default.createFile(atPath: metricsPath, contents: Data("epoch,train_loss,test_accuracy\n".utf8)),
-              let handle = FileHandle(forWritingAtPath: metricsPath) else {
-            throw DatasetError.io("cannot write \(metricsPath)")
+        let metrics: FileOutput
+        do {
+            metrics = try FileOutput(url: URL(fileURLWithPath: metricsPath))
+            try metrics.write("epoch,train_loss,test_accuracy\n")
+        } catch {
+            throw DatasetError.io("\(error)")
         }
-        defer { try? handle.close() }
-        handle.seekToEndOfFile()
         let result = try ClassifierTraining.train(config, train: train, test: test) { m in
-            handle.write(Data("\(m.epoch),\(m.trainLoss),\(m.testAccuracy)\n".utf8))
-            try? handle.synchronize()
-            progress(m)
+            do { try metrics.write("\(m.epoch),\(m.trainLoss),\(m.testAccuracy)\n") } catch {
+                throw DatasetError.io("\(error)")
+            }
+            try progress(m)
         }
         try result.0.save(to: outputDirectory + "/classifier.safetensors")
         return result

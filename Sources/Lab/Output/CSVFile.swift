@@ -1,4 +1,5 @@
 import Foundation
+import LabCore
 
 /// An error writing results: an unwritable folder or file.
 public struct OutputError: Error, CustomStringConvertible {
@@ -6,46 +7,32 @@ public struct OutputError: Error, CustomStringConvertible {
     public init(_ description: String) { self.description = description }
 }
 
-/// A text file written line by line and flushed after every line, so an interrupted
-/// run keeps everything it wrote.
+/// A text file written line by line, each line handed to the system as it is written,
+/// so an interrupted run keeps everything it wrote; a failed write throws.
 public final class LineWriter {
     public let url: URL
-    private let handle: FileHandle
+    private let output: FileOutput
 
     /// Creates (or truncates) the file, creating its folder if needed; with `appending`,
     /// an existing file is kept and lines are added at its end.
     public init(url: URL, appending: Bool = false) throws {
         self.url = url
         try OutputFolder.ensure(url.deletingLastPathComponent())
-        if appending && FileManager.default.fileExists(atPath: url.path) {
-            do {
-                handle = try FileHandle(forWritingTo: url)
-                try handle.seekToEnd()
-            } catch {
-                throw OutputError("cannot open \(url.path) for appending: \(error.localizedDescription)")
-            }
-            return
-        }
-        guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
-            throw OutputError("cannot create \(url.path): check that the folder is writable")
-        }
-        do { handle = try FileHandle(forWritingTo: url) } catch {
-            throw OutputError("cannot open \(url.path) for writing: \(error.localizedDescription)")
+        do { output = try FileOutput(url: url, append: appending) } catch {
+            throw OutputError("\(error): check that the folder is writable")
         }
     }
 
-    deinit { try? handle.close() }
-
-    /// Appends `line` and a newline, and flushes.
+    /// Appends `line` and a newline.
     public func write(_ line: String) throws {
-        do {
-            try handle.write(contentsOf: Data((line + "\n").utf8))
-        } catch {
-            throw OutputError("cannot write to \(url.path): \(error.localizedDescription)")
+        do { try output.write(line + "\n") } catch {
+            throw OutputError("\(error)")
         }
     }
 
-    public func close() throws { try handle.close() }
+    public func close() throws {
+        do { try output.close() } catch { throw OutputError("\(error)") }
+    }
 }
 
 /// Output folders: created up front and checked writable before any work starts.
@@ -71,15 +58,14 @@ public enum OutputFolder {
 
 /// Files that are rewritten whole.
 public enum OutputFile {
-    /// Writes `text` to `url` through a temporary file and a rename, so that a reader (or
-    /// an interruption) sees the old contents or the new ones, never a mix.
+    /// Writes `text` to `url` crash-safely (LabCore's ``AtomicFile``: a synced temporary
+    /// file renamed over the old one), so that a reader or an interruption sees the old
+    /// contents or the new ones, never a mix.
     public static func replace(_ url: URL, with text: String) throws {
-        let temporary = url.appendingPathExtension("tmp")
         do {
-            try Data(text.utf8).write(to: temporary)
-            guard rename(temporary.path, url.path) == 0 else { throw OutputError(String(cString: strerror(errno))) }
-        } catch {
-            throw OutputError("cannot write \(url.path): \(error.localizedDescription)")
+            try AtomicFile.write(text, to: url)
+        } catch let error as FileWriteError {
+            throw OutputError(error.description)
         }
     }
 }

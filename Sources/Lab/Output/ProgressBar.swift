@@ -1,4 +1,5 @@
 import Foundation
+import LabCore
 
 /// A one-line progress bar on standard error, drawn only on a terminal.
 public final class ProgressBar {
@@ -24,12 +25,12 @@ public final class ProgressBar {
         let width = 30
         let filled = percent * width / 100
         let bar = String(repeating: "#", count: filled) + String(repeating: ".", count: width - filled)
-        FileHandle.standardError.write(Data("\r\(label) [\(bar)] \(percent)% \(note)\u{1B}[K".utf8))
+        try? FileOutput.standardError.write("\r\(label) [\(bar)] \(percent)% \(note)\u{1B}[K")
     }
 
     /// Ends the line.
     public func finish() {
         guard enabled else { return }
-        FileHandle.standardError.write(Data("\n".utf8))
+        try? FileOutput.standardError.write("\n")
     }
 }

@@ -48,9 +48,10 @@ public enum LinearRegression {
         let a = Parameter(Tensor(0), name: "a"), b = Parameter(Tensor(0), name: "b")
         let optimizer = SGD([a, b], learningRate: learningRate)
         var loss = Tensor(0)
-        for _ in 0..<max(steps, 1) {
+        for step in 1...max(steps, 1) {
             optimizer.zeroGrad()
             loss = Loss.meanSquaredError(xn * a.tensor + b.tensor, yn)
+            try NonFiniteTrainingError.check(loss: loss.scalar, step: step)
             loss.backward()
             optimizer.step()
         }

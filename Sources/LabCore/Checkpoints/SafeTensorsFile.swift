@@ -28,6 +28,8 @@ public struct SafeTensorsFile {
     }
 
     private var entries: [String: Entry] = [:]
+    /// What errors call the file (its path when read from one).
+    private var source = "safetensors data"
     /// String metadata (`__metadata__`).
     public var metadata: [String: String]
 
@@ -57,17 +59,32 @@ public struct SafeTensorsFile {
     }
 
     /// The values of an F32 tensor.
+    ///
+    /// - Throws: ``CheckpointError`` when the tensor is missing, not F32, or holds a value
+    ///   that is not finite (weights of a run that diverged are not usable).
     public func float32(_ name: String) throws -> [Float] {
         guard let entry = entries[name] else { throw CheckpointError("no tensor named '\(name)'") }
         guard entry.dtype == .f32 else { throw CheckpointError("tensor '\(name)' is \(entry.dtype.rawValue), not F32") }
-        return entry.bytes.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+        let values = entry.bytes.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+        try requireFinite(values, name)
+        return values
     }
 
     /// The values of an F64 tensor (F32 ones are widened exactly).
+    ///
+    /// - Throws: ``CheckpointError`` as ``float32(_:)``.
     public func float64(_ name: String) throws -> [Double] {
         guard let entry = entries[name] else { throw CheckpointError("no tensor named '\(name)'") }
         if entry.dtype == .f32 { return try float32(name).map(Double.init) }
-        return entry.bytes.withUnsafeBytes { Array($0.bindMemory(to: Double.self)) }
+        let values = entry.bytes.withUnsafeBytes { Array($0.bindMemory(to: Double.self)) }
+        try requireFinite(values, name)
+        return values
+    }
+
+    private func requireFinite<F: BinaryFloatingPoint>(_ values: [F], _ name: String) throws {
+        if let i = values.firstIndex(where: { !$0.isFinite }) {
+            throw CheckpointError("\(source): tensor '\(name)' holds \(values[i]) at index \(i); a file with values that are not finite (from a run that diverged, or damaged) cannot be loaded")
+        }
     }
 
     /// The file's bytes.
@@ -92,14 +109,15 @@ public struct SafeTensorsFile {
         return data
     }
 
-    /// Writes the file atomically.
+    /// Writes the file crash-safely (``AtomicFile``: a synced temporary file renamed over
+    /// the old one), so an interrupted save leaves the previous checkpoint whole.
     public func write(to url: URL) throws {
         do {
-            try serialized().write(to: url, options: .atomic)
+            try AtomicFile.write(try serialized(), to: url)
         } catch let error as CheckpointError {
             throw error
         } catch {
-            throw CheckpointError("cannot write \(url.path): \(error.localizedDescription)")
+            throw CheckpointError("\(error)")
         }
     }
 
@@ -125,6 +143,7 @@ public struct SafeTensorsFile {
         }
         let bodySize = data.count - headerEnd
         metadata = [:]
+        self.source = source
         for (name, value) in header {
             if name == "__metadata__" {
                 guard let map = value as? [String: String] else { throw CheckpointError("\(source): __metadata__ must map strings to strings") }

@@ -57,6 +57,10 @@ public enum IDX {
             let n = chunk.withUnsafeMutableBytes { zlib.read(file, $0.baseAddress!, UInt32($0.count)) }
             if n < 0 { throw DatasetError.io("\(path): corrupt or truncated gzip data") }
             if n == 0 { break }
+            // A small gzip file can claim to expand without bound: stop before memory runs out.
+            guard result.count + Int(n) <= MemoryBudget.machineBytes / 2 else {
+                throw DatasetError.malformed("\(path): decompresses to more than \(MemoryBudget.format(MemoryBudget.machineBytes / 2)), half this machine's memory")
+            }
             result.append(contentsOf: chunk[0..<Int(n)])
         }
         return result
@@ -78,8 +82,12 @@ public enum IDX {
             let p = 4 + 4 * d
             let n = Int(bytes[p]) << 24 | Int(bytes[p + 1]) << 16 | Int(bytes[p + 2]) << 8 | Int(bytes[p + 3])
             shape.append(n)
-            count *= n
-            guard count <= 1 << 34 else { throw DatasetError.malformed("\(source): dimensions too large") }
+            // Checked: the header is untrusted, and its product must not overflow.
+            let (product, overflow) = count.multipliedReportingOverflow(by: n)
+            guard !overflow, product <= bytes.count else {
+                throw DatasetError.malformed("\(source): the header's dimensions \(shape) need more data bytes than the file's \(bytes.count)")
+            }
+            count = product
         }
         let start = 4 + 4 * rank
         guard bytes.count - start == count else {
