@@ -11,6 +11,16 @@ public struct Experience {
     public var terminated: Bool
     /// The episode was cut by a time limit: `nextObservation` is not terminal.
     public var truncated: Bool
+
+    public init(observation: Observation, action: Action, reward: Double, nextObservation: Observation,
+                terminated: Bool, truncated: Bool) {
+        self.observation = observation
+        self.action = action
+        self.reward = reward
+        self.nextObservation = nextObservation
+        self.terminated = terminated
+        self.truncated = truncated
+    }
 }
 
 /// A finished training episode.

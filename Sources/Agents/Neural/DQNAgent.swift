@@ -189,7 +189,7 @@ public final class DQNAgent: Agent {
     }
 
     /// Stores a transition; only termination (not truncation) marks it terminal.
-    func remember(_ transition: Experience) {
+    public func remember(_ transition: Experience) {
         guard case .vector(let observation) = transition.observation,
               case .vector(let next) = transition.nextObservation,
               case .discrete(let action) = transition.action else { return }
@@ -198,10 +198,11 @@ public final class DQNAgent: Agent {
         replay.add(observation: observation, action: action, reward: reward, nextObservation: next, terminated: transition.terminated)
     }
 
-    /// One gradient step on a minibatch from the replay buffer.
+    /// One gradient step on a minibatch from the replay buffer: the update ``learn(_:)``
+    /// runs every `train_freq` steps (public so that `rllab bench core` times this very step).
     ///
     /// - Throws: ``NonFiniteTrainingError`` when the loss is not finite (training diverged).
-    func trainStep() throws {
+    public func trainStep() throws {
         replay.sample(into: batch, random: replayRandom)
         let targets = tdTargets(batch)
         let predicted = online(batch.observations).selecting(columns: batch.actionIndices)
