@@ -29,7 +29,7 @@ run_revision() {
   (
     cd "$tree"   # agents/ and envs/ of that revision
     set -x
-    "$bin" compare --env CartPole-v1 --agents random,random-linear,naive-nn,q-learning,dqn \
+    "$bin" compare --env CartPole-v1 --agents random,random-linear,naive-nn,q-learning,dqn,ppo,a2c \
       --num-seeds 3 --out "$out/demo-CartPole-v1"
     "$bin" compare --env FrozenLake-v1 --agents random,q-learning,value-iteration,policy-iteration \
       --num-seeds 3 --out "$out/demo-FrozenLake-v1"
