@@ -40,14 +40,14 @@ import Testing
         #expect(x.withUnsafeBufferPointer { Array(inference($0.baseAddress!)) } == [5.5, 10.5])
     }
 
-    /// Tanh's inference is the C library's tanhf (what acting always used), within one
-    /// float ulp of the tape's vectorized tanh.
-    @Test func tanhIsLibmWithinOneUlpOfTheTape() throws {
+    /// Tanh's inference is the C library's tanhf (what acting always used); each of it and
+    /// the tape's vectorized tanh is within one ulp of tanh, so they are within two.
+    @Test func tanhIsLibmWithinTwoUlpsOfTheTape() throws {
         let source = try RandomSource(seed: 5)
         let x = Tensor.uniform([1, 4096], low: -8, high: 8, source: source)
         let inference = Inference(Tanh(), inputWidth: 4096)
         let actual = x.scalars.withUnsafeBufferPointer { Array(inference($0.baseAddress!)) }
         #expect(actual == x.scalars.map { tanhf($0) })
-        for (a, t) in zip(actual, x.tanh().scalars) { #expect(abs(a - t) <= t.ulp) }
+        for (a, t) in zip(actual, x.tanh().scalars) { #expect(abs(a - t) <= 2 * t.ulp) }
     }
 }
