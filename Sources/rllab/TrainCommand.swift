@@ -22,13 +22,35 @@ struct AgentArguments: ParsableArguments {
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train one agent on one environment; write its episode CSVs and save it.")
+        abstract: "Train one agent on one environment; write its episode CSVs and save it.",
+        discussion: """
+            With --checkpoint-every N the run saves its whole training state (networks, optimizer \
+            moments, replay buffer, random streams, counters) to OUT/checkpoint.safetensors at the \
+            first episode end at or after every N steps; `rllab train --resume OUT` continues it \
+            from the last checkpoint, and the finished run's files are those of a run never \
+            interrupted (wall-time fields aside).
+            """)
 
-    @OptionGroup var environment: EnvironmentArguments
-    @OptionGroup var agentArguments: AgentArguments
+    // Optional here (unlike the other commands' groups) because `--resume DIR` takes them
+    // from the checkpoint.
+    @Option(name: .long, help: "An environment id (see `rllab envs`) or a file (envs/maze.txt, envs/chain.yml).")
+    var env: String?
 
-    @Option(help: "Seed of the run.")
-    var seed: UInt64 = 0
+    @Option(name: .long, parsing: .singleValue, help: ArgumentHelp(
+        "A Gymnasium keyword option, key=value (repeatable); lists are comma-separated.", valueName: "key=value"))
+    var option: [String] = []
+
+    @Option(help: "The agent (see `rllab agents`).")
+    var agent: String?
+
+    @Option(help: "A YAML file of hyperparameters (flat, or keyed by environment id).")
+    var config: String?
+
+    @Option(name: .customLong("set"), parsing: .singleValue, help: ArgumentHelp("Override a hyperparameter.", valueName: "key=value"))
+    var overrides: [String] = []
+
+    @Option(help: "Seed of the run (default 0).")
+    var seed: UInt64?
 
     @Option(help: "Training episodes.")
     var episodes: Int?
@@ -54,31 +76,82 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "No progress bar.")
     var quiet = false
 
+    @Option(name: .customLong("checkpoint-every"), help: "Save the whole training state to OUT/checkpoint.safetensors at the first episode end at or after every N steps.")
+    var checkpointEvery: Int?
+
+    @Option(help: "Continue the run whose output folder is DIR from its last checkpoint (all settings come from the checkpoint).")
+    var resume: String?
+
+    /// For tests of resuming: the process kills itself with SIGKILL right after writing
+    /// its K-th checkpoint, as a crash or `kill -9` would.
+    @Option(name: .customLong("kill-after-checkpoint"), help: .hidden)
+    var killAfterCheckpoint: Int?
+
     func run() throws {
         try reportingErrors {
-            let options = try environment.options()
-            let hyperparameters = try agentArguments.sources.resolve(agent: agentArguments.agent, environmentID: environment.env)
+            if let resume { return try resumeRun(folder: URL(fileURLWithPath: resume)) }
+            guard let env, let agent else {
+                throw ValidationError("train needs --env ID and --agent NAME (or --resume DIR)")
+            }
+            let options = try EnvironmentArguments.parseOptions(option)
+            let sources = HyperparameterSources(configFile: config.map { URL(fileURLWithPath: $0) }, overrides: overrides)
+            let hyperparameters = try sources.resolve(agent: agent, environmentID: env)
             let budget = try trainingBudget(episodes: episodes, timesteps: timesteps)
                 ?? hyperparameters.suggestedBudget ?? Comparison.fallbackBudget
             guard evalFreq >= 0 else { throw ValidationError("--eval-freq must be at least 0") }
             guard evalFreq == 0 || evalEpisodes > 0 else { throw ValidationError("--eval-freq needs --eval-episodes K (K >= 1)") }
             guard stopAt == nil || evalFreq > 0 else { throw ValidationError("--stop-at needs --eval-freq") }
+            guard checkpointEvery.map({ $0 > 0 }) ?? true else { throw ValidationError("--checkpoint-every must be a positive number of steps") }
+            let seed = self.seed ?? 0
             var spec = RunSpec(
-                agent: agentArguments.agent, environmentID: environment.env, environmentOptions: options, seed: seed,
+                agent: agent, environmentID: env, environmentOptions: options, seed: seed,
                 budget: budget, hyperparameters: hyperparameters, evaluationEpisodes: evalEpisodes)
             spec.evaluationFrequency = evalFreq
             spec.stopAt = stopAt
-            // Fail on a bad environment or agent before creating any file.
-            _ = try Run.makeAgent(spec, for: try Run.makeEnvironment(spec))
+            // Fail on a bad environment or agent (or one that cannot checkpoint) before creating any file.
+            let probeEnvironment = try Run.makeEnvironment(spec)
+            let probeAgent = try Run.makeAgent(spec, for: probeEnvironment)
+            if checkpointEvery != nil {
+                try TrainingCheckpointPlan.validate(spec, agent: probeAgent, environment: probeEnvironment)
+            }
             let folder = URL(fileURLWithPath: out ?? "results/train/\(spec.agent)-\(Comparison.folderName(spec.environmentID))-\(seed)")
             try OutputFolder.ensure(folder)
             let saveURL = URL(fileURLWithPath: save ?? folder.appendingPathComponent("agent.safetensors").path)
             try OutputFolder.ensure(saveURL.deletingLastPathComponent())
-            let monitor = try MonitorWriter(url: folder.appendingPathComponent("\(seed).monitor.csv"), environmentID: spec.environmentID, startTime: Date())
-            let table = try LineWriter(url: folder.appendingPathComponent("episodes.csv"))
+            let files = TrainFiles(folder: folder, seed: seed)
+            let monitor = try MonitorWriter(url: files.monitor, environmentID: spec.environmentID, startTime: Date())
+            let table = try LineWriter(url: files.episodes)
             try table.write(EpisodeTable.header)
             let evaluations = evalFreq > 0 ? try LineWriter(url: folder.appendingPathComponent("evaluations.csv")) : nil
             try evaluations?.write(EvaluationTable.header)
+            let checkpoint = checkpointEvery.map { files.plan(every: $0, saveURL: saveURL, quiet: quiet, killAfter: killAfterCheckpoint) }
+            try train(spec, folder: folder, saveURL: saveURL, monitor: monitor, table: table, evaluations: evaluations,
+                      checkpoint: checkpoint, resumingFrom: nil)
+        }
+    }
+
+    /// `--resume DIR`: the run's settings, state and output positions come from DIR's checkpoint.
+    private func resumeRun(folder: URL) throws {
+        guard env == nil, agent == nil, seed == nil, config == nil, overrides.isEmpty, option.isEmpty, episodes == nil, timesteps == nil,
+              save == nil, out == nil, evalFreq == 0, evalEpisodes == 0, stopAt == nil, checkpointEvery == nil else {
+            throw ValidationError("--resume DIR takes every setting from DIR's checkpoint; give only --resume (and --quiet)")
+        }
+        let url = folder.appendingPathComponent(TrainingCheckpointPlan.fileName)
+        let (spec, every, archive) = try TrainingCheckpointPlan.read(url)
+        let files = TrainFiles(folder: folder, seed: spec.seed)
+        let saveURL = URL(fileURLWithPath: try archive.string("train.save_path"))
+        // Rows written after the checkpoint (before the interruption) are written again.
+        try files.truncate(to: archive)
+        let monitor = try MonitorWriter(appendingTo: files.monitor)
+        let table = try LineWriter(url: files.episodes, appending: true)
+        try train(spec, folder: folder, saveURL: saveURL, monitor: monitor, table: table, evaluations: nil,
+                  checkpoint: files.plan(every: every, saveURL: saveURL, quiet: quiet, killAfter: killAfterCheckpoint),
+                  resumingFrom: archive)
+    }
+
+    private func train(_ spec: RunSpec, folder: URL, saveURL: URL, monitor: MonitorWriter, table: LineWriter, evaluations: LineWriter?,
+                       checkpoint: TrainingCheckpointPlan?, resumingFrom saved: StateArchive?) throws {
+            let seed = spec.seed, budget = spec.budget, evalFreq = spec.evaluationFrequency
             Interrupt.install()
             let bar = ProgressBar(label: "train \(spec.agent)", quiet: quiet)
             let result = try Run.execute(
@@ -98,7 +171,8 @@ struct TrainCommand: ParsableCommand {
                     try evaluations?.write(EvaluationTable.row(agent: spec.agent, environment: spec.environmentID, seed: seed, record: record))
                 },
                 bestModel: evalFreq > 0 ? folder.appendingPathComponent("best.safetensors") : nil,
-                trainedAgent: { agent in try agent.save(to: saveURL) })
+                trainedAgent: { agent in try agent.save(to: saveURL) },
+                checkpoint: checkpoint, resumingFrom: saved)
             bar.finish()
             let stats = EpisodeStatistics(result.episodes)
             print("\(spec.agent) on \(spec.environmentID), seed \(seed): \(result.episodes.count) episodes, \(result.steps) steps in \(String(format: "%.2f", result.trainingSeconds)) s")
@@ -119,6 +193,57 @@ struct TrainCommand: ParsableCommand {
                 try? FileOutput.standardError.write("interrupted: finished episodes kept\n")
                 throw ExitCode(Interrupt.exitStatus)
             }
+    }
+}
+
+/// The files of one `rllab train` run that a checkpoint records the lengths of.
+private struct TrainFiles {
+    let folder: URL
+    let episodes: URL
+    let monitor: URL
+
+    init(folder: URL, seed: UInt64) {
+        self.folder = folder
+        episodes = folder.appendingPathComponent(EpisodeTable.fileName)
+        monitor = folder.appendingPathComponent("\(seed).monitor.csv")
+    }
+
+    /// Checkpoints into the folder that record the files' lengths and the save path.
+    func plan(every: Int, saveURL: URL, quiet: Bool, killAfter: Int?) -> TrainingCheckpointPlan {
+        var written = 0
+        return TrainingCheckpointPlan(
+            every: every, url: folder.appendingPathComponent(TrainingCheckpointPlan.fileName),
+            addRunnerState: { archive in
+                archive.set("train.save_path", saveURL.path)
+                archive.set("train.episodes_bytes", try TrainFiles.length(of: episodes))
+                archive.set("train.monitor_bytes", try TrainFiles.length(of: monitor))
+            },
+            didSave: { _ in
+                written += 1
+                if let killAfter, written >= killAfter { kill(getpid(), SIGKILL) }
+            })
+    }
+
+    /// Cuts each file back to its length at the checkpoint.
+    func truncate(to archive: StateArchive) throws {
+        for (url, key) in [(episodes, "train.episodes_bytes"), (monitor, "train.monitor_bytes")] {
+            let length = try archive.int(key)
+            let current = try TrainFiles.length(of: url)
+            guard current >= length else {
+                throw OutputError("\(url.path) has \(current) bytes, fewer than the \(length) it had at the checkpoint: it was changed since, so the run cannot resume into it")
+            }
+            guard Glibc.truncate(url.path, off_t(length)) == 0 else {
+                throw OutputError("cannot truncate \(url.path): \(String(cString: strerror(errno)))")
+            }
+        }
+    }
+
+    static func length(of url: URL) throws -> Int {
+        do {
+            let attributes = try FileManager.default.attributesOfItem(atPath: url.path)
+            return (attributes[.size] as? NSNumber)?.intValue ?? 0
+        } catch {
+            throw OutputError("cannot read \(url.path): \(error.localizedDescription)")
         }
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Gym
+import LabCore
 
 /// One step of experience: what the agent saw, did and got.
 public struct Experience {
@@ -97,6 +98,14 @@ public final class EpisodeLoop {
     public var periodicEvaluation: PeriodicEvaluation?
     /// A periodic evaluation asked to stop: the budget counts as spent.
     public private(set) var stopRequested = false
+    /// Training checkpoints (the runner sets it; see ``checkpointIfDue()``).
+    public var checkpointing: TrainingCheckpointing? {
+        didSet { nextCheckpointStep = checkpointing.map { (totalSteps / $0.every + 1) * $0.every } ?? .max }
+    }
+    /// The step count at or after which the next checkpoint is taken.
+    private var nextCheckpointStep = Int.max
+    /// Seconds of training before this loop was restored from a checkpoint.
+    private var elapsedBeforeRestore = 0.0
 
     public init(
         environment: Environment,
@@ -211,8 +220,12 @@ public final class EpisodeLoop {
     var firstSeed: UInt64 { seed }
 
     /// Runs until the budget is spent: `policy` chooses each action, `learn` sees each transition.
+    ///
+    /// Between episodes it takes the training checkpoints that are due, so an agent that
+    /// learns through `run` and keeps its whole state in fields resumes exactly.
     public func run(policy: (Observation) throws -> Action, learn: (Experience) throws -> Void = { _ in }) throws {
         while !isDone {
+            try checkpointIfDue()
             let action = try policy(try observation())
             try learn(try step(action))
         }
@@ -231,8 +244,64 @@ public final class EpisodeLoop {
         return (transitions, false)
     }
 
-    /// Seconds since the loop was created.
+    /// Seconds since the loop was created (plus the training time before a restore).
     public var elapsedSeconds: Double {
-        (clock.now - start).inSeconds
+        elapsedBeforeRestore + (clock.now - start).inSeconds
+    }
+
+    // MARK: Training checkpoints
+
+    /// Whether the loop stands between two episodes: the last one ended (or none began)
+    /// and the next reset has not happened, so the environment holds nothing but its
+    /// random stream.
+    public var isBetweenEpisodes: Bool { needsReset }
+
+    /// Takes a training checkpoint if one is due: between episodes, once at least
+    /// ``TrainingCheckpointing/every`` steps were taken since the last one (at the first
+    /// episode boundary at or after each multiple of it), unless the budget is spent.
+    ///
+    /// Agents call it where their whole training state is in their fields and the next
+    /// thing their `learn` does is start an episode; ``run(policy:learn:)`` calls it.
+    public func checkpointIfDue() throws {
+        guard let checkpointing, needsReset, totalSteps >= nextCheckpointStep, !isDone else { return }
+        try checkpointing.save(self)
+        nextCheckpointStep = (totalSteps / checkpointing.every + 1) * checkpointing.every
+    }
+
+    /// Stores the loop's counters and its environment's random stream.
+    ///
+    /// - Throws: ``AgentError`` unless the loop is between episodes and the environment
+    ///   conforms to ``EpisodeBoundaryState`` (its state between episodes is its stream).
+    public func archive(into archive: inout StateArchive) throws {
+        guard needsReset else { throw AgentError("a training checkpoint can only be taken between episodes") }
+        let random = try EpisodeLoop.boundaryState(of: environment).environmentRandom
+        archive.set("loop.total_steps", totalSteps)
+        archive.set("loop.finished_episodes", finishedEpisodes)
+        archive.set("loop.seeded", seeded)
+        archive.set("loop.elapsed_seconds", elapsedSeconds)
+        if let state = random.savedState { archive.set("loop.environment_random", bytes: state) }
+    }
+
+    /// Restores a loop (made afresh for the same run) to the point ``archive(into:)`` saved.
+    public func restore(from archive: StateArchive) throws {
+        let random = try EpisodeLoop.boundaryState(of: environment).environmentRandom
+        let steps = try archive.int("loop.total_steps")
+        let episodes = try archive.int("loop.finished_episodes")
+        guard steps >= 0, episodes >= 0 else { throw AgentError("\(archive.source): negative step or episode count") }
+        try random.restore(savedState: archive.contains("loop.environment_random") ? try archive.bytes("loop.environment_random") : nil)
+        totalSteps = steps
+        finishedEpisodes = episodes
+        seeded = try archive.bool("loop.seeded")
+        elapsedBeforeRestore = try archive.double("loop.elapsed_seconds")
+        needsReset = true
+        if let checkpointing { nextCheckpointStep = (totalSteps / checkpointing.every + 1) * checkpointing.every }
+    }
+
+    /// The environment's state between episodes, or an error naming it.
+    public static func boundaryState(of environment: Environment) throws -> EpisodeBoundaryState {
+        guard let state = environment.unwrapped as? EpisodeBoundaryState else {
+            throw AgentError("training checkpoints need an environment whose state between episodes is its random stream (EpisodeBoundaryState); \(type(of: environment.unwrapped)) does not declare that")
+        }
+        return state
     }
 }

@@ -258,3 +258,31 @@ public final class DQNAgent: Agent {
         try NetworkCheckpoint.load(into: [("q_net", online), ("q_net_target", target)], agent: Self.name, from: url)
     }
 }
+
+/// Training checkpoints (one environment copy): both networks, Adam's moments, the replay
+/// buffer, both streams and the update count; the schedules follow the loop's progress.
+extension DQNAgent: ResumableAgent {
+    public var checkpointRefusal: String? {
+        copies > 1 ? "dqn with num_envs \(copies) cannot take training checkpoints yet (its copies never all stand between episodes at once); use num_envs 1" : nil
+    }
+
+    public func archiveTrainingState(into archive: inout StateArchive) throws {
+        archive.set("agent.q_net", parameters: online.parameters)
+        archive.set("agent.q_net_target", parameters: target.parameters)
+        optimizer.archive(into: &archive, prefix: "agent.optimizer")
+        replay.archive(into: &archive, prefix: "agent.replay")
+        archive.set("agent.exploration_random", random: explorationRandom)
+        archive.set("agent.replay_random", random: replayRandom)
+        archive.set("agent.updates", updates)
+    }
+
+    public func restoreTrainingState(from archive: StateArchive) throws {
+        try archive.restore(online.parameters, from: "agent.q_net")
+        try archive.restore(target.parameters, from: "agent.q_net_target")
+        try optimizer.restore(from: archive, prefix: "agent.optimizer")
+        try replay.restore(from: archive, prefix: "agent.replay")
+        try archive.restore(explorationRandom, from: "agent.exploration_random")
+        try archive.restore(replayRandom, from: "agent.replay_random")
+        updates = try archive.int("agent.updates")
+    }
+}

@@ -104,24 +104,33 @@ public final class NaiveNeuralNetworkAgent: Agent {
         var `return` = 0.0
     }
 
+    /// The iteration being collected, and its episodes so far: fields, not locals, so that
+    /// a training checkpoint between two episodes saves them (see ``ResumableAgent``).
+    private var iteration = 0
+    private var collected: [Episode] = []
+
     public func learn(_ loop: EpisodeLoop) throws {
-        for iteration in 0..<iterations {
+        while iteration < iterations {
+            let iteration = self.iteration
             // Collect until this iteration's share of the budget is spent.
             let share = Double(iteration + 1) / Double(iterations)
-            var episodes: [Episode] = []
             while !loop.isDone && loop.progress < share {
+                try loop.checkpointIfDue()
                 let episode = try playEpisode(loop) { observation in
                     if iteration == 0 { return RandomLinearAgent.decide(self.theta, observation) }
                     return self.collectionAction(observation)
                 }
-                if let episode { episodes.append(episode) }
+                if let episode { collected.append(episode) }
             }
+            let episodes = collected
             let kept = iteration == 0 && episodes.contains(where: { $0.return > threshold })
                 ? episodes.filter { $0.return > threshold }
                 : elite(episodes)
             let mean = episodes.isEmpty ? .nan : episodes.map(\.return).reduce(0, +) / Double(episodes.count)
             iterationSummaries.append((episodes.count, kept.count, mean))
             try fit(kept)
+            collected = []
+            self.iteration += 1
         }
     }
 
@@ -208,5 +217,59 @@ public final class NaiveNeuralNetworkAgent: Agent {
 
     public func load(from url: URL) throws {
         try NetworkCheckpoint.load(into: [("policy", network)], agent: Self.name, from: url)
+    }
+}
+
+/// Training checkpoints: the network, Adam's moments, both streams, the iteration and the
+/// episodes it has collected (the fit at the iteration's end needs them), the summaries.
+/// `theta` is the first draws of the agent's stream, made again by `init`.
+extension NaiveNeuralNetworkAgent: ResumableAgent {
+    public func archiveTrainingState(into archive: inout StateArchive) throws {
+        archive.set("agent.policy", parameters: network.parameters)
+        optimizer.archive(into: &archive, prefix: "agent.optimizer")
+        archive.set("agent.collection_random", random: collectionRandom)
+        archive.set("agent.shuffle_random", random: shuffleRandom)
+        archive.set("agent.iteration", iteration)
+        archive.set("agent.fit_steps", fitSteps)
+        archive.set("agent.collected.lengths", ints: collected.map(\.actions.count))
+        archive.set("agent.collected.actions", ints: collected.flatMap(\.actions))
+        archive.set("agent.collected.observations", float32: collected.flatMap { $0.observations.flatMap { $0 } })
+        archive.set("agent.collected.returns", float64: collected.map(\.return))
+        archive.set("agent.summaries.played", ints: iterationSummaries.map(\.played))
+        archive.set("agent.summaries.kept", ints: iterationSummaries.map(\.kept))
+        archive.set("agent.summaries.mean_return", float64: iterationSummaries.map(\.meanReturn))
+    }
+
+    public func restoreTrainingState(from archive: StateArchive) throws {
+        let lengths = try archive.ints("agent.collected.lengths")
+        guard lengths.allSatisfy({ $0 > 0 }) else { throw StateArchiveError("\(archive.source): an empty collected episode") }
+        let steps = lengths.reduce(0, +)
+        let actions = try archive.ints("agent.collected.actions", count: steps)
+        guard actions.allSatisfy({ (0..<actionCount).contains($0) }) else {
+            throw StateArchiveError("\(archive.source): a collected action outside 0..<\(actionCount)")
+        }
+        let observations = try archive.float32("agent.collected.observations", count: steps * observationSize)
+        let returns = try archive.float64("agent.collected.returns", count: lengths.count)
+        let played = try archive.ints("agent.summaries.played")
+        let kept = try archive.ints("agent.summaries.kept", count: played.count)
+        let means = try archive.float64("agent.summaries.mean_return", count: played.count)
+        let savedIteration = try archive.int("agent.iteration")
+        guard (0...iterations).contains(savedIteration) else {
+            throw StateArchiveError("\(archive.source): iteration \(savedIteration) outside 0...\(iterations)")
+        }
+        try archive.restore(network.parameters, from: "agent.policy")
+        try optimizer.restore(from: archive, prefix: "agent.optimizer")
+        try archive.restore(collectionRandom, from: "agent.collection_random")
+        try archive.restore(shuffleRandom, from: "agent.shuffle_random")
+        fitSteps = try archive.int("agent.fit_steps")
+        iteration = savedIteration
+        var start = 0
+        collected = lengths.enumerated().map { index, length in
+            defer { start += length }
+            return Episode(
+                observations: (start..<(start + length)).map { Array(observations[($0 * observationSize)..<(($0 + 1) * observationSize)]) },
+                actions: Array(actions[start..<(start + length)]), return: returns[index])
+        }
+        iterationSummaries = (0..<played.count).map { (played[$0], kept[$0], means[$0]) }
     }
 }

@@ -172,3 +172,36 @@ public final class ReplayBatch {
         terminals = .zeros([size])
     }
 }
+
+/// The buffer in a training checkpoint: the rows filled so far (the rest of the ring was
+/// never written and stays zero), its fill count and position.
+extension ReplayBuffer: StateArchiving {
+    public func archive(into archive: inout StateArchive, prefix: String) {
+        archive.set("\(prefix).count", count)
+        archive.set("\(prefix).position", position)
+        archive.set("\(prefix).observations", float32: Array(observations[0..<(count * observationSize)]))
+        archive.set("\(prefix).next_observations", float32: Array(nextObservations[0..<(count * observationSize)]))
+        archive.set("\(prefix).actions", float32: Array(actions[0..<(count * actionSize)]))
+        archive.set("\(prefix).rewards", float32: Array(rewards[0..<count]))
+        archive.set("\(prefix).terminals", float32: Array(terminals[0..<count]))
+    }
+
+    public func restore(from archive: StateArchive, prefix: String) throws {
+        let held = try archive.int("\(prefix).count"), next = try archive.int("\(prefix).position")
+        guard (0...capacity).contains(held), (0..<capacity).contains(next), held == capacity || next == held else {
+            throw StateArchiveError("\(archive.source): replay buffer count \(held) and position \(next) do not fit a buffer of \(capacity)")
+        }
+        let o = try archive.float32("\(prefix).observations", count: held * observationSize)
+        let n = try archive.float32("\(prefix).next_observations", count: held * observationSize)
+        let a = try archive.float32("\(prefix).actions", count: held * actionSize)
+        let r = try archive.float32("\(prefix).rewards", count: held)
+        let t = try archive.float32("\(prefix).terminals", count: held)
+        observations.replaceSubrange(0..<o.count, with: o)
+        nextObservations.replaceSubrange(0..<n.count, with: n)
+        actions.replaceSubrange(0..<a.count, with: a)
+        rewards.replaceSubrange(0..<r.count, with: r)
+        terminals.replaceSubrange(0..<t.count, with: t)
+        count = held
+        position = next
+    }
+}

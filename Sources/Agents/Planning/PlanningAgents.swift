@@ -41,6 +41,10 @@ public class PlanningAgent {
     public private(set) var values: [Double]
     /// Sweeps (VI) or improvement rounds (PI) of the last solve.
     public private(set) var lastIterations = 0
+    /// The model estimated from experience so far (certainty equivalence), once learning began.
+    var estimate: EmpiricalModel?
+    /// Episodes since the estimated model was last solved.
+    var episodesSincePlan = 0
 
     init(method: Method, environment: EnvironmentSignature, hyperparameters: Hyperparameters, random: RandomSource) throws {
         guard case .discrete(let actions) = environment.actionSpace else {
@@ -76,8 +80,8 @@ public class PlanningAgent {
             try loop.run(policy: { try self.act($0) })
             return
         }
-        var estimate = EmpiricalModel(stateCount: discretizer.stateCount, actionCount: actionCount)
-        var episodesSincePlan = 0
+        // In fields, not locals: a training checkpoint saves them (see `ResumableAgent`).
+        if estimate == nil { estimate = EmpiricalModel(stateCount: discretizer.stateCount, actionCount: actionCount) }
         let explorer = EpsilonGreedy(epsilon: epsilon, actionCount: actionCount, random: random)
         try loop.run(
             policy: { observation in
@@ -86,18 +90,18 @@ public class PlanningAgent {
             },
             learn: { t in
                 guard case .discrete(let action) = t.action else { return }
-                estimate.record(
+                self.estimate?.record(
                     state: self.discretizer.index(t.observation), action: action,
                     nextState: self.discretizer.index(t.nextObservation), reward: t.reward, terminal: t.terminated)
                 if t.terminated || t.truncated {
-                    episodesSincePlan += 1
-                    if episodesSincePlan >= self.replanEvery {
-                        episodesSincePlan = 0
-                        try self.solve(estimate.model)
+                    self.episodesSincePlan += 1
+                    if self.episodesSincePlan >= self.replanEvery, let model = self.estimate?.model {
+                        self.episodesSincePlan = 0
+                        try self.solve(model)
                     }
                 }
             })
-        try solve(estimate.model)
+        if let model = estimate?.model { try solve(model) }
     }
 
     public func act(_ observation: Observation) throws -> Action {
@@ -115,6 +119,40 @@ public class PlanningAgent {
         let loadedPolicy = try state.indices("policy", shape: [policy.count], below: actionCount, what: "an action")
         values = try state.values("values", shape: [values.count])
         policy = loadedPolicy
+    }
+}
+
+/// Training checkpoints: the plan, the estimated model and its counters, the exploration
+/// stream. On a known model the plan is solved again on resume (the same solve gives the
+/// same plan), and nothing else changes while it plays.
+extension PlanningAgent {
+    func archivePlanningState(into archive: inout StateArchive) {
+        archive.set("agent.policy", ints: policy)
+        archive.set("agent.values", float64: values)
+        archive.set("agent.last_iterations", lastIterations)
+        archive.set("agent.episodes_since_plan", episodesSincePlan)
+        archive.set("agent.random", random: random)
+        estimate?.archive(into: &archive, prefix: "agent.estimate")
+    }
+
+    func restorePlanningState(from archive: StateArchive) throws {
+        let savedPolicy = try archive.ints("agent.policy", count: policy.count)
+        guard savedPolicy.allSatisfy({ (0..<actionCount).contains($0) }) else {
+            throw StateArchiveError("\(archive.source): 'agent.policy' holds an action outside 0..<\(actionCount)")
+        }
+        let savedValues = try archive.float64("agent.values", count: values.count)
+        var savedEstimate: EmpiricalModel?
+        if archive.contains("agent.estimate.outcomes_per_pair") {
+            var model = EmpiricalModel(stateCount: discretizer.stateCount, actionCount: actionCount)
+            try model.restore(from: archive, prefix: "agent.estimate")
+            savedEstimate = model
+        }
+        lastIterations = try archive.int("agent.last_iterations")
+        episodesSincePlan = try archive.int("agent.episodes_since_plan")
+        try archive.restore(random, from: "agent.random")
+        policy = savedPolicy
+        values = savedValues
+        estimate = savedEstimate
     }
 }
 
@@ -140,6 +178,31 @@ struct EmpiricalModel {
             outcomes[pair][index].outcome.rewardSum += reward
         } else {
             outcomes[pair].append((key, Outcome(count: 1, rewardSum: reward)))
+        }
+    }
+
+    /// Stores the outcomes, pair by pair in first-seen order (the order the model's rows follow).
+    func archive(into archive: inout StateArchive, prefix: String) {
+        archive.set("\(prefix).outcomes_per_pair", ints: outcomes.map(\.count))
+        archive.set("\(prefix).keys", ints: outcomes.flatMap { $0.map(\.key) })
+        archive.set("\(prefix).counts", ints: outcomes.flatMap { $0.map(\.outcome.count) })
+        archive.set("\(prefix).reward_sums", float64: outcomes.flatMap { $0.map(\.outcome.rewardSum) })
+    }
+
+    mutating func restore(from archive: StateArchive, prefix: String) throws {
+        let perPair = try archive.ints("\(prefix).outcomes_per_pair", count: stateCount * actionCount)
+        guard perPair.allSatisfy({ $0 >= 0 }) else { throw StateArchiveError("\(archive.source): negative outcome count") }
+        let total = perPair.reduce(0, +)
+        let keys = try archive.ints("\(prefix).keys", count: total)
+        let counts = try archive.ints("\(prefix).counts", count: total)
+        let sums = try archive.float64("\(prefix).reward_sums", count: total)
+        guard keys.allSatisfy({ (0..<(2 * stateCount)).contains($0) }), counts.allSatisfy({ $0 > 0 }) else {
+            throw StateArchiveError("\(archive.source): the estimated model holds a next state out of range or an empty count")
+        }
+        var next = 0
+        outcomes = perPair.map { n in
+            defer { next += n }
+            return (next..<(next + n)).map { (keys[$0], Outcome(count: counts[$0], rewardSum: sums[$0])) }
         }
     }
 
@@ -181,4 +244,14 @@ public final class PolicyIterationAgent: PlanningAgent, Agent {
 
     public func save(to url: URL) throws { try saveState(to: url, agent: Self.name) }
     public func load(from url: URL) throws { try loadState(from: url, agent: Self.name) }
+}
+
+extension ValueIterationAgent: ResumableAgent {
+    public func archiveTrainingState(into archive: inout StateArchive) throws { archivePlanningState(into: &archive) }
+    public func restoreTrainingState(from archive: StateArchive) throws { try restorePlanningState(from: archive) }
+}
+
+extension PolicyIterationAgent: ResumableAgent {
+    public func archiveTrainingState(into archive: inout StateArchive) throws { archivePlanningState(into: &archive) }
+    public func restoreTrainingState(from archive: StateArchive) throws { try restorePlanningState(from: archive) }
 }

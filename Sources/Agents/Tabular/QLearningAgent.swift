@@ -94,3 +94,18 @@ public final class QLearningAgent: Agent {
         table = try state.values("q_table", shape: [discretizer.stateCount, actionCount])
     }
 }
+
+/// Training checkpoints: the Q table and the exploration stream (the schedules follow the
+/// loop's progress, which the loop restores).
+extension QLearningAgent: ResumableAgent {
+    public func archiveTrainingState(into archive: inout StateArchive) throws {
+        archive.set("agent.q_table", float64: table)
+        archive.set("agent.random", random: random)
+    }
+
+    public func restoreTrainingState(from archive: StateArchive) throws {
+        let values = try archive.float64("agent.q_table", count: table.count)
+        try archive.restore(random, from: "agent.random")
+        table = values
+    }
+}

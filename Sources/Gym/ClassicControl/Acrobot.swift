@@ -37,7 +37,7 @@ public final class Acrobot: InternalStateEnvironment {
     private var hasState = false
     /// Whether the state is Gymnasium's float32 array from `reset` (until the next step).
     private var stateIsFloat32 = false
-    private let random = EnvironmentRandom()
+    let random = EnvironmentRandom()
 
     public init() {}
 

@@ -45,7 +45,7 @@ public final class CartPole: InternalStateEnvironment {
     /// Gymnasium's `steps_beyond_terminated`: nil until termination.
     @usableFromInline var stepsBeyondTerminated: Int? = nil
 
-    private let random = EnvironmentRandom()
+    let random = EnvironmentRandom()
 
     public init(suttonBartoReward: Bool = false) {
         self.suttonBartoReward = suttonBartoReward

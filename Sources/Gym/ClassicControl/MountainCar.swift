@@ -30,7 +30,7 @@ public final class MountainCar: InternalStateEnvironment {
     private var position = 0.0
     private var velocity = 0.0
     private var hasState = false
-    private let random = EnvironmentRandom()
+    let random = EnvironmentRandom()
 
     public init(goalVelocity: Double = 0) {
         self.goalVelocity = goalVelocity

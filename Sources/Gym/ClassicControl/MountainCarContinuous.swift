@@ -40,7 +40,7 @@ public final class MountainCarContinuous: InternalStateEnvironment {
     /// float64 array of `reset` or of an assigned state.
     private var stateIsFloat32 = false
     private var hasState = false
-    private let random = EnvironmentRandom()
+    let random = EnvironmentRandom()
 
     public init(goalVelocity: Double = 0) {
         self.goalVelocity = goalVelocity

@@ -33,7 +33,7 @@ public final class Pendulum: InternalStateEnvironment {
     private var hasState = false
     /// The clipped torque of the last step (Gymnasium's `last_u`).
     public private(set) var lastTorque: Float?
-    private let random = EnvironmentRandom()
+    let random = EnvironmentRandom()
 
     public init(g: Double = 10.0) {
         self.g = g

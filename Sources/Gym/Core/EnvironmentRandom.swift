@@ -20,6 +20,20 @@ public final class EnvironmentRandom {
         }
     }
 
+    /// The stream's exact position for a training checkpoint: `nil` before the first
+    /// reset (no stream yet), else the generator's state.
+    public var savedState: [UInt8]? { current?.state }
+
+    /// Continues from a position taken with ``savedState``; `nil` forgets the stream
+    /// (as before the first reset).
+    public func restore(savedState state: [UInt8]?) throws {
+        guard let state else { current = nil; return }
+        // The stream's seed does not matter: its whole state is replaced.
+        let source = try current ?? RandomSource(seed: 0)
+        try source.restore(state: state)
+        current = source
+    }
+
     /// The current stream (created unseeded on first use).
     public var source: RandomSource {
         if let current { return current }

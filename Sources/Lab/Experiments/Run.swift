@@ -1,6 +1,7 @@
 import Agents
 import Foundation
 import Gym
+import LabCore
 
 /// Everything that defines one training run: agent x environment x seed.
 public struct RunSpec: Sendable {
@@ -105,7 +106,9 @@ public enum Run {
         onEvaluation: @escaping (PeriodicEvaluationRecord) throws -> Void = { _ in },
         bestModel: URL? = nil,
         trainedAgent: ((any Agent) throws -> Void)? = nil,
-        evaluatedAgent: ((any Agent) throws -> Void)? = nil
+        evaluatedAgent: ((any Agent) throws -> Void)? = nil,
+        checkpoint: TrainingCheckpointPlan? = nil,
+        resumingFrom saved: StateArchive? = nil
     ) throws -> RunResult {
         let environment = try makeEnvironment(spec)
         let agent = try makeAgent(spec, for: environment)
@@ -144,6 +147,30 @@ public enum Run {
                     solvedSeconds = record.wallTime
                 }
                 return spec.stopAt.map { result.mean >= $0 } ?? false
+            }
+        }
+        if checkpoint != nil || saved != nil {
+            try TrainingCheckpointPlan.validate(spec, agent: agent, environment: environment)
+        }
+        if let checkpoint, let resumable = agent as? any ResumableAgent {
+            loop.checkpointing = TrainingCheckpointing(every: checkpoint.every) { loop in
+                var archive = StateArchive(kind: TrainingCheckpointPlan.kind)
+                try spec.archive(into: &archive)
+                archive.set("run.checkpoint_every", checkpoint.every)
+                EpisodeRecord.archive(episodes, into: &archive)
+                try loop.archive(into: &archive)
+                try resumable.archiveTrainingState(into: &archive)
+                try checkpoint.addRunnerState(&archive)
+                try archive.write(to: checkpoint.url)
+                try checkpoint.didSave(loop.totalSteps)
+            }
+        }
+        if let saved, let resumable = agent as? any ResumableAgent {
+            try resumable.restoreTrainingState(from: saved)
+            try loop.restore(from: saved)
+            episodes = try EpisodeRecord.restoring(from: saved)
+            guard episodes.count == loop.finishedEpisodes else {
+                throw StateArchiveError("\(saved.source): \(episodes.count) episode records for \(loop.finishedEpisodes) finished episodes")
             }
         }
         var interrupted = false

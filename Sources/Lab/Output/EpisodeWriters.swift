@@ -20,6 +20,11 @@ public final class MonitorWriter {
         try writer.write("r,l,t")
     }
 
+    /// Continues an existing Monitor file (a resumed run): its header stays, rows are added.
+    public init(appendingTo url: URL) throws {
+        writer = try LineWriter(url: url, appending: true)
+    }
+
     public func append(_ record: EpisodeRecord) throws {
         try writer.write("\(record.return.description),\(record.length),\(formatSeconds(record.wallTime))")
     }

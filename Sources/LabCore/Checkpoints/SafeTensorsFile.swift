@@ -17,8 +17,18 @@ public struct SafeTensorsFile {
     public enum DType: String, Sendable {
         case f32 = "F32"
         case f64 = "F64"
+        /// Counters and indices of a training state (``StateArchive``).
+        case i64 = "I64"
+        /// Raw bytes (random-generator states) of a training state.
+        case u8 = "U8"
 
-        var size: Int { self == .f32 ? 4 : 8 }
+        var size: Int {
+            switch self {
+            case .f32: return 4
+            case .f64, .i64: return 8
+            case .u8: return 1
+            }
+        }
     }
 
     struct Entry {
@@ -48,6 +58,42 @@ public struct SafeTensorsFile {
         entries[name] = Entry(dtype: .f64, shape: shape, bytes: values.withUnsafeBufferPointer { Data(buffer: $0) })
     }
 
+    public mutating func add(_ name: String, int64 values: [Int64], shape: [Int]) {
+        entries[name] = Entry(dtype: .i64, shape: shape, bytes: values.withUnsafeBufferPointer { Data(buffer: $0) })
+    }
+
+    public mutating func add(_ name: String, bytes values: [UInt8]) {
+        entries[name] = Entry(dtype: .u8, shape: [values.count], bytes: Data(values))
+    }
+
+    /// The values of an I64 tensor.
+    public func int64(_ name: String) throws -> [Int64] {
+        let entry = try entry(name, .i64)
+        return entry.bytes.withUnsafeBytes { raw in (0..<(raw.count / 8)).map { raw.loadUnaligned(fromByteOffset: $0 * 8, as: Int64.self) } }
+    }
+
+    /// The bytes of a U8 tensor.
+    public func bytes(_ name: String) throws -> [UInt8] {
+        [UInt8](try entry(name, .u8).bytes)
+    }
+
+    /// The values of an F32 or F64 tensor exactly as stored, non-finite values included
+    /// (a training state may hold them on purpose, e.g. "no best score yet" as -inf).
+    public func rawFloat32(_ name: String) throws -> [Float] {
+        try entry(name, .f32).bytes.withUnsafeBytes { raw in (0..<(raw.count / 4)).map { raw.loadUnaligned(fromByteOffset: $0 * 4, as: Float.self) } }
+    }
+
+    /// See ``rawFloat32(_:)``.
+    public func rawFloat64(_ name: String) throws -> [Double] {
+        try entry(name, .f64).bytes.withUnsafeBytes { raw in (0..<(raw.count / 8)).map { raw.loadUnaligned(fromByteOffset: $0 * 8, as: Double.self) } }
+    }
+
+    private func entry(_ name: String, _ dtype: DType) throws -> Entry {
+        guard let entry = entries[name] else { throw CheckpointError("\(source): no tensor named '\(name)'") }
+        guard entry.dtype == dtype else { throw CheckpointError("\(source): tensor '\(name)' is \(entry.dtype.rawValue), not \(dtype.rawValue)") }
+        return entry
+    }
+
     public func shape(_ name: String) throws -> [Int] {
         guard let entry = entries[name] else { throw CheckpointError("no tensor named '\(name)'") }
         return entry.shape
@@ -64,7 +110,7 @@ public struct SafeTensorsFile {
     ///   that is not finite (weights of a run that diverged are not usable).
     public func float32(_ name: String) throws -> [Float] {
         guard let entry = entries[name] else { throw CheckpointError("no tensor named '\(name)'") }
-        guard entry.dtype == .f32 else { throw CheckpointError("tensor '\(name)' is \(entry.dtype.rawValue), not F32") }
+        guard entry.dtype == .f32 else { throw CheckpointError("\(source): tensor '\(name)' is \(entry.dtype.rawValue), not F32") }
         let values = entry.bytes.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
         try requireFinite(values, name)
         return values
@@ -76,6 +122,7 @@ public struct SafeTensorsFile {
     public func float64(_ name: String) throws -> [Double] {
         guard let entry = entries[name] else { throw CheckpointError("no tensor named '\(name)'") }
         if entry.dtype == .f32 { return try float32(name).map(Double.init) }
+        guard entry.dtype == .f64 else { throw CheckpointError("\(source): tensor '\(name)' is \(entry.dtype.rawValue), not F64") }
         let values = entry.bytes.withUnsafeBytes { Array($0.bindMemory(to: Double.self)) }
         try requireFinite(values, name)
         return values
@@ -157,7 +204,7 @@ public struct SafeTensorsFile {
                 throw CheckpointError("\(source): tensor '\(name)' lacks dtype, shape or data_offsets")
             }
             guard let dtype = DType(rawValue: dtypeName) else {
-                throw CheckpointError("\(source): tensor '\(name)' has dtype \(dtypeName); RLLab reads F32 and F64")
+                throw CheckpointError("\(source): tensor '\(name)' has dtype \(dtypeName); RLLab reads F32, F64, I64 and U8")
             }
             guard shape.allSatisfy({ $0 >= 0 }) else { throw CheckpointError("\(source): tensor '\(name)' has a negative dimension") }
             // Overflow-checked: a hostile shape must give an error, not a trap.

@@ -108,7 +108,7 @@ public final class Adam: Optimizer {
     public let epsilon: Double
     public let weightDecay: Float
     /// Steps taken so far.
-    public private(set) var stepCount = 0
+    public internal(set) var stepCount = 0
     let m: StateBuffers
     let v: StateBuffers
     /// Where each parameter with a gradient is updated this step; kept so `step()` does

@@ -126,6 +126,42 @@ public final class RandomSource {
         return z ^ (z >> 31)
     }
 
+    // MARK: State
+
+    /// The generator's whole state (GSL's state block, `gsl_rng_state` over
+    /// `gsl_rng_size` bytes), from which ``restore(state:)`` continues the very same
+    /// sequence: what a training checkpoint stores for every stream.
+    ///
+    /// GSL's generator states are plain values (arrays and counters, no pointers), so
+    /// a byte copy is the state; `gsl_ran_gaussian` keeps no cached second variate.
+    public var state: [UInt8] {
+        let size = gsl_rng_size(rng)
+        guard let base = gsl_rng_state(rng) else { return [] }
+        return Array(UnsafeRawBufferPointer(start: base, count: size))
+    }
+
+    /// Continues from a state taken with ``state`` of a source of the same generator.
+    ///
+    /// - Throws: ``RandomSourceError/invalidArgument(_:)`` when `state` is not a state of
+    ///   this generator (another size), e.g. from a damaged or foreign checkpoint.
+    public func restore(state bytes: [UInt8]) throws {
+        let size = gsl_rng_size(rng)
+        guard bytes.count == size, let base = gsl_rng_state(rng) else {
+            throw RandomSourceError.invalidArgument(
+                "a saved state of \(bytes.count) bytes is not a state of generator \(generatorName) (\(size) bytes)")
+        }
+        if generatorName == "mt19937" {
+            // GSL's `mt19937_state_t` is `unsigned long mt[624]; int mti;`: an index out of
+            // 0...624 would make the next draw read outside the array.
+            let offset = 624 * MemoryLayout<UInt>.size
+            let index = bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset, as: Int32.self) }
+            guard (0...624).contains(index) else {
+                throw RandomSourceError.invalidArgument("a saved mt19937 state has position \(index), outside 0...624 (damaged file?)")
+            }
+        }
+        bytes.withUnsafeBytes { base.copyMemory(from: $0.baseAddress!, byteCount: size) }
+    }
+
     // MARK: Sampling
 
     /// The generator's next raw output (`gsl_rng_get`).
