@@ -6,8 +6,11 @@
 #
 # Each revision is checked out with `git worktree` under $COMPARE_CACHE (default
 # /tmp/rllab-compare/<sha>), built in release mode once (kept for the next call), and run
-# into <sha>/out. Results depend on the CPU's BLAS kernels: compare two commits on one
-# machine, never files from two machines. Needs python3 with PyYAML for the diff.
+# into <sha>/out-base.PID or out-head.PID: this call's own folder, so two calls comparing
+# against the same base at the same time never write into each other's outputs (the
+# release build itself waits for SwiftPM's lock). Results depend on the CPU's BLAS kernels:
+# compare two commits on one machine, never files from two machines. Needs python3 with
+# PyYAML for the diff.
 # Exit status: 0 when every file matches, 1 otherwise.
 set -euo pipefail
 
@@ -20,7 +23,7 @@ head=${2:-HEAD}
 run_revision() {
   local sha dir tree out bin
   sha=$(git -C "$repo" rev-parse --verify "$1^{commit}")
-  dir="$cache/$sha"; tree="$dir/tree"; out="$dir/out-$2"
+  dir="$cache/$sha"; tree="$dir/tree"; out="$dir/out-$2.$$"
   mkdir -p "$dir"
   if [ ! -d "$tree" ]; then git -C "$repo" worktree add --detach "$tree" "$sha" >/dev/null; fi
   (cd "$tree" && swift build -c release --product rllab >"$dir/build.log" 2>&1) || { cat "$dir/build.log" >&2; return 1; }
