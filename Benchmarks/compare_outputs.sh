@@ -84,8 +84,8 @@ def drop_wall(value):
 
 def normalised(path, revision_dir):
     name = os.path.basename(path)
-    # Reports name their run folder by absolute path, which holds the revision's sha.
-    data = open(path, "rb").read().replace(revision_dir.encode(), b"<revision>")
+    # Reports name their run folder by absolute path (the revision's sha, base or head).
+    data = open(path, "rb").read().replace(revision_dir.encode(), b"<outputs>")
     if name.endswith((".yml", ".yaml")):
         return yaml.safe_load(data)
     if name.endswith(".csv"):
@@ -115,7 +115,7 @@ for rel in sorted(fb - fa):
     print(f"ONLY IN HEAD  {rel}"); failures += 1
 same = 0
 for rel in sorted(fa & fb):
-    if normalised(os.path.join(a, rel), os.path.dirname(a)) == normalised(os.path.join(b, rel), os.path.dirname(b)):
+    if normalised(os.path.join(a, rel), a) == normalised(os.path.join(b, rel), b):
         same += 1
     else:
         print(f"DIFFERS       {rel}"); failures += 1
