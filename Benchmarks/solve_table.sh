@@ -32,6 +32,7 @@ rows=(
   "mountaincar-dqn|MountainCar-v0|dqn|-110|"
   "mountaincar-ppo|MountainCar-v0|ppo|-110|"
   "mountaincar-a2c|MountainCar-v0|a2c|-110|"
+  "mountaincar-value-iteration|MountainCar-v0|value-iteration|-110|"
   "pendulum-sac|Pendulum-v1|sac|-200|"
   "pendulum-td3|Pendulum-v1|td3|-200|"
   "pendulum-ddpg|Pendulum-v1|ddpg|-250|"

@@ -82,6 +82,12 @@ struct CompareCommand: ParsableCommand {
 
     @OptionGroup var statisticsArguments: StatisticsArguments
 
+    @Flag(help: "Finish an interrupted comparison in --out: keep its finished runs, run the others (the same grid and configuration).")
+    var resume = false
+
+    @Flag(help: "Remove the results already in --out and start over.")
+    var overwrite = false
+
     @Flag(help: "No progress bar.")
     var quiet = false
 
@@ -115,6 +121,13 @@ struct CompareCommand: ParsableCommand {
                 throw ValidationError("squeue not found on PATH (needed by --wait)")
             }
             if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
+            if resume && overwrite { throw ValidationError("give either --resume (keep the finished runs) or --overwrite (start over), not both") }
+            if case .shard = mode, overwrite {
+                throw ValidationError("--overwrite does not go with --shard: a shard always keeps its finished cells; to start a shard over, remove its folder under \(out)/shards")
+            }
+            if case .submit = mode, resume || overwrite {
+                throw ValidationError("--resume and --overwrite do not go with --submit: submitting the same command again reruns only the unfinished cells")
+            }
             let comparison = try Comparison(
                 agents: splitList(agents), environments: splitList(env), environmentOptions: options, seeds: seedList,
                 budget: budget, evaluationEpisodes: evalEpisodes, evaluationFrequency: evalFreq, stopAt: stopAt,
@@ -157,27 +170,62 @@ struct CompareCommand: ParsableCommand {
     }
 
     private func runAll(_ comparison: Comparison, statisticsOptions: StatisticsOptions) throws {
+        let folder = URL(fileURLWithPath: out)
+        // One writer per results folder; the lock dies with this process, however it ends.
+        try FolderLock.holdUntilExit(folder)
+        let plan = try resultsFolderPlan(comparison, folder: folder)
         Interrupt.install()
         let bar = ProgressBar(label: "compare", quiet: quiet)
-        bar.update(0, note: "0/\(comparison.specs.count) runs")
-        let results = try comparison.run(isCancelled: { Interrupt.requested }) { done, total in
+        let total = comparison.specs.count - plan.finishedCount
+        bar.update(0, note: "0/\(total) runs")
+        let results = try comparison.run(resuming: plan, isCancelled: { Interrupt.requested }) { done, total in
             bar.update(Double(done) / Double(total), note: "\(done)/\(total) runs")
         }
         bar.finish()
-        let folder = URL(fileURLWithPath: out)
-        let statistics = results.isEmpty ? nil : try writeStatistics(try ResultsFolder([folder]), options: statisticsOptions, to: folder)
-        print(ComparisonSummary.render(results, agents: comparison.agents, environments: comparison.environments, statistics: statistics))
-        if evalFreq > 0 { print("\n" + ComparisonSummary.renderTimeToSolve(results)) }
+        let resumed = plan.finishedCount > 0
+        let statistics = results.isEmpty && !resumed ? nil : try writeStatistics(try readResults([folder]), options: statisticsOptions, to: folder)
+        if resumed, let statistics {
+            // The runs finished earlier are on disk only: the table comes from the whole folder.
+            print(ComparisonSummary.render(statistics))
+        } else {
+            print(ComparisonSummary.render(results, agents: comparison.agents, environments: comparison.environments, statistics: statistics))
+        }
+        if evalFreq > 0 && !results.isEmpty { print("\n" + ComparisonSummary.renderTimeToSolve(results) + (resumed ? " (runs of this resume only)" : "")) }
         print("\nwrote \(out)/episodes.csv, \(evalFreq > 0 ? "evaluations.csv, " : "")summary.csv, config.yml, \(statistics == nil ? "" : "statistics.csv ")and Monitor files")
-        if !noPlots && !results.isEmpty { try writeReport(out, statistics: statistics) }
+        if !noPlots && (!results.isEmpty || resumed) { try writeReport(out, statistics: statistics) }
         if Interrupt.requested {
             try? FileOutput.standardError.write("interrupted: partial results kept\n")
             throw ExitCode(Interrupt.exitStatus)
         }
     }
 
+    /// What to do with the results already in `folder`: nothing there, `--resume` (the
+    /// cells finished earlier) or `--overwrite` (removed); anything else is an error.
+    private func resultsFolderPlan(_ comparison: Comparison, folder: URL) throws -> ResumePlan {
+        if overwrite {
+            guard !ResultsFolderContents.entries(folder).isEmpty else { return .empty }
+            try ResultsFolderContents.removeResults(in: folder)
+            let left = ResultsFolderContents.entries(folder)
+            if !left.isEmpty {
+                try? FileOutput.standardError.write("note: --overwrite kept what rllab did not write in \(out): \(ResultsFolderContents.list(left))\n")
+            }
+            return .empty
+        }
+        if resume {
+            let plan = try ResumePlan(comparison)
+            print("resuming \(out): \(plan.finishedCount) of \(comparison.specs.count) runs finished earlier, \(comparison.specs.count - plan.finishedCount) to run")
+            return plan
+        }
+        let contents = ResultsFolderContents.entries(folder)
+        guard contents.isEmpty else {
+            throw OutputError("results folder \(out) already holds results (\(ResultsFolderContents.list(contents))): add --resume to keep its finished runs and run the rest, --overwrite to remove them and start over, or write elsewhere with another --out")
+        }
+        return .empty
+    }
+
     private func runShard(_ comparison: Comparison, _ id: ShardID) throws {
         let shard = try Shard(comparison, id: id)
+        try FolderLock.holdUntilExit(shard.folder)
         let folder = "\(out)/shards/\(id.folderName)"
         print("\(id) of grid \(shard.gridHash): \(shard.cells.count) of \(comparison.specs.count) cells, \(shard.finishedEarlier.count) finished earlier, \(shard.remaining.count) to run")
         Interrupt.install()
@@ -241,7 +289,7 @@ struct CompareCommand: ParsableCommand {
 
 /// Writes the charts and report.html of the comparison folder `out` and says so.
 func writeReport(_ out: String, statistics: ComparisonStatistics?) throws {
-    let report = try Report(results: try ResultsFolder([URL(fileURLWithPath: out)]), statistics: statistics)
+    let report = try Report(results: try readResults([URL(fileURLWithPath: out)], warn: false), statistics: statistics)
     let files = try report.write(to: URL(fileURLWithPath: out))
     print("wrote \(out)/report.html and \(files.charts.count) charts under \(out)/plots")
 }
@@ -282,12 +330,13 @@ struct MergeCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let url = URL(fileURLWithPath: folder)
+            try FolderLock.holdUntilExit(url)
             let merge = try ShardMerge(folder: url)
             // The options are checked before anything is written.
             let statisticsOptions = try statisticsArguments.options(environments: merge.environments)
             try merge.write()
             print("merged \(merge.cellCount) cells from \(merge.shardCount) shard\(merge.shardCount == 1 ? "" : "s") (grid \(merge.gridHash))")
-            let statistics = try writeStatistics(try ResultsFolder([url]), options: statisticsOptions, to: url)
+            let statistics = try writeStatistics(try readResults([url]), options: statisticsOptions, to: url)
             print(ComparisonSummary.render(statistics))
             print("\nwrote \(folder)/episodes.csv, \(merge.evaluationFrequency > 0 ? "evaluations.csv, " : "")summary.csv, config.yml, statistics.csv and Monitor files")
             if !noPlots { try writeReport(folder, statistics: statistics) }
@@ -311,4 +360,14 @@ func trainingBudget(episodes: Int?, timesteps: Int?) throws -> TrainingBudget? {
     case (nil, nil): return nil
     case (_?, _?): throw ValidationError("give either --episodes or --timesteps, not both")
     }
+}
+
+/// Reads result folders, printing the readers' warnings (a row cut short at the end of a
+/// file by an interrupted write is skipped, and said so).
+func readResults(_ folders: [URL], warn: Bool = true) throws -> ResultsFolder {
+    let results = try ResultsFolder(folders)
+    if warn {
+        for warning in results.warnings { try? FileOutput.standardError.write("warning: \(warning)\n") }
+    }
+    return results
 }

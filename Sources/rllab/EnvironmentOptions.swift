@@ -54,30 +54,63 @@ func reportingErrors<T>(_ body: () throws -> T) throws -> T {
 
 /// Writes text to a file given by `--out`, or to standard output; a failed write (a
 /// full disk, `> /dev/full`) is a thrown error, never a trap.
+///
+/// A file is written whole when ``flush()`` is called (at the end), crash-safely through
+/// ``OutputFile/replace(_:with:)``: Ctrl-C or a failure before then leaves no empty or
+/// half-written file, and the old file, if any, stays as it was.
 final class OutputSink {
-    private let output: FileOutput
+    private let output: FileOutput?
+    private let url: URL?
     private var buffer = ""
 
-    init(path: String?) throws {
+    /// - Parameter inputs: files the command reads (an environment file, a saved agent):
+    ///   `path` must not be one of them, since writing it would destroy the input.
+    init(path: String?, inputs: [(flag: String, path: String)] = []) throws {
         if let path {
             let url = URL(fileURLWithPath: path)
+            for input in inputs where sameFile(path, input.path) {
+                throw OutputError("--out \(path) is the file \(input.flag) reads; writing it would destroy it: choose another --out")
+            }
+            var info = stat()
+            if stat(path, &info) == 0, info.st_mode & S_IFMT != S_IFREG {
+                // A device or a pipe (/dev/full, /dev/stdout) is written in place: it cannot be renamed over.
+                do { output = try FileOutput(url: url) } catch { throw OutputError("\(error)") }
+                self.url = nil
+                return
+            }
             try OutputFolder.ensure(url.deletingLastPathComponent())
-            output = try FileOutput(url: url)
+            self.url = url
+            output = nil
         } else {
             // What `print` buffered goes first, so lines keep their order.
             try FileOutput.flushStandardOutput()
             output = FileOutput.standardOutput
+            url = nil
         }
     }
 
     func line(_ text: String) throws {
         buffer += text
         buffer += "\n"
-        if buffer.utf8.count > 1 << 16 { try flush() }
+        if output != nil, buffer.utf8.count > 1 << 16 { try flush() }
     }
 
+    /// Standard output: writes what is buffered. A file: writes everything so far, whole.
     func flush() throws {
-        try output.write(buffer)
-        buffer.removeAll(keepingCapacity: true)
+        if let output {
+            try output.write(buffer)
+            buffer.removeAll(keepingCapacity: true)
+        } else if let url {
+            try OutputFile.replace(url, with: buffer)
+        }
     }
+}
+
+/// Whether the output path `a` names the existing input file `b` (the same device and
+/// inode, so links and `./` spellings count); an input that is not a file (an
+/// environment id) is never destroyed by a write.
+func sameFile(_ a: String, _ b: String) -> Bool {
+    var first = stat(), second = stat()
+    guard stat(b, &second) == 0 else { return false }
+    return stat(a, &first) == 0 && first.st_dev == second.st_dev && first.st_ino == second.st_ino
 }

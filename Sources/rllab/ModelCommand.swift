@@ -21,7 +21,7 @@ struct ModelCommand: ParsableCommand {
                 throw ValidationError("\(environment.env) does not expose a transition model (only tabular environments do)")
             }
             let model = tabular.transitionModel
-            let sink = try OutputSink(path: out)
+            let sink = try OutputSink(path: out, inputs: [("--env", environment.env)])
             try sink.line("state,action,probability,next_state,reward,terminal")
             for state in 0..<model.stateCount {
                 for action in 0..<model.actionCount {

@@ -37,7 +37,7 @@ struct PlotCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             guard !resultsDirs.isEmpty else { throw ValidationError("give at least one results folder") }
-            let results = try ResultsFolder(resultsDirs.map { URL(fileURLWithPath: $0) })
+            let results = try readResults(resultsDirs.map { URL(fileURLWithPath: $0) })
             let output = URL(fileURLWithPath: out ?? resultsDirs[0])
             var statistics: ComparisonStatistics?
             if stats {

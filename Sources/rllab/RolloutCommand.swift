@@ -48,7 +48,7 @@ struct RolloutCommand: ParsableCommand {
                 try stateful.setInternalState(try parseNumbers(state, name: "--state"))
             }
             let stateful = env.unwrapped as? InternalStateEnvironment
-            let sink = try OutputSink(path: summary ? nil : out)
+            let sink = try OutputSink(path: summary ? nil : out, inputs: [("--env", environment.env)])
             let observationWidth = env.observationSpace.flatDimension
             if !summary {
                 var header = ["step", "action", "reward", "terminated", "truncated"]

@@ -50,7 +50,7 @@ struct SolveCommand: ParsableCommand {
             let solution = try method.solve(model, gamma: gamma, theta: theta)
             let elapsed = clock.now - start
             let milliseconds = elapsed.inMilliseconds
-            let sink = try OutputSink(path: out)
+            let sink = try OutputSink(path: out, inputs: [("--env", environment.env)])
             try sink.line("state,value,action")
             for state in 0..<model.stateCount {
                 try sink.line("\(state),\(solution.values[state].description),\(solution.policy[state])")

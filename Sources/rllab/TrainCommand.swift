@@ -95,10 +95,12 @@ struct TrainCommand: ParsableCommand {
             }
             let options = try EnvironmentArguments.parseOptions(option)
             let sources = HyperparameterSources(configFile: config.map { URL(fileURLWithPath: $0) }, overrides: overrides)
+            try sources.checkOverrides(agents: [agent])
             let hyperparameters = try sources.resolve(agent: agent, environmentID: env)
             let budget = try trainingBudget(episodes: episodes, timesteps: timesteps)
                 ?? hyperparameters.suggestedBudget ?? Comparison.fallbackBudget
             guard evalFreq >= 0 else { throw ValidationError("--eval-freq must be at least 0") }
+            guard evalEpisodes >= 0 else { throw ConfigurationError("--eval-episodes must be at least 0, got \(evalEpisodes)") }
             guard evalFreq == 0 || evalEpisodes > 0 else { throw ValidationError("--eval-freq needs --eval-episodes K (K >= 1)") }
             guard stopAt == nil || evalFreq > 0 else { throw ValidationError("--stop-at needs --eval-freq") }
             guard checkpointEvery.map({ $0 > 0 }) ?? true else { throw ValidationError("--checkpoint-every must be a positive number of steps") }
@@ -271,6 +273,7 @@ struct EvalCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             guard episodes > 0 else { throw ValidationError("--episodes must be positive") }
+            try agentArguments.sources.checkOverrides(agents: [agentArguments.agent])
             let hyperparameters = try agentArguments.sources.resolve(agent: agentArguments.agent, environmentID: environment.env)
             let spec = RunSpec(
                 agent: agentArguments.agent, environmentID: environment.env, environmentOptions: try environment.options(),
@@ -282,15 +285,20 @@ struct EvalCommand: ParsableCommand {
                 throw AgentError("no saved agent at \(url.path); train one with `rllab train --save`")
             }
             try agent.load(from: url)
-            let sink = try out.map { try OutputSink(path: $0) }
+            let sink = try out.map { try OutputSink(path: $0, inputs: [("--load", load), ("--env", environment.env)]) }
             Interrupt.install()
-            let result = try evaluate(agent, in: env, episodes: episodes, seed: seed, isCancelled: { Interrupt.requested })
+            let result = try evaluate(agent, in: env, episodes: episodes, seed: seed, isCancelled: { Interrupt.requested },
+                                      keepingEpisodesWhenCancelled: true)
             try sink?.line("episode,return,length")
             for (index, value) in result.returns.enumerated() {
                 try sink?.line("\(index),\(value.description),\(result.lengths[index])")
             }
             try sink?.flush()
-            print("\(spec.agent) on \(spec.environmentID): \(ComparisonSummary.format(result.mean)) ± \(ComparisonSummary.format(result.standardDeviation)) over \(episodes) episodes")
+            print("\(spec.agent) on \(spec.environmentID): \(ComparisonSummary.format(result.mean)) ± \(ComparisonSummary.format(result.standardDeviation)) over \(result.returns.count) episodes")
+            if Interrupt.requested {
+                try? FileOutput.standardError.write("interrupted: \(result.returns.count) of \(episodes) episodes played\(out.map { ", written to \($0)" } ?? "")\n")
+                throw ExitCode(Interrupt.exitStatus)
+            }
         }
     }
 }

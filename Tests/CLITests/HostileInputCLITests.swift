@@ -58,4 +58,110 @@ import Testing
         #expect(envs.status != 0)
         #expect(envs.stderr.contains("1000000000000000 environment copies (num_envs) would need 909.5 PiB (1000000000000000 x 1024 bytes), more than this machine's"), "\(envs.stderr)")
     }
+
+    /// Cause 8: configuration mistakes that used to pass silently are errors naming the mistake.
+    @Test func configurationMistakesAreErrors() throws {
+        let folder = CLI.temporaryFolder()
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let typo = folder.appendingPathComponent("typo.yml")
+        try Data("FrozenLak-v1:\n  gamma: 0.9\n".utf8).write(to: typo)
+        let stray = folder.appendingPathComponent("stray.yml")
+        try Data("gamma: 0.9\nFrozenLake-v1:\n  alpha: 0.5\n".utf8).write(to: stray)
+        let compare = ["compare", "--env", "FrozenLake-v1", "--episodes", "5", "--eval-episodes", "1", "--quiet", "--no-plots",
+                       "--out", folder.appendingPathComponent("out").path]
+        let cases: [([String], String)] = [
+            (compare + ["--agents", "q-learning", "--config", typo.path],
+             "error: config file \(typo.path) has no section for environment 'FrozenLake-v1'; its sections: FrozenLak-v1 (a typo in an id? a file for one environment can be a flat mapping of hyperparameters)\n"),
+            (["train", "--env", "FrozenLake-v1", "--agent", "q-learning", "--config", typo.path, "--episodes", "1"],
+             "error: config file \(typo.path) has no section for environment 'FrozenLake-v1'; its sections: FrozenLak-v1 (a typo in an id? a file for one environment can be a flat mapping of hyperparameters)\n"),
+            (compare + ["--agents", "q-learning", "--config", stray.path],
+             "error: config file \(stray.path): top-level key 'gamma' beside the environment sections (FrozenLake-v1) would apply to no environment; move it into a section\n"),
+            (compare + ["--agents", "q-learning", "--set", "q-learnin.gamma=0.5"],
+             "error: --set q-learnin.gamma=0.5: there is no agent 'q-learnin' (the run's agent: q-learning)\n"),
+            (compare + ["--agents", "q-learning,random", "--set", "dqn.learning_rate=0.1"],
+             "error: --set dqn.learning_rate=0.1: agent 'dqn' is not in this run (the run's agents: q-learning, random)\n"),
+            (["train", "--env", "FrozenLake-v1", "--agent", "q-learning", "--set", "dqn.learning_rate=0.1", "--episodes", "1"],
+             "error: --set dqn.learning_rate=0.1: agent 'dqn' is not in this run (the run's agent: q-learning)\n"),
+            (compare + ["--agents", "q-learning,q-learning"],
+             "error: the agents list 'q-learning,q-learning' names 'q-learning' more than once; each must appear once\n"),
+            (compare + ["--agents", "random", "--seeds", "0,0"],
+             "error: the seeds list '0,0' names '0' more than once; each must appear once\n"),
+            (compare + ["--agents", "random", "--eval-episodes=-5"], "error: --eval-episodes must be at least 0, got -5\n"),
+            (["train", "--env", "FrozenLake-v1", "--agent", "random", "--eval-episodes=-5", "--episodes", "1"],
+             "error: --eval-episodes must be at least 0, got -5\n"),
+        ]
+        for (arguments, message) in cases {
+            let output = try CLI.run(arguments)
+            #expect(output.status == 1, "\(arguments)")
+            #expect(output.stderr == message, "\(arguments): \(output.stderr)")
+        }
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("out/episodes.csv").path))
+    }
+
+    /// Cause 9: outputs never replace inputs, are never left empty, and quote awkward names.
+    @Test func outputsNeverReplaceInputs() throws {
+        let folder = CLI.temporaryFolder()
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        // model --out equal to --env.
+        let environment = folder.appendingPathComponent("chain.yml")
+        try FileManager.default.copyItem(at: CLI.repositoryRoot.appendingPathComponent("envs/chain.yml"), to: environment)
+        let original = try Data(contentsOf: environment)
+        let model = try CLI.run(["model", "--env", environment.path, "--out", folder.path + "/./chain.yml"])
+        #expect(model.status == 1)
+        #expect(model.stderr == "error: --out \(folder.path)/./chain.yml is the file --env reads; writing it would destroy it: choose another --out\n", "\(model.stderr)")
+        #expect(try Data(contentsOf: environment) == original)
+        // eval --out equal to --load.
+        let saved = folder.appendingPathComponent("agent.safetensors")
+        let train = try CLI.run(["train", "--env", "FrozenLake-v1", "--agent", "q-learning", "--episodes", "20", "--quiet",
+                                 "--out", folder.appendingPathComponent("run").path, "--save", saved.path])
+        #expect(train.status == 0, "\(train.stderr)")
+        let checkpoint = try Data(contentsOf: saved)
+        let eval = try CLI.run(["eval", "--env", "FrozenLake-v1", "--agent", "q-learning", "--load", saved.path, "--out", saved.path])
+        #expect(eval.status == 1)
+        #expect(eval.stderr == "error: --out \(saved.path) is the file --load reads; writing it would destroy it: choose another --out\n", "\(eval.stderr)")
+        #expect(try Data(contentsOf: saved) == checkpoint)
+        // --save into a folder that cannot be written fails before training (no episode written).
+        let unwritable = try CLI.run(["train", "--env", "FrozenLake-v1", "--agent", "q-learning", "--episodes", "20", "--quiet",
+                                      "--out", folder.appendingPathComponent("run2").path, "--save", "/proc/rllab/agent.safetensors"])
+        #expect(unwritable.status == 1)
+        #expect(unwritable.stderr.hasPrefix("error: cannot create output folder /proc/rllab:"), "\(unwritable.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: folder.appendingPathComponent("run2/episodes.csv").path))
+        // Ctrl-C during eval --out: the file is whole (the episodes played), never empty.
+        let csv = folder.appendingPathComponent("eval.csv")
+        let process = Process()
+        process.executableURL = CLI.executable
+        process.arguments = ["eval", "--env", "FrozenLake-v1", "--agent", "q-learning", "--load", saved.path, "--episodes", "100000000", "--out", csv.path]
+        process.standardOutput = Pipe()
+        process.standardError = Pipe()
+        try process.run()
+        Thread.sleep(forTimeInterval: 0.5)
+        kill(process.processIdentifier, SIGINT)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 130)
+        let rows = try String(contentsOf: csv, encoding: .utf8).split(separator: "\n")
+        #expect(rows.first == "episode,return,length" && rows.count > 1)
+        // An environment file whose path holds a comma and a quote: quoted CSV fields, a valid Monitor header.
+        let awkward = folder.appendingPathComponent("a,\"b\".txt")
+        try FileManager.default.copyItem(at: CLI.repositoryRoot.appendingPathComponent("envs/maze.txt"), to: awkward)
+        let run = folder.appendingPathComponent("awkward")
+        let trained = try CLI.run(["train", "--env", awkward.path, "--agent", "random", "--episodes", "3", "--quiet", "--out", run.path])
+        #expect(trained.status == 0, "\(trained.stderr)")
+        let quoted = "\"" + awkward.path.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+        let episodes = try String(contentsOf: run.appendingPathComponent("episodes.csv"), encoding: .utf8).split(separator: "\n")
+        #expect(episodes.count == 4 && episodes[1].hasPrefix("random,\(quoted),0,0,"), "\(episodes)")
+        let header = try String(contentsOf: run.appendingPathComponent("0.monitor.csv"), encoding: .utf8).split(separator: "\n")[0]
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(header.dropFirst().utf8)) as? [String: Any])
+        #expect(json["env_id"] as? String == awkward.path)
+        let plot = try CLI.run(["plot", run.path, "--out", folder.appendingPathComponent("plots").path])
+        #expect(plot.status == 0, "\(plot.stderr)")
+    }
+
+    @Test func meaninglessHyperparametersAreRefused() throws {
+        let output = try CLI.run(["train", "--env", "FrozenLake-v1", "--agent", "q-learning", "--set", "initial_q=nan", "--episodes", "1",
+                                  "--out", CLI.temporaryFolder().path])
+        #expect(output.status == 1)
+        #expect(output.stderr.contains("initial_q") && output.stderr.hasPrefix("error: "), "\(output.stderr)")
+    }
 }

@@ -3,14 +3,15 @@ import Testing
 
 /// Result files of two comparison folders, compared as `rllab compare` users would.
 enum ResultFiles {
-    /// Every file under `folder` except `shards/` and `slurm/`, by relative path.
+    /// Every file under `folder` except `shards/`, `slurm/` and the lock file, by relative path.
     static func read(_ folder: URL) throws -> [String: Data] {
         var result: [String: Data] = [:]
         let root = folder.standardizedFileURL.resolvingSymlinksInPath()
         let enumerator = try #require(FileManager.default.enumerator(at: root, includingPropertiesForKeys: [.isRegularFileKey]))
         for case let url as URL in enumerator {
             let relative = String(url.standardizedFileURL.resolvingSymlinksInPath().path.dropFirst(root.path.count + 1))
-            if relative.hasPrefix("shards") || relative.hasPrefix("slurm") { continue }
+            // The lock file holds the pid of the folder's last writer.
+            if relative.hasPrefix("shards") || relative.hasPrefix("slurm") || relative == ".rllab.lock" { continue }
             guard (try url.resourceValues(forKeys: [.isRegularFileKey])).isRegularFile == true else { continue }
             result[relative] = try Data(contentsOf: url)
         }

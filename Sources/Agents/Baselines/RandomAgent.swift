@@ -44,7 +44,7 @@ public final class RandomAgent: Agent {
     }
 
     public func save(to url: URL) throws {
-        try Data("{\"agent\": \"random\"}\n".utf8).write(to: url)
+        try AtomicFile.write("{\"agent\": \"random\"}\n", to: url)
     }
 
     public func load(from url: URL) throws {}

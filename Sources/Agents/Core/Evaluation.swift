@@ -22,12 +22,16 @@ public struct EvaluationResult: Equatable, Sendable {
 }
 
 /// Plays `episodes` greedy episodes of `agent`; the first reset uses `seed`.
+///
+/// With `keepingEpisodesWhenCancelled`, a cancellation ends the evaluation with the
+/// episodes played so far (what `rllab eval` writes after Ctrl-C) instead of throwing.
 public func evaluate(
     _ agent: any Agent,
     in environment: Environment,
     episodes: Int,
     seed: UInt64,
-    isCancelled: @escaping () -> Bool = { false }
+    isCancelled: @escaping () -> Bool = { false },
+    keepingEpisodesWhenCancelled: Bool = false
 ) throws -> EvaluationResult {
     var returns: [Double] = []
     var lengths: [Int] = []
@@ -39,6 +43,10 @@ public func evaluate(
         },
         isCancelled: isCancelled
     )
-    try loop.run(policy: { try agent.act($0) })
+    do {
+        try loop.run(policy: { try agent.act($0) })
+    } catch {
+        guard keepingEpisodesWhenCancelled && isCancelled() else { throw error }
+    }
     return EvaluationResult(returns: returns, lengths: lengths)
 }

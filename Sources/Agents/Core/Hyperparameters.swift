@@ -58,18 +58,30 @@ public struct Hyperparameters: Equatable, Sendable {
 
     /// Loads a config file: either a mapping of hyperparameters, or RL-Zoo style keyed by
     /// environment id (then the entry for `environmentID` is used, if any).
-    public mutating func merge(file url: URL, environmentID: String) throws {
+    ///
+    /// With `requiringSection` (a file the user gave), a file keyed by environment id must
+    /// have a section for `environmentID`: a typo in an id would otherwise be ignored. A
+    /// top-level key beside environment sections is an error in any file, since it would
+    /// apply to no environment.
+    public mutating func merge(file url: URL, environmentID: String, requiringSection: Bool = false) throws {
         guard let node = try SettingValues.readYAML(url) else { return }
         guard let mapping = node.mapping else {
             throw ConfigurationError("config file \(url.path): expected a mapping of hyperparameters or of environment ids")
         }
-        let keyedByEnvironment = mapping.keys.contains { key in
-            guard let name = key.string else { return false }
-            return settingValues.declaration(name) == nil && mapping[key]?.mapping != nil
+        var sections: [String] = [], others: [String] = []
+        for key in mapping.keys {
+            guard let name = key.string else { continue }
+            if settingValues.declaration(name) == nil && mapping[key]?.mapping != nil { sections.append(name) } else { others.append(name) }
         }
-        if keyedByEnvironment {
+        if !sections.isEmpty {
+            let stray = others
+            if !stray.isEmpty {
+                throw ConfigurationError("config file \(url.path): top-level \(stray.count == 1 ? "key" : "keys") \(stray.map { "'\($0)'" }.joined(separator: ", ")) beside the environment sections (\(sections.joined(separator: ", "))) would apply to no environment; move \(stray.count == 1 ? "it" : "them") into a section")
+            }
             if let entry = mapping[Node(environmentID)]?.mapping {
                 try merge(yaml: entry, source: "\(url.lastPathComponent) [\(environmentID)]")
+            } else if requiringSection {
+                throw ConfigurationError("config file \(url.path) has no section for environment '\(environmentID)'; its sections: \(sections.joined(separator: ", ")) (a typo in an id? a file for one environment can be a flat mapping of hyperparameters)")
             }
         } else {
             try merge(yaml: mapping, source: url.lastPathComponent)

@@ -46,6 +46,15 @@ public final class Comparison {
         guard !environments.isEmpty else { throw ConfigurationError("no environments given") }
         guard !seeds.isEmpty else { throw ConfigurationError("no seeds given") }
         guard jobs >= 1 else { throw ConfigurationError("--jobs must be at least 1, got \(jobs)") }
+        guard evaluationEpisodes >= 0 else { throw ConfigurationError("--eval-episodes must be at least 0, got \(evaluationEpisodes)") }
+        // A duplicate would run twice into one Monitor file.
+        for (list, name) in [(agents, "agents"), (environments, "environments"), (seeds.map(String.init), "seeds")] {
+            var seen = Set<String>()
+            if let repeated = list.first(where: { !seen.insert($0).inserted }) {
+                throw ConfigurationError("the \(name) list '\(list.joined(separator: ","))' names '\(repeated)' more than once; each must appear once")
+            }
+        }
+        try sources.checkOverrides(agents: agents)
         self.agents = agents
         self.environments = environments
         self.environmentOptions = environmentOptions
@@ -84,18 +93,52 @@ public final class Comparison {
         String(environmentID.map { $0 == "/" || $0 == " " ? "_" : $0 })
     }
 
-    /// Runs everything; returns the results in spec order (interrupted runs included).
-    public func run(isCancelled: @escaping () -> Bool, progress: @escaping (Int, Int) -> Void = { _, _ in }) throws -> [RunResult] {
+    /// Runs every cell (with `resuming`, every cell that an earlier run did not finish);
+    /// returns the results of the cells run now, in spec order (interrupted runs included).
+    ///
+    /// `summary.csv` is the comparison's record of its cells, as `cells.csv` is a shard's
+    /// (see ``Shard``): a cell's row is appended when the cell returns, after its other
+    /// files are complete (its Monitor file, its rows in `episodes.csv` and
+    /// `evaluations.csv`, its best model and its `<seed>.animation.json`), so a run killed
+    /// at any point leaves every finished cell recorded. At the end the files are rewritten
+    /// in canonical order, so a resumed comparison ends with the files of one that was never
+    /// interrupted (wall-time fields aside).
+    public func run(
+        resuming plan: ResumePlan? = nil, isCancelled: @escaping () -> Bool, progress: @escaping (Int, Int) -> Void = { _, _ in }
+    ) throws -> [RunResult] {
+        let plan = plan ?? ResumePlan.empty
+        // What the finished cells wrote is read before any file is rewritten.
+        var earlierEpisodes: [Int: [String]] = [:]
+        var earlierCandidates: [Int: ReportAnimations.Candidate] = [:]
+        for (index, cell) in plan.finished {
+            earlierEpisodes[index] = try cell.episodeRows()
+            earlierCandidates[index] = try cell.animationCandidate()
+        }
+        let earlierEvaluations = evaluationFrequency > 0 ? try plan.evaluationRows(specs: specs, folder: output) : [:]
+        let remaining = specs.indices.filter { plan.finished[$0] == nil }
+        try ResultsFolderContents.removeTemporaryFiles(in: output)
+        // What an unfinished cell left must not pass for the files of its new attempt.
+        for index in remaining {
+            for suffix in ["monitor.csv", Shard.bestModelSuffix, Shard.animationSuffix] {
+                try Shard.remove(output.appendingPathComponent(Shard.cellPath(specs[index], suffix)))
+            }
+        }
         try writeConfiguration(to: output)
+        let earlier = specs.indices.filter { plan.finished[$0] != nil }
         let episodesFile = output.appendingPathComponent(EpisodeTable.fileName)
-        let episodes = try LineWriter(url: episodesFile)
-        try episodes.write(EpisodeTable.header)
-        let evaluationsFile = output.appendingPathComponent(EvaluationTable.fileName)
-        let evaluations = evaluationFrequency > 0 ? try LineWriter(url: evaluationsFile) : nil
-        try evaluations?.write(EvaluationTable.header)
+        try Comparison.writeEpisodes(earlier.flatMap { earlierEpisodes[$0] ?? [] }, to: episodesFile)
+        let episodes = try LineWriter(url: episodesFile, appending: true)
+        var evaluations: LineWriter?
+        if evaluationFrequency > 0 {
+            try Comparison.writeEvaluations(earlier.flatMap { earlierEvaluations[$0] ?? [] }, to: output)
+            evaluations = try LineWriter(url: output.appendingPathComponent(EvaluationTable.fileName), appending: true)
+        }
+        try Comparison.writeSummary(earlier.compactMap { plan.finished[$0]?.record }, to: output)
+        let records = try LineWriter(url: output.appendingPathComponent(SummaryTable.fileName), appending: true)
+        let output = self.output
         let lock = NSLock()
         let cells = try runCells(
-            Array(specs.indices), in: output,
+            remaining, in: output,
             onEpisode: { spec, record in
                 let row = EpisodeTable.row(agent: spec.agent, environment: spec.environmentID, seed: spec.seed, record: record)
                 lock.lock()
@@ -108,18 +151,40 @@ public final class Comparison {
                 defer { lock.unlock() }
                 try evaluations?.write(row)
             },
+            onFinished: { outcome in
+                if let candidate = outcome.animationCandidate {
+                    try ReportAnimations.write(candidate, to: output.appendingPathComponent(Shard.cellPath(outcome.result.spec, Shard.animationSuffix)))
+                }
+                lock.lock()
+                defer { lock.unlock() }
+                try records.write(SummaryTable.row(outcome.result))
+            },
             isCancelled: isCancelled, progress: progress)
-        let results = cells.map(\.result)
-        let rows = results.flatMap { result in
-            result.episodes.map { EpisodeTable.row(agent: result.spec.agent, environment: result.spec.environmentID, seed: result.spec.seed, record: $0) }
+        var outcomes: [Int: CellOutcome] = [:]
+        for (index, cell) in zip(remaining, cells) { outcomes[index] = cell }
+        var episodeRows: [String] = [], evaluationRows: [String] = [], summaryRows: [String] = []
+        var candidates: [ReportAnimations.Candidate] = []
+        for index in specs.indices {
+            if let cell = plan.finished[index] {
+                episodeRows += earlierEpisodes[index] ?? []
+                evaluationRows += earlierEvaluations[index] ?? []
+                summaryRows.append(cell.record)
+                if let candidate = earlierCandidates[index] { candidates.append(candidate) }
+            } else if let outcome = outcomes[index] {
+                let result = outcome.result
+                episodeRows += result.episodes.map {
+                    EpisodeTable.row(agent: result.spec.agent, environment: result.spec.environmentID, seed: result.spec.seed, record: $0)
+                }
+                evaluationRows += EvaluationTable.rows(result)
+                summaryRows.append(SummaryTable.row(result))
+                if let candidate = outcome.animationCandidate { candidates.append(candidate) }
+            }
         }
-        try Comparison.writeEpisodes(rows, to: episodesFile)
-        if evaluationFrequency > 0 {
-            try Comparison.writeEvaluations(results.flatMap(EvaluationTable.rows), to: output)
-        }
-        try Comparison.writeSummary(results.map(SummaryTable.row), to: output)
-        try ReportAnimations.write(cells.compactMap(\.animationCandidate), to: output)
-        return results
+        try Comparison.writeEpisodes(episodeRows, to: episodesFile)
+        if evaluationFrequency > 0 { try Comparison.writeEvaluations(evaluationRows, to: output) }
+        try Comparison.writeSummary(summaryRows, to: output)
+        try ReportAnimations.write(candidates, to: output)
+        return cells.map(\.result)
     }
 
     /// A cell that returned: its result and, when it finished and its environment draws
@@ -248,21 +313,28 @@ public final class Comparison {
 
     /// Writes `summary.csv` under `folder`: one row per run (see ``SummaryTable``).
     static func writeSummary(_ rows: [String], to folder: URL) throws {
-        let writer = try LineWriter(url: folder.appendingPathComponent(SummaryTable.fileName))
-        try writer.write(SummaryTable.header)
-        for row in rows { try writer.write(row) }
+        try OutputFile.replace(folder.appendingPathComponent(SummaryTable.fileName),
+                               with: ([SummaryTable.header] + rows).map { $0 + "\n" }.joined())
     }
+
+    /// The name of the resolved configuration's file in a results folder.
+    public static let configurationName = "config.yml"
 
     /// Writes `config.yml`, the resolved configuration of the whole grid, under `folder`.
     func writeConfiguration(to folder: URL) throws {
-        let writer = try LineWriter(url: folder.appendingPathComponent("config.yml"))
-        for line in configurationLines() { try writer.write(line) }
+        try OutputFile.replace(folder.appendingPathComponent(Comparison.configurationName), with: configurationText)
     }
+
+    /// The first line of a comparison's `config.yml` (how a results folder is recognized).
+    static let configurationHeader = "# The resolved configuration of this comparison. The same agents, environments, seeds,"
+
+    /// The text of `config.yml`.
+    var configurationText: String { configurationLines().map { $0 + "\n" }.joined() }
 
     /// The lines of `config.yml`.
     func configurationLines() -> [String] {
         var lines = [
-            "# The resolved configuration of this comparison. The same agents, environments, seeds,",
+            Comparison.configurationHeader,
             "# budgets and hyperparameters give the same CSVs (apart from wall-time columns).",
             "agents: [\(agents.joined(separator: ", "))]",
             "environments: [\(environments.map { "'\($0)'" }.joined(separator: ", "))]",

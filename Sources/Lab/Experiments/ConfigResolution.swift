@@ -40,6 +40,20 @@ public struct HyperparameterSources: Sendable {
         }
     }
 
+    /// Checks that every `agent.key=value` override names one of `agents` (a typo in the
+    /// agent, or an agent that is not in the run, would otherwise be ignored).
+    public func checkOverrides(agents: [String]) throws {
+        for item in overrides {
+            let key = item.split(separator: "=", maxSplits: 1).first.map(String.init) ?? item
+            guard let dot = key.firstIndex(of: ".") else { continue }
+            let agent = String(key[..<dot])
+            guard agents.contains(agent) else {
+                let known = (try? AgentCatalog.type(named: agent)) != nil
+                throw ConfigurationError("--set \(item): \(known ? "agent '\(agent)' is not in this run" : "there is no agent '\(agent)'") (the run's \(agents.count == 1 ? "agent" : "agents"): \(agents.joined(separator: ", ")))")
+            }
+        }
+    }
+
     /// The resolved hyperparameters of `agent` on `environmentID`.
     public func resolve(agent: String, environmentID: String) throws -> Hyperparameters {
         let type = try AgentCatalog.type(named: agent)
@@ -54,7 +68,7 @@ public struct HyperparameterSources: Sendable {
             guard FileManager.default.fileExists(atPath: configFile.path) else {
                 throw ConfigurationError("config file \(configFile.path) does not exist")
             }
-            try hyperparameters.merge(file: configFile, environmentID: environmentID)
+            try hyperparameters.merge(file: configFile, environmentID: environmentID, requiringSection: true)
         }
         try hyperparameters.merge(overrides: overrides(for: agent))
         return hyperparameters

@@ -158,7 +158,7 @@ public final class Shard {
         self.id = id
         let shards = comparison.output.appendingPathComponent("shards")
         folder = shards.appendingPathComponent(id.folderName)
-        let configuration = comparison.configurationLines().map { $0 + "\n" }.joined()
+        let configuration = comparison.configurationText
         gridHash = Shard.hash(configuration)
         let costs = comparison.specs.map(ShardPlan.cost)
         let assignment = ShardPlan.assign(costs: costs, shards: id.count)
@@ -180,7 +180,7 @@ public final class Shard {
 
         var grid = ["cell,agent,env,seed,cost,shard"]
         for (cell, spec) in comparison.specs.enumerated() {
-            grid.append("\(cell),\(spec.agent),\(spec.environmentID),\(spec.seed),\(costs[cell]),\(assignment[cell])")
+            grid.append("\(cell),\(CSV.field(spec.agent)),\(CSV.field(spec.environmentID)),\(spec.seed),\(costs[cell]),\(assignment[cell])")
         }
         try OutputFile.replace(folder.appendingPathComponent("config.yml"), with: configuration)
         try OutputFile.replace(folder.appendingPathComponent(Shard.gridName), with: grid.map { $0 + "\n" }.joined())
@@ -346,7 +346,12 @@ struct CellRecords {
     private(set) var interrupted: Set<String> = []
 
     init(folder: URL) throws {
-        let url = folder.appendingPathComponent(Shard.cellsName)
+        try self.init(url: folder.appendingPathComponent(Shard.cellsName))
+    }
+
+    /// Reads the records in `url`: a shard's `cells.csv`, or the `summary.csv` of an
+    /// unsharded comparison, which is its own record file (see ``Comparison``).
+    init(url: URL) throws {
         guard let text = try? String(contentsOf: url, encoding: .utf8) else { return }
         // A row cut short by SIGKILL has no newline: it is not a record.
         let complete = text.hasSuffix("\n") ? text : String(text[..<(text.lastIndex(of: "\n") ?? text.startIndex)])
@@ -369,7 +374,11 @@ struct CellRecords {
     /// Opens `cells.csv` for appending (with its header when new), first dropping a row
     /// cut short by SIGKILL so that new rows start on a line of their own.
     static func appender(folder: URL) throws -> LineWriter {
-        let url = folder.appendingPathComponent(Shard.cellsName)
+        try appender(url: folder.appendingPathComponent(Shard.cellsName))
+    }
+
+    /// Opens the record file `url` for appending, as ``appender(folder:)``.
+    static func appender(url: URL) throws -> LineWriter {
         if var text = try? String(contentsOf: url, encoding: .utf8) {
             if !text.hasSuffix("\n") {
                 text = text.lastIndex(of: "\n").map { String(text[...$0]) } ?? ""

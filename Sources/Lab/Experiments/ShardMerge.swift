@@ -1,4 +1,5 @@
 import Foundation
+import LabCore
 
 /// Puts the shards under `<out>/shards` back together into `<out>`, as if the comparison
 /// had run unsharded there.
@@ -23,23 +24,7 @@ public struct ShardMerge {
     /// The grid's environment ids, in grid order.
     public let environments: [String]
     private let configuration: String
-    private let cells: [Cell]
-
-    /// A finished cell and where its files are.
-    private struct Cell {
-        var agent: String
-        var environment: String
-        var seed: String
-        var shardFolder: URL
-        var record: String
-
-        /// `<agent>/<env>/<seed>.<suffix>`, in the shard folder and in the merged one.
-        func path(_ suffix: String) -> String {
-            Comparison.cellPath(agent: agent, environmentID: environment, seed: seed, suffix: suffix)
-        }
-
-        var monitorPath: String { Comparison.monitorPath(agent: agent, environmentID: environment, seed: seed) }
-    }
+    private let cells: [FinishedCell]
 
     /// Reads and checks every shard under `folder/shards`.
     public init(folder: URL) throws {
@@ -78,7 +63,7 @@ public struct ShardMerge {
 
         let present = Dictionary(uniqueKeysWithValues: records.map { ($0.id.index, $0) })
         let cellRecords = try records.map { ($0, try CellRecords(folder: $0.folder)) }
-        var cells: [Cell] = []
+        var cells: [FinishedCell] = []
         var problems: [Int: [String]] = [:]  // shard index -> cells not finished
         var duplicates: [String] = []
         for row in grid.rows {
@@ -102,8 +87,8 @@ public struct ShardMerge {
                 }
                 continue
             }
-            cells.append(Cell(agent: agent, environment: environment, seed: seed, shardFolder: record.folder,
-                              record: rows.finished[key]!))
+            cells.append(FinishedCell(agent: agent, environment: environment, seed: seed, folder: record.folder,
+                                      record: rows.finished[key]!))
         }
         if !problems.isEmpty || !duplicates.isEmpty {
             var lines: [String] = []
@@ -149,32 +134,21 @@ public struct ShardMerge {
         var copies: [(from: URL, to: URL)] = []
         var candidates: [ReportAnimations.Candidate] = []
         for cell in cells {
-            let source = cell.shardFolder.appendingPathComponent(cell.monitorPath)
-            let monitor = try MonitorFile(url: source)
-            let recorded = cell.record.split(separator: ",", omittingEmptySubsequences: false)
-            guard let times = monitor.wallTimes, recorded.count > 3, Int(recorded[3]) == monitor.returns.count else {
-                throw ShardError("\(source.path) does not hold the \(recorded.count > 3 ? String(recorded[3]) : "?") episodes its record in \(Shard.cellsName) counts: run that shard again")
-            }
-            for episode in monitor.returns.indices {
-                episodeRows.append(EpisodeTable.row(
-                    agent: cell.agent, environment: cell.environment, seed: cell.seed, episode: episode,
-                    return: monitor.returns[episode], length: monitor.lengths[episode], wallTime: times[episode]))
-            }
+            let source = cell.folder.appendingPathComponent(cell.monitorPath)
+            episodeRows += try cell.episodeRows()
             copies.append((source, folder.appendingPathComponent(cell.monitorPath)))
             if evaluationFrequency > 0 {
                 evaluationRows += try evaluations(of: cell)
-                let best = cell.shardFolder.appendingPathComponent(cell.path(Shard.bestModelSuffix))
+                let best = cell.folder.appendingPathComponent(cell.path(Shard.bestModelSuffix))
                 if FileManager.default.fileExists(atPath: best.path) {
                     copies.append((best, folder.appendingPathComponent(cell.path(Shard.bestModelSuffix))))
                 }
             }
-            let animation = cell.shardFolder.appendingPathComponent(cell.path(Shard.animationSuffix))
-            if FileManager.default.fileExists(atPath: animation.path) {
-                let candidate = try ReportAnimations.read(animation)
-                guard candidate.agent == cell.agent, candidate.environmentID == cell.environment, String(candidate.seed) == cell.seed else {
-                    throw ShardError("\(animation.path) belongs to another cell (\(candidate.agent) on \(candidate.environmentID) seed \(candidate.seed))")
-                }
+            if let candidate = try cell.animationCandidate() {
                 candidates.append(candidate)
+                // The merged folder can be resumed as an unsharded comparison's (see Comparison).
+                copies.append((cell.folder.appendingPathComponent(cell.path(Shard.animationSuffix)),
+                               folder.appendingPathComponent(cell.path(Shard.animationSuffix))))
             }
         }
         try OutputFolder.ensure(folder)
@@ -185,8 +159,8 @@ public struct ShardMerge {
             guard let data = FileManager.default.contents(atPath: source.path) else {
                 throw ShardError("cannot read \(source.path)")
             }
-            do { try data.write(to: destination, options: .atomic) } catch {
-                throw OutputError("cannot write \(destination.path): \(error.localizedDescription)")
+            do { try AtomicFile.write(data, to: destination) } catch {
+                throw OutputError("\(error)")
             }
         }
         try Comparison.writeEpisodes(episodeRows, to: folder.appendingPathComponent(EpisodeTable.fileName))
@@ -196,8 +170,8 @@ public struct ShardMerge {
     }
 
     /// The `evaluations.csv` rows of a finished cell, from its shard's file.
-    private func evaluations(of cell: Cell) throws -> [String] {
-        let url = cell.shardFolder.appendingPathComponent(cell.path(Shard.evaluationsSuffix))
+    private func evaluations(of cell: FinishedCell) throws -> [String] {
+        let url = cell.folder.appendingPathComponent(cell.path(Shard.evaluationsSuffix))
         guard let text = try? String(contentsOf: url, encoding: .utf8) else {
             throw ShardError("\(url.path) is missing: the cell's periodic evaluations were not recorded; run that shard again")
         }
@@ -207,10 +181,55 @@ public struct ShardMerge {
         }
         lines.removeFirst()
         lines.removeLast()  // the empty string after the final newline
-        let prefix = "\(cell.agent),\(cell.environment),\(cell.seed),"
+        let prefix = EvaluationTable.rowPrefix(agent: cell.agent, environment: cell.environment, seed: cell.seed)
         if let stray = lines.first(where: { !$0.hasPrefix(prefix) }) {
             throw ShardError("\(url.path) holds a row of another cell: \(stray)")
         }
         return lines
+    }
+}
+
+/// A finished cell of a comparison and the folder that holds its files: a shard folder
+/// (what ``ShardMerge`` reads) or the results folder of a comparison being resumed.
+struct FinishedCell {
+    var agent: String
+    var environment: String
+    var seed: String
+    var folder: URL
+    /// The cell's record: its `summary.csv` row.
+    var record: String
+
+    /// `<agent>/<env>/<seed>.<suffix>`, in the cell's folder and in the results folder.
+    func path(_ suffix: String) -> String {
+        Comparison.cellPath(agent: agent, environmentID: environment, seed: seed, suffix: suffix)
+    }
+
+    var monitorPath: String { Comparison.monitorPath(agent: agent, environmentID: environment, seed: seed) }
+
+    /// The cell's `episodes.csv` rows, from its Monitor file (which holds every episode
+    /// with the same numbers), checked against the episode count of its record.
+    func episodeRows() throws -> [String] {
+        let source = folder.appendingPathComponent(monitorPath)
+        let monitor = try MonitorFile(url: source)
+        let recorded = CSV.fields(record)
+        guard let times = monitor.wallTimes, recorded.count > 3, Int(recorded[3]) == monitor.returns.count else {
+            throw ShardError("\(source.path) does not hold the \(recorded.count > 3 ? String(recorded[3]) : "?") episodes its record counts: run that cell again")
+        }
+        return monitor.returns.indices.map { episode in
+            EpisodeTable.row(
+                agent: agent, environment: environment, seed: seed, episode: episode,
+                return: monitor.returns[episode], length: monitor.lengths[episode], wallTime: times[episode])
+        }
+    }
+
+    /// The cell's claim to the report's animation, if its environment draws frames.
+    func animationCandidate() throws -> ReportAnimations.Candidate? {
+        let animation = folder.appendingPathComponent(path(Shard.animationSuffix))
+        guard FileManager.default.fileExists(atPath: animation.path) else { return nil }
+        let candidate = try ReportAnimations.read(animation)
+        guard candidate.agent == agent, candidate.environmentID == environment, String(candidate.seed) == seed else {
+            throw ShardError("\(animation.path) belongs to another cell (\(candidate.agent) on \(candidate.environmentID) seed \(candidate.seed))")
+        }
+        return candidate
     }
 }

@@ -69,3 +69,47 @@ public enum OutputFile {
         }
     }
 }
+
+/// The CSV quoting RLLab's tables use (RFC 4180): a field holding a comma, a double quote
+/// or a line break is written between double quotes, its quotes doubled. Environment
+/// files may have such names (`envs/a,b.txt`); every other field is a number, a flag or
+/// an agent name and is written as is.
+public enum CSV {
+    /// `text` as one field.
+    public static func field(_ text: String) -> String {
+        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+
+    /// The fields of one line (quoted fields unquoted).
+    public static func fields<S: StringProtocol>(_ line: S) -> [String] {
+        guard line.contains("\"") else {
+            return line.split(separator: Character(","), omittingEmptySubsequences: false).map { String($0) }
+        }
+        var fields: [String] = []
+        var current = ""
+        var quoted = false
+        var iterator = Array(line).makeIterator()
+        var pending: Character? = nil
+        while let character = pending ?? iterator.next() {
+            pending = nil
+            if quoted {
+                if character == "\"" {
+                    let next = iterator.next()
+                    if next == "\"" { current.append("\"") } else { quoted = false; pending = next }
+                } else {
+                    current.append(character)
+                }
+            } else if character == "\"" {
+                quoted = true
+            } else if character == "," {
+                fields.append(current)
+                current = ""
+            } else {
+                current.append(character)
+            }
+        }
+        fields.append(current)
+        return fields
+    }
+}

@@ -16,8 +16,25 @@ public final class MonitorWriter {
     public init(url: URL, environmentID: String, startTime: Date) throws {
         writer = try LineWriter(url: url)
         let start = String(format: "%.6f", startTime.timeIntervalSince1970)
-        try writer.write("#{\"t_start\": \(start), \"env_id\": \"\(environmentID)\"}")
+        try writer.write("#{\"t_start\": \(start), \"env_id\": \(MonitorWriter.jsonString(environmentID))}")
         try writer.write("r,l,t")
+    }
+
+    /// `text` as a JSON string (an environment file's path may hold quotes or backslashes).
+    static func jsonString(_ text: String) -> String {
+        var result = "\""
+        for scalar in text.unicodeScalars {
+            switch scalar {
+            case "\"": result += "\\\""
+            case "\\": result += "\\\\"
+            case "\n": result += "\\n"
+            case "\r": result += "\\r"
+            case "\t": result += "\\t"
+            default:
+                if scalar.value < 0x20 { result += String(format: "\\u%04x", scalar.value) } else { result.unicodeScalars.append(scalar) }
+            }
+        }
+        return result + "\""
     }
 
     /// Continues an existing Monitor file (a resumed run): its header stays, rows are added.
@@ -37,13 +54,22 @@ public enum EvaluationTable {
     public static let fileName = "evaluations.csv"
     public static let header = "agent,env,seed,step,wall_time,mean,std,returns"
 
+    /// The start of every row of one run: `agent,env,seed,`.
+    static func rowPrefix(agent: String, environment: String, seed: UInt64) -> String {
+        rowPrefix(agent: agent, environment: environment, seed: String(seed))
+    }
+
+    static func rowPrefix(agent: String, environment: String, seed: String) -> String {
+        "\(CSV.field(agent)),\(CSV.field(environment)),\(seed),"
+    }
+
     /// The rows of every periodic evaluation of `result`, in order.
     public static func rows(_ result: RunResult) -> [String] {
         result.evaluations.map { row(agent: result.spec.agent, environment: result.spec.environmentID, seed: result.spec.seed, record: $0) }
     }
 
     public static func row(agent: String, environment: String, seed: UInt64, record: PeriodicEvaluationRecord) -> String {
-        "\(agent),\(environment),\(seed),\(record.step),\(formatSeconds(record.wallTime)),\(record.result.mean.description),"
+        rowPrefix(agent: agent, environment: environment, seed: seed) + "\(record.step),\(formatSeconds(record.wallTime)),\(record.result.mean.description),"
             + "\(record.result.standardDeviation.description),\(record.result.returns.map(\.description).joined(separator: " "))"
     }
 }
@@ -59,7 +85,7 @@ public enum EpisodeTable {
     }
 
     public static func row(agent: String, environment: String, seed: String, episode: Int, return value: Double, length: Int, wallTime: Double) -> String {
-        "\(agent),\(environment),\(seed),\(episode),\(value.description),\(length),\(formatSeconds(wallTime))"
+        "\(CSV.field(agent)),\(CSV.field(environment)),\(seed),\(episode),\(value.description),\(length),\(formatSeconds(wallTime))"
     }
 }
 
@@ -74,7 +100,7 @@ public enum SummaryTable {
         let evalMean = result.evaluation.map { $0.mean.description } ?? ""
         let evalStd = result.evaluation.map { $0.standardDeviation.description } ?? ""
         return [
-            result.spec.agent, result.spec.environmentID, String(result.spec.seed), String(result.episodes.count),
+            CSV.field(result.spec.agent), CSV.field(result.spec.environmentID), String(result.spec.seed), String(result.episodes.count),
             String(result.steps), stats.min.description, stats.max.description, stats.mean.description,
             stats.last100Mean.description, evalMean, evalStd, formatSeconds(result.trainingSeconds),
             String(format: "%.0f", result.stepsPerSecond), String(result.interrupted),

@@ -423,13 +423,7 @@ public enum StatisticsFile {
             text += [row.agent, row.scope, row.statistic, row.value.estimate.description,
                      row.value.lower?.description ?? "", row.value.upper?.description ?? ""].joined(separator: ",") + "\n"
         }
-        let temporary = url.appendingPathExtension("tmp")
-        do {
-            try Data(text.utf8).write(to: temporary)
-            guard rename(temporary.path, url.path) == 0 else { throw OutputError(String(cString: strerror(errno))) }
-        } catch {
-            throw OutputError("cannot write \(url.path): \(error)")
-        }
+        try OutputFile.replace(url, with: text)
         return url
     }
 

@@ -238,8 +238,6 @@ public struct GANReport {
 
     /// Writes `html` to `url` through a temporary file and a rename.
     public static func write(_ html: String, to url: URL) throws {
-        do { try Data(html.utf8).write(to: url, options: .atomic) } catch {
-            throw OutputError("cannot write \(url.path): \(error.localizedDescription)")
-        }
+        try OutputFile.replace(url, with: html)
     }
 }

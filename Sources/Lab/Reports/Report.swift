@@ -252,9 +252,7 @@ public struct Report {
     }
 
     private func write(_ text: String, to url: URL) throws {
-        do { try Data(text.utf8).write(to: url) } catch {
-            throw OutputError("cannot write \(url.path): \(error.localizedDescription)")
-        }
+        try OutputFile.replace(url, with: text)
     }
 
     /// FNV-1a of `text`: a seed that depends on names only, never on process or order.

@@ -78,6 +78,8 @@ public struct ResultsFolder {
     public private(set) var configurations: [(folder: String, text: String)] = []
     /// The folders read.
     public private(set) var folders: [URL] = []
+    /// What the reader skipped: rows cut short at the end of a file by an interrupted write.
+    public private(set) var warnings: [String] = []
 
     /// Reads `folders` (see the type's documentation for the rules).
     ///
@@ -91,11 +93,11 @@ public struct ResultsFolder {
             guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue else {
                 throw ResultsError("results folder \(folder.path) does not exist")
             }
-            var found = try ResultsFolder.readComparison(folder)
+            var found = try ResultsFolder.readComparison(folder, warnings: &warnings)
             if let config = try? String(contentsOf: folder.appendingPathComponent("config.yml"), encoding: .utf8), found != nil {
                 configurations.append((folder.lastPathComponent, config))
             }
-            if found == nil { found = try ResultsFolder.readMonitorFiles(below: folder) }
+            if found == nil { found = try ResultsFolder.readMonitorFiles(below: folder, warnings: &warnings) }
             guard var runs = found, !runs.isEmpty else {
                 throw ResultsError("no results in \(folder.path): expected episodes.csv (an RLLab comparison) or *.monitor.csv files (SB3 Monitor format)")
             }
@@ -139,10 +141,11 @@ public struct ResultsFolder {
 
     // MARK: RLLab comparison folders
 
-    static func readComparison(_ folder: URL) throws -> [RunSeries]? {
+    static func readComparison(_ folder: URL, warnings: inout [String]) throws -> [RunSeries]? {
         let episodesURL = folder.appendingPathComponent("episodes.csv")
         guard let text = try? String(contentsOf: episodesURL, encoding: .utf8) else { return nil }
         let table = try CSVTable(text, source: episodesURL.path)
+        if let warning = table.warning { warnings.append(warning) }
         let agent = try table.column("agent"), env = try table.column("env"), seed = try table.column("seed")
         let ret = try table.column("return"), length = try table.column("length")
         var order: [String] = []
@@ -163,6 +166,7 @@ public struct ResultsFolder {
         let summaryURL = folder.appendingPathComponent("summary.csv")
         if let summaryText = try? String(contentsOf: summaryURL, encoding: .utf8) {
             let summary = try CSVTable(summaryText, source: summaryURL.path)
+            if let warning = summary.warning { warnings.append(warning) }
             if let evalColumn = summary.header.firstIndex(of: "eval_mean") {
                 let a = try summary.column("agent"), e = try summary.column("env"), s = try summary.column("seed")
                 for row in summary.rows {
@@ -175,6 +179,7 @@ public struct ResultsFolder {
         let evaluationsURL = folder.appendingPathComponent("evaluations.csv")
         if let evaluationsText = try? String(contentsOf: evaluationsURL, encoding: .utf8) {
             let table = try CSVTable(evaluationsText, source: evaluationsURL.path)
+            if let warning = table.warning { warnings.append(warning) }
             let a = try table.column("agent"), e = try table.column("env"), s = try table.column("seed")
             let step = try table.column("step"), mean = try table.column("mean")
             for (line, row) in table.rows.enumerated() {
@@ -190,7 +195,7 @@ public struct ResultsFolder {
 
     // MARK: Monitor folders
 
-    static func readMonitorFiles(below folder: URL) throws -> [RunSeries] {
+    static func readMonitorFiles(below folder: URL, warnings: inout [String]) throws -> [RunSeries] {
         let root = folder.standardizedFileURL.resolvingSymlinksInPath()
         guard let enumerator = FileManager.default.enumerator(at: root, includingPropertiesForKeys: nil) else { return [] }
         var paths: [[String]] = []
@@ -198,9 +203,12 @@ public struct ResultsFolder {
             let full = url.standardizedFileURL.resolvingSymlinksInPath().pathComponents
             paths.append(Array(full.dropFirst(root.pathComponents.count)))
         }
+        var found: [String] = []
+        defer { warnings += found }
         return try paths.sorted { $0.joined(separator: "/") < $1.joined(separator: "/") }.map { components in
             let url = components.reduce(root) { $0.appendingPathComponent($1) }
             let monitor = try MonitorFile(url: url)
+            if let warning = monitor.warning { found.append(warning) }
             let names = MonitorFile.names(relativePath: components, environmentID: monitor.environmentID, folderName: root.lastPathComponent)
             return RunSeries(agent: names.agent, environment: names.environment, run: names.run, returns: monitor.returns, lengths: monitor.lengths)
         }
@@ -215,6 +223,8 @@ public struct MonitorFile {
     public let lengths: [Int]
     /// Each episode's `t` (seconds since `t_start` when it ended), when the file has a `t` column.
     public let wallTimes: [Double]?
+    /// Set when the file's last row was cut short and skipped.
+    public let warning: String?
 
     /// Reads the file at `url`.
     ///
@@ -223,7 +233,13 @@ public struct MonitorFile {
         guard let text = try? String(contentsOf: url, encoding: .utf8) else {
             throw ResultsError("cannot read Monitor file \(url.path)")
         }
-        var lines = text.split(omittingEmptySubsequences: true, whereSeparator: \.isNewline).map(String.init)
+        var complete = Substring(text)
+        var torn = false
+        if !complete.isEmpty, !complete.hasSuffix("\n"), let end = complete.lastIndex(of: "\n") {
+            complete = complete[...end]  // a row cut short by an interrupted write
+            torn = true
+        }
+        var lines = complete.split(omittingEmptySubsequences: true, whereSeparator: \.isNewline).map(String.init)
         var environmentID: String?
         if let first = lines.first, first.hasPrefix("#") {
             lines.removeFirst()
@@ -233,7 +249,8 @@ public struct MonitorFile {
                 environmentID = id
             }
         }
-        let table = try CSVTable(lines.joined(separator: "\n"), source: url.path)
+        let table = try CSVTable(lines.joined(separator: "\n") + "\n", source: url.path)
+        warning = torn ? "\(url.path): its last row is incomplete (an interrupted write) and was skipped" : nil
         let r = try table.column("r"), l = try table.column("l")
         let t = table.header.firstIndex(of: "t")
         var returns: [Double] = [], lengths: [Int] = [], wallTimes: [Double] = []
@@ -287,18 +304,35 @@ public struct MonitorFile {
 }
 
 /// A small CSV reader for the unquoted tables RLLab and SB3 write.
+///
+/// Every row RLLab and SB3 write ends with a newline, so a last line without one was cut
+/// short (a run killed mid-write, a full disk): it is skipped, and ``tornRow`` says so.
 struct CSVTable {
     let header: [String]
     let rows: [[String]]
     let source: String
+    /// The text's last line had no newline and was skipped.
+    let tornRow: Bool
+
+    /// The warning for a skipped torn row, if there was one.
+    var warning: String? {
+        tornRow ? "\(source): its last row is incomplete (an interrupted write) and was skipped" : nil
+    }
 
     init(_ text: String, source: String) throws {
+        var text = Substring(text)
+        var torn = false
+        if !text.isEmpty, !text.hasSuffix("\n"), let end = text.lastIndex(of: "\n") {
+            text = text[...end]
+            torn = true
+        }
+        tornRow = torn
         let lines = text.split(omittingEmptySubsequences: true, whereSeparator: \.isNewline)
         guard let first = lines.first else { throw ResultsError("\(source) is empty") }
-        header = first.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        header = CSV.fields(first).map { $0.trimmingCharacters(in: .whitespaces) }
         var rows: [[String]] = []
         for (index, line) in lines.dropFirst().enumerated() {
-            let cells = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            let cells = CSV.fields(line)
             guard cells.count >= header.count else {
                 throw ResultsError("\(source), line \(index + 2): \(cells.count) fields, the header has \(header.count)")
             }

@@ -70,9 +70,7 @@ public final class EpisodeVideoWriter {
             guard let gif else { throw OutputError("no frames to write to \(url.path)") }
             try gif.write(to: url)
         case .text:
-            do { try Data(text.utf8).write(to: url) } catch {
-                throw OutputError("cannot write \(url.path): \(error.localizedDescription)")
-            }
+            try OutputFile.replace(url, with: text)
         case .pngFolder:
             break
         }

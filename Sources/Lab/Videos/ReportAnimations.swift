@@ -78,6 +78,14 @@ public enum ReportAnimations {
     /// the lowest seed on ties), in the order the pairs first appear; returns the files.
     @discardableResult
     public static func write(_ candidates: [Candidate], to output: URL) throws -> [URL] {
+        // The folder is derived whole from the candidates: an earlier run's best animation
+        // (a resumed comparison's, a merge's) must not stay beside this one's.
+        let animations = output.appendingPathComponent(folderName)
+        if FileManager.default.fileExists(atPath: animations.path) {
+            do { try FileManager.default.removeItem(at: animations) } catch {
+                throw OutputError("cannot remove the old animations in \(animations.path): \(error.localizedDescription)")
+            }
+        }
         var best: [String: Int] = [:]
         var order: [String] = []
         for (index, candidate) in candidates.enumerated() {

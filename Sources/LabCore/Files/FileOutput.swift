@@ -146,6 +146,36 @@ public enum AtomicFile {
         }
     }
 
+    /// Replaces the file at `url` with what `body` writes to the temporary path it is
+    /// given (for encoders that write files themselves: libpng, giflib), then syncs and
+    /// renames it as the other `write` methods do.
+    ///
+    /// - Throws: what `body` throws, or ``FileWriteError``; the old file is then left as
+    ///   it was and the temporary file removed.
+    public static func write(to url: URL, by body: (URL) throws -> Void) throws {
+        let folder = url.deletingLastPathComponent()
+        let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
+        do {
+            try body(temporary)
+            let file = open(temporary.path, O_RDONLY | O_CLOEXEC)
+            if file >= 0 {
+                _ = fsync(file)
+                _ = Glibc.close(file)
+            }
+            guard rename(temporary.path, url.path) == 0 else {
+                throw FileWriteError("cannot write \(url.path): renaming the temporary file failed: \(FileOutput.reason(errno))")
+            }
+        } catch {
+            unlink(temporary.path)
+            throw error
+        }
+        let directory = open(folder.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if directory >= 0 {
+            _ = fsync(directory)
+            _ = Glibc.close(directory)
+        }
+    }
+
     /// Replaces the file at `url` with `text` (UTF-8).
     public static func write(_ text: String, to url: URL) throws {
         try write(Data(text.utf8), to: url)

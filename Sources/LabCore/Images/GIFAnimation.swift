@@ -107,9 +107,14 @@ public final class GIFAnimation {
     /// delay is rounded so that the total duration stays `frameCount / framesPerSecond`.
     public func write(to url: URL) throws {
         guard !frames.isEmpty else { throw ImageError("a GIF needs at least one frame") }
+        // Crash-safe: a reader or an interruption sees the old file or the whole new one.
+        try AtomicFile.write(to: url) { temporary in try encode(to: temporary, naming: url) }
+    }
+
+    private func encode(to temporary: URL, naming url: URL) throws {
         var error: Int32 = 0
         // Opened here rather than by giflib, which would create the file readable by its owner only.
-        let descriptor = open(url.path, O_WRONLY | O_CREAT | O_TRUNC, 0o666)
+        let descriptor = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC, 0o666)
         guard descriptor >= 0 else { throw ImageError("cannot write GIF \(url.path): \(String(cString: strerror(errno)))") }
         guard let gif = EGifOpenFileHandle(descriptor, &error) else {
             close(descriptor)

@@ -62,14 +62,17 @@ public struct PNGImage: Equatable, Sendable {
         image.width = UInt32(width)
         image.height = UInt32(height)
         image.format = channels == 3 ? UInt32(PNG_FORMAT_FLAG_COLOR) : UInt32(PNG_FORMAT_GRAY)
-        let ok = pixels.withUnsafeBufferPointer { buffer in
-            url.path.withCString { path in
-                png_image_write_to_file(&image, path, 0, buffer.baseAddress, Int32(width * channels), nil)
+        // Crash-safe: a reader or an interruption sees the old file or the whole new one.
+        try AtomicFile.write(to: url) { temporary in
+            let ok = pixels.withUnsafeBufferPointer { buffer in
+                temporary.path.withCString { path in
+                    png_image_write_to_file(&image, path, 0, buffer.baseAddress, Int32(width * channels), nil)
+                }
             }
+            let message = PNGImage.message(of: &image)
+            png_image_free(&image)
+            guard ok != 0 else { throw ImageError("cannot write PNG \(url.path): \(message)") }
         }
-        let message = PNGImage.message(of: &image)
-        png_image_free(&image)
-        guard ok != 0 else { throw ImageError("cannot write PNG \(url.path): \(message)") }
     }
 
     /// Decodes a PNG file (any colour type) into 8-bit greyscale (`channels` 1) or RGB

@@ -304,6 +304,10 @@ public struct SettingDeclaration: Sendable {
             let shown = value.numbers.count == 1 ? value.description : (bad.rounded() == bad && abs(bad) < 1e15 ? String(Int(bad)) : bad.description)
             throw ConfigurationError("\(prefix)\(name) must be \(range.description), got \(shown)", kind: .invalidValue)
         }
+        // NaN or an infinity is never a meaningful setting (initial_q=nan would fill a Q-table with NaN).
+        if let bad = value.numbers.first(where: { !$0.isFinite }) {
+            throw ConfigurationError("\(prefix)\(name) must be a finite number, got \(bad)", kind: .invalidValue)
+        }
         if let choices, case .string(let text) = value, !choices.contains(text) {
             throw ConfigurationError("\(prefix)\(noun) '\(name)' expects one of \(choices.joined(separator: ", ")), got '\(text)'", kind: .invalidValue)
         }

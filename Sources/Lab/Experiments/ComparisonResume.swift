@@ -1,0 +1,151 @@
+import Agents
+import Foundation
+import LabCore
+
+/// What an earlier, interrupted run of a comparison finished in its results folder.
+///
+/// A cell is finished when `summary.csv` (the comparison's record file, see
+/// ``Comparison/run(resuming:isCancelled:progress:)``) has a row for it with
+/// `interrupted=false`: the rule of a shard's `cells.csv` (``Shard``), read by the same
+/// code. Resuming runs the other cells and rewrites the folder's files in canonical
+/// order.
+public struct ResumePlan {
+    /// The finished cells, by position in the comparison's specs.
+    let finished: [Int: FinishedCell]
+
+    /// Nothing finished: every cell runs.
+    public static let empty = ResumePlan(finished: [:])
+
+    private init(finished: [Int: FinishedCell]) { self.finished = finished }
+
+    /// The number of cells finished earlier.
+    public var finishedCount: Int { finished.count }
+
+    /// Reads what `comparison`'s results folder holds.
+    ///
+    /// - Throws: ``ConfigurationError`` when the folder holds results of another grid or
+    ///   configuration (naming what differs) or results without a configuration.
+    public init(_ comparison: Comparison) throws {
+        let folder = comparison.output
+        let configurationURL = folder.appendingPathComponent(Comparison.configurationName)
+        guard let recorded = try? String(contentsOf: configurationURL, encoding: .utf8) else {
+            let contents = ResultsFolderContents.entries(folder)
+            guard contents.isEmpty else {
+                throw ConfigurationError("cannot resume \(folder.path): it holds no \(Comparison.configurationName) of a comparison (it holds \(ResultsFolderContents.list(contents)))")
+            }
+            self = .empty
+            return
+        }
+        let expected = comparison.configurationText
+        if recorded != expected {
+            throw ConfigurationError("cannot resume \(folder.path): it holds a different comparison. "
+                + ResumePlan.differences(recorded: recorded, expected: expected))
+        }
+        let records = try CellRecords(url: folder.appendingPathComponent(SummaryTable.fileName))
+        var finished: [Int: FinishedCell] = [:]
+        for (index, spec) in comparison.specs.enumerated() {
+            guard let record = records.finished[Shard.key(spec)] else { continue }
+            let cell = FinishedCell(agent: spec.agent, environment: spec.environmentID, seed: String(spec.seed),
+                                    folder: folder, record: record)
+            // A finished cell whose Monitor file was removed or changed since is run again.
+            guard (try? cell.episodeRows()) != nil else { continue }
+            finished[index] = cell
+        }
+        self.init(finished: finished)
+    }
+
+    /// The lines of `config.yml` that differ, as "in the folder: ...; in this command: ...".
+    static func differences(recorded: String, expected: String) -> String {
+        let old = recorded.split(separator: "\n").map(String.init), new = expected.split(separator: "\n").map(String.init)
+        let onlyOld = old.filter { !new.contains($0) }, onlyNew = new.filter { !old.contains($0) }
+        func quoted(_ lines: [String]) -> String {
+            let shown = lines.prefix(4).map { "'\($0.trimmingCharacters(in: .whitespaces))'" }.joined(separator: ", ")
+            return lines.isEmpty ? "nothing else" : shown + (lines.count > 4 ? " and \(lines.count - 4) more lines" : "")
+        }
+        return "Its \(Comparison.configurationName) has \(quoted(onlyOld)) where this command has \(quoted(onlyNew)); "
+            + "resume with the same agents, environments, seeds, budgets and hyperparameters, or write elsewhere"
+    }
+
+    /// The `evaluations.csv` rows of the finished cells, read from the folder's file (a
+    /// row cut short at its end is not one).
+    func evaluationRows(specs: [RunSpec], folder: URL) throws -> [Int: [String]] {
+        guard !finished.isEmpty else { return [:] }
+        let url = folder.appendingPathComponent(EvaluationTable.fileName)
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else {
+            throw ConfigurationError("cannot resume \(folder.path): \(url.lastPathComponent) is missing, though cells with periodic evaluation finished")
+        }
+        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        lines.removeLast()  // after the final newline, or a row cut short
+        var rows: [Int: [String]] = [:]
+        for index in finished.keys {
+            let spec = specs[index]
+            let prefix = EvaluationTable.rowPrefix(agent: spec.agent, environment: spec.environmentID, seed: spec.seed)
+            rows[index] = lines.filter { $0.hasPrefix(prefix) }
+        }
+        return rows
+    }
+}
+
+/// What a results folder holds, for the checks before a comparison writes to it.
+public enum ResultsFolderContents {
+    /// The names in `folder` (none when it does not exist), the lock file aside.
+    public static func entries(_ folder: URL) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [])
+            .filter { $0 != FolderLock.fileName }.sorted()
+    }
+
+    /// Removes the temporary files of rewrites that a killed run left (``AtomicFile``'s
+    /// `.<name>.<pid>.tmp`) in `folder` and the folders below it; the caller holds the
+    /// folder's lock, so no live writer owns them.
+    static func removeTemporaryFiles(in folder: URL) throws {
+        guard let enumerator = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: nil) else { return }
+        for case let url as URL in enumerator {
+            let parts = url.lastPathComponent.split(separator: ".", omittingEmptySubsequences: false)
+            guard url.lastPathComponent.hasPrefix("."), parts.count >= 4, parts.last == "tmp",
+                  Int32(parts[parts.count - 2]) != nil else { continue }
+            do { try FileManager.default.removeItem(at: url) } catch {
+                throw OutputError("cannot remove \(url.path), left by an interrupted run: \(error.localizedDescription)")
+            }
+        }
+    }
+
+    /// `a, b, c and 4 more`.
+    public static func list(_ names: [String]) -> String {
+        names.prefix(5).joined(separator: ", ") + (names.count > 5 ? " and \(names.count - 5) more" : "")
+    }
+
+    /// Removes what rllab wrote in `folder` (the files of a comparison, of its shards and
+    /// of its Slurm jobs), for a comparison that starts over; anything else stays.
+    ///
+    /// - Throws: ``OutputError`` when the folder does not look like an rllab results
+    ///   folder (so that `--out ~ --overwrite` removes nothing), or when a file cannot be
+    ///   removed.
+    public static func removeResults(in folder: URL) throws {
+        let manager = FileManager.default
+        let configuration = folder.appendingPathComponent(Comparison.configurationName)
+        let text = (try? String(contentsOf: configuration, encoding: .utf8)) ?? ""
+        let shards = folder.appendingPathComponent("shards")
+        let hasShards = ((try? ShardRecord.all(in: shards)) ?? []).isEmpty == false
+        guard text.hasPrefix(Comparison.configurationHeader) || hasShards else {
+            throw OutputError("not removing anything in \(folder.path): it does not look like an rllab results folder (no \(Comparison.configurationName) written by rllab compare, no shards); remove it yourself or write elsewhere")
+        }
+        // Agent folders: the agents of the recorded grid, and any folder named like an agent.
+        var agents = Set(AgentCatalog.all.map { $0.name })
+        if let line = text.split(separator: "\n").first(where: { $0.hasPrefix("agents: [") }) {
+            let list = line.dropFirst("agents: [".count).dropLast()
+            for name in list.split(separator: ",") { agents.insert(name.trimmingCharacters(in: .whitespaces)) }
+        }
+        let known: Set<String> = [EpisodeTable.fileName, SummaryTable.fileName, EvaluationTable.fileName, "statistics.csv",
+                                  "report.html", "plots", "animations", "shards", "slurm"]
+        var names = entries(folder).filter { name in
+            known.contains(name) || agents.contains(name) || (name.hasPrefix(".") && name.hasSuffix(".tmp"))
+        }
+        // The configuration goes last: a folder whose removal was interrupted is still recognized.
+        if !text.isEmpty { names.append(Comparison.configurationName) }
+        for name in names {
+            do { try manager.removeItem(at: folder.appendingPathComponent(name)) } catch {
+                throw OutputError("cannot remove \(folder.appendingPathComponent(name).path): \(error.localizedDescription)")
+            }
+        }
+    }
+}
