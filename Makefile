@@ -36,9 +36,9 @@ test: setup
 # reward CSVs, SB3 Monitor files, charts and report.html under results/demo/.
 demo: release
 	$(RELEASE_BIN) compare --env CartPole-v1 --agents random,random-linear,naive-nn,q-learning,dqn,ppo,a2c \
-	  --num-seeds 3 --out results/demo/CartPole-v1
+	  --num-seeds 3 --overwrite --out results/demo/CartPole-v1
 	$(RELEASE_BIN) compare --env FrozenLake-v1 --agents random,q-learning,value-iteration,policy-iteration \
-	  --num-seeds 3 --out results/demo/FrozenLake-v1
+	  --num-seeds 3 --overwrite --out results/demo/FrozenLake-v1
 
 bench: release
 	bash Benchmarks/run.sh

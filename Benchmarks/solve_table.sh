@@ -52,7 +52,7 @@ for row in "${rows[@]}"; do
   [[ -n "$filter" && "$name" != *"$filter"* ]] && continue
   dir="$out/$name"
   # shellcheck disable=SC2086
-  "$rllab" compare --env "$env" --agents "$agent" --num-seeds 5 --out "$dir" --quiet --no-plots $extra >"$dir.log" 2>&1 ||
+  "$rllab" compare --env "$env" --agents "$agent" --num-seeds 5 --overwrite --out "$dir" --quiet --no-plots $extra >"$dir.log" 2>&1 ||
     { echo "| $env | $level | \`$agent\` | failed: see $dir.log | |"; continue; }
   awk -F, -v env="$env" -v agent="$agent" -v level="$level" '
     NR == 1 { for (i = 1; i <= NF; i++) col[$i] = i; next }
