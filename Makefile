@@ -5,7 +5,7 @@ SWIFT ?= swift
 SYSTEM_PACKAGES := libgsl-dev libopenblas-dev pkg-config dataset-fashion-mnist libpng-dev libgif-dev slurmctld slurmd slurm-client munge
 RELEASE_BIN := .build/release/rllab
 
-.PHONY: setup build release test demo bench clean
+.PHONY: setup build release test demo bench fuzz clean
 
 # Installs missing Debian packages; as non-root prints the command to run instead.
 setup:
@@ -43,5 +43,33 @@ demo: release
 bench: release
 	bash Benchmarks/run.sh
 
+# libFuzzer targets, one per parser (Fuzz/), built with -sanitize=fuzzer in their own
+# scratch folder (.build-fuzz; RLLAB_FUZZ=1 adds them to the package), each run for
+# FUZZ_SECONDS from the committed seed corpora. New inputs go to .build-fuzz/corpus/TARGET,
+# crashes to .build-fuzz/findings/TARGET/; a crash fails the target.
+FUZZ_SECONDS ?= 60
+FUZZ_BUILD := RLLAB_FUZZ=1 $(SWIFT) build -c release --scratch-path .build-fuzz -Xswiftc -sanitize=fuzzer
+FUZZ_SEEDS_FuzzGridMap := Tests/GymTests/Fixtures/corpus/grid envs
+FUZZ_SEEDS_FuzzTabularMDP := Tests/GymTests/Fixtures/corpus/mdp envs
+FUZZ_SEEDS_FuzzAgentConfig := Fuzz/corpus/agent-config agents
+FUZZ_SEEDS_FuzzSafeTensors := Tests/LabCoreTests/Fixtures/corpus/safetensors Fuzz/corpus/safetensors
+FUZZ_SEEDS_FuzzIDX := Tests/LabCoreTests/Fixtures/corpus/idx
+FUZZ_TARGETS := FuzzGridMap FuzzTabularMDP FuzzAgentConfig FuzzSafeTensors FuzzIDX
+
+fuzz: setup
+	@for t in $(FUZZ_TARGETS); do $(FUZZ_BUILD) --product $$t || exit 1; done
+	@status=0; for t in $(FUZZ_TARGETS); do \
+	  case $$t in \
+	    FuzzGridMap) seeds="$(FUZZ_SEEDS_FuzzGridMap)";; FuzzTabularMDP) seeds="$(FUZZ_SEEDS_FuzzTabularMDP)";; \
+	    FuzzAgentConfig) seeds="$(FUZZ_SEEDS_FuzzAgentConfig)";; FuzzSafeTensors) seeds="$(FUZZ_SEEDS_FuzzSafeTensors)";; \
+	    FuzzIDX) seeds="$(FUZZ_SEEDS_FuzzIDX)";; esac; \
+	  mkdir -p .build-fuzz/corpus/$$t .build-fuzz/findings/$$t; \
+	  echo "== $$t ($(FUZZ_SECONDS) s)"; \
+	  SWIFT_BACKTRACE=enable=no .build-fuzz/release/$$t -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=4096 -max_len=65536 -print_final_stats=1 \
+	    -artifact_prefix=.build-fuzz/findings/$$t/ .build-fuzz/corpus/$$t $$seeds > .build-fuzz/findings/$$t/fuzz.log 2>&1; \
+	  rc=$$?; grep -E "^(#[0-9]+ +DONE|stat::number_of_executed_units|stat::average_exec_per_sec|stat::peak_rss_mb|SUMMARY|Test unit written)" .build-fuzz/findings/$$t/fuzz.log; \
+	  [ $$rc -eq 0 ] || { echo "$$t: FOUND A CRASH (.build-fuzz/findings/$$t/, log fuzz.log)"; status=1; }; \
+	done; exit $$status
+
 clean:
-	rm -rf .build
+	rm -rf .build .build-fuzz

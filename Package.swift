@@ -1,4 +1,5 @@
 // swift-tools-version:6.0
+import Foundation
 import PackageDescription
 
 // Release builds drop exclusivity checks in the numeric modules: their hot loops
@@ -58,3 +59,17 @@ let package = Package(
     ],
     swiftLanguageModes: [.v5]
 )
+
+// `make fuzz` only (RLLAB_FUZZ=1, its own scratch path `.build-fuzz`): one libFuzzer
+// executable per parser, built with `-sanitize=fuzzer`. Ordinary builds never see them.
+if ProcessInfo.processInfo.environment["RLLAB_FUZZ"] == "1" {
+    let fuzzTargets: [(name: String, dependencies: [Target.Dependency])] = [
+        ("FuzzGridMap", ["Gym"]), ("FuzzTabularMDP", ["Gym"]), ("FuzzAgentConfig", ["Agents", "LabCore"]),
+        ("FuzzSafeTensors", ["LabCore"]), ("FuzzIDX", ["LabCore"]),
+    ]
+    package.targets.append(.target(name: "CFuzzDriver", path: "Fuzz/CFuzzDriver"))
+    for (name, dependencies) in fuzzTargets {
+        package.targets.append(.executableTarget(name: name, dependencies: dependencies + ["CFuzzDriver"], path: "Fuzz/\(name)"))
+        package.products.append(.executable(name: name, targets: [name]))
+    }
+}

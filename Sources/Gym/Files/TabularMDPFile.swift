@@ -89,9 +89,12 @@ public struct TabularMDPFile {
         }
         for required in ["states", "actions", "start", "transitions"] { _ = try field(required) }
         // The counts drive every allocation (names, the table of row lists per pair): check
-        // them, with overflow checks, before any is made.
-        if let stateCount = top["states"]?.int ?? top["states"]?.sequence?.count, stateCount > 0,
-           let actionCount = top["actions"]?.int ?? top["actions"]?.sequence?.count, actionCount > 0 {
+        // them, with overflow checks, before any is made. Each on its own: a huge state count
+        // beside a malformed action field must not allocate its names before the action field
+        // is found wrong (a fuzzing finding: `states: 4000000000000000000`, `actions: x=0`).
+        do {
+            let stateCount = max(1, top["states"]?.int ?? top["states"]?.sequence?.count ?? 1)
+            let actionCount = max(1, top["actions"]?.int ?? top["actions"]?.sequence?.count ?? 1)
             do {
                 try MemoryBudget.bytes(for: "\(stateCount) states x \(actionCount) actions",
                                        parts: [([stateCount, actionCount], Self.bytesPerPair), ([stateCount], Self.bytesPerName),

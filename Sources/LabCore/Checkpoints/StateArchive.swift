@@ -30,10 +30,19 @@ public struct StateArchive {
 
     /// Reads an archive written by ``write(to:)``, checking that it is of `kind`.
     public init(contentsOf url: URL, kind: String) throws {
-        file = try SafeTensorsFile(contentsOf: url)
-        source = url.path
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw StateArchiveError("cannot read \(url.path): \(error.localizedDescription)")
+        }
+        try self.init(data: data, source: url.path, kind: kind)
+    }
+
+    /// Parses archive bytes; `source` names them in errors.
+    public init(data: Data, source: String, kind: String) throws {
+        file = try SafeTensorsFile(data: data, source: source)
+        self.source = source
         guard file.metadata[StateArchive.formatKey] == kind else {
-            throw StateArchiveError("\(url.path) is not a \(kind) file (format '\(file.metadata[StateArchive.formatKey] ?? "none")')")
+            throw StateArchiveError("\(source) is not a \(kind) file (format '\(file.metadata[StateArchive.formatKey] ?? "none")')")
         }
     }
 

@@ -42,6 +42,9 @@ MDPS = {
     "huge_states.yml": "states: 1000000000000000\nactions: 2\nstart: 0\ntransitions: []\n",
     "overflow_counts.yml": "states: 4000000000000000000\nactions: 4000000000\nstart: 0\ntransitions: []\n",
     "negative_states.yml": "states: -3\nactions: 2\nstart: 0\ntransitions: []\n",
+    # Found by `make fuzz` (FuzzTabularMDP): a huge count beside a malformed action field
+    # allocated the state names before the action field was refused.
+    "huge_states_bad_actions.yml": "states: 4000000000000000000\nactions: 40000000=0\nstart: 0\ntransitions: []\n",
     "nan_probability.yml": "states: 1\nactions: 1\nstart: 0\ntransitions:\n  - {state: 0, action: 0, next: 0, probability: .nan}\n",
     "inf_reward.yml": "states: 1\nactions: 1\nstart: 0\ntransitions:\n  - {state: 0, action: 0, next: 0, reward: .inf}\n",
     "huge_reward_cycle.yml": "states: 1\nactions: 1\nstart: 0\ntransitions:\n  - {state: 0, action: 0, next: 0, reward: 1e308}\n",
@@ -78,7 +81,7 @@ SAFETENSORS = {
     "negative_dimension.safetensors": safetensors({"w": {"dtype": "F32", "shape": [-1], "data_offsets": [0, 4]}}, b"\0" * 4),
     "shape_overflow.safetensors": safetensors({"w": {"dtype": "F32", "shape": [2 ** 40, 2 ** 40], "data_offsets": [0, 4]}}, b"\0" * 4),
     "offsets_outside.safetensors": safetensors({"w": {"dtype": "F32", "shape": [4], "data_offsets": [0, 16]}}, b"\0" * 8),
-    "unknown_dtype.safetensors": safetensors({"w": {"dtype": "I64", "shape": [1], "data_offsets": [0, 8]}}, b"\0" * 8),
+    "unknown_dtype.safetensors": safetensors({"w": {"dtype": "F16", "shape": [1], "data_offsets": [0, 8]}}, b"\0" * 8),
     "nan_weights.safetensors": safetensors({"w": {"dtype": "F32", "shape": [2], "data_offsets": [0, 8]}}, struct.pack("<ff", 1.0, float("nan"))),
     "inf_weights.safetensors": safetensors({"w": {"dtype": "F64", "shape": [1], "data_offsets": [0, 8]}}, struct.pack("<d", float("inf"))),
     "bad_metadata.safetensors": safetensors({"__metadata__": {"a": 1}}),
