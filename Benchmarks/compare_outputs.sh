@@ -6,8 +6,11 @@
 #
 # Each revision is checked out with `git worktree` under $COMPARE_CACHE (default
 # /tmp/rllab-compare/<sha>), built in release mode once (kept for the next call), and run
-# into <sha>/out. Results depend on the CPU's BLAS kernels: compare two commits on one
-# machine, never files from two machines. Needs python3 with PyYAML for the diff.
+# into <sha>/out-base.PID or out-head.PID: this call's own folder, so two calls comparing
+# against the same base at the same time never write into each other's outputs (the
+# release build itself waits for SwiftPM's lock). Results depend on the CPU's BLAS kernels:
+# compare two commits on one machine, never files from two machines. Needs python3 with
+# PyYAML for the diff.
 # Exit status: 0 when every file matches, 1 otherwise.
 set -euo pipefail
 
@@ -20,7 +23,7 @@ head=${2:-HEAD}
 run_revision() {
   local sha dir tree out bin
   sha=$(git -C "$repo" rev-parse --verify "$1^{commit}")
-  dir="$cache/$sha"; tree="$dir/tree"; out="$dir/out-$2"
+  dir="$cache/$sha"; tree="$dir/tree"; out="$dir/out-$2.$$"
   mkdir -p "$dir"
   if [ ! -d "$tree" ]; then git -C "$repo" worktree add --detach "$tree" "$sha" >/dev/null; fi
   (cd "$tree" && swift build -c release --product rllab >"$dir/build.log" 2>&1) || { cat "$dir/build.log" >&2; return 1; }
@@ -29,7 +32,7 @@ run_revision() {
   (
     cd "$tree"   # agents/ and envs/ of that revision
     set -x
-    "$bin" compare --env CartPole-v1 --agents random,random-linear,naive-nn,q-learning,dqn \
+    "$bin" compare --env CartPole-v1 --agents random,random-linear,naive-nn,q-learning,dqn,ppo,a2c \
       --num-seeds 3 --out "$out/demo-CartPole-v1"
     "$bin" compare --env FrozenLake-v1 --agents random,q-learning,value-iteration,policy-iteration \
       --num-seeds 3 --out "$out/demo-FrozenLake-v1"
@@ -81,8 +84,8 @@ def drop_wall(value):
 
 def normalised(path, revision_dir):
     name = os.path.basename(path)
-    # Reports name their run folder by absolute path, which holds the revision's sha.
-    data = open(path, "rb").read().replace(revision_dir.encode(), b"<revision>")
+    # Reports name their run folder by absolute path (the revision's sha, base or head).
+    data = open(path, "rb").read().replace(revision_dir.encode(), b"<outputs>")
     if name.endswith((".yml", ".yaml")):
         return yaml.safe_load(data)
     if name.endswith(".csv"):
@@ -112,7 +115,7 @@ for rel in sorted(fb - fa):
     print(f"ONLY IN HEAD  {rel}"); failures += 1
 same = 0
 for rel in sorted(fa & fb):
-    if normalised(os.path.join(a, rel), os.path.dirname(a)) == normalised(os.path.join(b, rel), os.path.dirname(b)):
+    if normalised(os.path.join(a, rel), a) == normalised(os.path.join(b, rel), b):
         same += 1
     else:
         print(f"DIFFERS       {rel}"); failures += 1

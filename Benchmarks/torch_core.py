@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""PyTorch CPU counterpart of `rllab bench core`: the same DQN step, MLP-GAN iteration and
+"""PyTorch CPU counterpart of `rllab bench core`: the same DQN step (SB3's), MLP-GAN iteration and
 sgemm shapes, printed in the same line format, with the same thread count.
 
 Usage: Benchmarks/.venv/bin/python Benchmarks/torch_core.py [--threads N] [--seconds S]
@@ -35,25 +35,31 @@ def timed(seconds, body):
 
 
 def dqn_step(hidden):
-    """Cycles through 32 random batches, as the Swift benchmark (a single batch would drive
-    gradients into subnormal floats)."""
+    """One update as SB3's DQN.train runs it, as `rllab bench core` times the Swift agent's
+    own step: a batch of 64 sampled from a replay buffer of 2,048 random transitions (random
+    rewards: data whose loss falls to zero would drive gradients into subnormal floats), TD
+    target without gradient, Huber loss, gradients clipped to norm 10, Adam 2.3e-3."""
     def net():
         return nn.Sequential(nn.Linear(4, hidden), nn.ReLU(), nn.Linear(hidden, hidden), nn.ReLU(), nn.Linear(hidden, 2))
     online, target = net(), net()
+    target.load_state_dict(online.state_dict())
     opt = torch.optim.Adam(online.parameters(), lr=2.3e-3)
-    batches = [(torch.rand(64, 4) * 2 - 1, torch.rand(64, 4) * 2 - 1, torch.rand(64),
-                (torch.rand(64) >= 0.05).float(), torch.randint(0, 2, (64,))) for _ in range(32)]
-    counter = [0]
+    size = 2048
+    observations = torch.rand(size + 1, 4) * 2 - 1
+    buffer = (observations[:-1], observations[1:], torch.rand(size), (torch.rand(size) < 0.05).float(),
+              torch.randint(0, 2, (size,)))
 
     def step():
-        obs, next_obs, reward, not_done, actions = batches[counter[0]]
-        counter[0] = (counter[0] + 1) % len(batches)
+        index = torch.randint(0, size, (64,))
+        obs, next_obs, reward, done, actions = (t[index] for t in buffer)
         with torch.no_grad():
-            td = reward + target(next_obs).max(dim=1).values * 0.99 * not_done
+            td = reward + (1 - done) * 0.99 * target(next_obs).max(dim=1).values
         q = online(obs).gather(1, actions.unsqueeze(1)).squeeze(1)
         loss = F.smooth_l1_loss(q, td)
+        loss.item()  # SB3 records the loss every step
         opt.zero_grad()
         loss.backward()
+        nn.utils.clip_grad_norm_(online.parameters(), 10)
         opt.step()
     return step
 

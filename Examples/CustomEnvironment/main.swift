@@ -33,7 +33,7 @@ final class CoinGuess: Environment {
         // The registry's OrderEnforcing wrapper validates actions; a bare environment
         // must not trap on bad input either, so it checks too.
         guard let guess = action.discrete, actionSpace.contains(action) else {
-            throw OrderEnforcing.invalidAction(action, space: actionSpace)
+            throw EnvironmentError.invalidAction(action, space: actionSpace)
         }
         let outcome = random.source.bernoulli(headsProbability) ? 0 : 1
         round += 1

@@ -1,27 +1,43 @@
+import Agents
 import ArgumentParser
 import Foundation
+import Gym
 import LabCore
 
-/// `rllab bench core`: per-step cost of the autodiff core on DQN- and GAN-sized networks,
-/// and sgemm throughput for their matrix shapes. `Benchmarks/torch_core.py` prints the
-/// same lines for PyTorch on CPU with the same thread count.
+/// `rllab bench core`: per-step cost of the DQN agent's own update and greedy action, of a
+/// GAN training step on the autodiff core, and sgemm throughput for their matrix shapes.
+/// `Benchmarks/torch_core.py` prints the same lines for PyTorch on CPU with the same thread
+/// count.
 struct BenchCoreCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "core",
-        abstract: "Time DQN and GAN training steps and sgemm on the autodiff core (use a release build)."
+        abstract: "Time the DQN agent's training step and greedy action, a GAN training step and sgemm on the autodiff core (use a release build)."
     )
 
     @Option(help: "Approximate seconds per measurement.") var seconds = 1.0
     @Option(help: "Random seed for the synthetic data and weights.") var seed: UInt64 = 0
-    @Option(help: "Run only benchmarks whose printed name starts with this (dqn, dqn_step 4-256, gan, sgemm, sgemm 64x).") var only: String?
+    @Option(help: "Run only benchmarks whose printed name starts with this (dqn, dqn_step 4-256, act, gan, sgemm, sgemm 64x).") var only: String?
 
     func run() throws {
         let source = try RandomSource(seed: seed)
         print("backend: \(BLAS.summary) (OPENBLAS_CORETYPE=\(BLAS.requestedCoreType))")
         let want = { (name: String) in only.map { name.hasPrefix($0) } ?? true }
         for hidden in [64, 256] where want("dqn_step 4-\(hidden)-\(hidden)-2 batch 64") {
-            let ms = try Self.time(seconds: seconds, try DQNStep(hidden: hidden, source: source.spawn()).run)
+            let agent = try benchDQNAgent(hidden: hidden, source: source.spawn())
+            let ms = try Self.time(seconds: seconds, agent.trainStep)
             print(String(format: "dqn_step 4-%d-%d-2 batch 64: %.4f ms/step", hidden, hidden, ms))
+        }
+        for hidden in [64, 256] where want("act dqn 4-\(hidden)-\(hidden)-2") {
+            // The agent's own greedy action (what evaluation and exploitation call every step).
+            let agent = try benchDQNAgent(hidden: hidden, source: source.spawn())
+            let observations = benchObservations(32, source: source)
+            var next = 0, chosen = 0
+            let ms = try Self.time(seconds: seconds) {
+                if case .discrete(let action) = try agent.act(observations[next]) { chosen &+= action }
+                next = (next + 1) % observations.count
+            }
+            print(String(format: "act dqn 4-%d-%d-2 greedy, one observation: %.1f ns/act", hidden, hidden, ms * 1e6))
+            if chosen < 0 { print(chosen) }  // keeps the actions observable
         }
         if want("gan_iteration G 256-512-1024-784 D 784-256-1 batch 100") {
             let gan = try GANStep(source: source.spawn())
@@ -66,40 +82,32 @@ struct BenchCoreCommand: ParsableCommand {
 
 private nonisolated(unsafe) var sgemmScratch = [Float](repeating: 0, count: 1024 * 1024)
 
-/// One DQN update: TD target from a target network without gradient, Q(s, a) from the
-/// online network, Huber loss, backward, Adam.
+/// A DQN agent on CartPole-v1's spaces (net_arch [hidden, hidden], batch 64, Adam 2.3e-3,
+/// SB3's other defaults) whose replay buffer holds 2,048 random transitions: `rllab bench
+/// core` times the agent's own update (``DQNAgent/trainStep()``: replay sampling, TD target,
+/// Huber loss, gradient clipping, Adam) and its greedy action.
 ///
-/// The step cycles through 32 fixed random batches (random rewards): training on a single
-/// batch would drive the loss, gradients and Adam moments towards zero, into subnormal
-/// floats that are ~100x slower on x86 and not what a real agent sees.
-private final class DQNStep {
-    let online: Sequential, target: Sequential, optimizer: Adam
-    var batches: [(obs: Tensor, nextObs: Tensor, reward: Tensor, notDone: Tensor, actions: [Int])] = []
-    var next = 0
-
-    init(hidden: Int, source: RandomSource) throws {
-        func net() -> Sequential { Sequential(Dense(4, hidden, source: source), ReLU(), Dense(hidden, hidden, source: source), ReLU(), Dense(hidden, 2, source: source)) }
-        online = net()
-        target = net()
-        optimizer = Adam(online.parameters, learningRate: 2.3e-3)
-        for _ in 0..<32 {
-            batches.append((Tensor.uniform([64, 4], low: -1, high: 1, source: source), Tensor.uniform([64, 4], low: -1, high: 1, source: source),
-                            Tensor.uniform([64], low: 0, high: 1, source: source),
-                            Tensor(shape: [64], scalars: (0..<64).map { _ in source.uniform() < 0.05 ? 0 : 1 }),
-                            (0..<64).map { _ in source.uniformIndex(below: 2) }))
-        }
+/// The rewards are random: data whose loss falls to zero would drive the gradients and Adam
+/// moments into subnormal floats, ~100x slower on x86 and not what a real agent sees.
+private func benchDQNAgent(hidden: Int, source: RandomSource) throws -> DQNAgent {
+    let environment = try EnvironmentRegistry.shared.make("CartPole-v1")
+    var hyperparameters = DQNAgent.defaultHyperparameters
+    try hyperparameters.merge(overrides: ["net_arch=[\(hidden),\(hidden)]", "batch_size=64", "learning_rate=2.3e-3", "buffer_size=2048"])
+    let signature = EnvironmentSignature(id: "CartPole-v1", observationSpace: environment.observationSpace,
+                                         actionSpace: environment.actionSpace)
+    let agent = try DQNAgent(environment: signature, hyperparameters: hyperparameters, random: source)
+    let observations = benchObservations(2049, source: source)
+    for i in 0..<2048 {
+        try agent.remember(Experience(observation: observations[i], action: .discrete(source.uniformIndex(below: 2)),
+                                  reward: source.uniform(), nextObservation: observations[i + 1],
+                                  terminated: source.uniform() < 0.05, truncated: false))
     }
+    return agent
+}
 
-    func run() {
-        let b = batches[next]
-        next = (next + 1) % batches.count
-        let td = withoutGradient { b.reward + target(b.nextObs).max(axis: 1) * 0.99 * b.notDone }
-        let q = online(b.obs).selecting(columns: b.actions)
-        let loss = Loss.huber(q, td)
-        optimizer.zeroGrad()
-        loss.backward()
-        optimizer.step()
-    }
+/// `count` observations of 4 numbers uniform in [-1, 1).
+private func benchObservations(_ count: Int, source: RandomSource) -> [Observation] {
+    (0..<count).map { _ in .vector((0..<4).map { _ in Float(source.uniform() * 2 - 1) }) }
 }
 
 /// One MLP-GAN iteration: a discriminator step on real and detached fake images, then a

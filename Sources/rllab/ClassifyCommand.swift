@@ -11,7 +11,7 @@ struct ClassifyCommand: ParsableCommand {
     )
 
     @Option(help: "Dataset (only fashion-mnist).") var dataset = "fashion-mnist"
-    @Option(name: .customLong("data-dir"), help: "Directory with the IDX files.") var dataDirectory = FashionMNIST.defaultDirectory
+    @Option(name: .customLong("data"), help: "Folder with the IDX files (as `rllab gan --data`).") var dataDirectory = FashionMNIST.defaultDirectory
     @Option(help: "Model: mlp (784-100-10) or cnn.") var model = "mlp"
     @Option(help: "Training epochs.") var epochs = 5
     @Option(name: .customLong("batch-size"), help: "Minibatch size.") var batchSize = 50
@@ -19,6 +19,7 @@ struct ClassifyCommand: ParsableCommand {
     @Option(help: "Random seed (weights and shuffling).") var seed: UInt64 = 0
     @Option(help: "Use only the first N training and test examples.") var limit: Int?
     @Option(help: "Output directory (default results/classify-<dataset>-<model>-seed<S>).") var out: String?
+    @Flag(help: "No per-epoch lines.") var quiet = false
 
     func validate() throws {
         guard dataset == "fashion-mnist" else { throw ValidationError("unknown dataset '\(dataset)'; available: fashion-mnist") }
@@ -39,9 +40,10 @@ struct ClassifyCommand: ParsableCommand {
         config.seed = seed
         config.limit = limit
         let directory = out ?? "results/classify-\(dataset)-\(model)-seed\(seed)"
-        print("training \(model) on \(dataset) for \(epochs) epochs (batch \(batchSize), Adam \(learningRate), seed \(seed))")
+        if !quiet { print("training \(model) on \(dataset) for \(epochs) epochs (batch \(batchSize), Adam \(learningRate), seed \(seed))") }
         let start = Date()
         _ = try ClassifierTraining.run(config, datasetDirectory: dataDirectory, outputDirectory: directory) { m in
+            if quiet { return }
             let elapsed = Date().timeIntervalSince(start)
             print(String(format: "epoch %d  train_loss %.4f  test_accuracy %.4f  (%.1f s)", m.epoch, m.trainLoss, m.testAccuracy, elapsed))
         }

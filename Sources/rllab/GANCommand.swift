@@ -125,7 +125,7 @@ struct ImageGANOptions: ParsableArguments {
         var path = classifier
         if path == nil {
             guard data == FashionMNIST.defaultDirectory else {
-                print("note: no per-epoch metrics: pass --classifier DIR/classifier.safetensors from `rllab classify --data-dir \(data) --model cnn --out DIR`")
+                print("note: no per-epoch metrics: pass --classifier DIR/classifier.safetensors from `rllab classify --data \(data) --model cnn --out DIR`")
                 return nil
             }
             path = ImageGANOptions.cachedClassifier

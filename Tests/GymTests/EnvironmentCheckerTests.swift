@@ -70,7 +70,7 @@ import Testing
         }
 
         func step(_ action: Action) throws -> StepResult {
-            guard case .discrete(let a) = action, a == 0 || a == 1 else { throw OrderEnforcing.invalidAction(action, space: actionSpace) }
+            guard case .discrete(let a) = action, a == 0 || a == 1 else { throw EnvironmentError.invalidAction(action, space: actionSpace) }
             if flaw == .rejectsLastAction && a == 1 {
                 throw EnvironmentError(.invalidAction, "Walk does not take action 1")
             }

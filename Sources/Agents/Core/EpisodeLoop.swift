@@ -12,6 +12,16 @@ public struct Experience {
     public var terminated: Bool
     /// The episode was cut by a time limit: `nextObservation` is not terminal.
     public var truncated: Bool
+
+    public init(observation: Observation, action: Action, reward: Double, nextObservation: Observation,
+                terminated: Bool, truncated: Bool) {
+        self.observation = observation
+        self.action = action
+        self.reward = reward
+        self.nextObservation = nextObservation
+        self.terminated = terminated
+        self.truncated = truncated
+    }
 }
 
 /// A finished training episode.
@@ -45,8 +55,9 @@ public struct PeriodicEvaluation {
     }
 }
 
-/// Raised inside a loop when the run was cancelled (Ctrl-C); finished episodes are kept.
-public struct CancellationError: Error, CustomStringConvertible {
+/// Raised inside a loop when the run was cancelled (Ctrl-C, SIGTERM); finished episodes are
+/// kept. Not Swift's `CancellationError`, which concerns tasks, not runs.
+public struct LearningInterrupted: Error, CustomStringConvertible {
     public init() {}
     public var description: String { "interrupted" }
 }
@@ -153,7 +164,7 @@ public final class EpisodeLoop {
     /// When the episode ends, it is recorded and the next call to ``observation()`` resets.
     @discardableResult
     public func step(_ action: Action) throws -> Experience {
-        if isCancelled() { throw CancellationError() }
+        if isCancelled() { throw LearningInterrupted() }
         let observation = try self.observation()
         let result = try environment.step(action)
         totalSteps += 1
@@ -220,19 +231,17 @@ public final class EpisodeLoop {
         }
     }
 
-    /// Plays one whole episode (counted in the budget) and returns its transitions.
-    public func playEpisode(policy: (Observation) throws -> Action) throws -> [Experience] {
+    /// Plays on until the current episode ends or the budget is spent, whichever comes
+    /// first, and returns the transitions and whether the episode ended (for agents that
+    /// learn from whole episodes, such as the cross-entropy method).
+    public func playEpisode(policy: (Observation) throws -> Action) throws -> (transitions: [Experience], finished: Bool) {
         var transitions: [Experience] = []
-        if !needsReset {
-            // Finish nothing half-done: an episode starts from a reset.
-            needsReset = true
-        }
-        repeat {
+        while !isDone {
             let transition = try step(try policy(try observation()))
             transitions.append(transition)
-            if transition.terminated || transition.truncated { break }
-        } while true
-        return transitions
+            if transition.terminated || transition.truncated { return (transitions, true) }
+        }
+        return (transitions, false)
     }
 
     /// Seconds since the loop was created (plus the training time before a restore).

@@ -80,7 +80,7 @@ public final class VectorEpisodeLoop {
     /// Steps every copy with `actions[i]` and hands each real transition to `learn`, in
     /// copy order. Copies being autoreset produce no transition (their action is ignored).
     public func step(actions: [Int], learn: (VectorTransition) throws -> Void = { _ in }) throws {
-        if loop.cancelled { throw CancellationError() }
+        if loop.cancelled { throw LearningInterrupted() }
         try start()
         try environment.step(discrete: actions)
         try account(actions: actions, learn: learn)
@@ -90,7 +90,7 @@ public final class VectorEpisodeLoop {
     /// (`size` numbers per copy), and hands each real transition to `learn` (its `action`
     /// is 0: the caller knows the actions it gave).
     public func step(continuousActions actions: [Float], size: Int, learn: (VectorTransition) throws -> Void = { _ in }) throws {
-        if loop.cancelled { throw CancellationError() }
+        if loop.cancelled { throw LearningInterrupted() }
         try start()
         if continuousActions.count != copies {
             continuousActions = [Action](repeating: .discrete(0), count: copies)

@@ -150,13 +150,13 @@ public final class DQNAgent: Agent {
                                            schedule: offPolicy, terminationReward: terminationReward)
         // SB3 counts target_update_interval in environment steps: N of them per vector step.
         let targetEvery = max(targetUpdateInterval / copies, 1)
+        let explorer = EpsilonGreedy(epsilon: exploration, actionCount: actionCount, random: explorationRandom)
         try collection.run(
             act: {
                 // Warm-up, then epsilon-greedy; one draw per vector step decides for every copy.
-                let explore = collection.totalSteps < learningStarts
-                    || explorationRandom.uniform() < exploration.value(at: collection.progress)
+                let explore = explorer.explores(at: collection.progress, warmingUp: collection.totalSteps < learningStarts)
                 for i in 0..<copies where !collection.isResetting(i) {
-                    collection.actions[i] = Float(explore ? explorationRandom.uniformIndex(below: actionCount)
+                    collection.actions[i] = Float(explore ? explorer.randomAction()
                                                           : online.argmax(collection.observation(i)))
                 }
             },
@@ -170,8 +170,8 @@ public final class DQNAgent: Agent {
     }
 
     /// Stores a transition as the collection loop does (encoded observations, the
-    /// termination reward); only termination (not truncation) marks it terminal. For tests.
-    func remember(_ transition: Experience) throws {
+    /// termination reward); only termination (not truncation) marks it terminal.
+    public func remember(_ transition: Experience) throws {
         guard case .discrete(let action) = transition.action else { throw AgentError("dqn stores discrete actions") }
         let observation = try encoder.encode(transition.observation, agent: Self.name)
         let next = try encoder.encode(transition.nextObservation, agent: Self.name)
@@ -180,10 +180,11 @@ public final class DQNAgent: Agent {
         replay.add(observation: observation, action: action, reward: reward, nextObservation: next, terminated: transition.terminated)
     }
 
-    /// One gradient step on a minibatch from the replay buffer.
+    /// One gradient step on a minibatch from the replay buffer: the update ``learn(_:)``
+    /// runs every `train_freq` steps (public so that `rllab bench core` times this very step).
     ///
     /// - Throws: ``NonFiniteTrainingError`` when the loss is not finite (training diverged).
-    func trainStep() throws {
+    public func trainStep() throws {
         replay.sample(into: batch, random: replayRandom)
         let targets = tdTargets(batch)
         let predicted = online(batch.observations).selecting(columns: batch.actionIndices)

@@ -4,10 +4,10 @@ import LabCore
 /// A fully connected network as Stable-Baselines3 builds one from `net_arch`: Dense
 /// layers with an activation between them and none after the last.
 ///
-/// Training goes through ``network`` (a LabCore ``Sequential`` on the autodiff tape).
-/// Acting goes through ``forward(_:)``, which runs one observation through the same
-/// parameters without the tape, into buffers allocated once: agents call it on every
-/// environment step, where the design rules forbid allocation.
+/// Training runs ``network`` (a LabCore ``Sequential``) on the autodiff tape. Acting
+/// (``forward(_:)``) runs the same layers off the tape through LabCore's ``Inference``,
+/// into buffers allocated once: agents call it on every environment step, where the
+/// design rules forbid allocation.
 public final class MultilayerPerceptron {
     /// The nonlinearity between layers.
     public enum Activation: String, CaseIterable, Sendable, SettingType {
@@ -22,8 +22,8 @@ public final class MultilayerPerceptron {
     public let activation: Activation
     public let inputSize: Int
     public let outputSize: Int
-    /// One output buffer per Dense layer, for ``forward(_:)``, allocated once.
-    private let activations: [UnsafeMutablePointer<Float>]
+    /// The network off the tape, for ``forward(_:)``.
+    private let inference: Inference
 
     /// A network `inputSize -> hiddenSizes... -> outputSize`, drawing from `source` layer
     /// by layer (weight, then bias).
@@ -62,14 +62,8 @@ public final class MultilayerPerceptron {
         self.activation = activation
         self.inputSize = inputSize
         self.outputSize = outputSize
-        activations = sizes.dropFirst().map { size in
-            let buffer = UnsafeMutablePointer<Float>.allocate(capacity: size)
-            buffer.initialize(repeating: 0, count: size)
-            return buffer
-        }
+        inference = Inference(network, inputWidth: inputSize)
     }
-
-    deinit { for buffer in activations { buffer.deallocate() } }
 
     /// The network on a batch `[B, inputSize]`, recorded for differentiation.
     public func callAsFunction(_ input: Tensor) -> Tensor { network(input) }
@@ -77,7 +71,8 @@ public final class MultilayerPerceptron {
     /// The parameters in a stable order (for an optimizer or a checkpoint).
     public var parameters: [Parameter] { network.parameters }
 
-    /// The outputs for one input, computed without the tape or any allocation.
+    /// The outputs for one input, computed by the network's layers off the tape, without
+    /// any allocation.
     ///
     /// - Returns: `outputSize` values, valid until the next call (they live in a buffer
     ///   this network reuses).
@@ -85,28 +80,7 @@ public final class MultilayerPerceptron {
     public func forward<Input: Collection<Float>>(_ input: Input) -> UnsafeBufferPointer<Float> {
         precondition(input.count == inputSize, "forward: \(input.count) inputs, network takes \(inputSize)")
         // Arrays and array slices (a row of a batch) are read in place.
-        let done: Void? = input.withContiguousStorageIfAvailable { x in
-            var previous = x.baseAddress!
-            for (index, layer) in denseLayers.enumerated() {
-                let out = activations[index], width = layer.outputSize
-                // Read the parameters each time: the optimizer may have replaced their storage.
-                layer.bias!.value.withUnsafeBufferPointer { b in out.update(from: b.baseAddress!, count: width) }
-                layer.weight.value.withUnsafeBufferPointer { w in
-                    BLAS.sgemm(transposeA: false, transposeB: true, m: 1, n: width, k: layer.inputSize,
-                               a: previous, lda: layer.inputSize, b: w.baseAddress!, ldb: layer.inputSize,
-                               beta: 1, c: out, ldc: width)
-                }
-                if index < denseLayers.count - 1 {
-                    switch activation {
-                    case .relu: for j in 0..<width where out[j] < 0 { out[j] = 0 }
-                    case .tanh: for j in 0..<width { out[j] = tanhf(out[j]) }
-                    }
-                }
-                previous = UnsafePointer(out)
-            }
-        }
-        if done == nil { return forward(Array(input)) }
-        return UnsafeBufferPointer(start: activations[activations.count - 1], count: outputSize)
+        return input.withContiguousStorageIfAvailable { inference($0.baseAddress!) } ?? forward(Array(input))
     }
 
     /// The index of the largest output for `input` (lowest index on ties, as numpy's argmax).

@@ -134,20 +134,22 @@ public final class NaiveNeuralNetworkAgent: Agent {
         }
     }
 
-    /// Plays until the episode ends; `nil` if the budget ran out first.
+    /// Plays until the episode ends (the shared loop's ``EpisodeLoop/playEpisode(policy:)``);
+    /// `nil` if the budget ran out first.
     private func playEpisode(_ loop: EpisodeLoop, policy: (Observation) -> Int) throws -> Episode? {
+        let (transitions, finished) = try loop.playEpisode { observation in
+            guard case .vector = observation else { throw AgentError("naive-nn expects vector observations, got \(observation)") }
+            return .discrete(policy(observation))
+        }
+        guard finished else { return nil }
         var episode = Episode()
-        while !loop.isDone {
-            let observation = try loop.observation()
-            guard case .vector(let values) = observation else { return nil }
-            let action = policy(observation)
-            let transition = try loop.step(.discrete(action))
+        for transition in transitions {
+            guard case .vector(let values) = transition.observation, case .discrete(let action) = transition.action else { return nil }
             episode.observations.append(values)
             episode.actions.append(action)
             episode.return += transition.reward
-            if transition.terminated || transition.truncated { return episode }
         }
-        return nil
+        return episode
     }
 
     /// The best `elite_fraction` of `episodes` by return (at least one; earlier first on ties).

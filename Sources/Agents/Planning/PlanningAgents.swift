@@ -82,11 +82,10 @@ public class PlanningAgent {
         }
         // In fields, not locals: a training checkpoint saves them (see `ResumableAgent`).
         if estimate == nil { estimate = EmpiricalModel(stateCount: discretizer.stateCount, actionCount: actionCount) }
+        let explorer = EpsilonGreedy(epsilon: epsilon, actionCount: actionCount, random: random)
         try loop.run(
             policy: { observation in
-                if self.random.uniform() < self.epsilon.value(at: loop.progress) {
-                    return .discrete(self.random.uniformIndex(below: self.actionCount))
-                }
+                if explorer.explores(at: loop.progress) { return .discrete(explorer.randomAction()) }
                 return try self.act(observation)
             },
             learn: { t in

@@ -51,11 +51,10 @@ public final class QLearningAgent: Agent {
     }
 
     public func learn(_ loop: EpisodeLoop) throws {
+        let explorer = EpsilonGreedy(epsilon: epsilon, actionCount: actionCount, random: random)
         try loop.run(
             policy: { observation in
-                if self.random.uniform() < self.epsilon.value(at: loop.progress) {
-                    return .discrete(self.random.uniformIndex(below: self.actionCount))
-                }
+                if explorer.explores(at: loop.progress) { return .discrete(explorer.randomAction()) }
                 return .discrete(self.greedyAction(self.discretizer.index(observation)))
             },
             learn: { t in

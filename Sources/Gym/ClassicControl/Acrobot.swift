@@ -57,7 +57,7 @@ public final class Acrobot: InternalStateEnvironment {
 
     public func step(_ action: Action) throws -> StepResult {
         guard case .discrete(let a) = action, (0...2).contains(a) else {
-            throw OrderEnforcing.invalidAction(action, space: actionSpace)
+            throw EnvironmentError.invalidAction(action, space: actionSpace)
         }
         guard hasState else { throw EnvironmentError(.resetNeeded, "Acrobot: call reset() before step()") }
         let torque = Acrobot.availableTorque[a]

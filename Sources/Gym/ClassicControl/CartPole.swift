@@ -69,7 +69,7 @@ public final class CartPole: InternalStateEnvironment {
 
     public func step(_ action: Action) throws -> StepResult {
         guard case .discrete(let a) = action, a == 0 || a == 1 else {
-            throw OrderEnforcing.invalidAction(action, space: actionSpace)
+            throw EnvironmentError.invalidAction(action, space: actionSpace)
         }
         guard hasState else {
             throw EnvironmentError(.resetNeeded, "CartPole: call reset() before step()")

@@ -48,7 +48,7 @@ public final class MountainCar: InternalStateEnvironment {
 
     public func step(_ action: Action) throws -> StepResult {
         guard case .discrete(let a) = action, (0...2).contains(a) else {
-            throw OrderEnforcing.invalidAction(action, space: actionSpace)
+            throw EnvironmentError.invalidAction(action, space: actionSpace)
         }
         guard hasState else { throw EnvironmentError(.resetNeeded, "MountainCar: call reset() before step()") }
         // velocity += (action - 1) * force + math.cos(3 * position) * (-gravity)

@@ -63,7 +63,7 @@ public final class MountainCarContinuous: InternalStateEnvironment {
 
     public func step(_ action: Action) throws -> StepResult {
         guard case .continuous(let values) = action, values.count == 1, !values[0].isNaN else {
-            throw OrderEnforcing.invalidAction(action, space: actionSpace)
+            throw EnvironmentError.invalidAction(action, space: actionSpace)
         }
         guard hasState else {
             throw EnvironmentError(.resetNeeded, "MountainCarContinuous: call reset() before step()")

@@ -62,7 +62,7 @@ public final class Pendulum: InternalStateEnvironment {
 
     public func step(_ action: Action) throws -> StepResult {
         guard case .continuous(let values) = action, values.count == 1, !values[0].isNaN else {
-            throw OrderEnforcing.invalidAction(action, space: actionSpace)
+            throw EnvironmentError.invalidAction(action, space: actionSpace)
         }
         guard hasState else { throw EnvironmentError(.resetNeeded, "Pendulum: call reset() before step()") }
         let u = min(max(values[0], -Pendulum.maxTorque), Pendulum.maxTorque)

@@ -36,8 +36,8 @@ public struct StepResult: Sendable {
 /// Implementations must:
 /// - reseed their random source when `reset` receives a seed (and keep the current
 ///   stream otherwise), so `reset(seed: s)` always gives the same episode;
-/// - validate the action (throw ``EnvironmentError`` with kind `.invalidAction`
-///   rather than trap) and throw `.resetNeeded` when stepped before `reset`.
+/// - validate the action (throw ``EnvironmentError/invalidAction(_:space:)`` rather
+///   than trap) and throw `.resetNeeded` when stepped before `reset`.
 ///
 /// Time limits and step-order checks are wrappers (``TimeLimit``, ``OrderEnforcing``)
 /// that ``EnvironmentRegistry/make(_:options:)`` applies, as `gymnasium.make` does.

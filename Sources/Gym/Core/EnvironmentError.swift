@@ -39,6 +39,24 @@ public struct EnvironmentError: Error, Equatable, Sendable, CustomStringConverti
         self.message = message
     }
 
+    /// The error for an action outside `space` (kind `.invalidAction`), with what the space
+    /// accepts: what environments throw from `step` and ``OrderEnforcing`` throws for them.
+    public static func invalidAction(_ action: Action, space: Space) -> EnvironmentError {
+        let expected: String
+        switch space {
+        case .discrete(let d):
+            expected = d.n == 1 ? "the only action is \(d.start)" : "actions are integers \(d.start)...\(d.start + d.n - 1)"
+        case .box(let b):
+            expected = "actions are \(b.count) finite number\(b.count == 1 ? "" : "s") (\(b))"
+        }
+        let kind: String
+        switch action {
+        case .discrete: kind = "discrete action"
+        case .continuous: kind = "continuous action"
+        }
+        return EnvironmentError(.invalidAction, "invalid \(kind) \(action) for action space \(space): \(expected)")
+    }
+
     public var description: String { message }
     public var errorDescription: String? { message }
 }

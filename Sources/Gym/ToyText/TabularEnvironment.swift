@@ -54,7 +54,7 @@ public class TabularEnvironment: TabularModelEnvironment {
     /// missing reset.
     func validated(_ action: Action) throws -> (action: Int, state: Int) {
         guard case .discrete(let a) = action, a >= 0, a < transitionModel.actionCount else {
-            throw OrderEnforcing.invalidAction(action, space: actionSpace)
+            throw EnvironmentError.invalidAction(action, space: actionSpace)
         }
         guard let s = state else {
             throw EnvironmentError(.resetNeeded, "\(name): call reset() before step()")

@@ -131,7 +131,7 @@ public final class CartPoleVector: VectorEnvironment {
         }
         if invalidBits != 0 {
             for i in 0..<count where !autoreset[i] && actions[i] != 0 && actions[i] != 1 {
-                throw EnvironmentError(.invalidAction, "copy \(i): " + OrderEnforcing.invalidAction(.discrete(actions[i]), space: singleActionSpace).message)
+                throw EnvironmentError(.invalidAction, "copy \(i): " + EnvironmentError.invalidAction(.discrete(actions[i]), space: singleActionSpace).message)
             }
         }
         actions.withUnsafeBufferPointer { actions in

@@ -54,23 +54,6 @@ public final class OrderEnforcing: Wrapper {
         case .continuous(let values):
             if let box, values.count == box.count, values.allSatisfy({ $0.isFinite }) { return }
         }
-        throw invalidAction(action, space: space())
-    }
-
-    /// The error for an action outside `space`.
-    public static func invalidAction(_ action: Action, space: Space) -> EnvironmentError {
-        let expected: String
-        switch space {
-        case .discrete(let d):
-            expected = d.n == 1 ? "the only action is \(d.start)" : "actions are integers \(d.start)...\(d.start + d.n - 1)"
-        case .box(let b):
-            expected = "actions are \(b.count) finite number\(b.count == 1 ? "" : "s") (\(b))"
-        }
-        let kind: String
-        switch action {
-        case .discrete: kind = "discrete action"
-        case .continuous: kind = "continuous action"
-        }
-        return EnvironmentError(.invalidAction, "invalid \(kind) \(action) for action space \(space): \(expected)")
+        throw EnvironmentError.invalidAction(action, space: space())
     }
 }

@@ -32,11 +32,19 @@ public struct RunSpec: Sendable {
         self.evaluationEpisodes = evaluationEpisodes
     }
 
+    /// How far from the run's seed evaluation seeds start: primes far above any seed list a
+    /// comparison uses, so no evaluation reset repeats another run's training reset.
+    static let evaluationSeedOffset: UInt64 = 1_000_003
+    static let periodicEvaluationSeedOffset: UInt64 = 2_000_003
+    static let periodicEvaluationSeedStride: UInt64 = 1_000_033
+
     /// The seed of the evaluation environment's first reset: distinct from training's.
-    public var evaluationSeed: UInt64 { seed &+ 1_000_003 }
+    public var evaluationSeed: UInt64 { seed &+ Self.evaluationSeedOffset }
 
     /// The seed of periodic evaluation `index` (1, 2, ...): each has its own, none is training's.
-    public func periodicEvaluationSeed(_ index: Int) -> UInt64 { seed &+ 2_000_003 &+ UInt64(index) &* 1_000_033 }
+    public func periodicEvaluationSeed(_ index: Int) -> UInt64 {
+        seed &+ Self.periodicEvaluationSeedOffset &+ UInt64(index) &* Self.periodicEvaluationSeedStride
+    }
 
     /// The mean return that counts as solved: `stopAt`, else the environment's
     /// `reward_threshold` (nil when it has none).
@@ -168,7 +176,7 @@ public enum Run {
         var interrupted = false
         do {
             try agent.learn(loop)
-        } catch is CancellationError {
+        } catch is LearningInterrupted {
             interrupted = true
         }
         let trainingSeconds = loop.elapsedSeconds
@@ -180,7 +188,7 @@ public enum Run {
                 evaluation = try evaluate(
                     agent, in: evaluationEnvironment, episodes: spec.evaluationEpisodes,
                     seed: spec.evaluationSeed, isCancelled: isCancelled)
-            } catch is CancellationError {
+            } catch is LearningInterrupted {
                 interrupted = true
             }
         }

@@ -6,6 +6,12 @@ import Darwin
 
 @inline(__always) func Foundation_exp(_ x: Float) -> Float { expf(x) }
 
+/// max(x, 0): ``Tensor/relu()`` and the ``ReLU`` layer's inference.
+@inline(__always) func reluElement(_ x: Float) -> Float { x > 0 ? x : 0 }
+
+/// x for x > 0, `slope * x` otherwise: ``Tensor/leakyRelu(slope:)`` and ``LeakyReLU``'s inference.
+@inline(__always) func leakyReluElement(_ x: Float, slope: Float) -> Float { x > 0 ? x : x * slope }
+
 /// 1 / (1 + e^-x) computed without overflow for large |x|.
 @inline(__always) func stableSigmoid(_ x: Float) -> Float {
     if x >= 0 { return 1 / (1 + expf(-x)) }
@@ -129,14 +135,14 @@ extension Tensor {
 extension Tensor {
     /// max(x, 0).
     public func relu() -> Tensor {
-        var out = mapElements { $0 > 0 ? $0 : 0 }
+        var out = mapElements(reluElement)
         out.node = Tensor.record(.relu(out: out), shape: shape, self)
         return out
     }
 
     /// x for x > 0, `slope * x` otherwise (PyTorch's default slope is 0.01, Keras' 0.3).
     public func leakyRelu(slope: Float = 0.01) -> Tensor {
-        var out = mapElements { $0 > 0 ? $0 : $0 * slope }
+        var out = mapElements { leakyReluElement($0, slope: slope) }
         out.node = Tensor.record(.leakyRelu(detached(), slope: slope), shape: shape, self)
         return out
     }

@@ -76,22 +76,31 @@ extension Tensor {
         var outShape = x.shape
         outShape[outShape.count - 1] = outFeatures
         var out = Tensor(uninitializedShape: outShape)
-        let o = out.storage.base
-        var beta: Float = 0
         if let bias {
             precondition(bias.shape == [outFeatures], "linear: bias \(bias.shape) must be [\(outFeatures)]")
-            for r in 0..<rows { (o + r * outFeatures).update(from: bias.storage.base, count: outFeatures) }
-            beta = 1
         }
-        BLAS.sgemm(transposeA: false, transposeB: true, m: rows, n: outFeatures, k: inFeatures,
-                   a: x.storage.base, lda: inFeatures, b: weight.storage.base, ldb: inFeatures,
-                   beta: beta, c: o, ldc: outFeatures)
+        linearKernel(x.storage.base, rows: rows, inFeatures: inFeatures, weight: weight.storage.base,
+                     bias: bias?.storage.base, outFeatures: outFeatures, into: out.storage.base)
         let nx = x.node, nw = weight.node, nb = bias?.node
         if (nx != nil || nw != nil || nb != nil) && GradMode.isEnabled {
             out.node = TapeNode(.linear(x: x.detached(), weight: weight.detached()), shape: outShape,
                                 a: nx, b: nw, rest: [nb])
         }
         return out
+    }
+
+    /// `rows` rows of `x · weightᵀ + bias` into `output`: the bias copied into each row, then
+    /// one product accumulating onto it. ``linear(_:weight:bias:)`` and a ``Dense`` layer's
+    /// inference both compute through this, so acting and training give the same bits.
+    @inline(__always)
+    static func linearKernel(_ x: UnsafePointer<Float>, rows: Int, inFeatures: Int, weight: UnsafePointer<Float>,
+                             bias: UnsafePointer<Float>?, outFeatures: Int, into output: UnsafeMutablePointer<Float>) {
+        if let bias {
+            for r in 0..<rows { (output + r * outFeatures).update(from: bias, count: outFeatures) }
+        }
+        BLAS.sgemm(transposeA: false, transposeB: true, m: rows, n: outFeatures, k: inFeatures,
+                   a: x, lda: inFeatures, b: weight, ldb: inFeatures,
+                   beta: bias == nil ? 0 : 1, c: output, ldc: outFeatures)
     }
 
     static func linearBackward(_ node: TapeNode, _ g: Tensor, _ x: Tensor, _ w: Tensor) {
