@@ -182,7 +182,9 @@ extension Float: SettingType {
         guard case .scalar(let text) = input else { return nil }
         return Float(text)
     }
-    public var settingValue: SettingValue? { .double(Double(self)) }
+    /// Stored through the shortest decimal that reads back as this Float (2e-4, not
+    /// 0.00019999999494757503), so listings and recorded configurations show what was set.
+    public var settingValue: SettingValue? { .double(Double(description) ?? Double(self)) }
 }
 
 extension String: SettingType {
