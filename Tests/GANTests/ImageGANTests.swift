@@ -170,6 +170,31 @@ func tinyConfig(_ model: ImageGANConfig.Model, loss: GANLoss = .nonSaturating) t
         for (name, bytes) in snapshots[0] { #expect(snapshots[1][name] == bytes, "\(name) differs between equal runs") }
     }
 
+    /// `auxiliary_on_generated = false`: D's class loss is the cross-entropy on the real
+    /// images alone (generated images and their labels do not enter it); true: on both.
+    @Test func auxiliaryLossOnRealImagesOnly() throws {
+        var c = try tinyConfig(.acgan)
+        c.auxiliaryOnGenerated = false
+        let trainer = try ImageGANTrainer(config: c)
+        trainer.model.discriminator.eval()   // no dropout: equal inputs give equal losses
+        let data = try syntheticImages(20)
+        let (real, labels) = data.batch(0..<10)
+        let (fakeA, fakeB) = (data.batch(10..<20).images, Tensor.uniform([10, 784], low: -1, high: 1, source: try RandomSource(seed: 5)))
+        let aux = { (fake: Tensor, fakeLabels: [Int]) in
+            withoutGradient { Double(trainer.discriminatorLosses(real: real, realLabels: labels, fake: fake, fakeLabels: fakeLabels).1!.scalar) }
+        }
+        let realOnly = withoutGradient { Double(Loss.crossEntropy(logits: trainer.model.discriminate(real).classes!, labels: labels).scalar) }
+        #expect(aux(fakeA, Array(repeating: 3, count: 10)) == aux(fakeB, Array(repeating: 7, count: 10)))
+        #expect(abs(aux(fakeA, Array(repeating: 3, count: 10)) - realOnly) < 1e-6)
+        var both = c
+        both.auxiliaryOnGenerated = true
+        let t2 = try ImageGANTrainer(config: both)
+        t2.model.discriminator.eval()
+        let a = withoutGradient { Double(t2.discriminatorLosses(real: real, realLabels: labels, fake: fakeA, fakeLabels: Array(repeating: 3, count: 10)).1!.scalar) }
+        let b = withoutGradient { Double(t2.discriminatorLosses(real: real, realLabels: labels, fake: fakeA, fakeLabels: Array(repeating: 7, count: 10)).1!.scalar) }
+        #expect(a != b)
+    }
+
     /// Fixed metric latents: the metric samples are the same images before and after
     /// epochs of nothing (the generator unchanged) and between trainers of one seed.
     @Test func metricSamplesAreFixedPerSeed() throws {

@@ -89,6 +89,12 @@ public struct ImageGANConfig: Settings, Equatable {
     @Setting("d_beta1", range: SettingRange(atLeast: 0, below: 1), help: "Adam's beta1 for D when it uses Adam") public var discriminatorBeta1 = 0.9
     @Setting("leaky_slope", range: 0..., help: "slope of the LeakyReLU units") public var leakySlope: Float = 0.2
     @Setting("dropout", range: SettingRange(atLeast: 0, below: 1), help: "dropout rate in D") public var dropout: Float = 0.3
+    /// Whether D's class head also learns the classes G was asked for on generated images.
+    /// The later Keras AC-GAN example stops it (openreview rJXTf9Bxg): a head that learns
+    /// to name G's poor early images can be satisfied without class features, so G's
+    /// class gradient is weak; trained on real images only it is a real classifier.
+    @Setting("auxiliary_on_generated", help: "AC-GAN: D's class loss also on generated images (false: real images only, as the later Keras example)")
+    public var auxiliaryOnGenerated = true
     @SettingGroup public var architecture: ACGANArchitecture
     @Setting("train_limit", range: 1..., help: "train on the first N training images only (default: all)") public var trainLimit: Int? = nil
     @Setting("test_limit", range: 1..., help: "test images for the per-epoch test losses") public var testLimit = 10_000

@@ -88,7 +88,11 @@ public final class ImageGANTrainer {
         var adversarial = config.loss.discriminatorLoss(real: realOut, fake: fakeOut,
                                                          realTarget: config.realLabel, fakeTarget: config.fakeLabel)
         if config.loss.usesSigmoid { adversarial = adversarial * 0.5 }
-        let auxiliary = out.classes.map { Loss.crossEntropy(logits: $0, labels: realLabels + fakeLabels) }
+        let auxiliary = out.classes.map { classes in
+            config.auxiliaryOnGenerated
+                ? Loss.crossEntropy(logits: classes, labels: realLabels + fakeLabels)
+                : Loss.crossEntropy(logits: classes.slice(axis: 0, 0..<n), labels: realLabels)
+        }
         return (adversarial, auxiliary)
     }
 
