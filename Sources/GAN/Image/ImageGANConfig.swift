@@ -130,6 +130,7 @@ public struct ImageGANConfig: Settings, Equatable {
             var c = acganSmall
             c.preset = "small-2025"
             c.architecture = .small2025
+            c.auxiliaryOnGenerated = true
             return c
         default: throw GANError.unknownPreset(model: model.rawValue, name: name, known: presetNames(for: model))
         }
