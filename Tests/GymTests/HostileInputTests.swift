@@ -32,8 +32,8 @@ import Testing
         let file = try TabularMDPFile.parse(text, path: "chain.yml")
         let elapsed = clock.now - start
         #expect(file.model.stateCount == n && file.model.actionCount == 2)
-        #expect(file.model.transitions(state: n - 2, action: 1) == [Transition(probability: 1, nextState: n - 1, reward: 1, terminal: false)])
-        #expect(file.model.transitions(state: n - 1, action: 0) == [Transition(probability: 1, nextState: n - 1, reward: 0, terminal: true)])
+        #expect(file.model.transitions(state: n - 2, action: 1) == [ModelOutcome(probability: 1, nextState: n - 1, reward: 1, terminal: false)])
+        #expect(file.model.transitions(state: n - 1, action: 0) == [ModelOutcome(probability: 1, nextState: n - 1, reward: 0, terminal: true)])
         // Not a timing assertion: only a guard that the parser did not go quadratic
         // (4e8 string comparisons), with a wide margin for a loaded debug build.
         #expect(elapsed < .seconds(60))
@@ -58,8 +58,8 @@ import Testing
         let elapsed = clock.now - start
         #expect(TabularMDPFile.parsedByFlowRows(Self.chain(20), path: "chain.yml") != nil)
         #expect(file.model.stateCount == n && file.model.rowCount == 2 * (n - 1) + 2)
-        #expect(file.model.transitions(state: n - 2, action: 1) == [Transition(probability: 1, nextState: n - 1, reward: 1, terminal: true)])
-        #expect(file.model.transitions(state: 17, action: 0) == [Transition(probability: 1, nextState: 16, reward: 0, terminal: false)])
+        #expect(file.model.transitions(state: n - 2, action: 1) == [ModelOutcome(probability: 1, nextState: n - 1, reward: 1, terminal: true)])
+        #expect(file.model.transitions(state: 17, action: 0) == [ModelOutcome(probability: 1, nextState: 16, reward: 0, terminal: false)])
         // Not a benchmark: a quadratic parser (a search per row: 2.5e9 string comparisons)
         // cannot pass, nor one that resolves YAML tags by regular expressions for every row
         // (about 7 s per 5e4 states in a release build, far more in a debug one); this one
@@ -127,7 +127,7 @@ import Testing
         let hex = head + rows[0] + "\n  - {state: 0, action: 0, next: 0}\n  - {state: 1, action: 0, next: 2}\n  - {state: 1, action: 1, next: 2} # done\n"
         #expect(TabularMDPFile.parsedByFlowRows(hex, path: "hex.yml") == nil)
         let model = try TabularMDPFile.parse(hex, path: "hex.yml").model
-        #expect(model.transitions(state: 0, action: 1) == [Transition(probability: 1, nextState: 1, reward: 0, terminal: false)])
+        #expect(model.transitions(state: 0, action: 1) == [ModelOutcome(probability: 1, nextState: 1, reward: 0, terminal: false)])
         let underscore = head + rows[1] + "\n"
         #expect(throws: EnvironmentError(.malformedFile, "u.yml:6: unknown state '1_0'; states are 0...2")) {
             try TabularMDPFile.parse(underscore, path: "u.yml")

@@ -153,7 +153,7 @@ public struct TabularMDPFile {
             for item in list { terminal.insert(try state(item)) }
         }
 
-        var table = [[[Transition]]](repeating: [[Transition]](repeating: [], count: actions.count), count: states.count)
+        var table = [[[ModelOutcome]]](repeating: [[ModelOutcome]](repeating: [], count: actions.count), count: states.count)
         // Where each pair's first row is, for errors (YAML rows only: the fast path leaves
         // every error to YAML).
         var firstRowNode = [[Node?]](repeating: [Node?](repeating: nil, count: flowRows == nil ? actions.count : 0),
@@ -190,7 +190,7 @@ public struct TabularMDPFile {
                 case "true": isTerminal = true
                 default: throw FlowRowProblem()
                 }
-                table[s][a].append(Transition(probability: probability, nextState: next, reward: reward, terminal: isTerminal))
+                table[s][a].append(ModelOutcome(probability: probability, nextState: next, reward: reward, terminal: isTerminal))
             }
         }
         let rowFields: Set<String> = ["state", "action", "next", "probability", "reward", "terminal"]
@@ -217,13 +217,13 @@ public struct TabularMDPFile {
             if terminal.contains(s) {
                 throw fail(row, "state \(states[s]) is in terminal_states, which gives it its own rows; remove its transitions or remove it from terminal_states")
             }
-            table[s][a].append(Transition(probability: probability, nextState: next, reward: reward, terminal: isTerminal))
+            table[s][a].append(ModelOutcome(probability: probability, nextState: next, reward: reward, terminal: isTerminal))
             if firstRowNode[s][a] == nil { firstRowNode[s][a] = row }
         }
         for s in 0..<states.count {
             for a in 0..<actions.count {
                 if terminal.contains(s) {
-                    table[s][a] = [Transition(probability: 1.0, nextState: s, reward: 0, terminal: true)]
+                    table[s][a] = [ModelOutcome(probability: 1.0, nextState: s, reward: 0, terminal: true)]
                     continue
                 }
                 if flowRows != nil && table[s][a].isEmpty { throw FlowRowProblem() }
