@@ -171,7 +171,7 @@ public final class DQNAgent: Agent {
 
     /// Stores a transition as the collection loop does (encoded observations, the
     /// termination reward); only termination (not truncation) marks it terminal.
-    public func remember(_ transition: Experience) throws {
+    public func remember(_ transition: Transition) throws {
         guard case .discrete(let action) = transition.action else { throw AgentError("dqn stores discrete actions") }
         let observation = try encoder.encode(transition.observation, agent: Self.name)
         let next = try encoder.encode(transition.nextObservation, agent: Self.name)
@@ -239,12 +239,11 @@ public final class DQNAgent: Agent {
     }
 }
 
-/// Training checkpoints (one environment copy): both networks, Adam's moments, the replay
-/// buffer, both streams and the update count; the schedules follow the loop's progress.
+/// Training checkpoints: both networks, Adam's moments, the replay buffer, both streams
+/// and the update count; the schedules follow the loop's progress, and the off-policy loop
+/// saves its vector steps and copies.
 extension DQNAgent: ResumableAgent {
-    public var checkpointRefusal: String? {
-        copies > 1 ? "dqn with num_envs \(copies) cannot take training checkpoints yet (its copies never all stand between episodes at once); use num_envs 1" : nil
-    }
+    public var checkpointsNeedEnvironmentState: Bool { copies > 1 }
 
     public func archiveTrainingState(into archive: inout StateArchive) throws {
         archive.set("agent.q_net", parameters: online.parameters)
