@@ -25,10 +25,12 @@ struct TrainCommand: ParsableCommand {
         abstract: "Train one agent on one environment; write its episode CSVs and save it.",
         discussion: """
             With --checkpoint-every N the run saves its whole training state (networks, optimizer \
-            moments, replay buffer, random streams, counters) to OUT/checkpoint.safetensors at the \
-            first episode end at or after every N steps; `rllab train --resume OUT` continues it \
-            from the last checkpoint, and the finished run's files are those of a run never \
-            interrupted (wall-time fields aside).
+            moments, replay or rollout buffer, normalization statistics, random streams, \
+            environment states, counters, periodic evaluations) to OUT/checkpoint.safetensors \
+            every N steps (agents that learn from whole episodes: at the first episode end at or \
+            after every N steps); `rllab train --resume OUT` continues it from the last \
+            checkpoint, and the finished run's files are those of a run never interrupted \
+            (wall-time fields aside).
             """)
 
     // Optional here (unlike the other commands' groups) because `--resume DIR` takes them
@@ -76,7 +78,7 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "No progress bar.")
     var quiet = false
 
-    @Option(name: .customLong("checkpoint-every"), help: "Save the whole training state to OUT/checkpoint.safetensors at the first episode end at or after every N steps.")
+    @Option(name: .customLong("checkpoint-every"), help: "Save the whole training state to OUT/checkpoint.safetensors every N steps (see below).")
     var checkpointEvery: Int?
 
     @Option(help: "Continue the run whose output folder is DIR from its last checkpoint (all settings come from the checkpoint).")
@@ -124,7 +126,7 @@ struct TrainCommand: ParsableCommand {
             let monitor = try MonitorWriter(url: files.monitor, environmentID: spec.environmentID, startTime: Date())
             let table = try LineWriter(url: files.episodes)
             try table.write(EpisodeTable.header)
-            let evaluations = evalFreq > 0 ? try LineWriter(url: folder.appendingPathComponent("evaluations.csv")) : nil
+            let evaluations = evalFreq > 0 ? try LineWriter(url: files.evaluations) : nil
             try evaluations?.write(EvaluationTable.header)
             let checkpoint = checkpointEvery.map { files.plan(every: $0, saveURL: saveURL, quiet: quiet, killAfter: killAfterCheckpoint) }
             try train(spec, folder: folder, saveURL: saveURL, monitor: monitor, table: table, evaluations: evaluations,
@@ -143,10 +145,11 @@ struct TrainCommand: ParsableCommand {
         let files = TrainFiles(folder: folder, seed: spec.seed)
         let saveURL = URL(fileURLWithPath: try archive.string("train.save_path"))
         // Rows written after the checkpoint (before the interruption) are written again.
-        try files.truncate(to: archive)
+        try files.truncate(to: archive, evaluating: spec.evaluationFrequency > 0)
         let monitor = try MonitorWriter(appendingTo: files.monitor)
         let table = try LineWriter(url: files.episodes, appending: true)
-        try train(spec, folder: folder, saveURL: saveURL, monitor: monitor, table: table, evaluations: nil,
+        let evaluations = spec.evaluationFrequency > 0 ? try LineWriter(url: files.evaluations, appending: true) : nil
+        try train(spec, folder: folder, saveURL: saveURL, monitor: monitor, table: table, evaluations: evaluations,
                   checkpoint: files.plan(every: every, saveURL: saveURL, quiet: quiet, killAfter: killAfterCheckpoint),
                   resumingFrom: archive)
     }
@@ -216,11 +219,14 @@ private struct TrainFiles {
     let folder: URL
     let episodes: URL
     let monitor: URL
+    /// Written only with --eval-freq.
+    let evaluations: URL
 
     init(folder: URL, seed: UInt64) {
         self.folder = folder
         episodes = folder.appendingPathComponent(EpisodeTable.fileName)
         monitor = folder.appendingPathComponent("\(seed).monitor.csv")
+        evaluations = folder.appendingPathComponent(EvaluationTable.fileName)
     }
 
     /// Checkpoints into the folder that record the files' lengths and the save path.
@@ -232,6 +238,9 @@ private struct TrainFiles {
                 archive.set("train.save_path", saveURL.path)
                 archive.set("train.episodes_bytes", try TrainFiles.length(of: episodes))
                 archive.set("train.monitor_bytes", try TrainFiles.length(of: monitor))
+                if FileManager.default.fileExists(atPath: evaluations.path) {
+                    archive.set("train.evaluations_bytes", try TrainFiles.length(of: evaluations))
+                }
             },
             didSave: { _ in
                 written += 1
@@ -240,8 +249,9 @@ private struct TrainFiles {
     }
 
     /// Cuts each file back to its length at the checkpoint.
-    func truncate(to archive: StateArchive) throws {
-        for (url, key) in [(episodes, "train.episodes_bytes"), (monitor, "train.monitor_bytes")] {
+    func truncate(to archive: StateArchive, evaluating: Bool) throws {
+        let evaluationFile = evaluating ? [(evaluations, "train.evaluations_bytes")] : []
+        for (url, key) in [(episodes, "train.episodes_bytes"), (monitor, "train.monitor_bytes")] + evaluationFile {
             let length = try archive.int(key)
             let current = try TrainFiles.length(of: url)
             guard current >= length else {

@@ -85,3 +85,17 @@ public final class ActionNoise {
         for j in previous.indices { previous[j] = 0 }
     }
 }
+
+/// Training checkpoints: the stream and the Ornstein-Uhlenbeck process's last value.
+extension ActionNoise: StateArchiving {
+    public func archive(into archive: inout StateArchive, prefix: String) {
+        archive.set("\(prefix).previous", float64: previous)
+        archive.set(prefix + ".random", random: random)
+    }
+
+    public func restore(from archive: StateArchive, prefix: String) throws {
+        let saved = try archive.float64("\(prefix).previous", count: previous.count)
+        try archive.restore(random, from: prefix + ".random")
+        previous = saved
+    }
+}

@@ -49,3 +49,17 @@ public final class RandomAgent: Agent {
 
     public func load(from url: URL) throws {}
 }
+
+/// Training checkpoints: the stream the actions come from (the copies are saved by the
+/// loop), so that even a baseline's run resumes exactly.
+extension RandomAgent: ResumableAgent {
+    public var checkpointsNeedEnvironmentState: Bool { copies > 1 && actionSpace.discrete != nil }
+
+    public func archiveTrainingState(into archive: inout StateArchive) throws {
+        archive.set("agent.random", random: random)
+    }
+
+    public func restoreTrainingState(from archive: StateArchive) throws {
+        try archive.restore(random, from: "agent.random")
+    }
+}

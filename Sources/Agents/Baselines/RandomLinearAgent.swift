@@ -46,3 +46,14 @@ public final class RandomLinearAgent: Agent {
         theta = try AgentState.load(from: url, agent: Self.name).values("theta", shape: [theta.count])
     }
 }
+
+/// Training checkpoints: the policy, drawn once and never changed.
+extension RandomLinearAgent: ResumableAgent {
+    public func archiveTrainingState(into archive: inout StateArchive) throws {
+        archive.set("agent.theta", float64: theta)
+    }
+
+    public func restoreTrainingState(from archive: StateArchive) throws {
+        theta = try archive.float64("agent.theta", count: theta.count)
+    }
+}

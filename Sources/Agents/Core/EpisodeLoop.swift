@@ -106,6 +106,13 @@ public final class EpisodeLoop {
     private var nextCheckpointStep = Int.max
     /// Seconds of training before this loop was restored from a checkpoint.
     private var elapsedBeforeRestore = 0.0
+    /// The collection machinery an agent builds inside `learn` (a vector loop, the
+    /// off-policy loop, a rollout collector), saved with each checkpoint (see ``attach(_:as:)``).
+    private var parts: [(name: String, part: StateArchiving)] = []
+    /// The checkpoint this loop was restored from: parts attached later restore from it.
+    private var restoredFrom: StateArchive?
+    /// Whether every layer of the environment can save its state mid-episode.
+    private lazy var environmentIsArchivable = EnvironmentState.isArchivable(environment)
 
     public init(
         environment: Environment,
@@ -256,44 +263,96 @@ public final class EpisodeLoop {
     /// random stream.
     public var isBetweenEpisodes: Bool { needsReset }
 
-    /// Takes a training checkpoint if one is due: between episodes, once at least
-    /// ``TrainingCheckpointing/every`` steps were taken since the last one (at the first
-    /// episode boundary at or after each multiple of it), unless the budget is spent.
+    /// Takes a training checkpoint if one is due: once at least
+    /// ``TrainingCheckpointing/every`` steps were taken since the last one, unless the
+    /// budget is spent. With `midEpisode` false it waits for the first episode boundary at
+    /// or after each multiple of `every`; with `midEpisode` true it saves at once when the
+    /// environment can save its state mid-episode (``EnvironmentState``; every built-in
+    /// one can), else at the next boundary.
     ///
-    /// Agents call it where their whole training state is in their fields and the next
-    /// thing their `learn` does is start an episode; ``run(policy:learn:)`` calls it.
-    public func checkpointIfDue() throws {
-        guard let checkpointing, needsReset, totalSteps >= nextCheckpointStep, !isDone else { return }
+    /// Agents call it where their whole training state is in their fields and in the
+    /// parts they attached (``attach(_:as:)``), and the next thing their `learn` does is
+    /// choose an action (`midEpisode`) or start an episode; ``run(policy:learn:)`` calls it
+    /// between episodes.
+    public func checkpointIfDue(midEpisode: Bool = false) throws {
+        guard let checkpointing, totalSteps >= nextCheckpointStep, !isDone else { return }
+        guard needsReset || (midEpisode && environmentIsArchivable) else { return }
         try checkpointing.save(self)
         nextCheckpointStep = (totalSteps / checkpointing.every + 1) * checkpointing.every
     }
 
-    /// Stores the loop's counters and its environment's random stream.
+    /// Adds a part of the collection machinery to every checkpoint, under `name`: what an
+    /// agent builds inside `learn` and keeps between steps (a vector loop, the off-policy
+    /// loop's counters, a rollout collector). On a loop restored from a checkpoint, the
+    /// part is restored at once from what the checkpoint saved under `name`, so `learn`
+    /// builds it as usual and continues where the saved run stood.
+    public func attach(_ part: StateArchiving, as name: String) throws {
+        // Only a run that checkpoints needs its parts (learn may be called on a fresh loop
+        // more than once in tests, building its machinery again).
+        guard checkpointing != nil || restoredFrom != nil else { return }
+        guard !parts.contains(where: { $0.name == name }) else {
+            throw AgentError("two parts of one training loop are both called '\(name)': a training checkpoint could not tell them apart")
+        }
+        parts.append((name, part))
+        if let restoredFrom { try part.restore(from: restoredFrom, prefix: "loop.\(name)") }
+    }
+
+    /// Stores the loop's counters, its environment's state and its attached parts.
     ///
-    /// - Throws: ``AgentError`` unless the loop is between episodes and the environment
-    ///   conforms to ``EpisodeBoundaryState`` (its state between episodes is its stream).
+    /// Between episodes the environment's state is its random stream
+    /// (``EpisodeBoundaryState``); in the middle of one it is every layer's whole state
+    /// (``EnvironmentState``), with the episode's observation, return and length so far.
+    ///
+    /// - Throws: ``AgentError`` when the environment cannot save the state it is in.
     public func archive(into archive: inout StateArchive) throws {
-        guard needsReset else { throw AgentError("a training checkpoint can only be taken between episodes") }
-        let random = try EpisodeLoop.boundaryState(of: environment).environmentRandom
         archive.set("loop.total_steps", totalSteps)
         archive.set("loop.finished_episodes", finishedEpisodes)
         archive.set("loop.seeded", seeded)
         archive.set("loop.elapsed_seconds", elapsedSeconds)
-        if let state = random.savedState { archive.set("loop.environment_random", bytes: state) }
+        archive.set("loop.mid_episode", !needsReset)
+        if needsReset {
+            let random = try EpisodeLoop.boundaryState(of: environment).environmentRandom
+            if let state = random.savedState { archive.set("loop.environment_random", bytes: state) }
+        } else {
+            do { try EnvironmentState.archive(environment, into: &archive, prefix: "loop.environment") } catch let error as StateArchiveError {
+                throw AgentError("a training checkpoint in the middle of an episode: \(error.description)")
+            }
+            switch currentObservation {
+            case .discrete(let state): archive.set("loop.observation.discrete", state)
+            case .vector(let values): archive.set("loop.observation.vector", float32: values)
+            }
+            archive.set("loop.episode_return", episodeReturn)
+            archive.set("loop.episode_length", episodeLength)
+        }
+        for (name, part) in parts { try part.archive(into: &archive, prefix: "loop.\(name)") }
     }
 
-    /// Restores a loop (made afresh for the same run) to the point ``archive(into:)`` saved.
+    /// Restores a loop (made afresh for the same run) to the point ``archive(into:)`` saved;
+    /// the parts `learn` attaches later restore from the same archive.
     public func restore(from archive: StateArchive) throws {
-        let random = try EpisodeLoop.boundaryState(of: environment).environmentRandom
         let steps = try archive.int("loop.total_steps")
         let episodes = try archive.int("loop.finished_episodes")
         guard steps >= 0, episodes >= 0 else { throw AgentError("\(archive.source): negative step or episode count") }
-        try random.restore(savedState: archive.contains("loop.environment_random") ? try archive.bytes("loop.environment_random") : nil)
+        let midEpisode = archive.contains("loop.mid_episode") ? try archive.bool("loop.mid_episode") : false
+        if midEpisode {
+            try EnvironmentState.restore(environment, from: archive, prefix: "loop.environment")
+            if archive.contains("loop.observation.discrete") {
+                currentObservation = .discrete(try archive.int("loop.observation.discrete"))
+            } else {
+                currentObservation = .vector(try archive.float32("loop.observation.vector"))
+            }
+            episodeReturn = try archive.double("loop.episode_return")
+            episodeLength = try archive.int("loop.episode_length")
+        } else {
+            let random = try EpisodeLoop.boundaryState(of: environment).environmentRandom
+            try random.restore(savedState: archive.contains("loop.environment_random") ? try archive.bytes("loop.environment_random") : nil)
+        }
         totalSteps = steps
         finishedEpisodes = episodes
         seeded = try archive.bool("loop.seeded")
         elapsedBeforeRestore = try archive.double("loop.elapsed_seconds")
-        needsReset = true
+        needsReset = !midEpisode
+        restoredFrom = archive
         if let checkpointing { nextCheckpointStep = (totalSteps / checkpointing.every + 1) * checkpointing.every }
     }
 

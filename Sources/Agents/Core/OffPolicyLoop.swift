@@ -23,9 +23,10 @@ import LabCore
 /// observation live in buffers made once.
 ///
 /// One copy (N = 1) is the run's own environment stepped by the scalar ``EpisodeLoop``
-/// itself: every step is one transition, resets happen when the next episode starts, and
-/// training checkpoints are taken between episodes (``EpisodeLoop/checkpointIfDue()``), so
-/// the run is exactly the scalar loop's. N > 1 copies come from
+/// itself: every step is one transition and resets happen when the next episode starts, so
+/// the run is exactly the scalar loop's. Training checkpoints are taken before acting, at
+/// any step (``EpisodeLoop/checkpointIfDue(midEpisode:)``); the loop saves its vector step
+/// count as a part of the episode loop (``EpisodeLoop/attach(_:as:)``). N > 1 copies come from
 /// ``EpisodeLoop/vectorized(copies:threads:)`` (Gymnasium's next-step autoreset); a step
 /// that resets a copy gives no transition for it and its action is not chosen
 /// (``isResetting(_:)``).
@@ -70,6 +71,9 @@ public final class OffPolicyLoop {
     private var encodedNext: [Float]
     /// The single copy's continuous action, its array reused from step to step.
     private var scalarAction: Action
+    /// Vector steps taken (with one copy: environment steps); saved in checkpoints, since
+    /// steps that autoreset a copy are not counted in the loop's steps.
+    private var vectorSteps = 0
 
     /// - Parameters:
     ///   - loop: The run's loop (budget, episode records, evaluation, Ctrl-C).
@@ -138,15 +142,16 @@ public final class OffPolicyLoop {
                        nextObservation: transition.nextObservation, terminated: transition.terminated)
             if transition.terminated || transition.truncated { episodeEnded(transition.copy) }
         }
+        try loop.attach(self, as: "off_policy")
         if let vector {
             try vector.start()
             encodeVectorObservations(vector)
         }
-        var vectorSteps = 0
         while !loop.isDone {
+            // Here, before acting, the whole state is in the agent's fields, the loops and
+            // the environments (the encoded observations are made again from them).
+            try loop.checkpointIfDue(midEpisode: true)
             if vector == nil {
-                // Between episodes the whole state is in the agent's and the loop's fields.
-                try loop.checkpointIfDue()
                 try encoder.encode(try loop.observation(), into: &observations, at: 0, agent: agentName)
             }
             try act()
@@ -217,5 +222,17 @@ public final class OffPolicyLoop {
     private func encodeVectorObservations(_ vector: VectorEpisodeLoop) {
         let raw = vector.observations, rawWidth = encoder.rawWidth
         for i in 0..<copies { encoder.encode(raw[i * rawWidth..<(i + 1) * rawWidth], into: &observations, at: i * encoder.width) }
+    }
+}
+
+extension OffPolicyLoop: StateArchiving {
+    public func archive(into archive: inout StateArchive, prefix: String) {
+        archive.set("\(prefix).vector_steps", vectorSteps)
+    }
+
+    public func restore(from archive: StateArchive, prefix: String) throws {
+        let steps = try archive.int("\(prefix).vector_steps")
+        guard steps >= 0 else { throw StateArchiveError("\(archive.source): negative vector step count \(steps)") }
+        vectorSteps = steps
     }
 }

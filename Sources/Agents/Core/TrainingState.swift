@@ -22,10 +22,11 @@ public struct TrainingCheckpointing {
 /// ``EpisodeLoop`` continues exactly as the uninterrupted run would have: the same
 /// actions, updates and random draws, so the same bytes in every output file.
 ///
-/// The contract: the agent calls ``EpisodeLoop/checkpointIfDue()`` (or learns through
-/// ``EpisodeLoop/run(policy:learn:)``, which does) only where everything its `learn`
-/// needs to go on is in its fields: networks, optimizer moments, buffers, schedule
-/// positions, counters and every random stream, all of which
+/// The contract: the agent calls ``EpisodeLoop/checkpointIfDue(midEpisode:)`` (or learns
+/// through ``EpisodeLoop/run(policy:learn:)`` or ``OffPolicyLoop``, which do) only where
+/// everything its `learn` needs to go on is in its fields and in the parts it attached to
+/// the loop (``EpisodeLoop/attach(_:as:)``): networks, optimizer moments, buffers,
+/// schedule positions, counters and every random stream, all of which
 /// ``archiveTrainingState(into:)`` stores. Agents that do not conform refuse
 /// `--checkpoint-every`.
 public protocol ResumableAgent: Agent {
@@ -36,10 +37,15 @@ public protocol ResumableAgent: Agent {
     func restoreTrainingState(from archive: StateArchive) throws
     /// Why this agent, with its hyperparameters, cannot take checkpoints (nil: it can).
     var checkpointRefusal: String? { get }
+    /// Whether the agent takes checkpoints in the middle of episodes (it collects from
+    /// vector copies, which never all stand between episodes at once), so that every
+    /// layer of the environment must save its whole state (``EnvironmentState``).
+    var checkpointsNeedEnvironmentState: Bool { get }
 }
 
 extension ResumableAgent {
     public var checkpointRefusal: String? { nil }
+    public var checkpointsNeedEnvironmentState: Bool { false }
 }
 
 extension AgentCatalog {

@@ -161,6 +161,8 @@ public final class VectorEpisodeLoop {
         try start()
         var actions = [Int](repeating: 0, count: copies)
         while !isDone {
+            // Before choosing: the state is in the policy's owner, this loop and the copies.
+            try loop.checkpointIfDue(midEpisode: true)
             try policy(observations, &actions)
             try step(actions: actions, learn: learn)
         }
@@ -188,11 +190,57 @@ extension EpisodeLoop {
                 throw AgentError("this loop cannot make copies of its environment; run through Lab's Run, or set EpisodeLoop.makeEnvironment")
             }
             let environments = try (0..<copies).map { _ in try makeEnvironment() }
-            return VectorEpisodeLoop(loop: self, environment: try SyncVectorEnvironment(environments, autoresetMode: .sameStep))
+            return try attached(VectorEpisodeLoop(loop: self, environment: try SyncVectorEnvironment(environments, autoresetMode: .sameStep)))
         }
         guard let makeCopies else {
             throw AgentError("this loop cannot make copies of its environment; run through Lab's Run, or set EpisodeLoop.makeCopies")
         }
-        return VectorEpisodeLoop(loop: self, environment: try makeCopies(copies, threads))
+        return try attached(VectorEpisodeLoop(loop: self, environment: try makeCopies(copies, threads)))
+    }
+
+    /// `vector`, attached to this loop's checkpoints (restored, on a restored loop).
+    private func attached(_ vector: VectorEpisodeLoop) throws -> VectorEpisodeLoop {
+        try attach(vector, as: "vector")
+        return vector
+    }
+}
+
+/// Training checkpoints of a vector loop: every copy's environment state, the copies'
+/// episode returns and lengths so far, and the observations the next actions are chosen for.
+extension VectorEpisodeLoop: StateArchiving {
+    public func archive(into archive: inout StateArchive, prefix: String) throws {
+        guard let environment = environment as? StateArchiving else {
+            throw AgentError("a training checkpoint in the middle of vector collection: \(type(of: self.environment)) cannot save its state (it does not conform to StateArchiving)")
+        }
+        do { try environment.archive(into: &archive, prefix: "\(prefix).environment") } catch let error as StateArchiveError {
+            throw AgentError("a training checkpoint in the middle of vector collection: \(error.description)")
+        }
+        archive.set("\(prefix).copies", copies)
+        archive.set("\(prefix).started", started)
+        archive.set("\(prefix).observations", float32: observations)
+        archive.set("\(prefix).returns", float64: returns)
+        archive.set("\(prefix).lengths", ints: lengths)
+    }
+
+    public func restore(from archive: StateArchive, prefix: String) throws {
+        let savedCopies = try archive.int("\(prefix).copies")
+        guard savedCopies == copies else {
+            throw StateArchiveError("\(archive.source): the checkpoint's vector loop has \(savedCopies) copies, this run's has \(copies)")
+        }
+        guard let environment = environment as? StateArchiving else {
+            throw AgentError("\(type(of: self.environment)) cannot restore its state (it does not conform to StateArchiving)")
+        }
+        let wasStarted = try archive.bool("\(prefix).started")
+        let savedObservations = try archive.float32("\(prefix).observations")
+        guard savedObservations.count == (wasStarted ? copies * self.environment.observationWidth : 0) else {
+            throw StateArchiveError("\(archive.source): the vector loop's observations have \(savedObservations.count) numbers for \(copies) copies")
+        }
+        let savedReturns = try archive.float64("\(prefix).returns", count: copies)
+        let savedLengths = try archive.ints("\(prefix).lengths", count: copies)
+        try environment.restore(from: archive, prefix: "\(prefix).environment")
+        started = wasStarted
+        observations = savedObservations
+        returns = savedReturns
+        lengths = savedLengths
     }
 }

@@ -239,12 +239,11 @@ public final class DQNAgent: Agent {
     }
 }
 
-/// Training checkpoints (one environment copy): both networks, Adam's moments, the replay
-/// buffer, both streams and the update count; the schedules follow the loop's progress.
+/// Training checkpoints: both networks, Adam's moments, the replay buffer, both streams
+/// and the update count; the schedules follow the loop's progress, and the off-policy loop
+/// saves its vector steps and copies.
 extension DQNAgent: ResumableAgent {
-    public var checkpointRefusal: String? {
-        copies > 1 ? "dqn with num_envs \(copies) cannot take training checkpoints yet (its copies never all stand between episodes at once); use num_envs 1" : nil
-    }
+    public var checkpointsNeedEnvironmentState: Bool { copies > 1 }
 
     public func archiveTrainingState(into archive: inout StateArchive) throws {
         archive.set("agent.q_net", parameters: online.parameters)

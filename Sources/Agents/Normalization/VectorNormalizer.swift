@@ -1,4 +1,5 @@
 import Foundation
+import LabCore
 
 /// Observation and reward normalization over N copies, as Stable-Baselines3's
 /// `VecNormalize`.
@@ -101,5 +102,20 @@ public final class VectorNormalizer {
                                     count: try value("ret_rms.count", [1])[0])
         observationStatistics = observation
         returnStatistics = reward
+    }
+}
+
+/// Training checkpoints: both statistics and each copy's running return (`VecNormalize`'s
+/// whole state).
+extension VectorNormalizer: StateArchiving {
+    public func archive(into archive: inout StateArchive, prefix: String) {
+        for (name, (values, _)) in state.sorted(by: { $0.key < $1.key }) { archive.set("\(prefix).\(name)", float64: values) }
+        archive.set("\(prefix).returns", float64: returns)
+    }
+
+    public func restore(from archive: StateArchive, prefix: String) throws {
+        let savedReturns = try archive.float64("\(prefix).returns", count: returns.count)
+        try restore { name, shape in try archive.float64("\(prefix).\(name)", count: shape.reduce(1, *)) }
+        returns = savedReturns
     }
 }

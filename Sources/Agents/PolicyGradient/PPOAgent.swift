@@ -158,3 +158,30 @@ public final class PPOAgent: Agent {
 
     public func load(from url: URL) throws { try PolicyGradientCheckpoint.load(policy, normalizer, agent: Self.name, from: url) }
 }
+
+/// Training checkpoints, at any step of a rollout: the networks, Adam's moments, the
+/// rollout stored so far, the normalization statistics, both streams and the update
+/// count; the rollout collector and the copies are saved by the loop they are attached to.
+extension PPOAgent: ResumableAgent {
+    public var checkpointsNeedEnvironmentState: Bool { true }
+
+    public func archiveTrainingState(into archive: inout StateArchive) throws {
+        archive.set("agent.policy", parameters: policy.parameters)
+        optimizer.archive(into: &archive, prefix: "agent.optimizer")
+        buffer.archive(into: &archive, prefix: "agent.rollout")
+        normalizer?.archive(into: &archive, prefix: "agent.normalizer")
+        archive.set("agent.action_random", random: actionRandom)
+        archive.set("agent.batch_random", random: batchRandom)
+        archive.set("agent.updates", updates)
+    }
+
+    public func restoreTrainingState(from archive: StateArchive) throws {
+        try archive.restore(policy.parameters, from: "agent.policy")
+        try optimizer.restore(from: archive, prefix: "agent.optimizer")
+        try buffer.restore(from: archive, prefix: "agent.rollout")
+        try normalizer?.restore(from: archive, prefix: "agent.normalizer")
+        try archive.restore(actionRandom, from: "agent.action_random")
+        try archive.restore(batchRandom, from: "agent.batch_random")
+        updates = try archive.int("agent.updates")
+    }
+}

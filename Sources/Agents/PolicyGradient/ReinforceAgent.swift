@@ -90,6 +90,9 @@ public final class ReinforceAgent: Agent {
         var final = [Float](repeating: 0, count: width)
         let environment = vector.environment
         while !loop.isDone {
+            // The whole state is in the agent's fields, the loops and the environments (the
+            // encoded observations are made again below).
+            try loop.checkpointIfDue(midEpisode: true)
             for i in 0..<copies {
                 policy.encoder.encode(environment.observations[i * rawWidth..<(i + 1) * rawWidth], into: &observations, at: i * width)
                 _ = policy.sample(observations[i * width..<(i + 1) * width], random: actionRandom, into: &actions, at: i * actionSize)
@@ -176,4 +179,49 @@ public final class ReinforceAgent: Agent {
     public func save(to url: URL) throws { try PolicyGradientCheckpoint.save(policy, nil, agent: Self.name, to: url) }
 
     public func load(from url: URL) throws { try PolicyGradientCheckpoint.load(policy, nil, agent: Self.name, from: url) }
+}
+
+/// Training checkpoints, at any step: the networks, Adam's moments, each copy's episode
+/// so far, the finished episodes not yet trained on, the stream and the counters.
+extension ReinforceAgent: ResumableAgent {
+    public var checkpointsNeedEnvironmentState: Bool { true }
+
+    public func archiveTrainingState(into archive: inout StateArchive) throws {
+        archive.set("agent.policy", parameters: policy.parameters)
+        optimizer.archive(into: &archive, prefix: "agent.optimizer")
+        for (i, trajectory) in trajectories.enumerated() {
+            archive.set("agent.trajectory.\(i).observations", float32: trajectory.observations)
+            archive.set("agent.trajectory.\(i).actions", float32: trajectory.actions)
+            archive.set("agent.trajectory.\(i).rewards", float32: trajectory.rewards)
+        }
+        archive.set("agent.batch.observations", float32: batchObservations)
+        archive.set("agent.batch.actions", float32: batchActions)
+        archive.set("agent.batch.returns", float32: batchReturns)
+        archive.set("agent.finished_episodes", finishedEpisodes)
+        archive.set("agent.action_random", random: actionRandom)
+        archive.set("agent.updates", updates)
+    }
+
+    public func restoreTrainingState(from archive: StateArchive) throws {
+        let width = policy.encoder.width, actionSize = policy.actionSize
+        let saved = try trajectories.indices.map { i -> Trajectory in
+            let rewards = try archive.float32("agent.trajectory.\(i).rewards")
+            return Trajectory(observations: try archive.float32("agent.trajectory.\(i).observations", count: rewards.count * width),
+                              actions: try archive.float32("agent.trajectory.\(i).actions", count: rewards.count * actionSize),
+                              rewards: rewards)
+        }
+        let returns = try archive.float32("agent.batch.returns")
+        let observations = try archive.float32("agent.batch.observations", count: returns.count * width)
+        let actions = try archive.float32("agent.batch.actions", count: returns.count * actionSize)
+        let finished = try archive.int("agent.finished_episodes")
+        try archive.restore(policy.parameters, from: "agent.policy")
+        try optimizer.restore(from: archive, prefix: "agent.optimizer")
+        try archive.restore(actionRandom, from: "agent.action_random")
+        trajectories = saved
+        batchObservations = observations
+        batchActions = actions
+        batchReturns = returns
+        finishedEpisodes = finished
+        updates = try archive.int("agent.updates")
+    }
 }

@@ -168,3 +168,37 @@ public final class RolloutBatch {
     /// The discrete actions as indices.
     public var actionIndices: [Int] { (0..<size).map { Int(actions[$0]) } }
 }
+
+/// Training checkpoints in the middle of a rollout: the steps stored so far (advantages
+/// and returns are computed when the rollout is full, so they are not saved).
+extension RolloutBuffer: StateArchiving {
+    public func archive(into archive: inout StateArchive, prefix: String) {
+        let n = position * copies
+        archive.set("\(prefix).position", position)
+        archive.set("\(prefix).observations", float32: Array(observations[0..<(n * observationSize)]))
+        archive.set("\(prefix).actions", float32: Array(actions[0..<(n * actionSize)]))
+        archive.set("\(prefix).rewards", float32: Array(rewards[0..<n]))
+        archive.set("\(prefix).episode_starts", float32: Array(episodeStarts[0..<n]))
+        archive.set("\(prefix).values", float32: Array(values[0..<n]))
+        archive.set("\(prefix).log_probabilities", float32: Array(logProbabilities[0..<n]))
+    }
+
+    /// Checks every size before writing any row.
+    public func restore(from archive: StateArchive, prefix: String) throws {
+        let saved = try archive.int("\(prefix).position")
+        guard (0..<steps).contains(saved) else {
+            throw StateArchiveError("\(archive.source): rollout position \(saved) outside 0..<\(steps) (another n_steps?)")
+        }
+        let n = saved * copies
+        let o = try archive.float32("\(prefix).observations", count: n * observationSize)
+        let a = try archive.float32("\(prefix).actions", count: n * actionSize)
+        let columns = try ["rewards", "episode_starts", "values", "log_probabilities"].map { try archive.float32("\(prefix).\($0)", count: n) }
+        observations.replaceSubrange(0..<o.count, with: o)
+        actions.replaceSubrange(0..<a.count, with: a)
+        rewards.replaceSubrange(0..<n, with: columns[0])
+        episodeStarts.replaceSubrange(0..<n, with: columns[1])
+        values.replaceSubrange(0..<n, with: columns[2])
+        logProbabilities.replaceSubrange(0..<n, with: columns[3])
+        position = saved
+    }
+}

@@ -35,6 +35,11 @@ public final class RolloutCollector {
     private var dones: [Bool]
     private var terminalObservation: [Float]
     private var started = false
+    /// Whether this collector is part of its loop's training checkpoints yet.
+    private var attached = false
+    /// Restored from a checkpoint taken mid-rollout: the next ``collect(into:gamma:gaeLambda:afterStep:)``
+    /// continues the rollout its buffer holds instead of starting one.
+    private var continuesRollout = false
 
     /// - Parameter normalizer: SB3's `VecNormalize` settings, or nil for raw observations
     ///   and rewards. Only for Box observations (as SB3's `VecNormalize`): the statistics
@@ -88,11 +93,20 @@ public final class RolloutCollector {
     ///   rollout is then incomplete and must not be trained on, as in SB3).
     @discardableResult
     public func collect(into buffer: RolloutBuffer, gamma: Double, gaeLambda: Double, afterStep: () throws -> Void = {}) throws -> Bool {
+        if !attached {
+            try vector.episodeLoop.attach(self, as: "rollout")
+            attached = true
+        }
         try start()
-        buffer.reset()
+        if !continuesRollout { buffer.reset() }
+        continuesRollout = false
         let actionSize = policy.actionSize, rawWidth = policy.encoder.rawWidth
         let environment = vector.environment
         while !buffer.isFull {
+            // The whole state is in the agent (networks, optimizer, buffer, streams), this
+            // collector, the loops and the environments: a checkpoint may be taken here, in
+            // the middle of a rollout or at its start.
+            try vector.episodeLoop.checkpointIfDue(midEpisode: true)
             for i in 0..<copies {
                 let (value, logProbability) = policy.sample(lastObservations[i * width..<(i + 1) * width], random: random,
                                                             into: &actions, at: i * actionSize)
@@ -132,5 +146,26 @@ public final class RolloutCollector {
         for i in 0..<copies { values[i] = policy.value(lastObservations[i * width..<(i + 1) * width]) }
         buffer.computeReturnsAndAdvantage(lastValues: values, dones: lastEpisodeStarts, gamma: gamma, gaeLambda: gaeLambda)
         return true
+    }
+}
+
+/// Training checkpoints: the observations the next actions are chosen for, which copies
+/// start an episode, and whether the copies were reset. The rollout buffer, the
+/// normalizer and the action stream belong to the agent, which saves them.
+extension RolloutCollector: StateArchiving {
+    public func archive(into archive: inout StateArchive, prefix: String) {
+        archive.set("\(prefix).started", started)
+        archive.set("\(prefix).last_observations", float32: lastObservations)
+        archive.set("\(prefix).last_episode_starts", bools: lastEpisodeStarts)
+    }
+
+    public func restore(from archive: StateArchive, prefix: String) throws {
+        let wasStarted = try archive.bool("\(prefix).started")
+        let observations = try archive.float32("\(prefix).last_observations", count: lastObservations.count)
+        let starts = try archive.bools("\(prefix).last_episode_starts", count: lastEpisodeStarts.count)
+        started = wasStarted
+        lastObservations = observations
+        lastEpisodeStarts = starts
+        continuesRollout = true
     }
 }

@@ -1,3 +1,4 @@
+import LabCore
 import Foundation
 
 /// The acrobot swing-up task of Sutton (1996), bit-exact with Gymnasium 1.4.0's
@@ -166,5 +167,23 @@ public final class Acrobot: InternalStateEnvironment {
         (s0, s1, s2, s3) = (s[0], s[1], s[2], s[3])
         hasState = true
         stateIsFloat32 = false
+    }
+}
+
+extension Acrobot: StateArchiving {
+    public func archive(into archive: inout StateArchive, prefix: String) {
+        archive.set("\(prefix).state", float64: [s0, s1, s2, s3])
+        archive.set("\(prefix).has_state", hasState)
+        archive.set("\(prefix).state_is_float32", stateIsFloat32)
+        random.archive(into: &archive, prefix: prefix)
+    }
+
+    public func restore(from archive: StateArchive, prefix: String) throws {
+        let state = try archive.float64("\(prefix).state", count: 4)
+        let has = try archive.bool("\(prefix).has_state"), float32 = try archive.bool("\(prefix).state_is_float32")
+        try random.restore(from: archive, prefix: prefix)
+        (s0, s1, s2, s3) = (state[0], state[1], state[2], state[3])
+        hasState = has
+        stateIsFloat32 = float32
     }
 }

@@ -149,3 +149,22 @@ public final class CartPole: InternalStateEnvironment {
         hasState = true
     }
 }
+
+extension CartPole: StateArchiving {
+    public func archive(into archive: inout StateArchive, prefix: String) {
+        archive.set("\(prefix).state", float64: [x, xDot, theta, thetaDot])
+        archive.set("\(prefix).has_state", hasState)
+        archive.set("\(prefix).steps_beyond_terminated", optional: stepsBeyondTerminated)
+        random.archive(into: &archive, prefix: prefix)
+    }
+
+    public func restore(from archive: StateArchive, prefix: String) throws {
+        let state = try archive.float64("\(prefix).state", count: 4)
+        let has = try archive.bool("\(prefix).has_state")
+        let beyond = try archive.optionalInt("\(prefix).steps_beyond_terminated")
+        try random.restore(from: archive, prefix: prefix)
+        (x, xDot, theta, thetaDot) = (state[0], state[1], state[2], state[3])
+        hasState = has
+        stepsBeyondTerminated = beyond
+    }
+}

@@ -1,3 +1,4 @@
+import LabCore
 import Foundation
 
 /// The mountain-car task of Moore (1990), bit-exact with Gymnasium 1.4.0's
@@ -87,4 +88,20 @@ public final class MountainCar: InternalStateEnvironment {
 func clip(_ x: Double, _ low: Double, _ high: Double) -> Double {
     let above = x < low ? low : x
     return above > high ? high : above
+}
+
+extension MountainCar: StateArchiving {
+    public func archive(into archive: inout StateArchive, prefix: String) {
+        archive.set("\(prefix).state", float64: [position, velocity])
+        archive.set("\(prefix).has_state", hasState)
+        random.archive(into: &archive, prefix: prefix)
+    }
+
+    public func restore(from archive: StateArchive, prefix: String) throws {
+        let state = try archive.float64("\(prefix).state", count: 2)
+        let has = try archive.bool("\(prefix).has_state")
+        try random.restore(from: archive, prefix: prefix)
+        (position, velocity) = (state[0], state[1])
+        hasState = has
+    }
 }

@@ -1,3 +1,4 @@
+import LabCore
 import Foundation
 
 /// The mountain-car task with a continuous force, bit-exact with Gymnasium 1.4.0's
@@ -159,5 +160,23 @@ public final class MountainCarContinuous: InternalStateEnvironment {
         (position, velocity) = (s[0], s[1])
         stateIsFloat32 = false
         hasState = true
+    }
+}
+
+extension MountainCarContinuous: StateArchiving {
+    public func archive(into archive: inout StateArchive, prefix: String) {
+        archive.set("\(prefix).state", float64: [position, velocity])
+        archive.set("\(prefix).has_state", hasState)
+        archive.set("\(prefix).state_is_float32", stateIsFloat32)
+        random.archive(into: &archive, prefix: prefix)
+    }
+
+    public func restore(from archive: StateArchive, prefix: String) throws {
+        let state = try archive.float64("\(prefix).state", count: 2)
+        let has = try archive.bool("\(prefix).has_state"), float32 = try archive.bool("\(prefix).state_is_float32")
+        try random.restore(from: archive, prefix: prefix)
+        (position, velocity) = (state[0], state[1])
+        hasState = has
+        stateIsFloat32 = float32
     }
 }

@@ -1,3 +1,4 @@
+import LabCore
 import Foundation
 
 /// The inverted-pendulum swing-up task, bit-exact with Gymnasium 1.4.0's `PendulumEnv`.
@@ -113,5 +114,24 @@ public final class Pendulum: InternalStateEnvironment {
         let s = try checkedState(state, count: 2, names: "theta, theta_dot", environment: "Pendulum")
         (theta, thetaDot) = (s[0], s[1])
         hasState = true
+    }
+}
+
+extension Pendulum: StateArchiving {
+    public func archive(into archive: inout StateArchive, prefix: String) {
+        archive.set("\(prefix).state", float64: [theta, thetaDot])
+        archive.set("\(prefix).has_state", hasState)
+        if let lastTorque { archive.set("\(prefix).last_torque", float32: [lastTorque]) }
+        random.archive(into: &archive, prefix: prefix)
+    }
+
+    public func restore(from archive: StateArchive, prefix: String) throws {
+        let state = try archive.float64("\(prefix).state", count: 2)
+        let has = try archive.bool("\(prefix).has_state")
+        let torque = archive.contains("\(prefix).last_torque") ? try archive.float32("\(prefix).last_torque", count: 1)[0] : nil
+        try random.restore(from: archive, prefix: prefix)
+        (theta, thetaDot) = (state[0], state[1])
+        hasState = has
+        lastTorque = torque
     }
 }

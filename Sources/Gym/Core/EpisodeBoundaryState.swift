@@ -3,11 +3,12 @@
 /// continues with exactly the resets and dynamics it would have had.
 ///
 /// Everything else an environment or its wrappers hold (the physical state, `TimeLimit`'s
-/// step counter, `OrderEnforcing`'s flags) is set by the next `reset`, which is why
-/// training checkpoints are taken at episode boundaries. Every built-in environment
-/// conforms; an environment of your own that carries something else from one episode to
-/// the next (a curriculum level, a counter) should not, and a run on it then refuses
-/// `--checkpoint-every` rather than resume differently.
+/// step counter, `OrderEnforcing`'s flags) is set by the next `reset`, which is why agents
+/// that learn from whole episodes take their checkpoints at episode boundaries; saving in
+/// the middle of an episode needs every layer's whole state (``EnvironmentState``). Every
+/// built-in environment conforms to both; an environment of your own that carries
+/// something else from one episode to the next (a curriculum level, a counter) should not,
+/// and a run on it then refuses `--checkpoint-every` rather than resume differently.
 public protocol EpisodeBoundaryState: Environment {
     /// The stream `reset` and `step` draw from (Gymnasium's `np_random`).
     var environmentRandom: EnvironmentRandom { get }

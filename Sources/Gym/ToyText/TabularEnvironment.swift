@@ -1,3 +1,4 @@
+import LabCore
 /// An environment that steps by sampling its transition model, as Gymnasium's toy-text
 /// environments do (`categorical_sample` over `P[s][a]`).
 ///
@@ -37,6 +38,24 @@ public class TabularEnvironment: TabularModelEnvironment {
 
     /// The info dictionary of `reset`; subclasses add entries.
     func resetInfo(state: Int) -> Info { ["prob": .double(1)] }
+
+    /// Stores the state, the last action and the random stream (``StateArchiving``;
+    /// subclasses with more state add theirs).
+    public func archive(into archive: inout StateArchive, prefix: String) {
+        archive.set("\(prefix).state", optional: state)
+        archive.set("\(prefix).last_action", optional: lastAction)
+        random.archive(into: &archive, prefix: prefix)
+    }
+
+    public func restore(from archive: StateArchive, prefix: String) throws {
+        let saved = try archive.optionalInt("\(prefix).state"), action = try archive.optionalInt("\(prefix).last_action")
+        if let saved, !(0..<transitionModel.stateCount).contains(saved) {
+            throw StateArchiveError("\(archive.source): state \(saved) outside 0..<\(transitionModel.stateCount)")
+        }
+        try random.restore(from: archive, prefix: prefix)
+        state = saved
+        lastAction = action
+    }
 
     public func step(_ action: Action) throws -> StepResult {
         let (a, s) = try validated(action)
@@ -94,3 +113,5 @@ public class TabularEnvironment: TabularModelEnvironment {
         return 0
     }
 }
+
+extension TabularEnvironment: StateArchiving {}

@@ -1,3 +1,4 @@
+import LabCore
 /// The taxi problem of Dietterich (2000), with Gymnasium 1.4.0's `TaxiEnv` model
 /// (including the `is_rainy` and `fickle_passenger` variants).
 ///
@@ -179,6 +180,17 @@ public final class Taxi: TabularEnvironment {
         // Gymnasium draws this number only for a fickle passenger (`and` short-circuits).
         fickleStep = ficklePassenger && random.source.uniform() < fickleProbability
         return result
+    }
+
+    public override func archive(into archive: inout StateArchive, prefix: String) {
+        super.archive(into: &archive, prefix: prefix)
+        archive.set("\(prefix).fickle_step", fickleStep)
+    }
+
+    public override func restore(from archive: StateArchive, prefix: String) throws {
+        let fickle = try archive.bool("\(prefix).fickle_step")
+        try super.restore(from: archive, prefix: prefix)
+        fickleStep = fickle
     }
 
     public override func step(_ action: Action) throws -> StepResult {

@@ -244,3 +244,49 @@ public final class CartPoleVector: VectorEnvironment {
         [x[index], xDot[index], theta[index], thetaDot[index]]
     }
 }
+
+extension CartPoleVector: StateArchiving {
+    public func archive(into archive: inout StateArchive, prefix: String) {
+        func doubles(_ p: UnsafeMutablePointer<Double>) -> [Double] { Array(UnsafeBufferPointer(start: p, count: count)) }
+        archive.set("\(prefix).x", float64: doubles(x))
+        archive.set("\(prefix).x_dot", float64: doubles(xDot))
+        archive.set("\(prefix).theta", float64: doubles(theta))
+        archive.set("\(prefix).theta_dot", float64: doubles(thetaDot))
+        archive.set("\(prefix).elapsed", ints: Array(UnsafeBufferPointer(start: elapsed, count: count)))
+        archive.set("\(prefix).autoreset", bools: Array(UnsafeBufferPointer(start: autoreset, count: count)))
+        archive.set("\(prefix).has_reset", hasReset)
+        archive.set("\(prefix).observations", float32: observations)
+        archive.set("\(prefix).rewards", float64: rewards)
+        archive.set("\(prefix).terminations", bools: terminations)
+        archive.set("\(prefix).truncations", bools: truncations)
+        for (i, random) in randoms.enumerated() { random.archive(into: &archive, prefix: "\(prefix).copy.\(i)") }
+    }
+
+    /// Checks every array's size before changing any copy.
+    public func restore(from archive: StateArchive, prefix: String) throws {
+        let columns = try ["x", "x_dot", "theta", "theta_dot"].map { try archive.float64("\(prefix).\($0)", count: count) }
+        let steps = try archive.ints("\(prefix).elapsed", count: count)
+        let resetting = try archive.bools("\(prefix).autoreset", count: count)
+        let has = try archive.bool("\(prefix).has_reset")
+        let savedObservations = try archive.float32("\(prefix).observations", count: observations.count)
+        let savedRewards = try archive.float64("\(prefix).rewards", count: count)
+        let savedTerminations = try archive.bools("\(prefix).terminations", count: count)
+        let savedTruncations = try archive.bools("\(prefix).truncations", count: count)
+        if let bad = steps.first(where: { $0 < 0 || $0 > (maxEpisodeSteps ?? .max) }) {
+            throw StateArchiveError("\(archive.source): a copy's elapsed steps \(bad) are outside its time limit")
+        }
+        for (i, random) in randoms.enumerated() { try random.restore(from: archive, prefix: "\(prefix).copy.\(i)") }
+        for (pointer, column) in zip([x, xDot, theta, thetaDot], columns) {
+            column.withUnsafeBufferPointer { pointer.update(from: $0.baseAddress!, count: count) }
+        }
+        for i in 0..<count {
+            elapsed[i] = steps[i]
+            autoreset[i] = resetting[i]
+        }
+        hasReset = has
+        observations = savedObservations
+        rewards = savedRewards
+        terminations = savedTerminations
+        truncations = savedTruncations
+    }
+}

@@ -1,3 +1,4 @@
+import LabCore
 /// When a vector environment resets a copy whose episode ended (Gymnasium's `AutoresetMode`).
 public enum AutoresetMode: String, Sendable {
     /// The step after the one that ended the episode resets the copy and ignores its
@@ -125,5 +126,43 @@ public final class SyncVectorEnvironment: VectorEnvironment {
         case .vector(let values):
             for (k, v) in values.prefix(observationWidth).enumerated() { buffer[start + k] = v }
         }
+    }
+}
+
+extension SyncVectorEnvironment: StateArchiving {
+    /// Stores every copy's whole state (each layer of each copy) and the batch buffers.
+    ///
+    /// - Throws: ``StateArchiveError`` when a copy has a layer that cannot save its state.
+    public func archive(into archive: inout StateArchive, prefix: String) throws {
+        for (i, environment) in environments.enumerated() {
+            try EnvironmentState.archive(environment, into: &archive, prefix: "\(prefix).copy.\(i)")
+        }
+        archive.set("\(prefix).autoreset", bools: autoreset)
+        archive.set("\(prefix).has_reset", hasReset)
+        archive.set("\(prefix).observations", float32: observations)
+        archive.set("\(prefix).final_observations", float32: finalObservations)
+        archive.set("\(prefix).rewards", float64: rewards)
+        archive.set("\(prefix).terminations", bools: terminations)
+        archive.set("\(prefix).truncations", bools: truncations)
+    }
+
+    public func restore(from archive: StateArchive, prefix: String) throws {
+        let resetting = try archive.bools("\(prefix).autoreset", count: count)
+        let has = try archive.bool("\(prefix).has_reset")
+        let savedObservations = try archive.float32("\(prefix).observations", count: observations.count)
+        let savedFinal = try archive.float32("\(prefix).final_observations", count: finalObservations.count)
+        let savedRewards = try archive.float64("\(prefix).rewards", count: count)
+        let savedTerminations = try archive.bools("\(prefix).terminations", count: count)
+        let savedTruncations = try archive.bools("\(prefix).truncations", count: count)
+        for (i, environment) in environments.enumerated() {
+            try EnvironmentState.restore(environment, from: archive, prefix: "\(prefix).copy.\(i)")
+        }
+        autoreset = resetting
+        hasReset = has
+        observations = savedObservations
+        finalObservations = savedFinal
+        rewards = savedRewards
+        terminations = savedTerminations
+        truncations = savedTruncations
     }
 }

@@ -10,8 +10,8 @@
 ///   continuous values beyond the bounds are passed on: environments clip them as
 ///   Gymnasium's do (Pendulum's `np.clip`).
 public final class OrderEnforcing: Wrapper {
-    private var hasReset = false
-    private var episodeEnded = false
+    var hasReset = false
+    var episodeEnded = false
     private let discreteActions: Discrete?
     private let boxActions: Box?
 

@@ -7,8 +7,8 @@ public final class TimeLimit: Wrapper {
     /// The number of steps after which an episode is truncated.
     public let maxEpisodeSteps: Int
     /// Steps taken since the last reset.
-    public private(set) var elapsedSteps = 0
-    private var hasReset = false
+    public internal(set) var elapsedSteps = 0
+    var hasReset = false
 
     /// - Precondition: `maxEpisodeSteps > 0` (the registry validates user input first).
     public init(_ env: Environment, maxEpisodeSteps: Int) {

@@ -127,11 +127,14 @@ public enum Run {
         var evaluations: [PeriodicEvaluationRecord] = []
         var solvedStep: Int?
         var solvedSeconds: Double?
+        // The best evaluation mean so far (best.safetensors holds the agent that scored it).
+        var best = -Double.infinity
         if spec.evaluationFrequency > 0 {
             guard spec.evaluationEpisodes > 0 else { throw ConfigurationError("periodic evaluation needs at least one evaluation episode") }
+            // Each evaluation reseeds this environment, so nothing of it carries over from
+            // one evaluation to the next (a checkpoint need not save it).
             let evaluationEnvironment = try makeEnvironment(spec)
             let threshold = spec.solveThreshold
-            var best = -Double.infinity
             loop.periodicEvaluation = PeriodicEvaluation(frequency: spec.evaluationFrequency) { [unowned loop] steps in
                 let result = try evaluate(agent, in: evaluationEnvironment, episodes: spec.evaluationEpisodes,
                                           seed: spec.periodicEvaluationSeed(evaluations.count + 1), isCancelled: isCancelled)
@@ -158,6 +161,7 @@ public enum Run {
                 try spec.archive(into: &archive)
                 archive.set("run.checkpoint_every", checkpoint.every)
                 EpisodeRecord.archive(episodes, into: &archive)
+                PeriodicEvaluationRecord.archive(evaluations, best: best, solvedStep: solvedStep, solvedSeconds: solvedSeconds, into: &archive)
                 try loop.archive(into: &archive)
                 try resumable.archiveTrainingState(into: &archive)
                 try checkpoint.addRunnerState(&archive)
@@ -166,11 +170,17 @@ public enum Run {
             }
         }
         if let saved, let resumable = agent as? any ResumableAgent {
+            try spec.checkSame(as: saved)
             try resumable.restoreTrainingState(from: saved)
             try loop.restore(from: saved)
             episodes = try EpisodeRecord.restoring(from: saved)
             guard episodes.count == loop.finishedEpisodes else {
                 throw StateArchiveError("\(saved.source): \(episodes.count) episode records for \(loop.finishedEpisodes) finished episodes")
+            }
+            (evaluations, best, solvedStep, solvedSeconds) = try PeriodicEvaluationRecord.restoring(from: saved)
+            let due = spec.evaluationFrequency > 0 ? loop.totalSteps / spec.evaluationFrequency : 0
+            guard evaluations.count == due else {
+                throw StateArchiveError("\(saved.source): \(evaluations.count) periodic evaluations after \(loop.totalSteps) steps, every \(spec.evaluationFrequency) steps")
             }
         }
         var interrupted = false

@@ -44,8 +44,8 @@ public struct TrainingCheckpointPlan {
         }
         if let refusal = resumable.checkpointRefusal { throw ConfigurationError(refusal) }
         _ = try EpisodeLoop.boundaryState(of: environment)
-        guard spec.evaluationFrequency == 0 else {
-            throw ConfigurationError("training checkpoints do not cover periodic evaluations yet: use --checkpoint-every without --eval-freq")
+        if resumable.checkpointsNeedEnvironmentState, let layer = EnvironmentState.unarchivableLayer(of: environment) {
+            throw ConfigurationError("agent '\(spec.agent)' takes training checkpoints in the middle of episodes, and \(type(of: layer)) in environment '\(spec.environmentID)' cannot save its state there (conform it to StateArchiving)")
         }
     }
 
@@ -76,6 +76,22 @@ extension RunSpec {
         }
         archive.set("run.hyperparameters", hyperparameters.yamlLines.joined(separator: "\n"))
         archive.set("run.evaluation_episodes", evaluationEpisodes)
+        archive.set("run.evaluation_frequency", evaluationFrequency)
+        if let stopAt { archive.set("run.stop_at", stopAt) }
+    }
+
+    /// Throws unless `archive` is a checkpoint of this very run (agent, environment and
+    /// options, seed, budget, hyperparameters, evaluations): resuming another run's state
+    /// would not continue either run.
+    func checkSame(as archive: StateArchive) throws {
+        var own = StateArchive(kind: TrainingCheckpointPlan.kind)
+        try self.archive(into: &own)
+        for key in own.file.metadata.keys.sorted() where key.hasPrefix("run.") {
+            let saved = archive.file.metadata[key] ?? "none"
+            guard saved == own.file.metadata[key] else {
+                throw StateArchiveError("\(archive.source) is a checkpoint of another run: its \(key.dropFirst(4)) is '\(saved)', this run's is '\(own.file.metadata[key] ?? "none")'")
+            }
+        }
     }
 
     /// The specification stored by ``archive(into:)``.
@@ -97,5 +113,52 @@ extension RunSpec {
             budget: budgetWords[0] == "timesteps" ? .timesteps(count) : .episodes(count),
             hyperparameters: try Hyperparameters.restoring(agent: agent, yamlLines: lines, source: "\(archive.source) (hyperparameters)"),
             evaluationEpisodes: try archive.int("run.evaluation_episodes"))
+        evaluationFrequency = archive.contains("run.evaluation_frequency") ? try archive.int("run.evaluation_frequency") : 0
+        stopAt = archive.contains("run.stop_at") ? try archive.double("run.stop_at") : nil
+        guard evaluationFrequency >= 0, evaluationEpisodes >= 0, evaluationFrequency == 0 || evaluationEpisodes > 0 else {
+            throw StateArchiveError("\(archive.source): periodic evaluation every \(evaluationFrequency) steps over \(evaluationEpisodes) episodes is not a valid setting")
+        }
+    }
+}
+
+extension PeriodicEvaluationRecord {
+    /// Stores the periodic evaluations run so far, the best mean and when the run was solved.
+    static func archive(_ records: [PeriodicEvaluationRecord], best: Double, solvedStep: Int?, solvedSeconds: Double?,
+                        into archive: inout StateArchive) {
+        archive.set("evaluations.step", ints: records.map(\.step))
+        archive.set("evaluations.wall_time", float64: records.map(\.wallTime))
+        archive.set("evaluations.episodes", ints: records.map(\.result.returns.count))
+        archive.set("evaluations.returns", float64: records.flatMap(\.result.returns))
+        archive.set("evaluations.lengths", ints: records.flatMap(\.result.lengths))
+        archive.set("evaluations.best", best)
+        if let solvedStep, let solvedSeconds {
+            archive.set("evaluations.solved_step", solvedStep)
+            archive.set("evaluations.solved_seconds", solvedSeconds)
+        }
+    }
+
+    /// What ``archive(_:best:solvedStep:solvedSeconds:into:)`` stored (none, from a
+    /// checkpoint of a run without periodic evaluations).
+    static func restoring(from archive: StateArchive) throws
+        -> (records: [PeriodicEvaluationRecord], best: Double, solvedStep: Int?, solvedSeconds: Double?) {
+        guard archive.contains("evaluations.step") else { return ([], -.infinity, nil, nil) }
+        let steps = try archive.ints("evaluations.step")
+        let wallTimes = try archive.float64("evaluations.wall_time", count: steps.count)
+        let counts = try archive.ints("evaluations.episodes", count: steps.count)
+        guard counts.allSatisfy({ $0 >= 0 }) else { throw StateArchiveError("\(archive.source): a negative evaluation episode count") }
+        let total = counts.reduce(0, +)
+        let returns = try archive.float64("evaluations.returns", count: total)
+        let lengths = try archive.ints("evaluations.lengths", count: total)
+        var records: [PeriodicEvaluationRecord] = []
+        var start = 0
+        for (index, count) in counts.enumerated() {
+            let result = EvaluationResult(returns: Array(returns[start..<start + count]), lengths: Array(lengths[start..<start + count]))
+            records.append(PeriodicEvaluationRecord(step: steps[index], wallTime: wallTimes[index], result: result))
+            start += count
+        }
+        let solved = archive.contains("evaluations.solved_step")
+        return (records, try archive.double("evaluations.best"),
+                solved ? try archive.int("evaluations.solved_step") : nil,
+                solved ? try archive.double("evaluations.solved_seconds") : nil)
     }
 }

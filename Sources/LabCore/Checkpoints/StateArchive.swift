@@ -115,8 +115,20 @@ public struct StateArchive {
         try checked(name, try file.rawFloat64(name), count: count)
     }
 
+    public mutating func set(_ name: String, bools values: [Bool]) {
+        set(name, ints: values.map { $0 ? 1 : 0 })
+    }
+
     public func ints(_ name: String, count: Int? = nil) throws -> [Int] {
         try checked(name, try file.int64(name), count: count).map { Int($0) }
+    }
+
+    /// Booleans stored by ``set(_:bools:)`` (each 0 or 1).
+    public func bools(_ name: String, count: Int? = nil) throws -> [Bool] {
+        try ints(name, count: count).map { value in
+            guard value == 0 || value == 1 else { throw StateArchiveError("\(source): '\(name)' holds \(value), not 0 or 1") }
+            return value == 1
+        }
     }
 
     public func bytes(_ name: String, count: Int? = nil) throws -> [UInt8] {
@@ -174,7 +186,10 @@ public struct StateArchive {
 /// A component whose state a training checkpoint saves and restores exactly.
 public protocol StateArchiving {
     /// Stores the state under names that start with `prefix`.
-    func archive(into archive: inout StateArchive, prefix: String)
+    ///
+    /// - Throws: when the state cannot be saved at this moment or by this component (an
+    ///   environment layer that cannot save its state, say); nothing is written then.
+    func archive(into archive: inout StateArchive, prefix: String) throws
     /// Restores the state stored by ``archive(into:prefix:)``.
     func restore(from archive: StateArchive, prefix: String) throws
 }

@@ -67,3 +67,23 @@ extension SGD: StateArchiving {
         learningRate = Float(rate)
     }
 }
+
+extension StateArchive {
+    /// Stores the state of an optimizer known only by its protocol.
+    ///
+    /// - Throws: ``StateArchiveError`` for an optimizer type that cannot save its state.
+    public mutating func set(_ name: String, optimizer: Optimizer) throws {
+        guard let part = optimizer as? StateArchiving else {
+            throw StateArchiveError("\(type(of: optimizer)) cannot save its state (it does not conform to StateArchiving)")
+        }
+        try part.archive(into: &self, prefix: name)
+    }
+
+    /// Restores an optimizer's state stored by ``set(_:optimizer:)``.
+    public func restore(_ optimizer: Optimizer, from name: String) throws {
+        guard let part = optimizer as? StateArchiving else {
+            throw StateArchiveError("\(type(of: optimizer)) cannot restore its state (it does not conform to StateArchiving)")
+        }
+        try part.restore(from: self, prefix: name)
+    }
+}
