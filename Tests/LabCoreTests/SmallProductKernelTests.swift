@@ -76,7 +76,8 @@ struct SmallProductKernelTests {
     /// (m, n, k): tile remainders in every dimension, single rows and columns, the DQN
     /// hidden layer, and batches of whole 32-row panels (the transposed-batch path).
     static let shapes = [(1, 1, 1), (13, 31, 5), (14, 32, 16), (15, 33, 17), (29, 70, 40), (3, 300, 9),
-                         (32, 70, 17), (64, 256, 20), (96, 100, 3), (40, 17, 300)]
+                         (32, 70, 17), (64, 256, 20), (96, 100, 3), (40, 17, 300),
+                         (256, 2, 64), (256, 1, 64), (2, 64, 256), (64, 4, 256), (256, 64, 4), (1, 64, 64), (8, 2, 64)]
 
     @Test(arguments: [(false, false), (true, false), (false, true), (true, true)])
     func everyElementIsTheSequentialFusedChain(_ flags: (Bool, Bool)) throws {
@@ -136,16 +137,19 @@ struct SmallProductKernelTests {
         }
     }
 
-    /// The tensor path uses the kernel for hidden layers (a regression that quietly fell
-    /// back to OpenBLAS would change these bits) and leaves thin products to OpenBLAS.
+    /// The tensor path uses the kernels for every layer of small networks, thin ones and
+    /// single rows included (a regression that quietly fell back to OpenBLAS would change
+    /// these bits, and make runs depend on the CPU model), and leaves large products to
+    /// OpenBLAS.
     @Test(.enabled(if: CPUFeatures.detected >= .avx2, "the kernels replace OpenBLAS on CPUs with AVX2 or AVX-512"))
-    func hiddenLayersUseTheKernelAndThinProductsDoNot() throws {
+    func smallProductsUseTheKernelsAndLargeOnesDoNot() throws {
         #expect(rllab_sgemm_small_suits(0, 1, 64, 256, 256, 1) == 1)  // DQN forward
         #expect(rllab_sgemm_small_suits(0, 0, 64, 256, 256, 0) == 1)  // input gradient
         #expect(rllab_sgemm_small_suits(1, 0, 256, 256, 64, 0) == 1)  // weight gradient
         #expect(rllab_sgemm_small_suits(0, 1, 100, 1024, 512, 1) == 1)  // MLP-GAN generator
-        #expect(rllab_sgemm_small_suits(0, 1, 64, 2, 256, 1) == 0)  // Q-value head
-        #expect(rllab_sgemm_small_suits(0, 1, 1, 256, 256, 1) == 0)  // acting on one observation
+        #expect(rllab_sgemm_small_suits(0, 1, 64, 2, 256, 1) == 1)  // Q-value head
+        #expect(rllab_sgemm_small_suits(0, 1, 256, 64, 4, 1) == 1)  // CartPole input layer
+        #expect(rllab_sgemm_small_suits(0, 1, 1, 256, 256, 1) == 1)  // acting on one observation
         #expect(rllab_sgemm_small_suits(0, 1, 1024, 1024, 1024, 0) == 0)  // large: cache blocking
         #expect(rllab_sgemm_small_suits(0, 0, 64, 256, 256, 0.5) == 0)
 

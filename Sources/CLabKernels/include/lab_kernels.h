@@ -2,7 +2,7 @@
 #define RLLAB_LAB_KERNELS_H
 
 /* Single-precision matrix products for the small shapes of DQN-, PPO- and GAN-sized
-   networks:
+   networks (every layer, thin ones included):
 
        C[m, n] = op(A)[m, k] · op(B)[k, n]            (beta == 0)
        C[m, n] = op(A)[m, k] · op(B)[k, n] + C         (beta == 1)

@@ -17,10 +17,11 @@ import Darwin
 /// `RTLD_DEEPBIND` so its symbols bind to itself. If OpenBLAS is missing we warn once
 /// and use `gslcblas`.
 ///
-/// Small products (the hidden layers of DQN, PPO and MLP-GAN networks) skip OpenBLAS on
-/// CPUs with AVX2 or AVX-512: the register-tiled kernels in `CLabKernels` are faster at
-/// these shapes, where OpenBLAS's per-call packing dominates, and give the same bits on
-/// either instruction set (the shape alone decides which products they take). With `RLLAB_BLAS_THREADS` above 1 it splits
+/// Small products (every layer of DQN, PPO and MLP-GAN networks, acting on one row
+/// included) skip OpenBLAS on CPUs with AVX2 or AVX-512: the register-tiled kernels in
+/// `CLabKernels` are faster at these shapes, where OpenBLAS's per-call packing dominates,
+/// and give the same bits on either instruction set (the shape alone decides which
+/// products they take), so an agent's run does not depend on the CPU model. With `RLLAB_BLAS_THREADS` above 1 it splits
 /// products into row or column blocks over that many threads, which leaves every bit
 /// of the result unchanged.
 ///
