@@ -1,34 +1,40 @@
 #!/usr/bin/env bash
 # Output identity check (issue 11): runs the acceptance commands at two commits and diffs
-# every output file, wall-time fields aside, config.yml compared as parsed YAML.
+# every output file, wall-time fields aside, config.yml compared as parsed YAML, the
+# folder locks (`.rllab.lock`, which hold the writing process's id) skipped.
 #
 #   bash Benchmarks/compare_outputs.sh BASE [HEAD]      # revisions; HEAD defaults to HEAD
 #
-# Each revision is checked out with `git worktree` under $COMPARE_CACHE (default
-# /tmp/rllab-compare/<sha>), built in release mode once (kept for the next call), and run
-# into <sha>/out-base.PID or out-head.PID: this call's own folder, so two calls comparing
-# against the same base at the same time never write into each other's outputs (the
-# release build itself waits for SwiftPM's lock). Results depend on the CPU's BLAS kernels:
+# Everything this call writes lives in its own private folder (`mktemp -d`, printed at the
+# end): each revision is checked out there with `git worktree`, built in release mode and
+# run into out-base or out-head, so two calls at the same time never touch each other's
+# trees or outputs. COMPARE_CACHE=DIR keeps the checked-out, built revisions in DIR/<sha>
+# for the next call (a lock serialises the checkout and build of one revision); outputs
+# still go to this call's private folder. Results depend on the CPU's BLAS kernels:
 # compare two commits on one machine, never files from two machines. Needs python3 with
 # PyYAML for the diff.
 # Exit status: 0 when every file matches, 1 otherwise.
 set -euo pipefail
 
 repo=$(git rev-parse --show-toplevel)
-cache=${COMPARE_CACHE:-/tmp/rllab-compare}
 base=${1:?usage: compare_outputs.sh BASE [HEAD]}
 head=${2:-HEAD}
+work=$(mktemp -d "${TMPDIR:-/tmp}/rllab-compare.XXXXXX")
+cache=${COMPARE_CACHE:-$work/trees}
 
-# Builds revision $1 (once) and runs the acceptance commands into $cache/<sha>/out-$2.
+# Builds revision $1 (once per cache) and runs the acceptance commands into $work/out-$2.
 run_revision() {
   local sha dir tree out bin
   sha=$(git -C "$repo" rev-parse --verify "$1^{commit}")
-  dir="$cache/$sha"; tree="$dir/tree"; out="$dir/out-$2.$$"
+  dir="$cache/$sha"; tree="$dir/tree"; out="$work/out-$2"
   mkdir -p "$dir"
-  if [ ! -d "$tree" ]; then git -C "$repo" worktree add --detach "$tree" "$sha" >/dev/null; fi
-  (cd "$tree" && swift build -c release --product rllab >"$dir/build.log" 2>&1) || { cat "$dir/build.log" >&2; return 1; }
+  (
+    flock 9   # one checkout and build of a revision at a time, across calls sharing a cache
+    if [ ! -d "$tree" ]; then git -C "$repo" worktree add --detach "$tree" "$sha" >/dev/null; fi
+    (cd "$tree" && swift build -c release --product rllab >"$work/build-$2.log" 2>&1) || { cat "$work/build-$2.log" >&2; exit 1; }
+  ) 9>"$dir/lock" || return 1
   bin="$tree/.build/release/rllab"
-  rm -rf "$out"; mkdir -p "$out"
+  mkdir -p "$out"
   (
     cd "$tree"   # agents/ and envs/ of that revision
     set -x
@@ -45,7 +51,7 @@ run_revision() {
     "$bin" train --env CartPole-v0 --agent naive-nn --seed 0 --quiet --out "$out/train-naive-nn" \
       --save "$out/train-naive-nn/agent.safetensors"
     "$bin" gan gaussian --seed 2 --quiet --out "$out/gan-gaussian"
-  ) >"$out.stdout.txt" 2>"$out.stderr.txt" || { cat "$out.stderr.txt" >&2; return 1; }
+  ) >"$work/stdout-$2.txt" 2>"$work/stderr-$2.txt" || { cat "$work/stderr-$2.txt" >&2; return 1; }
   echo "$out"
 }
 
@@ -56,6 +62,8 @@ import csv, io, json, os, re, sys
 import yaml
 
 # Columns and keys that hold wall-clock time (they differ between any two runs).
+# A results folder's lock file holds the id of the process that wrote it: never compared.
+SKIPPED_NAMES = {".rllab.lock"}
 WALL_COLUMNS = {"wall_time", "train_seconds", "steps_per_second", "t", "wall s/run", "steps/s", "seconds"}
 
 def csv_rows(text):
@@ -103,6 +111,8 @@ def files(root):
     out = set()
     for d, _, names in os.walk(root):
         for n in names:
+            if n in SKIPPED_NAMES:
+                continue
             out.add(os.path.relpath(os.path.join(d, n), root))
     return out
 

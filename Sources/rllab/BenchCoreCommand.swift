@@ -98,7 +98,7 @@ private func benchDQNAgent(hidden: Int, source: RandomSource) throws -> DQNAgent
     let agent = try DQNAgent(environment: signature, hyperparameters: hyperparameters, random: source)
     let observations = benchObservations(2049, source: source)
     for i in 0..<2048 {
-        try agent.remember(Experience(observation: observations[i], action: .discrete(source.uniformIndex(below: 2)),
+        try agent.remember(Transition(observation: observations[i], action: .discrete(source.uniformIndex(below: 2)),
                                   reward: source.uniform(), nextObservation: observations[i + 1],
                                   terminated: source.uniform() < 0.05, truncated: false))
     }

@@ -32,7 +32,12 @@ struct EnvironmentArguments: ParsableArguments {
     }
 
     func make() throws -> Environment {
-        try EnvironmentRegistry.shared.make(env, options: try options())
+        try resolved().make()
+    }
+
+    /// The environment resolved once, its options checked.
+    func resolved() throws -> ResolvedEnvironment {
+        try EnvironmentRegistry.shared.resolve(env, options: try options())
     }
 }
 
@@ -46,6 +51,10 @@ func reportingErrors<T>(_ body: () throws -> T) throws -> T {
         throw error
     } catch let error as CleanExit {
         throw error
+    } catch let error as EnvironmentError where error.kind == .unknownEnvironment {
+        // The library names its own API; on the command line the list is `rllab envs`.
+        try? FileOutput.standardError.write("error: \(error)\nhint: `rllab envs` lists every environment id\n")
+        throw ExitCode.failure
     } catch {
         try? FileOutput.standardError.write("error: \(error)\n")
         throw ExitCode.failure

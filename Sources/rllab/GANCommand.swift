@@ -46,7 +46,8 @@ struct GANGaussianCommand: ParsableCommand {
             let gan = try GaussianGAN(config: config)
             let output = try RunOutput(directory: URL(fileURLWithPath: out ?? "results/gan-gaussian-\(preset)-seed\(seed)"))
             let bar = ProgressBar(label: "gaussian", quiet: quiet)
-            let result = try gan.run(output: output) { bar.update($0) }
+            let result = try gan.run(output: output, progress: { bar.update($0) },
+                                     plot: { GANReport.densityChart($0, preset: config.preset) })
             bar.finish()
             print(String(format: "generated mean %.4f std %.4f (target %.4g, %.4g)%@; wrote %@", result.generatedMean,
                          result.generatedStd, config.targetMean, config.targetStd,

@@ -45,7 +45,7 @@ struct PlotCommand: ParsableCommand {
                 let options = try statisticsArguments.options(environments: results.environments, window: window)
                 statistics = try writeStatistics(results, options: options, to: output)
                 print(ComparisonSummary.render(statistics!))
-                print("wrote \(output.relativePath)/\(StatisticsFile.name)")
+                print("wrote \(output.relativePath)/\(StatisticsFile.fileName)")
             }
             let report = try Report(results: results, axis: x, window: window, statistics: statistics)
             let files = try report.write(to: output)

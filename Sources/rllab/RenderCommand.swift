@@ -108,7 +108,7 @@ struct RenderCommand: ParsableCommand {
         let hyperparameters = try sources.resolve(agent: name, environmentID: environment.env)
         var runOptions = options
         runOptions["render_mode"] = nil
-        let spec = RunSpec(agent: name, environmentID: environment.env, environmentOptions: runOptions, seed: seed,
+        let spec = RunSpec(agent: name, environment: try EnvironmentRegistry.shared.resolve(environment.env, options: runOptions), seed: seed,
                            budget: .episodes(1), hyperparameters: hyperparameters, evaluationEpisodes: 1)
         let trained = try Run.makeAgent(spec, for: env)
         let url = URL(fileURLWithPath: load)

@@ -108,12 +108,12 @@ struct TrainCommand: ParsableCommand {
             guard checkpointEvery.map({ $0 > 0 }) ?? true else { throw ValidationError("--checkpoint-every must be a positive number of steps") }
             let seed = self.seed ?? 0
             var spec = RunSpec(
-                agent: agent, environmentID: env, environmentOptions: options, seed: seed,
+                agent: agent, environment: try EnvironmentRegistry.shared.resolve(env, options: options), seed: seed,
                 budget: budget, hyperparameters: hyperparameters, evaluationEpisodes: evalEpisodes)
             spec.evaluationFrequency = evalFreq
             spec.stopAt = stopAt
             // Fail on a bad environment or agent (or one that cannot checkpoint) before creating any file.
-            let probeEnvironment = try Run.makeEnvironment(spec)
+            let probeEnvironment = try spec.environment.make()
             let probeAgent = try Run.makeAgent(spec, for: probeEnvironment)
             if checkpointEvery != nil {
                 try TrainingCheckpointPlan.validate(spec, agent: probeAgent, environment: probeEnvironment)
@@ -123,11 +123,9 @@ struct TrainCommand: ParsableCommand {
             let saveURL = URL(fileURLWithPath: save ?? folder.appendingPathComponent("agent.safetensors").path)
             try OutputFolder.ensure(saveURL.deletingLastPathComponent())
             let files = TrainFiles(folder: folder, seed: seed)
-            let monitor = try MonitorWriter(url: files.monitor, environmentID: spec.environmentID, startTime: Date())
-            let table = try LineWriter(url: files.episodes)
-            try table.write(EpisodeTable.header)
-            let evaluations = evalFreq > 0 ? try LineWriter(url: files.evaluations) : nil
-            try evaluations?.write(EvaluationTable.header)
+            let monitor = try MonitorFile.Writer(url: files.monitor, environmentID: spec.environmentID, startTime: Date())
+            let table = try EpisodeTable.create(files.episodes)
+            let evaluations = evalFreq > 0 ? try EvaluationTable.create(files.evaluations) : nil
             let checkpoint = checkpointEvery.map { files.plan(every: $0, saveURL: saveURL, quiet: quiet, killAfter: killAfterCheckpoint) }
             try train(spec, folder: folder, saveURL: saveURL, monitor: monitor, table: table, evaluations: evaluations,
                       checkpoint: checkpoint, resumingFrom: nil)
@@ -146,7 +144,7 @@ struct TrainCommand: ParsableCommand {
         let saveURL = URL(fileURLWithPath: try archive.string("train.save_path"))
         // Rows written after the checkpoint (before the interruption) are written again.
         try files.truncate(to: archive, evaluating: spec.evaluationFrequency > 0)
-        let monitor = try MonitorWriter(appendingTo: files.monitor)
+        let monitor = try MonitorFile.Writer(appendingTo: files.monitor)
         let table = try LineWriter(url: files.episodes, appending: true)
         let evaluations = spec.evaluationFrequency > 0 ? try LineWriter(url: files.evaluations, appending: true) : nil
         try train(spec, folder: folder, saveURL: saveURL, monitor: monitor, table: table, evaluations: evaluations,
@@ -154,7 +152,7 @@ struct TrainCommand: ParsableCommand {
                   resumingFrom: archive)
     }
 
-    private func train(_ spec: RunSpec, folder: URL, saveURL: URL, monitor: MonitorWriter, table: LineWriter, evaluations: LineWriter?,
+    private func train(_ spec: RunSpec, folder: URL, saveURL: URL, monitor: MonitorFile.Writer, table: LineWriter, evaluations: LineWriter?,
                        checkpoint: TrainingCheckpointPlan?, resumingFrom saved: StateArchive?) throws {
             let seed = spec.seed, budget = spec.budget, evalFreq = spec.evaluationFrequency
             Interrupt.install()
@@ -225,7 +223,7 @@ private struct TrainFiles {
     init(folder: URL, seed: UInt64) {
         self.folder = folder
         episodes = folder.appendingPathComponent(EpisodeTable.fileName)
-        monitor = folder.appendingPathComponent("\(seed).monitor.csv")
+        monitor = folder.appendingPathComponent(MonitorFile.fileName(String(seed)))
         evaluations = folder.appendingPathComponent(EvaluationTable.fileName)
     }
 
@@ -299,9 +297,9 @@ struct EvalCommand: ParsableCommand {
             try agentArguments.sources.checkOverrides(agents: [agentArguments.agent])
             let hyperparameters = try agentArguments.sources.resolve(agent: agentArguments.agent, environmentID: environment.env)
             let spec = RunSpec(
-                agent: agentArguments.agent, environmentID: environment.env, environmentOptions: try environment.options(),
+                agent: agentArguments.agent, environment: try environment.resolved(),
                 seed: seed, budget: .episodes(episodes), hyperparameters: hyperparameters, evaluationEpisodes: episodes)
-            let env = try Run.makeEnvironment(spec)
+            let env = try spec.environment.make()
             let agent = try Run.makeAgent(spec, for: env)
             let url = URL(fileURLWithPath: load)
             guard FileManager.default.fileExists(atPath: url.path) else {

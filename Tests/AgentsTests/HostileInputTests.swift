@@ -9,7 +9,7 @@ import Gym
 /// that never end stop with an error.
 @Suite struct AgentsHostileInputTests {
     static func loop(reward: Double) -> CompactModel {
-        CompactModel(stateCount: 1, actionCount: 1) { _, _ in [Transition(probability: 1, nextState: 0, reward: reward, terminal: false)] }
+        CompactModel(stateCount: 1, actionCount: 1) { _, _ in [ModelOutcome(probability: 1, nextState: 0, reward: reward, terminal: false)] }
     }
 
     @Test func valueIterationRefusesToReportNonConvergence() throws {

@@ -41,8 +41,8 @@ import LabCore
     ]
 
     static func experience(_ observation: [Float], _ action: Int, _ reward: Double, _ next: [Float],
-                           terminated: Bool = false, truncated: Bool = false) -> Experience {
-        Experience(observation: .vector(observation), action: .discrete(action), reward: reward,
+                           terminated: Bool = false, truncated: Bool = false) -> Transition {
+        Transition(observation: .vector(observation), action: .discrete(action), reward: reward,
                    nextObservation: .vector(next), terminated: terminated, truncated: truncated)
     }
 

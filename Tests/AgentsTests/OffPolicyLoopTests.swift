@@ -73,7 +73,7 @@ import LabCore
             let agent = try DQNAgent(environment: signature, hyperparameters: h, random: try RandomSource(seed: 9).derived("agent"))
             var returns: [Double] = []
             let loop = EpisodeLoop(environment: environment, budget: .timesteps(600), seed: 9, onEpisode: { returns.append($0.return) })
-            loop.makeCopies = { count, threads in try EnvironmentRegistry.shared.makeVector(id, count: count, threads: threads) }
+            loop.resolvedEnvironment = try EnvironmentRegistry.shared.resolve(id, options: [:])
             try agent.learn(loop)
             #expect(agent.replay.count == loop.totalSteps)
             #expect(loop.totalSteps >= 600 && loop.totalSteps < 603)

@@ -16,7 +16,7 @@ import LabCore
                           hyperparameters: h, random: try RandomSource(seed: seed).derived("agent"))
         var returns: [Double] = []
         let loop = EpisodeLoop(environment: environment, budget: .timesteps(steps), seed: seed, onEpisode: { returns.append($0.return) })
-        loop.makeEnvironment = { try EnvironmentRegistry.shared.make(id, options: options) }
+        loop.resolvedEnvironment = try EnvironmentRegistry.shared.resolve(id, options: options)
         try agent.learn(loop)
         return (agent, returns)
     }
@@ -70,7 +70,7 @@ import LabCore
         let signature = EnvironmentSignature(id: "CartPole-v1", observationSpace: environment.observationSpace, actionSpace: environment.actionSpace)
         let policy = try ActorCriticPolicy(agent: "ppo", environment: signature, hyperparameters: h, random: try RandomSource(seed: 3))
         let loop = EpisodeLoop(environment: environment, budget: .timesteps(1000), seed: 3)
-        loop.makeEnvironment = { try EnvironmentRegistry.shared.make("CartPole-v1", options: options) }
+        loop.resolvedEnvironment = try EnvironmentRegistry.shared.resolve("CartPole-v1", options: options)
         let vector = try loop.vectorized(copies: 2, autoreset: .sameStep)
         let collector = RolloutCollector(vector: vector, policy: policy, normalizer: nil, random: try RandomSource(seed: 4))
         let buffer = try RolloutBuffer(steps: 12, copies: 2, observationSize: 4, actionSize: 1)
@@ -197,7 +197,7 @@ import LabCore
 
         var vectorReturns: [Double] = []
         let vectorLoop = EpisodeLoop(environment: scalar, budget: .episodes(5), seed: 11, onEpisode: { vectorReturns.append($0.return) })
-        vectorLoop.makeEnvironment = { try EnvironmentRegistry.shared.make("CartPole-v1") }
+        vectorLoop.resolvedEnvironment = try EnvironmentRegistry.shared.resolve("CartPole-v1", options: [:])
         let vector = try vectorLoop.vectorized(copies: 1, autoreset: .sameStep)
         var step = 0
         while !vector.isDone {

@@ -123,6 +123,10 @@ struct CLI {
         let unknown = try CLI.run(["rollout", "--env", "CartPol-v1", "--actions", "1"])
         #expect(unknown.status != 0)
         #expect(unknown.stderr.contains("error:") && unknown.stderr.contains("CartPole-v1"))
+        // The library's message names its API; the command line adds its own command.
+        #expect(unknown.stderr.hasSuffix("\nhint: `rllab envs` lists every environment id\n"), "\(unknown.stderr)")
+        let missingFile = try CLI.run(["rollout", "--env", "envs/no-such-maze.txt", "--actions", "1"])
+        #expect(missingFile.status != 0 && missingFile.stderr.contains("`rllab envs`") && !missingFile.stderr.contains("error: `rllab"))
         let option = try CLI.run(["rollout", "--env", "FrozenLake-v1", "--option", "slippery=true", "--actions", "1"])
         #expect(option.status != 0 && option.stderr.contains("is_slippery"))
         let action = try CLI.run(["rollout", "--env", "CartPole-v1", "--actions", "2"])

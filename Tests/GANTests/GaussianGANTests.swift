@@ -73,7 +73,9 @@ import Testing
         for run in 0..<2 {
             let dir = temporaryFolder("gaussian-repeat-\(run)")
             defer { try? FileManager.default.removeItem(at: dir) }
-            try GaussianGAN(config: c).run(output: RunOutput(directory: dir))
+            // The figure is whatever the caller draws: here the snapshot's numbers, so that
+            // equal runs must give equal snapshots too.
+            try GaussianGAN(config: c).run(output: RunOutput(directory: dir), plot: { "\($0.step) \($0.generatedDensity) \($0.decision)" })
             let files = ["summary.json", "losses.csv", "pretrain_losses.csv", "plots/densities-step-0060.svg",
                          "checkpoints/generator.safetensors"]
             contents.append(try files.map { try Data(contentsOf: dir.appendingPathComponent($0)) })

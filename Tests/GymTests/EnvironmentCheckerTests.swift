@@ -124,12 +124,12 @@ import Testing
     /// A model with `P[0][1]` summing to 0.9, and one whose environment steps elsewhere.
     static func chainModel(sum: Double = 1, terminal: Bool = true) throws -> TransitionModel {
         try TransitionModel(table: [
-            [[Transition(probability: 1, nextState: 0, reward: 0, terminal: false)],
-             [Transition(probability: sum, nextState: 1, reward: 0, terminal: false)]],
-            [[Transition(probability: 1, nextState: 0, reward: 0, terminal: false)],
-             [Transition(probability: 1, nextState: 2, reward: 1, terminal: terminal)]],
-            [[Transition(probability: 1, nextState: 2, reward: 0, terminal: true)],
-             [Transition(probability: 1, nextState: 2, reward: 0, terminal: true)]],
+            [[ModelOutcome(probability: 1, nextState: 0, reward: 0, terminal: false)],
+             [ModelOutcome(probability: sum, nextState: 1, reward: 0, terminal: false)]],
+            [[ModelOutcome(probability: 1, nextState: 0, reward: 0, terminal: false)],
+             [ModelOutcome(probability: 1, nextState: 2, reward: 1, terminal: terminal)]],
+            [[ModelOutcome(probability: 1, nextState: 2, reward: 0, terminal: true)],
+             [ModelOutcome(probability: 1, nextState: 2, reward: 0, terminal: true)]],
         ], initialStateDistribution: [1, 0, 0])
     }
 
@@ -145,9 +145,9 @@ import Testing
     @Test func aModelWithoutReachableTerminalAndNoLimitFails() throws {
         // State 2 is terminal, but nothing leads to it.
         let endless = try TransitionModel(table: [
-            [[Transition(probability: 1, nextState: 1, reward: 0, terminal: false)]],
-            [[Transition(probability: 1, nextState: 0, reward: 1, terminal: false)]],
-            [[Transition(probability: 1, nextState: 2, reward: 0, terminal: true)]],
+            [[ModelOutcome(probability: 1, nextState: 1, reward: 0, terminal: false)]],
+            [[ModelOutcome(probability: 1, nextState: 0, reward: 1, terminal: false)]],
+            [[ModelOutcome(probability: 1, nextState: 2, reward: 0, terminal: true)]],
         ], initialStateDistribution: [1, 0, 0])
         let broken = EnvironmentChecker.check { OrderEnforcing(TabularEnvironment(name: "endless", model: endless)) }
         #expect(Self.failures(broken) == ["episode-end"], "\(broken.failures)")
@@ -172,12 +172,12 @@ import Testing
     @Test func aModelThatDisagreesWithStepsFails() throws {
         let claimed = try Self.chainModel()
         let actual = try TransitionModel(table: [
-            [[Transition(probability: 1, nextState: 0, reward: 0, terminal: false)],
-             [Transition(probability: 1, nextState: 1, reward: 5, terminal: false)]],
-            [[Transition(probability: 1, nextState: 0, reward: 0, terminal: false)],
-             [Transition(probability: 1, nextState: 2, reward: 1, terminal: true)]],
-            [[Transition(probability: 1, nextState: 2, reward: 0, terminal: true)],
-             [Transition(probability: 1, nextState: 2, reward: 0, terminal: true)]],
+            [[ModelOutcome(probability: 1, nextState: 0, reward: 0, terminal: false)],
+             [ModelOutcome(probability: 1, nextState: 1, reward: 5, terminal: false)]],
+            [[ModelOutcome(probability: 1, nextState: 0, reward: 0, terminal: false)],
+             [ModelOutcome(probability: 1, nextState: 2, reward: 1, terminal: true)]],
+            [[ModelOutcome(probability: 1, nextState: 2, reward: 0, terminal: true)],
+             [ModelOutcome(probability: 1, nextState: 2, reward: 0, terminal: true)]],
         ], initialStateDistribution: [1, 0, 0])
         let report = EnvironmentChecker.check { OrderEnforcing(LyingModel(claimed: claimed, actual: actual)) }
         #expect(Self.failures(report) == ["model-matches-steps"], "\(report.failures)")

@@ -13,7 +13,7 @@ import Testing
         #expect(env.observationSpace == .discrete(Discrete(48)) && env.actionSpace == .discrete(Discrete(4)))
         let model = try #require((env.unwrapped as? TabularModelEnvironment)?.transitionModel)
         // Deterministic (the file sets is_slippery=false); walking into the wall at (1, 0) stays put.
-        #expect(model.transitions(state: 0, action: 1) == [Transition(probability: 1, nextState: 0, reward: 0, terminal: false)])
+        #expect(model.transitions(state: 0, action: 1) == [ModelOutcome(probability: 1, nextState: 0, reward: 0, terminal: false)])
         // Solve it: the shortest path from S reaches G.
         try env.reset(seed: 0)
         var last: StepResult?
@@ -73,10 +73,10 @@ import Testing
         #expect(model.stateCount == 5 && model.actionCount == 2)
         #expect(model.initialStateDistribution == [1, 0, 0, 0, 0])
         #expect(model.transitions(state: 3, action: 1) == [
-            Transition(probability: 0.8, nextState: 4, reward: 10, terminal: true),
-            Transition(probability: 0.2, nextState: 0, reward: 0.2, terminal: false),
+            ModelOutcome(probability: 0.8, nextState: 4, reward: 10, terminal: true),
+            ModelOutcome(probability: 0.2, nextState: 0, reward: 0.2, terminal: false),
         ])
-        #expect(model.transitions(state: 4, action: 0) == [Transition(probability: 1, nextState: 4, reward: 0, terminal: true)])
+        #expect(model.transitions(state: 4, action: 0) == [ModelOutcome(probability: 1, nextState: 4, reward: 0, terminal: true)])
         try env.reset(seed: 1)
         var steps = 0
         var result = try env.step(1)

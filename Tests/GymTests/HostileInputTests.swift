@@ -32,8 +32,8 @@ import Testing
         let file = try TabularMDPFile.parse(text, path: "chain.yml")
         let elapsed = clock.now - start
         #expect(file.model.stateCount == n && file.model.actionCount == 2)
-        #expect(file.model.transitions(state: n - 2, action: 1) == [Transition(probability: 1, nextState: n - 1, reward: 1, terminal: false)])
-        #expect(file.model.transitions(state: n - 1, action: 0) == [Transition(probability: 1, nextState: n - 1, reward: 0, terminal: true)])
+        #expect(file.model.transitions(state: n - 2, action: 1) == [ModelOutcome(probability: 1, nextState: n - 1, reward: 1, terminal: false)])
+        #expect(file.model.transitions(state: n - 1, action: 0) == [ModelOutcome(probability: 1, nextState: n - 1, reward: 0, terminal: true)])
         // Not a timing assertion: only a guard that the parser did not go quadratic
         // (4e8 string comparisons), with a wide margin for a loaded debug build.
         #expect(elapsed < .seconds(60))

@@ -59,7 +59,7 @@ import Testing
     }
 
     @Test func unknownIdSuggestsClosestIds() {
-        expectEnvironmentError(.unknownEnvironment, containing: ["unknown environment id 'Cartpole-v1'", "CartPole-v1", "rllab envs"]) {
+        expectEnvironmentError(.unknownEnvironment, containing: ["unknown environment id 'Cartpole-v1'", "CartPole-v1", "EnvironmentRegistry.specs"]) {
             _ = try registry.make("Cartpole-v1")
         }
         expectEnvironmentError(.unknownEnvironment, containing: ["FrozenLake-v1"]) {
@@ -128,7 +128,7 @@ import Testing
         }
         local.register(EnvironmentSpec(id: "Counter-v0", maxEpisodeSteps: 4, rewardThreshold: 4, options: CounterOptions.self,
                                        make: { try TabularEnvironment(name: "Counter", model: TransitionModel(
-                                           table: [[[Transition(probability: 1, nextState: 0, reward: $0.stepReward, terminal: false)]]],
+                                           table: [[[ModelOutcome(probability: 1, nextState: 0, reward: $0.stepReward, terminal: false)]]],
                                            initialStateDistribution: [1])) }))
         let env = try local.make("Counter-v0", options: ["step_reward": "2.5"])
         try env.reset(seed: 0)

@@ -30,9 +30,9 @@ import Testing
 
             let table = try CSVTable("conformance/P_\(m["model_id"]!).csv")
             #expect(table.rows.count == model.rowCount)
-            var expected: [[Int]: [Transition]] = [:]
+            var expected: [[Int]: [ModelOutcome]] = [:]
             for r in table.records {
-                expected[[Int(r["state"]!)!, Int(r["action"]!)!], default: []].append(Transition(
+                expected[[Int(r["state"]!)!, Int(r["action"]!)!], default: []].append(ModelOutcome(
                     probability: double(r["probability"]!), nextState: Int(r["next_state"]!)!,
                     reward: double(r["reward"]!), terminal: flag(r["terminal"]!)))
             }
@@ -57,7 +57,7 @@ import Testing
         let lake = try #require(env.unwrapped as? FrozenLake)
         #expect(lake.desc == ["SFF", "FHF", "FFG"])
         #expect(env.observationSpace == .discrete(Discrete(9)))
-        #expect(lake.transitionModel.transitions(state: 5, action: 1) == [Transition(probability: 1, nextState: 8, reward: 1, terminal: true)])
+        #expect(lake.transitionModel.transitions(state: 5, action: 1) == [ModelOutcome(probability: 1, nextState: 8, reward: 1, terminal: true)])
         let eight = try EnvironmentRegistry.shared.make("FrozenLake-v1", options: ["map_name": "8x8"])
         #expect(eight.observationSpace == .discrete(Discrete(64)))
     }
@@ -67,12 +67,12 @@ import Testing
         let model = try #require((env.unwrapped as? TabularModelEnvironment)?.transitionModel)
         // State 14 (row 3, col 2), RIGHT lists DOWN (stays at 14, F), RIGHT (15, G), UP (10, F).
         #expect(model.transitions(state: 14, action: 2) == [
-            Transition(probability: 0.25, nextState: 14, reward: 0.5, terminal: false),
-            Transition(probability: 0.5, nextState: 15, reward: 5, terminal: true),
-            Transition(probability: 0.25, nextState: 10, reward: 0.5, terminal: false),
+            ModelOutcome(probability: 0.25, nextState: 14, reward: 0.5, terminal: false),
+            ModelOutcome(probability: 0.5, nextState: 15, reward: 5, terminal: true),
+            ModelOutcome(probability: 0.25, nextState: 10, reward: 0.5, terminal: false),
         ])
-        #expect(model.transitions(state: 0, action: 1)[1] == Transition(probability: 0.5, nextState: 4, reward: 0.5, terminal: false))
-        #expect(model.transitions(state: 1, action: 1)[1] == Transition(probability: 0.5, nextState: 5, reward: -1, terminal: true))
+        #expect(model.transitions(state: 0, action: 1)[1] == ModelOutcome(probability: 0.5, nextState: 4, reward: 0.5, terminal: false))
+        #expect(model.transitions(state: 1, action: 1)[1] == ModelOutcome(probability: 0.5, nextState: 5, reward: -1, terminal: true))
     }
 
     @Test func episodesFollowTheModel() throws {

@@ -95,4 +95,45 @@ import LabCore
         try sync.reset(seed: 0)
         #expect(throws: EnvironmentError.self) { try sync.step(discrete: [0, 7]) }
     }
+
+    /// The native vector kernel is the spec's vector entry (Gymnasium's
+    /// `vector_entry_point`): chosen by the resolved spec, not by inspecting wrappers.
+    @Test func theNativeVectorIsTheSpecsVectorEntry() throws {
+        for id in ["CartPole-v0", "CartPole-v1"] {
+            let cartPole = try EnvironmentRegistry.shared.resolve(id, options: ["sutton_barto_reward": "true"])
+            #expect(cartPole.spec.hasNativeVector)
+            let vector = try #require(try cartPole.makeVector(count: 3) as? CartPoleVector)
+            #expect(vector.maxEpisodeSteps == cartPole.maxEpisodeSteps && vector.suttonBartoReward)
+            #expect(try cartPole.makeVector(count: 3, native: false) is SyncVectorEnvironment)
+        }
+        let lake = try EnvironmentRegistry.shared.resolve("FrozenLake-v1", options: ["is_slippery": "false"])
+        #expect(!lake.spec.hasNativeVector)
+        #expect(try lake.makeVector(count: 2) is SyncVectorEnvironment)
+        // A spec registered under another id with the same environment has no vector entry
+        // unless it declares one: nothing is guessed from the environment's type.
+        let registry = EnvironmentRegistry()
+        registry.register(EnvironmentSpec(id: "MyPole-v0", maxEpisodeSteps: 50, rewardThreshold: nil) { CartPole() })
+        #expect(try registry.resolve("MyPole-v0", options: [:]).makeVector(count: 2) is SyncVectorEnvironment)
+    }
+
+    /// An id or file is resolved once: copies made later never read the file again, and
+    /// every option is checked when resolving, before any copy is made.
+    @Test func aResolvedEnvironmentMakesCopiesWithoutResolvingAgain() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("resolved-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let file = folder.appendingPathComponent("maze.txt")
+        try "SFF\nFHF\nFFG\n".write(to: file, atomically: true, encoding: .utf8)
+        let maze = try EnvironmentRegistry.shared.resolve(file.path, options: ["max_episode_steps": "7"])
+        try FileManager.default.removeItem(at: file)
+        #expect(maze.id == file.path && maze.maxEpisodeSteps == 7 && maze.options == ["max_episode_steps": "7"])
+        let env = try maze.make()
+        #expect(env.spec?.id == file.path && (env as? TimeLimit)?.maxEpisodeSteps == 7)
+        let copies = try maze.makeVector(count: 4)
+        try copies.reset(seed: 1)
+        #expect(copies.count == 4)
+        #expect(throws: EnvironmentError.self) { try EnvironmentRegistry.shared.resolve("CartPole-v1", options: ["max_episode_steps": "0"]) }
+        #expect(throws: EnvironmentError.self) { try EnvironmentRegistry.shared.resolve("CartPole-v1", options: ["gravity": "1"]) }
+        #expect(throws: EnvironmentError.self) { try EnvironmentRegistry.shared.resolve("CartPole-v1", options: [:]).makeVector(count: 0) }
+    }
 }

@@ -11,7 +11,7 @@ import LabCore
 
     static func spec(_ agent: String, steps: Int, _ overrides: [String], frequency: Int = 0, stopAt: Double? = nil) throws -> RunSpec {
         let sources = HyperparameterSources(agentsFolder: nil, overrides: overrides)
-        var spec = RunSpec(agent: agent, environmentID: "CartPole-v1", seed: 3, budget: .timesteps(steps),
+        var spec = RunSpec(agent: agent, environment: try EnvironmentRegistry.shared.resolve("CartPole-v1", options: [:]), seed: 3, budget: .timesteps(steps),
                            hyperparameters: try sources.resolve(agent: agent, environmentID: "CartPole-v1"), evaluationEpisodes: 3)
         spec.evaluationFrequency = frequency
         spec.stopAt = stopAt

@@ -269,7 +269,7 @@ import Testing
         try handle.write(contentsOf: Data("random,CartPole-v1,2,20,4".utf8))
         try handle.close()
         let finishedMonitors = try finished.map {
-            try Data(contentsOf: first.folder.appendingPathComponent(Comparison.monitorPath($0.spec)))
+            try Data(contentsOf: first.folder.appendingPathComponent(CellFile.monitor.path($0.spec)))
         }
         // Merging now names what is missing.
         do {
@@ -287,7 +287,7 @@ import Testing
         #expect(rerun.count == again.remaining.count)
         // The finished cells were not run again: their Monitor files, wall times included, are untouched.
         for (result, data) in zip(finished, finishedMonitors) {
-            #expect(try Data(contentsOf: again.folder.appendingPathComponent(Comparison.monitorPath(result.spec))) == data)
+            #expect(try Data(contentsOf: again.folder.appendingPathComponent(CellFile.monitor.path(result.spec))) == data)
         }
         _ = try Shard(try grid(folder), id: try ShardID(index: 1, count: 2)).run(isCancelled: { false })
         let merge = try ShardMerge(folder: folder)

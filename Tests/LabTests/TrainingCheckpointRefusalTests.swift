@@ -28,7 +28,7 @@ import LabCore
 
     static func spec(_ agent: String, _ overrides: [String], steps: Int = 300) throws -> RunSpec {
         let sources = HyperparameterSources(agentsFolder: nil, overrides: overrides)
-        return RunSpec(agent: agent, environmentID: "CartPole-v1", seed: 2, budget: .timesteps(steps),
+        return RunSpec(agent: agent, environment: try EnvironmentRegistry.shared.resolve("CartPole-v1", options: [:]), seed: 2, budget: .timesteps(steps),
                        hyperparameters: try sources.resolve(agent: agent, environmentID: "CartPole-v1"), evaluationEpisodes: 0)
     }
 

@@ -7,7 +7,7 @@ import Testing
     func loop(budget: TrainingBudget, seed: UInt64, records: @escaping (EpisodeRecord) -> Void) throws -> EpisodeLoop {
         let env = try EnvironmentRegistry.shared.make("CartPole-v1")
         let loop = EpisodeLoop(environment: env, budget: budget, seed: seed, onEpisode: { records($0) })
-        loop.makeCopies = { n, threads in try EnvironmentRegistry.shared.makeVector("CartPole-v1", count: n, threads: threads) }
+        loop.resolvedEnvironment = try EnvironmentRegistry.shared.resolve("CartPole-v1", options: [:])
         return loop
     }
 

@@ -2,8 +2,10 @@ import Foundation
 import Gym
 import LabCore
 
-/// One step of experience: what the agent saw, did and got.
-public struct Experience {
+/// One step of experience, the (s, a, r, s', done) tuple: what the agent saw, did and got.
+/// (``VectorTransition`` is the same for one copy of a vector step; an environment model's
+/// rows are ``ModelOutcome``s.)
+public struct Transition {
     public var observation: Observation
     public var action: Action
     public var reward: Double
@@ -88,12 +90,10 @@ public final class EpisodeLoop {
     /// Whether a time limit bounds episodes (else an endless one is stopped with an error).
     lazy var hasTimeLimit = EpisodeEnding.timeLimit(of: environment) != nil
 
-    /// Makes a vector environment of N copies of this loop's environment (the runner sets
-    /// it); agents that collect from several copies use it through ``vectorized(copies:threads:)``.
-    public var makeCopies: ((_ count: Int, _ threads: Int) throws -> VectorEnvironment)?
-    /// Makes one more copy of this loop's environment (the runner sets it); same-step
-    /// vector loops (``vectorized(copies:threads:autoreset:)``) are built from such copies.
-    public var makeEnvironment: (() throws -> Environment)?
+    /// The resolved environment this loop's environment was made from (the runner sets
+    /// it): agents that collect from several copies get them from it through
+    /// ``vectorized(copies:threads:)`` (its native vector implementation when it has one).
+    public var resolvedEnvironment: ResolvedEnvironment?
     /// Evaluations during training (the runner sets it).
     public var periodicEvaluation: PeriodicEvaluation?
     /// A periodic evaluation asked to stop: the budget counts as spent.
@@ -170,7 +170,7 @@ public final class EpisodeLoop {
     /// Takes one step with `action` from the current observation and returns the transition.
     /// When the episode ends, it is recorded and the next call to ``observation()`` resets.
     @discardableResult
-    public func step(_ action: Action) throws -> Experience {
+    public func step(_ action: Action) throws -> Transition {
         if isCancelled() { throw LearningInterrupted() }
         let observation = try self.observation()
         let result = try environment.step(action)
@@ -194,7 +194,7 @@ public final class EpisodeLoop {
             try onEpisode(record)
         }
         try evaluateIfDue()
-        return Experience(
+        return Transition(
             observation: observation, action: action, reward: result.reward,
             nextObservation: result.observation, terminated: result.terminated, truncated: result.truncated
         )
@@ -230,7 +230,7 @@ public final class EpisodeLoop {
     ///
     /// Between episodes it takes the training checkpoints that are due, so an agent that
     /// learns through `run` and keeps its whole state in fields resumes exactly.
-    public func run(policy: (Observation) throws -> Action, learn: (Experience) throws -> Void = { _ in }) throws {
+    public func run(policy: (Observation) throws -> Action, learn: (Transition) throws -> Void = { _ in }) throws {
         while !isDone {
             try checkpointIfDue()
             let action = try policy(try observation())
@@ -241,8 +241,8 @@ public final class EpisodeLoop {
     /// Plays on until the current episode ends or the budget is spent, whichever comes
     /// first, and returns the transitions and whether the episode ended (for agents that
     /// learn from whole episodes, such as the cross-entropy method).
-    public func playEpisode(policy: (Observation) throws -> Action) throws -> (transitions: [Experience], finished: Bool) {
-        var transitions: [Experience] = []
+    public func playEpisode(policy: (Observation) throws -> Action) throws -> (transitions: [Transition], finished: Bool) {
+        var transitions: [Transition] = []
         while !isDone {
             let transition = try step(try policy(try observation()))
             transitions.append(transition)

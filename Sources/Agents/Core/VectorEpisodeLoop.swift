@@ -181,21 +181,18 @@ extension EpisodeLoop {
 
     /// A loop over `copies` copies with the given autoreset mode. Same-step mode (SB3's
     /// `VecEnv`, which on-policy agents use so every copy fills every rollout slot) steps
-    /// scalar copies made by ``makeEnvironment`` one after the other.
+    /// scalar copies made by ``resolvedEnvironment`` one after the other.
     public func vectorized(copies: Int, threads: Int = 1, autoreset: AutoresetMode) throws -> VectorEpisodeLoop {
         guard copies >= 1 else { throw AgentError("num_envs must be at least 1, got \(copies)") }
         try EnvironmentRegistry.checkCopyCount(copies)
+        guard let resolvedEnvironment else {
+            throw AgentError("this loop cannot make copies of its environment; run through Lab's Run, or set EpisodeLoop.resolvedEnvironment")
+        }
         if autoreset == .sameStep {
-            guard let makeEnvironment else {
-                throw AgentError("this loop cannot make copies of its environment; run through Lab's Run, or set EpisodeLoop.makeEnvironment")
-            }
-            let environments = try (0..<copies).map { _ in try makeEnvironment() }
+            let environments = try (0..<copies).map { _ in try resolvedEnvironment.make() }
             return try attached(VectorEpisodeLoop(loop: self, environment: try SyncVectorEnvironment(environments, autoresetMode: .sameStep)))
         }
-        guard let makeCopies else {
-            throw AgentError("this loop cannot make copies of its environment; run through Lab's Run, or set EpisodeLoop.makeCopies")
-        }
-        return try attached(VectorEpisodeLoop(loop: self, environment: try makeCopies(copies, threads)))
+        return try attached(VectorEpisodeLoop(loop: self, environment: try resolvedEnvironment.makeVector(count: copies, threads: threads)))
     }
 
     /// `vector`, attached to this loop's checkpoints (restored, on a restored loop).

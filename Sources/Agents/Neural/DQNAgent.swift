@@ -171,7 +171,7 @@ public final class DQNAgent: Agent {
 
     /// Stores a transition as the collection loop does (encoded observations, the
     /// termination reward); only termination (not truncation) marks it terminal.
-    public func remember(_ transition: Experience) throws {
+    public func remember(_ transition: Transition) throws {
         guard case .discrete(let action) = transition.action else { throw AgentError("dqn stores discrete actions") }
         let observation = try encoder.encode(transition.observation, agent: Self.name)
         let next = try encoder.encode(transition.nextObservation, agent: Self.name)

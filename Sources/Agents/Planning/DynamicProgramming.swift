@@ -25,7 +25,7 @@ public struct CompactModel: Sendable {
     }
 
     /// A model from rows per (state, action); a pair with no rows has Q = 0.
-    public init(stateCount: Int, actionCount: Int, rows: (Int, Int) -> [Transition]) {
+    public init(stateCount: Int, actionCount: Int, rows: (Int, Int) -> [ModelOutcome]) {
         self.stateCount = stateCount
         self.actionCount = actionCount
         var expectedReward: [Double] = [], entryStart = [0], nextState: [Int] = [], weight: [Double] = []

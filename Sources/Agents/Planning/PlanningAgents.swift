@@ -212,7 +212,7 @@ struct EmpiricalModel {
             let seen = outcomes[state * actionCount + action]
             let total = Double(seen.reduce(0) { $0 + $1.outcome.count })
             return seen.map { entry in
-                Transition(
+                ModelOutcome(
                     probability: Double(entry.outcome.count) / total, nextState: entry.key / 2,
                     reward: entry.outcome.rewardSum / Double(entry.outcome.count), terminal: entry.key % 2 == 1)
             }

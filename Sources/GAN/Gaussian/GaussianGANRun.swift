@@ -3,16 +3,23 @@ import LabCore
 
 extension GaussianGAN {
     /// Trains and writes the run's files into `output`: `losses.csv` (step, d_loss,
-    /// g_loss), `pretrain_losses.csv`, `plots/densities-step-NNNN.svg` and `summary.json`.
+    /// g_loss), `pretrain_losses.csv`, `summary.json` and, with `plot`, the density
+    /// figures `plots/densities-step-NNNN.svg`.
     ///
-    /// - Parameter progress: called with the fraction done, for a progress bar.
+    /// - Parameters:
+    ///   - progress: called with the fraction done, for a progress bar.
+    ///   - plot: draws a snapshot (at each of the config's `plotSteps`) as an SVG document;
+    ///     the caller brings the chart writer (Lab's, on the command line).
     @discardableResult
-    public func run(output: RunOutput, progress: ((Double) -> Void)? = nil) throws -> GaussianGANResult {
-        let log = try CSVLog(url: output.file("losses.csv"), header: ["step", "d_loss", "g_loss"])
+    public func run(output: RunOutput, progress: ((Double) -> Void)? = nil,
+                    plot: ((GaussianGANSnapshot) -> String)? = nil) throws -> GaussianGANResult {
+        let log = try CSVLog(url: output.file(RunOutput.lossesFile), header: ["step", "d_loss", "g_loss"])
         var plotError: Error?
-        let result = try train(snapshot: { snap in
-            do { try GaussianGAN.writePlot(snap, config: self.config, output: output) } catch { plotError = error }
-        }, onStep: { step, d, g in
+        let result = try train(snapshot: plot.map { plot in { snap in
+            do {
+                try output.writeText(plot(snap), to: "plots/densities-step-\(String(format: "%04d", snap.step)).svg")
+            } catch { plotError = error }
+        } }, onStep: { step, d, g in
             log.append([Double(step), d, g])
             progress?(Double(step) / Double(Swift.max(self.config.steps, 1)))
         })
@@ -43,15 +50,5 @@ extension GaussianGAN {
             return value
         })
         return result
-    }
-
-    static func writePlot(_ snap: GaussianGANSnapshot, config: GaussianGANConfig, output: RunOutput) throws {
-        var plot = SVGPlot(title: "1-D GAN, \(config.preset) preset, step \(snap.step)")
-        plot.series = [
-            .init(name: "real data", x: snap.binCenters, y: snap.realDensity, color: "#1f77b4"),
-            .init(name: "generated", x: snap.binCenters, y: snap.generatedDensity, color: "#2ca02c"),
-            .init(name: "decision D(x)", x: snap.decisionX, y: snap.decision, color: "#d62728"),
-        ]
-        try output.writeText(plot.render(), to: "plots/densities-step-\(String(format: "%04d", snap.step)).svg")
     }
 }

@@ -30,11 +30,11 @@ extension ImageGANTrainer {
         let batchHeader = conditional
             ? ["epoch", "batch", "step", "d_loss", "d_generation_loss", "d_auxiliary_loss", "g_loss", "g_generation_loss", "g_auxiliary_loss"]
             : ["epoch", "batch", "step", "d_loss", "g_loss"]
-        let losses = try CSVLog(url: output.file("losses.csv"), header: batchHeader)
-        let testLog = try CSVLog(url: output.file("test_losses.csv"),
+        let losses = try CSVLog(url: output.file(RunOutput.lossesFile), header: batchHeader)
+        let testLog = try CSVLog(url: output.file(RunOutput.testLossesFile),
                                  header: ["epoch", "component", "loss", "generation_loss", "auxiliary_loss"])
         let metricsLog = try metrics.map { _ in
-            try CSVLog(url: output.file(ImageGANTrainer.metricsFile), header: ImageGANTrainer.metricsHeader(conditional: conditional))
+            try CSVLog(url: output.file(RunOutput.metricsFile), header: ImageGANTrainer.metricsHeader(conditional: conditional))
         }
         if let metrics {
             log(String(format: "Fréchet distance floor (%d real training vs %d real test images, %@ features): %.4g",
@@ -72,7 +72,7 @@ extension ImageGANTrainer {
                 testLog.append(fields: ["\(epoch)", name] + [l.total, l.generation, l.auxiliary].map { CSVLog.format($0) })
             }
             try testLog.checkWritten()
-            try gridImage().write(to: output.file("samples/" + RunOutput.epochFile("grid", epoch: epoch, ext: "png")))
+            try gridImage().write(to: output.file(RunOutput.samplesFolder + "/" + RunOutput.epochFile(RunOutput.gridPrefix, epoch: epoch, ext: "png")))
             let metadata = ["model": config.model.rawValue, "preset": config.preset, "epoch": "\(epoch)", "seed": "\(config.seed)"]
             try output.saveCheckpoint(model.generator, to: "checkpoints/" + RunOutput.epochFile("generator", epoch: epoch, ext: "safetensors"), metadata: metadata)
             try output.saveCheckpoint(model.discriminator, to: "checkpoints/" + RunOutput.epochFile("discriminator", epoch: epoch, ext: "safetensors"), metadata: metadata)
@@ -98,7 +98,7 @@ extension ImageGANTrainer {
             "steps": step, "settings": config.resolved,
         ]
         try PNGImage.grid(interpolationImages(), imageHeight: 28, imageWidth: 28, columns: 10)
-            .write(to: output.file("samples/interpolation.png"))
+            .write(to: output.file(RunOutput.samplesFolder + "/" + RunOutput.interpolationFile))
         if let last = epochs.last {
             for (name, l) in [("discriminator_train", last.discriminatorTrain), ("generator_train", last.generatorTrain),
                               ("discriminator_test", last.discriminatorTest), ("generator_test", last.generatorTest)] {
@@ -127,8 +127,6 @@ extension ImageGANTrainer {
         return epochs
     }
 
-    /// The per-epoch metrics file of a run folder.
-    public static let metricsFile = "metrics.csv"
 
     /// `metrics.csv`'s columns: epoch, Fréchet distance, classifier score, (AC-GAN) the
     /// conditional accuracy, and the share of each predicted class.

@@ -10,6 +10,19 @@ public struct RunOutput {
     /// The run's folder.
     public let directory: URL
 
+    // The run's files, named once: the GAN runs write them, `Lab.GANReport` reads them.
+    public static let summaryFile = "summary.json"
+    /// One row per adversarial step (1-D GAN) or batch (image GANs).
+    public static let lossesFile = "losses.csv"
+    /// Image GANs: one row per epoch and network.
+    public static let testLossesFile = "test_losses.csv"
+    /// Image GANs: the image-quality metrics per epoch.
+    public static let metricsFile = "metrics.csv"
+    public static let samplesFolder = "samples"
+    /// `samples/grid-epoch-NNN.png` (see ``epochFile(_:epoch:ext:)``).
+    public static let gridPrefix = "grid"
+    public static let interpolationFile = "interpolation.png"
+
     /// Creates the folder (and its parents) if needed.
     public init(directory: URL) throws {
         self.directory = directory
@@ -34,7 +47,7 @@ public struct RunOutput {
 
     /// Writes `summary.json` with sorted keys, so equal runs give equal bytes.
     public func writeSummary(_ summary: [String: Any]) throws {
-        let url = try file("summary.json")
+        let url = try file(RunOutput.summaryFile)
         do {
             let data = try JSONSerialization.data(withJSONObject: summary, options: [.prettyPrinted, .sortedKeys])
             try AtomicFile.write(data + Data("\n".utf8), to: url)

@@ -95,8 +95,10 @@ public protocol InternalStateEnvironment: Environment {
     func setInternalState(_ state: [Double]) throws
 }
 
-/// One possible outcome of taking an action in a state: a row of Gymnasium's `P[s][a]`.
-public struct Transition: Equatable, Sendable {
+/// One possible outcome of taking an action in a state: a row of Gymnasium's `P[s][a]`
+/// (`(probability, next_state, reward, terminated)`). A step the agent experiences is an
+/// `Agents.Transition`.
+public struct ModelOutcome: Equatable, Sendable {
     /// The probability of this outcome.
     public var probability: Double
     /// The state reached.
@@ -121,7 +123,7 @@ public struct TransitionModel: Equatable, Sendable {
     /// The number of actions; actions are `0..<actionCount`.
     public let actionCount: Int
     /// `table[s][a]`: the outcomes of action `a` in state `s`.
-    private let table: [[[Transition]]]
+    private let table: [[[ModelOutcome]]]
     /// The probability of starting in each state.
     public let initialStateDistribution: [Double]
 
@@ -129,7 +131,7 @@ public struct TransitionModel: Equatable, Sendable {
     ///
     /// - Throws: ``EnvironmentError`` when the table is not `stateCount x actionCount`,
     ///   a pair has no outcome, or a next state is out of range.
-    public init(table: [[[Transition]]], initialStateDistribution: [Double]) throws {
+    public init(table: [[[ModelOutcome]]], initialStateDistribution: [Double]) throws {
         let stateCount = table.count
         guard stateCount > 0, let actionCount = table.first?.count, actionCount > 0 else {
             throw EnvironmentError(.invalidState, "a transition model needs at least one state and one action")
@@ -158,11 +160,11 @@ public struct TransitionModel: Equatable, Sendable {
 
     /// The outcomes of `action` in `state`, in Gymnasium's `P[state][action]` order
     /// (duplicates kept). Returns the stored array without copying.
-    @inlinable public func transitions(state: Int, action: Int) -> [Transition] {
+    @inlinable public func transitions(state: Int, action: Int) -> [ModelOutcome] {
         rows(state, action)
     }
 
-    @usableFromInline func rows(_ state: Int, _ action: Int) -> [Transition] {
+    @usableFromInline func rows(_ state: Int, _ action: Int) -> [ModelOutcome] {
         table[state][action]
     }
 

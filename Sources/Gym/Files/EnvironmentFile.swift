@@ -17,7 +17,7 @@ public enum EnvironmentFile {
     public static func load(path: String) throws -> EnvironmentSpec {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
-            throw EnvironmentError(.unknownEnvironment, "environment file '\(path)' does not exist (an id containing '/' or ending in .txt, .yml, .yaml or .json is read as a file; registered ids are listed by `rllab envs`)")
+            throw EnvironmentError(.unknownEnvironment, "environment file '\(path)' does not exist (an id containing '/' or ending in .txt, .yml, .yaml or .json is read as a file; registered ids are listed by `EnvironmentRegistry.specs`)")
         }
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             throw EnvironmentError(.malformedFile, "\(path): cannot read the file as UTF-8 text")

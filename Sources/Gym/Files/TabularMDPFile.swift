@@ -134,7 +134,7 @@ public struct TabularMDPFile {
             for item in list { terminal.insert(try state(item)) }
         }
 
-        var table = [[[Transition]]](repeating: [[Transition]](repeating: [], count: actions.count), count: states.count)
+        var table = [[[ModelOutcome]]](repeating: [[ModelOutcome]](repeating: [], count: actions.count), count: states.count)
         var firstRowNode = [[Node?]](repeating: [Node?](repeating: nil, count: actions.count), count: states.count)
         let rowsNode = try field("transitions")
         guard let rows = rowsNode.sequence else { throw fail(rowsNode, "'transitions' must be a list of rows {state, action, next, probability, reward, terminal}") }
@@ -162,13 +162,13 @@ public struct TabularMDPFile {
             if terminal.contains(s) {
                 throw fail(row, "state \(states[s]) is in terminal_states, which gives it its own rows; remove its transitions or remove it from terminal_states")
             }
-            table[s][a].append(Transition(probability: probability, nextState: next, reward: reward, terminal: isTerminal))
+            table[s][a].append(ModelOutcome(probability: probability, nextState: next, reward: reward, terminal: isTerminal))
             if firstRowNode[s][a] == nil { firstRowNode[s][a] = row }
         }
         for s in 0..<states.count {
             for a in 0..<actions.count {
                 if terminal.contains(s) {
-                    table[s][a] = [Transition(probability: 1.0, nextState: s, reward: 0, terminal: true)]
+                    table[s][a] = [ModelOutcome(probability: 1.0, nextState: s, reward: 0, terminal: true)]
                     continue
                 }
                 guard !table[s][a].isEmpty else {

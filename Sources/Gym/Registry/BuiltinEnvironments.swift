@@ -53,7 +53,10 @@ enum BuiltinEnvironments {
                 id: id, maxEpisodeSteps: id == "CartPole-v0" ? 200 : 500, rewardThreshold: id == "CartPole-v0" ? 195.0 : 475.0,
                 options: CartPoleOptions.self,
                 summary: "balance a pole on a cart by pushing it left or right",
-                make: { CartPole(suttonBartoReward: $0.suttonBartoReward) }))
+                make: { CartPole(suttonBartoReward: $0.suttonBartoReward) },
+                vector: { options, count, maxEpisodeSteps, threads in
+                    try CartPoleVector(count: count, maxEpisodeSteps: maxEpisodeSteps, suttonBartoReward: options.suttonBartoReward, threads: threads)
+                }))
         }
         registry.register(EnvironmentSpec(
             id: "MountainCar-v0", maxEpisodeSteps: 200, rewardThreshold: -110.0, options: MountainCarOptions.self,

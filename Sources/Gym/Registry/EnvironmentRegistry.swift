@@ -80,43 +80,16 @@ public final class EnvironmentRegistry: @unchecked Sendable {
     /// - Throws: ``EnvironmentError`` for an unknown id, an unknown option (listing the
     ///   valid ones) or an invalid value.
     public func make(_ id: String, options: [String: String] = [:]) throws -> Environment {
-        let spec = try resolve(id)
-        var values = spec.optionValues
-        var maxSteps = spec.maxEpisodeSteps
-        var renderMode: RenderMode?
-        for key in options.keys.sorted() {
-            let text = options[key]!
-            if key == "render_mode" {
-                guard let mode = RenderMode(rawValue: text.trimmingCharacters(in: .whitespaces)) else {
-                    throw EnvironmentError(.invalidOptionValue, "invalid value '\(text)' for option render_mode of \(spec.id): expected one of \(RenderMode.allCases.map(\.rawValue).joined(separator: ", "))")
-                }
-                renderMode = mode
-                continue
-            }
-            if key == "max_episode_steps" {
-                guard let steps = Int(text.trimmingCharacters(in: .whitespaces)), steps > 0 else {
-                    throw EnvironmentError(.invalidOptionValue, "\(spec.id): option 'max_episode_steps' expects a positive integer, got '\(text)'")
-                }
-                maxSteps = steps
-                continue
-            }
-            guard values.declaration(key) != nil else { throw EnvironmentError(.unknownOption, values.unknown(key).description) }
-            do {
-                try values.set(key, SettingInput(text: text), source: spec.id)
-            } catch let error as ConfigurationError {
-                throw EnvironmentError(error.kind == .unknownSetting ? .unknownOption : .invalidOptionValue, error.description)
-            }
-        }
-        var env = try spec.make(values)
-        if let renderMode, !env.availableRenderModes.contains(renderMode) {
-            let modes = env.availableRenderModes.map(\.rawValue)
-            throw EnvironmentError(.invalidOptionValue, "\(spec.id) cannot render in mode \(renderMode.rawValue); " + (modes.isEmpty ? "it has no render modes" : "its render modes: \(modes.joined(separator: ", "))"))
-        }
-        env = OrderEnforcing(env)
-        if let maxSteps { env = TimeLimit(env, maxEpisodeSteps: maxSteps) }
-        (env as? Wrapper)?.spec = spec
-        (env as? Wrapper)?.configuredRenderMode = renderMode
-        return env
+        try resolve(id, options: options).make()
+    }
+
+    /// Resolves `id` once and checks `options` against its spec: the value that makes
+    /// scalar and vector copies of the environment (see ``ResolvedEnvironment``).
+    ///
+    /// - Throws: ``EnvironmentError`` for an unknown id, an unknown option (listing the
+    ///   valid ones) or an invalid value.
+    public func resolve(_ id: String, options: [String: String]) throws -> ResolvedEnvironment {
+        try ResolvedEnvironment(spec: resolve(id), options: options)
     }
 
     // MARK: Error messages
@@ -142,7 +115,7 @@ public final class EnvironmentRegistry: @unchecked Sendable {
         let suggestions = EnvironmentRegistry.closest(to: id, among: ids)
         var message = "unknown environment id '\(id)'"
         if !suggestions.isEmpty { message += "; did you mean: \(suggestions.joined(separator: ", "))?" }
-        message += " (`rllab envs` lists every id; a path ending in .txt, .yml, .yaml or .json loads an environment file)"
+        message += " (`EnvironmentRegistry.specs` lists every registered id; a path ending in .txt, .yml, .yaml or .json loads an environment file)"
         return EnvironmentError(.unknownEnvironment, message)
     }
 

@@ -17,6 +17,9 @@ public struct EnvironmentSpec: @unchecked Sendable {
     public let summary: String
     /// Creates the bare environment from validated option values (by name).
     private let makeWithValues: @Sendable ([String: SettingValue]) throws -> Environment
+    /// Creates the native vector implementation (Gymnasium's `vector_entry_point`), when
+    /// the environment has one: option values, copies, time limit, threads.
+    private let makeVectorWithValues: (@Sendable ([String: SettingValue], Int, Int?, Int) throws -> VectorEnvironment)?
 
     /// A spec whose environment takes the keyword options `Options` declares.
     ///
@@ -25,10 +28,15 @@ public struct EnvironmentSpec: @unchecked Sendable {
     ///   - hiding: Options of the struct this id does not accept (they keep their defaults).
     ///   - defaults: Defaults of this id that differ from the struct's.
     ///   - make: Makes the bare environment from the options.
+    ///   - vector: Makes the native vector implementation from the options, the number of
+    ///     copies, the time limit and the threads (Gymnasium's `vector_entry_point`): copy
+    ///     for copy bit-exact with `make`'s environment in its ``TimeLimit``. Nil when the
+    ///     environment has none (vector copies are then stepped one by one).
     public init<Options: Settings>(id: String, maxEpisodeSteps: Int?, rewardThreshold: Double?, options: Options.Type,
                                    hiding: Set<String> = [], defaults: [String: SettingValue] = [:],
                                    nondeterministic: Bool = false, summary: String = "",
-                                   make: @escaping @Sendable (Options) throws -> Environment) {
+                                   make: @escaping @Sendable (Options) throws -> Environment,
+                                   vector: (@Sendable (Options, _ count: Int, _ maxEpisodeSteps: Int?, _ threads: Int) throws -> VectorEnvironment)? = nil) {
         self.id = id
         self.maxEpisodeSteps = maxEpisodeSteps
         self.rewardThreshold = rewardThreshold
@@ -41,6 +49,13 @@ public struct EnvironmentSpec: @unchecked Sendable {
             let options = Options(values: values)
             try options.validate()
             return try make(options)
+        }
+        makeVectorWithValues = vector.map { vector in
+            { values, count, maxEpisodeSteps, threads in
+                let options = Options(values: values)
+                try options.validate()
+                return try vector(options, count, maxEpisodeSteps, threads)
+            }
         }
     }
 
@@ -58,6 +73,14 @@ public struct EnvironmentSpec: @unchecked Sendable {
 
     /// Makes the bare environment from option values filled in by ``optionValues``.
     public func make(_ values: SettingValues) throws -> Environment { try makeWithValues(values.values) }
+
+    /// Whether the environment has a native vector implementation.
+    public var hasNativeVector: Bool { makeVectorWithValues != nil }
+
+    /// The native vector implementation of `count` copies, or nil when there is none.
+    func makeVector(_ values: SettingValues, count: Int, maxEpisodeSteps: Int?, threads: Int) throws -> VectorEnvironment? {
+        try makeVectorWithValues?(values.values, count, maxEpisodeSteps, threads)
+    }
 
     /// The name part of the id (`CartPole` for `CartPole-v1`).
     public var name: String { EnvironmentSpec.split(id).name }

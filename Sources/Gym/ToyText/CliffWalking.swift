@@ -15,10 +15,10 @@ public final class CliffWalking: TabularEnvironment {
         let (nrow, ncol) = CliffWalking.shape
         let deltas = [(-1, 0), (0, 1), (1, 0), (0, -1)]  // UP, RIGHT, DOWN, LEFT
         func isCliff(_ r: Int, _ c: Int) -> Bool { r == 3 && c >= 1 && c <= 10 }
-        var table: [[[Transition]]] = []
+        var table: [[[ModelOutcome]]] = []
         for s in 0..<(nrow * ncol) {
             let (row, col) = (s / ncol, s % ncol)
-            var actions: [[Transition]] = []
+            var actions: [[ModelOutcome]] = []
             for move in 0..<4 {
                 let moves = isSlippery ? [(move + 3) % 4, move, (move + 1) % 4] : [move]
                 let probability = 1.0 / Double(moves.count)
@@ -26,9 +26,9 @@ public final class CliffWalking: TabularEnvironment {
                     let r = max(min(row + deltas[m].0, nrow - 1), 0)
                     let c = max(min(col + deltas[m].1, ncol - 1), 0)
                     if isCliff(r, c) {
-                        return Transition(probability: probability, nextState: CliffWalking.startState, reward: -100, terminal: false)
+                        return ModelOutcome(probability: probability, nextState: CliffWalking.startState, reward: -100, terminal: false)
                     }
-                    return Transition(probability: probability, nextState: r * ncol + c, reward: -1,
+                    return ModelOutcome(probability: probability, nextState: r * ncol + c, reward: -1,
                                       terminal: r == nrow - 1 && c == ncol - 1)
                 })
             }

@@ -52,22 +52,22 @@ public final class FrozenLake: TabularEnvironment {
             if grid[r][c] == "W" { return (row, col) }
             return (r, c)
         }
-        func outcome(_ row: Int, _ col: Int, _ a: Int, probability: Double) -> Transition {
+        func outcome(_ row: Int, _ col: Int, _ a: Int, probability: Double) -> ModelOutcome {
             let (r, c) = move(row, col, a)
             let letter = grid[r][c]
             let reward = letter == "G" ? rewardSchedule.goal : letter == "H" ? rewardSchedule.hole : rewardSchedule.frozen
-            return Transition(probability: probability, nextState: r * ncol + c, reward: reward,
+            return ModelOutcome(probability: probability, nextState: r * ncol + c, reward: reward,
                               terminal: letter == "G" || letter == "H")
         }
-        var table: [[[Transition]]] = []
+        var table: [[[ModelOutcome]]] = []
         for row in 0..<nrow {
             for col in 0..<ncol {
                 let s = row * ncol + col
                 let letter = grid[row][col]
-                var actions: [[Transition]] = []
+                var actions: [[ModelOutcome]] = []
                 for a in 0..<4 {
                     if letter == "G" || letter == "H" {
-                        actions.append([Transition(probability: 1.0, nextState: s, reward: 0, terminal: true)])
+                        actions.append([ModelOutcome(probability: 1.0, nextState: s, reward: 0, terminal: true)])
                     } else if isSlippery {
                         actions.append([(a + 3) % 4, a, (a + 1) % 4].map { b in
                             outcome(row, col, b, probability: b == a ? successRate : failRate)

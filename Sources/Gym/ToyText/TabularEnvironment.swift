@@ -103,7 +103,7 @@ public class TabularEnvironment: TabularModelEnvironment {
 
     /// The same over the rows' probabilities, without building an array. Gymnasium
     /// draws a number even when there is one row; so does this.
-    static func categoricalSample(_ rows: [Transition], _ random: RandomSource) -> Int {
+    static func categoricalSample(_ rows: [ModelOutcome], _ random: RandomSource) -> Int {
         let u = random.uniform()
         var cumulative = 0.0
         for i in 0..<rows.count {

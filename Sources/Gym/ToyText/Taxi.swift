@@ -39,7 +39,7 @@ public final class Taxi: TabularEnvironment {
         self.rainyProbability = rainyProbability
         self.fickleProbability = fickleProbability
         let lateral = (1.0 - rainyProbability) / 2.0
-        var table = [[[Transition]]](repeating: [[Transition]](repeating: [], count: 6), count: 500)
+        var table = [[[ModelOutcome]]](repeating: [[ModelOutcome]](repeating: [], count: 6), count: 500)
         var initial = [Double](repeating: 0, count: 500)
         var startCount = 0
         for row in 0...4 {
@@ -96,7 +96,7 @@ public final class Taxi: TabularEnvironment {
         return (passenger, -10, false)
     }
 
-    static func dryTransition(_ row: Int, _ col: Int, _ passenger: Int, _ destination: Int, _ action: Int) -> Transition {
+    static func dryTransition(_ row: Int, _ col: Int, _ passenger: Int, _ destination: Int, _ action: Int) -> ModelOutcome {
         var (newRow, newCol, newPassenger) = (row, col, passenger)
         var reward = -1.0
         var terminated = false
@@ -110,7 +110,7 @@ public final class Taxi: TabularEnvironment {
         } else if action == 5 {
             (newPassenger, reward, terminated) = dropoff(row, col, newPassenger, destination, reward)
         }
-        return Transition(probability: 1.0, nextState: encode(newRow, newCol, newPassenger, destination),
+        return ModelOutcome(probability: 1.0, nextState: encode(newRow, newCol, newPassenger, destination),
                           reward: reward, terminal: terminated)
     }
 
@@ -124,7 +124,7 @@ public final class Taxi: TabularEnvironment {
     }
 
     static func rainyTransitions(_ row: Int, _ col: Int, _ passenger: Int, _ destination: Int, _ action: Int,
-                                 _ rainyProbability: Double, _ lateral: Double) -> [Transition] {
+                                 _ rainyProbability: Double, _ lateral: Double) -> [ModelOutcome] {
         // (forward, left, right) for each heading, as Gymnasium lists them.
         let moves: [((Int, Int), (Int, Int), (Int, Int))] = [
             ((1, 0), (0, 1), (0, -1)), ((-1, 0), (0, -1), (0, 1)),
@@ -149,12 +149,12 @@ public final class Taxi: TabularEnvironment {
         let intended = encode(newRow, newCol, newPassenger, destination)
         if action <= 3 {
             return [
-                Transition(probability: rainyProbability, nextState: intended, reward: -1, terminal: terminated),
-                Transition(probability: lateral, nextState: encode(left.0, left.1, newPassenger, destination), reward: -1, terminal: terminated),
-                Transition(probability: lateral, nextState: encode(right.0, right.1, newPassenger, destination), reward: -1, terminal: terminated),
+                ModelOutcome(probability: rainyProbability, nextState: intended, reward: -1, terminal: terminated),
+                ModelOutcome(probability: lateral, nextState: encode(left.0, left.1, newPassenger, destination), reward: -1, terminal: terminated),
+                ModelOutcome(probability: lateral, nextState: encode(right.0, right.1, newPassenger, destination), reward: -1, terminal: terminated),
             ]
         }
-        return [Transition(probability: 1.0, nextState: intended, reward: reward, terminal: terminated)]
+        return [ModelOutcome(probability: 1.0, nextState: intended, reward: reward, terminal: terminated)]
     }
 
     /// Gymnasium's `action_mask(state)`: 1 for actions that change the state.

@@ -84,24 +84,6 @@ public final class CartPoleVector: VectorEnvironment {
         elapsed.deallocate(); autoreset.deallocate(); sines.deallocate(); cosines.deallocate()
     }
 
-    /// A kernel equivalent to `env` vectorized, if `env` is a ``CartPole`` behind only the
-    /// registry's wrappers (``OrderEnforcing``, ``TimeLimit``); nil otherwise.
-    static func matching(_ env: Environment, count: Int, threads: Int) throws -> CartPoleVector? {
-        guard let cartPole = env.unwrapped as? CartPole else { return nil }
-        var limit: Int?
-        var layer: Environment = env
-        while let wrapper = layer as? Wrapper {
-            if let timeLimit = wrapper as? TimeLimit {
-                // Nested limits: the tightest one truncates first.
-                limit = min(limit ?? .max, timeLimit.maxEpisodeSteps)
-            } else if !(wrapper is OrderEnforcing) {
-                return nil  // A wrapper we cannot reproduce: step copy by copy instead.
-            }
-            layer = wrapper.env
-        }
-        return try CartPoleVector(count: count, maxEpisodeSteps: limit, suttonBartoReward: cartPole.suttonBartoReward, threads: threads)
-    }
-
     public func reset(seed: UInt64?, options: Info?) throws {
         let (low, high) = try resetBounds(options, defaultLow: -0.05, defaultHigh: 0.05)
         for i in 0..<count {

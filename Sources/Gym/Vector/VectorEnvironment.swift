@@ -103,34 +103,12 @@ extension EnvironmentRegistry {
     }
 
     /// Makes `count` copies of environment `id` as one vector environment, as
-    /// `gymnasium.make_vec(id, num_envs=count)`.
+    /// `gymnasium.make_vec(id, num_envs=count)` (see ``ResolvedEnvironment/makeVector(count:threads:native:)``).
     ///
-    /// Environments with a native structure-of-arrays kernel (``CartPoleVector`` for
-    /// `CartPole-v0`/`CartPole-v1`) use it, bit-exact with the scalar environment copy by
-    /// copy; every other environment is stepped copy by copy (``SyncVectorEnvironment``).
-    ///
-    /// - Parameters:
-    ///   - threads: Threads a native kernel splits the copies over (1: the calling
-    ///     thread). Results do not depend on it. Ignored by ``SyncVectorEnvironment``.
-    ///   - native: Set to false to force the copy-by-copy path (tests compare the two).
     /// - Throws: ``EnvironmentError`` for an unknown id or option, or `count < 1`.
     public func makeVector(
         _ id: String, options: [String: String] = [:], count: Int, threads: Int = 1, native: Bool = true
     ) throws -> VectorEnvironment {
-        guard count >= 1 else {
-            throw EnvironmentError(.invalidOptionValue, "a vector environment needs at least one copy, got \(count)")
-        }
-        guard threads >= 1 else {
-            throw EnvironmentError(.invalidOptionValue, "threads must be at least 1, got \(threads)")
-        }
-        try Self.checkCopyCount(count)
-        // Validates the id and options once, and gives the copy-by-copy path its first copy.
-        let probe = try make(id, options: options)
-        if native, let kernel = try CartPoleVector.matching(probe, count: count, threads: threads) {
-            return kernel
-        }
-        var copies = [probe]
-        for _ in 1..<count { copies.append(try make(id, options: options)) }
-        return try SyncVectorEnvironment(copies)
+        try resolve(id, options: options).makeVector(count: count, threads: threads, native: native)
     }
 }

@@ -64,19 +64,22 @@ public final class Comparison {
         self.output = output
         self.jobs = jobs
         var specs: [RunSpec] = []
-        for environment in environments {
-            let probe = try EnvironmentRegistry.shared.make(environment, options: environmentOptions)
+        for id in environments {
+            // Resolved once: every cell's environments are made from this value.
+            let environment = try EnvironmentRegistry.shared.resolve(id, options: environmentOptions)
+            let probe = try environment.make()
             for agent in agents {
-                let hyperparameters = try sources.resolve(agent: agent, environmentID: environment)
+                let hyperparameters = try sources.resolve(agent: agent, environmentID: id)
                 for seed in seeds {
                     var spec = RunSpec(
-                        agent: agent, environmentID: environment, environmentOptions: environmentOptions, seed: seed,
+                        agent: agent, environment: environment, seed: seed,
                         budget: budget ?? hyperparameters.suggestedBudget ?? Comparison.fallbackBudget,
                         hyperparameters: hyperparameters, evaluationEpisodes: evaluationEpisodes)
                     spec.evaluationFrequency = evaluationFrequency
                     spec.stopAt = stopAt
-                    // Construct each agent once to surface space mismatches now, not mid-run.
-                    _ = try Run.makeAgent(spec, for: probe)
+                    // One agent per agent and environment (seeds change only its random
+                    // stream) surfaces space and setting mismatches now, not mid-run.
+                    if seed == seeds[0] { _ = try Run.makeAgent(spec, for: probe) }
                     specs.append(spec)
                 }
             }
@@ -119,22 +122,21 @@ public final class Comparison {
         try ResultsFolderContents.removeTemporaryFiles(in: output)
         // What an unfinished cell left must not pass for the files of its new attempt.
         for index in remaining {
-            for suffix in ["monitor.csv", Shard.bestModelSuffix, Shard.animationSuffix] {
-                try Shard.remove(output.appendingPathComponent(Shard.cellPath(specs[index], suffix)))
+            for file in [CellFile.monitor, .bestModel, .animation] {
+                try Shard.remove(output.appendingPathComponent(file.path(specs[index])))
             }
         }
-        try writeConfiguration(to: output)
+        try ConfigurationFile.write(configurationText, in: output)
         let earlier = specs.indices.filter { plan.finished[$0] != nil }
-        let episodesFile = output.appendingPathComponent(EpisodeTable.fileName)
-        try Comparison.writeEpisodes(earlier.flatMap { earlierEpisodes[$0] ?? [] }, to: episodesFile)
-        let episodes = try LineWriter(url: episodesFile, appending: true)
+        try EpisodeTable.replace(in: output, rows: earlier.flatMap { earlierEpisodes[$0] ?? [] })
+        let episodes = try EpisodeTable.appender(in: output)
         var evaluations: LineWriter?
         if evaluationFrequency > 0 {
-            try Comparison.writeEvaluations(earlier.flatMap { earlierEvaluations[$0] ?? [] }, to: output)
-            evaluations = try LineWriter(url: output.appendingPathComponent(EvaluationTable.fileName), appending: true)
+            try EvaluationTable.replace(in: output, rows: earlier.flatMap { earlierEvaluations[$0] ?? [] })
+            evaluations = try EvaluationTable.appender(in: output)
         }
-        try Comparison.writeSummary(earlier.compactMap { plan.finished[$0]?.record }, to: output)
-        let records = try LineWriter(url: output.appendingPathComponent(SummaryTable.fileName), appending: true)
+        try SummaryTable.replace(in: output, rows: earlier.compactMap { plan.finished[$0]?.record })
+        let records = try SummaryTable.appender(in: output)
         let output = self.output
         let lock = NSLock()
         let cells = try runCells(
@@ -153,7 +155,7 @@ public final class Comparison {
             },
             onFinished: { outcome in
                 if let candidate = outcome.animationCandidate {
-                    try ReportAnimations.write(candidate, to: output.appendingPathComponent(Shard.cellPath(outcome.result.spec, Shard.animationSuffix)))
+                    try ReportAnimations.write(candidate, to: output.appendingPathComponent(CellFile.animation.path(outcome.result.spec)))
                 }
                 lock.lock()
                 defer { lock.unlock() }
@@ -180,9 +182,9 @@ public final class Comparison {
                 if let candidate = outcome.animationCandidate { candidates.append(candidate) }
             }
         }
-        try Comparison.writeEpisodes(episodeRows, to: episodesFile)
-        if evaluationFrequency > 0 { try Comparison.writeEvaluations(evaluationRows, to: output) }
-        try Comparison.writeSummary(summaryRows, to: output)
+        try EpisodeTable.replace(in: output, rows: episodeRows)
+        if evaluationFrequency > 0 { try EvaluationTable.replace(in: output, rows: evaluationRows) }
+        try SummaryTable.replace(in: output, rows: summaryRows)
         try ReportAnimations.write(candidates, to: output)
         return cells.map(\.result)
     }
@@ -226,9 +228,9 @@ public final class Comparison {
                 if position >= indices.count || stop { return }
                 let spec = specs[indices[position]]
                 do {
-                    let monitorURL = folder.appendingPathComponent(Comparison.monitorPath(spec))
-                    let monitor = try MonitorWriter(url: monitorURL, environmentID: spec.environmentID, startTime: startTime)
-                    let bestURL = evaluationFrequency > 0 ? folder.appendingPathComponent(Comparison.bestModelPath(spec)) : nil
+                    let monitorURL = folder.appendingPathComponent(CellFile.monitor.path(spec))
+                    let monitor = try MonitorFile.Writer(url: monitorURL, environmentID: spec.environmentID, startTime: startTime)
+                    let bestURL = evaluationFrequency > 0 ? folder.appendingPathComponent(CellFile.bestModel.path(spec)) : nil
                     var greedyActions: [Action]?
                     let result = try Run.execute(
                         spec,
@@ -272,96 +274,8 @@ public final class Comparison {
         return outcomes.compactMap { $0 }
     }
 
-    /// A cell's Monitor file, relative to the results folder: `<agent>/<env>/<seed>.monitor.csv`.
-    public static func monitorPath(_ spec: RunSpec) -> String {
-        monitorPath(agent: spec.agent, environmentID: spec.environmentID, seed: String(spec.seed))
-    }
-
-    public static func monitorPath(agent: String, environmentID: String, seed: String) -> String {
-        cellPath(agent: agent, environmentID: environmentID, seed: seed, suffix: "monitor.csv")
-    }
-
-    /// A cell's best model (with periodic evaluation), relative to the results folder:
-    /// `<agent>/<env>/<seed>.best.safetensors`.
-    public static func bestModelPath(_ spec: RunSpec) -> String {
-        bestModelPath(agent: spec.agent, environmentID: spec.environmentID, seed: String(spec.seed))
-    }
-
-    public static func bestModelPath(agent: String, environmentID: String, seed: String) -> String {
-        cellPath(agent: agent, environmentID: environmentID, seed: seed, suffix: bestModelSuffix)
-    }
-
-    static let bestModelSuffix = "best.safetensors"
-
-    /// `<agent>/<env>/<seed>.<suffix>`: where a cell's own files live in a results folder.
-    static func cellPath(agent: String, environmentID: String, seed: String, suffix: String) -> String {
-        "\(agent)/\(folderName(environmentID))/\(seed).\(suffix)"
-    }
-
-    /// Rewrites `url` with the header and `rows` (every episode in the canonical order:
-    /// agent, environment, seed as the specs list them, then episode).
-    static func writeEpisodes(_ rows: [String], to url: URL) throws {
-        try OutputFile.replace(url, with: ([EpisodeTable.header] + rows).map { $0 + "\n" }.joined())
-    }
-
-    /// Rewrites `folder/evaluations.csv` with the header and `rows` (canonical order, as
-    /// ``writeEpisodes(_:to:)``).
-    static func writeEvaluations(_ rows: [String], to folder: URL) throws {
-        try OutputFile.replace(folder.appendingPathComponent(EvaluationTable.fileName),
-                               with: ([EvaluationTable.header] + rows).map { $0 + "\n" }.joined())
-    }
-
-    /// Writes `summary.csv` under `folder`: one row per run (see ``SummaryTable``).
-    static func writeSummary(_ rows: [String], to folder: URL) throws {
-        try OutputFile.replace(folder.appendingPathComponent(SummaryTable.fileName),
-                               with: ([SummaryTable.header] + rows).map { $0 + "\n" }.joined())
-    }
-
-    /// The name of the resolved configuration's file in a results folder.
-    public static let configurationName = "config.yml"
-
-    /// Writes `config.yml`, the resolved configuration of the whole grid, under `folder`.
-    func writeConfiguration(to folder: URL) throws {
-        try OutputFile.replace(folder.appendingPathComponent(Comparison.configurationName), with: configurationText)
-    }
-
-    /// The first line of a comparison's `config.yml` (how a results folder is recognized).
-    static let configurationHeader = "# The resolved configuration of this comparison. The same agents, environments, seeds,"
-
-    /// The text of `config.yml`.
-    var configurationText: String { configurationLines().map { $0 + "\n" }.joined() }
-
-    /// The lines of `config.yml`.
-    func configurationLines() -> [String] {
-        var lines = [
-            Comparison.configurationHeader,
-            "# budgets and hyperparameters give the same CSVs (apart from wall-time columns).",
-            "agents: [\(agents.joined(separator: ", "))]",
-            "environments: [\(environments.map { "'\($0)'" }.joined(separator: ", "))]",
-            "environment_options: {\(environmentOptions.keys.sorted().map { "\($0): '\(environmentOptions[$0]!)'" }.joined(separator: ", "))}",
-            "seeds: [\(seeds.map(String.init).joined(separator: ", "))]",
-        ]
-        lines.append("evaluation_episodes: \(evaluationEpisodes)")
-        if evaluationFrequency > 0 { lines.append("eval_freq: \(evaluationFrequency)") }
-        if let stopAt { lines.append("stop_at: \(stopAt)") }
-        lines.append("hyperparameters:")
-        // Specs are environment-major, so each environment's key is written once.
-        var seen = Set<String>()
-        var lastEnvironment: String?
-        for spec in specs where seen.insert("\(spec.environmentID)|\(spec.agent)").inserted {
-            if spec.environmentID != lastEnvironment {
-                lines.append("  '\(spec.environmentID)':")
-                lastEnvironment = spec.environmentID
-            }
-            lines.append("    \(spec.agent):")
-            switch spec.budget {
-            case .timesteps(let n): lines.append("      n_timesteps: \(n)")
-            case .episodes(let n): lines.append("      n_episodes: \(n)")
-            }
-            lines.append(contentsOf: spec.hyperparameters.yamlLines.map { "      " + $0 })
-        }
-        return lines
-    }
+    /// The text of `config.yml` (see ``ConfigurationFile``).
+    var configurationText: String { ConfigurationFile.text(of: self) }
 }
 
 /// Training-return statistics of one run's episodes.

@@ -27,11 +27,10 @@ public struct ResumePlan {
     ///   configuration (naming what differs) or results without a configuration.
     public init(_ comparison: Comparison) throws {
         let folder = comparison.output
-        let configurationURL = folder.appendingPathComponent(Comparison.configurationName)
-        guard let recorded = try? String(contentsOf: configurationURL, encoding: .utf8) else {
+        guard let recorded = ConfigurationFile.read(in: folder) else {
             let contents = ResultsFolderContents.entries(folder)
             guard contents.isEmpty else {
-                throw ConfigurationError("cannot resume \(folder.path): it holds no \(Comparison.configurationName) of a comparison (it holds \(ResultsFolderContents.list(contents)))")
+                throw ConfigurationError("cannot resume \(folder.path): it holds no \(ConfigurationFile.fileName) of a comparison (it holds \(ResultsFolderContents.list(contents)))")
             }
             self = .empty
             return
@@ -62,7 +61,7 @@ public struct ResumePlan {
             let shown = lines.prefix(4).map { "'\($0.trimmingCharacters(in: .whitespaces))'" }.joined(separator: ", ")
             return lines.isEmpty ? "nothing else" : shown + (lines.count > 4 ? " and \(lines.count - 4) more lines" : "")
         }
-        return "Its \(Comparison.configurationName) has \(quoted(onlyOld)) where this command has \(quoted(onlyNew)); "
+        return "Its \(ConfigurationFile.fileName) has \(quoted(onlyOld)) where this command has \(quoted(onlyNew)); "
             + "resume with the same agents, environments, seeds, budgets and hyperparameters, or write elsewhere"
     }
 
@@ -71,16 +70,14 @@ public struct ResumePlan {
     func evaluationRows(specs: [RunSpec], folder: URL) throws -> [Int: [String]] {
         guard !finished.isEmpty else { return [:] }
         let url = folder.appendingPathComponent(EvaluationTable.fileName)
-        guard let text = try? String(contentsOf: url, encoding: .utf8) else {
+        guard let file = EvaluationTable.rows(in: url) else {
             throw ConfigurationError("cannot resume \(folder.path): \(url.lastPathComponent) is missing, though cells with periodic evaluation finished")
         }
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        lines.removeLast()  // after the final newline, or a row cut short
         var rows: [Int: [String]] = [:]
         for index in finished.keys {
             let spec = specs[index]
-            let prefix = EvaluationTable.rowPrefix(agent: spec.agent, environment: spec.environmentID, seed: spec.seed)
-            rows[index] = lines.filter { $0.hasPrefix(prefix) }
+            let prefix = EvaluationTable.rowPrefix(agent: spec.agent, environment: spec.environmentID, seed: String(spec.seed))
+            rows[index] = file.rows.filter { $0.hasPrefix(prefix) }
         }
         return rows
     }
@@ -122,26 +119,21 @@ public enum ResultsFolderContents {
     ///   removed.
     public static func removeResults(in folder: URL) throws {
         let manager = FileManager.default
-        let configuration = folder.appendingPathComponent(Comparison.configurationName)
-        let text = (try? String(contentsOf: configuration, encoding: .utf8)) ?? ""
+        let text = ConfigurationFile.read(in: folder) ?? ""
         let shards = folder.appendingPathComponent("shards")
         let hasShards = ((try? ShardRecord.all(in: shards)) ?? []).isEmpty == false
-        guard text.hasPrefix(Comparison.configurationHeader) || hasShards else {
-            throw OutputError("not removing anything in \(folder.path): it does not look like an rllab results folder (no \(Comparison.configurationName) written by rllab compare, no shards); remove it yourself or write elsewhere")
+        guard ConfigurationFile.isWrittenByRLLab(text) || hasShards else {
+            throw OutputError("not removing anything in \(folder.path): it does not look like an rllab results folder (no \(ConfigurationFile.fileName) written by rllab compare, no shards); remove it yourself or write elsewhere")
         }
         // Agent folders: the agents of the recorded grid, and any folder named like an agent.
-        var agents = Set(AgentCatalog.all.map { $0.name })
-        if let line = text.split(separator: "\n").first(where: { $0.hasPrefix("agents: [") }) {
-            let list = line.dropFirst("agents: [".count).dropLast()
-            for name in list.split(separator: ",") { agents.insert(name.trimmingCharacters(in: .whitespaces)) }
-        }
-        let known: Set<String> = [EpisodeTable.fileName, SummaryTable.fileName, EvaluationTable.fileName, "statistics.csv",
+        let agents = Set(AgentCatalog.all.map { $0.name } + ConfigurationFile.agents(in: text))
+        let known: Set<String> = [EpisodeTable.fileName, SummaryTable.fileName, EvaluationTable.fileName, StatisticsFile.fileName,
                                   "report.html", "plots", "animations", "shards", "slurm"]
         var names = entries(folder).filter { name in
             known.contains(name) || agents.contains(name) || (name.hasPrefix(".") && name.hasSuffix(".tmp"))
         }
         // The configuration goes last: a folder whose removal was interrupted is still recognized.
-        if !text.isEmpty { names.append(Comparison.configurationName) }
+        if !text.isEmpty { names.append(ConfigurationFile.fileName) }
         for name in names {
             do { try manager.removeItem(at: folder.appendingPathComponent(name)) } catch {
                 throw OutputError("cannot remove \(folder.appendingPathComponent(name).path): \(error.localizedDescription)")

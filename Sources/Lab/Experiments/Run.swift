@@ -6,8 +6,9 @@ import LabCore
 /// Everything that defines one training run: agent x environment x seed.
 public struct RunSpec: Sendable {
     public var agent: String
-    public var environmentID: String
-    public var environmentOptions: [String: String]
+    /// The environment, resolved once (id or file, options checked): every copy the run
+    /// makes (training, vector copies, evaluation, animation) is made from it.
+    public var environment: ResolvedEnvironment
     public var seed: UInt64
     public var budget: TrainingBudget
     public var hyperparameters: Hyperparameters
@@ -20,17 +21,22 @@ public struct RunSpec: Sendable {
     public var stopAt: Double?
 
     public init(
-        agent: String, environmentID: String, environmentOptions: [String: String] = [:], seed: UInt64,
+        agent: String, environment: ResolvedEnvironment, seed: UInt64,
         budget: TrainingBudget, hyperparameters: Hyperparameters, evaluationEpisodes: Int
     ) {
         self.agent = agent
-        self.environmentID = environmentID
-        self.environmentOptions = environmentOptions
+        self.environment = environment
         self.seed = seed
         self.budget = budget
         self.hyperparameters = hyperparameters
         self.evaluationEpisodes = evaluationEpisodes
     }
+
+    /// The environment's id (a file environment's path), as result files record it.
+    public var environmentID: String { environment.id }
+
+    /// The environment's options as given, as result files record them.
+    public var environmentOptions: [String: String] { environment.options }
 
     /// How far from the run's seed evaluation seeds start: primes far above any seed list a
     /// comparison uses, so no evaluation reset repeats another run's training reset.
@@ -49,7 +55,7 @@ public struct RunSpec: Sendable {
     /// The mean return that counts as solved: `stopAt`, else the environment's
     /// `reward_threshold` (nil when it has none).
     public var solveThreshold: Double? {
-        stopAt ?? (try? EnvironmentRegistry.shared.resolve(environmentID))?.rewardThreshold
+        stopAt ?? environment.spec.rewardThreshold
     }
 }
 
@@ -83,11 +89,6 @@ public struct RunResult: Sendable {
 
 /// Runs one agent on one environment with one seed.
 public enum Run {
-    /// Makes the environment of `spec`.
-    public static func makeEnvironment(_ spec: RunSpec) throws -> Environment {
-        try EnvironmentRegistry.shared.make(spec.environmentID, options: spec.environmentOptions)
-    }
-
     /// Makes an untrained agent for `spec` in `environment`, with its own random stream.
     public static func makeAgent(_ spec: RunSpec, for environment: Environment) throws -> any Agent {
         let type = try AgentCatalog.type(named: spec.agent)
@@ -110,7 +111,7 @@ public enum Run {
         checkpoint: TrainingCheckpointPlan? = nil,
         resumingFrom saved: StateArchive? = nil
     ) throws -> RunResult {
-        let environment = try makeEnvironment(spec)
+        let environment = try spec.environment.make()
         let agent = try makeAgent(spec, for: environment)
         var episodes: [EpisodeRecord] = []
         let loop = EpisodeLoop(
@@ -120,10 +121,7 @@ public enum Run {
                 try onEpisode(record)
             },
             isCancelled: isCancelled)
-        loop.makeCopies = { count, threads in
-            try EnvironmentRegistry.shared.makeVector(spec.environmentID, options: spec.environmentOptions, count: count, threads: threads)
-        }
-        loop.makeEnvironment = { try makeEnvironment(spec) }
+        loop.resolvedEnvironment = spec.environment
         var evaluations: [PeriodicEvaluationRecord] = []
         var solvedStep: Int?
         var solvedSeconds: Double?
@@ -133,7 +131,7 @@ public enum Run {
             guard spec.evaluationEpisodes > 0 else { throw ConfigurationError("periodic evaluation needs at least one evaluation episode") }
             // Each evaluation reseeds this environment, so nothing of it carries over from
             // one evaluation to the next (a checkpoint need not save it).
-            let evaluationEnvironment = try makeEnvironment(spec)
+            let evaluationEnvironment = try spec.environment.make()
             let threshold = spec.solveThreshold
             loop.periodicEvaluation = PeriodicEvaluation(frequency: spec.evaluationFrequency) { [unowned loop] steps in
                 let result = try evaluate(agent, in: evaluationEnvironment, episodes: spec.evaluationEpisodes,
@@ -194,7 +192,7 @@ public enum Run {
         var evaluation: EvaluationResult?
         if !interrupted && spec.evaluationEpisodes > 0 {
             do {
-                let evaluationEnvironment = try makeEnvironment(spec)
+                let evaluationEnvironment = try spec.environment.make()
                 evaluation = try evaluate(
                     agent, in: evaluationEnvironment, episodes: spec.evaluationEpisodes,
                     seed: spec.evaluationSeed, isCancelled: isCancelled)

@@ -86,9 +86,7 @@ public enum ShardPlan {
         switch spec.budget {
         case .timesteps(let steps): return steps
         case .episodes(let episodes):
-            let limit = spec.environmentOptions["max_episode_steps"].flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-                ?? (try? EnvironmentRegistry.shared.resolve(spec.environmentID))?.maxEpisodeSteps
-                ?? 1000
+            let limit = spec.environment.maxEpisodeSteps ?? 1000
             return episodes.multipliedReportingOverflow(by: limit).overflow ? Int.max : episodes * limit
         }
     }
@@ -182,7 +180,7 @@ public final class Shard {
         for (cell, spec) in comparison.specs.enumerated() {
             grid.append("\(cell),\(CSV.field(spec.agent)),\(CSV.field(spec.environmentID)),\(spec.seed),\(costs[cell]),\(assignment[cell])")
         }
-        try OutputFile.replace(folder.appendingPathComponent("config.yml"), with: configuration)
+        try ConfigurationFile.write(configuration, in: folder)
         try OutputFile.replace(folder.appendingPathComponent(Shard.gridName), with: grid.map { $0 + "\n" }.joined())
         try OutputFile.replace(folder.appendingPathComponent(Shard.recordName), with: """
             # Shard \(id.index) of \(id.count) of an RLLab comparison (rllab merge puts the shards together).
@@ -209,8 +207,8 @@ public final class Shard {
         let folder = self.folder
         // What an interrupted earlier attempt left must not pass for this attempt's files.
         for cell in remaining {
-            for suffix in [Shard.evaluationsSuffix, Shard.bestModelSuffix, Shard.animationSuffix] {
-                try Shard.remove(folder.appendingPathComponent(Shard.cellPath(comparison.specs[cell], suffix)))
+            for file in [CellFile.evaluations, .bestModel, .animation] {
+                try Shard.remove(folder.appendingPathComponent(file.path(comparison.specs[cell])))
             }
         }
         let records = try CellRecords.appender(folder: folder)
@@ -221,8 +219,7 @@ public final class Shard {
             lock.lock()
             defer { lock.unlock() }
             if let writer = evaluationWriters[Shard.key(spec)] { return writer }
-            let writer = try LineWriter(url: folder.appendingPathComponent(Shard.cellPath(spec, Shard.evaluationsSuffix)))
-            try writer.write(EvaluationTable.header)
+            let writer = try EvaluationTable.create(folder.appendingPathComponent(CellFile.evaluations.path(spec)))
             evaluationWriters[Shard.key(spec)] = writer
             return writer
         }
@@ -236,7 +233,7 @@ public final class Shard {
                 // A run without any evaluation (a budget below --eval-freq) still has its file.
                 if evaluating { _ = try evaluationWriter(spec) }
                 if let candidate = outcome.animationCandidate {
-                    try ReportAnimations.write(candidate, to: folder.appendingPathComponent(Shard.cellPath(spec, Shard.animationSuffix)))
+                    try ReportAnimations.write(candidate, to: folder.appendingPathComponent(CellFile.animation.path(spec)))
                 }
                 lock.lock()
                 defer { lock.unlock() }
@@ -245,15 +242,6 @@ public final class Shard {
             },
             isCancelled: isCancelled, progress: progress)
         return cells.map(\.result)
-    }
-
-    static let evaluationsSuffix = "evaluations.csv"
-    static let bestModelSuffix = Comparison.bestModelSuffix
-    static let animationSuffix = "animation.json"
-
-    /// `<agent>/<env>/<seed>.<suffix>` of a cell.
-    static func cellPath(_ spec: RunSpec, _ suffix: String) -> String {
-        Comparison.cellPath(agent: spec.agent, environmentID: spec.environmentID, seed: String(spec.seed), suffix: suffix)
     }
 
     /// Removes `url` if it exists.
@@ -335,59 +323,5 @@ struct ShardRecord {
     private static func order(_ name: String) -> (Int, Int) {
         let parts = name.split(separator: "-")
         return (Int(parts[2]) ?? 0, Int(parts[0]) ?? 0)
-    }
-}
-
-/// A shard folder's `cells.csv`: the records of the cells it ran (`summary.csv` rows).
-struct CellRecords {
-    /// The row of each finished cell, by cell key (the last one if a cell finished twice).
-    private(set) var finished: [String: String] = [:]
-    /// Keys of cells that have only interrupted rows.
-    private(set) var interrupted: Set<String> = []
-
-    init(folder: URL) throws {
-        try self.init(url: folder.appendingPathComponent(Shard.cellsName))
-    }
-
-    /// Reads the records in `url`: a shard's `cells.csv`, or the `summary.csv` of an
-    /// unsharded comparison, which is its own record file (see ``Comparison``).
-    init(url: URL) throws {
-        guard let text = try? String(contentsOf: url, encoding: .utf8) else { return }
-        // A row cut short by SIGKILL has no newline: it is not a record.
-        let complete = text.hasSuffix("\n") ? text : String(text[..<(text.lastIndex(of: "\n") ?? text.startIndex)])
-        guard !complete.isEmpty else { return }
-        let table = try CSVTable(complete, source: url.path)
-        let agent = try table.column("agent"), env = try table.column("env"), seed = try table.column("seed")
-        let flag = try table.column("interrupted")
-        let lines = complete.split(omittingEmptySubsequences: true, whereSeparator: \.isNewline)
-        for (row, cells) in zip(table.rows.indices, table.rows) {
-            let key = Shard.key(agent: cells[agent], environment: cells[env], seed: cells[seed])
-            if cells[flag] == "false" {
-                finished[key] = String(lines[row + 1])
-                interrupted.remove(key)
-            } else if finished[key] == nil {
-                interrupted.insert(key)
-            }
-        }
-    }
-
-    /// Opens `cells.csv` for appending (with its header when new), first dropping a row
-    /// cut short by SIGKILL so that new rows start on a line of their own.
-    static func appender(folder: URL) throws -> LineWriter {
-        try appender(url: folder.appendingPathComponent(Shard.cellsName))
-    }
-
-    /// Opens the record file `url` for appending, as ``appender(folder:)``.
-    static func appender(url: URL) throws -> LineWriter {
-        if var text = try? String(contentsOf: url, encoding: .utf8) {
-            if !text.hasSuffix("\n") {
-                text = text.lastIndex(of: "\n").map { String(text[...$0]) } ?? ""
-                try OutputFile.replace(url, with: text)
-            }
-            if !text.isEmpty { return try LineWriter(url: url, appending: true) }
-        }
-        let writer = try LineWriter(url: url)
-        try writer.write(SummaryTable.header)
-        return writer
     }
 }

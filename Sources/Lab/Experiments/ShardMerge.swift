@@ -48,7 +48,7 @@ public struct ShardMerge {
         shardCount = first.id.count
         gridHash = first.gridHash
         evaluationFrequency = first.evaluationFrequency
-        guard let configuration = try? String(contentsOf: first.folder.appendingPathComponent("config.yml"), encoding: .utf8),
+        guard let configuration = ConfigurationFile.read(in: first.folder),
               Shard.hash(configuration) == gridHash else {
             throw ShardError("\(first.folder.path)/config.yml is missing or does not match the grid hash in \(Shard.recordName)")
         }
@@ -134,25 +134,25 @@ public struct ShardMerge {
         var copies: [(from: URL, to: URL)] = []
         var candidates: [ReportAnimations.Candidate] = []
         for cell in cells {
-            let source = cell.folder.appendingPathComponent(cell.monitorPath)
+            let source = cell.folder.appendingPathComponent(cell.path(.monitor))
             episodeRows += try cell.episodeRows()
-            copies.append((source, folder.appendingPathComponent(cell.monitorPath)))
+            copies.append((source, folder.appendingPathComponent(cell.path(.monitor))))
             if evaluationFrequency > 0 {
                 evaluationRows += try evaluations(of: cell)
-                let best = cell.folder.appendingPathComponent(cell.path(Shard.bestModelSuffix))
+                let best = cell.folder.appendingPathComponent(cell.path(.bestModel))
                 if FileManager.default.fileExists(atPath: best.path) {
-                    copies.append((best, folder.appendingPathComponent(cell.path(Shard.bestModelSuffix))))
+                    copies.append((best, folder.appendingPathComponent(cell.path(.bestModel))))
                 }
             }
             if let candidate = try cell.animationCandidate() {
                 candidates.append(candidate)
                 // The merged folder can be resumed as an unsharded comparison's (see Comparison).
-                copies.append((cell.folder.appendingPathComponent(cell.path(Shard.animationSuffix)),
-                               folder.appendingPathComponent(cell.path(Shard.animationSuffix))))
+                copies.append((cell.folder.appendingPathComponent(cell.path(.animation)),
+                               folder.appendingPathComponent(cell.path(.animation))))
             }
         }
         try OutputFolder.ensure(folder)
-        try OutputFile.replace(folder.appendingPathComponent("config.yml"), with: configuration)
+        try ConfigurationFile.write(configuration, in: folder)
         for (source, destination) in copies {
             // The shard's files were written by the comparison's own writers: copy them whole.
             try OutputFolder.ensure(destination.deletingLastPathComponent())
@@ -163,29 +163,26 @@ public struct ShardMerge {
                 throw OutputError("\(error)")
             }
         }
-        try Comparison.writeEpisodes(episodeRows, to: folder.appendingPathComponent(EpisodeTable.fileName))
-        if evaluationFrequency > 0 { try Comparison.writeEvaluations(evaluationRows, to: folder) }
-        try Comparison.writeSummary(cells.map(\.record), to: folder)
+        try EpisodeTable.replace(in: folder, rows: episodeRows)
+        if evaluationFrequency > 0 { try EvaluationTable.replace(in: folder, rows: evaluationRows) }
+        try SummaryTable.replace(in: folder, rows: cells.map(\.record))
         try ReportAnimations.write(candidates, to: folder)
     }
 
     /// The `evaluations.csv` rows of a finished cell, from its shard's file.
     private func evaluations(of cell: FinishedCell) throws -> [String] {
-        let url = cell.folder.appendingPathComponent(cell.path(Shard.evaluationsSuffix))
-        guard let text = try? String(contentsOf: url, encoding: .utf8) else {
+        let url = cell.folder.appendingPathComponent(cell.path(.evaluations))
+        guard let file = EvaluationTable.rows(in: url) else {
             throw ShardError("\(url.path) is missing: the cell's periodic evaluations were not recorded; run that shard again")
         }
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        guard text.hasSuffix("\n"), lines.first == EvaluationTable.header else {
+        guard file.whole else {
             throw ShardError("\(url.path) is not a complete evaluations file (header \(EvaluationTable.header)): run that shard again")
         }
-        lines.removeFirst()
-        lines.removeLast()  // the empty string after the final newline
         let prefix = EvaluationTable.rowPrefix(agent: cell.agent, environment: cell.environment, seed: cell.seed)
-        if let stray = lines.first(where: { !$0.hasPrefix(prefix) }) {
+        if let stray = file.rows.first(where: { !$0.hasPrefix(prefix) }) {
             throw ShardError("\(url.path) holds a row of another cell: \(stray)")
         }
-        return lines
+        return file.rows
     }
 }
 
@@ -199,17 +196,13 @@ struct FinishedCell {
     /// The cell's record: its `summary.csv` row.
     var record: String
 
-    /// `<agent>/<env>/<seed>.<suffix>`, in the cell's folder and in the results folder.
-    func path(_ suffix: String) -> String {
-        Comparison.cellPath(agent: agent, environmentID: environment, seed: seed, suffix: suffix)
-    }
-
-    var monitorPath: String { Comparison.monitorPath(agent: agent, environmentID: environment, seed: seed) }
+    /// The path of one of the cell's files, in the cell's folder and in the results folder.
+    func path(_ file: CellFile) -> String { file.path(agent: agent, environmentID: environment, seed: seed) }
 
     /// The cell's `episodes.csv` rows, from its Monitor file (which holds every episode
     /// with the same numbers), checked against the episode count of its record.
     func episodeRows() throws -> [String] {
-        let source = folder.appendingPathComponent(monitorPath)
+        let source = folder.appendingPathComponent(path(.monitor))
         let monitor = try MonitorFile(url: source)
         let recorded = CSV.fields(record)
         guard let times = monitor.wallTimes, recorded.count > 3, Int(recorded[3]) == monitor.returns.count else {
@@ -224,7 +217,7 @@ struct FinishedCell {
 
     /// The cell's claim to the report's animation, if its environment draws frames.
     func animationCandidate() throws -> ReportAnimations.Candidate? {
-        let animation = folder.appendingPathComponent(path(Shard.animationSuffix))
+        let animation = folder.appendingPathComponent(path(.animation))
         guard FileManager.default.fileExists(atPath: animation.path) else { return nil }
         let candidate = try ReportAnimations.read(animation)
         guard candidate.agent == agent, candidate.environmentID == environment, String(candidate.seed) == seed else {

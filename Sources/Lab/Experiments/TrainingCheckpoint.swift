@@ -108,7 +108,7 @@ extension RunSpec {
         }
         let lines = try archive.string("run.hyperparameters").split(separator: "\n").map(String.init)
         self.init(
-            agent: agent, environmentID: try archive.string("run.environment_id"), environmentOptions: options,
+            agent: agent, environment: try EnvironmentRegistry.shared.resolve(try archive.string("run.environment_id"), options: options),
             seed: try archive.uint64("run.seed"),
             budget: budgetWords[0] == "timesteps" ? .timesteps(count) : .episodes(count),
             hyperparameters: try Hyperparameters.restoring(agent: agent, yamlLines: lines, source: "\(archive.source) (hyperparameters)"),

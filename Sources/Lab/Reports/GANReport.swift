@@ -1,12 +1,12 @@
 import Foundation
+import GAN
 
 /// `report.html` for GAN run folders: one run (loss and metric curves, every epoch's
 /// grid, the latent interpolation) or several side by side (`rllab gan compare`).
 ///
-/// It reads the files a GAN run writes (the layout of `GAN.RunOutput`: `summary.json`,
-/// `losses.csv`, `test_losses.csv`, `metrics.csv`, `samples/*.png`); this module cannot
-/// import `GAN` (it sits below `Lab` only through the command line), so the names are
-/// repeated here. Pictures are embedded as data URLs and charts as inline SVG, so the
+/// It reads the files a GAN run writes, by the names ``RunOutput`` gives them
+/// (`summary.json`, `losses.csv`, `test_losses.csv`, `metrics.csv`, `samples/*.png`).
+/// Pictures are embedded as data URLs and charts as inline SVG, so the
 /// page is one self-contained file; equal runs give equal bytes.
 public struct GANReport {
     /// One run folder, read.
@@ -25,7 +25,7 @@ public struct GANReport {
         /// Reads what the folder has; only `summary.json` is required.
         public init(folder: URL) throws {
             self.folder = folder
-            let summaryURL = folder.appendingPathComponent("summary.json")
+            let summaryURL = folder.appendingPathComponent(RunOutput.summaryFile)
             guard let data = try? Data(contentsOf: summaryURL),
                   let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
                 throw ResultsError("\(folder.path) is not a GAN run folder (no readable summary.json)")
@@ -36,18 +36,19 @@ public struct GANReport {
                 guard let text = try? String(contentsOf: url, encoding: .utf8) else { return nil }
                 return try CSVTable(text, source: url.path)
             }
-            losses = try table("losses.csv")
-            testLosses = try table("test_losses.csv")
-            metrics = try table("metrics.csv")
-            let samples = folder.appendingPathComponent("samples")
+            losses = try table(RunOutput.lossesFile)
+            testLosses = try table(RunOutput.testLossesFile)
+            metrics = try table(RunOutput.metricsFile)
+            let samples = folder.appendingPathComponent(RunOutput.samplesFolder)
             let names = (try? FileManager.default.contentsOfDirectory(atPath: samples.path)) ?? []
             grids = names.compactMap { name -> (Int, Data)? in
-                guard name.hasPrefix("grid-epoch-"), name.hasSuffix(".png"),
-                      let epoch = Int(name.dropFirst("grid-epoch-".count).dropLast(4)),
+                let prefix = RunOutput.gridPrefix + "-epoch-"
+                guard name.hasPrefix(prefix), name.hasSuffix(".png"),
+                      let epoch = Int(name.dropFirst(prefix.count).dropLast(4)),
                       let png = try? Data(contentsOf: samples.appendingPathComponent(name)) else { return nil }
                 return (epoch, png)
             }.sorted { $0.0 < $1.0 }
-            interpolation = try? Data(contentsOf: samples.appendingPathComponent("interpolation.png"))
+            interpolation = try? Data(contentsOf: samples.appendingPathComponent(RunOutput.interpolationFile))
             let top = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
             configurations = top.filter { $0.hasSuffix(".yml") || $0.hasSuffix(".yaml") }.sorted().compactMap { name in
                 (try? String(contentsOf: folder.appendingPathComponent(name), encoding: .utf8)).map { (name, $0) }
@@ -239,5 +240,18 @@ public struct GANReport {
     /// Writes `html` to `url` through a temporary file and a rename.
     public static func write(_ html: String, to url: URL) throws {
         try OutputFile.replace(url, with: html)
+    }
+}
+
+extension GANReport {
+    /// The 1-D GAN's density figure for one snapshot: the real data's density, the
+    /// generated samples' density and D's probability of "real" on shared axes, drawn by
+    /// the charts' own line writer (``SVGChart/lines(_:title:xLabel:yLabel:note:)``).
+    public static func densityChart(_ snapshot: GaussianGANSnapshot, preset: String) -> String {
+        SVGChart.lines([
+            SVGChart.Line(name: "real data", x: snapshot.binCenters, y: snapshot.realDensity),
+            SVGChart.Line(name: "generated", x: snapshot.binCenters, y: snapshot.generatedDensity),
+            SVGChart.Line(name: "decision D(x)", x: snapshot.decisionX, y: snapshot.decision),
+        ], title: "1-D GAN, \(preset) preset, step \(snapshot.step)", xLabel: "x", yLabel: "density, D(x)")
     }
 }

@@ -23,7 +23,7 @@ public enum ReportAnimations {
     /// The greedy actions of one episode of `agent` in a fresh copy of `spec`'s environment
     /// from `spec.evaluationSeed`, or `nil` when the environment cannot draw frames.
     public static func greedyActions(_ agent: any Agent, spec: RunSpec) throws -> [Action]? {
-        let environment = try Run.makeEnvironment(spec)
+        let environment = try spec.environment.make()
         guard environment.availableRenderModes.contains(.rgbArray) else { return nil }
         var (observation, _) = try environment.reset(seed: spec.evaluationSeed, options: nil)
         var actions: [Action] = []

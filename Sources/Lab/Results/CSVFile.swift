@@ -113,3 +113,99 @@ public enum CSV {
         return fields
     }
 }
+
+/// A small CSV reader for the tables RLLab and SB3 write (RFC 4180 quoting, see ``CSV``).
+///
+/// Every row RLLab and SB3 write ends with a newline, so a last line without one was cut
+/// short (a run killed mid-write, a full disk): it is skipped, and ``tornRow`` says so.
+struct CSVTable {
+    let header: [String]
+    let rows: [[String]]
+    let source: String
+    /// The text's last line had no newline and was skipped.
+    let tornRow: Bool
+
+    /// The warning for a skipped torn row, if there was one.
+    var warning: String? {
+        tornRow ? "\(source): its last row is incomplete (an interrupted write) and was skipped" : nil
+    }
+
+    init(_ text: String, source: String) throws {
+        var text = Substring(text)
+        var torn = false
+        if !text.isEmpty, !text.hasSuffix("\n"), let end = text.lastIndex(of: "\n") {
+            text = text[...end]
+            torn = true
+        }
+        tornRow = torn
+        let lines = text.split(omittingEmptySubsequences: true, whereSeparator: \.isNewline)
+        guard let first = lines.first else { throw ResultsError("\(source) is empty") }
+        header = CSV.fields(first).map { $0.trimmingCharacters(in: .whitespaces) }
+        var rows: [[String]] = []
+        for (index, line) in lines.dropFirst().enumerated() {
+            let cells = CSV.fields(line)
+            guard cells.count >= header.count else {
+                throw ResultsError("\(source), line \(index + 2): \(cells.count) fields, the header has \(header.count)")
+            }
+            rows.append(cells)
+        }
+        self.rows = rows
+        self.source = source
+    }
+
+    func column(_ name: String) throws -> Int {
+        guard let index = header.firstIndex(of: name) else {
+            throw ResultsError("\(source) has no '\(name)' column (header: \(header.joined(separator: ",")))")
+        }
+        return index
+    }
+}
+
+/// Seconds formatted as SB3's Monitor does (`round(t, 6)`): every wall-time column of the
+/// result tables.
+func formatSeconds(_ seconds: Double) -> String {
+    String(format: "%.6f", seconds)
+}
+
+/// A CSV table of a results folder (``EpisodeTable``, ``SummaryTable``,
+/// ``EvaluationTable``): its file name, its header and the code that writes and reads its
+/// rows live in its own type; these are the operations every table shares.
+public protocol ResultTable {
+    static var fileName: String { get }
+    static var header: String { get }
+}
+
+extension ResultTable {
+    /// Rewrites `url` whole, crash-safely (``OutputFile/replace(_:with:)``): the header,
+    /// then `rows` in the order given.
+    public static func replace(_ url: URL, rows: [String]) throws {
+        try OutputFile.replace(url, with: ([header] + rows).map { $0 + "\n" }.joined())
+    }
+
+    /// Rewrites the table in `folder` (see ``replace(_:rows:)``).
+    public static func replace(in folder: URL, rows: [String]) throws {
+        try replace(folder.appendingPathComponent(fileName), rows: rows)
+    }
+
+    /// Creates (or truncates) `url` with the header, for rows appended and flushed as they come.
+    public static func create(_ url: URL) throws -> LineWriter {
+        let writer = try LineWriter(url: url)
+        try writer.write(header)
+        return writer
+    }
+
+    /// Opens the table in `folder` to append rows after what it holds.
+    public static func appender(in folder: URL) throws -> LineWriter {
+        try LineWriter(url: folder.appendingPathComponent(fileName), appending: true)
+    }
+
+    /// The table in `folder`, or nil when the folder has none; a last row cut short by an
+    /// interrupted write is skipped and noted in `warnings`.
+    static func read(in folder: URL, warnings: inout [String]) throws -> CSVTable? {
+        let url = folder.appendingPathComponent(fileName)
+        guard let text = try? String(contentsOf: url, encoding: .utf8) else { return nil }
+        let table = try CSVTable(text, source: url.path)
+        if let warning = table.warning { warnings.append(warning) }
+        return table
+    }
+}
