@@ -35,11 +35,30 @@ public struct TabularMDPFile {
     /// The file path (the environment's id).
     public let path: String
 
-    /// Parses a tabular MDP.
+    /// Parses a tabular MDP, in time and memory linear in its size.
+    ///
+    /// A `transitions` block written one flow mapping per line (as generated files are) is
+    /// read straight from the text (``FlowTransitionRows``), the rest of the file as YAML;
+    /// any other file, and any file that path finds a problem in, is read as YAML whole.
     ///
     /// - Throws: ``EnvironmentError`` (`.malformedFile`) naming the file, the line and
     ///   the field at fault.
     public static func parse(_ text: String, path: String) throws -> TabularMDPFile {
+        if let file = parsedByFlowRows(text, path: path) { return file }
+        return try parse(text, path: path, flowRows: nil)
+    }
+
+    /// The file read by the fast path, or nil when it does not take it (not in its form,
+    /// or a problem that YAML is to report).
+    static func parsedByFlowRows(_ text: String, path: String) -> TabularMDPFile? {
+        guard let flow = FlowTransitionRows(text) else { return nil }
+        return try? parse(flow.rest, path: path, flowRows: flow)
+    }
+
+    /// Why the fast path gave up on a row (YAML then reads the file and says what is wrong).
+    private struct FlowRowProblem: Error {}
+
+    private static func parse(_ text: String, path: String, flowRows: FlowTransitionRows?) throws -> TabularMDPFile {
         func fail(_ node: Node?, _ why: String) -> EnvironmentError {
             if let mark = node?.mark { return EnvironmentError(.malformedFile, "\(path):\(mark.line): \(why)") }
             return EnvironmentError(.malformedFile, "\(path): \(why)")
@@ -135,9 +154,45 @@ public struct TabularMDPFile {
         }
 
         var table = [[[ModelOutcome]]](repeating: [[ModelOutcome]](repeating: [], count: actions.count), count: states.count)
-        var firstRowNode = [[Node?]](repeating: [Node?](repeating: nil, count: actions.count), count: states.count)
+        // Where each pair's first row is, for errors (YAML rows only: the fast path leaves
+        // every error to YAML).
+        var firstRowNode = [[Node?]](repeating: [Node?](repeating: nil, count: flowRows == nil ? actions.count : 0),
+                                     count: flowRows == nil ? states.count : 0)
         let rowsNode = try field("transitions")
         guard let rows = rowsNode.sequence else { throw fail(rowsNode, "'transitions' must be a list of rows {state, action, next, probability, reward, terminal}") }
+        if let flowRows {
+            // The rows read from the text: the same checks; any problem sends the file to YAML.
+            guard rows.isEmpty, top.keys.filter({ $0.string == "transitions" }).count == 1 else { throw FlowRowProblem() }
+            // Counted states (or actions) are named "0", "1", ...: a decimal number is its own
+            // name, so the index is read without hashing; names are looked up.
+            let statesCounted = top["states"]?.int != nil, actionsCounted = top["actions"]?.int != nil
+            func flowIndex(_ text: Substring, _ list: [String], _ names: [String: Int], counted: Bool) throws -> Int {
+                if counted, let i = FlowTransitionRows.decimal(text), i < list.count { return i }
+                if let i = names[String(text)] { return i }
+                guard let i = FlowTransitionRows.decimal(text), i < list.count else { throw FlowRowProblem() }
+                return i
+            }
+            func flowNumber(_ text: Substring?, default value: Double) throws -> Double {
+                guard let text else { return value }
+                guard let v = Double(text), v.isFinite else { throw FlowRowProblem() }
+                return v
+            }
+            try flowRows.forEachRow { row in
+                let s = try flowIndex(row.state, states, stateIndex, counted: statesCounted)
+                let a = try flowIndex(row.action, actions, actionIndex, counted: actionsCounted)
+                let next = try flowIndex(row.next, states, stateIndex, counted: statesCounted)
+                let probability = try flowNumber(row.probability, default: 1)
+                let reward = try flowNumber(row.reward, default: 0)
+                guard probability >= 0, probability <= 1, !terminal.contains(s) else { throw FlowRowProblem() }
+                let isTerminal: Bool
+                switch row.terminal {
+                case nil, "false": isTerminal = false
+                case "true": isTerminal = true
+                default: throw FlowRowProblem()
+                }
+                table[s][a].append(ModelOutcome(probability: probability, nextState: next, reward: reward, terminal: isTerminal))
+            }
+        }
         let rowFields: Set<String> = ["state", "action", "next", "probability", "reward", "terminal"]
         for row in rows {
             guard let map = row.mapping else { throw fail(row, "a transition must be a mapping {state, action, next, probability, reward, terminal}") }
@@ -171,10 +226,12 @@ public struct TabularMDPFile {
                     table[s][a] = [ModelOutcome(probability: 1.0, nextState: s, reward: 0, terminal: true)]
                     continue
                 }
+                if flowRows != nil && table[s][a].isEmpty { throw FlowRowProblem() }
                 guard !table[s][a].isEmpty else {
                     throw fail(rowsNode, "state \(states[s]) has no transitions for action \(actions[a]); give every (state, action) rows or list the state in terminal_states")
                 }
                 let total = table[s][a].reduce(0) { $0 + $1.probability }
+                if flowRows != nil && abs(total - 1) > 1e-9 { throw FlowRowProblem() }
                 guard abs(total - 1) <= 1e-9 else {
                     throw fail(firstRowNode[s][a], "probabilities of state \(states[s]) action \(actions[a]) sum to \(total), not 1")
                 }
