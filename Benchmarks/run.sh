@@ -4,10 +4,20 @@
 #
 #   bash Benchmarks/run.sh              all rows, with peers (installs them into Benchmarks/.venv)
 #   bash Benchmarks/run.sh --only-ours  RLLab figures alone, no Python
+#   bash Benchmarks/run.sh --rows pg    only the rows of Benchmarks/rows.d/pg.sh (names
+#                                       comma-separated; with or without --only-ours)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 only_ours=0
-[ "${1:-}" = "--only-ours" ] && only_ours=1
+rows=""
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --only-ours) only_ours=1 ;;
+        --rows) rows=${2:?--rows needs names of files in Benchmarks/rows.d, e.g. pg}; shift ;;
+        *) echo "error: unknown option $1 (use --only-ours, --rows NAMES)" >&2; exit 2 ;;
+    esac
+    shift
+done
 rllab=.build/release/rllab
 out=results/bench
 mkdir -p "$out"
@@ -41,13 +51,19 @@ if [ $only_ours = 0 ]; then
     python=$(bash Benchmarks/venv.sh gymnasium==1.4.0 torch numpy stable-baselines3)
 fi
 
-row "CartPole-v1 step, scalar, 1 core (vs Gymnasium env.unwrapped.step)" "steps/s" 1 \
-    "$rllab bench env --env CartPole-v1 --steps 20000000" \
-    "$python Benchmarks/gymnasium_step.py --env CartPole-v1 --seconds 5"
-
-for extra in Benchmarks/rows.d/*.sh; do
-    [ -e "$extra" ] && source "$extra"
-done
+if [ -z "$rows" ]; then
+    row "CartPole-v1 step, scalar, 1 core (vs Gymnasium env.unwrapped.step)" "steps/s" 1 \
+        "$rllab bench env --env CartPole-v1 --steps 20000000" \
+        "$python Benchmarks/gymnasium_step.py --env CartPole-v1 --seconds 5"
+    for extra in Benchmarks/rows.d/*.sh; do
+        [ -e "$extra" ] && source "$extra"
+    done
+else
+    for name in ${rows//,/ }; do
+        [ -e "Benchmarks/rows.d/$name.sh" ] || { echo "error: no Benchmarks/rows.d/$name.sh" >&2; exit 2; }
+        source "Benchmarks/rows.d/$name.sh"
+    done
+fi
 
 {
     echo "# RLLab benchmarks"

@@ -265,29 +265,11 @@ RLLAB_AVX512 int rllab_sgemm_avx512(int transposeA, int transposeB, long m, long
     return 1;
 }
 
-int rllab_sgemm_small_suits(int transposeA, int transposeB, long m, long n, long k, float beta) {
-    (void)transposeA;
-    if (!hasAVX512() || (beta != 0 && beta != 1) || m <= 0 || n <= 0 || k <= 0) return 0;
-    /* Measured against OpenBLAS 0.3.21 (SkylakeX kernels) on a Sapphire Rapids-class
-       core: faster or equal for the hidden layers of DQN and MLP-GAN networks. Thin
-       products (a network's input or output layer, a single row) waste most of a
-       14 x 32 register tile, and a transposed B is packed whole to be used by few rows:
-       OpenBLAS's small-matrix kernels are 1.2-6x faster there. Large products need the
-       cache blocking this kernel does not do. */
-    if (m < 16 || n < 32 || k < 16) return 0;
-    if (m * n * k > (1L << 27) || k > 4096) return 0;
-    return 1;
-}
-
 #else
 
 int rllab_sgemm_avx512(int transposeA, int transposeB, long m, long n, long k,
                        const float *a, long lda, const float *b, long ldb,
                        float beta, float *c, long ldc) {
-    return 0;
-}
-
-int rllab_sgemm_small_suits(int transposeA, int transposeB, long m, long n, long k, float beta) {
     return 0;
 }
 

@@ -2,13 +2,26 @@ import CLabKernels
 import Testing
 @testable import LabCore
 
-/// The AVX-512 small-matrix kernel behind `BLAS.sgemm` (CLabKernels): every element of C
-/// must be exactly the sequential fused multiply-add chain over k, on every path (direct,
-/// packed rows, transposed panels, transposed batch), for every edge of its 14 x 32
-/// register tile, with C's padding untouched; and blocks of C computed alone must give
-/// the same bits, which is what lets products split across threads.
-@Suite(.enabled(if: rllab_cpu_supports_avx512_for_tests(), "the kernel needs AVX-512"))
+/// The small-matrix kernels behind `BLAS.sgemm` (CLabKernels): every element of C must be
+/// exactly the sequential fused multiply-add chain over k, in every kernel this CPU can
+/// run (AVX-512, AVX2, and the portable loop everywhere), on every path (direct, packed
+/// rows, transposed panels, transposed batch), for every edge of the register tiles, with
+/// C's padding untouched; and blocks of C computed alone must give the same bits, which is
+/// what lets products split across threads. Equal to the definition means equal to each
+/// other: the CPU model changes no bit of a product.
+@Suite
 struct SmallProductKernelTests {
+    typealias Kernel = @convention(c) (Int32, Int32, Int, Int, Int, UnsafePointer<Float>?, Int, UnsafePointer<Float>?, Int,
+                                       Float, UnsafeMutablePointer<Float>?, Int) -> Int32
+
+    /// The kernels of the instruction sets this CPU has.
+    static var kernels: [(name: String, kernel: Kernel)] {
+        var kernels: [(String, Kernel)] = [("portable", rllab_sgemm_portable)]
+        if CPUFeatures.detected >= .avx2 { kernels.append(("avx2", rllab_sgemm_avx2)) }
+        if CPUFeatures.detected >= .avx512 { kernels.append(("avx512", rllab_sgemm_avx512)) }
+        return kernels
+    }
+
     /// op(A)[m, k], op(B)[k, n] stored with padded leading dimensions, and C[m, n] with
     /// padding, filled with seeded values.
     struct Operands {
@@ -44,14 +57,14 @@ struct SmallProductKernelTests {
         }
 
         /// The kernel's C for rows `rows` and columns `columns` of the product, computed alone.
-        func kernel(beta: Float, rows: Range<Int>? = nil, columns: Range<Int>? = nil, into out: inout [Float]) -> Int32 {
+        func kernel(_ kernel: Kernel, beta: Float, rows: Range<Int>? = nil, columns: Range<Int>? = nil, into out: inout [Float]) -> Int32 {
             let rows = rows ?? 0..<m, columns = columns ?? 0..<n
             return a.withUnsafeBufferPointer { ap in
                 b.withUnsafeBufferPointer { bp in
                     out.withUnsafeMutableBufferPointer { cp in
                         let aStart = ta ? rows.lowerBound : rows.lowerBound * lda
                         let bStart = tb ? columns.lowerBound * ldb : columns.lowerBound
-                        return rllab_sgemm_avx512(ta ? 1 : 0, tb ? 1 : 0, rows.count, columns.count, k,
+                        return kernel(ta ? 1 : 0, tb ? 1 : 0, rows.count, columns.count, k,
                                                   ap.baseAddress! + aStart, lda, bp.baseAddress! + bStart, ldb, beta,
                                                   cp.baseAddress! + rows.lowerBound * ldc + columns.lowerBound, ldc)
                     }
@@ -63,18 +76,47 @@ struct SmallProductKernelTests {
     /// (m, n, k): tile remainders in every dimension, single rows and columns, the DQN
     /// hidden layer, and batches of whole 32-row panels (the transposed-batch path).
     static let shapes = [(1, 1, 1), (13, 31, 5), (14, 32, 16), (15, 33, 17), (29, 70, 40), (3, 300, 9),
-                         (32, 70, 17), (64, 256, 20), (96, 100, 3), (40, 17, 300)]
+                         (32, 70, 17), (64, 256, 20), (96, 100, 3), (40, 17, 300),
+                         (256, 2, 64), (256, 1, 64), (2, 64, 256), (64, 4, 256), (256, 64, 4), (1, 64, 64), (8, 2, 64)]
 
     @Test(arguments: [(false, false), (true, false), (false, true), (true, true)])
     func everyElementIsTheSequentialFusedChain(_ flags: (Bool, Bool)) throws {
         for (index, (m, n, k)) in Self.shapes.enumerated() {
             let operands = try Operands(ta: flags.0, tb: flags.1, m: m, n: n, k: k, seed: UInt64(index))
             for beta: Float in [0, 1] {
-                var out = operands.c
-                #expect(operands.kernel(beta: beta, into: &out) == 1)
                 let expected = operands.reference(beta: beta)
-                let wrong = zip(out, expected).filter { $0.0.bitPattern != $0.1.bitPattern }.count
-                #expect(wrong == 0, "m \(m) n \(n) k \(k) transposes \(flags) beta \(beta): \(wrong) elements differ (padding included)")
+                for (name, kernel) in Self.kernels {
+                    var out = operands.c
+                    #expect(operands.kernel(kernel, beta: beta, into: &out) == 1)
+                    let wrong = zip(out, expected).filter { $0.0.bitPattern != $0.1.bitPattern }.count
+                    #expect(wrong == 0, "\(name): m \(m) n \(n) k \(k) transposes \(flags) beta \(beta): \(wrong) elements differ (padding included)")
+                }
+            }
+        }
+    }
+
+    /// Operands from random bit patterns (subnormals, huge values that overflow to
+    /// infinity, signed zeros) give the same bits in every kernel.
+    @Test func everyKernelAgreesOnExtremeOperands() throws {
+        let source = try RandomSource(seed: 17)
+        for (m, n, k) in [(16, 32, 16), (29, 70, 40), (64, 64, 64)] {
+            var operands = try Operands(ta: false, tb: true, m: m, n: n, k: k, seed: 5)
+            func extreme() -> Float {
+                // Random bits without NaN payloads (their propagation is not an arithmetic result).
+                let x = Float(bitPattern: source.nextUInt32())
+                return x.isNaN ? 0 : x
+            }
+            for i in operands.a.indices where i % 2 == 0 { operands.a[i] = extreme() }
+            for i in operands.b.indices where i % 3 == 0 { operands.b[i] = i % 2 == 0 ? Float(bitPattern: source.nextUInt32() & 0x807F_FFFF) : -0.0 }
+            for beta: Float in [0, 1] {
+                var reference = operands.c
+                _ = operands.kernel(rllab_sgemm_portable, beta: beta, into: &reference)
+                for (name, kernel) in Self.kernels.dropFirst() {
+                    var out = operands.c
+                    _ = operands.kernel(kernel, beta: beta, into: &out)
+                    let wrong = zip(out, reference).filter { $0.0.bitPattern != $0.1.bitPattern && !($0.0.isNaN && $0.1.isNaN) }.count
+                    #expect(wrong == 0, "\(name): m \(m) n \(n) k \(k) beta \(beta): \(wrong) elements differ")
+                }
             }
         }
     }
@@ -84,35 +126,44 @@ struct SmallProductKernelTests {
     @Test(arguments: [(false, false), (true, false), (false, true), (true, true)])
     func blocksComputedAloneMatchTheWholeProduct(_ flags: (Bool, Bool)) throws {
         let operands = try Operands(ta: flags.0, tb: flags.1, m: 64, n: 256, k: 48, seed: 9)
-        var whole = operands.c
-        _ = operands.kernel(beta: 1, into: &whole)
-        var byColumns = operands.c, byRows = operands.c
-        for columns in [0..<128, 128..<256] { _ = operands.kernel(beta: 1, columns: columns, into: &byColumns) }
-        for rows in [0..<32, 32..<64] { _ = operands.kernel(beta: 1, rows: rows, into: &byRows) }
-        #expect(zip(byColumns, whole).filter { $0.0.bitPattern != $0.1.bitPattern }.isEmpty)
-        #expect(zip(byRows, whole).filter { $0.0.bitPattern != $0.1.bitPattern }.isEmpty)
+        for (name, kernel) in Self.kernels {
+            var whole = operands.c
+            _ = operands.kernel(kernel, beta: 1, into: &whole)
+            var byColumns = operands.c, byRows = operands.c
+            for columns in [0..<128, 128..<256] { _ = operands.kernel(kernel, beta: 1, columns: columns, into: &byColumns) }
+            for rows in [0..<32, 32..<64] { _ = operands.kernel(kernel, beta: 1, rows: rows, into: &byRows) }
+            #expect(zip(byColumns, whole).filter { $0.0.bitPattern != $0.1.bitPattern }.isEmpty, "\(name)")
+            #expect(zip(byRows, whole).filter { $0.0.bitPattern != $0.1.bitPattern }.isEmpty, "\(name)")
+        }
     }
 
-    /// The tensor path uses the kernel for hidden layers (a regression that quietly fell
-    /// back to OpenBLAS would change these bits) and leaves thin products to OpenBLAS.
-    @Test func hiddenLayersUseTheKernelAndThinProductsDoNot() throws {
+    /// The tensor path uses the kernels for every layer of small networks, thin ones and
+    /// single rows included (a regression that quietly fell back to OpenBLAS would change
+    /// these bits, and make runs depend on the CPU model), and leaves large products to
+    /// OpenBLAS.
+    @Test(.enabled(if: CPUFeatures.detected >= .avx2, "the kernels replace OpenBLAS on CPUs with AVX2 or AVX-512"))
+    func smallProductsUseTheKernelsAndLargeOnesDoNot() throws {
         #expect(rllab_sgemm_small_suits(0, 1, 64, 256, 256, 1) == 1)  // DQN forward
         #expect(rllab_sgemm_small_suits(0, 0, 64, 256, 256, 0) == 1)  // input gradient
         #expect(rllab_sgemm_small_suits(1, 0, 256, 256, 64, 0) == 1)  // weight gradient
         #expect(rllab_sgemm_small_suits(0, 1, 100, 1024, 512, 1) == 1)  // MLP-GAN generator
-        #expect(rllab_sgemm_small_suits(0, 1, 64, 2, 256, 1) == 0)  // Q-value head
-        #expect(rllab_sgemm_small_suits(0, 1, 1, 256, 256, 1) == 0)  // acting on one observation
+        #expect(rllab_sgemm_small_suits(0, 1, 64, 2, 256, 1) == 1)  // Q-value head
+        #expect(rllab_sgemm_small_suits(0, 1, 256, 64, 4, 1) == 1)  // CartPole input layer
+        #expect(rllab_sgemm_small_suits(0, 1, 1, 256, 256, 1) == 1)  // acting on one observation
         #expect(rllab_sgemm_small_suits(0, 1, 1024, 1024, 1024, 0) == 0)  // large: cache blocking
         #expect(rllab_sgemm_small_suits(0, 0, 64, 256, 256, 0.5) == 0)
 
         let operands = try Operands(ta: false, tb: true, m: 64, n: 256, k: 20, seed: 4)
         let x = Tensor(shape: [64, 20], scalars: (0..<64).flatMap { i in (0..<20).map { operands.opA(i, $0) } })
         let w = Tensor(shape: [256, 20], scalars: (0..<256).flatMap { j in (0..<20).map { operands.opB($0, j) } })
-        let y = x.matmul(w, transposeOther: true)
         let expected = operands.reference(beta: 0)
-        let wrong = (0..<64).flatMap { i in (0..<256).map { j in (i, j) } }
-            .filter { y[$0.0, $0.1].bitPattern != expected[$0.0 * operands.ldc + $0.1].bitPattern }.count
-        #expect(wrong == 0)
+        // Whichever kernel the forced instruction set selects.
+        for level in InstructionSet.allCases where level <= CPUFeatures.detected {
+            let y = withInstructionSet(level) { x.matmul(w, transposeOther: true) }
+            let wrong = (0..<64).flatMap { i in (0..<256).map { j in (i, j) } }
+                .filter { y[$0.0, $0.1].bitPattern != expected[$0.0 * operands.ldc + $0.1].bitPattern }.count
+            #expect(wrong == 0, "\(level)")
+        }
     }
 
     /// The pieces threads take cover the range once, in order, with aligned inner bounds.

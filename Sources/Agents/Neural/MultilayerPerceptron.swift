@@ -22,8 +22,8 @@ public final class MultilayerPerceptron {
     public let activation: Activation
     public let inputSize: Int
     public let outputSize: Int
-    /// The network off the tape, for ``forward(_:)``.
-    private let inference: Inference
+    /// The network off the tape, for ``forward(_:)`` (replanned by ``reserveRows(_:)``).
+    private var inference: Inference
 
     /// A network `inputSize -> hiddenSizes... -> outputSize`, drawing from `source` layer
     /// by layer (weight, then bias).
@@ -81,6 +81,28 @@ public final class MultilayerPerceptron {
         precondition(input.count == inputSize, "forward: \(input.count) inputs, network takes \(inputSize)")
         // Arrays and array slices (a row of a batch) are read in place.
         return input.withContiguousStorageIfAvailable { inference($0.baseAddress!) } ?? forward(Array(input))
+    }
+
+    /// The most inputs ``forward(rows:count:)`` takes at once.
+    public var plannedRows: Int { inference.maximumRows }
+
+    /// Plans ``forward(rows:count:)`` for up to `rows` inputs at once. It allocates, so
+    /// call it once before the loop that acts.
+    public func reserveRows(_ rows: Int) {
+        guard rows > inference.maximumRows else { return }
+        inference = Inference(network, inputWidth: inputSize, maximumRows: rows)
+    }
+
+    /// The outputs for `count` inputs stored one after another at `inputs`
+    /// (`count * inputSize` numbers; at most ``plannedRows``), without allocation.
+    ///
+    /// Row for row the same bits as ``forward(_:)`` on each input: every kernel computes a
+    /// row of a product alone.
+    ///
+    /// - Returns: `count * outputSize` values, valid until the next call.
+    public func forward(rows inputs: UnsafePointer<Float>, count: Int) -> UnsafeBufferPointer<Float> {
+        precondition(count >= 1 && count <= plannedRows, "forward: \(count) rows, planned for at most \(plannedRows)")
+        return inference(inputs, rows: count)
     }
 
     /// The index of the largest output for `input` (lowest index on ties, as numpy's argmax).

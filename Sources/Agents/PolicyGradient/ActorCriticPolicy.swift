@@ -44,6 +44,8 @@ public final class ActorCriticPolicy {
     /// The value network (with shared layers: the value head on their output).
     public let valueNetwork: MultilayerPerceptron
     private let activation: MultilayerPerceptron.Activation
+    /// The shared layers' tanh off the tape, as the networks' own.
+    private let tanhLayer = Tanh()
     /// The shared layers' activated output for one observation, allocated once.
     private let sharedFeatures: UnsafeMutableBufferPointer<Float>
     /// Log standard deviations of Gaussian actions; nil for discrete actions.
@@ -146,7 +148,7 @@ public final class ActorCriticPolicy {
         let body = sharedNetwork.forward(observation)
         switch activation {
         case .relu: for j in 0..<body.count { sharedFeatures[j] = max(body[j], 0) }
-        case .tanh: for j in 0..<body.count { sharedFeatures[j] = tanhf(body[j]) }
+        case .tanh: tanhLayer.infer(body.baseAddress!, rows: 1, inputWidth: body.count, into: sharedFeatures.baseAddress!)
         }
         return UnsafeBufferPointer(sharedFeatures)
     }
@@ -182,6 +184,68 @@ public final class ActorCriticPolicy {
         let action = CategoricalDistribution.sample(logits: output, random: random)
         actions[offset] = Float(action)
         return (value, CategoricalDistribution.logProbability(logits: output, action: action))
+    }
+
+    /// Plans ``sample(rows:count:random:actions:values:logProbabilities:)`` and
+    /// ``values(rows:count:into:)`` for up to `rows` observations in one pass (it
+    /// allocates: call it once, before collecting).
+    public func reserveRows(_ rows: Int) {
+        guard sharedNetwork == nil else { return }
+        policyNetwork.reserveRows(rows)
+        valueNetwork.reserveRows(rows)
+    }
+
+    /// Whether `count` rows go through the networks in one pass.
+    private func takesRows(_ count: Int) -> Bool {
+        sharedNetwork == nil && count <= policyNetwork.plannedRows && count <= valueNetwork.plannedRows
+    }
+
+    /// Samples an action for each of `count` encoded observations stored one after another
+    /// at `observations`, exactly as ``sample(_:random:into:at:)`` on each in order (the
+    /// same draws and the same bits: every kernel computes a row alone), with one pass of
+    /// each network over all of them when ``reserveRows(_:)`` planned for it. Row `i`'s
+    /// action goes to `actions` at `i * actionSize`, its value and log-probability to
+    /// `values[i]` and `logProbabilities[i]`.
+    public func sample(rows observations: UnsafePointer<Float>, count: Int, random: RandomSource, actions: inout [Float],
+                       values: inout [Float], logProbabilities: inout [Float]) {
+        let width = encoder.width
+        guard takesRows(count) else {
+            for i in 0..<count {
+                let row = UnsafeBufferPointer(start: observations + i * width, count: width)
+                (values[i], logProbabilities[i]) = sample(row, random: random, into: &actions, at: i * actionSize)
+            }
+            return
+        }
+        let value = valueNetwork.forward(rows: observations, count: count)
+        for i in 0..<count { values[i] = value[i] }
+        let outputs = policyNetwork.forward(rows: observations, count: count)
+        let d = policyNetwork.outputSize
+        for i in 0..<count {
+            let output = UnsafeBufferPointer(rebasing: outputs[(i * d)..<((i + 1) * d)])
+            let offset = i * actionSize
+            if let logStd {
+                logProbabilities[i] = logStd.value.withUnsafeBufferPointer { std in
+                    DiagonalGaussianDistribution.sample(mean: output, logStd: std, random: random, into: &actions, at: offset)
+                    return DiagonalGaussianDistribution.logProbability(action: actions[offset..<offset + d], mean: output, logStd: std)
+                }
+            } else {
+                let action = CategoricalDistribution.sample(logits: output, random: random)
+                actions[offset] = Float(action)
+                logProbabilities[i] = CategoricalDistribution.logProbability(logits: output, action: action)
+            }
+        }
+    }
+
+    /// The values of `count` encoded observations stored one after another, as
+    /// ``value(_:)`` on each, in one pass when planned.
+    public func values(rows observations: UnsafePointer<Float>, count: Int, into values: inout [Float]) {
+        let width = encoder.width
+        guard takesRows(count) else {
+            for i in 0..<count { values[i] = value(UnsafeBufferPointer(start: observations + i * width, count: width)) }
+            return
+        }
+        let value = valueNetwork.forward(rows: observations, count: count)
+        for i in 0..<count { values[i] = value[i] }
     }
 
     /// The value of one encoded observation (SB3's `predict_values`).

@@ -62,6 +62,8 @@ public final class RolloutCollector {
         normalizedRewards = [Double](repeating: 0, count: copies)
         dones = lastEpisodeStarts
         terminalObservation = [Float](repeating: 0, count: width)
+        // All copies through the networks in one pass per step.
+        policy.reserveRows(copies)
     }
 
     /// Encodes and normalizes copy `copy`'s raw observation `raw` into `output` at `offset`.
@@ -107,13 +109,11 @@ public final class RolloutCollector {
             // collector, the loops and the environments: a checkpoint may be taken here, in
             // the middle of a rollout or at its start.
             try vector.episodeLoop.checkpointIfDue(midEpisode: true)
-            for i in 0..<copies {
-                let (value, logProbability) = policy.sample(lastObservations[i * width..<(i + 1) * width], random: random,
-                                                            into: &actions, at: i * actionSize)
-                values[i] = value
-                logProbabilities[i] = logProbability
-                policy.clip(actions, at: i * actionSize, into: &clippedActions)
+            lastObservations.withUnsafeBufferPointer { observations in
+                policy.sample(rows: observations.baseAddress!, count: copies, random: random, actions: &actions,
+                              values: &values, logProbabilities: &logProbabilities)
             }
+            for i in 0..<copies { policy.clip(actions, at: i * actionSize, into: &clippedActions) }
             if policy.actionCount != nil {
                 for i in 0..<copies { discreteActions[i] = Int(actions[i]) }
                 try vector.step(actions: discreteActions)
@@ -143,7 +143,7 @@ public final class RolloutCollector {
             try afterStep()
             if vector.episodeLoop.stopRequested { return false }
         }
-        for i in 0..<copies { values[i] = policy.value(lastObservations[i * width..<(i + 1) * width]) }
+        lastObservations.withUnsafeBufferPointer { policy.values(rows: $0.baseAddress!, count: copies, into: &values) }
         buffer.computeReturnsAndAdvantage(lastValues: values, dones: lastEpisodeStarts, gamma: gamma, gaeLambda: gaeLambda)
         return true
     }

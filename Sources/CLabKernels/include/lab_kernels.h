@@ -1,27 +1,50 @@
 #ifndef RLLAB_LAB_KERNELS_H
 #define RLLAB_LAB_KERNELS_H
 
-/* Single-precision matrix products for the small shapes of DQN- and GAN-sized networks,
-   with AVX-512:
+/* Single-precision matrix products for the small shapes of DQN-, PPO- and GAN-sized
+   networks (every layer, thin ones included):
 
        C[m, n] = op(A)[m, k] · op(B)[k, n]            (beta == 0)
        C[m, n] = op(A)[m, k] · op(B)[k, n] + C         (beta == 1)
 
    row-major, op transposing when asked, as cblas_sgemm(CblasRowMajor, ...) with
-   alpha = 1. Each element of C is one sequential fused multiply-add chain over k (then
-   plus C when beta == 1), so a result depends only on the operands: computing a block
-   of C's columns alone (b and c offset to that block) gives the same bits, which is how
-   callers split a product across threads. */
+   alpha = 1. Each element of C is one sequential fused multiply-add chain over k starting
+   from 0 (then plus C when beta == 1), so a result depends only on the operands: every
+   kernel below (AVX-512, AVX2, portable) gives the same bits, and computing a block of C's
+   columns alone (b and c offset to that block) gives the same bits, which is how callers
+   split a product across threads. */
 
-/* 1 when rllab_sgemm_avx512 runs on this CPU and is the faster choice for this shape
-   and beta; 0 when the caller should use BLAS. */
+/* 1 when the small-matrix kernels are the faster choice for this shape and beta on this
+   CPU (the shape decides, not which kernel will run); 0 when the caller should use BLAS. */
 int rllab_sgemm_small_suits(int transposeA, int transposeB, long m, long n, long k, float beta);
 
-/* The product. Returns 1 when it computed C; 0, with C untouched, when the CPU lacks
-   AVX-512, beta is neither 0 nor 1, a dimension is not positive, or the panel buffer
-   cannot be allocated. */
+/* The product with AVX-512. Returns 1 when it computed C; 0, with C untouched, when the
+   CPU lacks AVX-512, beta is neither 0 nor 1, a dimension is not positive, or the panel
+   buffer cannot be allocated. */
 int rllab_sgemm_avx512(int transposeA, int transposeB, long m, long n, long k,
                        const float *a, long lda, const float *b, long ldb,
                        float beta, float *c, long ldc);
+
+/* The product with AVX2 and FMA; returns as rllab_sgemm_avx512 (0 without AVX2 and FMA). */
+int rllab_sgemm_avx2(int transposeA, int transposeB, long m, long n, long k,
+                     const float *a, long lda, const float *b, long ldb,
+                     float beta, float *c, long ldc);
+
+/* The product as plain C loops with fmaf, on any CPU (slow: the definition, for tests and
+   CPUs without vector kernels); returns 0 only for beta neither 0 nor 1 or an empty shape. */
+int rllab_sgemm_portable(int transposeA, int transposeB, long m, long n, long k,
+                         const float *a, long lda, const float *b, long ldb,
+                         float beta, float *c, long ldc);
+
+/* tanh of n floats with AVX2, exactly as LabCore's portable `tanhDouble` per element (see
+   Tanh.swift). Returns how many leading elements it wrote (a multiple of 4; 0 off x86-64;
+   the caller checks for AVX2). */
+long rllab_tanh_avx2(const float *x, float *out, long n);
+
+/* Adam's element-wise update with AVX2, exactly as LabCore's portable loop (see
+   Optimizer.swift). Returns how many leading elements it updated (a multiple of 8; 0 off
+   x86-64; the caller checks for AVX2). */
+long rllab_adam_update_avx2(float *w, float *m, float *v, const float *g, long n, float weight, int lowWeight, float b2,
+                            float oneMinusB2, float bias2Sqrt, float eps, float negStep);
 
 #endif

@@ -17,9 +17,11 @@ import Darwin
 /// `RTLD_DEEPBIND` so its symbols bind to itself. If OpenBLAS is missing we warn once
 /// and use `gslcblas`.
 ///
-/// Small products (DQN and MLP-GAN layers) skip OpenBLAS on CPUs with AVX-512: the
-/// register-tiled kernel in `CLabKernels` is 10-30% faster at these shapes, where
-/// OpenBLAS's per-call packing dominates. With `RLLAB_BLAS_THREADS` above 1 it splits
+/// Small products (every layer of DQN, PPO and MLP-GAN networks, acting on one row
+/// included) skip OpenBLAS on CPUs with AVX2 or AVX-512: the register-tiled kernels in
+/// `CLabKernels` are faster at these shapes, where OpenBLAS's per-call packing dominates,
+/// and give the same bits on either instruction set (the shape alone decides which
+/// products they take), so an agent's run does not depend on the CPU model. With `RLLAB_BLAS_THREADS` above 1 it splits
 /// products into row or column blocks over that many threads, which leaves every bit
 /// of the result unchanged.
 ///
@@ -199,7 +201,15 @@ public enum BLAS {
     private static func subproduct(_ ta: Int32, _ tb: Int32, _ m: Int, _ n: Int, _ k: Int,
                                    _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
                                    _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
-        if rllab_sgemm_avx512(ta, tb, m, n, k, a, lda, b, ldb, beta, c, ldc) != 0 { return }
+        // Three kernels, one result: each computes every element as the same fused
+        // multiply-add chain, so the CPU model (or a forced level) changes no bit.
+        let done: Int32
+        switch CPUFeatures.level {
+        case .avx512: done = rllab_sgemm_avx512(ta, tb, m, n, k, a, lda, b, ldb, beta, c, ldc)
+        case .avx2: done = rllab_sgemm_avx2(ta, tb, m, n, k, a, lda, b, ldb, beta, c, ldc)
+        case .portable: done = rllab_sgemm_portable(ta, tb, m, n, k, a, lda, b, ldb, beta, c, ldc)
+        }
+        if done != 0 { return }
         library.sgemm(101, ta != 0 ? 112 : 111, tb != 0 ? 112 : 111, Int32(m), Int32(n), Int32(k),
                       1, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }

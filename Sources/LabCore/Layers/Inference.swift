@@ -123,11 +123,10 @@ extension Sigmoid: InferenceLayer {
 extension Tanh: InferenceLayer {
     public func inferenceWidth(forInputWidth inputWidth: Int) -> Int? { inputWidth }
 
-    /// The C library's `tanhf` per element, not the tape's vectorized ``tanhKernel``: acting
-    /// has always used `tanhf`, and the two differ in the last bit for about 5% of inputs, so
-    /// switching would change every tanh network's actions (PPO's and A2C's runs). Making
-    /// them one is a deliberate output change, left for its own commit.
+    /// The tape's ``tanhKernel``, so acting computes what training computes (until
+    /// 2026-11-30 acting used the C library's `tanhf`, which differs in the last bit for
+    /// about 5% of inputs, costs about 16 ns a call and may differ between C libraries).
     public func infer(_ input: UnsafePointer<Float>, rows: Int, inputWidth: Int, into output: UnsafeMutablePointer<Float>) {
-        for i in 0..<(rows * inputWidth) { output[i] = tanhf(input[i]) }
+        tanhKernel(input, output, count: rows * inputWidth)
     }
 }

@@ -1,4 +1,5 @@
 import CGSL
+import CLabKernels
 
 /// tanh of `count` floats from `x` into `out`, without calling the C library.
 ///
@@ -11,13 +12,19 @@ import CGSL
 ///   |r| <= ln(2)/2 and a degree-13 polynomial; |x| is capped at 20, where tanh rounds to 1.
 ///
 /// On CPUs with AVX-512 `rllab_tanh_avx512` (in CGSL's shim) does the same operations
-/// 8 lanes at a time, so results are identical either way.
+/// 8 lanes at a time, with AVX2 `rllab_tanh_avx2` 4 at a time, so results are identical
+/// on every path (``CPUFeatures/force(_:)`` runs each in the tests).
 @inline(__always)
 func tanhKernel(_ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, count: Int) {
     // Each element is computed alone (the vector lanes equal the scalar loop), so pieces
     // on several threads give the same bits.
     ComputeThreads.forEachPiece(count: count) { r in
-        let done = CPUFeatures.hasAVX512 ? rllab_tanh_avx512(x + r.lowerBound, out + r.lowerBound, r.count) : 0
+        let done: Int
+        switch CPUFeatures.level {
+        case .avx512: done = rllab_tanh_avx512(x + r.lowerBound, out + r.lowerBound, r.count)
+        case .avx2: done = rllab_tanh_avx2(x + r.lowerBound, out + r.lowerBound, r.count)
+        case .portable: done = 0
+        }
         for i in (r.lowerBound + done)..<r.upperBound {
             out[i] = tanhDouble(Double(x[i]))
         }

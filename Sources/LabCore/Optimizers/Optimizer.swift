@@ -1,4 +1,5 @@
 import CGSL
+import CLabKernels
 
 /// Updates a list of parameters from their gradients (PyTorch's `torch.optim`).
 ///
@@ -184,8 +185,13 @@ private struct AdamUpdate {
         let w = wBase + range.lowerBound, mi = mBase + range.lowerBound, vi = vBase + range.lowerBound
         let g = gBase + range.lowerBound, n = range.count, wd = weightDecay
         var j = 0
-        if wd == 0 && CPUFeatures.hasAVX512 {
-            j = rllab_adam_update_avx512(w, mi, vi, g, n, weight, weight < 0.5 ? 1 : 0, b2, oneMinusBeta2, bias2Sqrt, eps, -stepSize)
+        if wd == 0 {
+            // The same operations as the loops below, 16 or 8 lanes at a time: identical results.
+            switch CPUFeatures.level {
+            case .avx512: j = rllab_adam_update_avx512(w, mi, vi, g, n, weight, weight < 0.5 ? 1 : 0, b2, oneMinusBeta2, bias2Sqrt, eps, -stepSize)
+            case .avx2: j = rllab_adam_update_avx2(w, mi, vi, g, n, weight, weight < 0.5 ? 1 : 0, b2, oneMinusBeta2, bias2Sqrt, eps, -stepSize)
+            case .portable: break
+            }
         }
         if wd == 0 {
             // Several lanes at a time; the same IEEE operations in the same order as the
@@ -248,9 +254,24 @@ public final class RMSprop: Optimizer {
             let g = grad.storage.base
             let w = p.mutableValuePointer()
             let si = s[i]
-            for j in 0..<p.value.count {
+            let count = p.value.count
+            var j = 0
+            // Four lanes at a time: the same IEEE operations in the same order as the scalar
+            // loop below, so results are identical.
+            typealias V = SIMD4<Float>
+            let vA = V(repeating: a), vOneMinusA = V(repeating: oneMinusA), vEps = V(repeating: eps), vRate = V(repeating: -lr)
+            while j + 4 <= count {
+                let gj = UnsafeRawPointer(g + j).loadUnaligned(as: V.self)
+                let sj = UnsafeRawPointer(si + j).loadUnaligned(as: V.self) * vA + vOneMinusA * gj * gj
+                let wj = UnsafeRawPointer(w + j).loadUnaligned(as: V.self)
+                UnsafeMutableRawPointer(si + j).storeBytes(of: sj, as: V.self)
+                UnsafeMutableRawPointer(w + j).storeBytes(of: wj + vRate * (gj / (sj.squareRoot() + vEps)), as: V.self)
+                j += 4
+            }
+            while j < count {
                 si[j] = si[j] * a + oneMinusA * g[j] * g[j]
                 w[j] += -lr * (g[j] / (si[j].squareRoot() + eps))
+                j += 1
             }
         }
     }

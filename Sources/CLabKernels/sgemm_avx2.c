@@ -1,0 +1,162 @@
+/* The small-matrix sgemm for AVX2 + FMA (see lab_kernels.h): the same result as the
+   AVX-512 kernel in sgemm_avx512.c, element for element, on CPUs without AVX-512.
+
+   Each element of C is the sequential fused multiply-add chain over k starting from 0,
+   then plus C when beta == 1, exactly as the AVX-512 kernel computes it; only the tiling
+   differs (16 ymm registers instead of 32 zmm), and tiling decides which elements are
+   computed together, never how one is. So the two kernels, and the portable loop in
+   sgemm_small.c, give the same bits.
+
+   Layout of the work: for each 16-column panel of C, op(B)'s panel is packed into a
+   k x 16 buffer (zero beyond the last column), then the rows are split into nearly equal
+   blocks of at most 6; each block keeps its 6 x 16 tile of C in 12 registers over the
+   whole k loop and broadcasts op(A) straight from memory. */
+
+#include "lab_kernels.h"
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+#define RLLAB_AVX2 __attribute__((target("avx2,fma")))
+#define KERNEL_INLINE RLLAB_AVX2 __attribute__((always_inline)) static inline
+
+enum { PANEL = 16, MAX_ROWS = 6 };
+
+/* C[rows, 0:width] (+)= sum over k of A(r, k) * P[k, 0:16], A(r, k) = a[r * rowStride +
+   k * kStride], P[k, :] = p + k * PANEL. */
+KERNEL_INLINE void tile(const int rows, long k, const float *a, ptrdiff_t rowStride, ptrdiff_t kStride,
+                        const float *p, float *c, ptrdiff_t ldc, int width, int accumulate) {
+    __m256 acc[MAX_ROWS][2];
+    _Pragma("clang loop unroll(full)") for (int r = 0; r < rows; r++) {
+        acc[r][0] = _mm256_setzero_ps();
+        acc[r][1] = _mm256_setzero_ps();
+    }
+    for (long kk = 0; kk < k; kk++) {
+        __m256 b0 = _mm256_load_ps(p + kk * PANEL), b1 = _mm256_load_ps(p + kk * PANEL + 8);
+        const float *ak = a + kk * kStride;
+        _Pragma("clang loop unroll(full)") for (int r = 0; r < rows; r++) {
+            __m256 ar = _mm256_broadcast_ss(ak + r * rowStride);
+            acc[r][0] = _mm256_fmadd_ps(ar, b0, acc[r][0]);
+            acc[r][1] = _mm256_fmadd_ps(ar, b1, acc[r][1]);
+        }
+    }
+    if (width == PANEL) {
+        _Pragma("clang loop unroll(full)") for (int r = 0; r < rows; r++) {
+            float *cr = c + r * ldc;
+            if (accumulate) {
+                acc[r][0] = _mm256_add_ps(_mm256_loadu_ps(cr), acc[r][0]);
+                acc[r][1] = _mm256_add_ps(_mm256_loadu_ps(cr + 8), acc[r][1]);
+            }
+            _mm256_storeu_ps(cr, acc[r][0]);
+            _mm256_storeu_ps(cr + 8, acc[r][1]);
+        }
+        return;
+    }
+    /* A partial panel: the same additions through a buffer, then only `width` columns. */
+    _Pragma("clang loop unroll(full)") for (int r = 0; r < rows; r++) {
+        float *cr = c + r * ldc;
+        float sums[PANEL] __attribute__((aligned(32)));
+        float old[PANEL] __attribute__((aligned(32))) = {0};
+        if (accumulate) memcpy(old, cr, (size_t)width * sizeof(float));
+        __m256 s0 = acc[r][0], s1 = acc[r][1];
+        if (accumulate) {
+            s0 = _mm256_add_ps(_mm256_load_ps(old), s0);
+            s1 = _mm256_add_ps(_mm256_load_ps(old + 8), s1);
+        }
+        _mm256_store_ps(sums, s0);
+        _mm256_store_ps(sums + 8, s1);
+        memcpy(cr, sums, (size_t)width * sizeof(float));
+    }
+}
+
+#define TILE_CASE(R) case R: tile(R, k, a, rowStride, kStride, p, c, ldc, width, accumulate); break;
+RLLAB_AVX2 __attribute__((noinline))
+static void tileOfRows(int rows, long k, const float *a, ptrdiff_t rowStride, ptrdiff_t kStride,
+                       const float *p, float *c, ptrdiff_t ldc, int width, int accumulate) {
+    switch (rows) {
+        TILE_CASE(1) TILE_CASE(2) TILE_CASE(3) TILE_CASE(4) TILE_CASE(5) TILE_CASE(6)
+        default: break;
+    }
+}
+
+/* panel[kk * PANEL + j] = op(B)[kk, j0 + j] for j < width, zero beyond. */
+RLLAB_AVX2 static void packPanel(int transposeB, const float *b, long ldb, long j0, int width, long k, float *panel) {
+    if (transposeB) {
+        /* op(B)[kk, j] = b[j * ldb + kk]: read each of the panel's rows of b once. */
+        if (width < PANEL) memset(panel, 0, (size_t)k * PANEL * sizeof(float));
+        for (int j = 0; j < width; j++) {
+            const float *row = b + (size_t)(j0 + j) * ldb;
+            for (long kk = 0; kk < k; kk++) panel[kk * PANEL + j] = row[kk];
+        }
+        return;
+    }
+    for (long kk = 0; kk < k; kk++) {
+        const float *row = b + (size_t)kk * ldb + j0;
+        float *out = panel + kk * PANEL;
+        if (width == PANEL) {
+            _mm256_store_ps(out, _mm256_loadu_ps(row));
+            _mm256_store_ps(out + 8, _mm256_loadu_ps(row + 8));
+        } else {
+            memset(out, 0, PANEL * sizeof(float));
+            memcpy(out, row, (size_t)width * sizeof(float));
+        }
+    }
+}
+
+/* A panel buffer per thread, grown on demand and kept: no allocation in steady state. */
+static _Thread_local float *panelBuffer;
+static _Thread_local long panelCapacity;
+
+static float *panelOf(long k) {
+    if (panelCapacity < k) {
+        free(panelBuffer);
+        panelBuffer = aligned_alloc(64, (size_t)k * PANEL * sizeof(float));
+        panelCapacity = panelBuffer ? k : 0;
+    }
+    return panelBuffer;
+}
+
+static int hasAVX2(void) {
+    static int known = -1;
+    if (known < 0) {
+        __builtin_cpu_init();
+        known = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    }
+    return known;
+}
+
+RLLAB_AVX2 int rllab_sgemm_avx2(int transposeA, int transposeB, long m, long n, long k,
+                                const float *a, long lda, const float *b, long ldb,
+                                float beta, float *c, long ldc) {
+    if (!hasAVX2() || (beta != 0 && beta != 1) || m <= 0 || n <= 0 || k <= 0) return 0;
+    float *panel = panelOf(k);
+    if (!panel) return 0;
+    ptrdiff_t rowStride = transposeA ? 1 : lda, kStride = transposeA ? lda : 1;
+    long blocks = (m + MAX_ROWS - 1) / MAX_ROWS;
+    for (long j = 0; j < n; j += PANEL) {
+        int width = n - j < PANEL ? (int)(n - j) : PANEL;
+        packPanel(transposeB, b, ldb, j, width, k, panel);
+        long i = 0;
+        for (long block = 0; block < blocks; block++) {
+            long left = blocks - block, rows = (m - i + left - 1) / left;
+            tileOfRows((int)rows, k, a + i * rowStride, rowStride, kStride, panel, c + i * ldc + j, ldc, width, beta == 1);
+            i += rows;
+        }
+    }
+    return 1;
+}
+
+#else
+
+int rllab_sgemm_avx2(int transposeA, int transposeB, long m, long n, long k,
+                     const float *a, long lda, const float *b, long ldb,
+                     float beta, float *c, long ldc) {
+    return 0;
+}
+
+#endif
