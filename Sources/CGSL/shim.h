@@ -117,57 +117,7 @@ static inline long rllab_adam_update_avx512(float *w, float *m, float *v, const 
     return j;
 }
 
-/* tanh of n floats with AVX-512, 8 at a time in double precision: the same IEEE
-   operations in the same order as LabCore's Swift `tanhDouble` (no fused multiply-add),
-   so results are identical. Returns how many leading elements it wrote (a multiple of 8). */
-__attribute__((target("avx512f,avx512dq")))
-static inline long rllab_tanh_avx512(const float *x, float *out, long n) {
-#pragma clang fp contract(off)
-    const __m512d magic = _mm512_set1_pd(6755399441055744.0);
-    const __m512i magicBits = _mm512_set1_epi64(0x4338000000000000LL);
-    const __m512d smallPoly[11] = {
-        _mm512_set1_pd(9.691537956929451e-05), _mm512_set1_pd(-0.00023912911424355248),
-        _mm512_set1_pd(0.000590027440945586), _mm512_set1_pd(-0.0014558343870513183),
-        _mm512_set1_pd(0.003592128036572481), _mm512_set1_pd(-0.008863235529902197),
-        _mm512_set1_pd(0.021869488536155203), _mm512_set1_pd(-0.05396825396825397),
-        _mm512_set1_pd(0.13333333333333333), _mm512_set1_pd(-0.3333333333333333), _mm512_set1_pd(1.0)};
-    const double expCoefficients[14] = {
-        1.0 / 6227020800.0, 1.0 / 479001600.0, 1.0 / 39916800.0, 1.0 / 3628800.0, 1.0 / 362880.0,
-        1.0 / 40320.0, 1.0 / 5040.0, 1.0 / 720.0, 1.0 / 120.0, 1.0 / 24.0, 1.0 / 6.0, 0.5, 1.0, 1.0};
-    long j = 0;
-    for (; j + 8 <= n; j += 8) {
-        __m512d d = _mm512_cvtps_pd(_mm256_loadu_ps(x + j));
-        __mmask8 nan = _mm512_cmp_pd_mask(d, d, _CMP_UNORD_Q);
-        __m512d a = _mm512_min_pd(_mm512_abs_pd(d), _mm512_set1_pd(20.0));
-        a = _mm512_mask_mov_pd(a, nan, _mm512_setzero_pd());
-        __m512d u = _mm512_mul_pd(a, a);
-        __m512d p = smallPoly[0];
-        for (int c = 1; c < 11; c++) p = _mm512_add_pd(_mm512_mul_pd(p, u), smallPoly[c]);
-        __m512d small = _mm512_mul_pd(a, p);
-        __m512d y = _mm512_mul_pd(_mm512_set1_pd(2.0), a);
-        __m512d shifted = _mm512_add_pd(_mm512_mul_pd(y, _mm512_set1_pd(1.4426950408889634)), magic);
-        __m512d k = _mm512_sub_pd(shifted, magic);
-        __m512d r = _mm512_sub_pd(_mm512_sub_pd(y, _mm512_mul_pd(k, _mm512_set1_pd(0.6931471803691238))),
-                                  _mm512_mul_pd(k, _mm512_set1_pd(1.9082149292705877e-10)));
-        __m512d e = _mm512_set1_pd(expCoefficients[0]);
-        for (int c = 1; c < 14; c++) e = _mm512_add_pd(_mm512_mul_pd(e, r), _mm512_set1_pd(expCoefficients[c]));
-        __m512i bits = _mm512_slli_epi64(_mm512_add_epi64(_mm512_sub_epi64(_mm512_castpd_si512(shifted), magicBits),
-                                                          _mm512_set1_epi64(1023)), 52);
-        __m512d scale = _mm512_castsi512_pd(bits);
-        __m512d large = _mm512_sub_pd(_mm512_set1_pd(1.0),
-                                      _mm512_div_pd(_mm512_set1_pd(2.0), _mm512_add_pd(_mm512_mul_pd(e, scale), _mm512_set1_pd(1.0))));
-        __mmask8 isSmall = _mm512_cmp_pd_mask(a, _mm512_set1_pd(0.5), _CMP_LT_OQ);
-        __m512d magnitude = _mm512_mask_mov_pd(large, isSmall, small);
-        /* The sign of d (also for -0), then NaN passes through. */
-        __m512d signBit = _mm512_and_pd(d, _mm512_castsi512_pd(_mm512_set1_epi64((long long)0x8000000000000000ULL)));
-        __m512d result = _mm512_or_pd(magnitude, signBit);
-        result = _mm512_mask_mov_pd(result, nan, d);
-        _mm256_storeu_ps(out + j, _mm512_cvtpd_ps(result));
-    }
-    return j;
-}
 #else
-static inline long rllab_tanh_avx512(const float *x, float *out, long n) { return 0; }
 static inline long rllab_adam_update_avx512(float *w, float *m, float *v, const float *g, long n,
                                             float weight, int lowWeight, float b2, float oneMinusB2,
                                             float bias2Sqrt, float eps, float negStep) {

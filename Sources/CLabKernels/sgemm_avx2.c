@@ -10,7 +10,10 @@
    Layout of the work: for each 16-column panel of C, op(B)'s panel is packed into a
    k x 16 buffer (zero beyond the last column), then the rows are split into nearly equal
    blocks of at most 6; each block keeps its 6 x 16 tile of C in 12 registers over the
-   whole k loop and broadcasts op(A) straight from memory. */
+   whole k loop and broadcasts op(A) straight from memory. A last panel of at most 8
+   columns (all of a narrow C: a policy head's 2 outputs, a value head's 1, a weight
+   gradient of 4 inputs) is 8 wide instead, in blocks of at most 12 rows: half the wasted
+   lanes of a 16-wide panel, and as many registers in use. */
 
 #include "lab_kernels.h"
 
@@ -25,19 +28,19 @@
 #define RLLAB_AVX2 __attribute__((target("avx2,fma")))
 #define KERNEL_INLINE RLLAB_AVX2 __attribute__((always_inline)) static inline
 
-enum { PANEL = 16, MAX_ROWS = 6 };
+enum { PANEL = 16, MAX_ROWS = 6, NARROW = 8, NARROW_ROWS = 12 };
 
 /* C[rows, 0:width] (+)= sum over k of A(r, k) * P[k, 0:16], A(r, k) = a[r * rowStride +
-   k * kStride], P[k, :] = p + k * PANEL. */
+   k * kStride], P[k, :] = p + k * panelStride (a packed panel, or op(B) itself). */
 KERNEL_INLINE void tile(const int rows, long k, const float *a, ptrdiff_t rowStride, ptrdiff_t kStride,
-                        const float *p, float *c, ptrdiff_t ldc, int width, int accumulate) {
+                        const float *p, ptrdiff_t panelStride, float *c, ptrdiff_t ldc, int width, int accumulate) {
     __m256 acc[MAX_ROWS][2];
     _Pragma("clang loop unroll(full)") for (int r = 0; r < rows; r++) {
         acc[r][0] = _mm256_setzero_ps();
         acc[r][1] = _mm256_setzero_ps();
     }
     for (long kk = 0; kk < k; kk++) {
-        __m256 b0 = _mm256_load_ps(p + kk * PANEL), b1 = _mm256_load_ps(p + kk * PANEL + 8);
+        __m256 b0 = _mm256_loadu_ps(p + kk * panelStride), b1 = _mm256_loadu_ps(p + kk * panelStride + 8);
         const float *ak = a + kk * kStride;
         _Pragma("clang loop unroll(full)") for (int r = 0; r < rows; r++) {
             __m256 ar = _mm256_broadcast_ss(ak + r * rowStride);
@@ -74,35 +77,79 @@ KERNEL_INLINE void tile(const int rows, long k, const float *a, ptrdiff_t rowStr
     }
 }
 
-#define TILE_CASE(R) case R: tile(R, k, a, rowStride, kStride, p, c, ldc, width, accumulate); break;
+#define TILE_CASE(R) case R: tile(R, k, a, rowStride, kStride, p, panelStride, c, ldc, width, accumulate); break;
 RLLAB_AVX2 __attribute__((noinline))
 static void tileOfRows(int rows, long k, const float *a, ptrdiff_t rowStride, ptrdiff_t kStride,
-                       const float *p, float *c, ptrdiff_t ldc, int width, int accumulate) {
+                       const float *p, ptrdiff_t panelStride, float *c, ptrdiff_t ldc, int width, int accumulate) {
     switch (rows) {
         TILE_CASE(1) TILE_CASE(2) TILE_CASE(3) TILE_CASE(4) TILE_CASE(5) TILE_CASE(6)
         default: break;
     }
 }
 
-/* panel[kk * PANEL + j] = op(B)[kk, j0 + j] for j < width, zero beyond. */
-RLLAB_AVX2 static void packPanel(int transposeB, const float *b, long ldb, long j0, int width, long k, float *panel) {
+/* The tile of an 8-wide panel: C[rows, 0:width] (+)= sum over k of A(r, k) * P[k, 0:8],
+   P[k, :] = p + k * panelStride; the same chain per element as `tile`. */
+KERNEL_INLINE void narrowTile(const int rows, long k, const float *a, ptrdiff_t rowStride, ptrdiff_t kStride,
+                              const float *p, ptrdiff_t panelStride, float *c, ptrdiff_t ldc, int width, int accumulate) {
+    __m256 acc[NARROW_ROWS];
+    _Pragma("clang loop unroll(full)") for (int r = 0; r < rows; r++) acc[r] = _mm256_setzero_ps();
+    for (long kk = 0; kk < k; kk++) {
+        __m256 b0 = _mm256_loadu_ps(p + kk * panelStride);
+        const float *ak = a + kk * kStride;
+        _Pragma("clang loop unroll(full)") for (int r = 0; r < rows; r++)
+            acc[r] = _mm256_fmadd_ps(_mm256_broadcast_ss(ak + r * rowStride), b0, acc[r]);
+    }
+    _Pragma("clang loop unroll(full)") for (int r = 0; r < rows; r++) {
+        float *cr = c + r * ldc;
+        if (width == NARROW) {
+            if (accumulate) acc[r] = _mm256_add_ps(_mm256_loadu_ps(cr), acc[r]);
+            _mm256_storeu_ps(cr, acc[r]);
+            continue;
+        }
+        float sums[NARROW] __attribute__((aligned(32)));
+        float old[NARROW] __attribute__((aligned(32))) = {0};
+        if (accumulate) memcpy(old, cr, (size_t)width * sizeof(float));
+        __m256 s0 = acc[r];
+        if (accumulate) s0 = _mm256_add_ps(_mm256_load_ps(old), s0);
+        _mm256_store_ps(sums, s0);
+        memcpy(cr, sums, (size_t)width * sizeof(float));
+    }
+}
+
+#define NARROW_CASE(R) case R: narrowTile(R, k, a, rowStride, kStride, p, panelStride, c, ldc, width, accumulate); break;
+RLLAB_AVX2 __attribute__((noinline))
+static void narrowTileOfRows(int rows, long k, const float *a, ptrdiff_t rowStride, ptrdiff_t kStride,
+                             const float *p, ptrdiff_t panelStride, float *c, ptrdiff_t ldc, int width, int accumulate) {
+    switch (rows) {
+        NARROW_CASE(1) NARROW_CASE(2) NARROW_CASE(3) NARROW_CASE(4) NARROW_CASE(5) NARROW_CASE(6)
+        NARROW_CASE(7) NARROW_CASE(8) NARROW_CASE(9) NARROW_CASE(10) NARROW_CASE(11) NARROW_CASE(12)
+        default: break;
+    }
+}
+
+/* panel[kk * stride + j] = op(B)[kk, j0 + j] for j < width, zero beyond (stride PANEL or
+   NARROW, the panel's width). */
+RLLAB_AVX2 static void packPanel(int transposeB, const float *b, long ldb, long j0, int width, int stride, long k,
+                                 float *panel) {
     if (transposeB) {
         /* op(B)[kk, j] = b[j * ldb + kk]: read each of the panel's rows of b once. */
-        if (width < PANEL) memset(panel, 0, (size_t)k * PANEL * sizeof(float));
+        if (width < stride) memset(panel, 0, (size_t)k * stride * sizeof(float));
         for (int j = 0; j < width; j++) {
             const float *row = b + (size_t)(j0 + j) * ldb;
-            for (long kk = 0; kk < k; kk++) panel[kk * PANEL + j] = row[kk];
+            for (long kk = 0; kk < k; kk++) panel[kk * stride + j] = row[kk];
         }
         return;
     }
     for (long kk = 0; kk < k; kk++) {
         const float *row = b + (size_t)kk * ldb + j0;
-        float *out = panel + kk * PANEL;
+        float *out = panel + kk * stride;
         if (width == PANEL) {
             _mm256_store_ps(out, _mm256_loadu_ps(row));
             _mm256_store_ps(out + 8, _mm256_loadu_ps(row + 8));
+        } else if (width == NARROW) {
+            _mm256_store_ps(out, _mm256_loadu_ps(row));
         } else {
-            memset(out, 0, PANEL * sizeof(float));
+            memset(out, 0, (size_t)stride * sizeof(float));
             memcpy(out, row, (size_t)width * sizeof(float));
         }
     }
@@ -137,14 +184,30 @@ RLLAB_AVX2 int rllab_sgemm_avx2(int transposeA, int transposeB, long m, long n, 
     float *panel = panelOf(k);
     if (!panel) return 0;
     ptrdiff_t rowStride = transposeA ? 1 : lda, kStride = transposeA ? lda : 1;
-    long blocks = (m + MAX_ROWS - 1) / MAX_ROWS;
     for (long j = 0; j < n; j += PANEL) {
         int width = n - j < PANEL ? (int)(n - j) : PANEL;
-        packPanel(transposeB, b, ldb, j, width, k, panel);
+        int narrow = width <= NARROW;
+        int rowLimit = narrow ? NARROW_ROWS : MAX_ROWS;
+        long blocks = (m + rowLimit - 1) / rowLimit;
+        int stride = narrow ? NARROW : PANEL;
+        /* A full panel of an untransposed op(B) is read where it is: its rows are
+           contiguous, so packing would only copy them. */
+        const float *p = panel;
+        ptrdiff_t panelStride = stride;
+        if (!transposeB && width == stride) {
+            p = b + j;
+            panelStride = ldb;
+        } else {
+            packPanel(transposeB, b, ldb, j, width, stride, k, panel);
+        }
         long i = 0;
         for (long block = 0; block < blocks; block++) {
             long left = blocks - block, rows = (m - i + left - 1) / left;
-            tileOfRows((int)rows, k, a + i * rowStride, rowStride, kStride, panel, c + i * ldc + j, ldc, width, beta == 1);
+            if (narrow) {
+                narrowTileOfRows((int)rows, k, a + i * rowStride, rowStride, kStride, p, panelStride, c + i * ldc + j, ldc, width, beta == 1);
+            } else {
+                tileOfRows((int)rows, k, a + i * rowStride, rowStride, kStride, p, panelStride, c + i * ldc + j, ldc, width, beta == 1);
+            }
             i += rows;
         }
     }

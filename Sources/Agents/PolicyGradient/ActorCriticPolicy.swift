@@ -108,10 +108,10 @@ public final class ActorCriticPolicy {
     public var actionSize: Int { actionCount == nil ? actionBox!.count : 1 }
 
     /// Every trainable parameter: the shared layers', the policy network's, the value
-    /// network's, then the log std.
-    public var parameters: [Parameter] {
+    /// network's, then the log std. Built once: every gradient step reads it (the layers
+    /// keep their parameter objects; loading replaces only their values).
+    public private(set) lazy var parameters: [Parameter] =
         (sharedNetwork?.parameters ?? []) + policyNetwork.parameters + valueNetwork.parameters + (logStd.map { [$0] } ?? [])
-    }
 
     // MARK: Training (on the tape)
 

@@ -36,9 +36,9 @@ int rllab_sgemm_portable(int transposeA, int transposeB, long m, long n, long k,
                          const float *a, long lda, const float *b, long ldb,
                          float beta, float *c, long ldc);
 
-/* tanh of n floats with AVX2, exactly as LabCore's portable `tanhDouble` per element (see
-   Tanh.swift). Returns how many leading elements it wrote (a multiple of 4; 0 off x86-64;
-   the caller checks for AVX2). */
+/* tanh of n floats with AVX2 and FMA, exactly as LabCore's portable `tanhElement` per
+   element (see Tanh.swift). Returns how many leading elements it wrote (a multiple of 8;
+   0 off x86-64; the caller checks for AVX2 and FMA). */
 long rllab_tanh_avx2(const float *x, float *out, long n);
 
 /* Adam's element-wise update with AVX2, exactly as LabCore's portable loop (see

@@ -261,14 +261,20 @@ public final class RandomSource {
 
     /// Shuffles `elements` in place with the Fisher-Yates algorithm GSL uses in
     /// `gsl_ran_shuffle` (same draws, same result).
+    ///
+    /// Specialized for indices, which the agents shuffle for every minibatch pass (the
+    /// unspecialized generic swaps cost about 150 ns an element there).
+    @_specialize(exported: true, where T == Int)
     public func shuffle<T>(_ elements: inout [T]) {
         let n = elements.count
         guard n > 1 else { return }
-        var i = n - 1
-        while i > 0 {
-            let j = Int(gsl_rng_uniform_int(rng, UInt(i + 1)))
-            elements.swapAt(i, j)
-            i -= 1
+        elements.withUnsafeMutableBufferPointer { buffer in
+            var i = n - 1
+            while i > 0 {
+                let j = Int(gsl_rng_uniform_int(rng, UInt(i + 1)))
+                buffer.swapAt(i, j)
+                i -= 1
+            }
         }
     }
 

@@ -95,8 +95,16 @@ extension Tensor {
     @inline(__always)
     static func linearKernel(_ x: UnsafePointer<Float>, rows: Int, inFeatures: Int, weight: UnsafePointer<Float>,
                              bias: UnsafePointer<Float>?, outFeatures: Int, into output: UnsafeMutablePointer<Float>) {
-        if let bias {
-            for r in 0..<rows { (output + r * outFeatures).update(from: bias, count: outFeatures) }
+        if let bias, rows > 0 {
+            // The bias into the first row, then the filled rows doubled: log2(rows) copies
+            // instead of one short copy per row.
+            output.update(from: bias, count: outFeatures)
+            var filled = 1
+            while filled < rows {
+                let copied = Swift.min(filled, rows - filled)
+                (output + filled * outFeatures).update(from: output, count: copied * outFeatures)
+                filled += copied
+            }
         }
         BLAS.sgemm(transposeA: false, transposeB: true, m: rows, n: outFeatures, k: inFeatures,
                    a: x, lda: inFeatures, b: weight, ldb: inFeatures,
