@@ -326,29 +326,16 @@ public final class SACAgent: Agent {
 /// entropy coefficient, the three optimizers' moments, the replay buffer, the streams and
 /// the update count (which paces the target updates).
 extension SACAgent: ResumableAgent {
-    public func archiveTrainingState(into archive: inout StateArchive) throws {
-        for (prefix, network) in checkpointNetworks { archive.set("agent.\(prefix)", parameters: network.parameters) }
-        archive.set("agent.log_ent_coef", parameters: [logEntropyCoefficient])
-        actorOptimizer.archive(into: &archive, prefix: "agent.actor_optimizer")
-        criticOptimizer.archive(into: &archive, prefix: "agent.critic_optimizer")
-        entropyOptimizer?.archive(into: &archive, prefix: "agent.entropy_optimizer")
-        replay.archive(into: &archive, prefix: "agent.replay")
-        archive.set("agent.exploration_random", random: explorationRandom)
-        archive.set("agent.replay_random", random: replayRandom)
-        archive.set("agent.policy_noise_random", random: policyNoiseRandom)
-        archive.set("agent.updates", updates)
+    private var trainingState: OffPolicyTrainingState {
+        OffPolicyTrainingState(
+            parameters: checkpointNetworks.map { ($0.prefix, $0.network.parameters) } + [("log_ent_coef", [logEntropyCoefficient])],
+            optimizers: [("actor_optimizer", actorOptimizer), ("critic_optimizer", criticOptimizer)]
+                + (entropyOptimizer.map { [("entropy_optimizer", $0)] } ?? []),
+            replay: replay,
+            streams: [("exploration_random", explorationRandom), ("replay_random", replayRandom), ("policy_noise_random", policyNoiseRandom)])
     }
 
-    public func restoreTrainingState(from archive: StateArchive) throws {
-        for (prefix, network) in checkpointNetworks { try archive.restore(network.parameters, from: "agent.\(prefix)") }
-        try archive.restore([logEntropyCoefficient], from: "agent.log_ent_coef")
-        try actorOptimizer.restore(from: archive, prefix: "agent.actor_optimizer")
-        try criticOptimizer.restore(from: archive, prefix: "agent.critic_optimizer")
-        try entropyOptimizer?.restore(from: archive, prefix: "agent.entropy_optimizer")
-        try replay.restore(from: archive, prefix: "agent.replay")
-        try archive.restore(explorationRandom, from: "agent.exploration_random")
-        try archive.restore(replayRandom, from: "agent.replay_random")
-        try archive.restore(policyNoiseRandom, from: "agent.policy_noise_random")
-        updates = try archive.int("agent.updates")
-    }
+    public func archiveTrainingState(into archive: inout StateArchive) throws { try trainingState.archive(into: &archive, updates: updates) }
+
+    public func restoreTrainingState(from archive: StateArchive) throws { updates = try trainingState.restore(from: archive) }
 }

@@ -307,29 +307,17 @@ public final class DDPGAgent: Agent {
 /// Ornstein-Uhlenbeck process's last value), the streams and the update count (which
 /// paces the delayed policy updates).
 extension TD3Agent: ResumableAgent {
-    public func archiveTrainingState(into archive: inout StateArchive) throws {
-        for (prefix, network) in checkpointNetworks { archive.set("agent.\(prefix)", parameters: network.parameters) }
-        actorOptimizer.archive(into: &archive, prefix: "agent.actor_optimizer")
-        criticOptimizer.archive(into: &archive, prefix: "agent.critic_optimizer")
-        replay.archive(into: &archive, prefix: "agent.replay")
-        noise.archive(into: &archive, prefix: "agent.action_noise")
-        archive.set("agent.exploration_random", random: explorationRandom)
-        archive.set("agent.replay_random", random: replayRandom)
-        archive.set("agent.target_noise_random", random: targetNoiseRandom)
-        archive.set("agent.updates", updates)
+    private var trainingState: OffPolicyTrainingState {
+        OffPolicyTrainingState(parameters: checkpointNetworks.map { ($0.prefix, $0.network.parameters) },
+                               optimizers: [("actor_optimizer", actorOptimizer), ("critic_optimizer", criticOptimizer)],
+                               replay: replay, others: [("action_noise", noise)],
+                               streams: [("exploration_random", explorationRandom), ("replay_random", replayRandom),
+                                         ("target_noise_random", targetNoiseRandom)])
     }
 
-    public func restoreTrainingState(from archive: StateArchive) throws {
-        for (prefix, network) in checkpointNetworks { try archive.restore(network.parameters, from: "agent.\(prefix)") }
-        try actorOptimizer.restore(from: archive, prefix: "agent.actor_optimizer")
-        try criticOptimizer.restore(from: archive, prefix: "agent.critic_optimizer")
-        try replay.restore(from: archive, prefix: "agent.replay")
-        try noise.restore(from: archive, prefix: "agent.action_noise")
-        try archive.restore(explorationRandom, from: "agent.exploration_random")
-        try archive.restore(replayRandom, from: "agent.replay_random")
-        try archive.restore(targetNoiseRandom, from: "agent.target_noise_random")
-        updates = try archive.int("agent.updates")
-    }
+    public func archiveTrainingState(into archive: inout StateArchive) throws { try trainingState.archive(into: &archive, updates: updates) }
+
+    public func restoreTrainingState(from archive: StateArchive) throws { updates = try trainingState.restore(from: archive) }
 }
 
 /// DDPG's checkpoints are its TD3 core's.

@@ -245,23 +245,13 @@ public final class DQNAgent: Agent {
 extension DQNAgent: ResumableAgent {
     public var checkpointsNeedEnvironmentState: Bool { copies > 1 }
 
-    public func archiveTrainingState(into archive: inout StateArchive) throws {
-        archive.set("agent.q_net", parameters: online.parameters)
-        archive.set("agent.q_net_target", parameters: target.parameters)
-        optimizer.archive(into: &archive, prefix: "agent.optimizer")
-        replay.archive(into: &archive, prefix: "agent.replay")
-        archive.set("agent.exploration_random", random: explorationRandom)
-        archive.set("agent.replay_random", random: replayRandom)
-        archive.set("agent.updates", updates)
+    private var trainingState: OffPolicyTrainingState {
+        OffPolicyTrainingState(parameters: [("q_net", online.parameters), ("q_net_target", target.parameters)],
+                               optimizers: [("optimizer", optimizer)], replay: replay,
+                               streams: [("exploration_random", explorationRandom), ("replay_random", replayRandom)])
     }
 
-    public func restoreTrainingState(from archive: StateArchive) throws {
-        try archive.restore(online.parameters, from: "agent.q_net")
-        try archive.restore(target.parameters, from: "agent.q_net_target")
-        try optimizer.restore(from: archive, prefix: "agent.optimizer")
-        try replay.restore(from: archive, prefix: "agent.replay")
-        try archive.restore(explorationRandom, from: "agent.exploration_random")
-        try archive.restore(replayRandom, from: "agent.replay_random")
-        updates = try archive.int("agent.updates")
-    }
+    public func archiveTrainingState(into archive: inout StateArchive) throws { try trainingState.archive(into: &archive, updates: updates) }
+
+    public func restoreTrainingState(from archive: StateArchive) throws { updates = try trainingState.restore(from: archive) }
 }
