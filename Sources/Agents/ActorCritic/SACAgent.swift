@@ -125,16 +125,16 @@ public final class SACAgent: Agent {
     /// Gradient steps taken so far (SB3's `_n_updates`).
     public private(set) var updates = 0
 
+    public static func check(environment: EnvironmentSignature, hyperparameters: Hyperparameters) throws {
+        _ = try ContinuousControlSpaces(agent: name, environment: environment)
+        _ = try hyperparameters.settings(Settings.self)
+    }
+
     public init(environment: EnvironmentSignature, hyperparameters h: Hyperparameters, random: RandomSource) throws {
-        guard case .box(let actionBox) = environment.actionSpace else {
-            throw AgentError("sac needs a Box action space; \(environment.id) has \(environment.actionSpace)")
-        }
-        guard case .box(let observationBox) = environment.observationSpace, observationBox.shape.count == 1 else {
-            throw AgentError("sac needs a flat Box observation space; \(environment.id) has \(environment.observationSpace)")
-        }
-        scaling = try BoxActionScaling(actionBox, agent: Self.name, environment: environment.id)
-        self.actionBox = actionBox
-        observationSize = observationBox.count
+        let spaces = try ContinuousControlSpaces(agent: Self.name, environment: environment)
+        scaling = spaces.scaling
+        actionBox = spaces.actionBox
+        observationSize = spaces.observations.count
         actionSize = scaling.count
 
         let settings = try h.settings(Settings.self)
@@ -145,7 +145,7 @@ public final class SACAgent: Agent {
         learningStarts = offPolicy.learningStarts
         batchSize = offPolicy.batchSize
         self.offPolicy = offPolicy
-        encoder = try ObservationEncoder(space: environment.observationSpace, agent: Self.name, environmentID: environment.id)
+        encoder = spaces.encoder
         targetUpdateInterval = settings.targetUpdateInterval
         let activation = settings.activation
         fixedEntropyCoefficient = settings.entropyCoefficient.fixedValue.map(Float.init)

@@ -88,6 +88,11 @@ public final class TD3Agent: Agent {
     /// Gradient steps taken so far (SB3's `_n_updates`).
     public private(set) var updates = 0
 
+    public static func check(environment: EnvironmentSignature, hyperparameters: Hyperparameters) throws {
+        _ = try ContinuousControlSpaces(agent: name, environment: environment)
+        _ = try hyperparameters.settings(Settings.self)
+    }
+
     public convenience init(environment: EnvironmentSignature, hyperparameters: Hyperparameters, random: RandomSource) throws {
         let settings = try hyperparameters.settings(Settings.self)
         try self.init(environment: environment, settings: settings.common,
@@ -108,15 +113,10 @@ public final class TD3Agent: Agent {
 
     init(environment: EnvironmentSignature, settings: CommonSettings, variant: Variant, random: RandomSource) throws {
         let agent = variant.name
-        guard case .box(let actionBox) = environment.actionSpace else {
-            throw AgentError("\(agent) needs a Box action space; \(environment.id) has \(environment.actionSpace)")
-        }
-        guard case .box(let observationBox) = environment.observationSpace, observationBox.shape.count == 1 else {
-            throw AgentError("\(agent) needs a flat Box observation space; \(environment.id) has \(environment.observationSpace)")
-        }
-        scaling = try BoxActionScaling(actionBox, agent: agent, environment: environment.id)
-        self.actionBox = actionBox
-        observationSize = observationBox.count
+        let spaces = try ContinuousControlSpaces(agent: agent, environment: environment)
+        scaling = spaces.scaling
+        actionBox = spaces.actionBox
+        observationSize = spaces.observations.count
         actionSize = scaling.count
 
         let offPolicy = settings.offPolicy
@@ -126,7 +126,7 @@ public final class TD3Agent: Agent {
         learningStarts = offPolicy.learningStarts
         batchSize = offPolicy.batchSize
         self.offPolicy = offPolicy
-        encoder = try ObservationEncoder(space: environment.observationSpace, agent: agent, environmentID: environment.id)
+        encoder = spaces.encoder
         let criticCount: Int
         switch variant {
         case .td3(let delay, let smoothing, let clip):
@@ -291,6 +291,11 @@ public final class DDPGAgent: Agent {
 
     /// The algorithm, configured as DDPG.
     let core: TD3Agent
+
+    public static func check(environment: EnvironmentSignature, hyperparameters: Hyperparameters) throws {
+        _ = try ContinuousControlSpaces(agent: name, environment: environment)
+        _ = try hyperparameters.settings(Settings.self)
+    }
 
     public init(environment: EnvironmentSignature, hyperparameters: Hyperparameters, random: RandomSource) throws {
         core = try TD3Agent(environment: environment, settings: try hyperparameters.settings(Settings.self), variant: .ddpg, random: random)

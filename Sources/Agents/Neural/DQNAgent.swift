@@ -102,13 +102,8 @@ public final class DQNAgent: Agent {
     public private(set) var updates = 0
 
     public init(environment: EnvironmentSignature, hyperparameters h: Hyperparameters, random: RandomSource) throws {
-        guard case .discrete(let actions) = environment.actionSpace else {
-            throw AgentError("dqn needs a Discrete action space; \(environment.id) has \(environment.actionSpace)")
-        }
-        if case .box(let box) = environment.observationSpace, box.shape.count != 1 {
-            throw AgentError("dqn needs a flat Box or a Discrete observation space; \(environment.id) has \(environment.observationSpace)")
-        }
-        encoder = try ObservationEncoder(space: environment.observationSpace, agent: Self.name, environmentID: environment.id)
+        let (actions, encoder) = try Self.spaces(environment)
+        self.encoder = encoder
         actingInput = [Float](repeating: 0, count: encoder.width)
         actionCount = actions.n
 
@@ -143,6 +138,20 @@ public final class DQNAgent: Agent {
         batch = ReplayBatch(size: batchSize, observationSize: encoder.width)
         explorationRandom = random.derived("exploration")
         replayRandom = random.derived("replay")
+    }
+
+    public static func check(environment: EnvironmentSignature, hyperparameters: Hyperparameters) throws {
+        _ = try spaces(environment)
+        _ = try hyperparameters.settings(Settings.self)
+    }
+
+    /// A Discrete action space, and a flat Box or a Discrete (one-hot) observation space.
+    private static func spaces(_ environment: EnvironmentSignature) throws -> (Discrete, ObservationEncoder) {
+        let actions = try environment.discreteActions(for: name)
+        if case .box(let box) = environment.observationSpace, box.shape.count != 1 {
+            throw AgentError("dqn needs a flat Box or a Discrete observation space; \(environment.id) has \(environment.observationSpace)")
+        }
+        return (actions, try ObservationEncoder(space: environment.observationSpace, agent: name, environmentID: environment.id))
     }
 
     public func learn(_ loop: EpisodeLoop) throws {

@@ -33,6 +33,18 @@ public final class A2CAgent: Agent {
         @SettingGroup public var policy: ActorCriticPolicy.Settings
         @SettingGroup public var normalization: NormalizationSettings
         public init() {}
+
+        public func validate() throws {
+            // A product too large for Int is more than enough.
+            let rollout = steps.multipliedReportingOverflow(by: copies)
+            guard !normalizeAdvantage || rollout.overflow || rollout.partialValue >= 2 else {
+                throw ConfigurationError("n_steps * n_envs must be at least 2 with normalize_advantage, got \(rollout.partialValue)")
+            }
+        }
+    }
+
+    public static func check(environment: EnvironmentSignature, hyperparameters: Hyperparameters) throws {
+        try RolloutTraining.check(Settings.self, agent: name, environment: environment, hyperparameters: hyperparameters, gamma: \.gamma)
     }
 
     private let learningRate: Schedule
@@ -68,12 +80,6 @@ public final class A2CAgent: Agent {
         entropyCoefficient = Float(settings.entropyCoefficient)
         valueCoefficient = Float(settings.valueCoefficient)
         maxGradientNorm = Float(settings.maxGradientNorm)
-        guard copies >= 1 else { throw ConfigurationError("n_envs must be at least 1, got \(copies)") }
-        guard steps >= 1 else { throw ConfigurationError("n_steps must be at least 1, got \(steps)") }
-        guard !normalizeAdvantage || steps * copies >= 2 else {
-            throw ConfigurationError("n_steps * n_envs must be at least 2 with normalize_advantage, got \(steps * copies)")
-        }
-
         policy = try ActorCriticPolicy(agent: Self.name, environment: environment, hyperparameters: h, random: random.derived("policy"))
         normalizer = try NormalizationSettings(hyperparameters: h, gamma: gamma)
             .makeNormalizer(agent: Self.name, environment: environment, encoder: policy.encoder, copies: copies)

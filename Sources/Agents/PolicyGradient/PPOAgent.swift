@@ -42,6 +42,22 @@ public final class PPOAgent: Agent {
         @SettingGroup public var policy: ActorCriticPolicy.Settings
         @SettingGroup public var normalization: NormalizationSettings
         public init() {}
+
+        public func validate() throws {
+            // SB3 refuses batch_size 1 when advantages are normalized (the std of one value is NaN).
+            guard batchSize >= (normalizeAdvantage ? 2 : 1) else {
+                throw ConfigurationError("batch_size must be at least \(normalizeAdvantage ? 2 : 1), got \(batchSize)")
+            }
+            // A product too large for Int is more than enough.
+            let rollout = steps.multipliedReportingOverflow(by: copies)
+            guard rollout.overflow || rollout.partialValue >= (normalizeAdvantage ? 2 : 1) else {
+                throw ConfigurationError("n_steps * n_envs must be at least 2 with normalize_advantage, got \(rollout.partialValue)")
+            }
+        }
+    }
+
+    public static func check(environment: EnvironmentSignature, hyperparameters: Hyperparameters) throws {
+        try RolloutTraining.check(Settings.self, agent: name, environment: environment, hyperparameters: hyperparameters, gamma: \.gamma)
     }
 
     // Hyperparameters.
@@ -91,17 +107,6 @@ public final class PPOAgent: Agent {
         valueCoefficient = Float(settings.valueCoefficient)
         maxGradientNorm = Float(settings.maxGradientNorm)
         targetKL = settings.targetKL > 0 ? Float(settings.targetKL) : nil
-        guard copies >= 1 else { throw ConfigurationError("n_envs must be at least 1, got \(copies)") }
-        guard steps >= 1 else { throw ConfigurationError("n_steps must be at least 1, got \(steps)") }
-        guard epochs >= 1 else { throw ConfigurationError("n_epochs must be at least 1, got \(epochs)") }
-        // SB3 refuses batch_size 1 when advantages are normalized (the std of one value is NaN).
-        guard batchSize >= (normalizeAdvantage ? 2 : 1) else {
-            throw ConfigurationError("batch_size must be at least \(normalizeAdvantage ? 2 : 1), got \(batchSize)")
-        }
-        guard steps * copies >= (normalizeAdvantage ? 2 : 1) else {
-            throw ConfigurationError("n_steps * n_envs must be at least 2 with normalize_advantage, got \(steps * copies)")
-        }
-
         policy = try ActorCriticPolicy(agent: Self.name, environment: environment, hyperparameters: h, random: random.derived("policy"))
         normalizer = try NormalizationSettings(hyperparameters: h, gamma: gamma)
             .makeNormalizer(agent: Self.name, environment: environment, encoder: policy.encoder, copies: copies)

@@ -33,6 +33,16 @@ final class RolloutTraining {
         self.batchRandom = batchRandom
     }
 
+    /// PPO's and A2C's checks without building anything: the policy's spaces and settings,
+    /// the agent's own settings (`S`, whose cross-setting checks run when it is read) and
+    /// the normalization.
+    static func check<S: Settings>(_ settings: S.Type, agent: String, environment: EnvironmentSignature, hyperparameters h: Hyperparameters,
+                                   gamma: (S) -> Double) throws {
+        let own = try h.settings(settings)
+        let encoder = try ActorCriticPolicy.check(agent: agent, environment: environment, hyperparameters: h)
+        try NormalizationSettings(hyperparameters: h, gamma: gamma(own)).check(agent: agent, environment: environment, encoder: encoder)
+    }
+
     /// Collects rollouts of `buffer.steps` steps from `buffer.copies` copies and runs
     /// `train` on each with the fraction of the budget spent, until the budget is spent.
     func learn(_ loop: EpisodeLoop, gamma: Double, gaeLambda: Double, train: (_ progress: Double) throws -> Void) throws {
