@@ -20,8 +20,7 @@ import Testing
     ]
 
     func signature(_ id: String) throws -> EnvironmentSignature {
-        let environment = try EnvironmentRegistry.shared.resolve(id).make()
-        return EnvironmentSignature(id: id, observationSpace: environment.observationSpace, actionSpace: environment.actionSpace)
+        try EnvironmentRegistry.shared.resolve(id, options: [:]).signature()
     }
 
     func outcome(_ body: () throws -> Void) -> String {
@@ -45,7 +44,9 @@ import Testing
                 if built != "accepted" { refused += 1 }
             }
         }
-        // Every agent refuses some of these environments or settings (random only with num_envs=2 on Box actions).
-        #expect(refused > 0, "\(name)")
+        // Every agent but reinforce (which takes every space here and has no setting that
+        // fails only in combination) refuses some of these environments or settings, so the
+        // comparison above covers refusals too (random only with num_envs=2 on Box actions).
+        #expect(refused > 0 || name == ReinforceAgent.name, "\(name)")
     }
 }
