@@ -44,7 +44,7 @@ let package = Package(
         .target(name: "CGymKernels"),
         .target(name: "Gym", dependencies: ["LabCore", "CGymKernels", "Yams"], swiftSettings: fast),
         .target(name: "Agents", dependencies: ["LabCore", "Gym", "Yams"], swiftSettings: fast),
-        .target(name: "Lab", dependencies: ["LabCore", "Gym", "Agents", "GAN"], swiftSettings: fast),
+        .target(name: "Lab", dependencies: ["LabCore", "Gym", "Agents", "GAN", "Yams"], swiftSettings: fast),
         .executableTarget(
             name: "rllab",
             dependencies: ["Lab", "Agents", "Gym", "LabCore", "GAN", .product(name: "ArgumentParser", package: "swift-argument-parser")]

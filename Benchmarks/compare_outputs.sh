@@ -10,7 +10,9 @@
 # run into out-base or out-head, so two calls at the same time never touch each other's
 # trees or outputs. COMPARE_CACHE=DIR keeps the checked-out, built revisions in DIR/<sha>
 # for the next call (a lock serialises the checkout and build of one revision); outputs
-# still go to this call's private folder. Results depend on the CPU's BLAS kernels:
+# still go to this call's private folder. COMPARE_BIN_BASE=FILE (or COMPARE_BIN_HEAD) runs
+# a release rllab already built from that very revision instead of building it (the
+# revision's tree is still checked out, for its agents/ and envs/). Results depend on the CPU's BLAS kernels:
 # compare two commits on one machine, never files from two machines. Needs python3 with
 # PyYAML for the diff.
 # Exit status: 0 when every file matches, 1 otherwise.
@@ -24,16 +26,19 @@ cache=${COMPARE_CACHE:-$work/trees}
 
 # Builds revision $1 (once per cache) and runs the acceptance commands into $work/out-$2.
 run_revision() {
-  local sha dir tree out bin
+  local sha dir tree out bin prebuilt
   sha=$(git -C "$repo" rev-parse --verify "$1^{commit}")
   dir="$cache/$sha"; tree="$dir/tree"; out="$work/out-$2"
+  if [ "$2" = base ]; then prebuilt=${COMPARE_BIN_BASE:-}; else prebuilt=${COMPARE_BIN_HEAD:-}; fi
   mkdir -p "$dir"
   (
     flock 9   # one checkout and build of a revision at a time, across calls sharing a cache
     if [ ! -d "$tree" ]; then git -C "$repo" worktree add --detach "$tree" "$sha" >/dev/null; fi
-    (cd "$tree" && swift build -c release --product rllab >"$work/build-$2.log" 2>&1) || { cat "$work/build-$2.log" >&2; exit 1; }
+    if [ -z "$prebuilt" ]; then
+      (cd "$tree" && swift build -c release --product rllab >"$work/build-$2.log" 2>&1) || { cat "$work/build-$2.log" >&2; exit 1; }
+    fi
   ) 9>"$dir/lock" || return 1
-  bin="$tree/.build/release/rllab"
+  bin=${prebuilt:-$tree/.build/release/rllab}
   mkdir -p "$out"
   (
     cd "$tree"   # agents/ and envs/ of that revision

@@ -93,8 +93,7 @@ private func benchDQNAgent(hidden: Int, source: RandomSource) throws -> DQNAgent
     let environment = try EnvironmentRegistry.shared.make("CartPole-v1")
     var hyperparameters = DQNAgent.defaultHyperparameters
     try hyperparameters.merge(overrides: ["net_arch=[\(hidden),\(hidden)]", "batch_size=64", "learning_rate=2.3e-3", "buffer_size=2048"])
-    let signature = EnvironmentSignature(id: "CartPole-v1", observationSpace: environment.observationSpace,
-                                         actionSpace: environment.actionSpace)
+    let signature = EnvironmentSignature(id: "CartPole-v1", environment: environment)
     let agent = try DQNAgent(environment: signature, hyperparameters: hyperparameters, random: source)
     let observations = benchObservations(2049, source: source)
     for i in 0..<2048 {

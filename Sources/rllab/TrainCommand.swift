@@ -22,7 +22,7 @@ struct AgentArguments: ParsableArguments {
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train one agent on one environment; write its episode CSVs and save it.",
+        abstract: "Train one agent on one environment; write its episode CSVs, summary and resolved configuration, and save it.",
         discussion: """
             With --checkpoint-every N the run saves its whole training state (networks, optimizer \
             moments, replay or rollout buffer, normalization statistics, random streams, \
@@ -63,7 +63,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Where to save the trained agent (default: OUT/agent.safetensors).")
     var save: String?
 
-    @Option(help: "Output folder for episodes.csv and the Monitor file (default: results/train/AGENT-ENV-SEED).")
+    @Option(help: "Output folder for episodes.csv, the Monitor file, summary.csv and config.yml (default: results/train/AGENT-ENV-SEED).")
     var out: String?
 
     @Option(name: .customLong("eval-episodes"), help: "Greedy evaluation episodes after training, and at each --eval-freq evaluation.")
@@ -114,9 +114,11 @@ struct TrainCommand: ParsableCommand {
             spec.stopAt = stopAt
             // Fail on a bad environment or agent (or one that cannot checkpoint) before creating any file.
             let probeEnvironment = try spec.environment.make()
-            let probeAgent = try Run.makeAgent(spec, for: probeEnvironment)
+            try AgentCatalog.type(named: agent).check(environment: EnvironmentSignature(id: spec.environmentID, environment: probeEnvironment),
+                                                      hyperparameters: hyperparameters)
             if checkpointEvery != nil {
-                try TrainingCheckpointPlan.validate(spec, agent: probeAgent, environment: probeEnvironment)
+                // Whether it can checkpoint depends on the agent's parts (its copies, its spaces).
+                try TrainingCheckpointPlan.validate(spec, agent: try Run.makeAgent(spec, for: probeEnvironment), environment: probeEnvironment)
             }
             let folder = URL(fileURLWithPath: out ?? "results/train/\(spec.agent)-\(Comparison.folderName(spec.environmentID))-\(seed)")
             try OutputFolder.ensure(folder)
@@ -155,6 +157,8 @@ struct TrainCommand: ParsableCommand {
     private func train(_ spec: RunSpec, folder: URL, saveURL: URL, monitor: MonitorFile.Writer, table: LineWriter, evaluations: LineWriter?,
                        checkpoint: TrainingCheckpointPlan?, resumingFrom saved: StateArchive?) throws {
             let seed = spec.seed, budget = spec.budget, evalFreq = spec.evaluationFrequency
+            // Recorded as a comparison's cell is: config.yml first, summary.csv when the run returns.
+            try ConfigurationFile.write(try ConfigurationFile.text(of: [spec], environmentOptions: spec.environmentOptions), in: folder)
             Interrupt.install()
             let bar = ProgressBar(label: "train \(spec.agent)", quiet: quiet)
             // The gradient updates' matrix-product work (off-policy agents), for the benchmark's GFLOP/s.
@@ -184,6 +188,7 @@ struct TrainCommand: ParsableCommand {
                 },
                 checkpoint: checkpoint, resumingFrom: saved)
             bar.finish()
+            try SummaryTable.replace(in: folder, rows: [SummaryTable.row(result)])
             let stats = EpisodeStatistics(result.episodes)
             print("\(spec.agent) on \(spec.environmentID), seed \(seed): \(result.episodes.count) episodes, \(result.steps) steps in \(String(format: "%.2f", result.trainingSeconds)) s")
             print("training return: min \(stats.min), max \(stats.max), mean \(ComparisonSummary.format(stats.mean)), last-100 mean \(ComparisonSummary.format(stats.last100Mean))")

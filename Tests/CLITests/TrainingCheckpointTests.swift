@@ -4,7 +4,8 @@ import Testing
 /// Bit-exact resumable training (`rllab train --checkpoint-every N`, `--resume DIR`): a run
 /// killed with SIGKILL right after a checkpoint and resumed ends with the files of a run
 /// never interrupted, byte for byte (the wall-time fields aside: episodes.csv's
-/// `wall_time`, the Monitor file's `t_start` and `t`). Resuming again from the finished
+/// `wall_time`, the Monitor file's `t_start` and `t`, summary.csv's `train_seconds`,
+/// `steps_per_second` and `solved_seconds`). Resuming again from the finished
 /// folder (whose files run past its last checkpoint, as a run killed between two
 /// checkpoints leaves them) cuts them back and writes the same bytes once more.
 @Suite struct TrainingCheckpointTests {
@@ -93,6 +94,15 @@ import Testing
                 return fields.joined(separator: ",")
             }.joined(separator: "\n").utf8)
         }
+        if name == "summary.csv" {
+            // train_seconds, steps_per_second, solved_seconds
+            let text = try String(contentsOf: url, encoding: .utf8)
+            return Data(text.split(separator: "\n", omittingEmptySubsequences: false).map { line in
+                var fields = line.split(separator: ",", omittingEmptySubsequences: false)
+                for column in [11, 12, 15] where column < fields.count { fields[column] = "" }
+                return fields.joined(separator: ",")
+            }.joined(separator: "\n").utf8)
+        }
         guard name == "episodes.csv" || name.hasSuffix(".monitor.csv") else { return try Data(contentsOf: url) }
         let text = try String(contentsOf: url, encoding: .utf8)
         return Data(blankingWallTimes(text, monitor: name.hasSuffix(".monitor.csv")).utf8)
@@ -110,6 +120,7 @@ import Testing
     static func expectSameFiles(_ expected: URL, _ actual: URL, _ label: String) throws {
         let names = try FileManager.default.contentsOfDirectory(atPath: expected.path).sorted()
         #expect(names.contains("episodes.csv") && names.contains("agent.safetensors"))
+        #expect(names.contains("summary.csv") && names.contains("config.yml"))
         for name in names {
             let a = try comparable(expected.appendingPathComponent(name))
             let b = try comparable(actual.appendingPathComponent(name))

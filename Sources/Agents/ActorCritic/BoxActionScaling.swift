@@ -41,3 +41,19 @@ public struct BoxActionScaling: Sendable {
         for j in 0..<count { scaled[offset + j] = 2.0 * ((action[j] - low[j]) / (high[j] - low[j])) - 1.0 }
     }
 }
+
+/// The spaces SAC, TD3 and DDPG need: a one-dimensional Box action space with finite
+/// bounds (acted in through its ``BoxActionScaling``) and a flat Box observation space.
+struct ContinuousControlSpaces {
+    let actionBox: Box
+    let scaling: BoxActionScaling
+    let observations: Box
+    let encoder: ObservationEncoder
+
+    init(agent: String, environment: EnvironmentSignature) throws {
+        actionBox = try environment.boxActions(for: agent)
+        observations = try environment.flatBoxObservations(for: agent)
+        scaling = try BoxActionScaling(actionBox, agent: agent, environment: environment.id)
+        encoder = try ObservationEncoder(space: environment.observationSpace, agent: agent, environmentID: environment.id)
+    }
+}

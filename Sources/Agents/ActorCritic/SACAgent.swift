@@ -125,16 +125,16 @@ public final class SACAgent: Agent {
     /// Gradient steps taken so far (SB3's `_n_updates`).
     public private(set) var updates = 0
 
+    public static func check(environment: EnvironmentSignature, hyperparameters: Hyperparameters) throws {
+        _ = try ContinuousControlSpaces(agent: name, environment: environment)
+        _ = try hyperparameters.settings(Settings.self)
+    }
+
     public init(environment: EnvironmentSignature, hyperparameters h: Hyperparameters, random: RandomSource) throws {
-        guard case .box(let actionBox) = environment.actionSpace else {
-            throw AgentError("sac needs a Box action space; \(environment.id) has \(environment.actionSpace)")
-        }
-        guard case .box(let observationBox) = environment.observationSpace, observationBox.shape.count == 1 else {
-            throw AgentError("sac needs a flat Box observation space; \(environment.id) has \(environment.observationSpace)")
-        }
-        scaling = try BoxActionScaling(actionBox, agent: Self.name, environment: environment.id)
-        self.actionBox = actionBox
-        observationSize = observationBox.count
+        let spaces = try ContinuousControlSpaces(agent: Self.name, environment: environment)
+        scaling = spaces.scaling
+        actionBox = spaces.actionBox
+        observationSize = spaces.observations.count
         actionSize = scaling.count
 
         let settings = try h.settings(Settings.self)
@@ -145,7 +145,7 @@ public final class SACAgent: Agent {
         learningStarts = offPolicy.learningStarts
         batchSize = offPolicy.batchSize
         self.offPolicy = offPolicy
-        encoder = try ObservationEncoder(space: environment.observationSpace, agent: Self.name, environmentID: environment.id)
+        encoder = spaces.encoder
         targetUpdateInterval = settings.targetUpdateInterval
         let activation = settings.activation
         fixedEntropyCoefficient = settings.entropyCoefficient.fixedValue.map(Float.init)
@@ -326,29 +326,16 @@ public final class SACAgent: Agent {
 /// entropy coefficient, the three optimizers' moments, the replay buffer, the streams and
 /// the update count (which paces the target updates).
 extension SACAgent: ResumableAgent {
-    public func archiveTrainingState(into archive: inout StateArchive) throws {
-        for (prefix, network) in checkpointNetworks { archive.set("agent.\(prefix)", parameters: network.parameters) }
-        archive.set("agent.log_ent_coef", parameters: [logEntropyCoefficient])
-        actorOptimizer.archive(into: &archive, prefix: "agent.actor_optimizer")
-        criticOptimizer.archive(into: &archive, prefix: "agent.critic_optimizer")
-        entropyOptimizer?.archive(into: &archive, prefix: "agent.entropy_optimizer")
-        replay.archive(into: &archive, prefix: "agent.replay")
-        archive.set("agent.exploration_random", random: explorationRandom)
-        archive.set("agent.replay_random", random: replayRandom)
-        archive.set("agent.policy_noise_random", random: policyNoiseRandom)
-        archive.set("agent.updates", updates)
+    private var trainingState: OffPolicyTrainingState {
+        OffPolicyTrainingState(
+            parameters: checkpointNetworks.map { ($0.prefix, $0.network.parameters) } + [("log_ent_coef", [logEntropyCoefficient])],
+            optimizers: [("actor_optimizer", actorOptimizer), ("critic_optimizer", criticOptimizer)]
+                + (entropyOptimizer.map { [("entropy_optimizer", $0)] } ?? []),
+            replay: replay,
+            streams: [("exploration_random", explorationRandom), ("replay_random", replayRandom), ("policy_noise_random", policyNoiseRandom)])
     }
 
-    public func restoreTrainingState(from archive: StateArchive) throws {
-        for (prefix, network) in checkpointNetworks { try archive.restore(network.parameters, from: "agent.\(prefix)") }
-        try archive.restore([logEntropyCoefficient], from: "agent.log_ent_coef")
-        try actorOptimizer.restore(from: archive, prefix: "agent.actor_optimizer")
-        try criticOptimizer.restore(from: archive, prefix: "agent.critic_optimizer")
-        try entropyOptimizer?.restore(from: archive, prefix: "agent.entropy_optimizer")
-        try replay.restore(from: archive, prefix: "agent.replay")
-        try archive.restore(explorationRandom, from: "agent.exploration_random")
-        try archive.restore(replayRandom, from: "agent.replay_random")
-        try archive.restore(policyNoiseRandom, from: "agent.policy_noise_random")
-        updates = try archive.int("agent.updates")
-    }
+    public func archiveTrainingState(into archive: inout StateArchive) throws { try trainingState.archive(into: &archive, updates: updates) }
+
+    public func restoreTrainingState(from archive: StateArchive) throws { updates = try trainingState.restore(from: archive) }
 }

@@ -88,6 +88,11 @@ public final class TD3Agent: Agent {
     /// Gradient steps taken so far (SB3's `_n_updates`).
     public private(set) var updates = 0
 
+    public static func check(environment: EnvironmentSignature, hyperparameters: Hyperparameters) throws {
+        _ = try ContinuousControlSpaces(agent: name, environment: environment)
+        _ = try hyperparameters.settings(Settings.self)
+    }
+
     public convenience init(environment: EnvironmentSignature, hyperparameters: Hyperparameters, random: RandomSource) throws {
         let settings = try hyperparameters.settings(Settings.self)
         try self.init(environment: environment, settings: settings.common,
@@ -108,15 +113,10 @@ public final class TD3Agent: Agent {
 
     init(environment: EnvironmentSignature, settings: CommonSettings, variant: Variant, random: RandomSource) throws {
         let agent = variant.name
-        guard case .box(let actionBox) = environment.actionSpace else {
-            throw AgentError("\(agent) needs a Box action space; \(environment.id) has \(environment.actionSpace)")
-        }
-        guard case .box(let observationBox) = environment.observationSpace, observationBox.shape.count == 1 else {
-            throw AgentError("\(agent) needs a flat Box observation space; \(environment.id) has \(environment.observationSpace)")
-        }
-        scaling = try BoxActionScaling(actionBox, agent: agent, environment: environment.id)
-        self.actionBox = actionBox
-        observationSize = observationBox.count
+        let spaces = try ContinuousControlSpaces(agent: agent, environment: environment)
+        scaling = spaces.scaling
+        actionBox = spaces.actionBox
+        observationSize = spaces.observations.count
         actionSize = scaling.count
 
         let offPolicy = settings.offPolicy
@@ -126,7 +126,7 @@ public final class TD3Agent: Agent {
         learningStarts = offPolicy.learningStarts
         batchSize = offPolicy.batchSize
         self.offPolicy = offPolicy
-        encoder = try ObservationEncoder(space: environment.observationSpace, agent: agent, environmentID: environment.id)
+        encoder = spaces.encoder
         let criticCount: Int
         switch variant {
         case .td3(let delay, let smoothing, let clip):
@@ -292,6 +292,11 @@ public final class DDPGAgent: Agent {
     /// The algorithm, configured as DDPG.
     let core: TD3Agent
 
+    public static func check(environment: EnvironmentSignature, hyperparameters: Hyperparameters) throws {
+        _ = try ContinuousControlSpaces(agent: name, environment: environment)
+        _ = try hyperparameters.settings(Settings.self)
+    }
+
     public init(environment: EnvironmentSignature, hyperparameters: Hyperparameters, random: RandomSource) throws {
         core = try TD3Agent(environment: environment, settings: try hyperparameters.settings(Settings.self), variant: .ddpg, random: random)
     }
@@ -307,29 +312,17 @@ public final class DDPGAgent: Agent {
 /// Ornstein-Uhlenbeck process's last value), the streams and the update count (which
 /// paces the delayed policy updates).
 extension TD3Agent: ResumableAgent {
-    public func archiveTrainingState(into archive: inout StateArchive) throws {
-        for (prefix, network) in checkpointNetworks { archive.set("agent.\(prefix)", parameters: network.parameters) }
-        actorOptimizer.archive(into: &archive, prefix: "agent.actor_optimizer")
-        criticOptimizer.archive(into: &archive, prefix: "agent.critic_optimizer")
-        replay.archive(into: &archive, prefix: "agent.replay")
-        noise.archive(into: &archive, prefix: "agent.action_noise")
-        archive.set("agent.exploration_random", random: explorationRandom)
-        archive.set("agent.replay_random", random: replayRandom)
-        archive.set("agent.target_noise_random", random: targetNoiseRandom)
-        archive.set("agent.updates", updates)
+    private var trainingState: OffPolicyTrainingState {
+        OffPolicyTrainingState(parameters: checkpointNetworks.map { ($0.prefix, $0.network.parameters) },
+                               optimizers: [("actor_optimizer", actorOptimizer), ("critic_optimizer", criticOptimizer)],
+                               replay: replay, others: [("action_noise", noise)],
+                               streams: [("exploration_random", explorationRandom), ("replay_random", replayRandom),
+                                         ("target_noise_random", targetNoiseRandom)])
     }
 
-    public func restoreTrainingState(from archive: StateArchive) throws {
-        for (prefix, network) in checkpointNetworks { try archive.restore(network.parameters, from: "agent.\(prefix)") }
-        try actorOptimizer.restore(from: archive, prefix: "agent.actor_optimizer")
-        try criticOptimizer.restore(from: archive, prefix: "agent.critic_optimizer")
-        try replay.restore(from: archive, prefix: "agent.replay")
-        try noise.restore(from: archive, prefix: "agent.action_noise")
-        try archive.restore(explorationRandom, from: "agent.exploration_random")
-        try archive.restore(replayRandom, from: "agent.replay_random")
-        try archive.restore(targetNoiseRandom, from: "agent.target_noise_random")
-        updates = try archive.int("agent.updates")
-    }
+    public func archiveTrainingState(into archive: inout StateArchive) throws { try trainingState.archive(into: &archive, updates: updates) }
+
+    public func restoreTrainingState(from archive: StateArchive) throws { updates = try trainingState.restore(from: archive) }
 }
 
 /// DDPG's checkpoints are its TD3 core's.

@@ -19,10 +19,20 @@ public final class RandomAgent: Agent {
     public init(environment: EnvironmentSignature, hyperparameters: Hyperparameters, random: RandomSource) throws {
         self.actionSpace = environment.actionSpace
         self.random = random
-        copies = try hyperparameters.settings(Settings.self).numEnvs
+        copies = try Self.copies(environment: environment, hyperparameters: hyperparameters)
+    }
+
+    public static func check(environment: EnvironmentSignature, hyperparameters: Hyperparameters) throws {
+        _ = try copies(environment: environment, hyperparameters: hyperparameters)
+    }
+
+    /// `num_envs`, which needs a discrete action space beyond one copy.
+    private static func copies(environment: EnvironmentSignature, hyperparameters: Hyperparameters) throws -> Int {
+        let copies = try hyperparameters.settings(Settings.self).numEnvs
         if copies > 1 && !environment.actionSpace.isDiscrete {
             throw AgentError("random: num_envs > 1 needs a discrete action space, got \(environment.actionSpace)")
         }
+        return copies
     }
 
     public func learn(_ loop: EpisodeLoop) throws {

@@ -13,13 +13,25 @@ public final class RandomLinearAgent: Agent {
     public private(set) var theta: [Double]
 
     public init(environment: EnvironmentSignature, hyperparameters: Hyperparameters, random: RandomSource) throws {
+        let (box, _) = try Self.spaces(environment, agent: Self.name)
+        theta = (0..<box.count).map { _ in random.uniform(-1, 1) }
+    }
+
+    public static func check(environment: EnvironmentSignature, hyperparameters: Hyperparameters) throws {
+        _ = try spaces(environment, agent: name)
+        _ = try hyperparameters.settings(Settings.self)
+    }
+
+    /// The spaces of the book's linear policy (and of naive-nn, whose data it collects): a
+    /// flat Box observation and two discrete actions.
+    static func spaces(_ environment: EnvironmentSignature, agent: String, note: String = "") throws -> (Box, Discrete) {
         guard case .box(let box) = environment.observationSpace, box.shape.count == 1 else {
-            throw AgentError("random-linear needs a flat Box observation; \(environment.id) has \(environment.observationSpace)")
+            throw AgentError("\(agent) needs a flat Box observation; \(environment.id) has \(environment.observationSpace)")
         }
         guard case .discrete(let actions) = environment.actionSpace, actions.n == 2 else {
-            throw AgentError("random-linear needs two discrete actions; \(environment.id) has \(environment.actionSpace)")
+            throw AgentError("\(agent) needs two discrete actions\(note); \(environment.id) has \(environment.actionSpace)")
         }
-        theta = (0..<box.count).map { _ in random.uniform(-1, 1) }
+        return (box, actions)
     }
 
     /// Plays its fixed policy for the whole budget.

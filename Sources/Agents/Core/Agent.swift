@@ -28,6 +28,42 @@ public struct EnvironmentSignature: Sendable {
     }
 }
 
+extension EnvironmentSignature {
+    /// The spaces of `environment`, made from the id `id`.
+    public init(id: String, environment: Environment) {
+        self.init(id: id, observationSpace: environment.observationSpace, actionSpace: environment.actionSpace)
+    }
+
+    /// The Discrete action space `agent` needs.
+    public func discreteActions(for agent: String) throws -> Discrete {
+        guard case .discrete(let actions) = actionSpace else {
+            throw AgentError("\(agent) needs a Discrete action space; \(id) has \(actionSpace)")
+        }
+        return actions
+    }
+
+    /// The Box action space `agent` needs.
+    public func boxActions(for agent: String) throws -> Box {
+        guard case .box(let box) = actionSpace else { throw AgentError("\(agent) needs a Box action space; \(id) has \(actionSpace)") }
+        return box
+    }
+
+    /// The flat (rank 1) Box observation space `agent` needs.
+    public func flatBoxObservations(for agent: String) throws -> Box {
+        guard case .box(let box) = observationSpace, box.shape.count == 1 else {
+            throw AgentError("\(agent) needs a flat Box observation space; \(id) has \(observationSpace)")
+        }
+        return box
+    }
+}
+
+extension ResolvedEnvironment {
+    /// What agents are checked against: the spaces of one copy of the environment.
+    public func signature() throws -> EnvironmentSignature {
+        EnvironmentSignature(id: id, environment: try make())
+    }
+}
+
 /// An error an agent raises for an environment it cannot handle or a state it cannot load.
 public struct AgentError: Error, CustomStringConvertible {
     public let description: String
@@ -57,6 +93,13 @@ public protocol Agent: AnyObject {
     /// - Throws: ``AgentError`` when the agent cannot handle these spaces.
     init(environment: EnvironmentSignature, hyperparameters: Hyperparameters, random: RandomSource) throws
 
+    /// Checks, without building the agent (no network, buffer or table is made), that it
+    /// can learn in `environment` with `hyperparameters`: the spaces it needs and its
+    /// settings (declared ranges and choices, cross-setting checks). Runners call it for
+    /// each agent and environment before any run starts; ``init(environment:hyperparameters:random:)``
+    /// makes the same checks through the same functions, so it throws the same errors.
+    static func check(environment: EnvironmentSignature, hyperparameters: Hyperparameters) throws
+
     /// Learns until `loop`'s budget is spent.
     func learn(_ loop: EpisodeLoop) throws
 
@@ -71,6 +114,11 @@ public protocol Agent: AnyObject {
 }
 
 extension Agent {
+    /// Agents that take any spaces check their settings alone.
+    public static func check(environment: EnvironmentSignature, hyperparameters: Hyperparameters) throws {
+        _ = try hyperparameters.settings(Settings.self)
+    }
+
     /// The agent's defaults as resolved hyperparameters.
     public static var defaultHyperparameters: Hyperparameters {
         Hyperparameters(agent: name, declarations: Settings.declarations)

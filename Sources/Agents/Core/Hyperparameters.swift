@@ -88,16 +88,13 @@ public struct Hyperparameters: Equatable, Sendable {
         }
     }
 
-    /// The values as sorted `key: value` lines, for saving the resolved configuration.
-    public var yamlLines: [String] {
-        values.keys.sorted().map { "\($0): \(Hyperparameters.yamlScalar(values[$0]!))" }
-    }
+    /// The values as a YAML mapping, names sorted, for the resolved configuration
+    /// (written through Yams; a `Float` setting as its shortest decimal).
+    public var yaml: Node { settingValues.yaml }
 
-    static func yamlScalar(_ value: SettingValue) -> String {
-        switch value {
-        case .string(let text): return "'\(text.replacingOccurrences(of: "'", with: "''"))'"
-        case .list(let items): return "[" + items.map(yamlScalar).joined(separator: ", ") + "]"
-        default: return value.description
-        }
+    /// The values as YAML text, one `name: value` line each (the mapping of ``yaml``),
+    /// without a final line break; ``restoring(agent:yaml:source:)`` reads it back.
+    public func yamlText() throws -> String {
+        values.isEmpty ? "" : String(try Yams.serialize(node: yaml, width: -1).dropLast())
     }
 }

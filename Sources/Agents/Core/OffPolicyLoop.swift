@@ -236,3 +236,37 @@ extension OffPolicyLoop: StateArchiving {
         vectorSteps = steps
     }
 }
+
+/// What an off-policy agent's training checkpoint holds (DQN, SAC, TD3, DDPG): its
+/// networks and other learned parameters, its optimizers' state, the replay buffer, any
+/// other stateful part (TD3's action noise), its streams and its update count, each under
+/// the name the agent gives it (stored under `agent.<name>`). The agent lists its parts
+/// once; saving and restoring walk the same list. The loop's own count and the copies are
+/// saved by the episode loop they are attached to.
+struct OffPolicyTrainingState {
+    /// Parameter sets by name: networks, target networks, SAC's `log_ent_coef`.
+    var parameters: [(name: String, values: [Parameter])]
+    var optimizers: [(name: String, optimizer: Adam)]
+    var replay: ReplayBuffer
+    var others: [(name: String, part: StateArchiving)] = []
+    var streams: [(name: String, random: RandomSource)]
+
+    func archive(into archive: inout StateArchive, updates: Int) throws {
+        for (name, values) in parameters { archive.set("agent.\(name)", parameters: values) }
+        for (name, optimizer) in optimizers { optimizer.archive(into: &archive, prefix: "agent.\(name)") }
+        replay.archive(into: &archive, prefix: "agent.replay")
+        for (name, part) in others { try part.archive(into: &archive, prefix: "agent.\(name)") }
+        for (name, random) in streams { archive.set("agent.\(name)", random: random) }
+        archive.set("agent.updates", updates)
+    }
+
+    /// Restores what ``archive(into:updates:)`` stored and returns the update count.
+    func restore(from archive: StateArchive) throws -> Int {
+        for (name, values) in parameters { try archive.restore(values, from: "agent.\(name)") }
+        for (name, optimizer) in optimizers { try optimizer.restore(from: archive, prefix: "agent.\(name)") }
+        try replay.restore(from: archive, prefix: "agent.replay")
+        for (name, part) in others { try part.restore(from: archive, prefix: "agent.\(name)") }
+        for (name, random) in streams { try archive.restore(random, from: "agent.\(name)") }
+        return try archive.int("agent.updates")
+    }
+}

@@ -61,12 +61,11 @@ extension AgentCatalog {
 }
 
 extension Hyperparameters {
-    /// Resolved hyperparameters read back from their ``yamlLines`` (a training
+    /// Resolved hyperparameters read back from their ``yamlText()`` (a training
     /// checkpoint stores them so that a resumed run uses exactly the settings it began with,
     /// whatever the config files say now).
-    public static func restoring(agent: String, yamlLines: [String], source: String) throws -> Hyperparameters {
+    public static func restoring(agent: String, yaml text: String, source: String) throws -> Hyperparameters {
         var hyperparameters = try AgentCatalog.type(named: agent).defaultHyperparameters
-        let text = yamlLines.joined(separator: "\n")
         guard !text.isEmpty else { return hyperparameters }
         guard let mapping = try Yams.compose(yaml: text)?.mapping else {
             throw ConfigurationError("\(source): the saved hyperparameters are not a YAML mapping")

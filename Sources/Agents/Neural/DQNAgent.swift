@@ -102,13 +102,8 @@ public final class DQNAgent: Agent {
     public private(set) var updates = 0
 
     public init(environment: EnvironmentSignature, hyperparameters h: Hyperparameters, random: RandomSource) throws {
-        guard case .discrete(let actions) = environment.actionSpace else {
-            throw AgentError("dqn needs a Discrete action space; \(environment.id) has \(environment.actionSpace)")
-        }
-        if case .box(let box) = environment.observationSpace, box.shape.count != 1 {
-            throw AgentError("dqn needs a flat Box or a Discrete observation space; \(environment.id) has \(environment.observationSpace)")
-        }
-        encoder = try ObservationEncoder(space: environment.observationSpace, agent: Self.name, environmentID: environment.id)
+        let (actions, encoder) = try Self.spaces(environment)
+        self.encoder = encoder
         actingInput = [Float](repeating: 0, count: encoder.width)
         actionCount = actions.n
 
@@ -143,6 +138,20 @@ public final class DQNAgent: Agent {
         batch = ReplayBatch(size: batchSize, observationSize: encoder.width)
         explorationRandom = random.derived("exploration")
         replayRandom = random.derived("replay")
+    }
+
+    public static func check(environment: EnvironmentSignature, hyperparameters: Hyperparameters) throws {
+        _ = try spaces(environment)
+        _ = try hyperparameters.settings(Settings.self)
+    }
+
+    /// A Discrete action space, and a flat Box or a Discrete (one-hot) observation space.
+    private static func spaces(_ environment: EnvironmentSignature) throws -> (Discrete, ObservationEncoder) {
+        let actions = try environment.discreteActions(for: name)
+        if case .box(let box) = environment.observationSpace, box.shape.count != 1 {
+            throw AgentError("dqn needs a flat Box or a Discrete observation space; \(environment.id) has \(environment.observationSpace)")
+        }
+        return (actions, try ObservationEncoder(space: environment.observationSpace, agent: name, environmentID: environment.id))
     }
 
     public func learn(_ loop: EpisodeLoop) throws {
@@ -245,23 +254,13 @@ public final class DQNAgent: Agent {
 extension DQNAgent: ResumableAgent {
     public var checkpointsNeedEnvironmentState: Bool { copies > 1 }
 
-    public func archiveTrainingState(into archive: inout StateArchive) throws {
-        archive.set("agent.q_net", parameters: online.parameters)
-        archive.set("agent.q_net_target", parameters: target.parameters)
-        optimizer.archive(into: &archive, prefix: "agent.optimizer")
-        replay.archive(into: &archive, prefix: "agent.replay")
-        archive.set("agent.exploration_random", random: explorationRandom)
-        archive.set("agent.replay_random", random: replayRandom)
-        archive.set("agent.updates", updates)
+    private var trainingState: OffPolicyTrainingState {
+        OffPolicyTrainingState(parameters: [("q_net", online.parameters), ("q_net_target", target.parameters)],
+                               optimizers: [("optimizer", optimizer)], replay: replay,
+                               streams: [("exploration_random", explorationRandom), ("replay_random", replayRandom)])
     }
 
-    public func restoreTrainingState(from archive: StateArchive) throws {
-        try archive.restore(online.parameters, from: "agent.q_net")
-        try archive.restore(target.parameters, from: "agent.q_net_target")
-        try optimizer.restore(from: archive, prefix: "agent.optimizer")
-        try replay.restore(from: archive, prefix: "agent.replay")
-        try archive.restore(explorationRandom, from: "agent.exploration_random")
-        try archive.restore(replayRandom, from: "agent.replay_random")
-        updates = try archive.int("agent.updates")
-    }
+    public func archiveTrainingState(into archive: inout StateArchive) throws { try trainingState.archive(into: &archive, updates: updates) }
+
+    public func restoreTrainingState(from archive: StateArchive) throws { updates = try trainingState.restore(from: archive) }
 }

@@ -72,12 +72,7 @@ public final class NaiveNeuralNetworkAgent: Agent {
     public private(set) var iterationSummaries: [(played: Int, kept: Int, meanReturn: Double)] = []
 
     public init(environment: EnvironmentSignature, hyperparameters h: Hyperparameters, random: RandomSource) throws {
-        guard case .box(let box) = environment.observationSpace, box.shape.count == 1 else {
-            throw AgentError("naive-nn needs a flat Box observation; \(environment.id) has \(environment.observationSpace)")
-        }
-        guard case .discrete(let actions) = environment.actionSpace, actions.n == 2 else {
-            throw AgentError("naive-nn needs two discrete actions (its data policy is random-linear); \(environment.id) has \(environment.actionSpace)")
-        }
+        let (box, actions) = try Self.spaces(environment)
         observationSize = box.count
         actionCount = actions.n
         // The first draws of the agent's stream, exactly as RandomLinearAgent makes its theta.
@@ -95,6 +90,15 @@ public final class NaiveNeuralNetworkAgent: Agent {
         optimizer = Adam(network.parameters, learningRate: Float(settings.learningRate))
         collectionRandom = random.derived("collection")
         shuffleRandom = random.derived("shuffle")
+    }
+
+    public static func check(environment: EnvironmentSignature, hyperparameters: Hyperparameters) throws {
+        _ = try spaces(environment)
+        _ = try hyperparameters.settings(Settings.self)
+    }
+
+    private static func spaces(_ environment: EnvironmentSignature) throws -> (Box, Discrete) {
+        try RandomLinearAgent.spaces(environment, agent: name, note: " (its data policy is random-linear)")
     }
 
     /// One finished episode's data.

@@ -47,22 +47,29 @@ public class PlanningAgent {
     var episodesSincePlan = 0
 
     init(method: Method, environment: EnvironmentSignature, hyperparameters: Hyperparameters, random: RandomSource) throws {
-        guard case .discrete(let actions) = environment.actionSpace else {
-            throw AgentError("\(method == .valueIteration ? "value" : "policy")-iteration needs a Discrete action space; \(environment.id) has \(environment.actionSpace)")
-        }
+        let (actions, settings, discretizer) = try Self.parts(method, environment, hyperparameters)
         self.method = method
-        let settings = try hyperparameters.settings(Settings.self)
         gamma = settings.gamma
         theta = settings.theta
         replanEvery = settings.replanEvery
         epsilon = settings.epsilon
-        discretizer = try Discretizer(space: environment.observationSpace, bins: settings.bins, lows: settings.low, highs: settings.high,
-                                      velocityBound: settings.velocityBound)
+        self.discretizer = discretizer
         actionCount = actions.n
         self.random = random
         policy = Array(repeating: 0, count: discretizer.stateCount)
         values = Array(repeating: 0, count: discretizer.stateCount)
-        try DynamicProgramming.validate(gamma: gamma, theta: theta)
+    }
+
+    /// The action space, the settings and the discretizer of a planner (its sizes checked;
+    /// nothing is allocated per state), checked without building the agent.
+    static func parts(_ method: Method, _ environment: EnvironmentSignature, _ hyperparameters: Hyperparameters) throws
+        -> (Discrete, Settings, Discretizer) {
+        let actions = try environment.discreteActions(for: method == .valueIteration ? ValueIterationAgent.name : PolicyIterationAgent.name)
+        let settings = try hyperparameters.settings(Settings.self)
+        let discretizer = try Discretizer(space: environment.observationSpace, bins: settings.bins, lows: settings.low, highs: settings.high,
+                                          velocityBound: settings.velocityBound)
+        try DynamicProgramming.validate(gamma: settings.gamma, theta: settings.theta)
+        return (actions, settings, discretizer)
     }
 
     func solve(_ model: CompactModel) throws {
@@ -229,6 +236,10 @@ public final class ValueIterationAgent: PlanningAgent, Agent {
         try super.init(method: .valueIteration, environment: environment, hyperparameters: hyperparameters, random: random)
     }
 
+    public static func check(environment: EnvironmentSignature, hyperparameters: Hyperparameters) throws {
+        _ = try parts(.valueIteration, environment, hyperparameters)
+    }
+
     public func save(to url: URL) throws { try saveState(to: url, agent: Self.name) }
     public func load(from url: URL) throws { try loadState(from: url, agent: Self.name) }
 }
@@ -240,6 +251,10 @@ public final class PolicyIterationAgent: PlanningAgent, Agent {
 
     public required init(environment: EnvironmentSignature, hyperparameters: Hyperparameters, random: RandomSource) throws {
         try super.init(method: .policyIteration, environment: environment, hyperparameters: hyperparameters, random: random)
+    }
+
+    public static func check(environment: EnvironmentSignature, hyperparameters: Hyperparameters) throws {
+        _ = try parts(.policyIteration, environment, hyperparameters)
     }
 
     public func save(to url: URL) throws { try saveState(to: url, agent: Self.name) }

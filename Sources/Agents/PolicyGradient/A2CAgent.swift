@@ -33,6 +33,18 @@ public final class A2CAgent: Agent {
         @SettingGroup public var policy: ActorCriticPolicy.Settings
         @SettingGroup public var normalization: NormalizationSettings
         public init() {}
+
+        public func validate() throws {
+            // A product too large for Int is more than enough.
+            let rollout = steps.multipliedReportingOverflow(by: copies)
+            guard !normalizeAdvantage || rollout.overflow || rollout.partialValue >= 2 else {
+                throw ConfigurationError("n_steps * n_envs must be at least 2 with normalize_advantage, got \(rollout.partialValue)")
+            }
+        }
+    }
+
+    public static func check(environment: EnvironmentSignature, hyperparameters: Hyperparameters) throws {
+        try RolloutTraining.check(Settings.self, agent: name, environment: environment, hyperparameters: hyperparameters, gamma: \.gamma)
     }
 
     private let learningRate: Schedule
@@ -50,10 +62,11 @@ public final class A2CAgent: Agent {
     private let optimizer: Optimizer
     private let buffer: RolloutBuffer
     private let batch: RolloutBatch
-    private let actionRandom: RandomSource
     private let batchRandom: RandomSource
+    /// Collection, acting, the agent's file and checkpoints, shared with PPO.
+    private let rollouts: RolloutTraining
     /// Gradient steps taken so far (one per rollout).
-    public private(set) var updates = 0
+    public var updates: Int { rollouts.updates }
     public private(set) var lastLosses = PolicyGradientLosses()
 
     public init(environment: EnvironmentSignature, hyperparameters h: Hyperparameters, random: RandomSource) throws {
@@ -67,12 +80,6 @@ public final class A2CAgent: Agent {
         entropyCoefficient = Float(settings.entropyCoefficient)
         valueCoefficient = Float(settings.valueCoefficient)
         maxGradientNorm = Float(settings.maxGradientNorm)
-        guard copies >= 1 else { throw ConfigurationError("n_envs must be at least 1, got \(copies)") }
-        guard steps >= 1 else { throw ConfigurationError("n_steps must be at least 1, got \(steps)") }
-        guard !normalizeAdvantage || steps * copies >= 2 else {
-            throw ConfigurationError("n_steps * n_envs must be at least 2 with normalize_advantage, got \(steps * copies)")
-        }
-
         policy = try ActorCriticPolicy(agent: Self.name, environment: environment, hyperparameters: h, random: random.derived("policy"))
         normalizer = try NormalizationSettings(hyperparameters: h, gamma: gamma)
             .makeNormalizer(agent: Self.name, environment: environment, encoder: policy.encoder, copies: copies)
@@ -82,21 +89,13 @@ public final class A2CAgent: Agent {
             : Adam(policy.parameters, learningRate: rate, epsilon: 1e-5)
         buffer = try RolloutBuffer(steps: steps, copies: copies, observationSize: policy.encoder.width, actionSize: policy.actionSize)
         batch = RolloutBatch(capacity: steps * copies, observationSize: policy.encoder.width, actionSize: policy.actionSize)
-        actionRandom = random.derived("actions")
         batchRandom = random.derived("minibatches")
+        rollouts = RolloutTraining(agent: Self.name, policy: policy, normalizer: normalizer, optimizer: optimizer, buffer: buffer,
+                                   actionRandom: random.derived("actions"), batchRandom: batchRandom)
     }
 
     public func learn(_ loop: EpisodeLoop) throws {
-        // Every minibatch's tape allocates and frees the same tensors again; without this
-        // glibc hands the memory back to the kernel and faults it in again (a sixth of
-        // the CPU time of PPO on CartPole-v1).
-        AllocatorTuning.keepFreedMemoryForReuse()
-        let collector = RolloutCollector(vector: try loop.vectorized(copies: copies, autoreset: .sameStep), policy: policy,
-                                         normalizer: normalizer, random: actionRandom)
-        while !loop.isDone {
-            guard try collector.collect(into: buffer, gamma: gamma, gaeLambda: gaeLambda) else { break }
-            try train(progress: loop.progress)
-        }
+        try rollouts.learn(loop, gamma: gamma, gaeLambda: gaeLambda) { try train(progress: $0) }
     }
 
     /// One gradient step on the whole rollout (in SB3's shuffled order).
@@ -107,44 +106,22 @@ public final class A2CAgent: Agent {
         let losses = PolicyGradientLosses.a2c(policy: policy, batch: batch, normalizeAdvantage: normalizeAdvantage,
                                               entropyCoefficient: entropyCoefficient, valueCoefficient: valueCoefficient)
         lastLosses = losses.terms
-        try PolicyGradientLosses.descend(losses.total, policy: policy, optimizer: optimizer, maxGradientNorm: maxGradientNorm, update: updates + 1)
-        updates += 1
+        try rollouts.descend(losses.total, maxGradientNorm: maxGradientNorm)
     }
 
-    public func act(_ observation: Observation) throws -> Action {
-        var encoded = try policy.encoder.encode(observation, agent: Self.name)
-        normalizer?.normalize(&encoded, at: 0, count: encoded.count)
-        return policy.greedyAction(encoded)
-    }
+    public func act(_ observation: Observation) throws -> Action { try rollouts.act(observation) }
 
-    public func save(to url: URL) throws { try PolicyGradientCheckpoint.save(policy, normalizer, agent: Self.name, to: url) }
+    public func save(to url: URL) throws { try rollouts.save(to: url) }
 
-    public func load(from url: URL) throws { try PolicyGradientCheckpoint.load(policy, normalizer, agent: Self.name, from: url) }
+    public func load(from url: URL) throws { try rollouts.load(from: url) }
 }
 
-/// Training checkpoints, at any step of a rollout (see ``PPOAgent``'s): the networks, the
-/// optimizer's state (RMSprop or Adam), the rollout so far, the normalization statistics,
-/// both streams and the update count.
+/// Training checkpoints, at any step of a rollout (``RolloutTraining``'s, with RMSprop's
+/// or Adam's state).
 extension A2CAgent: ResumableAgent {
     public var checkpointsNeedEnvironmentState: Bool { true }
 
-    public func archiveTrainingState(into archive: inout StateArchive) throws {
-        archive.set("agent.policy", parameters: policy.parameters)
-        try archive.set("agent.optimizer", optimizer: optimizer)
-        buffer.archive(into: &archive, prefix: "agent.rollout")
-        normalizer?.archive(into: &archive, prefix: "agent.normalizer")
-        archive.set("agent.action_random", random: actionRandom)
-        archive.set("agent.batch_random", random: batchRandom)
-        archive.set("agent.updates", updates)
-    }
+    public func archiveTrainingState(into archive: inout StateArchive) throws { try rollouts.archive(into: &archive) }
 
-    public func restoreTrainingState(from archive: StateArchive) throws {
-        try archive.restore(policy.parameters, from: "agent.policy")
-        try archive.restore(optimizer, from: "agent.optimizer")
-        try buffer.restore(from: archive, prefix: "agent.rollout")
-        try normalizer?.restore(from: archive, prefix: "agent.normalizer")
-        try archive.restore(actionRandom, from: "agent.action_random")
-        try archive.restore(batchRandom, from: "agent.batch_random")
-        updates = try archive.int("agent.updates")
-    }
+    public func restoreTrainingState(from archive: StateArchive) throws { try rollouts.restore(from: archive) }
 }

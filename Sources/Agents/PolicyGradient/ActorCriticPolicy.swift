@@ -55,22 +55,35 @@ public final class ActorCriticPolicy {
     /// The Box of continuous actions (bounds for clipping), or nil.
     public let actionBox: Box?
 
+    /// Checks the spaces and the policy's settings without building the networks, and
+    /// returns the observation encoder (see ``Agent/check(environment:hyperparameters:)``).
+    ///
+    /// - Throws: ``AgentError`` for unsupported spaces, ``ConfigurationError`` for bad settings.
+    public static func check(agent: String, environment: EnvironmentSignature, hyperparameters: Hyperparameters) throws -> ObservationEncoder {
+        let encoder = try encoder(agent: agent, environment: environment)
+        _ = try actionOutputs(agent: agent, environment: environment)
+        _ = try hyperparameters.settings(Settings.self)
+        return encoder
+    }
+
+    private static func encoder(agent: String, environment: EnvironmentSignature) throws -> ObservationEncoder {
+        try ObservationEncoder(space: environment.observationSpace, agent: agent, environmentID: environment.id)
+    }
+
+    /// The policy head's width: one logit per discrete action, or one mean per Box dimension.
+    private static func actionOutputs(agent: String, environment: EnvironmentSignature) throws -> Int {
+        switch environment.actionSpace {
+        case .discrete(let d): return d.n
+        case .box(let box) where box.shape.count == 1 && box.count > 0: return box.count
+        default: throw AgentError("\(agent) needs a Discrete or flat Box action space; \(environment.id) has \(environment.actionSpace)")
+        }
+    }
+
     /// - Throws: ``AgentError`` for unsupported spaces, ``ConfigurationError`` for bad settings.
     public init(agent: String, environment: EnvironmentSignature, hyperparameters h: Hyperparameters, random: RandomSource) throws {
-        encoder = try ObservationEncoder(space: environment.observationSpace, agent: agent, environmentID: environment.id)
-        let outputs: Int
-        switch environment.actionSpace {
-        case .discrete(let d):
-            actionCount = d.n
-            actionBox = nil
-            outputs = d.n
-        case .box(let box) where box.shape.count == 1 && box.count > 0:
-            actionCount = nil
-            actionBox = box
-            outputs = box.count
-        default:
-            throw AgentError("\(agent) needs a Discrete or flat Box action space; \(environment.id) has \(environment.actionSpace)")
-        }
+        encoder = try Self.encoder(agent: agent, environment: environment)
+        let outputs = try Self.actionOutputs(agent: agent, environment: environment)
+        (actionCount, actionBox) = environment.actionSpace.discrete.map { ($0.n, nil) } ?? (nil, environment.actionSpace.box)
         let settings = try h.settings(Settings.self)
         let activation = settings.activation
         let hidden = settings.netArch

@@ -21,15 +21,20 @@ public struct NormalizationSettings: Settings {
         self.gamma = gamma
     }
 
+    /// Throws when observations of a discrete space would be normalized.
+    public func check(agent: String, environment: EnvironmentSignature, encoder: ObservationEncoder) throws {
+        if enabled && observations && encoder.states != nil {
+            throw ConfigurationError("\(agent): normalize with norm_obs needs a Box observation space; \(environment.id) has \(environment.observationSpace) (set norm_obs=false)")
+        }
+    }
+
     /// The normalizer for `copies` copies, or nil when normalization is off.
     ///
     /// - Throws: ``ConfigurationError`` when observations of a discrete space would be
     ///   normalized (SB3's `VecNormalize` refuses them too).
     public func makeNormalizer(agent: String, environment: EnvironmentSignature, encoder: ObservationEncoder, copies: Int) throws -> VectorNormalizer? {
+        try check(agent: agent, environment: environment, encoder: encoder)
         guard enabled else { return nil }
-        if observations && encoder.states != nil {
-            throw ConfigurationError("\(agent): normalize with norm_obs needs a Box observation space; \(environment.id) has \(environment.observationSpace) (set norm_obs=false)")
-        }
         return VectorNormalizer(observationSize: encoder.rawWidth, copies: copies, normalizeObservations: observations,
                                 normalizeRewards: rewards, clipObservation: clipObservation, clipReward: clipReward, gamma: gamma)
     }

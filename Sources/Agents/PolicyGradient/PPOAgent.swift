@@ -42,6 +42,22 @@ public final class PPOAgent: Agent {
         @SettingGroup public var policy: ActorCriticPolicy.Settings
         @SettingGroup public var normalization: NormalizationSettings
         public init() {}
+
+        public func validate() throws {
+            // SB3 refuses batch_size 1 when advantages are normalized (the std of one value is NaN).
+            guard batchSize >= (normalizeAdvantage ? 2 : 1) else {
+                throw ConfigurationError("batch_size must be at least \(normalizeAdvantage ? 2 : 1), got \(batchSize)")
+            }
+            // A product too large for Int is more than enough.
+            let rollout = steps.multipliedReportingOverflow(by: copies)
+            guard rollout.overflow || rollout.partialValue >= (normalizeAdvantage ? 2 : 1) else {
+                throw ConfigurationError("n_steps * n_envs must be at least 2 with normalize_advantage, got \(rollout.partialValue)")
+            }
+        }
+    }
+
+    public static func check(environment: EnvironmentSignature, hyperparameters: Hyperparameters) throws {
+        try RolloutTraining.check(Settings.self, agent: name, environment: environment, hyperparameters: hyperparameters, gamma: \.gamma)
     }
 
     // Hyperparameters.
@@ -66,12 +82,12 @@ public final class PPOAgent: Agent {
     private let optimizer: Adam
     private let buffer: RolloutBuffer
     private let batch: RolloutBatch
-    /// Action sampling while collecting.
-    private let actionRandom: RandomSource
     /// Minibatch order.
     private let batchRandom: RandomSource
+    /// Collection, acting, the agent's file and checkpoints, shared with A2C.
+    private let rollouts: RolloutTraining
     /// Gradient steps taken so far (SB3's `_n_updates` counts epochs; this counts minibatches).
-    public private(set) var updates = 0
+    public var updates: Int { rollouts.updates }
     /// The loss terms of the last minibatch (for logs and tests).
     public private(set) var lastLosses = PolicyGradientLosses()
 
@@ -91,38 +107,19 @@ public final class PPOAgent: Agent {
         valueCoefficient = Float(settings.valueCoefficient)
         maxGradientNorm = Float(settings.maxGradientNorm)
         targetKL = settings.targetKL > 0 ? Float(settings.targetKL) : nil
-        guard copies >= 1 else { throw ConfigurationError("n_envs must be at least 1, got \(copies)") }
-        guard steps >= 1 else { throw ConfigurationError("n_steps must be at least 1, got \(steps)") }
-        guard epochs >= 1 else { throw ConfigurationError("n_epochs must be at least 1, got \(epochs)") }
-        // SB3 refuses batch_size 1 when advantages are normalized (the std of one value is NaN).
-        guard batchSize >= (normalizeAdvantage ? 2 : 1) else {
-            throw ConfigurationError("batch_size must be at least \(normalizeAdvantage ? 2 : 1), got \(batchSize)")
-        }
-        guard steps * copies >= (normalizeAdvantage ? 2 : 1) else {
-            throw ConfigurationError("n_steps * n_envs must be at least 2 with normalize_advantage, got \(steps * copies)")
-        }
-
         policy = try ActorCriticPolicy(agent: Self.name, environment: environment, hyperparameters: h, random: random.derived("policy"))
         normalizer = try NormalizationSettings(hyperparameters: h, gamma: gamma)
             .makeNormalizer(agent: Self.name, environment: environment, encoder: policy.encoder, copies: copies)
         optimizer = Adam(policy.parameters, learningRate: Float(learningRate.value(at: 0)), epsilon: 1e-5)
         buffer = try RolloutBuffer(steps: steps, copies: copies, observationSize: policy.encoder.width, actionSize: policy.actionSize)
         batch = RolloutBatch(capacity: min(batchSize, steps * copies), observationSize: policy.encoder.width, actionSize: policy.actionSize)
-        actionRandom = random.derived("actions")
         batchRandom = random.derived("minibatches")
+        rollouts = RolloutTraining(agent: Self.name, policy: policy, normalizer: normalizer, optimizer: optimizer, buffer: buffer,
+                                   actionRandom: random.derived("actions"), batchRandom: batchRandom)
     }
 
     public func learn(_ loop: EpisodeLoop) throws {
-        // Every minibatch's tape allocates and frees the same tensors again; without this
-        // glibc hands the memory back to the kernel and faults it in again (a sixth of
-        // the CPU time of PPO on CartPole-v1).
-        AllocatorTuning.keepFreedMemoryForReuse()
-        let collector = RolloutCollector(vector: try loop.vectorized(copies: copies, autoreset: .sameStep), policy: policy,
-                                         normalizer: normalizer, random: actionRandom)
-        while !loop.isDone {
-            guard try collector.collect(into: buffer, gamma: gamma, gaeLambda: gaeLambda) else { break }
-            try train(progress: loop.progress)
-        }
+        try rollouts.learn(loop, gamma: gamma, gaeLambda: gaeLambda) { try train(progress: $0) }
     }
 
     /// `n_epochs` passes of minibatch updates on the collected rollout.
@@ -140,48 +137,24 @@ public final class PPOAgent: Agent {
                     normalizeAdvantage: normalizeAdvantage, entropyCoefficient: entropyCoefficient, valueCoefficient: valueCoefficient)
                 lastLosses = losses.terms
                 if let targetKL, losses.terms.approximateKL > 1.5 * targetKL { return }
-                try PolicyGradientLosses.descend(losses.total, policy: policy, optimizer: optimizer, maxGradientNorm: maxGradientNorm, update: updates + 1)
-                updates += 1
+                try rollouts.descend(losses.total, maxGradientNorm: maxGradientNorm)
             }
         }
     }
 
-    public func act(_ observation: Observation) throws -> Action {
-        var encoded = try policy.encoder.encode(observation, agent: Self.name)
-        normalizer?.normalize(&encoded, at: 0, count: encoded.count)
-        return policy.greedyAction(encoded)
-    }
+    public func act(_ observation: Observation) throws -> Action { try rollouts.act(observation) }
 
-    /// Saves the networks (`pi.*`, `vf.*`, `log_std`, F32) and the normalization
-    /// statistics (`obs_rms.*`, `ret_rms.*`, F64).
-    public func save(to url: URL) throws { try PolicyGradientCheckpoint.save(policy, normalizer, agent: Self.name, to: url) }
+    public func save(to url: URL) throws { try rollouts.save(to: url) }
 
-    public func load(from url: URL) throws { try PolicyGradientCheckpoint.load(policy, normalizer, agent: Self.name, from: url) }
+    public func load(from url: URL) throws { try rollouts.load(from: url) }
 }
 
-/// Training checkpoints, at any step of a rollout: the networks, Adam's moments, the
-/// rollout stored so far, the normalization statistics, both streams and the update
-/// count; the rollout collector and the copies are saved by the loop they are attached to.
+/// Training checkpoints, at any step of a rollout (``RolloutTraining``'s, with Adam's
+/// moments).
 extension PPOAgent: ResumableAgent {
     public var checkpointsNeedEnvironmentState: Bool { true }
 
-    public func archiveTrainingState(into archive: inout StateArchive) throws {
-        archive.set("agent.policy", parameters: policy.parameters)
-        optimizer.archive(into: &archive, prefix: "agent.optimizer")
-        buffer.archive(into: &archive, prefix: "agent.rollout")
-        normalizer?.archive(into: &archive, prefix: "agent.normalizer")
-        archive.set("agent.action_random", random: actionRandom)
-        archive.set("agent.batch_random", random: batchRandom)
-        archive.set("agent.updates", updates)
-    }
+    public func archiveTrainingState(into archive: inout StateArchive) throws { try rollouts.archive(into: &archive) }
 
-    public func restoreTrainingState(from archive: StateArchive) throws {
-        try archive.restore(policy.parameters, from: "agent.policy")
-        try optimizer.restore(from: archive, prefix: "agent.optimizer")
-        try buffer.restore(from: archive, prefix: "agent.rollout")
-        try normalizer?.restore(from: archive, prefix: "agent.normalizer")
-        try archive.restore(actionRandom, from: "agent.action_random")
-        try archive.restore(batchRandom, from: "agent.batch_random")
-        updates = try archive.int("agent.updates")
-    }
+    public func restoreTrainingState(from archive: StateArchive) throws { try rollouts.restore(from: archive) }
 }

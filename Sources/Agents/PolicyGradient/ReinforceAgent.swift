@@ -60,6 +60,11 @@ public final class ReinforceAgent: Agent {
         var rewards: [Float] = []
     }
 
+    public static func check(environment: EnvironmentSignature, hyperparameters: Hyperparameters) throws {
+        _ = try hyperparameters.settings(Settings.self)
+        _ = try ActorCriticPolicy.check(agent: name, environment: environment, hyperparameters: hyperparameters)
+    }
+
     public init(environment: EnvironmentSignature, hyperparameters h: Hyperparameters, random: RandomSource) throws {
         let settings = try h.settings(Settings.self)
         learningRate = settings.learningRate

@@ -35,12 +35,8 @@ public final class QLearningAgent: Agent {
     public private(set) var table: [Double]
 
     public init(environment: EnvironmentSignature, hyperparameters: Hyperparameters, random: RandomSource) throws {
-        guard case .discrete(let actions) = environment.actionSpace else {
-            throw AgentError("q-learning needs a Discrete action space; \(environment.id) has \(environment.actionSpace)")
-        }
-        let settings = try hyperparameters.settings(Settings.self)
-        discretizer = try Discretizer(space: environment.observationSpace, bins: settings.bins, lows: settings.low, highs: settings.high,
-                                      velocityBound: settings.velocityBound)
+        let (actions, settings, discretizer) = try Self.parts(environment, hyperparameters)
+        self.discretizer = discretizer
         actionCount = actions.n
         gamma = settings.gamma
         learningRate = settings.learningRate
@@ -48,6 +44,19 @@ public final class QLearningAgent: Agent {
         self.random = random
         bootstrapTerminal = settings.bootstrapTerminal
         table = Array(repeating: settings.initialQ, count: discretizer.stateCount * actions.n)
+    }
+
+    public static func check(environment: EnvironmentSignature, hyperparameters: Hyperparameters) throws {
+        _ = try parts(environment, hyperparameters)
+    }
+
+    /// The action space, the settings and the discretizer (its sizes checked; no table is made).
+    private static func parts(_ environment: EnvironmentSignature, _ hyperparameters: Hyperparameters) throws -> (Discrete, Settings, Discretizer) {
+        let actions = try environment.discreteActions(for: name)
+        let settings = try hyperparameters.settings(Settings.self)
+        let discretizer = try Discretizer(space: environment.observationSpace, bins: settings.bins, lows: settings.low, highs: settings.high,
+                                          velocityBound: settings.velocityBound)
+        return (actions, settings, discretizer)
     }
 
     public func learn(_ loop: EpisodeLoop) throws {

@@ -25,7 +25,7 @@ extension GaussianGAN {
         })
         if let plotError { throw plotError }
         try log.checkWritten()
-        let pretrainLog = try CSVLog(url: output.file("pretrain_losses.csv"), header: ["step", "mse"])
+        let pretrainLog = try CSVLog(url: output.file(RunOutput.pretrainLossesFile), header: ["step", "mse"])
         for (i, l) in result.pretrainLosses.enumerated() { pretrainLog.append([Double(i + 1), l]) }
         try pretrainLog.checkWritten()
         try output.saveCheckpoint(generator, to: "checkpoints/generator.safetensors")

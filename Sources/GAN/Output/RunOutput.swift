@@ -3,17 +3,20 @@ import LabCore
 
 /// The folder one GAN run writes into, and the files in it.
 ///
-/// Layout: `summary.json`, `losses.csv` (one row per step or batch), `test_losses.csv`
-/// (image GANs, one row per epoch), `samples/epoch-NNN.png`, and
+/// Layout: `summary.json`, `losses.csv` (one row per step or batch), `pretrain_losses.csv`
+/// (the 1-D GAN), `test_losses.csv` (image GANs, one row per epoch), `samples/epoch-NNN.png`, and
 /// `checkpoints/{generator,discriminator}-epoch-NNN.safetensors`.
 public struct RunOutput {
     /// The run's folder.
     public let directory: URL
 
-    // The run's files, named once: the GAN runs write them, `Lab.GANReport` reads them.
+    // The run's files, named once: the GAN runs write them (summaries and CSVs through the
+    // writers below, whose readers `Lab.GANReport` calls).
     public static let summaryFile = "summary.json"
     /// One row per adversarial step (1-D GAN) or batch (image GANs).
     public static let lossesFile = "losses.csv"
+    /// The 1-D GAN's pretraining of D (one row per step).
+    public static let pretrainLossesFile = "pretrain_losses.csv"
     /// Image GANs: one row per epoch and network.
     public static let testLossesFile = "test_losses.csv"
     /// Image GANs: the image-quality metrics per epoch.
@@ -56,6 +59,17 @@ public struct RunOutput {
         } catch {
             throw GANError.outputFailed("cannot write \(url.path): \(error.localizedDescription)")
         }
+    }
+
+    /// Reads the `summary.json` that ``writeSummary(_:)`` wrote in `folder`.
+    ///
+    /// - Throws: ``GANError/inputFailed(_:)`` when there is none or it is not a JSON object.
+    public static func readSummary(in folder: URL) throws -> [String: Any] {
+        guard let data = try? Data(contentsOf: folder.appendingPathComponent(summaryFile)),
+              let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw GANError.inputFailed("\(folder.path) is not a GAN run folder (no readable \(summaryFile))")
+        }
+        return object
     }
 
     /// Writes `text` to a file in the run folder.
@@ -114,6 +128,45 @@ public final class CSVLog {
     private func write(_ line: String) {
         guard failure == nil else { return }
         do { try output.write(line + "\n") } catch { failure = error }
+    }
+
+    /// A file written by a `CSVLog`, read back.
+    public struct Table {
+        public let header: [String]
+        public let rows: [[String]]
+
+        /// The numbers of column `y` against column `x`, in row order (rows whose `filter`
+        /// column holds another value, and rows without two numbers, left out); empty when
+        /// a column is missing.
+        public func series(x: String, y: String, where filter: (column: String, value: String)? = nil) -> (x: [Double], y: [Double]) {
+            guard let xi = header.firstIndex(of: x), let yi = header.firstIndex(of: y) else { return ([], []) }
+            let fi = filter.flatMap { header.firstIndex(of: $0.column) }
+            var xs: [Double] = [], ys: [Double] = []
+            for row in rows {
+                if let fi, let filter, row[fi] != filter.value { continue }
+                guard let a = Double(row[xi]), let b = Double(row[yi]) else { continue }
+                xs.append(a)
+                ys.append(b)
+            }
+            return (xs, ys)
+        }
+    }
+
+    /// Reads a file this type wrote, or nil when there is none. Its fields are numbers and
+    /// plain words (never quoted), so a row is its line split at commas; a last line without
+    /// its newline (cut short by an interrupted run) is left out.
+    ///
+    /// - Throws: ``GANError/inputFailed(_:)`` for an empty file or a row with fewer fields
+    ///   than the header.
+    public static func read(_ url: URL) throws -> Table? {
+        guard var text = try? String(contentsOf: url, encoding: .utf8) else { return nil }
+        if !text.hasSuffix("\n"), let end = text.lastIndex(of: "\n") { text = String(text[...end]) }
+        let lines = text.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        guard let header = lines.first else { throw GANError.inputFailed("\(url.path) is empty") }
+        for (index, row) in lines.dropFirst().enumerated() where row.count < header.count {
+            throw GANError.inputFailed("\(url.path), line \(index + 2): \(row.count) fields, the header has \(header.count)")
+        }
+        return Table(header: header, rows: Array(lines.dropFirst()))
     }
 
     /// Integers without a decimal point, other values in Swift's shortest exact form.

@@ -172,18 +172,13 @@ public final class Acrobot: InternalStateEnvironment {
 
 extension Acrobot: StateArchiving {
     public func archive(into archive: inout StateArchive, prefix: String) {
-        archive.set("\(prefix).state", float64: [s0, s1, s2, s3])
-        archive.set("\(prefix).has_state", hasState)
-        archive.set("\(prefix).state_is_float32", stateIsFloat32)
-        random.archive(into: &archive, prefix: prefix)
+        PhysicalState(values: [s0, s1, s2, s3], hasState: hasState, flags: ["state_is_float32": stateIsFloat32])
+            .archive(random: random, into: &archive, prefix: prefix)
     }
 
     public func restore(from archive: StateArchive, prefix: String) throws {
-        let state = try archive.float64("\(prefix).state", count: 4)
-        let has = try archive.bool("\(prefix).has_state"), float32 = try archive.bool("\(prefix).state_is_float32")
-        try random.restore(from: archive, prefix: prefix)
-        (s0, s1, s2, s3) = (state[0], state[1], state[2], state[3])
-        hasState = has
-        stateIsFloat32 = float32
+        let saved = try PhysicalState(from: archive, prefix: prefix, count: 4, flags: ["state_is_float32"], restoring: random)
+        (s0, s1, s2, s3) = (saved.values[0], saved.values[1], saved.values[2], saved.values[3])
+        (hasState, stateIsFloat32) = (saved.hasState, saved.flag("state_is_float32"))
     }
 }

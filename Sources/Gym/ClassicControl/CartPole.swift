@@ -152,19 +152,15 @@ public final class CartPole: InternalStateEnvironment {
 
 extension CartPole: StateArchiving {
     public func archive(into archive: inout StateArchive, prefix: String) {
-        archive.set("\(prefix).state", float64: [x, xDot, theta, thetaDot])
-        archive.set("\(prefix).has_state", hasState)
+        PhysicalState(values: [x, xDot, theta, thetaDot], hasState: hasState).archive(random: random, into: &archive, prefix: prefix)
         archive.set("\(prefix).steps_beyond_terminated", optional: stepsBeyondTerminated)
-        random.archive(into: &archive, prefix: prefix)
     }
 
     public func restore(from archive: StateArchive, prefix: String) throws {
-        let state = try archive.float64("\(prefix).state", count: 4)
-        let has = try archive.bool("\(prefix).has_state")
         let beyond = try archive.optionalInt("\(prefix).steps_beyond_terminated")
-        try random.restore(from: archive, prefix: prefix)
-        (x, xDot, theta, thetaDot) = (state[0], state[1], state[2], state[3])
-        hasState = has
+        let saved = try PhysicalState(from: archive, prefix: prefix, count: 4, restoring: random)
+        (x, xDot, theta, thetaDot) = (saved.values[0], saved.values[1], saved.values[2], saved.values[3])
+        hasState = saved.hasState
         stepsBeyondTerminated = beyond
     }
 }

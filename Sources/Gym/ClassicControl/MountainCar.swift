@@ -92,16 +92,11 @@ func clip(_ x: Double, _ low: Double, _ high: Double) -> Double {
 
 extension MountainCar: StateArchiving {
     public func archive(into archive: inout StateArchive, prefix: String) {
-        archive.set("\(prefix).state", float64: [position, velocity])
-        archive.set("\(prefix).has_state", hasState)
-        random.archive(into: &archive, prefix: prefix)
+        PhysicalState(values: [position, velocity], hasState: hasState).archive(random: random, into: &archive, prefix: prefix)
     }
 
     public func restore(from archive: StateArchive, prefix: String) throws {
-        let state = try archive.float64("\(prefix).state", count: 2)
-        let has = try archive.bool("\(prefix).has_state")
-        try random.restore(from: archive, prefix: prefix)
-        (position, velocity) = (state[0], state[1])
-        hasState = has
+        let saved = try PhysicalState(from: archive, prefix: prefix, count: 2, restoring: random)
+        (position, velocity, hasState) = (saved.values[0], saved.values[1], saved.hasState)
     }
 }

@@ -165,18 +165,13 @@ public final class MountainCarContinuous: InternalStateEnvironment {
 
 extension MountainCarContinuous: StateArchiving {
     public func archive(into archive: inout StateArchive, prefix: String) {
-        archive.set("\(prefix).state", float64: [position, velocity])
-        archive.set("\(prefix).has_state", hasState)
-        archive.set("\(prefix).state_is_float32", stateIsFloat32)
-        random.archive(into: &archive, prefix: prefix)
+        PhysicalState(values: [position, velocity], hasState: hasState, flags: ["state_is_float32": stateIsFloat32])
+            .archive(random: random, into: &archive, prefix: prefix)
     }
 
     public func restore(from archive: StateArchive, prefix: String) throws {
-        let state = try archive.float64("\(prefix).state", count: 2)
-        let has = try archive.bool("\(prefix).has_state"), float32 = try archive.bool("\(prefix).state_is_float32")
-        try random.restore(from: archive, prefix: prefix)
-        (position, velocity) = (state[0], state[1])
-        hasState = has
-        stateIsFloat32 = float32
+        let saved = try PhysicalState(from: archive, prefix: prefix, count: 2, flags: ["state_is_float32"], restoring: random)
+        (position, velocity, hasState) = (saved.values[0], saved.values[1], saved.hasState)
+        stateIsFloat32 = saved.flag("state_is_float32")
     }
 }

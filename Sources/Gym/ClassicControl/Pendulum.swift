@@ -119,19 +119,14 @@ public final class Pendulum: InternalStateEnvironment {
 
 extension Pendulum: StateArchiving {
     public func archive(into archive: inout StateArchive, prefix: String) {
-        archive.set("\(prefix).state", float64: [theta, thetaDot])
-        archive.set("\(prefix).has_state", hasState)
+        PhysicalState(values: [theta, thetaDot], hasState: hasState).archive(random: random, into: &archive, prefix: prefix)
         if let lastTorque { archive.set("\(prefix).last_torque", float32: [lastTorque]) }
-        random.archive(into: &archive, prefix: prefix)
     }
 
     public func restore(from archive: StateArchive, prefix: String) throws {
-        let state = try archive.float64("\(prefix).state", count: 2)
-        let has = try archive.bool("\(prefix).has_state")
         let torque = archive.contains("\(prefix).last_torque") ? try archive.float32("\(prefix).last_torque", count: 1)[0] : nil
-        try random.restore(from: archive, prefix: prefix)
-        (theta, thetaDot) = (state[0], state[1])
-        hasState = has
+        let saved = try PhysicalState(from: archive, prefix: prefix, count: 2, restoring: random)
+        (theta, thetaDot, hasState) = (saved.values[0], saved.values[1], saved.hasState)
         lastTorque = torque
     }
 }

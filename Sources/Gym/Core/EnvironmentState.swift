@@ -84,6 +84,41 @@ extension StateArchive {
     }
 }
 
+/// What every classic-control environment's checkpoint holds: its float64 state, whether
+/// it has one (none before the first reset), its own flags (`state_is_float32`) and its
+/// reset stream. Each environment adds what only it has (CartPole's
+/// `steps_beyond_terminated`, Pendulum's last torque) and reads those first, so that a
+/// damaged entry is found before anything changes.
+struct PhysicalState {
+    var values: [Double]
+    var hasState: Bool
+    var flags: [String: Bool]
+
+    init(values: [Double], hasState: Bool, flags: [String: Bool] = [:]) {
+        (self.values, self.hasState, self.flags) = (values, hasState, flags)
+    }
+
+    func archive(random: EnvironmentRandom, into archive: inout StateArchive, prefix: String) {
+        archive.set("\(prefix).state", float64: values)
+        archive.set("\(prefix).has_state", hasState)
+        for (name, flag) in flags { archive.set("\(prefix).\(name)", flag) }
+        random.archive(into: &archive, prefix: prefix)
+    }
+
+    /// Reads a state of `count` numbers and `flags`, checking every entry, then moves
+    /// `random` to its stored position.
+    init(from archive: StateArchive, prefix: String, count: Int, flags names: [String] = [], restoring random: EnvironmentRandom) throws {
+        values = try archive.float64("\(prefix).state", count: count)
+        hasState = try archive.bool("\(prefix).has_state")
+        flags = [:]
+        for name in names { flags[name] = try archive.bool("\(prefix).\(name)") }
+        try random.restore(from: archive, prefix: prefix)
+    }
+
+    /// A flag read by ``init(from:prefix:count:flags:restoring:)`` (false if it was not asked for).
+    func flag(_ name: String) -> Bool { flags[name] ?? false }
+}
+
 // MARK: Wrappers
 
 extension TimeLimit: StateArchiving {

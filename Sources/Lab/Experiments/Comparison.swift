@@ -67,9 +67,11 @@ public final class Comparison {
         for id in environments {
             // Resolved once: every cell's environments are made from this value.
             let environment = try EnvironmentRegistry.shared.resolve(id, options: environmentOptions)
-            let probe = try environment.make()
+            let signature = try environment.signature()
             for agent in agents {
                 let hyperparameters = try sources.resolve(agent: agent, environmentID: id)
+                // Spaces and settings are checked now, not mid-run, without building the agent.
+                try AgentCatalog.type(named: agent).check(environment: signature, hyperparameters: hyperparameters)
                 for seed in seeds {
                     var spec = RunSpec(
                         agent: agent, environment: environment, seed: seed,
@@ -77,9 +79,6 @@ public final class Comparison {
                         hyperparameters: hyperparameters, evaluationEpisodes: evaluationEpisodes)
                     spec.evaluationFrequency = evaluationFrequency
                     spec.stopAt = stopAt
-                    // One agent per agent and environment (seeds change only its random
-                    // stream) surfaces space and setting mismatches now, not mid-run.
-                    if seed == seeds[0] { _ = try Run.makeAgent(spec, for: probe) }
                     specs.append(spec)
                 }
             }
@@ -126,7 +125,7 @@ public final class Comparison {
                 try Shard.remove(output.appendingPathComponent(file.path(specs[index])))
             }
         }
-        try ConfigurationFile.write(configurationText, in: output)
+        try ConfigurationFile.write(try configurationText(), in: output)
         let earlier = specs.indices.filter { plan.finished[$0] != nil }
         try EpisodeTable.replace(in: output, rows: earlier.flatMap { earlierEpisodes[$0] ?? [] })
         let episodes = try EpisodeTable.appender(in: output)
@@ -275,7 +274,7 @@ public final class Comparison {
     }
 
     /// The text of `config.yml` (see ``ConfigurationFile``).
-    var configurationText: String { ConfigurationFile.text(of: self) }
+    func configurationText() throws -> String { try ConfigurationFile.text(of: specs, environmentOptions: environmentOptions) }
 }
 
 /// Training-return statistics of one run's episodes.

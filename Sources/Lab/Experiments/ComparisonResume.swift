@@ -35,7 +35,7 @@ public struct ResumePlan {
             self = .empty
             return
         }
-        let expected = comparison.configurationText
+        let expected = try comparison.configurationText()
         if recorded != expected {
             throw ConfigurationError("cannot resume \(folder.path): it holds a different comparison. "
                 + ResumePlan.differences(recorded: recorded, expected: expected))

@@ -92,8 +92,7 @@ public enum Run {
     /// Makes an untrained agent for `spec` in `environment`, with its own random stream.
     public static func makeAgent(_ spec: RunSpec, for environment: Environment) throws -> any Agent {
         let type = try AgentCatalog.type(named: spec.agent)
-        let signature = EnvironmentSignature(
-            id: spec.environmentID, observationSpace: environment.observationSpace, actionSpace: environment.actionSpace)
+        let signature = EnvironmentSignature(id: spec.environmentID, environment: environment)
         let master = try RandomSource(seed: spec.seed)
         return try type.init(environment: signature, hyperparameters: spec.hyperparameters, random: master.derived("agent"))
     }

@@ -156,7 +156,7 @@ public final class Shard {
         self.id = id
         let shards = comparison.output.appendingPathComponent("shards")
         folder = shards.appendingPathComponent(id.folderName)
-        let configuration = comparison.configurationText
+        let configuration = try comparison.configurationText()
         gridHash = Shard.hash(configuration)
         let costs = comparison.specs.map(ShardPlan.cost)
         let assignment = ShardPlan.assign(costs: costs, shards: id.count)

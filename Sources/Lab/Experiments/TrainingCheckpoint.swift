@@ -74,7 +74,7 @@ extension RunSpec {
         case .timesteps(let n): archive.set("run.budget", "timesteps \(n)")
         case .episodes(let n): archive.set("run.budget", "episodes \(n)")
         }
-        archive.set("run.hyperparameters", hyperparameters.yamlLines.joined(separator: "\n"))
+        archive.set("run.hyperparameters", try hyperparameters.yamlText())
         archive.set("run.evaluation_episodes", evaluationEpisodes)
         archive.set("run.evaluation_frequency", evaluationFrequency)
         if let stopAt { archive.set("run.stop_at", stopAt) }
@@ -106,12 +106,11 @@ extension RunSpec {
               budgetWords[0] == "timesteps" || budgetWords[0] == "episodes" else {
             throw StateArchiveError("\(archive.source): the budget is not 'timesteps N' or 'episodes N'")
         }
-        let lines = try archive.string("run.hyperparameters").split(separator: "\n").map(String.init)
         self.init(
             agent: agent, environment: try EnvironmentRegistry.shared.resolve(try archive.string("run.environment_id"), options: options),
             seed: try archive.uint64("run.seed"),
             budget: budgetWords[0] == "timesteps" ? .timesteps(count) : .episodes(count),
-            hyperparameters: try Hyperparameters.restoring(agent: agent, yamlLines: lines, source: "\(archive.source) (hyperparameters)"),
+            hyperparameters: try Hyperparameters.restoring(agent: agent, yaml: try archive.string("run.hyperparameters"), source: "\(archive.source) (hyperparameters)"),
             evaluationEpisodes: try archive.int("run.evaluation_episodes"))
         evaluationFrequency = archive.contains("run.evaluation_frequency") ? try archive.int("run.evaluation_frequency") : 0
         stopAt = archive.contains("run.stop_at") ? try archive.double("run.stop_at") : nil

@@ -4,8 +4,10 @@ import GAN
 /// `report.html` for GAN run folders: one run (loss and metric curves, every epoch's
 /// grid, the latent interpolation) or several side by side (`rllab gan compare`).
 ///
-/// It reads the files a GAN run writes, by the names ``RunOutput`` gives them
-/// (`summary.json`, `losses.csv`, `test_losses.csv`, `metrics.csv`, `samples/*.png`).
+/// It reads the files a GAN run writes through the readers beside their writers
+/// (``RunOutput/readSummary(in:)``, ``CSVLog/read(_:)``: `summary.json`, `losses.csv`,
+/// `test_losses.csv`, `metrics.csv`) and the pictures by the names ``RunOutput`` gives
+/// them (`samples/*.png`).
 /// Pictures are embedded as data URLs and charts as inline SVG, so the
 /// page is one self-contained file; equal runs give equal bytes.
 public struct GANReport {
@@ -14,9 +16,9 @@ public struct GANReport {
         public let folder: URL
         /// `summary.json`'s values as text.
         public let summary: [String: Any]
-        let losses: CSVTable?
-        let testLosses: CSVTable?
-        let metrics: CSVTable?
+        let losses: CSVLog.Table?
+        let testLosses: CSVLog.Table?
+        let metrics: CSVLog.Table?
         /// `samples/grid-epoch-NNN.png` in epoch order.
         let grids: [(epoch: Int, png: Data)]
         let interpolation: Data?
@@ -25,20 +27,10 @@ public struct GANReport {
         /// Reads what the folder has; only `summary.json` is required.
         public init(folder: URL) throws {
             self.folder = folder
-            let summaryURL = folder.appendingPathComponent(RunOutput.summaryFile)
-            guard let data = try? Data(contentsOf: summaryURL),
-                  let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-                throw ResultsError("\(folder.path) is not a GAN run folder (no readable summary.json)")
-            }
-            summary = object
-            func table(_ name: String) throws -> CSVTable? {
-                let url = folder.appendingPathComponent(name)
-                guard let text = try? String(contentsOf: url, encoding: .utf8) else { return nil }
-                return try CSVTable(text, source: url.path)
-            }
-            losses = try table(RunOutput.lossesFile)
-            testLosses = try table(RunOutput.testLossesFile)
-            metrics = try table(RunOutput.metricsFile)
+            summary = try RunOutput.readSummary(in: folder)
+            losses = try CSVLog.read(folder.appendingPathComponent(RunOutput.lossesFile))
+            testLosses = try CSVLog.read(folder.appendingPathComponent(RunOutput.testLossesFile))
+            metrics = try CSVLog.read(folder.appendingPathComponent(RunOutput.metricsFile))
             let samples = folder.appendingPathComponent(RunOutput.samplesFolder)
             let names = (try? FileManager.default.contentsOfDirectory(atPath: samples.path)) ?? []
             grids = names.compactMap { name -> (Int, Data)? in
@@ -63,17 +55,9 @@ public struct GANReport {
             return "\(summary["model"].map { "\($0) " } ?? "")\(preset)\(loss)\(seed)"
         }
 
-        /// A numeric column of a table, by epoch or row.
-        static func series(_ table: CSVTable?, x: String, y: String, where filter: (String, String)? = nil) -> (x: [Double], y: [Double]) {
-            guard let table, let xi = table.header.firstIndex(of: x), let yi = table.header.firstIndex(of: y) else { return ([], []) }
-            var xs: [Double] = [], ys: [Double] = []
-            let fi = filter.flatMap { table.header.firstIndex(of: $0.0) }
-            for row in table.rows {
-                if let fi, let filter, row[fi] != filter.1 { continue }
-                guard let a = Double(row[xi]), let b = Double(row[yi]) else { continue }
-                xs.append(a); ys.append(b)
-            }
-            return (xs, ys)
+        /// A numeric column of a table, by epoch or row (none when the run has no such table).
+        static func series(_ table: CSVLog.Table?, x: String, y: String, where filter: (column: String, value: String)? = nil) -> (x: [Double], y: [Double]) {
+            table?.series(x: x, y: y, where: filter) ?? ([], [])
         }
 
         /// The per-batch losses averaged over windows, at most 300 points per line.

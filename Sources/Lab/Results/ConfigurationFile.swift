@@ -1,8 +1,11 @@
+import Agents
 import Foundation
+import LabCore
+import Yams
 
-/// `config.yml`: the resolved configuration of a comparison (agents, environments and
-/// their options, seeds, evaluation settings, and each agent's budget and hyperparameters
-/// per environment), in a results folder and in each of its shard folders.
+/// `config.yml`: the resolved configuration of a comparison or of a `train` run (agents,
+/// environments and their options, seeds, evaluation settings, and each agent's budget and
+/// hyperparameters per environment), in a results folder and in each of its shard folders.
 ///
 /// Its text is the grid's identity: a resumed comparison must produce the same text, and
 /// a shard's grid hash is the hash of it (see ``Shard``).
@@ -12,40 +15,51 @@ public enum ConfigurationFile {
     /// The first line (how ``ResultsFolderContents`` recognizes a folder rllab wrote).
     static let header = "# The resolved configuration of this comparison. The same agents, environments, seeds,"
 
-    /// The text of `comparison`'s `config.yml`.
-    static func text(of comparison: Comparison) -> String {
-        var lines = [
-            header,
-            "# budgets and hyperparameters give the same CSVs (apart from wall-time columns).",
-            "agents: [\(comparison.agents.joined(separator: ", "))]",
-            "environments: [\(comparison.environments.map { "'\($0)'" }.joined(separator: ", "))]",
-            "environment_options: {\(comparison.environmentOptions.sorted { $0.key < $1.key }.map { "\($0.key): '\($0.value)'" }.joined(separator: ", "))}",
-            "seeds: [\(comparison.seeds.map(String.init).joined(separator: ", "))]",
-        ]
-        lines.append("evaluation_episodes: \(comparison.evaluationEpisodes)")
-        if comparison.evaluationFrequency > 0 { lines.append("eval_freq: \(comparison.evaluationFrequency)") }
-        if let stopAt = comparison.stopAt { lines.append("stop_at: \(stopAt)") }
-        lines.append("hyperparameters:")
-        // Specs are environment-major, so each environment's key is written once.
-        var seen = Set<String>()
-        var lastEnvironment: String?
-        for spec in comparison.specs where seen.insert("\(spec.environmentID)|\(spec.agent)").inserted {
-            if spec.environmentID != lastEnvironment {
-                lines.append("  '\(spec.environmentID)':")
-                lastEnvironment = spec.environmentID
-            }
-            lines.append("    \(spec.agent):")
-            switch spec.budget {
-            case .timesteps(let n): lines.append("      n_timesteps: \(n)")
-            case .episodes(let n): lines.append("      n_episodes: \(n)")
-            }
-            lines.append(contentsOf: spec.hyperparameters.yamlLines.map { "      " + $0 })
+    /// The text of the `config.yml` of the runs `specs` (a comparison's cells, or the one
+    /// run of `rllab train`), whose environments were made with `environmentOptions`.
+    ///
+    /// Agents, environments and seeds are listed in the order they first appear in
+    /// `specs`; each agent's budget comes first in its entry, then its hyperparameters in
+    /// name order. Written through Yams, with no line width limit, so that one run's
+    /// configuration is one text.
+    public static func text(of specs: [RunSpec], environmentOptions: [String: String]) throws -> String {
+        func ordered<T: Hashable>(_ values: [T]) -> [T] {
+            var seen = Set<T>()
+            return values.filter { seen.insert($0).inserted }
         }
-        return lines.map { $0 + "\n" }.joined()
+        func flow(_ values: [Node]) -> Node { Node(values, Tag(.seq), .flow) }
+        func quoted(_ text: String) -> Node { Node(text, Tag(.str), .singleQuoted) }
+        var root: [(Node, Node)] = [
+            ("agents", flow(ordered(specs.map(\.agent)).map { Node($0) })),
+            ("environments", flow(ordered(specs.map(\.environmentID)).map(quoted))),
+            ("environment_options", Node(environmentOptions.sorted { $0.key < $1.key }.map { (Node($0.key), quoted($0.value)) }, Tag(.map), .flow)),
+            ("seeds", flow(ordered(specs.map(\.seed)).map { Node(String($0), Tag(.int)) })),
+        ]
+        if let first = specs.first {
+            root.append(("evaluation_episodes", SettingValue.int(first.evaluationEpisodes).yaml))
+            if first.evaluationFrequency > 0 { root.append(("eval_freq", SettingValue.int(first.evaluationFrequency).yaml)) }
+            if let stopAt = first.stopAt { root.append(("stop_at", SettingValue.double(stopAt).yaml)) }
+        }
+        // Specs are environment-major: each environment's entry collects its agents.
+        var environments: [(id: String, agents: [(Node, Node)])] = []
+        var seen = Set<String>()
+        for spec in specs where seen.insert("\(spec.environmentID)|\(spec.agent)").inserted {
+            if environments.last?.id != spec.environmentID { environments.append((spec.environmentID, [])) }
+            let budget: (Node, Node)
+            switch spec.budget {
+            case .timesteps(let n): budget = ("n_timesteps", SettingValue.int(n).yaml)
+            case .episodes(let n): budget = ("n_episodes", SettingValue.int(n).yaml)
+            }
+            let entry = Node([budget] + (spec.hyperparameters.yaml.mapping.map { $0.map { ($0.key, $0.value) } } ?? []), Tag(.map), .block)
+            environments[environments.count - 1].agents.append((Node(spec.agent), entry))
+        }
+        root.append(("hyperparameters", Node(environments.map { (quoted($0.id), Node($0.agents, Tag(.map), .block)) }, Tag(.map), .block)))
+        let body = try Yams.serialize(node: Node(root, Tag(.map), .block), width: -1)
+        return header + "\n# budgets and hyperparameters give the same CSVs (apart from wall-time columns).\n" + body
     }
 
     /// Writes `text` as `folder/config.yml` (crash-safely).
-    static func write(_ text: String, in folder: URL) throws {
+    public static func write(_ text: String, in folder: URL) throws {
         try OutputFile.replace(folder.appendingPathComponent(fileName), with: text)
     }
 
@@ -57,9 +71,9 @@ public enum ConfigurationFile {
     /// Whether `text` is a `config.yml` that `rllab compare` wrote.
     static func isWrittenByRLLab(_ text: String) -> Bool { text.hasPrefix(header) }
 
-    /// The agents a `config.yml`'s text lists (empty when it lists none).
+    /// The agents a `config.yml`'s text lists (empty when it lists none or is not YAML).
     static func agents(in text: String) -> [String] {
-        guard let line = text.split(separator: "\n").first(where: { $0.hasPrefix("agents: [") }) else { return [] }
-        return line.dropFirst("agents: [".count).dropLast().split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let agents = (try? Yams.compose(yaml: text))?.flatMap { $0.mapping?["agents"]?.sequence }
+        return agents?.compactMap(\.string) ?? []
     }
 }

@@ -1,0 +1,105 @@
+import Foundation
+import Gym
+import LabCore
+
+/// What PPO and A2C share around their different updates: the policy, the normalizer, the
+/// optimizer, the rollout buffer, the two streams and the update count, with the
+/// collection loop, the gradient step, greedy acting, the agent's file and the training
+/// checkpoint written once on them.
+///
+/// Each agent keeps its hyperparameters and its update (`train(progress:)`): a rollout is
+/// collected here, then the agent's update runs on it, until the budget is spent.
+final class RolloutTraining {
+    let agent: String
+    let policy: ActorCriticPolicy
+    let normalizer: VectorNormalizer?
+    let optimizer: Optimizer
+    let buffer: RolloutBuffer
+    /// Action sampling while collecting.
+    let actionRandom: RandomSource
+    /// Minibatch order.
+    let batchRandom: RandomSource
+    /// Gradient steps taken so far.
+    private(set) var updates = 0
+
+    init(agent: String, policy: ActorCriticPolicy, normalizer: VectorNormalizer?, optimizer: Optimizer, buffer: RolloutBuffer,
+         actionRandom: RandomSource, batchRandom: RandomSource) {
+        self.agent = agent
+        self.policy = policy
+        self.normalizer = normalizer
+        self.optimizer = optimizer
+        self.buffer = buffer
+        self.actionRandom = actionRandom
+        self.batchRandom = batchRandom
+    }
+
+    /// PPO's and A2C's checks without building anything: the policy's spaces and settings,
+    /// the agent's own settings (`S`, whose cross-setting checks run when it is read) and
+    /// the normalization.
+    static func check<S: Settings>(_ settings: S.Type, agent: String, environment: EnvironmentSignature, hyperparameters h: Hyperparameters,
+                                   gamma: (S) -> Double) throws {
+        let own = try h.settings(settings)
+        let encoder = try ActorCriticPolicy.check(agent: agent, environment: environment, hyperparameters: h)
+        try NormalizationSettings(hyperparameters: h, gamma: gamma(own)).check(agent: agent, environment: environment, encoder: encoder)
+    }
+
+    /// Collects rollouts of `buffer.steps` steps from `buffer.copies` copies and runs
+    /// `train` on each with the fraction of the budget spent, until the budget is spent.
+    func learn(_ loop: EpisodeLoop, gamma: Double, gaeLambda: Double, train: (_ progress: Double) throws -> Void) throws {
+        // Every minibatch's tape allocates and frees the same tensors again; without this
+        // glibc hands the memory back to the kernel and faults it in again (a sixth of
+        // the CPU time of PPO on CartPole-v1).
+        AllocatorTuning.keepFreedMemoryForReuse()
+        let collector = RolloutCollector(vector: try loop.vectorized(copies: buffer.copies, autoreset: .sameStep), policy: policy,
+                                         normalizer: normalizer, random: actionRandom)
+        while !loop.isDone {
+            guard try collector.collect(into: buffer, gamma: gamma, gaeLambda: gaeLambda) else { break }
+            try train(loop.progress)
+        }
+    }
+
+    /// One gradient step on `loss` with the gradients clipped to the global norm
+    /// `maxGradientNorm`; a non-finite loss stops training with an error.
+    func descend(_ loss: Tensor, maxGradientNorm: Float) throws {
+        try PolicyGradientLosses.descend(loss, policy: policy, optimizer: optimizer, maxGradientNorm: maxGradientNorm, update: updates + 1)
+        updates += 1
+    }
+
+    /// The policy's most likely action for an observation normalized as in training.
+    func act(_ observation: Observation) throws -> Action {
+        var encoded = try policy.encoder.encode(observation, agent: agent)
+        normalizer?.normalize(&encoded, at: 0, count: encoded.count)
+        return policy.greedyAction(encoded)
+    }
+
+    /// Saves the networks (`pi.*`, `vf.*`, `log_std`, F32) and the normalization
+    /// statistics (`obs_rms.*`, `ret_rms.*`, F64).
+    func save(to url: URL) throws { try PolicyGradientCheckpoint.save(policy, normalizer, agent: agent, to: url) }
+
+    func load(from url: URL) throws { try PolicyGradientCheckpoint.load(policy, normalizer, agent: agent, from: url) }
+
+    /// A training checkpoint, at any step of a rollout: the networks, the optimizer's
+    /// state, the rollout stored so far, the normalization statistics, both streams and
+    /// the update count. The collector and the copies are saved by the loop they are
+    /// attached to.
+    func archive(into archive: inout StateArchive) throws {
+        archive.set("agent.policy", parameters: policy.parameters)
+        try archive.set("agent.optimizer", optimizer: optimizer)
+        buffer.archive(into: &archive, prefix: "agent.rollout")
+        normalizer?.archive(into: &archive, prefix: "agent.normalizer")
+        archive.set("agent.action_random", random: actionRandom)
+        archive.set("agent.batch_random", random: batchRandom)
+        archive.set("agent.updates", updates)
+    }
+
+    /// Restores what ``archive(into:)`` stored.
+    func restore(from archive: StateArchive) throws {
+        try archive.restore(policy.parameters, from: "agent.policy")
+        try archive.restore(optimizer, from: "agent.optimizer")
+        try buffer.restore(from: archive, prefix: "agent.rollout")
+        try normalizer?.restore(from: archive, prefix: "agent.normalizer")
+        try archive.restore(actionRandom, from: "agent.action_random")
+        try archive.restore(batchRandom, from: "agent.batch_random")
+        updates = try archive.int("agent.updates")
+    }
+}
