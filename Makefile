@@ -50,7 +50,7 @@ bench: release
 FUZZ_SECONDS ?= 60
 FUZZ_BUILD := RLLAB_FUZZ=1 $(SWIFT) build -c release --scratch-path .build-fuzz -Xswiftc -sanitize=fuzzer
 FUZZ_SEEDS_FuzzGridMap := Tests/GymTests/Fixtures/corpus/grid envs
-FUZZ_SEEDS_FuzzTabularMDP := Tests/GymTests/Fixtures/corpus/mdp envs
+FUZZ_SEEDS_FuzzTabularMDP := Tests/GymTests/Fixtures/corpus/mdp Fuzz/corpus/mdp-json envs
 FUZZ_SEEDS_FuzzAgentConfig := Fuzz/corpus/agent-config agents
 FUZZ_SEEDS_FuzzSafeTensors := Tests/LabCoreTests/Fixtures/corpus/safetensors Fuzz/corpus/safetensors
 FUZZ_SEEDS_FuzzIDX := Tests/LabCoreTests/Fixtures/corpus/idx

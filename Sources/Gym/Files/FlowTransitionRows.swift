@@ -14,17 +14,7 @@
 /// under YAML (plain scalars of letters, digits and `_ . + -`, no quotes, comments, anchors
 /// or tags), and ``TabularMDPFile/parse(_:path:)`` reads every other file, and every file
 /// this path finds anything wrong with, through YAML, whose errors name the line at fault.
-struct FlowTransitionRows {
-    /// One row: the text of each field (nil when absent).
-    struct Row {
-        var state: Substring
-        var action: Substring
-        var next: Substring
-        var probability: Substring?
-        var reward: Substring?
-        var terminal: Substring?
-    }
-
+struct FlowTransitionRows: TransitionRowText {
     /// The file with its `transitions` block replaced by `transitions: []`, for YAML.
     let rest: String
     /// The block's lines (after its `transitions:` line), read row by row by ``forEachRow(_:)``.
@@ -66,31 +56,28 @@ struct FlowTransitionRows {
 
     /// Calls `body` with each row of the block, in order.
     ///
-    /// - Throws: ``NotInForm`` at the first line that is not a row of the fast form, or
-    ///   what `body` throws.
-    func forEachRow(_ body: (Row) throws -> Void) throws {
+    /// - Throws: ``TransitionRowsNotInForm`` at the first line that is not a row of the fast
+    ///   form, or what `body` throws.
+    func forEachRow(_ body: (TransitionRowFields) throws -> Void) throws {
         let utf8 = block.utf8
         var start = block.startIndex
         while start < block.endIndex {
             let end = utf8[start...].firstIndex(of: UInt8(ascii: "\n")) ?? block.endIndex
-            guard let row = FlowTransitionRows.row(block[start..<end]) else { throw NotInForm() }
+            guard let row = FlowTransitionRows.row(block[start..<end]) else { throw TransitionRowsNotInForm() }
             try body(row)
             start = end < block.endIndex ? utf8.index(after: end) : end
         }
     }
 
-    /// A line of the block that the fast path does not read.
-    struct NotInForm: Error {}
-
     /// `  - {key: value, key: value}`: the fields, or nil for anything else (a duplicate
     /// or unknown key, a missing required one, a value that is not a simple plain scalar).
-    static func row(_ line: Substring) -> Row? {
+    static func row(_ line: Substring) -> TransitionRowFields? {
         var text = line.utf8[...]
         while text.first == UInt8(ascii: " ") { text = text.dropFirst() }
         guard text.starts(with: "- {".utf8), text.last == UInt8(ascii: "}") else { return nil }
         text = text.dropFirst(3).dropLast()
-        var state: Substring?, action: Substring?, next: Substring?
-        var probability: Substring?, reward: Substring?, terminal: Substring?
+        var state: TransitionRowFields.Scalar?, action: TransitionRowFields.Scalar?, next: TransitionRowFields.Scalar?
+        var probability: TransitionRowFields.Scalar?, reward: TransitionRowFields.Scalar?, terminal: TransitionRowFields.Scalar?
         // Field by field, without making an array of them (a million rows).
         var remaining = text
         while true {
@@ -104,8 +91,8 @@ struct FlowTransitionRows {
             while value.first == UInt8(ascii: " ") { value = value.dropFirst() }
             while value.last == UInt8(ascii: " ") { value = value.dropLast() }
             guard isPlain(value) else { return nil }
-            let valueText = Substring(value)
-            func assign(_ slot: inout Substring?) -> Bool {
+            let valueText = TransitionRowFields.Scalar(text: Substring(value), isQuoted: false)
+            func assign(_ slot: inout TransitionRowFields.Scalar?) -> Bool {
                 guard slot == nil else { return false }
                 slot = valueText
                 return true
@@ -125,7 +112,7 @@ struct FlowTransitionRows {
             remaining = remaining[remaining.index(after: comma)...]
         }
         guard let state, let action, let next else { return nil }
-        return Row(state: state, action: action, next: next, probability: probability, reward: reward, terminal: terminal)
+        return TransitionRowFields(state: state, action: action, next: next, probability: probability, reward: reward, terminal: terminal)
     }
 
     /// Letters, digits and `_ . + -`, starting with a letter, a digit, `.`, `+` or `-`
@@ -151,4 +138,39 @@ struct FlowTransitionRows {
               text.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else { return nil }
         return Int(text)
     }
+}
+
+/// A `transitions` block read straight from a file's text by a fast path
+/// (``FlowTransitionRows`` for YAML, ``JSONTransitionRows`` for JSON), and the rest of the
+/// file, which YAML reads.
+protocol TransitionRowText {
+    /// The file with the block's rows removed (an empty list in their place), for YAML.
+    var rest: String { get }
+    /// Calls `body` with each row, in the file's order.
+    ///
+    /// - Throws: ``TransitionRowsNotInForm`` at the first row the fast path does not
+    ///   read, or what `body` throws.
+    func forEachRow(_ body: (TransitionRowFields) throws -> Void) throws
+}
+
+/// A row that a fast path does not read (the general parser then reads the file).
+struct TransitionRowsNotInForm: Error {}
+
+/// One row of a `transitions` block as written: each field's text (nil when absent).
+struct TransitionRowFields {
+    /// A field's text; `isQuoted` for a JSON string, whose text is its content (the fast
+    /// paths take no escapes). YAML reads a quoted field as its text: a name, or for
+    /// `probability` and `reward` a number, but never a boolean; the fast paths read a
+    /// quoted field only where that is all it can mean, and leave the rest to YAML.
+    struct Scalar {
+        var text: Substring
+        var isQuoted: Bool
+    }
+
+    var state: Scalar
+    var action: Scalar
+    var next: Scalar
+    var probability: Scalar?
+    var reward: Scalar?
+    var terminal: Scalar?
 }

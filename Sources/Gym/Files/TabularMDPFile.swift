@@ -37,28 +37,56 @@ public struct TabularMDPFile {
 
     /// Parses a tabular MDP, in time and memory linear in its size.
     ///
-    /// A `transitions` block written one flow mapping per line (as generated files are) is
-    /// read straight from the text (``FlowTransitionRows``), the rest of the file as YAML;
-    /// any other file, and any file that path finds a problem in, is read as YAML whole.
+    /// A `transitions` block written one flow mapping per line (as generated YAML files
+    /// are; ``FlowTransitionRows``) or a JSON file (``JSONTransitionRows``) has its rows
+    /// read straight from the text, the rest of the file as YAML; any other file, and any
+    /// file those paths find a problem in, is read as YAML whole, so that the model and
+    /// every message are the same whichever path reads a file.
     ///
     /// - Throws: ``EnvironmentError`` (`.malformedFile`) naming the file, the line and
     ///   the field at fault.
     public static func parse(_ text: String, path: String) throws -> TabularMDPFile {
-        if let file = parsedByFlowRows(text, path: path) { return file }
+        if let file = parsedByFlowRows(text, path: path) ?? parsedByJSONRows(text, path: path) { return file }
         return try parse(text, path: path, flowRows: nil)
     }
 
-    /// The file read by the fast path, or nil when it does not take it (not in its form,
-    /// or a problem that YAML is to report).
+    /// The file read by the YAML fast path, or nil when it does not take it (not in its
+    /// form, or a problem that YAML is to report).
     static func parsedByFlowRows(_ text: String, path: String) -> TabularMDPFile? {
         guard let flow = FlowTransitionRows(text) else { return nil }
         return try? parse(flow.rest, path: path, flowRows: flow)
     }
 
+    /// The file read by the JSON fast path, or nil when it does not take it (not strict
+    /// JSON, rows not in its form, or a problem that YAML is to report).
+    static func parsedByJSONRows(_ text: String, path: String) -> TabularMDPFile? {
+        guard let rows = JSONTransitionRows(text) else { return nil }
+        return try? parse(rows.rest, path: path, flowRows: rows)
+    }
+
+    /// The file read by the general path alone (YAML), for tests that hold the fast paths
+    /// to it.
+    static func parsedByYAML(_ text: String, path: String) throws -> TabularMDPFile {
+        try parse(text, path: path, flowRows: nil)
+    }
+
+    /// Whether the fast paths agree with the general one on `text`: each fast path that
+    /// takes the file reads the model, names, limits and name that YAML reads, and YAML
+    /// reads no error from a file a fast path took. For differential fuzzing (`make fuzz`).
+    @_spi(Fuzzing) public static func fastPathsAgree(_ text: String, path: String) -> Bool {
+        let fast = [parsedByFlowRows(text, path: path), parsedByJSONRows(text, path: path)].compactMap { $0 }
+        guard !fast.isEmpty else { return true }
+        guard let general = try? parsedByYAML(text, path: path) else { return false }
+        return fast.allSatisfy {
+            $0.model == general.model && $0.stateNames == general.stateNames && $0.actionNames == general.actionNames
+                && $0.maxEpisodeSteps == general.maxEpisodeSteps && $0.rewardThreshold == general.rewardThreshold && $0.name == general.name
+        }
+    }
+
     /// Why the fast path gave up on a row (YAML then reads the file and says what is wrong).
     private struct FlowRowProblem: Error {}
 
-    private static func parse(_ text: String, path: String, flowRows: FlowTransitionRows?) throws -> TabularMDPFile {
+    private static func parse(_ text: String, path: String, flowRows: (any TransitionRowText)?) throws -> TabularMDPFile {
         func fail(_ node: Node?, _ why: String) -> EnvironmentError {
             if let mark = node?.mark { return EnvironmentError(.malformedFile, "\(path):\(mark.line): \(why)") }
             return EnvironmentError(.malformedFile, "\(path): \(why)")
@@ -166,15 +194,18 @@ public struct TabularMDPFile {
             // Counted states (or actions) are named "0", "1", ...: a decimal number is its own
             // name, so the index is read without hashing; names are looked up.
             let statesCounted = top["states"]?.int != nil, actionsCounted = top["actions"]?.int != nil
-            func flowIndex(_ text: Substring, _ list: [String], _ names: [String: Int], counted: Bool) throws -> Int {
-                if counted, let i = FlowTransitionRows.decimal(text), i < list.count { return i }
-                if let i = names[String(text)] { return i }
-                guard let i = FlowTransitionRows.decimal(text), i < list.count else { throw FlowRowProblem() }
+            // A quoted field (JSON's strings) is a name to YAML: counted states are named by
+            // their decimals, but a quoted decimal that names nothing is left to YAML.
+            func flowIndex(_ field: TransitionRowFields.Scalar, _ list: [String], _ names: [String: Int], counted: Bool) throws -> Int {
+                if counted, let i = FlowTransitionRows.decimal(field.text), i < list.count { return i }
+                if let i = names[String(field.text)] { return i }
+                guard !field.isQuoted, let i = FlowTransitionRows.decimal(field.text), i < list.count else { throw FlowRowProblem() }
                 return i
             }
-            func flowNumber(_ text: Substring?, default value: Double) throws -> Double {
-                guard let text else { return value }
-                guard let v = Double(text), v.isFinite else { throw FlowRowProblem() }
+            // YAML reads a number from a field's text, quoted or not.
+            func flowNumber(_ field: TransitionRowFields.Scalar?, default value: Double) throws -> Double {
+                guard let field else { return value }
+                guard let v = Double(field.text), v.isFinite else { throw FlowRowProblem() }
                 return v
             }
             try flowRows.forEachRow { row in
@@ -185,10 +216,10 @@ public struct TabularMDPFile {
                 let reward = try flowNumber(row.reward, default: 0)
                 guard probability >= 0, probability <= 1, !terminal.contains(s) else { throw FlowRowProblem() }
                 let isTerminal: Bool
-                switch row.terminal {
-                case nil, "false": isTerminal = false
-                case "true": isTerminal = true
-                default: throw FlowRowProblem()
+                switch (row.terminal?.text, row.terminal?.isQuoted) {
+                case (nil, _), ("false", false): isTerminal = false
+                case ("true", false): isTerminal = true
+                default: throw FlowRowProblem()  // a quoted "true" is no boolean to YAML
                 }
                 table[s][a].append(ModelOutcome(probability: probability, nextState: next, reward: reward, terminal: isTerminal))
             }

@@ -66,6 +66,11 @@ public final class FileOutput {
         guard descriptor >= 0 else { throw FileWriteError("cannot write to \(name): it is closed") }
         guard var next = bytes.baseAddress else { return }
         var left = bytes.count
+        if owned, let limit = FaultInjection.killAtWrite, FaultInjection.countWrite() == limit {
+            // Half of this write reaches the file, then the process dies as under `kill -9`.
+            _ = Glibc.write(descriptor, next, left / 2)
+            kill(getpid(), SIGKILL)
+        }
         while left > 0 {
             let written = Glibc.write(descriptor, next, left)
             if written < 0 {
@@ -179,5 +184,25 @@ public enum AtomicFile {
     /// Replaces the file at `url` with `text` (UTF-8).
     public static func write(_ text: String, to url: URL) throws {
         try write(Data(text.utf8), to: url)
+    }
+}
+
+/// Faults injected for tests of crash safety, from the environment; none unless asked for.
+///
+/// `RLLAB_FAULT_KILL_AT_WRITE=K`: the process kills itself with SIGKILL in the middle of
+/// its K-th write to a file (standard output and error aside: appended rows, temporary
+/// files of atomic rewrites, checkpoints), after half of that write's bytes reached the
+/// file, as a crash or `kill -9` during a write would leave it.
+enum FaultInjection {
+    static let killAtWrite: Int? = ProcessInfo.processInfo.environment["RLLAB_FAULT_KILL_AT_WRITE"].flatMap { Int($0) }
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var writes = 0
+
+    /// Counts a write to a file; returns its number (1 for the first).
+    static func countWrite() -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        writes += 1
+        return writes
     }
 }
