@@ -3,18 +3,9 @@ import Foundation
 import Testing
 @testable import LabCore
 
-/// Held while a test forces the kernels' instruction set: tests run concurrently in one
-/// process, and the level is process-wide. (Tests that do not force it see the level
-/// change under them, which by design changes none of their results.)
-private let forcedInstructionSet = NSLock()
-
 /// Runs `body` with the kernels forced to `level`, then restores the default.
 func withInstructionSet<R>(_ level: InstructionSet, _ body: () throws -> R) rethrows -> R {
-    forcedInstructionSet.lock()
-    defer { forcedInstructionSet.unlock() }
-    CPUFeatures.force(level)
-    defer { CPUFeatures.force(nil) }
-    return try body()
+    try CPUFeatures.withForced(level, body)
 }
 
 /// LabCore's element-wise kernels (tanh, Adam's update) have a portable Swift loop and

@@ -73,4 +73,71 @@ import Testing
             }
         }
     }
+
+    /// A worker preempted in the middle of a chunk (here: sleeping in it) holds up the
+    /// job; the caller counts that as a stall and runs the next jobs alone, on its own
+    /// thread, while the backoff lasts. Results stay those of one thread throughout.
+    @Test func aStalledWorkerSendsTheCallerToRunAlone() {
+        let pool = WorkerPool(parts: 2, shortestBackoff: 60_000_000_000)
+        let caller = pthread_self()
+        let workerStarted = Counter()
+        let deadline = Date().addingTimeInterval(30)
+        pool.run(chunks: 2) { chunk in
+            if pthread_equal(pthread_self(), caller) != 0 {
+                // Hold the caller until the worker has claimed the other chunk.
+                while workerStarted.value.load(ordering: .acquiring) == 0 && Date() < deadline { usleep(100) }
+            } else {
+                workerStarted.value.store(1, ordering: .releasing)
+                usleep(300_000)  // Far longer than the caller's own chunk took.
+            }
+        }
+        let started = workerStarted.value.load(ordering: .acquiring)
+        #expect(started == 1, "the worker never claimed a chunk")
+        #expect(pool.stalls == 1)
+        // Backing off: every chunk of the next jobs runs on the calling thread, and every
+        // chunk still runs exactly once.
+        // (Chunks slow enough that a pool which did not back off would hand some to the worker.)
+        let others = Counter()
+        for _ in 0..<10 {
+            pool.run(chunks: 8) { _ in
+                if pthread_equal(pthread_self(), caller) == 0 { others.value.add(1, ordering: .relaxed) }
+                usleep(500)
+            }
+        }
+        let onOtherThreads = others.value.load(ordering: .relaxed)
+        #expect(onOtherThreads == 0)
+        Self.checkEveryChunkOnce(pool: pool, jobs: 200)
+    }
+
+    /// After a short backoff the pool goes back to running jobs in parallel: a job of
+    /// slow chunks is shared with the worker again.
+    @Test func thePoolRunsInParallelAgainAfterTheBackoff() {
+        let pool = WorkerPool(parts: 2, shortestBackoff: 1_000_000)
+        let caller = pthread_self()
+        let workerStarted = Counter()
+        pool.run(chunks: 2) { _ in
+            if pthread_equal(pthread_self(), caller) != 0 {
+                let deadline = Date().addingTimeInterval(30)
+                while workerStarted.value.load(ordering: .acquiring) == 0 && Date() < deadline { usleep(100) }
+            } else {
+                workerStarted.value.store(1, ordering: .releasing)
+                usleep(200_000)
+            }
+        }
+        #expect(pool.stalls == 1)
+        // Each job lasts about 8 ms on one thread, long enough for a woken worker to join;
+        // on a loaded machine a few attempts may stall and back off again (each at most a
+        // quarter second alone), so allow up to 30 s.
+        let others = Counter()
+        let deadline = Date().addingTimeInterval(30)
+        while others.value.load(ordering: .relaxed) == 0 && Date() < deadline {
+            usleep(2_000)
+            pool.run(chunks: 8) { _ in
+                if pthread_equal(pthread_self(), caller) == 0 { others.value.add(1, ordering: .relaxed) }
+                usleep(1_000)
+            }
+        }
+        let shared = others.value.load(ordering: .relaxed)
+        #expect(shared > 0)
+    }
 }

@@ -125,7 +125,7 @@ public final class CartPoleVector: VectorEnvironment {
                                 actions: actions.baseAddress!, observations: observations.baseAddress!, rewards: rewards.baseAddress!,
                                 terminations: terminations.baseAddress!, truncations: truncations.baseAddress!)
                             if let pool {
-                                // Chunks of whole AVX-512 lanes, claimed dynamically (a preempted thread
+                                // Chunks of whole AVX-512 (and AVX2) lanes, claimed dynamically (a preempted thread
                                 // holds up at most its current chunk), large enough that claiming stays cheap.
                                 pool.run(count: count, alignment: 8, minimumChunk: Self.minimumChunk) { range in
                                     self.stepRange(range, out)
@@ -170,16 +170,16 @@ public final class CartPoleVector: VectorEnvironment {
         for i in range {
             sineAndCosine(theta[i], sine: sines + i, cosine: cosines + i)
         }
-        // AVX-512 lanes where the CPU has them (bit-identical; see cartpole_kernel.h), then
-        // this loop for the rest.
+        // AVX-512 or AVX2 lanes where the CPU has them and `RLLAB_ISA` allows them
+        // (bit-identical; see cartpole_kernel.h), then this loop for the rest.
         var constants = RLLabCartPoleConstants(
             gravity: CartPole.gravity, massPole: CartPole.massPole, totalMass: CartPole.totalMass, length: CartPole.length,
             poleMassLength: CartPole.poleMassLength, forceMagnitude: CartPole.forceMagnitude, tau: CartPole.tau,
             xThreshold: CartPole.xThreshold, thetaThresholdRadians: CartPole.thetaThresholdRadians,
             rewardAlive: rewardAlive, rewardTerminal: rewardTerminal, limit: limit)
         let start = range.lowerBound
-        let vectorized = rllab_cartpole_step_avx512(
-            &constants, range.count, sines + start, cosines + start, out.actions + start, x + start, xDot + start,
+        let vectorized = rllab_cartpole_step_vector(
+            Int32(CPUFeatures.level.rawValue), &constants, range.count, sines + start, cosines + start, out.actions + start, x + start, xDot + start,
             theta + start, thetaDot + start, elapsed + start, autoreset + start, out.rewards + start,
             out.terminations + start, out.truncations + start, out.observations + 4 * start)
         for i in (start + vectorized)..<range.upperBound {

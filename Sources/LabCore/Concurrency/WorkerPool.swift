@@ -13,9 +13,17 @@ import Synchronization
 ///
 /// Work is split dynamically: a job is `chunks` pieces, and every thread, the calling one
 /// included, claims the next unclaimed piece with an atomic counter until none is left.
-/// When another process holds a core, a worker that is not running simply claims nothing
-/// and the caller does its share, so a busy machine costs at most the pieces a worker had
-/// claimed when it was preempted, never a fixed half of the job.
+/// A worker that is not running claims nothing, and the caller does its share.
+///
+/// What dynamic claiming cannot help is a worker that the kernel preempts in the middle
+/// of a chunk (another process wants its core): the job cannot end before that chunk
+/// does, and the worker may not run again for a scheduler time slice (milliseconds,
+/// hundreds of steps). So the caller watches for it: when it has waited for another
+/// thread's chunk much longer than its own chunks took, it sleeps (freeing its core for
+/// the preempted worker) and then runs the next jobs alone for a while, with the workers
+/// asleep, doubling that while such stalls keep coming (up to a quarter second). On a
+/// busy machine the pool so costs little more than one thread; on an idle one it never
+/// stalls and stays parallel. Which thread runs a chunk never changes a result.
 public final class WorkerPool: @unchecked Sendable {
     /// Threads that work on each job, the calling thread included (1 runs jobs inline).
     public let parts: Int
@@ -41,6 +49,9 @@ public final class WorkerPool: @unchecked Sendable {
     /// Set while the calling thread sleeps until the last chunk finishes.
     private let callerAsleep = Atomic<Bool>(false)
     private let callerWake = DispatchSemaphore(value: 0)
+    /// Set while the caller runs jobs alone: idle workers go to sleep at once rather than
+    /// poll a core that another process wants.
+    private let parked = Atomic<Bool>(false)
     private let stopping = Atomic<Bool>(false)
     private let exited = DispatchSemaphore(value: 0)
     /// The current job: written before its generation is published, read only by a thread
@@ -50,16 +61,42 @@ public final class WorkerPool: @unchecked Sendable {
     /// The last generation published (the calling thread's own count).
     private var generation: UInt64 = 0
 
-    /// Polls (with the CPU's pause hint) before a worker starts yielding its core.
-    private static let pauseSpins = 2_000
-    /// Polls with `sched_yield` after that, before a worker goes to sleep.
-    private static let yieldSpins = 2_000
-    /// Polls of the calling thread for other threads' last chunks before it sleeps.
-    private static let callerSpins = 4_000
+    // The caller's contention guard (only the calling thread reads or writes these).
+    /// Until this time (``now()``, nanoseconds) jobs run on the calling thread alone.
+    private var aloneUntil: UInt64 = 0
+    /// How long the next stall sends the caller to run alone.
+    private var backoff: UInt64
+    /// The first such time after a stretch without stalls.
+    private let shortestBackoff: UInt64
+    /// When the pool last went back to running jobs in parallel.
+    private var parallelSince: UInt64 = 0
+    /// Stalls seen, for tests and diagnostics.
+    private(set) var stalls = 0
+
+    /// How long an idle worker polls with the CPU's pause hint, then with `sched_yield`
+    /// (letting any other runnable thread have its core), before it sleeps (nanoseconds).
+    private static let pauseWindow: UInt64 = 50_000
+    private static let yieldWindow: UInt64 = 2_000_000
+    /// The least time the caller waits for another thread's chunk before it counts the
+    /// wait as a stall, whatever its own chunks took (a woken worker needs some
+    /// microseconds to start on a virtual machine).
+    private static let leastPatience: UInt64 = 50_000
+    /// Time alone after a stall: doubled on each stall up to the longest, back to the
+    /// shortest (2 ms unless a test says otherwise) after a second of parallel running
+    /// without a stall.
+    private static let longestBackoff: UInt64 = 250_000_000
+    private static let backoffReset: UInt64 = 1_000_000_000
 
     /// A pool with `parts - 1` worker threads besides the caller (`parts` at least 1).
-    public init(parts: Int) {
+    public convenience init(parts: Int) {
+        self.init(parts: parts, shortestBackoff: 2_000_000)
+    }
+
+    /// A pool whose first time alone after a stall is `shortestBackoff` nanoseconds.
+    init(parts: Int, shortestBackoff: UInt64) {
         self.parts = max(1, parts)
+        self.shortestBackoff = shortestBackoff
+        backoff = shortestBackoff
         workers = (1..<self.parts).map { _ in Worker() }
         for index in workers.indices {
             // Not a strong (nor a checked unowned) reference, which would keep the pool alive
@@ -78,13 +115,22 @@ public final class WorkerPool: @unchecked Sendable {
         for _ in workers { exited.wait() }
     }
 
+    /// The monotonic clock in nanoseconds (a vDSO call, tens of nanoseconds).
+    @inline(__always)
+    private static func now() -> UInt64 {
+        var time = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &time)
+        return UInt64(time.tv_sec) &* 1_000_000_000 &+ UInt64(time.tv_nsec)
+    }
+
     /// Runs `body(chunk)` for every chunk in `0..<chunks` on the pool's threads (the
     /// calling thread included), each chunk exactly once; returns when all are done.
     ///
-    /// Which thread runs which chunk varies from call to call: `body` must give the same
-    /// result whatever thread runs a chunk (chunks write disjoint outputs).
+    /// Which thread runs which chunk varies from call to call (and all run on the calling
+    /// thread while other processes hold the cores): `body` must give the same result
+    /// whatever thread runs a chunk (chunks write disjoint outputs).
     public func run(chunks: Int, _ body: (Int) -> Void) {
-        guard chunks > 1 && parts > 1 && chunks <= Self.maximumChunks else {
+        guard chunks > 1 && parts > 1 && chunks <= Self.maximumChunks && !runsAlone() else {
             for chunk in 0..<max(0, chunks) { body(chunk) }
             return
         }
@@ -93,11 +139,24 @@ public final class WorkerPool: @unchecked Sendable {
         withoutActuallyEscaping(body) { body in runParallel(chunks: chunks, body) }
     }
 
+    /// Whether the caller is backing off after a stall (and should run this job alone).
+    @inline(__always)
+    private func runsAlone() -> Bool {
+        guard aloneUntil != 0 else { return false }
+        let time = Self.now()
+        if time < aloneUntil { return true }
+        aloneUntil = 0
+        parallelSince = time
+        parked.store(false, ordering: .relaxed)
+        return false
+    }
+
     private func runParallel(chunks: Int, _ body: @escaping (Int) -> Void) {
         job = body
         finished.store(0, ordering: .relaxed)
         generation &+= 1
         let current = generation & 0xFF_FFFF
+        let start = Self.now()
         // Publishes the job and the reset counter with it.
         ticket.store(current << (2 * Self.fieldBits) | UInt64(chunks) << Self.fieldBits, ordering: .sequentiallyConsistent)
         wakeSleepers()
@@ -107,15 +166,30 @@ public final class WorkerPool: @unchecked Sendable {
             mine += 1
         }
         if finished.add(mine, ordering: .acquiringAndReleasing).newValue != chunks {
-            waitForOthers(chunks)
+            // Another thread's chunk is still running. Wait about as long as two of our own
+            // chunks took; longer means its thread was preempted.
+            let ownEnd = Self.now()
+            let patience = Swift.max(Self.leastPatience, 2 * (ownEnd &- start) / UInt64(Swift.max(mine, 1)))
+            if !waitForOthers(chunks, deadline: ownEnd &+ patience) { stalled() }
         }
         // Let go of the job, which must not outlive the call. An empty closure allocates nothing.
         job = { _ in }
     }
 
+    /// Runs the next jobs on the calling thread alone, for longer when stalls keep coming.
+    private func stalled() {
+        let time = Self.now()
+        stalls += 1
+        backoff = time &- parallelSince >= Self.backoffReset
+            ? shortestBackoff : Swift.min(2 * backoff, Swift.max(shortestBackoff, Self.longestBackoff))
+        aloneUntil = time &+ backoff
+        parked.store(true, ordering: .relaxed)
+    }
+
     /// Runs `body` over `0..<count` in chunks of about `count / (parts * chunksPerThread)`
     /// elements, with inner bounds on multiples of `alignment` and no chunk smaller than
-    /// `minimumChunk` elements (rounded up to the alignment).
+    /// `minimumChunk` elements (rounded up to the alignment). The chunks depend only on
+    /// the arguments and ``parts``, never on which threads run them.
     public func run(count: Int, alignment: Int = 1, minimumChunk: Int = 1, chunksPerThread: Int = 4,
                     _ body: (Range<Int>) -> Void) {
         guard count > 0 else { return }
@@ -147,19 +221,28 @@ public final class WorkerPool: @unchecked Sendable {
         }
     }
 
-    /// Waits until every chunk has finished: polls while the others' last chunks are
-    /// probably running, then sleeps, which also frees this core for a preempted worker.
-    private func waitForOthers(_ chunks: Int) {
-        for _ in 0..<Self.callerSpins {
-            if finished.load(ordering: .acquiring) == chunks { return }
+    /// Waits until every chunk has finished: polls until `deadline`, then sleeps, which
+    /// also frees this core for a preempted worker. Returns whether the chunks finished
+    /// before the deadline.
+    private func waitForOthers(_ chunks: Int, deadline: UInt64) -> Bool {
+        var polls = 0
+        while finished.load(ordering: .acquiring) != chunks {
             rllab_cpu_relax()
+            polls &+= 1
+            if polls & 31 == 0 && Self.now() >= deadline { return sleepUntilFinished(chunks) }
         }
+        return true
+    }
+
+    /// Sleeps until the thread that finishes the last chunk signals; returns false.
+    private func sleepUntilFinished(_ chunks: Int) -> Bool {
         callerAsleep.store(true, ordering: .sequentiallyConsistent)
         if finished.load(ordering: .sequentiallyConsistent) == chunks,
            callerAsleep.exchange(false, ordering: .sequentiallyConsistent) {
-            return  // Done meanwhile, and nobody will signal.
+            return false  // Done meanwhile, and nobody will signal.
         }
         callerWake.wait()  // The worker that finishes the last chunk clears the flag and signals.
+        return false
     }
 
     /// Signals each worker that went to sleep (exactly one of it and us clears its flag).
@@ -169,31 +252,44 @@ public final class WorkerPool: @unchecked Sendable {
         }
     }
 
+    /// Sleeps until `run` publishes a job after `seen` (or finds one published meanwhile).
+    private func sleep(_ me: Worker, seen: UInt64) {
+        me.asleep.store(true, ordering: .sequentiallyConsistent)
+        if Self.generation(ticket.load(ordering: .sequentiallyConsistent)) != seen,
+           me.asleep.exchange(false, ordering: .sequentiallyConsistent) {
+            return  // A job arrived and nobody will signal: take it.
+        }
+        me.wake.wait()  // Either still idle, or `run` cleared the flag and signals.
+    }
+
     private func work(_ index: Int) {
         let me = workers[index]
         let exited = exited  // Outlives the pool's last moment, when this thread reports its exit.
         var seen: UInt64 = 0
         while true {
-            var spins = 0
             var current = Self.generation(ticket.load(ordering: .acquiring))
-            while current == seen {
-                spins += 1
-                if spins < Self.pauseSpins {
-                    rllab_cpu_relax()
-                } else if spins < Self.pauseSpins + Self.yieldSpins {
-                    // Another process may want this core: let it run rather than poll.
-                    sched_yield()
-                } else {
-                    spins = 0
-                    me.asleep.store(true, ordering: .sequentiallyConsistent)
-                    if Self.generation(ticket.load(ordering: .sequentiallyConsistent)) != seen,
-                       me.asleep.exchange(false, ordering: .sequentiallyConsistent) {
-                        // A job arrived and nobody will signal: take it.
+            if current == seen {
+                var idleSince = Self.now()
+                var polls = 0
+                var yielding = false
+                while current == seen {
+                    if parked.load(ordering: .relaxed) {
+                        sleep(me, seen: seen)
+                    } else if !yielding {
+                        rllab_cpu_relax()
+                        polls &+= 1
+                        yielding = polls & 31 == 0 && Self.now() &- idleSince >= Self.pauseWindow
                     } else {
-                        me.wake.wait()  // Either still idle, or `run` cleared the flag and signals.
+                        // Another process may want this core: let it run rather than poll.
+                        sched_yield()
+                        if Self.now() &- idleSince >= Self.pauseWindow + Self.yieldWindow {
+                            sleep(me, seen: seen)
+                            idleSince = Self.now()
+                            yielding = false
+                        }
                     }
+                    current = Self.generation(ticket.load(ordering: .acquiring))
                 }
-                current = Self.generation(ticket.load(ordering: .acquiring))
             }
             seen = current
             if stopping.load(ordering: .sequentiallyConsistent) { exited.signal(); return }

@@ -1,4 +1,5 @@
 import CGSL
+import Foundation
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -24,10 +25,11 @@ public enum InstructionSet: Int, Comparable, CaseIterable, Sendable {
 
 /// What this CPU can run, checked once: kernels with wider instructions are chosen at run
 /// time (the package builds for baseline x86-64), and each produces the same bits as the
-/// portable loop it replaces.
-enum CPUFeatures {
+/// portable loop it replaces. Other modules' kernels (Gym's vector CartPole) choose by
+/// ``level`` too, so `RLLAB_ISA` lowers them all.
+public enum CPUFeatures {
     /// The widest instruction set this CPU supports.
-    static let detected: InstructionSet = {
+    public static let detected: InstructionSet = {
         if rllab_cpu_supports_avx512() != 0 { return .avx512 }
         if rllab_cpu_supports_avx2() != 0 { return .avx2 }
         return .portable
@@ -52,7 +54,7 @@ enum CPUFeatures {
 
     /// The instruction set the kernels use: ``detected``, or lower when forced.
     @inline(__always)
-    static var level: InstructionSet {
+    public static var level: InstructionSet {
         let forced = override.load(ordering: .relaxed)
         guard forced >= 0, let requested = InstructionSet(rawValue: forced) else { return detected }
         return Swift.min(requested, detected)
@@ -62,6 +64,20 @@ enum CPUFeatures {
     /// run every path this way.
     static func force(_ level: InstructionSet?) {
         override.store(level?.rawValue ?? (requestedLevel()?.rawValue ?? -1), ordering: .relaxed)
+    }
+
+    /// Held while a test forces the level: tests of every module run concurrently in one
+    /// process, and the level is process-wide. (Tests that do not force it see the level
+    /// change under them, which by design changes none of their results.)
+    private static let forcing = NSLock()
+
+    /// Runs `body` with the kernels forced to `level`, then restores the default (tests).
+    static func withForced<R>(_ level: InstructionSet, _ body: () throws -> R) rethrows -> R {
+        forcing.lock()
+        defer { forcing.unlock() }
+        force(level)
+        defer { force(nil) }
+        return try body()
     }
 
     /// AVX-512 F, BW, DQ and VL, and not forced lower.
