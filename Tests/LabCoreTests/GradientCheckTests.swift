@@ -156,6 +156,8 @@ enum GradCheck {
         try GradCheck.check([u([6, 3])]) { $0[0].selecting(columns: [0, 2, 2, 1, 0, 1]) }
         try GradCheck.check([u([5, 3])]) { $0[0].rows([4, 0, 4, 2]) }
         try GradCheck.check([u([2, 2, 3, 2])]) { $0[0].upsampledNearest(factor: 2) }
+        try GradCheck.check([u([2, 2, 3, 2])]) { $0[0].upsampledBilinear(factor: 2) }
+        try GradCheck.check([u([1, 2, 1, 4])]) { $0[0].upsampledBilinear(factor: 3) }
         try GradCheck.check([u([2, 3])]) { $0[0].flattenedBatch() }
         let mask = Tensor(shape: [2, 3], scalars: [0, 2, 2, 0, 2, 0])
         try GradCheck.check([u([2, 3])]) { $0[0].masked(by: mask) }

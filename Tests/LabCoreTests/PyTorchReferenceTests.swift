@@ -170,6 +170,10 @@ import Testing
         try runCase("layer_upsample_nearest") { $0["x"].upsampledNearest(factor: Int($0.param("scale_factor"))) }
     }
 
+    @Test(arguments: ["layer_upsample_bilinear_2", "layer_upsample_bilinear_3"]) func upsampleBilinear(_ name: String) throws {
+        try runCase(name) { $0["x"].upsampledBilinear(factor: Int($0.param("scale_factor"))) }
+    }
+
     @Test func embedding() throws {
         try runCase("layer_embedding") { $0["weight"].rows($0.ints("index")) }
     }

@@ -28,6 +28,11 @@ public struct ImageGANConfig: Settings, Equatable {
         @Setting("generator_kernel", range: 1..., help: "AC-GAN: kernel size of those convolutions") public var generatorKernel = 3
         @Setting("generator_output_kernel", range: 1..., help: "AC-GAN: kernel size of G's final 1-channel tanh convolution")
         public var generatorOutputKernel = 3
+        /// Nearest up-sampling makes 2x2 blocks (4x4 after both stages) that the following
+        /// 3x3 convolutions turn into a lattice G must unlearn; bilinear up-sampling leaves
+        /// no blocks.
+        @Setting("generator_upsampling", help: "AC-GAN: how G doubles its feature maps before each convolution (the Keras example: nearest)")
+        public var generatorUpsampling = UpSampling2D.Interpolation.bilinear
         @Setting("discriminator_channels", range: 1..., count: 4, help: "AC-GAN: channels of D's four convolutions (strides 2, 1, 2, 1)")
         public var discriminatorChannels = [16, 16, 32, 32]
         /// The Keras example's 3 is not divisible by the stride, so the gradient D sends back
@@ -48,6 +53,7 @@ public struct ImageGANConfig: Settings, Equatable {
             a.generatorOutputKernel = 2
             a.discriminatorChannels = [32, 64, 128, 256]
             a.discriminatorStridedKernel = 3
+            a.generatorUpsampling = .nearest
             return a
         }
         /// About 60x fewer multiply-adds per image than ``paper``, for 2 CPU cores: no
@@ -61,6 +67,7 @@ public struct ImageGANConfig: Settings, Equatable {
             var a = ACGANArchitecture()
             a.generatorConvChannels = [32, 8]
             a.discriminatorStridedKernel = 3
+            a.generatorUpsampling = .nearest
             return a
         }
     }
@@ -229,3 +236,5 @@ public struct ImageGANConfig: Settings, Equatable {
         try checkValues(owner: "\(model.rawValue) GAN")
     }
 }
+
+extension UpSampling2D.Interpolation: SettingType {}

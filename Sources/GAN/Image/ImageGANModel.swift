@@ -85,9 +85,9 @@ public final class ACGANGenerator: Layer {
         let c0 = a.generatorBaseChannels, c1 = a.generatorConvChannels[0], c2 = a.generatorConvChannels[1]
         layers += [Dense(width, c0 * 7 * 7, weightInitializer: .glorotUniform, biasInitializer: .zeros, source: source), ReLU(),
                    Reshape([c0, 7, 7]),
-                   UpSampling2D(factor: 2),
+                   UpSampling2D(factor: 2, interpolation: a.generatorUpsampling),
                    Conv2D(c0, c1, kernelSize: a.generatorKernel, padding: .same, weightInitializer: .glorotNormal, biasInitializer: .zeros, source: source), ReLU(),
-                   UpSampling2D(factor: 2),
+                   UpSampling2D(factor: 2, interpolation: a.generatorUpsampling),
                    Conv2D(c1, c2, kernelSize: a.generatorKernel, padding: .same, weightInitializer: .glorotNormal, biasInitializer: .zeros, source: source), ReLU(),
                    Conv2D(c2, 1, kernelSize: a.generatorOutputKernel, padding: .same, weightInitializer: .glorotNormal, biasInitializer: .zeros, source: source), Tanh(),
                    Flatten()]

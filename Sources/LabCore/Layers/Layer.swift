@@ -82,11 +82,28 @@ public final class Conv2D: Layer {
     }
 }
 
-/// Nearest-neighbour upsampling of NCHW tensors by an integer factor (Keras' `UpSampling2D`).
+/// Upsampling of NCHW tensors by an integer factor (Keras' `UpSampling2D`), nearest
+/// neighbour by default.
 public final class UpSampling2D: Layer {
+    /// How output pixels between input pixels get their values.
+    public enum Interpolation: String, CaseIterable, Sendable {
+        /// Each input pixel repeated in a factor x factor block.
+        case nearest
+        /// Half-pixel-centred bilinear interpolation (``Tensor/upsampledBilinear(factor:)``).
+        case bilinear
+    }
     public let factor: Int
-    public init(factor: Int = 2) { self.factor = factor }
-    public func callAsFunction(_ input: Tensor) -> Tensor { input.upsampledNearest(factor: factor) }
+    public let interpolation: Interpolation
+    public init(factor: Int = 2, interpolation: Interpolation = .nearest) {
+        self.factor = factor
+        self.interpolation = interpolation
+    }
+    public func callAsFunction(_ input: Tensor) -> Tensor {
+        switch interpolation {
+        case .nearest: return input.upsampledNearest(factor: factor)
+        case .bilinear: return input.upsampledBilinear(factor: factor)
+        }
+    }
 }
 
 /// A lookup table `[count, dimension]`: integer ids to rows (PyTorch's `nn.Embedding`,

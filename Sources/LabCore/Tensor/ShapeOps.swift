@@ -221,4 +221,50 @@ extension Tensor {
         }
         return picking(flatIndices: flat, shape: [n, c, oh, ow])
     }
+
+    /// Bilinear upsampling of an NCHW tensor by an integer factor with half-pixel centres
+    /// (PyTorch's `interpolate(mode: "bilinear", align_corners: False)`, Keras'
+    /// `UpSampling2D(interpolation: "bilinear")`): output index o reads the input at
+    /// max((o + 0.5) / factor - 0.5, 0), between its two neighbours (the last row and
+    /// column repeat). Width first, then height, in PyTorch's order of operations.
+    ///
+    /// Unlike nearest upsampling it leaves no factor-sized blocks for the following
+    /// convolution to turn into a lattice. The gradient flows through two picks and
+    /// products with constant weights.
+    public func upsampledBilinear(factor: Int) -> Tensor {
+        precondition(rank == 4 && factor >= 1, "upsampledBilinear: needs NCHW, got \(shape)")
+        let (n, c, h, w) = (shape[0], shape[1], shape[2], shape[3])
+        let oh = h * factor, ow = w * factor
+        /// Per output index along an axis of `size`: the two input indices and their weights.
+        func taps(_ size: Int) -> (low: [Int], high: [Int], lowWeight: [Float], highWeight: [Float]) {
+            var low = [Int](), high = [Int](), lowWeight = [Float](), highWeight = [Float]()
+            for o in 0..<(size * factor) {
+                let source = Swift.max((Float(o) + 0.5) / Float(factor) - 0.5, 0)
+                let i = Swift.min(Int(source), size - 1)
+                let lambda = source - Float(i)
+                low.append(i)
+                high.append(i < size - 1 ? i + 1 : i)
+                lowWeight.append(1 - lambda)
+                highWeight.append(lambda)
+            }
+            return (low, high, lowWeight, highWeight)
+        }
+        let across = taps(w), down = taps(h)
+        func columns(_ index: [Int]) -> [Int32] {
+            var flat = [Int32](); flat.reserveCapacity(n * c * h * ow)
+            for row in 0..<(n * c * h) { for j in 0..<ow { flat.append(Int32(row * w + index[j])) } }
+            return flat
+        }
+        func rows(_ index: [Int]) -> [Int32] {
+            var flat = [Int32](); flat.reserveCapacity(n * c * oh * ow)
+            for plane in 0..<(n * c) {
+                for i in 0..<oh { for j in 0..<ow { flat.append(Int32((plane * h + index[i]) * ow + j)) } }
+            }
+            return flat
+        }
+        let wide = picking(flatIndices: columns(across.low), shape: [n, c, h, ow]) * Tensor(shape: [ow], scalars: across.lowWeight)
+            + picking(flatIndices: columns(across.high), shape: [n, c, h, ow]) * Tensor(shape: [ow], scalars: across.highWeight)
+        return wide.picking(flatIndices: rows(down.low), shape: [n, c, oh, ow]) * Tensor(shape: [oh, 1], scalars: down.lowWeight)
+            + wide.picking(flatIndices: rows(down.high), shape: [n, c, oh, ow]) * Tensor(shape: [oh, 1], scalars: down.highWeight)
+    }
 }
