@@ -158,6 +158,8 @@ enum GradCheck {
         try GradCheck.check([u([2, 2, 3, 2])]) { $0[0].upsampledNearest(factor: 2) }
         try GradCheck.check([u([2, 2, 3, 2])]) { $0[0].upsampledBilinear(factor: 2) }
         try GradCheck.check([u([1, 2, 1, 4])]) { $0[0].upsampledBilinear(factor: 3) }
+        try GradCheck.check([u([2, 2, 3, 4])]) { $0[0].blurred(taps: [0.25, 0.5, 0.25]) }
+        try GradCheck.check([u([1, 1, 5, 2])]) { $0[0].blurred(taps: [0.1, 0.2, 0.4, 0.2, 0.1]) }
         try GradCheck.check([u([2, 3])]) { $0[0].flattenedBatch() }
         let mask = Tensor(shape: [2, 3], scalars: [0, 2, 2, 0, 2, 0])
         try GradCheck.check([u([2, 3])]) { $0[0].masked(by: mask) }

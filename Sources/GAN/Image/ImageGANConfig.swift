@@ -32,7 +32,7 @@ public struct ImageGANConfig: Settings, Equatable {
         /// 3x3 convolutions turn into a lattice G must unlearn; bilinear up-sampling leaves
         /// no blocks.
         @Setting("generator_upsampling", help: "AC-GAN: how G doubles its feature maps before each convolution (the Keras example: nearest)")
-        public var generatorUpsampling = UpSampling2D.Interpolation.bilinear
+        public var generatorUpsampling = UpSampling2D.Interpolation.nearest
         @Setting("discriminator_channels", range: 1..., count: 4, help: "AC-GAN: channels of D's four convolutions (strides 2, 1, 2, 1)")
         public var discriminatorChannels = [16, 16, 32, 32]
         /// The Keras example's 3 is not divisible by the stride, so the gradient D sends back
@@ -40,6 +40,11 @@ public struct ImageGANConfig: Settings, Equatable {
         /// checkerboard. 4 covers every pixel equally.
         @Setting("discriminator_strided_kernel", range: 1..., help: "AC-GAN: kernel size of D's two stride-2 convolutions (its stride-1 ones are 3x3)")
         public var discriminatorStridedKernel = 4
+        /// A stride-2 convolution sends back to G a gradient that differs between even and
+        /// odd pixels (each meets other kernel taps), and G learns that as a lattice; a
+        /// [1, 2, 1] / 4 blur before it gives both the same weight.
+        @Setting("discriminator_blur", help: "AC-GAN: blur D's input to each stride-2 convolution with [1, 2, 1] / 4 (anti-aliased down-sampling)")
+        public var discriminatorBlur = true
 
         public init() {}
 
@@ -53,7 +58,7 @@ public struct ImageGANConfig: Settings, Equatable {
             a.generatorOutputKernel = 2
             a.discriminatorChannels = [32, 64, 128, 256]
             a.discriminatorStridedKernel = 3
-            a.generatorUpsampling = .nearest
+            a.discriminatorBlur = false
             return a
         }
         /// About 60x fewer multiply-adds per image than ``paper``, for 2 CPU cores: no
@@ -67,7 +72,7 @@ public struct ImageGANConfig: Settings, Equatable {
             var a = ACGANArchitecture()
             a.generatorConvChannels = [32, 8]
             a.discriminatorStridedKernel = 3
-            a.generatorUpsampling = .nearest
+            a.discriminatorBlur = false
             return a
         }
     }

@@ -129,6 +129,7 @@ public final class ACGANDiscriminator: Layer {
         var channels = 1
         for (i, out) in a.discriminatorChannels.enumerated() {
             let strided = i % 2 == 0
+            if strided && a.discriminatorBlur { layers.append(Blur2D()) }
             layers += [Conv2D(channels, out, kernelSize: strided ? a.discriminatorStridedKernel : 3, stride: strided ? 2 : 1, padding: .same,
                               weightInitializer: .glorotUniform, biasInitializer: .zeros, source: source),
                        LeakyReLU(slope: slope), Dropout(rate: dropout, source: dropoutSource)]

@@ -106,6 +106,15 @@ public final class UpSampling2D: Layer {
     }
 }
 
+/// A fixed separable blur of NCHW tensors (``Tensor/blurred(taps:)``), binomial
+/// `[1, 2, 1] / 4` by default: placed before a stride-2 convolution it anti-aliases the
+/// down-sampling and evens out the gradient between even and odd pixels. No parameters.
+public final class Blur2D: Layer {
+    public let taps: [Float]
+    public init(taps: [Float] = [0.25, 0.5, 0.25]) { self.taps = taps }
+    public func callAsFunction(_ input: Tensor) -> Tensor { input.blurred(taps: taps) }
+}
+
 /// A lookup table `[count, dimension]`: integer ids to rows (PyTorch's `nn.Embedding`,
 /// initialised N(0, 1)). Call ``lookup(_:)`` with the ids.
 public final class Embedding: Layer {

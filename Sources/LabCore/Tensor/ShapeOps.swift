@@ -222,6 +222,40 @@ extension Tensor {
         return picking(flatIndices: flat, shape: [n, c, oh, ow])
     }
 
+    /// A separable blur of an NCHW tensor: the odd-length, centred filter `taps` along
+    /// width, then along height, with the edge pixels repeated beyond the border.
+    ///
+    /// Before a stride-2 layer, `[0.25, 0.5, 0.25]` is the anti-aliasing of BlurPool
+    /// (Zhang 2019). It also gives the layer's input gradient the same weight on even and
+    /// odd pixels: a stride-2 convolution alone sends back a gradient that alternates
+    /// between the two (each phase meets other kernel taps), which a GAN generator learns
+    /// as a lattice.
+    public func blurred(taps: [Float]) -> Tensor {
+        precondition(rank == 4 && taps.count % 2 == 1, "blurred: needs NCHW and an odd number of taps, got \(shape), \(taps.count)")
+        let (n, c, h, w) = (shape[0], shape[1], shape[2], shape[3])
+        let radius = taps.count / 2
+        /// This tensor read `offset` pixels along width (`alongWidth`) or height, clamped.
+        func shifted(_ x: Tensor, offset: Int, alongWidth: Bool) -> Tensor {
+            var flat = [Int32](); flat.reserveCapacity(x.count)
+            for plane in 0..<(n * c) {
+                for i in 0..<h {
+                    for j in 0..<w {
+                        let (si, sj) = alongWidth ? (i, Swift.min(Swift.max(j + offset, 0), w - 1)) : (Swift.min(Swift.max(i + offset, 0), h - 1), j)
+                        flat.append(Int32((plane * h + si) * w + sj))
+                    }
+                }
+            }
+            return x.picking(flatIndices: flat, shape: shape)
+        }
+        var x = self
+        for alongWidth in [true, false] {
+            var sum = shifted(x, offset: -radius, alongWidth: alongWidth) * taps[0]
+            for k in 1..<taps.count { sum = sum + shifted(x, offset: k - radius, alongWidth: alongWidth) * taps[k] }
+            x = sum
+        }
+        return x
+    }
+
     /// Bilinear upsampling of an NCHW tensor by an integer factor with half-pixel centres
     /// (PyTorch's `interpolate(mode: "bilinear", align_corners: False)`, Keras'
     /// `UpSampling2D(interpolation: "bilinear")`): output index o reads the input at
