@@ -143,6 +143,22 @@ enum GradCheck {
         try GradCheck.check([u([2, 3, 4]), u([2, 4])]) { Tensor.linear($0[0], weight: $0[1], bias: nil) }
     }
 
+    /// A dense layer's bias gradient is each column's sum of the output gradient in row
+    /// order, bit for bit (the kernel sums 8 columns at a time): widths with and without
+    /// a remainder of 8, one row and many.
+    @Test func linearBiasGradientIsTheColumnSumInRowOrder() throws {
+        for (rows, width) in [(1, 1), (3, 2), (256, 1), (256, 2), (5, 7), (9, 8), (17, 9), (256, 64), (31, 70)] {
+            let x = u([rows, 3]), w = u([width, 3])
+            let bias = u([width]).requiringGradient()
+            let g = Tensor.uniform([rows, width], low: -100, high: 100, source: source)
+            Tensor.linear(x, weight: w, bias: bias).backward(seed: g)
+            var expected = [Float](repeating: 0, count: width)
+            for r in 0..<rows { for j in 0..<width { expected[j] += g[r, j] } }
+            let got = try #require(bias.gradient).scalars
+            #expect(zip(got, expected).allSatisfy { $0.bitPattern == $1.bitPattern }, "rows \(rows) width \(width)")
+        }
+    }
+
     @Test func shapeOperations() throws {
         try GradCheck.check([u([2, 3, 4])]) { $0[0].reshaped([4, -1]) * $0[0].reshaped([4, 6]) }
         try GradCheck.check([u([3, 5])]) { $0[0].transposed() }

@@ -83,6 +83,43 @@ struct InstructionSetIdentityTests {
         }
     }
 
+    /// The vector kernel computes only the formula a group of 8 lanes needs when all its
+    /// lanes are on one side of 0.55: runs of small values (zeros, subnormals, NaN, just
+    /// below 0.55), of large ones (from 0.55 up, infinities) and mixed groups, at every
+    /// alignment, give the portable loop's bits.
+    @Test func tanhOfRunsOnEitherSideOfTheBranchPointIsIdentical() throws {
+        let source = try RandomSource(seed: 3)
+        let small: [Float] = [0, -0.0, Float(bitPattern: 1), 1e-30, Float(0.55).nextDown, -Float(0.55).nextDown, .nan]
+        let large: [Float] = [0.55, -0.55, Float(0.55).nextUp, 19.99, 20, 1e30, .infinity, -.infinity]
+        var x: [Float] = []
+        func pick(_ values: [Float]) throws -> Float { values[try source.uniformInt(below: values.count)] }
+        while x.count < 20_000 {
+            let run = try source.uniformInt(below: 40) + 1
+            let kind = try source.uniformInt(below: 3)
+            for _ in 0..<run {
+                let special = try source.uniformInt(below: 4) == 0
+                switch kind {
+                case 0: x.append(special ? try pick(small) : Float(source.uniform(-0.55, 0.55)))
+                case 1: x.append(special ? try pick(large) : Float(source.uniform(0.55, 12)) * (source.uniform() < 0.5 ? -1 : 1))
+                default: x.append(Float(source.uniform(-2, 2)))
+                }
+            }
+        }
+        for level in Self.levels.dropFirst() {
+            for start in 0..<8 {
+                let count = x.count - start
+                var out = [Float](repeating: 0, count: count)
+                Self.with(level) {
+                    x.withUnsafeBufferPointer { xp in
+                        out.withUnsafeMutableBufferPointer { tanhKernel(xp.baseAddress! + start, $0.baseAddress!, count: count) }
+                    }
+                }
+                let differing = out.indices.filter { out[$0].bitPattern != tanhElement(x[start + $0]).bitPattern }
+                #expect(differing.isEmpty, "\(level) from \(start): \(differing.count) differ, first at x = \(differing.first.map { x[start + $0] } ?? 0)")
+            }
+        }
+    }
+
     /// The tape's tanh goes through the kernel: a tensor's tanh is the same on every path.
     @Test func tensorTanhIsIdenticalOnEveryInstructionSet() throws {
         let x = Tensor(shape: [257, 3], scalars: try Self.inputs(count: 771, seed: 2).prefix(771).map { $0 })

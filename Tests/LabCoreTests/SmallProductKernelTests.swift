@@ -77,7 +77,10 @@ struct SmallProductKernelTests {
     /// hidden layer, and batches of whole 32-row panels (the transposed-batch path).
     static let shapes = [(1, 1, 1), (13, 31, 5), (14, 32, 16), (15, 33, 17), (29, 70, 40), (3, 300, 9),
                          (32, 70, 17), (64, 256, 20), (96, 100, 3), (40, 17, 300),
-                         (256, 2, 64), (256, 1, 64), (2, 64, 256), (64, 4, 256), (256, 64, 4), (1, 64, 64), (8, 2, 64)]
+                         (256, 2, 64), (256, 1, 64), (2, 64, 256), (64, 4, 256), (256, 64, 4), (1, 64, 64), (8, 2, 64),
+                         // C of at most 4 columns over 32 rows or more (computed transposed with AVX2): partial
+                         // panels of its rows, k with and without a remainder of 8.
+                         (32, 1, 1), (33, 4, 9), (40, 3, 17), (100, 4, 8), (31, 2, 7), (300, 3, 70)]
 
     @Test(arguments: [(false, false), (true, false), (false, true), (true, true)])
     func everyElementIsTheSequentialFusedChain(_ flags: (Bool, Bool)) throws {

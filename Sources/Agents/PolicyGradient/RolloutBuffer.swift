@@ -117,18 +117,48 @@ public final class RolloutBuffer {
     public func gather(from start: Int, into batch: RolloutBatch) {
         let size = min(batch.capacity, count - start)
         batch.size = size
-        for b in 0..<size {
-            let flat = order[start + b]
-            // Flat index copy * steps + step, as SB3's swap_and_flatten.
-            let copy = flat / steps, step = flat % steps
-            let k = step * copies + copy
-            for j in 0..<observationSize { batch.observations[b * observationSize + j] = observations[k * observationSize + j] }
-            for j in 0..<actionSize { batch.actions[b * actionSize + j] = actions[k * actionSize + j] }
-            batch.values[b] = values[k]
-            batch.logProbabilities[b] = logProbabilities[k]
-            batch.advantages[b] = advantages[k]
-            batch.returns[b] = returns[k]
+        let width = observationSize, actionWidth = actionSize
+        // Through buffer pointers taken once: element by element through the batch's
+        // array properties, every write checked the array's uniqueness again.
+        observations.withUnsafeBufferPointer { observations in
+            batch.observations.withUnsafeMutableBufferPointer { target in
+                for b in 0..<size {
+                    let k = storageIndex(order[start + b])
+                    for j in 0..<width { target[b * width + j] = observations[k * width + j] }
+                }
+            }
         }
+        actions.withUnsafeBufferPointer { actions in
+            batch.actions.withUnsafeMutableBufferPointer { target in
+                for b in 0..<size {
+                    let k = storageIndex(order[start + b])
+                    for j in 0..<actionWidth { target[b * actionWidth + j] = actions[k * actionWidth + j] }
+                }
+            }
+        }
+        Self.gather(values, order: order, from: start, count: size, into: &batch.values, index: storageIndex)
+        Self.gather(logProbabilities, order: order, from: start, count: size, into: &batch.logProbabilities, index: storageIndex)
+        Self.gather(advantages, order: order, from: start, count: size, into: &batch.advantages, index: storageIndex)
+        Self.gather(returns, order: order, from: start, count: size, into: &batch.returns, index: storageIndex)
+    }
+
+    /// `target[b] = column[index(order[start + b])]` for `b < count`.
+    @inline(__always)
+    private static func gather(_ column: [Float], order: [Int], from start: Int, count: Int, into target: inout [Float],
+                               index: (Int) -> Int) {
+        column.withUnsafeBufferPointer { column in
+            target.withUnsafeMutableBufferPointer { target in
+                for b in 0..<count { target[b] = column[index(order[start + b])] }
+            }
+        }
+    }
+
+    /// Where the transition at flat index `copy * steps + step` (SB3's swap_and_flatten
+    /// order) is stored: arrays here are step-major.
+    @inline(__always)
+    private func storageIndex(_ flat: Int) -> Int {
+        let copy = flat / steps, step = flat % steps
+        return step * copies + copy
     }
 }
 
