@@ -61,7 +61,9 @@ public final class CartPoleVector: VectorEnvironment {
         self.suttonBartoReward = suttonBartoReward
         // More threads than copies would leave threads with nothing to do.
         self.threads = min(threads, count)
-        pool = self.threads > 1 ? WorkerPool(parts: self.threads) : nil
+        // Adaptive: a step is tens of microseconds, and whether a second thread speeds it up
+        // or (with another process on a core) slows it down is measured, not guessed.
+        pool = self.threads > 1 ? WorkerPool(parts: self.threads, adaptive: true) : nil
         singleObservationSpace = CartPole().observationSpace
         observations = [Float](repeating: 0, count: count * 4)
         rewards = [Double](repeating: 0, count: count)

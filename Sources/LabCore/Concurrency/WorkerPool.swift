@@ -23,7 +23,9 @@ import Synchronization
 /// the preempted worker) and then runs the next jobs alone for a while, with the workers
 /// asleep, doubling that while such stalls keep coming (up to a quarter second). On a
 /// busy machine the pool so costs little more than one thread; on an idle one it never
-/// stalls and stays parallel. Which thread runs a chunk never changes a result.
+/// stalls and stays parallel. An adaptive pool (for streams of similar jobs) goes
+/// further: it measures its throughput with and without its workers and keeps the faster
+/// (``ParallelismGovernor``). Which thread runs a chunk never changes a result.
 public final class WorkerPool: @unchecked Sendable {
     /// Threads that work on each job, the calling thread included (1 runs jobs inline).
     public let parts: Int
@@ -72,6 +74,9 @@ public final class WorkerPool: @unchecked Sendable {
     private var parallelSince: UInt64 = 0
     /// Stalls seen, for tests and diagnostics.
     private(set) var stalls = 0
+    /// With adaptation: which mode each job runs in, chosen by measured throughput (then the
+    /// stall backoff above is off: the governor's measurements include the stalls).
+    private(set) var governor: ParallelismGovernor?
 
     /// How long an idle worker polls with the CPU's pause hint, then with `sched_yield`
     /// (letting any other runnable thread have its core), before it sleeps (nanoseconds).
@@ -88,15 +93,22 @@ public final class WorkerPool: @unchecked Sendable {
     private static let backoffReset: UInt64 = 1_000_000_000
 
     /// A pool with `parts - 1` worker threads besides the caller (`parts` at least 1).
-    public convenience init(parts: Int) {
-        self.init(parts: parts, shortestBackoff: 2_000_000)
+    ///
+    /// With `adaptive`, the pool measures its throughput with and without its workers and
+    /// keeps the faster (``ParallelismGovernor``): for a stream of similar jobs, such as a
+    /// vector environment's steps, where a second thread must never cost. Without it, a
+    /// stall sends the caller to run alone for a while (the stall backoff).
+    public convenience init(parts: Int, adaptive: Bool = false) {
+        self.init(parts: parts, shortestBackoff: 2_000_000, governor: adaptive ? ParallelismGovernor() : nil)
     }
 
-    /// A pool whose first time alone after a stall is `shortestBackoff` nanoseconds.
-    init(parts: Int, shortestBackoff: UInt64) {
+    /// A pool whose first time alone after a stall is `shortestBackoff` nanoseconds, or
+    /// whose jobs' mode `governor` chooses.
+    init(parts: Int, shortestBackoff: UInt64, governor: ParallelismGovernor? = nil) {
         self.parts = max(1, parts)
         self.shortestBackoff = shortestBackoff
         backoff = shortestBackoff
+        self.governor = self.parts > 1 ? governor : nil
         workers = (1..<self.parts).map { _ in Worker() }
         for index in workers.indices {
             // Not a strong (nor a checked unowned) reference, which would keep the pool alive
@@ -130,13 +142,39 @@ public final class WorkerPool: @unchecked Sendable {
     /// thread while other processes hold the cores): `body` must give the same result
     /// whatever thread runs a chunk (chunks write disjoint outputs).
     public func run(chunks: Int, _ body: (Int) -> Void) {
-        guard chunks > 1 && parts > 1 && chunks <= Self.maximumChunks && !runsAlone() else {
+        run(chunks: chunks, units: chunks, body)
+    }
+
+    /// ``run(chunks:_:)`` for a job of `units` units of work (the governor's measure of
+    /// throughput).
+    private func run(chunks: Int, units: Int, _ body: (Int) -> Void) {
+        guard chunks > 1 && parts > 1 && chunks <= Self.maximumChunks else {
             for chunk in 0..<max(0, chunks) { body(chunk) }
+            return
+        }
+        if governor != nil { return runGoverned(chunks: chunks, units: units, body) }
+        guard !runsAlone() else {
+            for chunk in 0..<chunks { body(chunk) }
             return
         }
         // `body` lives on the caller's stack (no allocation); it is only reached through
         // `job` until every chunk has finished, and `job` lets go of it before returning.
         withoutActuallyEscaping(body) { body in runParallel(chunks: chunks, body) }
+    }
+
+    /// Runs a job in the mode the governor chooses and tells it how long the job took.
+    private func runGoverned(chunks: Int, units: Int, _ body: (Int) -> Void) {
+        let start = Self.now()
+        let mode = governor!.begin(now: start)
+        if mode == .alone {
+            // Idle workers sleep at once rather than poll a core that another process wants.
+            parked.store(true, ordering: .relaxed)
+            for chunk in 0..<chunks { body(chunk) }
+        } else {
+            parked.store(false, ordering: .relaxed)
+            withoutActuallyEscaping(body) { body in runParallel(chunks: chunks, body) }
+        }
+        governor!.end(units: units, nanoseconds: Self.now() &- start)
     }
 
     /// Whether the caller is backing off after a stall (and should run this job alone).
@@ -178,8 +216,9 @@ public final class WorkerPool: @unchecked Sendable {
 
     /// Runs the next jobs on the calling thread alone, for longer when stalls keep coming.
     private func stalled() {
-        let time = Self.now()
         stalls += 1
+        guard governor == nil else { return }  // It has measured the stall's cost and decides.
+        let time = Self.now()
         backoff = time &- parallelSince >= Self.backoffReset
             ? shortestBackoff : Swift.min(2 * backoff, Swift.max(shortestBackoff, Self.longestBackoff))
         aloneUntil = time &+ backoff
@@ -197,7 +236,7 @@ public final class WorkerPool: @unchecked Sendable {
         let units = (count + align - 1) / align
         let minimumUnits = max(1, (minimumChunk + align - 1) / align)
         let chunks = max(1, min(parts * max(1, chunksPerThread), units / minimumUnits))
-        run(chunks: chunks) { chunk in
+        run(chunks: chunks, units: count) { chunk in
             let lower = min(count, units * chunk / chunks * align)
             let upper = chunk == chunks - 1 ? count : min(count, units * (chunk + 1) / chunks * align)
             if lower < upper { body(lower..<upper) }
