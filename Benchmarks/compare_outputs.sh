@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Output identity check (issue 11): runs the acceptance commands at two commits and diffs
 # every output file, wall-time fields aside, config.yml compared as parsed YAML, the
-# folder locks (`.rllab.lock`, which hold the writing process's id) skipped.
+# folder locks (`.rllab.lock`, which hold the writing process's id) skipped, training
+# checkpoints compared tensor by tensor and key by key without wall times.
 #
 #   bash Benchmarks/compare_outputs.sh BASE [HEAD]      # revisions; HEAD defaults to HEAD
 #
@@ -56,6 +57,18 @@ run_revision() {
     "$bin" train --env CartPole-v0 --agent naive-nn --seed 0 --quiet --out "$out/train-naive-nn" \
       --save "$out/train-naive-nn/agent.safetensors"
     "$bin" gan gaussian --seed 2 --quiet --out "$out/gan-gaussian"
+    # Continuous control: RL-Zoo's Pendulum-v1 settings, small budgets; TD3 and DDPG learn
+    # from step 1000 (not 10,000) so that updates happen, DDPG with Ornstein-Uhlenbeck noise.
+    "$bin" compare --env Pendulum-v1 --agents sac,td3,ddpg --timesteps 3000 --num-seeds 2 --eval-episodes 5 \
+      --set td3.learning_starts=1000 --set ddpg.learning_starts=1000 --set ddpg.noise_type=ornstein-uhlenbeck \
+      --out "$out/continuous-pendulum"
+    # Training checkpoints and a resume: each run kills itself (SIGKILL) right after its second
+    # checkpoint, then continues from it; its files must be an uninterrupted run's.
+    for agent in sac td3 ddpg; do
+      "$bin" train --env Pendulum-v1 --agent "$agent" --timesteps 2000 --seed 3 --set learning_starts=500 \
+        --set 'net_arch=[64,64]' --checkpoint-every 700 --kill-after-checkpoint 2 --quiet --out "$out/resume-$agent" || true
+      "$bin" train --resume "$out/resume-$agent" --quiet
+    done
   ) >"$work/stdout-$2.txt" 2>"$work/stderr-$2.txt" || { cat "$work/stderr-$2.txt" >&2; return 1; }
   echo "$out"
 }
@@ -95,8 +108,22 @@ def drop_wall(value):
         return [drop_wall(v) for v in value]
     return value
 
+def safetensors(data, revision_dir):
+    # 8-byte little-endian header length, a JSON header (names, dtypes, shapes, offsets and
+    # __metadata__), then the data. Wall times (episodes', evaluations', the loop's elapsed
+    # seconds) are left out; paths name the revision's output folder.
+    size = int.from_bytes(data[:8], "little")
+    header = json.loads(data[8:8 + size]); body = data[8 + size:]
+    metadata = header.pop("__metadata__", {})
+    timed = lambda name: "wall_time" in name or "elapsed_seconds" in name
+    tensors = {k: (v["dtype"], v["shape"], body[v["data_offsets"][0]:v["data_offsets"][1]])
+               for k, v in header.items() if not timed(k)}
+    return {k: v.replace(revision_dir, "<outputs>") for k, v in metadata.items() if not timed(k)}, tensors
+
 def normalised(path, revision_dir):
     name = os.path.basename(path)
+    if name.startswith("checkpoint") and name.endswith(".safetensors"):
+        return safetensors(open(path, "rb").read(), revision_dir)
     # Reports name their run folder by absolute path (the revision's sha, base or head).
     data = open(path, "rb").read().replace(revision_dir.encode(), b"<outputs>")
     if name.endswith((".yml", ".yaml")):

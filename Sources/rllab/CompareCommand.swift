@@ -8,7 +8,7 @@ struct CompareCommand: ParsableCommand {
         commandName: "compare",
         abstract: "Run every agent x environment x seed in parallel; print a summary table and write reward CSVs.",
         discussion: """
-            Writes under --out: episodes.csv (agent,env,seed,episode,return,length,wall_time), \
+            Writes under --out: \(EpisodeTable.fileName) (\(EpisodeTable.header)), \
             <agent>/<env>/<seed>.monitor.csv (SB3 Monitor format), summary.csv, config.yml and \
             statistics.csv (rliable's IQM, mean, median, optimality gap and probabilities of \
             improvement with 95% stratified bootstrap intervals, per environment and aggregated). \
@@ -50,11 +50,7 @@ struct CompareCommand: ParsableCommand {
     @Option(name: .customLong("stop-at"), help: "Stop a run once an --eval-freq evaluation's mean return reaches R (also the 'solved' threshold; default: the environment's reward_threshold).")
     var stopAt: Double?
 
-    @Option(help: "A YAML file of hyperparameters (flat, or keyed by environment id).")
-    var config: String?
-
-    @Option(name: .customLong("set"), parsing: .singleValue, help: ArgumentHelp("Override a hyperparameter: key=value, or agent.key=value for one agent.", valueName: "key=value"))
-    var overrides: [String] = []
+    @OptionGroup var hyperparameterArguments: HyperparameterArguments
 
     @Option(help: "Output folder.")
     var out: String = "results/compare"
@@ -131,7 +127,7 @@ struct CompareCommand: ParsableCommand {
             let comparison = try Comparison(
                 agents: splitList(agents), environments: splitList(env), environmentOptions: options, seeds: seedList,
                 budget: budget, evaluationEpisodes: evalEpisodes, evaluationFrequency: evalFreq, stopAt: stopAt,
-                sources: HyperparameterSources(configFile: config.map { URL(fileURLWithPath: $0) }, overrides: overrides),
+                sources: try hyperparameterArguments.sources(agents: splitList(agents)),
                 output: URL(fileURLWithPath: out), jobs: jobs ?? ProcessInfo.processInfo.activeProcessorCount)
             // Checked here too when sharding, so that a bad option fails before the shards run, not at the merge.
             let statisticsOptions = try statisticsArguments.options(environments: comparison.environments)
@@ -254,8 +250,9 @@ struct CompareCommand: ParsableCommand {
         arguments += ["--eval-episodes", String(evalEpisodes)]
         if evalFreq > 0 { arguments += ["--eval-freq", String(evalFreq)] }
         if let stopAt { arguments += ["--stop-at", stopAt.description] }
-        if let config { arguments += ["--config", URL(fileURLWithPath: config).standardizedFileURL.path] }
-        arguments += overrides.flatMap { ["--set", $0] }
+        if let config = hyperparameterArguments.config { arguments += ["--config", URL(fileURLWithPath: config).standardizedFileURL.path] }
+        if let folder = hyperparameterArguments.agentsDir { arguments += ["--agents-dir", URL(fileURLWithPath: folder).standardizedFileURL.path] }
+        arguments += hyperparameterArguments.overrides.flatMap { ["--set", $0] }
         if let jobs { arguments += ["--jobs", String(jobs)] }
         arguments += ["--quiet"] + (noPlots ? ["--no-plots"] : [])
         let submission = try SlurmSubmission(

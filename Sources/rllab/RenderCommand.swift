@@ -22,11 +22,8 @@ struct RenderCommand: ParsableCommand {
     @Option(help: "The saved agent (from `rllab train --save`).")
     var load: String?
 
-    @Option(help: "With --agent: a YAML file of hyperparameters.")
-    var config: String?
-
-    @Option(name: .customLong("set"), parsing: .singleValue, help: ArgumentHelp("With --agent: override a hyperparameter.", valueName: "key=value"))
-    var overrides: [String] = []
+    /// With --agent: the agent's hyperparameters.
+    @OptionGroup var hyperparameterArguments: HyperparameterArguments
 
     @Option(help: "Actions, comma-separated: integers, or numbers for a continuous action.")
     var actions: String?
@@ -104,7 +101,7 @@ struct RenderCommand: ParsableCommand {
             return { _, _ in space.sample(using: random) }
         }
         guard let name = agent, let load else { throw ValidationError("--agent needs --load PATH (a file saved by `rllab train --save`)") }
-        let sources = HyperparameterSources(configFile: config.map { URL(fileURLWithPath: $0) }, overrides: overrides)
+        let sources = try hyperparameterArguments.sources(agents: [name])
         let hyperparameters = try sources.resolve(agent: name, environmentID: environment.env)
         var runOptions = options
         runOptions["render_mode"] = nil

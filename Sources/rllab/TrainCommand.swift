@@ -8,15 +8,7 @@ struct AgentArguments: ParsableArguments {
     @Option(help: "The agent (see `rllab agents`).")
     var agent: String
 
-    @Option(help: "A YAML file of hyperparameters (flat, or keyed by environment id).")
-    var config: String?
-
-    @Option(name: .customLong("set"), parsing: .singleValue, help: ArgumentHelp("Override a hyperparameter.", valueName: "key=value"))
-    var overrides: [String] = []
-
-    var sources: HyperparameterSources {
-        HyperparameterSources(configFile: config.map { URL(fileURLWithPath: $0) }, overrides: overrides)
-    }
+    @OptionGroup var hyperparameterArguments: HyperparameterArguments
 }
 
 struct TrainCommand: ParsableCommand {
@@ -45,11 +37,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "The agent (see `rllab agents`).")
     var agent: String?
 
-    @Option(help: "A YAML file of hyperparameters (flat, or keyed by environment id).")
-    var config: String?
-
-    @Option(name: .customLong("set"), parsing: .singleValue, help: ArgumentHelp("Override a hyperparameter.", valueName: "key=value"))
-    var overrides: [String] = []
+    @OptionGroup var hyperparameterArguments: HyperparameterArguments
 
     @Option(help: "Seed of the run (default 0).")
     var seed: UInt64?
@@ -96,8 +84,7 @@ struct TrainCommand: ParsableCommand {
                 throw ValidationError("train needs --env ID and --agent NAME (or --resume DIR)")
             }
             let options = try EnvironmentArguments.parseOptions(option)
-            let sources = HyperparameterSources(configFile: config.map { URL(fileURLWithPath: $0) }, overrides: overrides)
-            try sources.checkOverrides(agents: [agent])
+            let sources = try hyperparameterArguments.sources(agents: [agent])
             let hyperparameters = try sources.resolve(agent: agent, environmentID: env)
             let budget = try trainingBudget(episodes: episodes, timesteps: timesteps)
                 ?? hyperparameters.suggestedBudget ?? Comparison.fallbackBudget
@@ -136,7 +123,7 @@ struct TrainCommand: ParsableCommand {
 
     /// `--resume DIR`: the run's settings, state and output positions come from DIR's checkpoint.
     private func resumeRun(folder: URL) throws {
-        guard env == nil, agent == nil, seed == nil, config == nil, overrides.isEmpty, option.isEmpty, episodes == nil, timesteps == nil,
+        guard env == nil, agent == nil, seed == nil, hyperparameterArguments.isEmpty, option.isEmpty, episodes == nil, timesteps == nil,
               save == nil, out == nil, evalFreq == 0, evalEpisodes == 0, stopAt == nil, checkpointEvery == nil else {
             throw ValidationError("--resume DIR takes every setting from DIR's checkpoint; give only --resume (and --quiet)")
         }
@@ -299,8 +286,8 @@ struct EvalCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             guard episodes > 0 else { throw ValidationError("--episodes must be positive") }
-            try agentArguments.sources.checkOverrides(agents: [agentArguments.agent])
-            let hyperparameters = try agentArguments.sources.resolve(agent: agentArguments.agent, environmentID: environment.env)
+            let sources = try agentArguments.hyperparameterArguments.sources(agents: [agentArguments.agent])
+            let hyperparameters = try sources.resolve(agent: agentArguments.agent, environmentID: environment.env)
             let spec = RunSpec(
                 agent: agentArguments.agent, environment: try environment.resolved(),
                 seed: seed, budget: .episodes(episodes), hyperparameters: hyperparameters, evaluationEpisodes: episodes)

@@ -24,8 +24,9 @@ struct CLI {
         URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     }
 
-    /// Runs `rllab arguments` in the repository root and waits for it.
-    static func run(_ arguments: [String], in folder: URL = repositoryRoot, environment: [String: String]? = nil) throws -> Output {
+    /// Runs `rllab arguments` (or `executable`, a copy of it) in the repository root and waits for it.
+    static func run(_ arguments: [String], in folder: URL = repositoryRoot, environment: [String: String]? = nil,
+                    executable: URL = executable) throws -> Output {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments

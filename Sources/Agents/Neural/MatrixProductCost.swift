@@ -71,7 +71,7 @@ extension SACAgent: MatrixProductAccounting {
     }
 }
 
-extension TD3Agent: MatrixProductAccounting {
+extension TwinDelayedActorCritic: MatrixProductAccounting {
     /// Per update: the target actor and the target critics at `s'`; the critics at `(s, a)`
     /// forward and backward. Per delayed actor update: the actor at `s`, the first critic at
     /// the actor's action with gradients down to that action, the actor's backward.
@@ -83,9 +83,4 @@ extension TD3Agent: MatrixProductAccounting {
         let actorUpdate = a.forward + c.forward + c.inputGradients + a.weightGradients + a.hiddenInputGradients
         return Double(updates) * criticUpdate + Double(updates / policyDelay) * actorUpdate
     }
-}
-
-extension DDPGAgent: MatrixProductAccounting {
-    public var updates: Int { core.updates }
-    public var updateMatrixProductFLOPs: Double { core.updateMatrixProductFLOPs }
 }

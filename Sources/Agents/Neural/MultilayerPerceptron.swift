@@ -140,17 +140,10 @@ public final class MultilayerPerceptron {
 
     /// Restores parameters written by ``add(to:prefix:)``, checking every shape.
     func load(from file: SafeTensorsFile, prefix: String, source url: URL) throws {
-        var loaded: [(Parameter, Tensor)] = []
-        for (name, parameter) in network.namedParameters {
-            let key = "\(prefix).\(name)"
-            guard file.names.contains(key) else { throw AgentError("\(url.path) has no tensor '\(key)'") }
-            let shape = try file.shape(key)
-            guard shape == parameter.shape else {
-                throw AgentError("\(url.path): '\(key)' has shape \(shape), this agent needs \(parameter.shape) (different environment or net_arch?)")
-            }
-            loaded.append((parameter, try Tensor(validatingShape: shape, scalars: try file.float32(key))))
-        }
-        // Only after every tensor checked out, so a bad file leaves the network as it was.
-        for (parameter, value) in loaded { parameter.value = value }
+        try NetworkCheckpoint.check([(prefix, self)], in: file, source: url)
+        let parameters = network.namedParameters
+        let values = try parameters.map { try Tensor(validatingShape: $0.parameter.shape, scalars: try file.float32("\(prefix).\($0.name)")) }
+        // Only after every tensor was read, so a bad file leaves the network as it was.
+        for ((_, parameter), value) in zip(parameters, values) { parameter.value = value }
     }
 }

@@ -115,14 +115,17 @@ public class PlanningAgent {
         .discrete(policy[discretizer.index(observation)])
     }
 
-    func saveState(to url: URL, agent: String) throws {
+    /// The agent's name, for saved files.
+    private var agentName: String { method == .valueIteration ? ValueIterationAgent.name : PolicyIterationAgent.name }
+
+    public func save(to url: URL) throws {
         try AgentState.save(
             ["policy": (policy.map(Double.init), [policy.count]), "values": (values, [values.count])],
-            agent: agent, to: url)
+            agent: agentName, to: url)
     }
 
-    func loadState(from url: URL, agent: String) throws {
-        let state = try AgentState.load(from: url, agent: agent)
+    public func load(from url: URL) throws {
+        let state = try AgentState.load(from: url, agent: agentName)
         let loadedPolicy = try state.indices("policy", shape: [policy.count], below: actionCount, what: "an action")
         values = try state.values("values", shape: [values.count])
         policy = loadedPolicy
@@ -133,7 +136,7 @@ public class PlanningAgent {
 /// stream. On a known model the plan is solved again on resume (the same solve gives the
 /// same plan), and nothing else changes while it plays.
 extension PlanningAgent {
-    func archivePlanningState(into archive: inout StateArchive) {
+    public func archiveTrainingState(into archive: inout StateArchive) {
         archive.set("agent.policy", ints: policy)
         archive.set("agent.values", float64: values)
         archive.set("agent.last_iterations", lastIterations)
@@ -142,7 +145,7 @@ extension PlanningAgent {
         estimate?.archive(into: &archive, prefix: "agent.estimate")
     }
 
-    func restorePlanningState(from archive: StateArchive) throws {
+    public func restoreTrainingState(from archive: StateArchive) throws {
         let savedPolicy = try archive.ints("agent.policy", count: policy.count)
         guard savedPolicy.allSatisfy({ (0..<actionCount).contains($0) }) else {
             throw StateArchiveError("\(archive.source): 'agent.policy' holds an action outside 0..<\(actionCount)")
@@ -228,7 +231,7 @@ struct EmpiricalModel {
 }
 
 /// Value iteration: solves a known model, or one estimated from experience.
-public final class ValueIterationAgent: PlanningAgent, Agent {
+public final class ValueIterationAgent: PlanningAgent, ResumableAgent {
     public static let name = "value-iteration"
     public static let summary = "value iteration on the environment's model, or on a model estimated from experience"
 
@@ -239,13 +242,10 @@ public final class ValueIterationAgent: PlanningAgent, Agent {
     public static func check(environment: EnvironmentSignature, hyperparameters: Hyperparameters) throws {
         _ = try parts(.valueIteration, environment, hyperparameters)
     }
-
-    public func save(to url: URL) throws { try saveState(to: url, agent: Self.name) }
-    public func load(from url: URL) throws { try loadState(from: url, agent: Self.name) }
 }
 
 /// Policy iteration: solves a known model, or one estimated from experience.
-public final class PolicyIterationAgent: PlanningAgent, Agent {
+public final class PolicyIterationAgent: PlanningAgent, ResumableAgent {
     public static let name = "policy-iteration"
     public static let summary = "policy iteration on the environment's model, or on a model estimated from experience"
 
@@ -256,17 +256,4 @@ public final class PolicyIterationAgent: PlanningAgent, Agent {
     public static func check(environment: EnvironmentSignature, hyperparameters: Hyperparameters) throws {
         _ = try parts(.policyIteration, environment, hyperparameters)
     }
-
-    public func save(to url: URL) throws { try saveState(to: url, agent: Self.name) }
-    public func load(from url: URL) throws { try loadState(from: url, agent: Self.name) }
-}
-
-extension ValueIterationAgent: ResumableAgent {
-    public func archiveTrainingState(into archive: inout StateArchive) throws { archivePlanningState(into: &archive) }
-    public func restoreTrainingState(from archive: StateArchive) throws { try restorePlanningState(from: archive) }
-}
-
-extension PolicyIterationAgent: ResumableAgent {
-    public func archiveTrainingState(into archive: inout StateArchive) throws { archivePlanningState(into: &archive) }
-    public func restoreTrainingState(from archive: StateArchive) throws { try restorePlanningState(from: archive) }
 }

@@ -10,24 +10,56 @@ public struct HyperparameterSources: Sendable {
     public var configFile: URL?
     public var overrides: [String]
 
-    public init(agentsFolder: URL? = HyperparameterSources.defaultAgentsFolder(), configFile: URL? = nil, overrides: [String] = []) {
+    public init(agentsFolder: URL?, configFile: URL? = nil, overrides: [String] = []) {
         self.agentsFolder = agentsFolder
         self.configFile = configFile
         self.overrides = overrides
     }
 
-    /// `./agents` if it exists, else the `agents` folder of the checkout the executable was built in.
-    public static func defaultAgentsFolder() -> URL? {
-        let manager = FileManager.default
-        let local = URL(fileURLWithPath: manager.currentDirectoryPath).appendingPathComponent("agents")
-        if manager.fileExists(atPath: local.path) { return local }
-        var folder = URL(fileURLWithPath: CommandLine.arguments.first ?? ".").resolvingSymlinksInPath().deletingLastPathComponent()
-        for _ in 0..<5 {
+    /// The environment variable that names the folder of `<agent>.yml` files.
+    public static let agentsFolderVariable = "RLLAB_AGENTS_DIR"
+
+    /// The folder of `<agent>.yml` files: `given` (a folder the user named: `--agents-dir`)
+    /// when not nil, else `$RLLAB_AGENTS_DIR` when set, else `./agents` if it exists, else
+    /// the repository's `agents` folder found by walking up from the executable's resolved
+    /// path (the checkout it was built in), so that a run from any working directory reads
+    /// the repository's settings; nil when there is none.
+    ///
+    /// - Throws: ``ConfigurationError`` when a folder the user named (`given`, or
+    ///   `$RLLAB_AGENTS_DIR`) is not a folder: a typo must not fall back to other settings.
+    public static func agentsFolder(given: String? = nil) throws -> URL? {
+        let named = given.map { (path: $0, source: "agents folder") }
+            ?? ProcessInfo.processInfo.environment[agentsFolderVariable].map { (path: $0, source: agentsFolderVariable) }
+        if let named {
+            var isFolder: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: named.path, isDirectory: &isFolder), isFolder.boolValue else {
+                throw ConfigurationError("\(named.source) \(named.path) is not a folder")
+            }
+            return URL(fileURLWithPath: named.path)
+        }
+        return agentsFolderCandidates().first { FileManager.default.fileExists(atPath: $0.path) }
+    }
+
+    /// `./agents`, then every folder above the executable with an `agents` folder that
+    /// holds a known agent's file (the repository's, not any folder named so), nearest first.
+    private static func agentsFolderCandidates() -> [URL] {
+        var candidates = [URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("agents")]
+        guard var folder = executableURL?.resolvingSymlinksInPath().deletingLastPathComponent() else { return candidates }
+        while folder.path != "/" && !folder.path.isEmpty {
             let candidate = folder.appendingPathComponent("agents")
-            if manager.fileExists(atPath: candidate.appendingPathComponent("dqn.yml").path) { return candidate }
+            if AgentCatalog.all.contains(where: { FileManager.default.fileExists(atPath: candidate.appendingPathComponent("\($0.name).yml").path) }) {
+                candidates.append(candidate)
+            }
             folder = folder.deletingLastPathComponent()
         }
-        return nil
+        return candidates
+    }
+
+    /// The running executable: `/proc/self/exe` on Linux (argv[0] is a bare name when the
+    /// executable is found on the `PATH`), else Foundation's idea of it.
+    private static var executableURL: URL? {
+        if let path = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe") { return URL(fileURLWithPath: path) }
+        return Bundle.main.executableURL
     }
 
     /// The overrides that apply to `agent`: plain `key=value` ones, and `agent.key=value`
