@@ -63,8 +63,10 @@ public struct ImageGANConfig: Settings, Equatable {
         }
         /// About 60x fewer multiply-adds per image than ``paper``, for 2 CPU cores: no
         /// hidden dense layer, 3x3 kernels in G (nearest up-sampling then a stride-1
-        /// convolution), few channels, and 4x4 kernels in D's strided convolutions so that
-        /// no pixel gets more gradient than its neighbours (no checkerboard).
+        /// convolution), few channels, 4x4 kernels in D's strided convolutions so that no
+        /// pixel is reached more often than its neighbours (no checkerboard), and a
+        /// [1, 2, 1] / 4 blur before them so that no pixel gets more gradient weight
+        /// either (no lattice; `discriminator_blur`).
         public static var small: ACGANArchitecture { ACGANArchitecture() }
         /// The `small` sizes before 2026-11-29 (G's last convolution with 8 channels, D's
         /// strided kernels 3x3), kept to measure the change against.
