@@ -39,4 +39,29 @@ import Testing
         for i in 1..<(h - 1) { for j in 1..<(w - 1) { #expect(y[i * w + j] == 0) } }
         #expect(y[0] != 0) // the repeated edge is not cancelled
     }
+
+    /// `upsampledBilinear` against PyTorch's formula written out in Double, on random
+    /// shapes and factors 1-4 (the fixtures cover two shapes only).
+    @Test func bilinearMatchesTheFormulaOnRandomShapes() throws {
+        let source = try RandomSource(seed: 12)
+        for _ in 0..<20 {
+            let (n, c, h, w) = (1 + Int(source.uniform(0, 2)), 1 + Int(source.uniform(0, 2)), 1 + Int(source.uniform(0, 6)), 1 + Int(source.uniform(0, 6)))
+            let f = 1 + Int(source.uniform(0, 4))
+            let x = Tensor.uniform([n, c, h, w], low: -2, high: 2, source: source)
+            let got = x.upsampledBilinear(factor: f).scalars, v = x.scalars.map(Double.init)
+            func taps(_ o: Int, _ size: Int) -> (Int, Int, Double) {
+                let s = max((Double(o) + 0.5) / Double(f) - 0.5, 0)
+                let i = min(Int(s), size - 1)
+                return (i, min(i + 1, size - 1), s - Double(i))
+            }
+            var k = 0
+            for p in 0..<(n * c) { for oi in 0..<(h * f) { for oj in 0..<(w * f) {
+                let (i0, i1, a) = taps(oi, h), (j0, j1, b) = taps(oj, w)
+                func at(_ i: Int, _ j: Int) -> Double { v[(p * h + i) * w + j] }
+                let want = (1 - a) * ((1 - b) * at(i0, j0) + b * at(i0, j1)) + a * ((1 - b) * at(i1, j0) + b * at(i1, j1))
+                #expect(abs(Double(got[k]) - want) <= 1e-5 * (1 + abs(want)), "shape \([n, c, h, w]) factor \(f)")
+                k += 1
+            } } }
+        }
+    }
 }
