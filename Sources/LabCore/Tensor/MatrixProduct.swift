@@ -69,18 +69,8 @@ extension Tensor {
     ///   - bias: `[out]`, or `nil`.
     /// The input may have any rank with last dimension `in`; leading axes are batch axes.
     public static func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
-        precondition(weight.rank == 2 && x.rank >= 1 && x.shape[x.rank - 1] == weight.shape[1],
-                     "linear: input \(x.shape) does not match weight [out, in] = \(weight.shape)")
-        let outFeatures = weight.shape[0], inFeatures = weight.shape[1]
-        let rows = x.count / Swift.max(inFeatures, 1)
-        var outShape = x.shape
-        outShape[outShape.count - 1] = outFeatures
-        var out = Tensor(uninitializedShape: outShape)
-        if let bias {
-            precondition(bias.shape == [outFeatures], "linear: bias \(bias.shape) must be [\(outFeatures)]")
-        }
-        linearKernel(x.storage.base, rows: rows, inFeatures: inFeatures, weight: weight.storage.base,
-                     bias: bias?.storage.base, outFeatures: outFeatures, into: out.storage.base)
+        var out = affine(x, weight: weight, bias: bias)
+        let outShape = out.shape
         let nx = x.node, nw = weight.node, nb = bias?.node
         if (nx != nil || nw != nil || nb != nil) && GradMode.isEnabled {
             out.node = TapeNode(.linear(x: x.detached(), weight: weight.detached()), shape: outShape,
@@ -95,18 +85,8 @@ extension Tensor {
     /// tanh's derivative comes from its output). ``Sequential`` runs a ``Dense`` layer and
     /// the ``Tanh`` after it through this.
     public static func linearTanh(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
-        precondition(weight.rank == 2 && x.rank >= 1 && x.shape[x.rank - 1] == weight.shape[1],
-                     "linear: input \(x.shape) does not match weight [out, in] = \(weight.shape)")
-        let outFeatures = weight.shape[0], inFeatures = weight.shape[1]
-        let rows = x.count / Swift.max(inFeatures, 1)
-        var outShape = x.shape
-        outShape[outShape.count - 1] = outFeatures
-        var out = Tensor(uninitializedShape: outShape)
-        if let bias {
-            precondition(bias.shape == [outFeatures], "linear: bias \(bias.shape) must be [\(outFeatures)]")
-        }
-        linearKernel(x.storage.base, rows: rows, inFeatures: inFeatures, weight: weight.storage.base,
-                     bias: bias?.storage.base, outFeatures: outFeatures, into: out.storage.base)
+        var out = affine(x, weight: weight, bias: bias)
+        let outShape = out.shape
         // In place: tanh reads and writes each element alone.
         tanhKernel(out.storage.base, out.storage.base, count: out.count)
         let nx = x.node, nw = weight.node, nb = bias?.node
@@ -114,6 +94,23 @@ extension Tensor {
             out.node = TapeNode(.linearTanh(x: x.detached(), weight: weight.detached(), out: out.detached()), shape: outShape,
                                 a: nx, b: nw, rest: [nb])
         }
+        return out
+    }
+
+    /// `x · weightᵀ + bias` off the tape, its shapes checked: the forward of ``linear(_:weight:bias:)``
+    /// and ``linearTanh(_:weight:bias:)``.
+    private static func affine(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
+        precondition(weight.rank == 2 && x.rank >= 1 && x.shape[x.rank - 1] == weight.shape[1],
+                     "linear: input \(x.shape) does not match weight [out, in] = \(weight.shape)")
+        let outFeatures = weight.shape[0], inFeatures = weight.shape[1]
+        var outShape = x.shape
+        outShape[outShape.count - 1] = outFeatures
+        let out = Tensor(uninitializedShape: outShape)
+        if let bias {
+            precondition(bias.shape == [outFeatures], "linear: bias \(bias.shape) must be [\(outFeatures)]")
+        }
+        linearKernel(x.storage.base, rows: x.count / Swift.max(inFeatures, 1), inFeatures: inFeatures, weight: weight.storage.base,
+                     bias: bias?.storage.base, outFeatures: outFeatures, into: out.storage.base)
         return out
     }
 
