@@ -18,6 +18,7 @@
    fill the lanes. */
 
 #include "lab_kernels.h"
+#include "scratch.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -197,30 +198,12 @@ RLLAB_AVX2 static void packPanel(int transposeB, const float *b, long ldb, long 
 }
 
 /* A panel buffer per thread, grown on demand and kept: no allocation in steady state. */
-static _Thread_local float *panelBuffer;
-static _Thread_local long panelCapacity;
+static _Thread_local rllab_scratch panelStore, transposeStore;
 
-static float *panelOf(long k) {
-    if (panelCapacity < k) {
-        free(panelBuffer);
-        panelBuffer = aligned_alloc(64, (size_t)k * PANEL * sizeof(float));
-        panelCapacity = panelBuffer ? k : 0;
-    }
-    return panelBuffer;
-}
+static float *panelOf(long k) { return rllab_scratch_floats(&panelStore, k * PANEL); }
 
 /* The transposed C of narrowByTransposing, per thread like the panel. */
-static _Thread_local float *transposeBuffer;
-static _Thread_local long transposeCapacity;
-
-static float *transposeScratch(long count) {
-    if (transposeCapacity < count) {
-        free(transposeBuffer);
-        transposeBuffer = aligned_alloc(64, (size_t)((count + 15) / 16 * 16) * sizeof(float));
-        transposeCapacity = transposeBuffer ? count : 0;
-    }
-    return transposeBuffer;
-}
+static float *transposeScratch(long count) { return rllab_scratch_floats(&transposeStore, count); }
 
 static int hasAVX2(void) {
     static int known = -1;
