@@ -43,6 +43,22 @@ import Yams
         #expect(h.values["learning_rate"] == .double(1))
     }
 
+    /// Code sets an agent's typed struct (as `rllab bench core` does); the declarations
+    /// check it as they check a file, and the agent reads back exactly those values.
+    @Test func typedSettingsSetFromCodeAreCheckedAndReadBack() throws {
+        var settings = DQNAgent.Settings()
+        settings.netArch = [8, 4]
+        settings.offPolicy.batchSize = 16
+        settings.learningRate = .constant(2.5e-3)
+        var h = DQNAgent.defaultHyperparameters
+        try h.set(settings, source: "test")
+        let read = try h.settings(DQNAgent.Settings.self)
+        #expect(read.netArch == [8, 4] && read.offPolicy.batchSize == 16 && read.learningRate == .constant(2.5e-3))
+        #expect(h.values == settings.values)
+        settings.offPolicy.batchSize = 0
+        #expect(throws: ConfigurationError("test: batch_size must be at least 1, got 0")) { try h.set(settings, source: "test") }
+    }
+
     @Test func unknownKeysAndBadValuesAreErrors() {
         var h = fresh()
         #expect(throws: ConfigurationError("--set lr: unknown hyperparameter 'lr' for agent 'dqn'; valid hyperparameters: batch_size, double_q, learning_rate, loss, net_arch")) {
