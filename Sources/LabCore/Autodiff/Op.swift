@@ -30,8 +30,11 @@ enum Op {
     case logSumExp(Tensor, out: Tensor, axis: Int)
     case sumAll(inShape: [Int])
     case sumAxis(inShape: [Int], axis: Int, scale: Float)
-    /// out[i] = in[indices[i]] (gather, slicing, max, embedding, upsampling, transposes).
+    /// out[i] = in[indices[i]] (gather, slicing, max, embedding, transposes).
     case pick(inShape: [Int], indices: [Int32])
+    /// A fixed linear map along one axis of the input viewed as `[outer, length, inner]`
+    /// (blur, up-sampling).
+    case stencil(Stencil, inShape: [Int], outer: Int, inner: Int)
     case matmul(Tensor, Tensor, transposeA: Bool, transposeB: Bool)
     /// `x · wᵀ + bias` with `w` in `[out, in]` layout; inputs a = x, b = w, rest = [bias].
     case linear(x: Tensor, weight: Tensor)
@@ -114,6 +117,8 @@ extension Tensor {
             node.a?.accumulate(expandAlongAxis(g, to: inShape, axis: axis, scale: scale))
         case .pick(let inShape, let indices):
             node.a?.accumulate(scatterAdd(g, indices: indices, shape: inShape))
+        case .stencil(let stencil, let inShape, let outer, let inner):
+            node.a?.accumulate(stencilBackward(g, stencil, inShape: inShape, outer: outer, inner: inner))
         case .matmul(let x, let y, let ta, let tb):
             matmulBackward(node, g, x, y, ta, tb)
         case .linear(let x, let w):

@@ -129,28 +129,52 @@ extension Tensor {
         // backward pass instead of unfolding twice.
         let colCount = geo.patchSize * geo.outPixels
         let saved = recording && nw != nil ? Tensor(uninitializedShape: [geo.batch, geo.patchSize, geo.outPixels]) : nil
-        let scratch = saved == nil ? UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(colCount, 1)) : nil
-        defer { scratch?.deallocate() }
         let imageSize = geo.channels * geo.height * geo.width
         let outSize = geo.outChannels * geo.outPixels
-        for n in 0..<geo.batch {
-            let cols = saved.map { $0.storage.base + n * colCount } ?? scratch!
-            geo.im2col(x.storage.base + n * imageSize, cols)
-            let dst = out.storage.base + n * outSize
-            var beta: Float = 0
-            if let bias {
-                for o in 0..<geo.outChannels { (dst + o * geo.outPixels).update(repeating: bias.storage.base[o], count: geo.outPixels) }
-                beta = 1
+        let xb = x.storage.base, wb = weight.storage.base, ob = out.storage.base
+        let bb = bias?.storage.base, savedBase = saved?.storage.base
+        /// Images `range`, with `scratch` for their columns when they are not saved.
+        let images = { (range: Range<Int>, scratch: UnsafeMutablePointer<Float>?) in
+            for n in range {
+                let cols = savedBase.map { $0 + n * colCount } ?? scratch!
+                geo.im2col(xb + n * imageSize, cols)
+                let dst = ob + n * outSize
+                var beta: Float = 0
+                if let bb {
+                    for o in 0..<geo.outChannels { (dst + o * geo.outPixels).update(repeating: bb[o], count: geo.outPixels) }
+                    beta = 1
+                }
+                BLAS.sgemm(transposeA: false, transposeB: false, m: geo.outChannels, n: geo.outPixels, k: geo.patchSize,
+                           a: wb, lda: geo.patchSize, b: cols, ldb: geo.outPixels,
+                           beta: beta, c: dst, ldc: geo.outPixels)
             }
-            BLAS.sgemm(transposeA: false, transposeB: false, m: geo.outChannels, n: geo.outPixels, k: geo.patchSize,
-                       a: weight.storage.base, lda: geo.patchSize, b: cols, ldb: geo.outPixels,
-                       beta: beta, c: dst, ldc: geo.outPixels)
+        }
+        let split = Tensor.splitsImages(geo) && ComputeThreads.run { part, parts in
+            let range = ComputeThreads.range(part: part, of: parts, count: geo.batch, alignment: 1)
+            guard !range.isEmpty else { return }
+            let scratch = savedBase == nil ? UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(colCount, 1)) : nil
+            defer { scratch?.deallocate() }
+            images(range, scratch)
+        }
+        if !split {
+            let scratch = savedBase == nil ? UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(colCount, 1)) : nil
+            defer { scratch?.deallocate() }
+            images(0..<geo.batch, scratch)
         }
         if recording {
             out.node = TapeNode(.conv2d(x: x.detached(), columns: saved, weight: weight.detached(), geometry: geo), shape: outShape,
                                 a: nx, b: nw, rest: [nb])
         }
         return out
+    }
+
+    /// Whether a convolution's images (forward, and input gradient) go to the compute
+    /// threads in ranges: when there are threads, two images or more, and enough work to
+    /// pay for waking them. Each image is then computed as on one thread (its products do
+    /// not split further while the pool is busy), so results do not depend on the thread
+    /// count.
+    static func splitsImages(_ geo: ConvGeometry) -> Bool {
+        geo.batch >= 2 && ComputeThreads.isParallel && geo.batch * geo.outChannels * geo.outPixels * geo.patchSize >= 1 << 20
     }
 
     static func conv2dBackward(_ node: TapeNode, _ g: Tensor, _ x: Tensor, _ savedColumns: Tensor?, _ w: Tensor, _ geo: ConvGeometry) {
@@ -178,12 +202,23 @@ extension Tensor {
         }
         if let nx = node.a {
             let dx = Tensor(repeating: 0, shape: x.shape)
-            for n in 0..<geo.batch {  // dcols = Wᵀ · g[n], folded back
-                BLAS.sgemm(transposeA: true, transposeB: false, m: geo.patchSize, n: geo.outPixels, k: geo.outChannels,
-                           a: w.storage.base, lda: geo.patchSize, b: g.storage.base + n * outSize, ldb: geo.outPixels,
-                           beta: 0, c: cols, ldc: geo.outPixels)
-                geo.col2imAdd(cols, dx.storage.base + n * imageSize)
+            let wb = w.storage.base, gb = g.storage.base, db = dx.storage.base
+            let images = { (range: Range<Int>, cols: UnsafeMutablePointer<Float>) in
+                for n in range {  // dcols = Wᵀ · g[n], folded back
+                    BLAS.sgemm(transposeA: true, transposeB: false, m: geo.patchSize, n: geo.outPixels, k: geo.outChannels,
+                               a: wb, lda: geo.patchSize, b: gb + n * outSize, ldb: geo.outPixels,
+                               beta: 0, c: cols, ldc: geo.outPixels)
+                    geo.col2imAdd(cols, db + n * imageSize)
+                }
             }
+            let split = Tensor.splitsImages(geo) && ComputeThreads.run { part, parts in
+                let range = ComputeThreads.range(part: part, of: parts, count: geo.batch, alignment: 1)
+                guard !range.isEmpty else { return }
+                let own = UnsafeMutablePointer<Float>.allocate(capacity: Swift.max(colCount, 1))
+                defer { own.deallocate() }
+                images(range, own)
+            }
+            if !split { images(0..<geo.batch, cols) }
             nx.accumulate(dx)
         }
         if let nb = node.rest[0] {

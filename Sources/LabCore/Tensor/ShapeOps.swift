@@ -1,5 +1,6 @@
 /// Operations that move elements without arithmetic: reshape, transpose, permute,
-/// concatenation, slicing, gathering, one-hot encoding.
+/// concatenation, slicing, gathering, one-hot encoding; and the fixed stencils along
+/// the spatial axes (up-sampling, blur; see ``Stencil``).
 ///
 /// Most are expressed as a *pick*: out[i] = in[indices[i]], whose derivative is a
 /// scatter-add, so repeated indices (gather, embedding lookups) accumulate gradients.
@@ -207,19 +208,8 @@ extension Tensor {
     public func upsampledNearest(factor: Int) -> Tensor {
         precondition(rank == 4 && factor >= 1, "upsampledNearest: needs NCHW, got \(shape)")
         let (n, c, h, w) = (shape[0], shape[1], shape[2], shape[3])
-        let oh = h * factor, ow = w * factor
-        var flat = [Int32](repeating: 0, count: n * c * oh * ow)
-        var k = 0
-        for plane in 0..<(n * c) {
-            for i in 0..<oh {
-                let row = plane * h * w + (i / factor) * w
-                for j in 0..<ow {
-                    flat[k] = Int32(row + j / factor)
-                    k += 1
-                }
-            }
-        }
-        return picking(flatIndices: flat, shape: [n, c, oh, ow])
+        return applying(.nearest(factor: factor, height: h, width: w), outer: n * c, inner: 1,
+                        outputShape: [n, c, h * factor, w * factor])
     }
 
     /// A separable blur of an NCHW tensor: the odd-length, centred filter `taps` along
@@ -233,27 +223,8 @@ extension Tensor {
     public func blurred(taps: [Float]) -> Tensor {
         precondition(rank == 4 && taps.count % 2 == 1, "blurred: needs NCHW and an odd number of taps, got \(shape), \(taps.count)")
         let (n, c, h, w) = (shape[0], shape[1], shape[2], shape[3])
-        let radius = taps.count / 2
-        /// This tensor read `offset` pixels along width (`alongWidth`) or height, clamped.
-        func shifted(_ x: Tensor, offset: Int, alongWidth: Bool) -> Tensor {
-            var flat = [Int32](); flat.reserveCapacity(x.count)
-            for plane in 0..<(n * c) {
-                for i in 0..<h {
-                    for j in 0..<w {
-                        let (si, sj) = alongWidth ? (i, Swift.min(Swift.max(j + offset, 0), w - 1)) : (Swift.min(Swift.max(i + offset, 0), h - 1), j)
-                        flat.append(Int32((plane * h + si) * w + sj))
-                    }
-                }
-            }
-            return x.picking(flatIndices: flat, shape: shape)
-        }
-        var x = self
-        for alongWidth in [true, false] {
-            var sum = shifted(x, offset: -radius, alongWidth: alongWidth) * taps[0]
-            for k in 1..<taps.count { sum = sum + shifted(x, offset: k - radius, alongWidth: alongWidth) * taps[k] }
-            x = sum
-        }
-        return x
+        return applying(.blur(taps: taps, length: w), outer: n * c * h, inner: 1, outputShape: shape)
+            .applying(.blur(taps: taps, length: h), outer: n * c, inner: w, outputShape: shape)
     }
 
     /// Bilinear upsampling of an NCHW tensor by an integer factor with half-pixel centres
@@ -263,42 +234,12 @@ extension Tensor {
     /// column repeat). Width first, then height, in PyTorch's order of operations.
     ///
     /// Unlike nearest upsampling it leaves no factor-sized blocks for the following
-    /// convolution to turn into a lattice. The gradient flows through two picks and
-    /// products with constant weights.
+    /// convolution to turn into a lattice.
     public func upsampledBilinear(factor: Int) -> Tensor {
         precondition(rank == 4 && factor >= 1, "upsampledBilinear: needs NCHW, got \(shape)")
         let (n, c, h, w) = (shape[0], shape[1], shape[2], shape[3])
         let oh = h * factor, ow = w * factor
-        /// Per output index along an axis of `size`: the two input indices and their weights.
-        func taps(_ size: Int) -> (low: [Int], high: [Int], lowWeight: [Float], highWeight: [Float]) {
-            var low = [Int](), high = [Int](), lowWeight = [Float](), highWeight = [Float]()
-            for o in 0..<(size * factor) {
-                let source = Swift.max((Float(o) + 0.5) / Float(factor) - 0.5, 0)
-                let i = Swift.min(Int(source), size - 1)
-                let lambda = source - Float(i)
-                low.append(i)
-                high.append(i < size - 1 ? i + 1 : i)
-                lowWeight.append(1 - lambda)
-                highWeight.append(lambda)
-            }
-            return (low, high, lowWeight, highWeight)
-        }
-        let across = taps(w), down = taps(h)
-        func columns(_ index: [Int]) -> [Int32] {
-            var flat = [Int32](); flat.reserveCapacity(n * c * h * ow)
-            for row in 0..<(n * c * h) { for j in 0..<ow { flat.append(Int32(row * w + index[j])) } }
-            return flat
-        }
-        func rows(_ index: [Int]) -> [Int32] {
-            var flat = [Int32](); flat.reserveCapacity(n * c * oh * ow)
-            for plane in 0..<(n * c) {
-                for i in 0..<oh { for j in 0..<ow { flat.append(Int32((plane * h + index[i]) * ow + j)) } }
-            }
-            return flat
-        }
-        let wide = picking(flatIndices: columns(across.low), shape: [n, c, h, ow]) * Tensor(shape: [ow], scalars: across.lowWeight)
-            + picking(flatIndices: columns(across.high), shape: [n, c, h, ow]) * Tensor(shape: [ow], scalars: across.highWeight)
-        return wide.picking(flatIndices: rows(down.low), shape: [n, c, oh, ow]) * Tensor(shape: [oh, 1], scalars: down.lowWeight)
-            + wide.picking(flatIndices: rows(down.high), shape: [n, c, oh, ow]) * Tensor(shape: [oh, 1], scalars: down.highWeight)
+        return applying(.bilinear(factor: factor, length: w), outer: n * c * h, inner: 1, outputShape: [n, c, h, ow])
+            .applying(.bilinear(factor: factor, length: h), outer: n * c, inner: ow, outputShape: [n, c, oh, ow])
     }
 }
