@@ -90,6 +90,20 @@ long rllab_tanh_avx2(const float *x, float *out, long n) {
     return j;
 }
 
+/* g (1 - y^2) for n floats with AVX2, 8 at a time, unfused as LabCore's portable loop
+   (Tanh.swift). Returns how many leading elements it wrote (a multiple of 8). */
+__attribute__((target("avx2")))
+long rllab_tanh_backward_avx2(const float *g, const float *y, float *out, long n) {
+#pragma clang fp contract(off)
+    const __m256 one = _mm256_set1_ps(1.0f);
+    long j = 0;
+    for (; j + 8 <= n; j += 8) {
+        __m256 yj = _mm256_loadu_ps(y + j);
+        _mm256_storeu_ps(out + j, _mm256_mul_ps(_mm256_loadu_ps(g + j), _mm256_sub_ps(one, _mm256_mul_ps(yj, yj))));
+    }
+    return j;
+}
+
 /* Adam's element-wise update with AVX2, 8 at a time: exactly the operations of
    rllab_adam_update_avx512 (no fused multiply-add), so results are identical. Returns how
    many leading elements it updated (a multiple of 8). */
@@ -117,6 +131,7 @@ long rllab_adam_update_avx2(float *w, float *m, float *v, const float *g, long n
 #else
 
 long rllab_tanh_avx2(const float *x, float *out, long n) { return 0; }
+long rllab_tanh_backward_avx2(const float *g, const float *y, float *out, long n) { return 0; }
 long rllab_adam_update_avx2(float *w, float *m, float *v, const float *g, long n, float weight, int lowWeight, float b2,
                             float oneMinusB2, float bias2Sqrt, float eps, float negStep) {
     return 0;

@@ -18,6 +18,7 @@
    fill the lanes. */
 
 #include "lab_kernels.h"
+#include "scratch.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -35,7 +36,8 @@ enum { PANEL = 16, MAX_ROWS = 6, NARROW = 8, NARROW_ROWS = 12 };
 /* C[rows, 0:width] (+)= sum over k of A(r, k) * P[k, 0:16], A(r, k) = a[r * rowStride +
    k * kStride], P[k, :] = p + k * panelStride (a packed panel, or op(B) itself). */
 KERNEL_INLINE void tile(const int rows, long k, const float *a, ptrdiff_t rowStride, ptrdiff_t kStride,
-                        const float *p, ptrdiff_t panelStride, float *c, ptrdiff_t ldc, int width, int accumulate) {
+                        const float *p, ptrdiff_t panelStride, float *c, ptrdiff_t ldc, int width, int accumulate,
+                        const float *bias) {
     __m256 acc[MAX_ROWS][2];
     _Pragma("clang loop unroll(full)") for (int r = 0; r < rows; r++) {
         acc[r][0] = _mm256_setzero_ps();
@@ -53,7 +55,11 @@ KERNEL_INLINE void tile(const int rows, long k, const float *a, ptrdiff_t rowStr
     if (width == PANEL) {
         _Pragma("clang loop unroll(full)") for (int r = 0; r < rows; r++) {
             float *cr = c + r * ldc;
-            if (accumulate) {
+            if (bias) {
+                /* bias + chain: the addition beta == 1 does on a C filled with the bias. */
+                acc[r][0] = _mm256_add_ps(_mm256_loadu_ps(bias), acc[r][0]);
+                acc[r][1] = _mm256_add_ps(_mm256_loadu_ps(bias + 8), acc[r][1]);
+            } else if (accumulate) {
                 acc[r][0] = _mm256_add_ps(_mm256_loadu_ps(cr), acc[r][0]);
                 acc[r][1] = _mm256_add_ps(_mm256_loadu_ps(cr + 8), acc[r][1]);
             }
@@ -67,9 +73,10 @@ KERNEL_INLINE void tile(const int rows, long k, const float *a, ptrdiff_t rowStr
         float *cr = c + r * ldc;
         float sums[PANEL] __attribute__((aligned(32)));
         float old[PANEL] __attribute__((aligned(32))) = {0};
-        if (accumulate) memcpy(old, cr, (size_t)width * sizeof(float));
+        if (bias) memcpy(old, bias, (size_t)width * sizeof(float));
+        else if (accumulate) memcpy(old, cr, (size_t)width * sizeof(float));
         __m256 s0 = acc[r][0], s1 = acc[r][1];
-        if (accumulate) {
+        if (accumulate || bias) {
             s0 = _mm256_add_ps(_mm256_load_ps(old), s0);
             s1 = _mm256_add_ps(_mm256_load_ps(old + 8), s1);
         }
@@ -79,10 +86,11 @@ KERNEL_INLINE void tile(const int rows, long k, const float *a, ptrdiff_t rowStr
     }
 }
 
-#define TILE_CASE(R) case R: tile(R, k, a, rowStride, kStride, p, panelStride, c, ldc, width, accumulate); break;
+#define TILE_CASE(R) case R: tile(R, k, a, rowStride, kStride, p, panelStride, c, ldc, width, accumulate, bias); break;
 RLLAB_AVX2 __attribute__((noinline))
 static void tileOfRows(int rows, long k, const float *a, ptrdiff_t rowStride, ptrdiff_t kStride,
-                       const float *p, ptrdiff_t panelStride, float *c, ptrdiff_t ldc, int width, int accumulate) {
+                       const float *p, ptrdiff_t panelStride, float *c, ptrdiff_t ldc, int width, int accumulate,
+                       const float *bias) {
     switch (rows) {
         TILE_CASE(1) TILE_CASE(2) TILE_CASE(3) TILE_CASE(4) TILE_CASE(5) TILE_CASE(6)
         default: break;
@@ -92,7 +100,8 @@ static void tileOfRows(int rows, long k, const float *a, ptrdiff_t rowStride, pt
 /* The tile of an 8-wide panel: C[rows, 0:width] (+)= sum over k of A(r, k) * P[k, 0:8],
    P[k, :] = p + k * panelStride; the same chain per element as `tile`. */
 KERNEL_INLINE void narrowTile(const int rows, long k, const float *a, ptrdiff_t rowStride, ptrdiff_t kStride,
-                              const float *p, ptrdiff_t panelStride, float *c, ptrdiff_t ldc, int width, int accumulate) {
+                              const float *p, ptrdiff_t panelStride, float *c, ptrdiff_t ldc, int width, int accumulate,
+                              const float *bias) {
     __m256 acc[NARROW_ROWS];
     _Pragma("clang loop unroll(full)") for (int r = 0; r < rows; r++) acc[r] = _mm256_setzero_ps();
     for (long kk = 0; kk < k; kk++) {
@@ -104,24 +113,27 @@ KERNEL_INLINE void narrowTile(const int rows, long k, const float *a, ptrdiff_t 
     _Pragma("clang loop unroll(full)") for (int r = 0; r < rows; r++) {
         float *cr = c + r * ldc;
         if (width == NARROW) {
-            if (accumulate) acc[r] = _mm256_add_ps(_mm256_loadu_ps(cr), acc[r]);
+            if (bias) acc[r] = _mm256_add_ps(_mm256_loadu_ps(bias), acc[r]);
+            else if (accumulate) acc[r] = _mm256_add_ps(_mm256_loadu_ps(cr), acc[r]);
             _mm256_storeu_ps(cr, acc[r]);
             continue;
         }
         float sums[NARROW] __attribute__((aligned(32)));
         float old[NARROW] __attribute__((aligned(32))) = {0};
-        if (accumulate) memcpy(old, cr, (size_t)width * sizeof(float));
+        if (bias) memcpy(old, bias, (size_t)width * sizeof(float));
+        else if (accumulate) memcpy(old, cr, (size_t)width * sizeof(float));
         __m256 s0 = acc[r];
-        if (accumulate) s0 = _mm256_add_ps(_mm256_load_ps(old), s0);
+        if (accumulate || bias) s0 = _mm256_add_ps(_mm256_load_ps(old), s0);
         _mm256_store_ps(sums, s0);
         memcpy(cr, sums, (size_t)width * sizeof(float));
     }
 }
 
-#define NARROW_CASE(R) case R: narrowTile(R, k, a, rowStride, kStride, p, panelStride, c, ldc, width, accumulate); break;
+#define NARROW_CASE(R) case R: narrowTile(R, k, a, rowStride, kStride, p, panelStride, c, ldc, width, accumulate, bias); break;
 RLLAB_AVX2 __attribute__((noinline))
 static void narrowTileOfRows(int rows, long k, const float *a, ptrdiff_t rowStride, ptrdiff_t kStride,
-                             const float *p, ptrdiff_t panelStride, float *c, ptrdiff_t ldc, int width, int accumulate) {
+                             const float *p, ptrdiff_t panelStride, float *c, ptrdiff_t ldc, int width, int accumulate,
+                             const float *bias) {
     switch (rows) {
         NARROW_CASE(1) NARROW_CASE(2) NARROW_CASE(3) NARROW_CASE(4) NARROW_CASE(5) NARROW_CASE(6)
         NARROW_CASE(7) NARROW_CASE(8) NARROW_CASE(9) NARROW_CASE(10) NARROW_CASE(11) NARROW_CASE(12)
@@ -186,30 +198,12 @@ RLLAB_AVX2 static void packPanel(int transposeB, const float *b, long ldb, long 
 }
 
 /* A panel buffer per thread, grown on demand and kept: no allocation in steady state. */
-static _Thread_local float *panelBuffer;
-static _Thread_local long panelCapacity;
+static _Thread_local rllab_scratch panelStore, transposeStore;
 
-static float *panelOf(long k) {
-    if (panelCapacity < k) {
-        free(panelBuffer);
-        panelBuffer = aligned_alloc(64, (size_t)k * PANEL * sizeof(float));
-        panelCapacity = panelBuffer ? k : 0;
-    }
-    return panelBuffer;
-}
+static float *panelOf(long k) { return rllab_scratch_floats(&panelStore, k * PANEL); }
 
 /* The transposed C of narrowByTransposing, per thread like the panel. */
-static _Thread_local float *transposeBuffer;
-static _Thread_local long transposeCapacity;
-
-static float *transposeScratch(long count) {
-    if (transposeCapacity < count) {
-        free(transposeBuffer);
-        transposeBuffer = aligned_alloc(64, (size_t)((count + 15) / 16 * 16) * sizeof(float));
-        transposeCapacity = transposeBuffer ? count : 0;
-    }
-    return transposeBuffer;
-}
+static float *transposeScratch(long count) { return rllab_scratch_floats(&transposeStore, count); }
 
 static int hasAVX2(void) {
     static int known = -1;
@@ -236,7 +230,7 @@ RLLAB_AVX2 int rllab_sgemm_avx2(int transposeA, int transposeB, long m, long n, 
 
 RLLAB_AVX2 static int narrowByTransposing(int transposeA, int transposeB, long m, long n, long k,
                                           const float *a, long lda, const float *b, long ldb,
-                                          float beta, float *c, long ldc) {
+                                          float beta, const float *bias, float *c, long ldc) {
     float *t = transposeScratch(n * m);
     if (!t) return 0;
     /* Cᵀ[n, m]: op(B)ᵀ is B read with the other transposition, op(A)ᵀ likewise; with n
@@ -244,7 +238,9 @@ RLLAB_AVX2 static int narrowByTransposing(int transposeA, int transposeB, long m
     if (!rllab_sgemm_avx2(!transposeB, !transposeA, n, m, k, b, ldb, a, lda, 0, t, m)) return 0;
     for (long i = 0; i < m; i++) {
         float *ci = c + i * ldc;
-        if (beta == 1) {
+        if (bias) {
+            for (long j = 0; j < n; j++) ci[j] = bias[j] + t[j * m + i];
+        } else if (beta == 1) {
             for (long j = 0; j < n; j++) ci[j] = ci[j] + t[j * m + i];
         } else {
             for (long j = 0; j < n; j++) ci[j] = t[j * m + i];
@@ -253,11 +249,13 @@ RLLAB_AVX2 static int narrowByTransposing(int transposeA, int transposeB, long m
     return 1;
 }
 
-RLLAB_AVX2 int rllab_sgemm_avx2(int transposeA, int transposeB, long m, long n, long k,
+/* The product, plus `bias` (n numbers, one per column of C) when not NULL, exactly as
+   beta == 1 on a C whose rows were filled with the bias. */
+RLLAB_AVX2 static int sgemmAVX2(int transposeA, int transposeB, long m, long n, long k,
                                 const float *a, long lda, const float *b, long ldb,
-                                float beta, float *c, long ldc) {
+                                float beta, const float *bias, float *c, long ldc) {
     if (!hasAVX2() || (beta != 0 && beta != 1) || m <= 0 || n <= 0 || k <= 0) return 0;
-    if (n <= NARROW_TRANSPOSED && m >= 2 * PANEL) return narrowByTransposing(transposeA, transposeB, m, n, k, a, lda, b, ldb, beta, c, ldc);
+    if (n <= NARROW_TRANSPOSED && m >= 2 * PANEL) return narrowByTransposing(transposeA, transposeB, m, n, k, a, lda, b, ldb, beta, bias, c, ldc);
     float *panel = panelOf(k);
     if (!panel) return 0;
     ptrdiff_t rowStride = transposeA ? 1 : lda, kStride = transposeA ? lda : 1;
@@ -278,9 +276,11 @@ RLLAB_AVX2 int rllab_sgemm_avx2(int transposeA, int transposeB, long m, long n, 
         for (long block = 0; block < blocks; block++) {
             long left = blocks - block, rows = (m - i + left - 1) / left;
             if (narrow) {
-                narrowTileOfRows((int)rows, k, a + i * rowStride, rowStride, kStride, p, panelStride, c + i * ldc + j, ldc, width, beta == 1);
+                narrowTileOfRows((int)rows, k, a + i * rowStride, rowStride, kStride, p, panelStride, c + i * ldc + j, ldc, width, beta == 1,
+                                 bias ? bias + j : NULL);
             } else {
-                tileOfRows((int)rows, k, a + i * rowStride, rowStride, kStride, p, panelStride, c + i * ldc + j, ldc, width, beta == 1);
+                tileOfRows((int)rows, k, a + i * rowStride, rowStride, kStride, p, panelStride, c + i * ldc + j, ldc, width, beta == 1,
+                           bias ? bias + j : NULL);
             }
             i += rows;
         }
@@ -288,11 +288,29 @@ RLLAB_AVX2 int rllab_sgemm_avx2(int transposeA, int transposeB, long m, long n, 
     return 1;
 }
 
+RLLAB_AVX2 int rllab_sgemm_avx2(int transposeA, int transposeB, long m, long n, long k,
+                                const float *a, long lda, const float *b, long ldb,
+                                float beta, float *c, long ldc) {
+    return sgemmAVX2(transposeA, transposeB, m, n, k, a, lda, b, ldb, beta, NULL, c, ldc);
+}
+
+RLLAB_AVX2 int rllab_sgemm_avx2_bias(int transposeA, int transposeB, long m, long n, long k,
+                                     const float *a, long lda, const float *b, long ldb,
+                                     const float *bias, float *c, long ldc) {
+    return sgemmAVX2(transposeA, transposeB, m, n, k, a, lda, b, ldb, 0, bias, c, ldc);
+}
+
 #else
 
 int rllab_sgemm_avx2(int transposeA, int transposeB, long m, long n, long k,
                      const float *a, long lda, const float *b, long ldb,
                      float beta, float *c, long ldc) {
+    return 0;
+}
+
+int rllab_sgemm_avx2_bias(int transposeA, int transposeB, long m, long n, long k,
+                          const float *a, long lda, const float *b, long ldb,
+                          const float *bias, float *c, long ldc) {
     return 0;
 }
 

@@ -12,6 +12,7 @@
    equal blocks of at most 14; each block runs the register kernel over the full k. */
 
 #include "lab_kernels.h"
+#include "scratch.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -124,30 +125,12 @@ RLLAB_AVX512 static void packRows(const float *src, ptrdiff_t ld, const __mmask1
 
 /* A panel buffer per thread, grown on demand and kept: the kernel never allocates in
    steady state. */
-static _Thread_local float *panelBuffer;
-static _Thread_local long panelCapacity;
+static _Thread_local rllab_scratch panelStore, transposeStore;
 
-static float *panelOf(long k) {
-    if (panelCapacity < k) {
-        free(panelBuffer);
-        panelBuffer = aligned_alloc(64, (size_t)k * PANEL * sizeof(float));
-        panelCapacity = panelBuffer ? k : 0;
-    }
-    return panelBuffer;
-}
+static float *panelOf(long k) { return rllab_scratch_floats(&panelStore, k * PANEL); }
 
 /* C^T scratch for productByRowsOfB, per thread like the panel. */
-static _Thread_local float *transposeBuffer;
-static _Thread_local long transposeCapacity;
-
-static float *transposeScratch(long count) {
-    if (transposeCapacity < count) {
-        free(transposeBuffer);
-        transposeBuffer = aligned_alloc(64, (size_t)((count + 15) / 16 * 16) * sizeof(float));
-        transposeCapacity = transposeBuffer ? count : 0;
-    }
-    return transposeBuffer;
-}
+static float *transposeScratch(long count) { return rllab_scratch_floats(&transposeStore, count); }
 
 /* C[i, j] = t[j * m + i] (+ C[i, j] when accumulate) for i < m, j < n, by 16x16 blocks. */
 RLLAB_AVX512 static void storeTransposed(const float *t, long m, long n, float *c, long ldc, int accumulate) {

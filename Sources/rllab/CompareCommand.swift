@@ -187,7 +187,7 @@ struct CompareCommand: ParsableCommand {
             print(ComparisonSummary.render(results, agents: comparison.agents, environments: comparison.environments, statistics: statistics))
         }
         if evalFreq > 0 && !results.isEmpty { print("\n" + ComparisonSummary.renderTimeToSolve(results) + (resumed ? " (runs of this resume only)" : "")) }
-        print("\nwrote \(out)/episodes.csv, \(evalFreq > 0 ? "evaluations.csv, " : "")summary.csv, config.yml, \(statistics == nil ? "" : "statistics.csv ")and Monitor files")
+        print(Self.wroteLine(out, evaluations: evalFreq > 0, statistics: statistics != nil))
         if !noPlots && (!results.isEmpty || resumed) { try writeReport(out, statistics: statistics) }
         if Interrupt.requested {
             try? FileOutput.standardError.write("interrupted: partial results kept\n")
@@ -282,6 +282,12 @@ struct CompareCommand: ParsableCommand {
         }
         print("done: job array \(jobs.array) and merge job \(jobs.merge) completed; results in \(out)")
     }
+
+    /// The closing "wrote ..." line: the folder's result files by their homes' names.
+    static func wroteLine(_ folder: String, evaluations: Bool, statistics: Bool) -> String {
+        "\nwrote \(folder)/\(EpisodeTable.fileName), \(evaluations ? "\(EvaluationTable.fileName), " : "")\(SummaryTable.fileName), "
+            + "\(ConfigurationFile.fileName), \(statistics ? "\(StatisticsFile.fileName) " : "")and Monitor files"
+    }
 }
 
 /// Writes the charts and report.html of the comparison folder `out` and says so.
@@ -335,7 +341,7 @@ struct MergeCommand: ParsableCommand {
             print("merged \(merge.cellCount) cells from \(merge.shardCount) shard\(merge.shardCount == 1 ? "" : "s") (grid \(merge.gridHash))")
             let statistics = try writeStatistics(try readResults([url]), options: statisticsOptions, to: url)
             print(ComparisonSummary.render(statistics))
-            print("\nwrote \(folder)/episodes.csv, \(merge.evaluationFrequency > 0 ? "evaluations.csv, " : "")summary.csv, config.yml, statistics.csv and Monitor files")
+            print(CompareCommand.wroteLine(folder, evaluations: merge.evaluationFrequency > 0, statistics: true))
             if !noPlots { try writeReport(folder, statistics: statistics) }
         }
     }

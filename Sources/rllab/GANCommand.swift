@@ -165,7 +165,7 @@ struct ImageGANOptions: ParsableArguments {
             bar?.update(fraction)
             if fraction >= 1 { bar?.finish() }
         })
-        let report = output.directory.appendingPathComponent("report.html")
+        let report = output.directory.appendingPathComponent(Report.fileName)
         try GANReport.write(GANReport(folders: [output.directory]).singleRunHTML(), to: report)
         print("wrote \(output.directory.path) (open \(report.path))")
     }

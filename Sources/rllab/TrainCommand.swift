@@ -134,8 +134,8 @@ struct TrainCommand: ParsableCommand {
         // Rows written after the checkpoint (before the interruption) are written again.
         try files.truncate(to: archive, evaluating: spec.evaluationFrequency > 0)
         let monitor = try MonitorFile.Writer(appendingTo: files.monitor)
-        let table = try LineWriter(url: files.episodes, appending: true)
-        let evaluations = spec.evaluationFrequency > 0 ? try LineWriter(url: files.evaluations, appending: true) : nil
+        let table = try EpisodeTable.appender(in: folder)
+        let evaluations = spec.evaluationFrequency > 0 ? try EvaluationTable.appender(in: folder) : nil
         try train(spec, folder: folder, saveURL: saveURL, monitor: monitor, table: table, evaluations: evaluations,
                   checkpoint: files.plan(every: every, saveURL: saveURL, quiet: quiet, killAfter: killAfterCheckpoint),
                   resumingFrom: archive)
@@ -166,7 +166,7 @@ struct TrainCommand: ParsableCommand {
                 onEvaluation: { record in
                     try evaluations?.write(EvaluationTable.row(agent: spec.agent, environment: spec.environmentID, seed: seed, record: record))
                 },
-                bestModel: evalFreq > 0 ? folder.appendingPathComponent("best.safetensors") : nil,
+                bestModel: evalFreq > 0 ? folder.appendingPathComponent(BestModelFile.name) : nil,
                 trainedAgent: { agent in
                     try agent.save(to: saveURL)
                     if let accounting = agent as? MatrixProductAccounting {

@@ -98,6 +98,36 @@ struct SmallProductKernelTests {
         }
     }
 
+    /// The AVX2 kernel with the bias added as it stores C (a dense layer's forward pass):
+    /// exactly the chain plus the bias, as beta == 1 on a C whose rows hold the bias, on
+    /// every shape and transposition (padding of C untouched).
+    @Test(.enabled(if: CPUFeatures.detected >= .avx2, "the AVX2 kernel"),
+          arguments: [(false, false), (true, false), (false, true), (true, true)])
+    func biasAddedInTheKernelEqualsABiasFilledC(_ flags: (Bool, Bool)) throws {
+        for (index, (m, n, k)) in Self.shapes.enumerated() {
+            var operands = try Operands(ta: flags.0, tb: flags.1, m: m, n: n, k: k, seed: UInt64(100 + index))
+            let source = try RandomSource(seed: UInt64(200 + index))
+            let bias = (0..<n).map { _ in Float(source.uniform(-1, 1)) }
+            let untouched = operands.c
+            for i in 0..<m { for j in 0..<n { operands.c[i * operands.ldc + j] = bias[j] } }
+            var expected = operands.reference(beta: 1)
+            // Where the bias was not written (C's padding), the kernel must not write either.
+            for i in 0..<m { for j in n..<operands.ldc { expected[i * operands.ldc + j] = untouched[i * operands.ldc + j] } }
+            var out = untouched
+            let done = operands.a.withUnsafeBufferPointer { ap in
+                operands.b.withUnsafeBufferPointer { bp in
+                    out.withUnsafeMutableBufferPointer { cp in
+                        rllab_sgemm_avx2_bias(flags.0 ? 1 : 0, flags.1 ? 1 : 0, m, n, k, ap.baseAddress!, operands.lda,
+                                              bp.baseAddress!, operands.ldb, bias, cp.baseAddress!, operands.ldc)
+                    }
+                }
+            }
+            #expect(done == 1)
+            let wrong = zip(out, expected).filter { $0.0.bitPattern != $0.1.bitPattern }.count
+            #expect(wrong == 0, "m \(m) n \(n) k \(k) transposes \(flags): \(wrong) elements differ (padding included)")
+        }
+    }
+
     /// Operands from random bit patterns (subnormals, huge values that overflow to
     /// infinity, signed zeros) give the same bits in every kernel.
     @Test func everyKernelAgreesOnExtremeOperands() throws {

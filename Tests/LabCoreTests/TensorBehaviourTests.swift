@@ -292,3 +292,47 @@ final class Conv2DStub: Layer {
         #expect(zip(out, portable).allSatisfy { $0.bitPattern == $1.bitPattern })
     }
 }
+
+/// ``Sequential`` runs a ``Dense`` layer and the ``Tanh`` after it as one operation
+/// (``Tensor/linearTanh(_:weight:bias:)``): its outputs and every gradient (weights,
+/// biases, input) must be the bits of the two separate operations, on every instruction
+/// set this CPU has (the AVX2 kernel adds the bias as it stores; the others fill C first).
+@Suite(.serialized) struct FusedDenseTanhTests {
+    @Test func sameBitsAsDenseThenTanh() throws {
+        for (rows, sizes) in [(256, [4, 64, 64, 2]), (7, [3, 37, 19, 1]), (1, [5, 16, 8, 3]), (40, [9, 3, 33, 4])] {
+            let source = try RandomSource(seed: UInt64(rows))
+            var layers: [Layer] = []
+            for i in 0..<(sizes.count - 1) {
+                layers.append(Dense(sizes[i], sizes[i + 1], source: source))
+                if i < sizes.count - 2 { layers.append(Tanh()) }
+            }
+            let network = Sequential(layers)
+            let dense = layers.compactMap { $0 as? Dense }
+            let input = Tensor.uniform([rows, sizes[0]], low: -3, high: 3, source: source)
+            let weights = Tensor.uniform([rows, sizes.last!], low: -1, high: 1, source: source)
+            // Outputs and gradients of (output * weights).sum(): the input's, then every parameter's.
+            func run(_ forward: (Tensor) -> Tensor) -> [[UInt32]] {
+                network.parameters.zeroGrad()
+                let x = input.requiringGradient()
+                let y = forward(x)
+                (y * weights).sum().backward()
+                let values = [y.scalars, x.gradient!.scalars] + network.parameters.map { $0.grad!.scalars }
+                return values.map { $0.map(\.bitPattern) }
+            }
+            for level in InstructionSet.allCases where level <= CPUFeatures.detected {
+                let fused = withInstructionSet(level) { run { network($0) } }
+                let separate = withInstructionSet(level) {
+                    run { x in
+                        var h = x
+                        for (i, layer) in dense.enumerated() {
+                            h = Tensor.linear(h, weight: layer.weight.tensor, bias: layer.bias?.tensor)
+                            if i < dense.count - 1 { h = h.tanh() }
+                        }
+                        return h
+                    }
+                }
+                #expect(fused == separate, "\(level), rows \(rows), sizes \(sizes)")
+            }
+        }
+    }
+}

@@ -66,22 +66,12 @@ public final class DQNAgent: Agent {
         }
     }
 
-    // Hyperparameters.
-    private let gamma: Float
-    private let learningRate: Schedule
+    /// The hyperparameters, read where they are used.
+    let settings: Settings
+    /// Epsilon over the run's progress.
     private let exploration: Schedule
-    private let learningStarts: Int
-    let batchSize: Int
-    private let trainFrequency: Int
-    private let gradientSteps: Int
-    private let targetUpdateInterval: Int
-    private let tau: Float
-    private let maxGradientNorm: Float
-    private let useHuberLoss: Bool
-    let doubleQ: Bool
+    /// The reward stored for a transition that terminates an episode (nil: the environment's).
     private let terminationReward: Float?
-    private let copies: Int
-    private let offPolicy: OffPolicySettings
 
     // Learned state and its machinery.
     let online: MultilayerPerceptron
@@ -108,23 +98,10 @@ public final class DQNAgent: Agent {
         actionCount = actions.n
 
         let settings = try h.settings(Settings.self)
-        let offPolicy = settings.offPolicy
-        self.offPolicy = offPolicy
-        gamma = Float(offPolicy.gamma)
-        learningRate = settings.learningRate
+        self.settings = settings
         exploration = Schedule(.linear, start: settings.explorationInitialEpsilon, end: settings.explorationFinalEpsilon,
                                fraction: settings.explorationFraction)
-        learningStarts = offPolicy.learningStarts
-        batchSize = offPolicy.batchSize
-        trainFrequency = offPolicy.trainFrequency
-        gradientSteps = offPolicy.gradientStepsPerRound
-        targetUpdateInterval = settings.targetUpdateInterval
-        tau = Float(offPolicy.tau)
-        maxGradientNorm = Float(settings.maxGradientNorm)
-        doubleQ = settings.doubleQ
-        useHuberLoss = settings.loss != .mse
         terminationReward = settings.terminationReward == "none" ? nil : Float(settings.terminationReward)
-        copies = settings.numEnvs
 
         // Separate streams per consumer, so changing one (say the batch size) leaves the others' draws alone.
         let initialisation = random.derived("q_net")
@@ -133,9 +110,9 @@ public final class DQNAgent: Agent {
         target = try MultilayerPerceptron(inputSize: encoder.width, hiddenSizes: settings.netArch, outputSize: actionCount,
                                           activation: settings.activation, source: initialisation)
         target.update(towards: online, tau: 1)
-        optimizer = Adam(online.parameters, learningRate: Float(learningRate.value(at: 0)))
-        replay = try ReplayBuffer(capacity: offPolicy.bufferSize, observationSize: encoder.width)
-        batch = ReplayBatch(size: batchSize, observationSize: encoder.width)
+        optimizer = Adam(online.parameters, learningRate: Float(settings.learningRate.value(at: 0)))
+        replay = try ReplayBuffer(capacity: settings.offPolicy.bufferSize, observationSize: encoder.width)
+        batch = ReplayBatch(size: settings.offPolicy.batchSize, observationSize: encoder.width)
         explorationRandom = random.derived("exploration")
         replayRandom = random.derived("replay")
     }
@@ -155,10 +132,11 @@ public final class DQNAgent: Agent {
     }
 
     public func learn(_ loop: EpisodeLoop) throws {
+        let copies = settings.numEnvs, learningStarts = settings.offPolicy.learningStarts, tau = Float(settings.offPolicy.tau)
         let collection = try OffPolicyLoop(loop, agent: Self.name, copies: copies, encoder: encoder, replay: replay, actions: .discrete,
-                                           schedule: offPolicy, terminationReward: terminationReward)
+                                           schedule: settings.offPolicy, terminationReward: terminationReward)
         // SB3 counts target_update_interval in environment steps: N of them per vector step.
-        let targetEvery = max(targetUpdateInterval / copies, 1)
+        let targetEvery = max(settings.targetUpdateInterval / copies, 1)
         let explorer = EpsilonGreedy(epsilon: exploration, actionCount: actionCount, random: explorationRandom)
         try collection.run(
             act: {
@@ -173,7 +151,7 @@ public final class DQNAgent: Agent {
                 if vectorSteps % targetEvery == 0 { target.update(towards: online, tau: tau) }
             },
             train: { gradientSteps in
-                optimizer.learningRate = Float(learningRate.value(at: collection.progress))
+                optimizer.learningRate = Float(settings.learningRate.value(at: collection.progress))
                 for _ in 0..<gradientSteps { try trainStep() }
             })
     }
@@ -197,11 +175,11 @@ public final class DQNAgent: Agent {
         replay.sample(into: batch, random: replayRandom)
         let targets = tdTargets(batch)
         let predicted = online(batch.observations).selecting(columns: batch.actionIndices)
-        let loss = useHuberLoss ? Loss.huber(predicted, targets) : Loss.meanSquaredError(predicted, targets)
+        let loss = settings.loss == .mse ? Loss.meanSquaredError(predicted, targets) : Loss.huber(predicted, targets)
         try NonFiniteTrainingError.check(loss: loss.scalar, step: updates + 1)
         optimizer.zeroGrad()
         loss.backward()
-        clipGradientNorm(online.parameters, maxNorm: maxGradientNorm)
+        clipGradientNorm(online.parameters, maxNorm: Float(settings.maxGradientNorm))
         optimizer.step()
         updates += 1
     }
@@ -210,8 +188,9 @@ public final class DQNAgent: Agent {
     /// `a' = argmax Q_target(s', .)` (Double DQN: `argmax Q_online(s', .)`), off the tape.
     func tdTargets(_ batch: ReplayBatch) -> Tensor {
         withoutGradient {
+            let gamma = Float(settings.offPolicy.gamma)
             let nextValues = target(batch.nextObservations)
-            let nextActions = doubleQ ? online(batch.nextObservations).argmax(axis: 1) : nextValues.argmax(axis: 1)
+            let nextActions = settings.doubleQ ? online(batch.nextObservations).argmax(axis: 1) : nextValues.argmax(axis: 1)
             var targets = Tensor.zeros([batch.size])
             targets.withUnsafeMutableBufferPointer { y in
                 nextValues.withUnsafeBufferPointer { q in
@@ -252,7 +231,7 @@ public final class DQNAgent: Agent {
 /// and the update count; the schedules follow the loop's progress, and the off-policy loop
 /// saves its vector steps and copies.
 extension DQNAgent: ResumableAgent {
-    public var checkpointsNeedEnvironmentState: Bool { copies > 1 }
+    public var checkpointsNeedEnvironmentState: Bool { settings.numEnvs > 1 }
 
     private var trainingState: OffPolicyTrainingState {
         OffPolicyTrainingState(parameters: [("q_net", online.parameters), ("q_net_target", target.parameters)],

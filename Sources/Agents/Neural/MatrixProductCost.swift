@@ -50,8 +50,8 @@ extension DQNAgent: MatrixProductAccounting {
     /// Per update: the target network at `s'` (and the online one too with Double DQN),
     /// the online network at `s` forward and backward.
     public var updateMatrixProductFLOPs: Double {
-        let q = MatrixProductCost(network: online, batch: batchSize)
-        let targets = q.forward * (doubleQ ? 2 : 1)
+        let q = MatrixProductCost(network: online, batch: settings.offPolicy.batchSize)
+        let targets = q.forward * (settings.doubleQ ? 2 : 1)
         return Double(updates) * (targets + q.forward + q.weightGradients + q.hiddenInputGradients)
     }
 }

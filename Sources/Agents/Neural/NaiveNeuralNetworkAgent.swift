@@ -56,12 +56,7 @@ public final class NaiveNeuralNetworkAgent: Agent {
     public let theta: [Double]
     let network: MultilayerPerceptron
     private let optimizer: Adam
-    private let threshold: Double
-    private let iterations: Int
-    private let eliteFraction: Double
-    private let samplesActions: Bool
-    private let epochs: Int
-    private let batchSize: Int
+    private let settings: Settings
     private let actionCount: Int
     private let observationSize: Int
     /// Action sampling in later iterations.
@@ -79,12 +74,7 @@ public final class NaiveNeuralNetworkAgent: Agent {
         theta = (0..<box.count).map { _ in random.uniform(-1, 1) }
 
         let settings = try h.settings(Settings.self)
-        threshold = settings.threshold
-        iterations = settings.iterations
-        eliteFraction = settings.eliteFraction
-        epochs = settings.epochs
-        batchSize = settings.batchSize
-        samplesActions = settings.collectionPolicy == .sample
+        self.settings = settings
         network = try MultilayerPerceptron(inputSize: box.count, hiddenSizes: settings.hiddenSizes, outputSize: actions.n,
                                            activation: settings.activation, source: random.derived("network"))
         optimizer = Adam(network.parameters, learningRate: Float(settings.learningRate))
@@ -114,10 +104,10 @@ public final class NaiveNeuralNetworkAgent: Agent {
     private var collected: [Episode] = []
 
     public func learn(_ loop: EpisodeLoop) throws {
-        while iteration < iterations {
+        while iteration < settings.iterations {
             let iteration = self.iteration
             // Collect until this iteration's share of the budget is spent.
-            let share = Double(iteration + 1) / Double(iterations)
+            let share = Double(iteration + 1) / Double(settings.iterations)
             while !loop.isDone && loop.progress < share {
                 try loop.checkpointIfDue()
                 let episode = try playEpisode(loop) { observation in
@@ -127,8 +117,8 @@ public final class NaiveNeuralNetworkAgent: Agent {
                 if let episode { collected.append(episode) }
             }
             let episodes = collected
-            let kept = iteration == 0 && episodes.contains(where: { $0.return > threshold })
-                ? episodes.filter { $0.return > threshold }
+            let kept = iteration == 0 && episodes.contains(where: { $0.return > settings.threshold })
+                ? episodes.filter { $0.return > settings.threshold }
                 : elite(episodes)
             let mean = episodes.isEmpty ? .nan : episodes.map(\.return).reduce(0, +) / Double(episodes.count)
             iterationSummaries.append((episodes.count, kept.count, mean))
@@ -158,7 +148,7 @@ public final class NaiveNeuralNetworkAgent: Agent {
 
     /// The best `elite_fraction` of `episodes` by return (at least one; earlier first on ties).
     func elite(_ episodes: [Episode]) -> [Episode] {
-        let count = min(episodes.count, max(1, Int((eliteFraction * Double(episodes.count)).rounded(.up))))
+        let count = min(episodes.count, max(1, Int((settings.eliteFraction * Double(episodes.count)).rounded(.up))))
         let order = episodes.indices.sorted { episodes[$0].return != episodes[$1].return ? episodes[$0].return > episodes[$1].return : $0 < $1 }
         return order.prefix(count).map { episodes[$0] }
     }
@@ -172,11 +162,11 @@ public final class NaiveNeuralNetworkAgent: Agent {
         let labels = episodes.flatMap(\.actions)
         guard !labels.isEmpty else { return }
         var order = Array(0..<labels.count)
-        for _ in 0..<epochs {
+        for _ in 0..<settings.epochs {
             shuffleRandom.shuffle(&order)
             var start = 0
             while start < order.count {
-                let rows = order[start..<min(start + batchSize, order.count)]
+                let rows = order[start..<min(start + settings.batchSize, order.count)]
                 let x = Tensor(shape: [rows.count, observationSize], scalars: rows.flatMap { observations[$0] })
                 let loss = Loss.crossEntropy(logits: network(x), labels: rows.map { labels[$0] })
                 fitSteps += 1
@@ -184,7 +174,7 @@ public final class NaiveNeuralNetworkAgent: Agent {
                 optimizer.zeroGrad()
                 loss.backward()
                 optimizer.step()
-                start += batchSize
+                start += settings.batchSize
             }
         }
     }
@@ -192,7 +182,7 @@ public final class NaiveNeuralNetworkAgent: Agent {
     /// An action of the network's collection policy: sampled from its softmax, or greedy.
     private func collectionAction(_ observation: Observation) -> Int {
         guard case .vector(let values) = observation else { return 0 }
-        guard samplesActions else { return network.argmax(values) }
+        guard settings.collectionPolicy == .sample else { return network.argmax(values) }
         let logits = network.forward(values)
         var largest = logits[0]
         for j in 1..<actionCount { largest = max(largest, logits[j]) }
@@ -258,8 +248,8 @@ extension NaiveNeuralNetworkAgent: ResumableAgent {
         let kept = try archive.ints("agent.summaries.kept", count: played.count)
         let means = try archive.float64("agent.summaries.mean_return", count: played.count)
         let savedIteration = try archive.int("agent.iteration")
-        guard (0...iterations).contains(savedIteration) else {
-            throw StateArchiveError("\(archive.source): iteration \(savedIteration) outside 0...\(iterations)")
+        guard (0...settings.iterations).contains(savedIteration) else {
+            throw StateArchiveError("\(archive.source): iteration \(savedIteration) outside 0...\(settings.iterations)")
         }
         try archive.restore(network.parameters, from: "agent.policy")
         try optimizer.restore(from: archive, prefix: "agent.optimizer")

@@ -28,10 +28,7 @@ public class PlanningAgent {
     }
 
     private let method: Method
-    private let gamma: Double
-    private let theta: Double
-    private let replanEvery: Int
-    private let epsilon: Schedule
+    private let settings: Settings
     private let discretizer: Discretizer
     private let actionCount: Int
     private let random: RandomSource
@@ -49,10 +46,7 @@ public class PlanningAgent {
     init(method: Method, environment: EnvironmentSignature, hyperparameters: Hyperparameters, random: RandomSource) throws {
         let (actions, settings, discretizer) = try Self.parts(method, environment, hyperparameters)
         self.method = method
-        gamma = settings.gamma
-        theta = settings.theta
-        replanEvery = settings.replanEvery
-        epsilon = settings.epsilon
+        self.settings = settings
         self.discretizer = discretizer
         actionCount = actions.n
         self.random = random
@@ -74,8 +68,8 @@ public class PlanningAgent {
 
     func solve(_ model: CompactModel) throws {
         let solution = method == .valueIteration
-            ? try DynamicProgramming.valueIteration(model, gamma: gamma, theta: theta)
-            : try DynamicProgramming.policyIteration(model, gamma: gamma, theta: theta)
+            ? try DynamicProgramming.valueIteration(model, gamma: settings.gamma, theta: settings.theta)
+            : try DynamicProgramming.policyIteration(model, gamma: settings.gamma, theta: settings.theta)
         policy = solution.policy
         values = solution.values
         lastIterations = solution.iterations
@@ -89,7 +83,7 @@ public class PlanningAgent {
         }
         // In fields, not locals: a training checkpoint saves them (see `ResumableAgent`).
         if estimate == nil { estimate = EmpiricalModel(stateCount: discretizer.stateCount, actionCount: actionCount) }
-        let explorer = EpsilonGreedy(epsilon: epsilon, actionCount: actionCount, random: random)
+        let explorer = EpsilonGreedy(epsilon: settings.epsilon, actionCount: actionCount, random: random)
         try loop.run(
             policy: { observation in
                 if explorer.explores(at: loop.progress) { return .discrete(explorer.randomAction()) }
@@ -102,7 +96,7 @@ public class PlanningAgent {
                     nextState: self.discretizer.index(t.nextObservation), reward: t.reward, terminal: t.terminated)
                 if t.terminated || t.truncated {
                     self.episodesSincePlan += 1
-                    if self.episodesSincePlan >= self.replanEvery, let model = self.estimate?.model {
+                    if self.episodesSincePlan >= self.settings.replanEvery, let model = self.estimate?.model {
                         self.episodesSincePlan = 0
                         try self.solve(model)
                     }

@@ -47,66 +47,43 @@ public final class A2CAgent: Agent {
         try RolloutTraining.check(Settings.self, agent: name, environment: environment, hyperparameters: hyperparameters, gamma: \.gamma)
     }
 
-    private let learningRate: Schedule
-    private let copies: Int
-    private let steps: Int
-    private let gamma: Double
-    private let gaeLambda: Double
-    private let normalizeAdvantage: Bool
-    private let entropyCoefficient: Float
-    private let valueCoefficient: Float
-    private let maxGradientNorm: Float
-
-    public let policy: ActorCriticPolicy
-    public let normalizer: VectorNormalizer?
-    private let optimizer: Optimizer
-    private let buffer: RolloutBuffer
-    private let batch: RolloutBatch
-    private let batchRandom: RandomSource
+    private let settings: Settings
     /// Collection, acting, the agent's file and checkpoints, shared with PPO.
     private let rollouts: RolloutTraining
+    /// The whole rollout, in SB3's shuffled order.
+    private let batch: RolloutBatch
+    public var policy: ActorCriticPolicy { rollouts.policy }
+    public var normalizer: VectorNormalizer? { rollouts.normalizer }
     /// Gradient steps taken so far (one per rollout).
     public var updates: Int { rollouts.updates }
     public private(set) var lastLosses = PolicyGradientLosses()
 
     public init(environment: EnvironmentSignature, hyperparameters h: Hyperparameters, random: RandomSource) throws {
         let settings = try h.settings(Settings.self)
-        learningRate = settings.learningRate
-        copies = settings.copies
-        steps = settings.steps
-        gamma = settings.gamma
-        gaeLambda = settings.gaeLambda
-        normalizeAdvantage = settings.normalizeAdvantage
-        entropyCoefficient = Float(settings.entropyCoefficient)
-        valueCoefficient = Float(settings.valueCoefficient)
-        maxGradientNorm = Float(settings.maxGradientNorm)
-        policy = try ActorCriticPolicy(agent: Self.name, environment: environment, hyperparameters: h, random: random.derived("policy"))
-        normalizer = try NormalizationSettings(hyperparameters: h, gamma: gamma)
-            .makeNormalizer(agent: Self.name, environment: environment, encoder: policy.encoder, copies: copies)
-        let rate = Float(learningRate.value(at: 0))
-        optimizer = settings.useRMSprop
-            ? RMSprop(policy.parameters, learningRate: rate, alpha: 0.99, epsilon: settings.rmsPropEpsilon)
-            : Adam(policy.parameters, learningRate: rate, epsilon: 1e-5)
-        buffer = try RolloutBuffer(steps: steps, copies: copies, observationSize: policy.encoder.width, actionSize: policy.actionSize)
-        batch = RolloutBatch(capacity: steps * copies, observationSize: policy.encoder.width, actionSize: policy.actionSize)
-        batchRandom = random.derived("minibatches")
-        rollouts = RolloutTraining(agent: Self.name, policy: policy, normalizer: normalizer, optimizer: optimizer, buffer: buffer,
-                                   actionRandom: random.derived("actions"), batchRandom: batchRandom)
+        self.settings = settings
+        let rate = Float(settings.learningRate.value(at: 0))
+        rollouts = try RolloutTraining(agent: Self.name, environment: environment, hyperparameters: h, random: random,
+                                       copies: settings.copies, steps: settings.steps, gamma: settings.gamma) { parameters in
+            settings.useRMSprop ? RMSprop(parameters, learningRate: rate, alpha: 0.99, epsilon: settings.rmsPropEpsilon) as Optimizer
+                                : Adam(parameters, learningRate: rate, epsilon: 1e-5)
+        }
+        batch = rollouts.makeBatch(size: rollouts.buffer.count)
     }
 
     public func learn(_ loop: EpisodeLoop) throws {
-        try rollouts.learn(loop, gamma: gamma, gaeLambda: gaeLambda) { try train(progress: $0) }
+        try rollouts.learn(loop, gamma: settings.gamma, gaeLambda: settings.gaeLambda) { try train(progress: $0) }
     }
 
     /// One gradient step on the whole rollout (in SB3's shuffled order).
     func train(progress: Double) throws {
-        optimizer.learningRate = Float(learningRate.value(at: progress))
-        buffer.shuffle(random: batchRandom)
-        buffer.gather(from: 0, into: batch)
-        let losses = PolicyGradientLosses.a2c(policy: policy, batch: batch, normalizeAdvantage: normalizeAdvantage,
-                                              entropyCoefficient: entropyCoefficient, valueCoefficient: valueCoefficient)
+        rollouts.optimizer.learningRate = Float(settings.learningRate.value(at: progress))
+        rollouts.buffer.shuffle(random: rollouts.batchRandom)
+        rollouts.buffer.gather(from: 0, into: batch)
+        let losses = PolicyGradientLosses.a2c(policy: policy, batch: batch, normalizeAdvantage: settings.normalizeAdvantage,
+                                              entropyCoefficient: Float(settings.entropyCoefficient),
+                                              valueCoefficient: Float(settings.valueCoefficient))
         lastLosses = losses.terms
-        try rollouts.descend(losses.total, maxGradientNorm: maxGradientNorm)
+        try rollouts.descend(losses.total, maxGradientNorm: Float(settings.maxGradientNorm))
     }
 
     public func act(_ observation: Observation) throws -> Action { try rollouts.act(observation) }

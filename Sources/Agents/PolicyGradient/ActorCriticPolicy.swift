@@ -134,13 +134,7 @@ public final class ActorCriticPolicy {
     /// - Parameter actions: `B x actionSize` floats (discrete actions as indices).
     public func evaluate(observations: Tensor, actions: [Float]) -> (values: Tensor, logProbability: Tensor, entropy: Tensor) {
         let rows = observations.shape[0]
-        var features = observations
-        if let sharedNetwork {
-            let body = sharedNetwork(observations)
-            features = activation == .relu ? body.relu() : body.tanh()
-        }
-        let output = policyNetwork(features)
-        let values = valueNetwork(features).reshaped([rows])
+        let (output, values) = outputs(observations: observations)
         if let logStd {
             let d = logStd.shape[0]
             let actionTensor = Tensor(shape: [rows, d], scalars: Array(actions[0..<(rows * d)]))
@@ -150,6 +144,21 @@ public final class ActorCriticPolicy {
         let indices = (0..<rows).map { Int(actions[$0]) }
         let (logProbability, entropy) = CategoricalDistribution.logProbabilityAndEntropy(logits: output, actions: indices)
         return (values, logProbability, entropy)
+    }
+
+    /// The policy network's outputs (logits for discrete actions, means for a Box;
+    /// `[B, outputs]`) and the values (`[B]`) for a batch of encoded observations
+    /// `[B, width]`, on the tape.
+    public func outputs(observations: Tensor) -> (output: Tensor, values: Tensor) {
+        let rows = observations.shape[0]
+        var features = observations
+        if let sharedNetwork {
+            let body = sharedNetwork(observations)
+            features = activation == .relu ? body.relu() : body.tanh()
+        }
+        let output = policyNetwork(features)
+        let values = valueNetwork(features).reshaped([rows])
+        return (output, values)
     }
 
     // MARK: Acting (no tape, no allocation)

@@ -60,32 +60,12 @@ public final class PPOAgent: Agent {
         try RolloutTraining.check(Settings.self, agent: name, environment: environment, hyperparameters: hyperparameters, gamma: \.gamma)
     }
 
-    // Hyperparameters.
-    private let learningRate: Schedule
-    private let clipRange: Schedule
-    private let copies: Int
-    private let steps: Int
-    private let batchSize: Int
-    private let epochs: Int
-    private let gamma: Double
-    private let gaeLambda: Double
-    private let clipRangeValue: Float?
-    private let normalizeAdvantage: Bool
-    private let entropyCoefficient: Float
-    private let valueCoefficient: Float
-    private let maxGradientNorm: Float
-    private let targetKL: Float?
-
-    // Learned state and its machinery.
-    public let policy: ActorCriticPolicy
-    public let normalizer: VectorNormalizer?
-    private let optimizer: Adam
-    private let buffer: RolloutBuffer
-    private let batch: RolloutBatch
-    /// Minibatch order.
-    private let batchRandom: RandomSource
+    private let settings: Settings
     /// Collection, acting, the agent's file and checkpoints, shared with A2C.
     private let rollouts: RolloutTraining
+    private let batch: RolloutBatch
+    public var policy: ActorCriticPolicy { rollouts.policy }
+    public var normalizer: VectorNormalizer? { rollouts.normalizer }
     /// Gradient steps taken so far (SB3's `_n_updates` counts epochs; this counts minibatches).
     public var updates: Int { rollouts.updates }
     /// The loss terms of the last minibatch (for logs and tests).
@@ -93,51 +73,38 @@ public final class PPOAgent: Agent {
 
     public init(environment: EnvironmentSignature, hyperparameters h: Hyperparameters, random: RandomSource) throws {
         let settings = try h.settings(Settings.self)
-        learningRate = settings.learningRate
-        clipRange = settings.clipRange
-        copies = settings.copies
-        steps = settings.steps
-        batchSize = settings.batchSize
-        epochs = settings.epochs
-        gamma = settings.gamma
-        gaeLambda = settings.gaeLambda
-        clipRangeValue = settings.clipRangeValue > 0 ? Float(settings.clipRangeValue) : nil
-        normalizeAdvantage = settings.normalizeAdvantage
-        entropyCoefficient = Float(settings.entropyCoefficient)
-        valueCoefficient = Float(settings.valueCoefficient)
-        maxGradientNorm = Float(settings.maxGradientNorm)
-        targetKL = settings.targetKL > 0 ? Float(settings.targetKL) : nil
-        policy = try ActorCriticPolicy(agent: Self.name, environment: environment, hyperparameters: h, random: random.derived("policy"))
-        normalizer = try NormalizationSettings(hyperparameters: h, gamma: gamma)
-            .makeNormalizer(agent: Self.name, environment: environment, encoder: policy.encoder, copies: copies)
-        optimizer = Adam(policy.parameters, learningRate: Float(learningRate.value(at: 0)), epsilon: 1e-5)
-        buffer = try RolloutBuffer(steps: steps, copies: copies, observationSize: policy.encoder.width, actionSize: policy.actionSize)
-        batch = RolloutBatch(capacity: min(batchSize, steps * copies), observationSize: policy.encoder.width, actionSize: policy.actionSize)
-        batchRandom = random.derived("minibatches")
-        rollouts = RolloutTraining(agent: Self.name, policy: policy, normalizer: normalizer, optimizer: optimizer, buffer: buffer,
-                                   actionRandom: random.derived("actions"), batchRandom: batchRandom)
+        self.settings = settings
+        rollouts = try RolloutTraining(agent: Self.name, environment: environment, hyperparameters: h, random: random,
+                                       copies: settings.copies, steps: settings.steps, gamma: settings.gamma) { parameters in
+            Adam(parameters, learningRate: Float(settings.learningRate.value(at: 0)), epsilon: 1e-5)
+        }
+        batch = rollouts.makeBatch(size: settings.batchSize)
     }
 
     public func learn(_ loop: EpisodeLoop) throws {
-        try rollouts.learn(loop, gamma: gamma, gaeLambda: gaeLambda) { try train(progress: $0) }
+        try rollouts.learn(loop, gamma: settings.gamma, gaeLambda: settings.gaeLambda) { try train(progress: $0) }
     }
 
     /// `n_epochs` passes of minibatch updates on the collected rollout.
     func train(progress: Double) throws {
-        optimizer.learningRate = Float(learningRate.value(at: progress))
-        let epsilon = clipRange.value(at: progress)
-        for _ in 0..<epochs {
-            buffer.shuffle(random: batchRandom)
+        rollouts.optimizer.learningRate = Float(settings.learningRate.value(at: progress))
+        let epsilon = settings.clipRange.value(at: progress)
+        let clipRangeValue = settings.clipRangeValue > 0 ? Float(settings.clipRangeValue) : nil
+        let targetKL = settings.targetKL > 0 ? Float(settings.targetKL) : nil
+        let buffer = rollouts.buffer
+        for _ in 0..<settings.epochs {
+            buffer.shuffle(random: rollouts.batchRandom)
             var start = 0
             while start < buffer.count {
                 buffer.gather(from: start, into: batch)
                 start += batch.size
                 let losses = PolicyGradientLosses.ppo(
                     policy: policy, batch: batch, clipRange: epsilon, clipRangeValue: clipRangeValue,
-                    normalizeAdvantage: normalizeAdvantage, entropyCoefficient: entropyCoefficient, valueCoefficient: valueCoefficient)
+                    normalizeAdvantage: settings.normalizeAdvantage, entropyCoefficient: Float(settings.entropyCoefficient),
+                    valueCoefficient: Float(settings.valueCoefficient))
                 lastLosses = losses.terms
                 if let targetKL, losses.terms.approximateKL > 1.5 * targetKL { return }
-                try rollouts.descend(losses.total, maxGradientNorm: maxGradientNorm)
+                try rollouts.descend(losses.total, maxGradientNorm: Float(settings.maxGradientNorm))
             }
         }
     }

@@ -17,10 +17,22 @@ public struct PolicyGradientLosses: Equatable, Sendable {
 
     /// PPO's loss on one minibatch, as the body of SB3's `PPO.train` loop: the total on the
     /// tape (to back-propagate) and every term's value.
+    ///
+    /// For discrete actions without `clip_range_vf` the loss after the networks is one
+    /// recorded operation (``ppoCategorical(logits:values:batch:advantages:clipRange:entropyCoefficient:valueCoefficient:)``)
+    /// with the same numbers, forward and backward; `composed` forces the separate
+    /// operations (tests compare the two).
     public static func ppo(policy: ActorCriticPolicy, batch: RolloutBatch, clipRange: Double, clipRangeValue: Float?,
-                           normalizeAdvantage: Bool, entropyCoefficient: Float, valueCoefficient: Float)
+                           normalizeAdvantage: Bool, entropyCoefficient: Float, valueCoefficient: Float, composed: Bool = false)
         -> (total: Tensor, terms: PolicyGradientLosses)
     {
+        if !composed && policy.logStd == nil && clipRangeValue == nil {
+            let observations = batch.tensor(batch.observations, width: batch.observationSize)
+            let (logits, values) = policy.outputs(observations: observations)
+            return ppoCategorical(logits: logits, values: values, batch: batch,
+                                  advantages: advantageValues(batch, normalize: normalizeAdvantage), clipRange: clipRange,
+                                  entropyCoefficient: entropyCoefficient, valueCoefficient: valueCoefficient)
+        }
         let (values, logProbability, entropy, advantages) = evaluate(policy: policy, batch: batch, normalizeAdvantage: normalizeAdvantage)
         let oldLogProbability = batch.tensor(batch.logProbabilities, width: nil)
         let ratio = (logProbability - oldLogProbability).exp()
@@ -50,6 +62,133 @@ public struct PolicyGradientLosses: Equatable, Sendable {
         terms.approximateKL = kl / Float(batch.size)
         terms.clipFraction = clipped / Float(batch.size)
         return (combined.total, terms)
+    }
+
+    /// PPO's loss for a categorical policy without value clipping, from the policy's
+    /// logits `[B, n]` and values `[B]`, as one recorded operation: the same float
+    /// operations in the same order as the composed tape operations of
+    /// ``ppo(policy:batch:clipRange:clipRangeValue:normalizeAdvantage:entropyCoefficient:valueCoefficient:composed:)``
+    /// (log-softmax, the action's log-probability, the entropy `-Σ p log p`, ratio, clipped
+    /// surrogate, squared error, the means, the weighted total) and, backward, the same
+    /// gradient arithmetic the tape does for each of them, accumulated in the order its
+    /// reverse topological pass accumulates them (into the log-softmax output: the
+    /// entropy's `exp` branch, then its `clamp` branch, then the chosen action's
+    /// log-probability). So the bits are those of the composed loss, at one tape node
+    /// instead of about twenty-four small ones.
+    static func ppoCategorical(logits: Tensor, values: Tensor, batch: RolloutBatch, advantages: [Float], clipRange: Double,
+                               entropyCoefficient: Float, valueCoefficient: Float) -> (total: Tensor, terms: PolicyGradientLosses) {
+        let rows = batch.size, n = logits.shape[1]
+        precondition(logits.shape == [rows, n] && values.shape == [rows] && advantages.count == rows)
+        let low = Float(1 - clipRange), high = Float(1 + clipRange)
+        let highest = Float.greatestFiniteMagnitude
+        // Saved for the backward pass: the log-softmax output, its exp and its clamped
+        // copy, the ratio, both surrogate terms and the value errors.
+        var normalized = [Float](repeating: 0, count: rows * n)
+        var probabilities = normalized, clampedLogits = normalized
+        var ratio = [Float](repeating: 0, count: rows), surrogate = ratio, clippedSurrogate = ratio, valueError = ratio
+        var actions = [Int](repeating: 0, count: rows)
+        var logProbability = ratio, entropy = ratio
+        logits.withUnsafeBufferPointer { x in
+            values.withUnsafeBufferPointer { v in
+                for i in 0..<rows {
+                    let base = i * n
+                    // logSoftmax: (x - max) - log Σ exp(x - max).
+                    var m = -Float.infinity
+                    for c in 0..<n { m = Swift.max(m, x[base + c]) }
+                    var s: Float = 0
+                    for c in 0..<n { s += expf(x[base + c] - m) }
+                    let logS = logf(s)
+                    // Entropy: -(Σ clamp(log p) * exp(log p)), the sum from 0 in column order.
+                    var sum: Float = 0
+                    for c in 0..<n {
+                        let y = (x[base + c] - m) - logS
+                        normalized[base + c] = y
+                        let clamped = Swift.min(Swift.max(y, -highest), highest)
+                        let p = expf(y)
+                        clampedLogits[base + c] = clamped
+                        probabilities[base + c] = p
+                        sum += clamped * p
+                    }
+                    entropy[i] = sum * -1 + 0
+                    let action = Int(batch.actions[i])
+                    actions[i] = action
+                    logProbability[i] = normalized[base + action]
+                    // ratio = exp(log p - old log p); min(A r, A clamp(r, 1 ± ε)).
+                    let r = expf(logProbability[i] - batch.logProbabilities[i])
+                    ratio[i] = r
+                    surrogate[i] = advantages[i] * r
+                    clippedSurrogate[i] = advantages[i] * Swift.min(Swift.max(r, low), high)
+                    valueError[i] = batch.returns[i] - v[i]
+                }
+            }
+        }
+        // The means: sums in double in row order, as `sum()` and the squared error.
+        var policySum: Double = 0, entropySum: Double = 0, squares: Double = 0
+        for i in 0..<rows {
+            policySum += Double(Swift.min(surrogate[i], clippedSurrogate[i]))
+            entropySum += Double(entropy[i])
+            squares += Double(valueError[i] * valueError[i])
+        }
+        let inverseRows = 1 / Float(rows)
+        let policyLoss = (Float(policySum) * inverseRows + 0) * -1 + 0
+        let entropyLoss = (Float(entropySum) * inverseRows + 0) * -1 + 0
+        let valueLoss = Float(squares / Double(rows))
+        let total = (policyLoss + (entropyLoss * entropyCoefficient + 0)) + (valueLoss * valueCoefficient + 0)
+
+        var terms = PolicyGradientLosses()
+        terms.policy = policyLoss
+        terms.value = valueLoss
+        terms.entropy = entropyLoss
+        terms.total = total
+        // Off the tape, in float as torch: mean((exp(log r) - 1) - log r) and the clipped share.
+        let epsilon = Float(clipRange)
+        var kl: Float = 0, clipped: Float = 0
+        for k in 0..<rows {
+            let logRatio = logProbability[k] - batch.logProbabilities[k]
+            kl += (expf(logRatio) - 1) - logRatio
+            if Swift.abs(ratio[k] - 1) > epsilon { clipped += 1 }
+        }
+        terms.approximateKL = kl / Float(rows)
+        terms.clipFraction = clipped / Float(rows)
+
+        let output = Tensor.recordingFunction(Tensor(total), of: logits, values) {
+            [normalized, probabilities, clampedLogits, ratio, surrogate, clippedSurrogate, valueError, actions, advantages] gradient in
+            let g = gradient.scalar
+            // total = policy + ent_coef · entropy + vf_coef · value: each term's gradient
+            // through its scale, the mean's 1/B and the negations, one rounding at a time.
+            let valueScale = 2 * (g * valueCoefficient) / Float(rows)
+            let entropyGradient = ((((g * entropyCoefficient) * -1) * inverseRows) * -1) * 1
+            let policyGradient = (g * -1) * inverseRows
+            var logitGradient = [Float](repeating: 0, count: rows * n)
+            var valueGradient = [Float](repeating: 0, count: rows)
+            for i in 0..<rows {
+                valueGradient[i] = -(valueError[i] * valueScale)
+                // Through the minimum (ties split the gradient), the clamp and the products with A.
+                let t1 = surrogate[i], t2 = clippedSurrogate[i]
+                let towardsSurrogate = policyGradient * (t1 < t2 ? 1 : (t1 == t2 ? 0.5 : 0))
+                let towardsClipped = policyGradient * (t2 < t1 ? 1 : (t1 == t2 ? 0.5 : 0))
+                let r = ratio[i]
+                let throughClamp = (r >= low && r <= high) ? towardsClipped * advantages[i] : 0
+                let ratioGradient = throughClamp + towardsSurrogate * advantages[i]
+                // d exp(d)/dd = exp(d), then the pick scattered onto zeros.
+                let chosen = 0 + ratioGradient * r
+                let base = i * n
+                var s: Float = 0
+                for c in 0..<n {
+                    let p = probabilities[base + c], y = normalized[base + c]
+                    // The entropy's product: its exp branch, then its clamp branch.
+                    var gy = (entropyGradient * clampedLogits[base + c]) * p
+                    gy = gy + ((y >= -highest && y <= highest) ? entropyGradient * p : 0)
+                    gy = gy + (c == actions[i] ? chosen : 0)
+                    logitGradient[base + c] = gy
+                    s += gy
+                }
+                // logSoftmax: g - softmax · Σ g.
+                for c in 0..<n { logitGradient[base + c] = logitGradient[base + c] - probabilities[base + c] * s }
+            }
+            return (Tensor(shape: [rows, n], scalars: logitGradient), Tensor(shape: [rows], scalars: valueGradient))
+        }
+        return (output, terms)
     }
 
     /// A2C's loss on the whole rollout, as SB3's `A2C.train`: policy loss

@@ -32,15 +32,7 @@ public final class ReinforceAgent: Agent {
         public init() {}
     }
 
-    private let learningRate: Schedule
-    private let copies: Int
-    private let episodesPerUpdate: Int
-    private let gamma: Double
-    private let baseline: Bool
-    private let normalizeAdvantage: Bool
-    private let entropyCoefficient: Float
-    private let valueCoefficient: Float
-    private let maxGradientNorm: Float
+    private let settings: Settings
 
     public let policy: ActorCriticPolicy
     private let optimizer: Adam
@@ -67,24 +59,17 @@ public final class ReinforceAgent: Agent {
 
     public init(environment: EnvironmentSignature, hyperparameters h: Hyperparameters, random: RandomSource) throws {
         let settings = try h.settings(Settings.self)
-        learningRate = settings.learningRate
-        copies = settings.copies
-        episodesPerUpdate = settings.episodesPerUpdate
-        gamma = settings.gamma
-        baseline = settings.baseline
-        normalizeAdvantage = settings.normalizeAdvantage
-        entropyCoefficient = Float(settings.entropyCoefficient)
-        valueCoefficient = Float(settings.valueCoefficient)
-        maxGradientNorm = Float(settings.maxGradientNorm)
+        self.settings = settings
         policy = try ActorCriticPolicy(agent: Self.name, environment: environment, hyperparameters: h, random: random.derived("policy"))
         // Without a baseline the value network is not trained: it stays out of the optimizer.
-        let parameters = baseline ? policy.parameters : policy.policyNetwork.parameters + (policy.logStd.map { [$0] } ?? [])
-        optimizer = Adam(parameters, learningRate: Float(learningRate.value(at: 0)), epsilon: 1e-5)
+        let parameters = settings.baseline ? policy.parameters : policy.policyNetwork.parameters + (policy.logStd.map { [$0] } ?? [])
+        optimizer = Adam(parameters, learningRate: Float(settings.learningRate.value(at: 0)), epsilon: 1e-5)
         actionRandom = random.derived("actions")
-        trajectories = Array(repeating: Trajectory(), count: copies)
+        trajectories = Array(repeating: Trajectory(), count: settings.copies)
     }
 
     public func learn(_ loop: EpisodeLoop) throws {
+        let copies = settings.copies
         let vector = try loop.vectorized(copies: copies, autoreset: .sameStep)
         try vector.start()
         let width = policy.encoder.width, rawWidth = policy.encoder.rawWidth, actionSize = policy.actionSize
@@ -115,13 +100,13 @@ public final class ReinforceAgent: Agent {
                 trajectories[i].rewards.append(Float(environment.rewards[i]))
                 guard environment.isDone(i) else { continue }
                 var tail: Float = 0
-                if baseline && environment.truncations[i] && !environment.terminations[i], let last = vector.finalObservation(i) {
+                if settings.baseline && environment.truncations[i] && !environment.terminations[i], let last = vector.finalObservation(i) {
                     policy.encoder.encode(last, into: &final, at: 0)
                     tail = policy.value(final)
                 }
                 finish(copy: i, bootstrap: tail)
             }
-            if finishedEpisodes >= episodesPerUpdate {
+            if finishedEpisodes >= settings.episodesPerUpdate {
                 try train(progress: loop.progress)
             }
         }
@@ -130,7 +115,7 @@ public final class ReinforceAgent: Agent {
     /// Moves copy `copy`'s finished episode into the batch with its discounted returns.
     private func finish(copy: Int, bootstrap: Float) {
         let trajectory = trajectories[copy]
-        let g = Float(gamma)
+        let g = Float(settings.gamma)
         var running = bootstrap
         var returns = [Float](repeating: 0, count: trajectory.rewards.count)
         for t in stride(from: trajectory.rewards.count - 1, through: 0, by: -1) {
@@ -148,13 +133,13 @@ public final class ReinforceAgent: Agent {
 
     /// One gradient step on the finished episodes.
     private func train(progress: Double) throws {
-        optimizer.learningRate = Float(learningRate.value(at: progress))
+        optimizer.learningRate = Float(settings.learningRate.value(at: progress))
         let n = batchReturns.count
         let observations = Tensor(shape: [n, policy.encoder.width], scalars: batchObservations)
         let (values, logProbability, entropy) = policy.evaluate(observations: observations, actions: batchActions)
         var advantages = batchReturns
-        if baseline { values.withUnsafeBufferPointer { v in for k in 0..<n { advantages[k] -= v[k] } } }
-        if normalizeAdvantage && n > 1 {
+        if settings.baseline { values.withUnsafeBufferPointer { v in for k in 0..<n { advantages[k] -= v[k] } } }
+        if settings.normalizeAdvantage && n > 1 {
             var sum: Float = 0
             for a in advantages { sum += a }
             let mean = sum / Float(n)
@@ -163,12 +148,14 @@ public final class ReinforceAgent: Agent {
             let std = (squares / Float(n - 1)).squareRoot()
             for k in 0..<n { advantages[k] = (advantages[k] - mean) / (std + 1e-8) }
         }
-        var loss = -(Tensor(shape: [n], scalars: advantages) * logProbability).mean() - entropy.mean() * entropyCoefficient
-        if baseline { loss = loss + Loss.meanSquaredError(Tensor(shape: [n], scalars: batchReturns), values) * valueCoefficient }
+        var loss = -(Tensor(shape: [n], scalars: advantages) * logProbability).mean() - entropy.mean() * Float(settings.entropyCoefficient)
+        if settings.baseline {
+            loss = loss + Loss.meanSquaredError(Tensor(shape: [n], scalars: batchReturns), values) * Float(settings.valueCoefficient)
+        }
         try NonFiniteTrainingError.check(loss: loss.scalar, step: updates + 1)
         optimizer.zeroGrad()
         loss.backward()
-        clipGradientNorm(optimizer.parameters, maxNorm: maxGradientNorm)
+        clipGradientNorm(optimizer.parameters, maxNorm: Float(settings.maxGradientNorm))
         optimizer.step()
         updates += 1
         batchObservations.removeAll(keepingCapacity: true)

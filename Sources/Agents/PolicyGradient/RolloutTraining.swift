@@ -7,7 +7,7 @@ import LabCore
 /// collection loop, the gradient step, greedy acting, the agent's file and the training
 /// checkpoint written once on them.
 ///
-/// Each agent keeps its hyperparameters and its update (`train(progress:)`): a rollout is
+/// Each agent keeps its settings and its update (`train(progress:)`): a rollout is
 /// collected here, then the agent's update runs on it, until the budget is spent.
 final class RolloutTraining {
     let agent: String
@@ -22,15 +22,24 @@ final class RolloutTraining {
     /// Gradient steps taken so far.
     private(set) var updates = 0
 
-    init(agent: String, policy: ActorCriticPolicy, normalizer: VectorNormalizer?, optimizer: Optimizer, buffer: RolloutBuffer,
-         actionRandom: RandomSource, batchRandom: RandomSource) {
+    /// Builds the policy (stream `policy`), the normalizer, the optimizer on the policy's
+    /// parameters, a rollout buffer of `steps` x `copies` and the streams `actions` and
+    /// `minibatches`.
+    init(agent: String, environment: EnvironmentSignature, hyperparameters h: Hyperparameters, random: RandomSource,
+         copies: Int, steps: Int, gamma: Double, optimizer makeOptimizer: ([Parameter]) -> Optimizer) throws {
         self.agent = agent
-        self.policy = policy
-        self.normalizer = normalizer
-        self.optimizer = optimizer
-        self.buffer = buffer
-        self.actionRandom = actionRandom
-        self.batchRandom = batchRandom
+        policy = try ActorCriticPolicy(agent: agent, environment: environment, hyperparameters: h, random: random.derived("policy"))
+        normalizer = try NormalizationSettings(hyperparameters: h, gamma: gamma)
+            .makeNormalizer(agent: agent, environment: environment, encoder: policy.encoder, copies: copies)
+        optimizer = makeOptimizer(policy.parameters)
+        buffer = try RolloutBuffer(steps: steps, copies: copies, observationSize: policy.encoder.width, actionSize: policy.actionSize)
+        actionRandom = random.derived("actions")
+        batchRandom = random.derived("minibatches")
+    }
+
+    /// A batch for minibatches of up to `size` transitions of the rollout.
+    func makeBatch(size: Int) -> RolloutBatch {
+        RolloutBatch(capacity: min(size, buffer.count), observationSize: policy.encoder.width, actionSize: policy.actionSize)
     }
 
     /// PPO's and A2C's checks without building anything: the policy's spaces and settings,

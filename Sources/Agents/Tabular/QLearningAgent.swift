@@ -24,13 +24,10 @@ public final class QLearningAgent: Agent {
         public init() {}
     }
 
+    private let settings: Settings
     private let discretizer: Discretizer
     private let actionCount: Int
-    private let gamma: Double
-    private let learningRate: Schedule
-    private let epsilon: Schedule
     private let random: RandomSource
-    private let bootstrapTerminal: Bool
     /// Q values, row-major [state][action].
     public private(set) var table: [Double]
 
@@ -38,11 +35,8 @@ public final class QLearningAgent: Agent {
         let (actions, settings, discretizer) = try Self.parts(environment, hyperparameters)
         self.discretizer = discretizer
         actionCount = actions.n
-        gamma = settings.gamma
-        learningRate = settings.learningRate
-        epsilon = settings.epsilon
+        self.settings = settings
         self.random = random
-        bootstrapTerminal = settings.bootstrapTerminal
         table = Array(repeating: settings.initialQ, count: discretizer.stateCount * actions.n)
     }
 
@@ -60,7 +54,7 @@ public final class QLearningAgent: Agent {
     }
 
     public func learn(_ loop: EpisodeLoop) throws {
-        let explorer = EpsilonGreedy(epsilon: epsilon, actionCount: actionCount, random: random)
+        let explorer = EpsilonGreedy(epsilon: settings.epsilon, actionCount: actionCount, random: random)
         try loop.run(
             policy: { observation in
                 if explorer.explores(at: loop.progress) { return .discrete(explorer.randomAction()) }
@@ -70,9 +64,9 @@ public final class QLearningAgent: Agent {
                 let state = self.discretizer.index(t.observation)
                 guard case .discrete(let action) = t.action else { return }
                 let next = self.discretizer.index(t.nextObservation)
-                let bootstrap = t.terminated && !self.bootstrapTerminal ? 0 : self.gamma * self.maxValue(next)
+                let bootstrap = t.terminated && !self.settings.bootstrapTerminal ? 0 : self.settings.gamma * self.maxValue(next)
                 let index = state * self.actionCount + action
-                self.table[index] += self.learningRate.value(at: loop.progress) * (t.reward + bootstrap - self.table[index])
+                self.table[index] += self.settings.learningRate.value(at: loop.progress) * (t.reward + bootstrap - self.table[index])
             })
     }
 

@@ -30,6 +30,13 @@ int rllab_sgemm_avx2(int transposeA, int transposeB, long m, long n, long k,
                      const float *a, long lda, const float *b, long ldb,
                      float beta, float *c, long ldc);
 
+/* C = op(A) · op(B) + bias, the bias (n numbers) added to each row's chains: the same
+   bits as rllab_sgemm_avx2 with beta == 1 on a C whose rows hold the bias, without
+   filling C first. Returns as rllab_sgemm_avx2. */
+int rllab_sgemm_avx2_bias(int transposeA, int transposeB, long m, long n, long k,
+                          const float *a, long lda, const float *b, long ldb,
+                          const float *bias, float *c, long ldc);
+
 /* The product as plain C loops with fmaf, on any CPU (slow: the definition, for tests and
    CPUs without vector kernels); returns 0 only for beta neither 0 nor 1 or an empty shape. */
 int rllab_sgemm_portable(int transposeA, int transposeB, long m, long n, long k,
@@ -40,6 +47,11 @@ int rllab_sgemm_portable(int transposeA, int transposeB, long m, long n, long k,
    element (see Tanh.swift). Returns how many leading elements it wrote (a multiple of 8;
    0 off x86-64; the caller checks for AVX2 and FMA). */
 long rllab_tanh_avx2(const float *x, float *out, long n);
+
+/* g (1 - y^2) (tanh's backward from its output y) for n floats with AVX2, unfused, exactly
+   as LabCore's portable loop (see Tanh.swift). Returns how many leading elements it wrote
+   (a multiple of 8; 0 off x86-64; the caller checks for AVX2). */
+long rllab_tanh_backward_avx2(const float *g, const float *y, float *out, long n);
 
 /* Adam's element-wise update with AVX2, exactly as LabCore's portable loop (see
    Optimizer.swift). Returns how many leading elements it updated (a multiple of 8; 0 off

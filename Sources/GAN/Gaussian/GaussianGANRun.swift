@@ -13,7 +13,7 @@ extension GaussianGAN {
     @discardableResult
     public func run(output: RunOutput, progress: ((Double) -> Void)? = nil,
                     plot: ((GaussianGANSnapshot) -> String)? = nil) throws -> GaussianGANResult {
-        let log = try CSVLog(url: output.file(RunOutput.lossesFile), header: ["step", "d_loss", "g_loss"])
+        let log = try CSVLog(url: output.file(RunOutput.lossesFile), header: [RunOutput.Column.step, RunOutput.Column.discriminatorLoss, RunOutput.Column.generatorLoss])
         var plotError: Error?
         let result = try train(snapshot: plot.map { plot in { snap in
             do {
@@ -25,7 +25,7 @@ extension GaussianGAN {
         })
         if let plotError { throw plotError }
         try log.checkWritten()
-        let pretrainLog = try CSVLog(url: output.file(RunOutput.pretrainLossesFile), header: ["step", "mse"])
+        let pretrainLog = try CSVLog(url: output.file(RunOutput.pretrainLossesFile), header: [RunOutput.Column.step, "mse"])
         for (i, l) in result.pretrainLosses.enumerated() { pretrainLog.append([Double(i + 1), l]) }
         try pretrainLog.checkWritten()
         try output.saveCheckpoint(generator, to: "checkpoints/generator.safetensors")

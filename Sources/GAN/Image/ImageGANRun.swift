@@ -27,12 +27,14 @@ extension ImageGANTrainer {
             throw GANError.invalidSetting("\(train.count) training images are fewer than one batch of \(config.batchSize)")
         }
         let conditional = model.isConditional
+        typealias Column = RunOutput.Column
         let batchHeader = conditional
-            ? ["epoch", "batch", "step", "d_loss", "d_generation_loss", "d_auxiliary_loss", "g_loss", "g_generation_loss", "g_auxiliary_loss"]
-            : ["epoch", "batch", "step", "d_loss", "g_loss"]
+            ? [Column.epoch, "batch", Column.step, Column.discriminatorLoss, "d_generation_loss", "d_auxiliary_loss",
+               Column.generatorLoss, "g_generation_loss", "g_auxiliary_loss"]
+            : [Column.epoch, "batch", Column.step, Column.discriminatorLoss, Column.generatorLoss]
         let losses = try CSVLog(url: output.file(RunOutput.lossesFile), header: batchHeader)
         let testLog = try CSVLog(url: output.file(RunOutput.testLossesFile),
-                                 header: ["epoch", "component", "loss", "generation_loss", "auxiliary_loss"])
+                                 header: [Column.epoch, Column.component, Column.loss, "generation_loss", "auxiliary_loss"])
         let metricsLog = try metrics.map { _ in
             try CSVLog(url: output.file(RunOutput.metricsFile), header: ImageGANTrainer.metricsHeader(conditional: conditional))
         }
@@ -131,7 +133,8 @@ extension ImageGANTrainer {
     /// `metrics.csv`'s columns: epoch, Fréchet distance, classifier score, (AC-GAN) the
     /// conditional accuracy, and the share of each predicted class.
     public static func metricsHeader(conditional: Bool) -> [String] {
-        ["epoch", "frechet_distance", "classifier_score"] + (conditional ? ["classifier_accuracy"] : [])
+        [RunOutput.Column.epoch, RunOutput.Column.frechetDistance, RunOutput.Column.classifierScore]
+            + (conditional ? [RunOutput.Column.classifierAccuracy] : [])
             + (0..<GANImageData.classes).map { "class_\($0)" }
     }
 

@@ -26,6 +26,21 @@ public struct RunOutput {
     public static let gridPrefix = "grid"
     public static let interpolationFile = "interpolation.png"
 
+    /// The CSV columns that readers look up by name (``Lab.GANReport``), spelled once for
+    /// the writers and the readers.
+    public enum Column {
+        public static let step = "step"
+        public static let epoch = "epoch"
+        public static let discriminatorLoss = "d_loss"
+        public static let generatorLoss = "g_loss"
+        /// `test_losses.csv`: which network a row is about, and its loss.
+        public static let component = "component"
+        public static let loss = "loss"
+        public static let frechetDistance = "frechet_distance"
+        public static let classifierScore = "classifier_score"
+        public static let classifierAccuracy = "classifier_accuracy"
+    }
+
     /// Creates the folder (and its parents) if needed.
     public init(directory: URL) throws {
         self.directory = directory

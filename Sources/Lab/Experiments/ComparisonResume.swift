@@ -128,7 +128,7 @@ public enum ResultsFolderContents {
         // Agent folders: the agents of the recorded grid, and any folder named like an agent.
         let agents = Set(AgentCatalog.all.map { $0.name } + ConfigurationFile.agents(in: text))
         let known: Set<String> = [EpisodeTable.fileName, SummaryTable.fileName, EvaluationTable.fileName, StatisticsFile.fileName,
-                                  "report.html", "plots", "animations", "shards", "slurm"]
+                                  Report.fileName, "plots", "animations", "shards", "slurm"]
         var names = entries(folder).filter { name in
             known.contains(name) || agents.contains(name) || (name.hasPrefix(".") && name.hasSuffix(".tmp"))
         }

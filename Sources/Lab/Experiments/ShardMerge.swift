@@ -209,9 +209,9 @@ struct FinishedCell {
             throw ShardError("\(source.path) does not hold the \(recorded.count > 3 ? String(recorded[3]) : "?") episodes its record counts: run that cell again")
         }
         return monitor.returns.indices.map { episode in
-            EpisodeTable.row(
+            EpisodeTable.row(EpisodeTable.Row(
                 agent: agent, environment: environment, seed: seed, episode: episode,
-                return: monitor.returns[episode], length: monitor.lengths[episode], wallTime: times[episode])
+                return: monitor.returns[episode], length: monitor.lengths[episode], wallTime: times[episode]))
         }
     }
 

@@ -11,6 +11,7 @@ import GAN
 /// Pictures are embedded as data URLs and charts as inline SVG, so the
 /// page is one self-contained file; equal runs give equal bytes.
 public struct GANReport {
+    private typealias Column = RunOutput.Column
     /// One run folder, read.
     public struct Run {
         public let folder: URL
@@ -63,8 +64,8 @@ public struct GANReport {
         /// The per-batch losses averaged over windows, at most 300 points per line.
         func batchLossLines() -> [SVGChart.Line] {
             guard let losses else { return [] }
-            return ["d_loss", "g_loss"].compactMap { name -> SVGChart.Line? in
-                let s = Run.series(losses, x: "step", y: name)
+            return [Column.discriminatorLoss, Column.generatorLoss].compactMap { name -> SVGChart.Line? in
+                let s = Run.series(losses, x: Column.step, y: name)
                 guard !s.x.isEmpty else { return nil }
                 let window = max(1, (s.x.count + 299) / 300)
                 var x: [Double] = [], y: [Double] = []
@@ -73,13 +74,13 @@ public struct GANReport {
                     x.append(s.x[end - 1])
                     y.append(s.y[start..<end].reduce(0, +) / Double(end - start))
                 }
-                return SVGChart.Line(name: name == "d_loss" ? "discriminator" : "generator", x: x, y: y)
+                return SVGChart.Line(name: name == Column.discriminatorLoss ? "discriminator" : "generator", x: x, y: y)
             }
         }
 
-        var frechet: (x: [Double], y: [Double]) { Run.series(metrics, x: "epoch", y: "frechet_distance") }
-        var score: (x: [Double], y: [Double]) { Run.series(metrics, x: "epoch", y: "classifier_score") }
-        var accuracy: (x: [Double], y: [Double]) { Run.series(metrics, x: "epoch", y: "classifier_accuracy") }
+        var frechet: (x: [Double], y: [Double]) { Run.series(metrics, x: Column.epoch, y: Column.frechetDistance) }
+        var score: (x: [Double], y: [Double]) { Run.series(metrics, x: Column.epoch, y: Column.classifierScore) }
+        var accuracy: (x: [Double], y: [Double]) { Run.series(metrics, x: Column.epoch, y: Column.classifierAccuracy) }
         var floor: Double? { (summary["frechet_distance_floor"] as? NSNumber)?.doubleValue }
     }
 
@@ -101,7 +102,7 @@ public struct GANReport {
             charts.append(SVGChart.lines(batch, title: "Training losses", xLabel: "step", yLabel: "loss", note: "mean over windows of batches"))
         }
         let testLines = ["generator_test", "discriminator_test", "generator_train", "discriminator_train"].compactMap { component -> SVGChart.Line? in
-            let s = Run.series(run.testLosses, x: "epoch", y: "loss", where: ("component", component))
+            let s = Run.series(run.testLosses, x: Column.epoch, y: Column.loss, where: (Column.component, component))
             return s.x.isEmpty ? nil : SVGChart.Line(name: component.replacingOccurrences(of: "_", with: " "), x: s.x, y: s.y)
         }
         if !testLines.isEmpty { charts.append(SVGChart.lines(testLines, title: "Losses per epoch", xLabel: "epoch", yLabel: "loss")) }

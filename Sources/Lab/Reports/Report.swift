@@ -15,6 +15,9 @@ import Foundation
 /// Same results and options give byte-identical files: the bootstrap draws from a
 /// ``RandomSource`` seeded from the environment and agent names.
 public struct Report {
+    /// The report's file name in a results folder (a GAN run's report has the same name).
+    public static let fileName = "report.html"
+
     public let results: ResultsFolder
     public let axis: CurveAxis
     public let window: Int
@@ -91,7 +94,7 @@ public struct Report {
                 </section>
                 """)
         }
-        let reportURL = output.appendingPathComponent("report.html")
+        let reportURL = output.appendingPathComponent(Report.fileName)
         try write(html(sections: sections), to: reportURL)
         return Files(report: reportURL, charts: charts)
     }

@@ -1,5 +1,11 @@
 import Foundation
 
+/// The agent at its best periodic evaluation (SB3's `best_model`): `best.safetensors` in a
+/// `train` folder, `<seed>.best.safetensors` beside a comparison cell's Monitor file.
+public enum BestModelFile {
+    public static let name = "best.safetensors"
+}
+
 /// A cell's own files (one agent on one environment with one seed) in a results folder or
 /// a shard folder: `<agent>/<env>/<seed>.<suffix>`.
 enum CellFile {
@@ -16,7 +22,7 @@ enum CellFile {
     var suffix: String {
         switch self {
         case .monitor: MonitorFile.suffix
-        case .bestModel: "best.safetensors"
+        case .bestModel: BestModelFile.name
         case .evaluations: EvaluationTable.fileName
         case .animation: "animation.json"
         }

@@ -5,15 +5,41 @@ import Foundation
 /// training episode of every run, appended and flushed as the episode ends.
 public enum EpisodeTable: ResultTable {
     public static let fileName = "episodes.csv"
-    public static let header = "agent,env,seed,episode,return,length,wall_time"
 
-    public static func row(agent: String, environment: String, seed: UInt64, record: EpisodeRecord) -> String {
-        row(agent: agent, environment: environment, seed: String(seed), episode: record.episode, return: record.return,
-            length: record.length, wallTime: record.wallTime)
+    /// One row's values: the run it belongs to and its episode.
+    public struct Row: Sendable {
+        public var agent: String
+        public var environment: String
+        /// The seed as written (a merged shard's cells carry it as text).
+        public var seed: String
+        public var episode: Int
+        public var `return`: Double
+        public var length: Int
+        /// Seconds since the run started when the episode ended.
+        public var wallTime: Double
     }
 
-    public static func row(agent: String, environment: String, seed: String, episode: Int, return value: Double, length: Int, wallTime: Double) -> String {
-        "\(CSV.field(agent)),\(CSV.field(environment)),\(seed),\(episode),\(value.description),\(length),\(formatSeconds(wallTime))"
+    /// The columns in order, each with how a row writes it: the header, every row and
+    /// `compare --help` come from this list, so a column is added here and nowhere else.
+    static let columns: [(name: String, value: @Sendable (Row) -> String)] = [
+        ("agent", { CSV.field($0.agent) }),
+        ("env", { CSV.field($0.environment) }),
+        ("seed", { $0.seed }),
+        ("episode", { String($0.episode) }),
+        ("return", { $0.return.description }),
+        ("length", { String($0.length) }),
+        ("wall_time", { formatSeconds($0.wallTime) }),
+    ]
+
+    public static let header = columns.map(\.name).joined(separator: ",")
+
+    public static func row(_ row: Row) -> String {
+        columns.map { $0.value(row) }.joined(separator: ",")
+    }
+
+    public static func row(agent: String, environment: String, seed: UInt64, record: EpisodeRecord) -> String {
+        row(Row(agent: agent, environment: environment, seed: String(seed), episode: record.episode, return: record.return,
+                length: record.length, wallTime: record.wallTime))
     }
 
     /// The runs of the `episodes.csv` in `folder`, in the order their first rows appear

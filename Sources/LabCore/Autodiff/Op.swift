@@ -38,6 +38,8 @@ enum Op {
     case matmul(Tensor, Tensor, transposeA: Bool, transposeB: Bool)
     /// `x · wᵀ + bias` with `w` in `[out, in]` layout; inputs a = x, b = w, rest = [bias].
     case linear(x: Tensor, weight: Tensor)
+    /// `tanh(x · wᵀ + bias)`: as `linear` after a `tanh` node, with tanh's output saved.
+    case linearTanh(x: Tensor, weight: Tensor, out: Tensor)
     case reshape(inShape: [Int])
     case concat(axis: Int, sizes: [Int], shapes: [[Int]])
     /// Saves the patch columns of every image when a weight gradient is needed.
@@ -49,9 +51,20 @@ enum Op {
     case binaryCrossEntropyLogits(x: Tensor, t: Tensor)
     /// Cross-entropy from logits; `softmax` of the logits and dense targets saved.
     case crossEntropy(softmax: Tensor, targets: Tensor)
+    /// A composite operation of inputs a and b whose input gradients `backward` computes
+    /// from the output gradient (``Tensor/recordingFunction(_:of:_:backward:)``).
+    case function(backward: (Tensor) -> (Tensor?, Tensor?))
 }
 
 extension Tensor {
+    /// `g (1 - out²)`: the gradient through tanh, from its output.
+    static func tanhBackward(_ g: Tensor, _ out: Tensor) -> Tensor {
+        precondition(g.count == out.count)
+        let result = Tensor(uninitializedShape: g.shape)
+        tanhBackwardKernel(g.storage.base, out.storage.base, result.storage.base, count: g.count)
+        return result
+    }
+
     /// Computes the input gradients of `node` from its output gradient `g`.
     static func propagate(_ node: TapeNode, _ g: Tensor) {
         switch node.op {
@@ -98,7 +111,7 @@ extension Tensor {
         case .leakyRelu(let x, let slope):
             node.a?.accumulate(zipSame(g, x) { $1 > 0 ? $0 : $0 * slope })
         case .tanh(let out):
-            node.a?.accumulate(zipSame(g, out) { $0 * (1 - $1 * $1) })
+            node.a?.accumulate(tanhBackward(g, out))
         case .sigmoid(let out):
             node.a?.accumulate(zipSame(g, out) { $0 * ($1 * (1 - $1)) })
         case .softplus(let x, let threshold):
@@ -123,6 +136,10 @@ extension Tensor {
             matmulBackward(node, g, x, y, ta, tb)
         case .linear(let x, let w):
             linearBackward(node, g, x, w)
+        case .linearTanh(let x, let w, let out):
+            // What the separate tanh node hands the linear node (its first and only
+            // gradient), then the linear node's backward on it.
+            linearBackward(node, tanhBackward(g, out), x, w)
         case .reshape(let inShape):
             node.a?.accumulate(Tensor(shape: inShape, storage: g.storage))
         case .concat(let axis, let sizes, let shapes):
@@ -151,6 +168,16 @@ extension Tensor {
             node.a?.accumulate(zipSame(x, t) { xi, ti in s * (stableSigmoid(xi) - ti) })
         case .crossEntropy(let softmax, let targets):
             node.a?.accumulate(crossEntropyBackward(g.storage.base[0], softmax, targets))
+        case .function(let backward):
+            let (ga, gb) = backward(g)
+            if let a = node.a, let ga {
+                precondition(ga.shape == a.shape, "recordingFunction: gradient \(ga.shape) for an input of shape \(a.shape)")
+                a.accumulate(ga)
+            }
+            if let b = node.b, let gb {
+                precondition(gb.shape == b.shape, "recordingFunction: gradient \(gb.shape) for an input of shape \(b.shape)")
+                b.accumulate(gb)
+            }
         }
     }
 }

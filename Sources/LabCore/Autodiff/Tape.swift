@@ -97,6 +97,20 @@ extension Tensor {
         return TapeNode(op(), shape: shape, a: na, b: nb)
     }
 
+    /// `value`, computed by the caller from `x` and `y`, recorded as one operation whose
+    /// input gradients `backward` computes from the output gradient (PyTorch's
+    /// `autograd.Function`): a composite of many small operations (a loss) then costs one
+    /// tape node instead of one per operation.
+    ///
+    /// `backward` returns the gradients with respect to `x` and `y` (their shapes), or nil
+    /// for an input that gets none; it runs once, in ``backward(seed:)``.
+    public static func recordingFunction(_ value: Tensor, of x: Tensor, _ y: Tensor,
+                                         backward: @escaping (_ gradient: Tensor) -> (Tensor?, Tensor?)) -> Tensor {
+        var out = value.detached()
+        out.node = record(.function(backward: backward), shape: value.shape, x, y)
+        return out
+    }
+
     /// This tensor as a leaf whose gradient ``backward()`` will compute (PyTorch's
     /// `requires_grad_()`). Read the result with ``gradient``.
     public func requiringGradient() -> Tensor {

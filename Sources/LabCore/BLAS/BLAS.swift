@@ -178,6 +178,20 @@ public enum BLAS {
                       Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
+    /// Row-major `C = A · Bᵀ + bias` (a dense layer, `bias` one number per column of C)
+    /// computed by the AVX2 small-matrix kernel with the bias added as it stores C, when it
+    /// takes this product; `false`, with C untouched, otherwise. The same bits as
+    /// ``sgemm(transposeA:transposeB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)`` with beta 1 on
+    /// a C whose rows hold the bias, without writing that C first.
+    @inline(__always)
+    static func sgemmAddingBias(m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+                                bias: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int) -> Bool {
+        guard CPUFeatures.level == .avx2, m > 0, n > 0, k > 0, rllab_sgemm_small_suits(0, 1, m, n, k, 1) != 0 else { return false }
+        // The products sgemm would split over threads go that way.
+        if m * n * k >= 1 << 20 && Swift.max(m, n) >= 64 && ComputeThreads.isParallel { return false }
+        return rllab_sgemm_avx2_bias(0, 1, m, n, k, a, lda, b, ldb, bias, c, ldc) != 0
+    }
+
     /// Row-major double-precision `C = alpha * op(A) * op(B) + beta * C`, as ``sgemm(transposeA:transposeB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)``,
     /// for the statistics that need double precision (covariances, matrix square roots).
     /// Always the library's kernel, never split.

@@ -76,3 +76,21 @@ func tanhElement(_ x: Float) -> Float {
     let signed = x.sign == .minus ? -magnitude : magnitude
     return nan ? x : signed
 }
+
+/// `g (1 - y²)` for `count` elements: the gradient through tanh from its output `y`
+/// (the tape's tanh backward). One multiplication, one subtraction and one
+/// multiplication per element, each rounded (never fused), so the AVX2 lanes
+/// (`rllab_tanh_backward_avx2`) and the portable loop give the same bits.
+@inline(__always)
+func tanhBackwardKernel(_ g: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, count: Int) {
+    ComputeThreads.forEachPiece(count: count) { r in
+        let done: Int
+        switch CPUFeatures.level {
+        case .avx512, .avx2: done = rllab_tanh_backward_avx2(g + r.lowerBound, y + r.lowerBound, out + r.lowerBound, r.count)
+        case .portable: done = 0
+        }
+        for i in (r.lowerBound + done)..<r.upperBound {
+            out[i] = g[i] * (1 - y[i] * y[i])
+        }
+    }
+}

@@ -69,18 +69,8 @@ extension Tensor {
     ///   - bias: `[out]`, or `nil`.
     /// The input may have any rank with last dimension `in`; leading axes are batch axes.
     public static func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
-        precondition(weight.rank == 2 && x.rank >= 1 && x.shape[x.rank - 1] == weight.shape[1],
-                     "linear: input \(x.shape) does not match weight [out, in] = \(weight.shape)")
-        let outFeatures = weight.shape[0], inFeatures = weight.shape[1]
-        let rows = x.count / Swift.max(inFeatures, 1)
-        var outShape = x.shape
-        outShape[outShape.count - 1] = outFeatures
-        var out = Tensor(uninitializedShape: outShape)
-        if let bias {
-            precondition(bias.shape == [outFeatures], "linear: bias \(bias.shape) must be [\(outFeatures)]")
-        }
-        linearKernel(x.storage.base, rows: rows, inFeatures: inFeatures, weight: weight.storage.base,
-                     bias: bias?.storage.base, outFeatures: outFeatures, into: out.storage.base)
+        var out = affine(x, weight: weight, bias: bias)
+        let outShape = out.shape
         let nx = x.node, nw = weight.node, nb = bias?.node
         if (nx != nil || nw != nil || nb != nil) && GradMode.isEnabled {
             out.node = TapeNode(.linear(x: x.detached(), weight: weight.detached()), shape: outShape,
@@ -89,12 +79,52 @@ extension Tensor {
         return out
     }
 
+    /// A dense layer followed by tanh, `tanh(x · weightᵀ + bias)`, as one recorded
+    /// operation: the same bits as ``linear(_:weight:bias:)`` then ``tanh()``, forward and
+    /// backward, with one tensor and one tape node fewer (the pre-activation is not kept:
+    /// tanh's derivative comes from its output). ``Sequential`` runs a ``Dense`` layer and
+    /// the ``Tanh`` after it through this.
+    public static func linearTanh(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
+        var out = affine(x, weight: weight, bias: bias)
+        let outShape = out.shape
+        // In place: tanh reads and writes each element alone.
+        tanhKernel(out.storage.base, out.storage.base, count: out.count)
+        let nx = x.node, nw = weight.node, nb = bias?.node
+        if (nx != nil || nw != nil || nb != nil) && GradMode.isEnabled {
+            out.node = TapeNode(.linearTanh(x: x.detached(), weight: weight.detached(), out: out.detached()), shape: outShape,
+                                a: nx, b: nw, rest: [nb])
+        }
+        return out
+    }
+
+    /// `x · weightᵀ + bias` off the tape, its shapes checked: the forward of ``linear(_:weight:bias:)``
+    /// and ``linearTanh(_:weight:bias:)``.
+    private static func affine(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
+        precondition(weight.rank == 2 && x.rank >= 1 && x.shape[x.rank - 1] == weight.shape[1],
+                     "linear: input \(x.shape) does not match weight [out, in] = \(weight.shape)")
+        let outFeatures = weight.shape[0], inFeatures = weight.shape[1]
+        var outShape = x.shape
+        outShape[outShape.count - 1] = outFeatures
+        let out = Tensor(uninitializedShape: outShape)
+        if let bias {
+            precondition(bias.shape == [outFeatures], "linear: bias \(bias.shape) must be [\(outFeatures)]")
+        }
+        linearKernel(x.storage.base, rows: x.count / Swift.max(inFeatures, 1), inFeatures: inFeatures, weight: weight.storage.base,
+                     bias: bias?.storage.base, outFeatures: outFeatures, into: out.storage.base)
+        return out
+    }
+
     /// `rows` rows of `x · weightᵀ + bias` into `output`: the bias copied into each row, then
-    /// one product accumulating onto it. ``linear(_:weight:bias:)`` and a ``Dense`` layer's
+    /// one product accumulating onto it (or, where the AVX2 kernel takes the product, the
+    /// bias added as it stores each row: the same additions without filling `output` first). ``linear(_:weight:bias:)`` and a ``Dense`` layer's
     /// inference both compute through this, so acting and training give the same bits.
     @inline(__always)
     static func linearKernel(_ x: UnsafePointer<Float>, rows: Int, inFeatures: Int, weight: UnsafePointer<Float>,
                              bias: UnsafePointer<Float>?, outFeatures: Int, into output: UnsafeMutablePointer<Float>) {
+        if let bias, BLAS.sgemmAddingBias(m: rows, n: outFeatures, k: inFeatures, a: x, lda: inFeatures, b: weight, ldb: inFeatures,
+                                          bias: bias, c: output, ldc: outFeatures) {
+            return
+        }
         if let bias, rows > 0 {
             // The bias into the first row, then the filled rows doubled: log2(rows) copies
             // instead of one short copy per row.
@@ -119,6 +149,26 @@ extension Tensor {
     static func addColumnSums(_ g: UnsafePointer<Float>, rows: Int, stride: Int, columns: Range<Int>, into sums: UnsafeMutablePointer<Float>) {
         typealias V = SIMD8<Float>
         var j = columns.lowerBound
+        // 32 columns at a time: four independent chains per row, so the additions overlap
+        // instead of each waiting for the previous one (each column still sums its rows
+        // in order).
+        while j + 32 <= columns.upperBound {
+            let s = UnsafeMutableRawPointer(sums + j)
+            var s0 = s.loadUnaligned(as: V.self), s1 = s.loadUnaligned(fromByteOffset: 32, as: V.self)
+            var s2 = s.loadUnaligned(fromByteOffset: 64, as: V.self), s3 = s.loadUnaligned(fromByteOffset: 96, as: V.self)
+            for r in 0..<rows {
+                let row = UnsafeRawPointer(g + r * stride + j)
+                s0 += row.loadUnaligned(as: V.self)
+                s1 += row.loadUnaligned(fromByteOffset: 32, as: V.self)
+                s2 += row.loadUnaligned(fromByteOffset: 64, as: V.self)
+                s3 += row.loadUnaligned(fromByteOffset: 96, as: V.self)
+            }
+            s.storeBytes(of: s0, as: V.self)
+            s.storeBytes(of: s1, toByteOffset: 32, as: V.self)
+            s.storeBytes(of: s2, toByteOffset: 64, as: V.self)
+            s.storeBytes(of: s3, toByteOffset: 96, as: V.self)
+            j += 32
+        }
         while j + 8 <= columns.upperBound {
             var s = UnsafeRawPointer(sums + j).loadUnaligned(as: V.self)
             for r in 0..<rows { s += UnsafeRawPointer(g + r * stride + j).loadUnaligned(as: V.self) }

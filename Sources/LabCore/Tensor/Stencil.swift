@@ -158,6 +158,18 @@ extension Tensor {
                 ComputeThreads.forEachPiece(count: outer, work: outer * outLength * inner * taps) { pieces in
                     for u in pieces {
                         let src = x + u * inLength * inner, dst = y + u * outLength * inner
+                        if inner == 1 {
+                            // One value per position (width, or a whole plane): a scalar
+                            // loop, without the set-up of a vector loop per tap.
+                            for o in 0..<outLength {
+                                let e = o * taps
+                                var sum = fromZero ? 0 + src[index[e]] * weight[e] : src[index[e]] * weight[e]
+                                var k = 1
+                                while k < taps { sum = sum + src[index[e + k]] * weight[e + k]; k += 1 }
+                                dst[o] = sum
+                            }
+                            continue
+                        }
                         for o in 0..<outLength {
                             let e = o * taps, row = dst + o * inner
                             let first = src + index[e] * inner, w0 = weight[e]
@@ -191,6 +203,19 @@ extension Tensor {
                     ComputeThreads.forEachPiece(count: outer, work: outer * outLength * inner * taps) { pieces in
                         for u in pieces {
                             let gu = gp + u * outLength * inner
+                            if inner == 1 {
+                                for j in 0..<inLength {
+                                    var total: Float = 0
+                                    for t in 0..<taps {
+                                        var e = starts[j * taps + t], sum: Float = 0
+                                        let hi = starts[j * taps + t + 1]
+                                        while e < hi { sum += gu[outputs[e]] * weight[e]; e += 1 }
+                                        total = t == 0 ? sum : total + sum
+                                    }
+                                    d[u * inLength + j] = total
+                                }
+                                continue
+                            }
                             for j in 0..<inLength {
                                 let row = d + (u * inLength + j) * inner
                                 for t in 0..<taps {
