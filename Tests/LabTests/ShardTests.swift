@@ -338,6 +338,34 @@ import Testing
         }
     }
 
+    /// `shard.yml` is written and read through its declared fields: a shard's own record
+    /// reads back, and a hand-edited or damaged one is refused with the field's message.
+    @Test func shardRecordsRoundTripAndBadOnesAreRefused() throws {
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let shard = try Shard(try tabularGrid(folder, evaluationFrequency: 150), id: try ShardID(index: 1, count: 3))
+        let record = try ShardRecord(folder: shard.folder)
+        #expect(record.id == (try ShardID(index: 1, count: 3)) && record.evaluationFrequency == 150 && record.gridHash.count == 16)
+        let url = shard.folder.appendingPathComponent(Shard.recordName)
+        let text = try String(contentsOf: url, encoding: .utf8)
+        #expect(text.hasPrefix("# Shard 1 of 3 of an RLLab comparison"))
+        for (edit, message) in [
+            ({ (t: String) in t.replacingOccurrences(of: "shard: 1", with: "shard: one") }, "field 'shard' expects an integer, got 'one'"),
+            ({ (t: String) in t.replacingOccurrences(of: "eval_freq: 150", with: "eval_freq: -5") }, "eval_freq must be at least 0, got -5"),
+            ({ (t: String) in t.replacingOccurrences(of: "shards: 3", with: "") }, "expected grid_hash, shard and shards"),
+            ({ (t: String) in t + "colour: blue\n" }, "colour"),
+            ({ (_: String) in "- a list\n" }, "not a YAML mapping"),
+        ] {
+            try edit(text).write(to: url, atomically: true, encoding: .utf8)
+            do {
+                _ = try ShardRecord(folder: shard.folder)
+                Issue.record("accepted: \(message)")
+            } catch let error as ShardError {
+                #expect(error.description.contains("\(url.path) is malformed") && error.description.contains(message), "\(error)")
+            }
+        }
+    }
+
     /// A record file killed mid-row keeps every finished record before the torn row, and
     /// reopening it for appending drops only the torn bytes. (Before LabCore's one reader,
     /// the finished row just before a torn one was dropped as well.)

@@ -7,8 +7,7 @@ public final class RandomAgent: Agent {
     public static let name = "random"
     public static let summary = "uniform over the action space"
     public struct Settings: LabCore.Settings {
-        @Setting("num_envs", range: 1..., help: "copies of the environment to collect from (a vector environment)")
-        public var numEnvs = 1
+        @SettingGroup public var copies: CopiesSettings
         public init() {}
     }
 
@@ -28,7 +27,7 @@ public final class RandomAgent: Agent {
 
     /// `num_envs`, which needs a discrete action space beyond one copy.
     private static func copies(environment: EnvironmentSignature, hyperparameters: Hyperparameters) throws -> Int {
-        let copies = try hyperparameters.settings(Settings.self).numEnvs
+        let copies = try hyperparameters.settings(Settings.self).copies.numEnvs
         if copies > 1 && !environment.actionSpace.isDiscrete {
             throw AgentError("random: num_envs > 1 needs a discrete action space, got \(environment.actionSpace)")
         }

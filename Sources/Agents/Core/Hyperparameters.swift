@@ -40,9 +40,7 @@ public struct Hyperparameters: Equatable, Sendable {
     /// Sets every value of the agent's typed `settings` (as code builds them: a benchmark, a
     /// test), checked by the declarations as a file's values are.
     public mutating func set<S: Settings>(_ settings: S, source: String) throws {
-        for (name, value) in settings.values.sorted(by: { $0.key < $1.key }) {
-            try set(name, SettingInput(value), source: source)
-        }
+        try settingValues.set(settings, source: source)
     }
 
     /// Applies every entry of a YAML mapping.

@@ -54,7 +54,7 @@ public final class DQNAgent: Agent {
         @Setting("activation", help: "activation between layers: relu or tanh") public var activation = MultilayerPerceptron.Activation.relu
         @Setting("loss", help: "TD loss: huber (smooth L1, SB3) or mse") public var loss = TDLoss.huber
         @Setting("double_q", help: "Double DQN: the online network picks the next action, the target values it") public var doubleQ = false
-        @Setting("num_envs", range: 1..., help: "copies of the environment to collect from (a vector environment)") public var numEnvs = 1
+        @SettingGroup public var copies: CopiesSettings
         @Setting("termination_reward", help: "reward stored for a transition that terminates the episode (the TF2 tutorial's -10); none keeps the environment's")
         public var terminationReward = TerminationReward.unchanged
         public init() {}
@@ -123,7 +123,7 @@ public final class DQNAgent: Agent {
     }
 
     public func learn(_ loop: EpisodeLoop) throws {
-        let copies = settings.numEnvs, learningStarts = settings.offPolicy.learningStarts, tau = Float(settings.offPolicy.tau)
+        let copies = settings.copies.numEnvs, learningStarts = settings.offPolicy.learningStarts, tau = Float(settings.offPolicy.tau)
         let collection = try OffPolicyLoop(loop, agent: Self.name, copies: copies, encoder: encoder, replay: replay, actions: .discrete,
                                            schedule: settings.offPolicy, terminationReward: settings.terminationReward)
         // SB3 counts target_update_interval in environment steps: N of them per vector step.
@@ -221,7 +221,7 @@ public final class DQNAgent: Agent {
 /// and the update count; the schedules follow the loop's progress, and the off-policy loop
 /// saves its vector steps and copies.
 extension DQNAgent: ResumableAgent {
-    public var checkpointsNeedEnvironmentState: Bool { settings.numEnvs > 1 }
+    public var checkpointsNeedEnvironmentState: Bool { settings.copies.numEnvs > 1 }
 
     private var trainingState: OffPolicyTrainingState {
         OffPolicyTrainingState(parameters: [("q_net", online.parameters), ("q_net_target", target.parameters)],

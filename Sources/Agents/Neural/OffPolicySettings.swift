@@ -19,3 +19,10 @@ public struct OffPolicySettings: Settings {
     public var gradientStepsPerRound: Int { gradientSteps == -1 ? trainFrequency : gradientSteps }
 
 }
+
+/// `num_envs`: how many copies of the environment an agent collects from at once (a vector
+/// environment), for the agents that take it by this name (random, DQN).
+public struct CopiesSettings: Settings {
+    @Setting("num_envs", range: 1..., help: "copies of the environment to collect from (a vector environment)") public var numEnvs = 1
+    public init() {}
+}

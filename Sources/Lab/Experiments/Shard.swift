@@ -1,6 +1,8 @@
 import Agents
 import Foundation
 import Gym
+import LabCore
+import Yams
 
 /// An error about shards: a bad shard index or count, shards of different grids, missing
 /// or unfinished cells, a malformed shard record.
@@ -182,17 +184,10 @@ public final class Shard {
         }
         try ConfigurationFile.write(configuration, in: folder)
         try OutputFile.replace(folder.appendingPathComponent(Shard.gridName), with: grid.map { $0 + "\n" }.joined())
-        try OutputFile.replace(folder.appendingPathComponent(Shard.recordName), with: """
-            # Shard \(id.index) of \(id.count) of an RLLab comparison (rllab merge puts the shards together).
-            # config.yml: the whole grid; grid.csv: every cell and its shard; cells.csv: the
-            # cells this shard ran (a cell is finished when its row says interrupted=false).
-            grid_hash: \(gridHash)
-            shard: \(id.index)
-            shards: \(id.count)
-            cells: \(cells.count)
-            eval_freq: \(comparison.evaluationFrequency)
-
-            """)
+        var record = ShardRecord.Fields()
+        (record.gridHash, record.shard, record.shards) = (gridHash, id.index, id.count)
+        (record.cells, record.evaluationFrequency) = (cells.count, comparison.evaluationFrequency)
+        try ShardRecord.write(record, to: folder.appendingPathComponent(Shard.recordName))
     }
 
     /// The cells this run will run: the shard's cells that are not finished yet.
@@ -267,11 +262,32 @@ public final class Shard {
 
 /// A shard folder's `shard.yml`.
 struct ShardRecord {
+    /// The file's fields, declared once: written and read back as YAML through them.
+    struct Fields: Settings {
+        @Setting("grid_hash", help: "hash of the grid (config.yml) the shard belongs to") var gridHash: String? = nil
+        @Setting("shard", range: 0..., help: "this shard's index") var shard: Int? = nil
+        @Setting("shards", range: 1..., help: "how many shards the grid is split into") var shards: Int? = nil
+        @Setting("cells", range: 0..., help: "cells assigned to this shard") var cells = 0
+        @Setting("eval_freq", range: 0..., help: "the grid's --eval-freq (0: no periodic evaluation)") var evaluationFrequency = 0
+    }
+
     let folder: URL
     let gridHash: String
     let id: ShardID
     /// The grid's `--eval-freq` (0: no periodic evaluation).
     let evaluationFrequency: Int
+
+    /// Writes `fields` as `url` (crash-safely), after a comment that says what the folder holds.
+    static func write(_ fields: Fields, to url: URL) throws {
+        var values = Fields.values(owner: url.path, noun: "field")
+        try values.set(fields)
+        try OutputFile.replace(url, with: """
+            # Shard \(fields.shard ?? 0) of \(fields.shards ?? 0) of an RLLab comparison (rllab merge puts the shards together).
+            # config.yml: the whole grid; grid.csv: every cell and its shard; cells.csv: the
+            # cells this shard ran (a cell is finished when its row says interrupted=false).
+
+            """ + (try Yams.serialize(node: values.yaml, width: -1)))
+    }
 
     /// Reads `folder/shard.yml`.
     init(folder: URL) throws {
@@ -280,21 +296,21 @@ struct ShardRecord {
         guard let text = try? String(contentsOf: url, encoding: .utf8) else {
             throw ShardError("\(folder.path) is not a shard folder: it has no readable \(Shard.recordName)")
         }
-        var values: [String: String] = [:]
-        for line in text.split(separator: "\n") where !line.hasPrefix("#") {
-            let parts = line.split(separator: ":", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-            if parts.count == 2 { values[parts[0]] = parts[1] }
+        let fields: Fields
+        do {
+            guard let mapping = try Yams.compose(yaml: text)?.mapping else { throw ConfigurationError("not a YAML mapping") }
+            var values = Fields.values(owner: url.path, noun: "field")
+            try values.merge(yaml: mapping, source: "")
+            fields = try values.decode(Fields.self)
+        } catch {
+            throw ShardError("\(url.path) is malformed: \(error)")
         }
-        guard let hash = values["grid_hash"], let index = values["shard"].flatMap({ Int($0) }),
-              let count = values["shards"].flatMap({ Int($0) }) else {
+        guard let hash = fields.gridHash, let index = fields.shard, let count = fields.shards else {
             throw ShardError("\(url.path) is malformed: expected grid_hash, shard and shards")
         }
         gridHash = hash
         id = try ShardID(index: index, count: count)
-        guard let frequency = Int(values["eval_freq"] ?? "0"), frequency >= 0 else {
-            throw ShardError("\(url.path) is malformed: eval_freq '\(values["eval_freq"] ?? "")' is not a count of steps")
-        }
-        evaluationFrequency = frequency
+        evaluationFrequency = fields.evaluationFrequency
         guard folder.lastPathComponent == id.folderName else {
             throw ShardError("\(url.path) describes \(id) but sits in \(folder.lastPathComponent), not \(id.folderName)")
         }

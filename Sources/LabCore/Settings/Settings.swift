@@ -460,6 +460,14 @@ public struct SettingValues: Sendable, Equatable {
         values[name] = try declaration.validate(input, source: source, noun: noun)
     }
 
+    /// Sets every value of a typed settings struct (as code builds one), checked as a
+    /// file's values are.
+    public mutating func set<S: Settings>(_ settings: S, source: String = "") throws {
+        for (name, value) in settings.values.sorted(by: { $0.key < $1.key }) {
+            try set(name, SettingInput(value), source: source)
+        }
+    }
+
     /// Applies every entry of a YAML mapping.
     public mutating func merge(yaml mapping: Node.Mapping, source: String) throws {
         for (key, value) in mapping {
