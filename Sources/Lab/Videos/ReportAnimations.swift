@@ -25,16 +25,9 @@ public enum ReportAnimations {
     public static func greedyActions(_ agent: any Agent, spec: RunSpec) throws -> [Action]? {
         let environment = try spec.environment.make()
         guard environment.availableRenderModes.contains(.rgbArray) else { return nil }
-        var (observation, _) = try environment.reset(seed: spec.evaluationSeed, options: nil)
-        var actions: [Action] = []
-        while actions.count < maxFrames - 1 {
-            let action = try agent.act(observation)
-            actions.append(action)
-            let result = try environment.step(action)
-            observation = result.observation
-            if result.terminated || result.truncated { break }
-        }
-        return actions
+        // The agents' episode loop, for one episode of at most maxFrames - 1 steps.
+        let loop = EpisodeLoop(environment: environment, budget: .timesteps(maxFrames - 1), seed: spec.evaluationSeed)
+        return try loop.playEpisode(policy: agent.act).transitions.map(\.action)
     }
 
     /// A finished run's claim to the animation of its environment and agent: what is
