@@ -197,6 +197,22 @@ RLLAB_AVX2 static void packPanel(int transposeB, const float *b, long ldb, long 
     }
 }
 
+/* Whether k rows of a panel read in place, ldb floats apart, stay in L1 together: rows
+   whose stride is not a whole number of 64-byte lines spread over all of its 64 sets (a
+   row's 64 bytes may straddle two lines: at most 128 rows, half of L1); otherwise they
+   share 64 / gcd(64, lines per row) of the sets (8 ways each on the CPUs this kernel
+   targets), and half of those ways are left to A and C. */
+static int rowsFitInL1(long ldb, long k) {
+    long bytes = ldb * (long)sizeof(float);
+    if (bytes % 64 != 0) return k <= 128;
+    long lines = bytes / 64, sets = 64;
+    while (sets > 1 && lines % 2 == 0) {
+        lines /= 2;
+        sets /= 2;
+    }
+    return k <= 4 * sets;
+}
+
 /* A panel buffer per thread, grown on demand and kept: no allocation in steady state. */
 static _Thread_local rllab_scratch panelStore, transposeStore;
 
@@ -265,13 +281,22 @@ RLLAB_AVX2 static int sgemmAVX2(int transposeA, int transposeB, long m, long n, 
         int rowLimit = narrow ? NARROW_ROWS : MAX_ROWS;
         long blocks = (m + rowLimit - 1) / rowLimit;
         int stride = narrow ? NARROW : PANEL;
-        /* Packed even when op(B)'s panel rows are contiguous where they are: read in place,
-           rows ldb floats apart (1024 floats is 4 KB) fall into a few of L1's sets and
-           evict one another, and every block of rows reads the panel again (on an AMD EPYC
-           Zen 4, products with a 1024-wide B ran at 60% of the packed speed). */
+        /* A whole panel of an untransposed B is read in place when that costs nothing:
+           when one block of rows reads it (packing would only copy it once more: a weight
+           gradient of a policy or value head, a first layer's computed transposed), or
+           when its k rows, ldb floats apart, fit in L1 without evicting one another.
+           Otherwise it is packed: rows 1024 floats (4 KB) apart fall into one of L1's sets
+           and every block of rows would read them from L2 again (on an AMD EPYC Zen 4,
+           products with a 1024-wide B ran at 60% of the packed speed). Either way the
+           tile reads the same numbers, so the bits are the same. */
         const float *p = panel;
         ptrdiff_t panelStride = stride;
-        packPanel(transposeB, b, ldb, j, width, stride, k, panel);
+        if (!transposeB && width == stride && (blocks == 1 || rowsFitInL1(ldb, k))) {
+            p = b + j;
+            panelStride = ldb;
+        } else {
+            packPanel(transposeB, b, ldb, j, width, stride, k, panel);
+        }
         long i = 0;
         for (long block = 0; block < blocks; block++) {
             long left = blocks - block, rows = (m - i + left - 1) / left;

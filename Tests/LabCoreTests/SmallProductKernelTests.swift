@@ -80,7 +80,11 @@ struct SmallProductKernelTests {
                          (256, 2, 64), (256, 1, 64), (2, 64, 256), (64, 4, 256), (256, 64, 4), (1, 64, 64), (8, 2, 64),
                          // C of at most 4 columns over 32 rows or more (computed transposed with AVX2): partial
                          // panels of its rows, k with and without a remainder of 8.
-                         (32, 1, 1), (33, 4, 9), (40, 3, 17), (100, 4, 8), (31, 2, 7), (300, 3, 70)]
+                         (32, 1, 1), (33, 4, 9), (40, 3, 17), (100, 4, 8), (31, 2, 7), (300, 3, 70),
+                         // Untransposed B panels read in place (AVX2): rows a whole number of cache lines
+                         // apart that fit in L1 (208 and 256 floats, unpadded), one block of rows over a
+                         // long k, and the same B packed when its rows would not fit.
+                         (20, 208, 16), (20, 256, 16), (70, 256, 9), (6, 48, 300), (20, 256, 64)]
 
     @Test(arguments: [(false, false), (true, false), (false, true), (true, true)])
     func everyElementIsTheSequentialFusedChain(_ flags: (Bool, Bool)) throws {
