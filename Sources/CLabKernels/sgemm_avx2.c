@@ -141,6 +141,49 @@ static void narrowTileOfRows(int rows, long k, const float *a, ptrdiff_t rowStri
     }
 }
 
+/* The tile of one or two rows across several whole panels: C[rows, 0:16 groups]
+   (+)= sum over k of A(r, k) * P_g[k, 0:16], P_g[k, :] = p + g * panelOffset + k *
+   panelStride; the same chain per element as `tile`. A 16-wide tile of one or two rows
+   keeps only two or four chains going, each fused multiply-add waiting for the previous
+   one (a policy or value head's product computed transposed, its weight gradient); side
+   by side over two or four panels, eight. */
+KERNEL_INLINE void wideTile(const int rows, const int groups, long k, const float *a, ptrdiff_t rowStride, ptrdiff_t kStride,
+                            const float *p, ptrdiff_t panelOffset, ptrdiff_t panelStride, float *c, ptrdiff_t ldc, int accumulate,
+                            const float *bias) {
+    __m256 acc[2][8];
+    _Pragma("clang loop unroll(full)") for (int r = 0; r < rows; r++)
+        _Pragma("clang loop unroll(full)") for (int v = 0; v < 2 * groups; v++) acc[r][v] = _mm256_setzero_ps();
+    for (long kk = 0; kk < k; kk++) {
+        const float *ak = a + kk * kStride;
+        __m256 ar[2];
+        _Pragma("clang loop unroll(full)") for (int r = 0; r < rows; r++) ar[r] = _mm256_broadcast_ss(ak + r * rowStride);
+        _Pragma("clang loop unroll(full)") for (int g = 0; g < groups; g++) {
+            const float *pk = p + g * panelOffset + kk * panelStride;
+            __m256 b0 = _mm256_loadu_ps(pk), b1 = _mm256_loadu_ps(pk + 8);
+            _Pragma("clang loop unroll(full)") for (int r = 0; r < rows; r++) {
+                acc[r][2 * g] = _mm256_fmadd_ps(ar[r], b0, acc[r][2 * g]);
+                acc[r][2 * g + 1] = _mm256_fmadd_ps(ar[r], b1, acc[r][2 * g + 1]);
+            }
+        }
+    }
+    _Pragma("clang loop unroll(full)") for (int r = 0; r < rows; r++) {
+        float *cr = c + r * ldc;
+        _Pragma("clang loop unroll(full)") for (int v = 0; v < 2 * groups; v++) {
+            if (bias) acc[r][v] = _mm256_add_ps(_mm256_loadu_ps(bias + 8 * v), acc[r][v]);
+            else if (accumulate) acc[r][v] = _mm256_add_ps(_mm256_loadu_ps(cr + 8 * v), acc[r][v]);
+            _mm256_storeu_ps(cr + 8 * v, acc[r][v]);
+        }
+    }
+}
+
+/* One row over four panels, or two rows over two. */
+RLLAB_AVX2 __attribute__((noinline))
+static void wideTileOfRows(int rows, long k, const float *a, ptrdiff_t rowStride, ptrdiff_t kStride, const float *p,
+                           ptrdiff_t panelOffset, ptrdiff_t panelStride, float *c, ptrdiff_t ldc, int accumulate, const float *bias) {
+    if (rows == 1) wideTile(1, 4, k, a, rowStride, kStride, p, panelOffset, panelStride, c, ldc, accumulate, bias);
+    else wideTile(2, 2, k, a, rowStride, kStride, p, panelOffset, panelStride, c, ldc, accumulate, bias);
+}
+
 /* Transposes the 8 x 8 block r[0..7] (row i in r[i]) in registers. */
 KERNEL_INLINE void transpose8(__m256 r[8]) {
     __m256 t[8], s[8];
@@ -272,10 +315,32 @@ RLLAB_AVX2 static int sgemmAVX2(int transposeA, int transposeB, long m, long n, 
                                 float beta, const float *bias, float *c, long ldc) {
     if (!hasAVX2() || (beta != 0 && beta != 1) || m <= 0 || n <= 0 || k <= 0) return 0;
     if (n <= NARROW_TRANSPOSED && m >= 2 * PANEL) return narrowByTransposing(transposeA, transposeB, m, n, k, a, lda, b, ldb, beta, bias, c, ldc);
+    ptrdiff_t rowStride = transposeA ? 1 : lda, kStride = transposeA ? lda : 1;
+    long j = 0;
+    if (m <= 2) {
+        /* One or two rows: whole panels side by side (wideTile), four or two at a time,
+           read in place from an untransposed B (one block of rows reads them once), else
+           packed one after another; the rest as below. */
+        int groups = m == 1 ? 4 : 2;
+        long span = (long)groups * PANEL;
+        float *panels = transposeB && n >= span ? rllab_scratch_floats(&panelStore, groups * k * PANEL) : NULL;
+        if (transposeB && n >= span && !panels) return 0;
+        for (; j + span <= n; j += span) {
+            const float *p = b + j;
+            ptrdiff_t panelOffset = PANEL, panelStride = ldb;
+            if (transposeB) {
+                for (int g = 0; g < groups; g++) packPanel(transposeB, b, ldb, j + g * PANEL, PANEL, PANEL, k, panels + g * k * PANEL);
+                p = panels;
+                panelOffset = k * PANEL;
+                panelStride = PANEL;
+            }
+            wideTileOfRows((int)m, k, a, rowStride, kStride, p, panelOffset, panelStride, c + j, ldc, beta == 1, bias ? bias + j : NULL);
+        }
+        if (j == n) return 1;
+    }
     float *panel = panelOf(k);
     if (!panel) return 0;
-    ptrdiff_t rowStride = transposeA ? 1 : lda, kStride = transposeA ? lda : 1;
-    for (long j = 0; j < n; j += PANEL) {
+    for (; j < n; j += PANEL) {
         int width = n - j < PANEL ? (int)(n - j) : PANEL;
         int narrow = width <= NARROW;
         int rowLimit = narrow ? NARROW_ROWS : MAX_ROWS;

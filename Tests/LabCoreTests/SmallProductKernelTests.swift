@@ -84,7 +84,10 @@ struct SmallProductKernelTests {
                          // Untransposed B panels read in place (AVX2): rows a whole number of cache lines
                          // apart that fit in L1 (208 and 256 floats, unpadded), one block of rows over a
                          // long k, and the same B packed when its rows would not fit.
-                         (20, 208, 16), (20, 256, 16), (70, 256, 9), (6, 48, 300), (20, 256, 64)]
+                         (20, 208, 16), (20, 256, 16), (70, 256, 9), (6, 48, 300), (20, 256, 64),
+                         // One or two rows over several whole panels side by side (AVX2), with panels and
+                         // columns left over.
+                         (1, 100, 7), (2, 70, 33), (1, 64, 1), (2, 32, 5)]
 
     @Test(arguments: [(false, false), (true, false), (false, true), (true, true)])
     func everyElementIsTheSequentialFusedChain(_ flags: (Bool, Bool)) throws {
