@@ -184,6 +184,69 @@ static void wideTileOfRows(int rows, long k, const float *a, ptrdiff_t rowStride
     else wideTile(2, 2, k, a, rowStride, kStride, p, panelOffset, panelStride, c, ldc, accumulate, bias);
 }
 
+/* Rows of C over one whole panel when k is at most 4 (a first layer's 4 inputs, the
+   gradient through a head's 1 or 2 outputs): the panel's k x 16 numbers stay in registers
+   and the rows go by in blocks of `rows` without a call each; each element is the same
+   chain over k as in `tile`, then the same bias or C added. A 6 x 16 tile there spent
+   more on its call and its stores than on its few fused multiply-adds. */
+KERNEL_INLINE void shortBlock(const int rows, const int k, const float *a, ptrdiff_t rowStride, ptrdiff_t kStride, const __m256 *b,
+                              float *c, ptrdiff_t ldc, int accumulate, const float *bias) {
+    __m256 acc[4][2];
+    _Pragma("clang loop unroll(full)") for (int r = 0; r < rows; r++) {
+        acc[r][0] = _mm256_setzero_ps();
+        acc[r][1] = _mm256_setzero_ps();
+    }
+    _Pragma("clang loop unroll(full)") for (int kk = 0; kk < k; kk++) {
+        _Pragma("clang loop unroll(full)") for (int r = 0; r < rows; r++) {
+            __m256 ar = _mm256_broadcast_ss(a + r * rowStride + kk * kStride);
+            acc[r][0] = _mm256_fmadd_ps(ar, b[2 * kk], acc[r][0]);
+            acc[r][1] = _mm256_fmadd_ps(ar, b[2 * kk + 1], acc[r][1]);
+        }
+    }
+    _Pragma("clang loop unroll(full)") for (int r = 0; r < rows; r++) {
+        float *cr = c + r * ldc;
+        if (bias) {
+            acc[r][0] = _mm256_add_ps(_mm256_loadu_ps(bias), acc[r][0]);
+            acc[r][1] = _mm256_add_ps(_mm256_loadu_ps(bias + 8), acc[r][1]);
+        } else if (accumulate) {
+            acc[r][0] = _mm256_add_ps(_mm256_loadu_ps(cr), acc[r][0]);
+            acc[r][1] = _mm256_add_ps(_mm256_loadu_ps(cr + 8), acc[r][1]);
+        }
+        _mm256_storeu_ps(cr, acc[r][0]);
+        _mm256_storeu_ps(cr + 8, acc[r][1]);
+    }
+}
+
+/* All m rows over the panel P[k, 0:16] (P[kk, :] = p + kk * panelStride), k <= 4: blocks
+   of 4 rows (3 when k is 4, so that the panel's 8 registers and the 6 sums fit in 16). */
+KERNEL_INLINE void shortPanelOf(const int k, long m, const float *a, ptrdiff_t rowStride, ptrdiff_t kStride, const float *p,
+                                ptrdiff_t panelStride, float *c, ptrdiff_t ldc, int accumulate, const float *bias) {
+    __m256 b[8];
+    _Pragma("clang loop unroll(full)") for (int kk = 0; kk < k; kk++) {
+        b[2 * kk] = _mm256_loadu_ps(p + kk * panelStride);
+        b[2 * kk + 1] = _mm256_loadu_ps(p + kk * panelStride + 8);
+    }
+    const int block = k == 4 ? 3 : 4;
+    long i = 0;
+    for (; i + block <= m; i += block) shortBlock(block, k, a + i * rowStride, rowStride, kStride, b, c + i * ldc, ldc, accumulate, bias);
+    switch (m - i) {
+        case 3: shortBlock(3, k, a + i * rowStride, rowStride, kStride, b, c + i * ldc, ldc, accumulate, bias); break;
+        case 2: shortBlock(2, k, a + i * rowStride, rowStride, kStride, b, c + i * ldc, ldc, accumulate, bias); break;
+        case 1: shortBlock(1, k, a + i * rowStride, rowStride, kStride, b, c + i * ldc, ldc, accumulate, bias); break;
+        default: break;
+    }
+}
+
+#define SHORT_CASE(K) case K: shortPanelOf(K, m, a, rowStride, kStride, p, panelStride, c, ldc, accumulate, bias); break;
+RLLAB_AVX2 __attribute__((noinline))
+static void shortPanel(int k, long m, const float *a, ptrdiff_t rowStride, ptrdiff_t kStride, const float *p,
+                       ptrdiff_t panelStride, float *c, ptrdiff_t ldc, int accumulate, const float *bias) {
+    switch (k) {
+        SHORT_CASE(1) SHORT_CASE(2) SHORT_CASE(3) SHORT_CASE(4)
+        default: break;
+    }
+}
+
 /* Transposes the 8 x 8 block r[0..7] (row i in r[i]) in registers. */
 KERNEL_INLINE void transpose8(__m256 r[8]) {
     __m256 t[8], s[8];
@@ -340,6 +403,19 @@ RLLAB_AVX2 static int sgemmAVX2(int transposeA, int transposeB, long m, long n, 
     }
     float *panel = panelOf(k);
     if (!panel) return 0;
+    if (k <= 4) {
+        /* Whole panels with the panel in registers (shortPanel); a partial one as below. */
+        for (; j + PANEL <= n; j += PANEL) {
+            const float *p = panel;
+            ptrdiff_t panelStride = PANEL;
+            if (transposeB) packPanel(transposeB, b, ldb, j, PANEL, PANEL, k, panel);
+            else {
+                p = b + j;
+                panelStride = ldb;
+            }
+            shortPanel((int)k, m, a, rowStride, kStride, p, panelStride, c + j, ldc, beta == 1, bias ? bias + j : NULL);
+        }
+    }
     for (; j < n; j += PANEL) {
         int width = n - j < PANEL ? (int)(n - j) : PANEL;
         int narrow = width <= NARROW;

@@ -87,7 +87,10 @@ struct SmallProductKernelTests {
                          (20, 208, 16), (20, 256, 16), (70, 256, 9), (6, 48, 300), (20, 256, 64),
                          // One or two rows over several whole panels side by side (AVX2), with panels and
                          // columns left over.
-                         (1, 100, 7), (2, 70, 33), (1, 64, 1), (2, 32, 5)]
+                         (1, 100, 7), (2, 70, 33), (1, 64, 1), (2, 32, 5),
+                         // k of at most 4 over whole panels with the panel in registers (AVX2), rows left
+                         // over after blocks of 3 and 4, a partial panel after.
+                         (7, 32, 1), (10, 48, 2), (5, 16, 4), (3, 17, 3), (11, 40, 4)]
 
     @Test(arguments: [(false, false), (true, false), (false, true), (true, true)])
     func everyElementIsTheSequentialFusedChain(_ flags: (Bool, Bool)) throws {
