@@ -91,8 +91,13 @@ private nonisolated(unsafe) var sgemmScratch = [Float](repeating: 0, count: 1024
 /// moments into subnormal floats, ~100x slower on x86 and not what a real agent sees.
 private func benchDQNAgent(hidden: Int, source: RandomSource) throws -> DQNAgent {
     let environment = try EnvironmentRegistry.shared.make("CartPole-v1")
+    var settings = DQNAgent.Settings()
+    settings.netArch = [hidden, hidden]
+    settings.offPolicy.batchSize = 64
+    settings.learningRate = .constant(2.3e-3)
+    settings.offPolicy.bufferSize = 2048
     var hyperparameters = DQNAgent.defaultHyperparameters
-    try hyperparameters.merge(overrides: ["net_arch=[\(hidden),\(hidden)]", "batch_size=64", "learning_rate=2.3e-3", "buffer_size=2048"])
+    try hyperparameters.set(settings, source: "rllab bench core")
     let signature = EnvironmentSignature(id: "CartPole-v1", environment: environment)
     let agent = try DQNAgent(environment: signature, hyperparameters: hyperparameters, random: source)
     let observations = benchObservations(2049, source: source)

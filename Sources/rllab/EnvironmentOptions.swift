@@ -21,12 +21,9 @@ struct EnvironmentArguments: ParsableArguments {
     static func parseOptions(_ items: [String]) throws -> [String: String] {
         var options: [String: String] = [:]
         for item in items {
-            guard let equals = item.firstIndex(of: "="), equals != item.startIndex else {
-                throw ValidationError("--option '\(item)': expected key=value, e.g. --option is_slippery=false")
-            }
-            let key = String(item[..<equals])
+            let (key, value) = try SettingValues.split(item, flag: "--option")
             guard options[key] == nil else { throw ValidationError("--option \(key) is given twice") }
-            options[key] = String(item[item.index(after: equals)...])
+            options[key] = value
         }
         return options
     }

@@ -15,8 +15,7 @@ struct EnvsCommand: ParsableCommand {
             if let id = options {
                 let spec = try EnvironmentRegistry.shared.resolve(id)
                 print("\(spec.id): \(spec.summary)")
-                for line in SettingsListing.lines(spec.options) { print("    " + line) }
-                print("    max_episode_steps = \(spec.maxEpisodeSteps.map(String.init) ?? "(none)")  time limit (TimeLimit wrapper)")
+                for line in SettingsListing.lines(spec.options + MakeOptions.declarations(for: spec)) { print("    " + line) }
                 return
             }
             var rows: [[String]] = [["id", "observation space", "action space", "max_episode_steps", "reward_threshold"]]

@@ -107,9 +107,17 @@ import Testing
         expectEnvironmentError(.invalidOptionValue, containing: ["success_rate", "must be in [0, 1], got 1.5"]) {
             _ = try registry.make("FrozenLake-v1", options: ["success_rate": "1.5"])
         }
-        expectEnvironmentError(.invalidOptionValue, containing: ["max_episode_steps", "positive integer"]) {
+        // gymnasium.make's own options are declared settings too, with the same messages.
+        expectEnvironmentError(.invalidOptionValue, containing: ["CartPole-v1: max_episode_steps must be at least 1, got 0"]) {
             _ = try registry.make("CartPole-v1", options: ["max_episode_steps": "0"])
         }
+        expectEnvironmentError(.invalidOptionValue, containing: ["option 'max_episode_steps' expects an integer, got '1.5'"]) {
+            _ = try registry.make("CartPole-v1", options: ["max_episode_steps": "1.5"])
+        }
+        expectEnvironmentError(.invalidOptionValue, containing: ["option 'render_mode' expects one of ansi, rgb_array, got 'human'"]) {
+            _ = try registry.make("FrozenLake-v1", options: ["render_mode": "human"])
+        }
+        #expect((try? registry.resolve("CartPole-v1", options: ["max_episode_steps": " 7 ", "render_mode": "rgb_array"]))?.maxEpisodeSteps == 7)
         expectEnvironmentError(.invalidOptionValue, containing: ["invalid map", "row 1", "same length"]) {
             _ = try registry.make("FrozenLake-v1", options: ["desc": "SFFF,FHF,FFFG"])
         }

@@ -337,6 +337,31 @@ import Testing
             #expect("\(error)".contains("no shards in"), "\(error)")
         }
     }
+
+    /// A record file killed mid-row keeps every finished record before the torn row, and
+    /// reopening it for appending drops only the torn bytes. (Before LabCore's one reader,
+    /// the finished row just before a torn one was dropped as well.)
+    @Test func aTornRecordKeepsTheFinishedRowsBeforeIt() throws {
+        let folder = temporaryFolder()
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let url = folder.appendingPathComponent("cells.csv")
+        let fields = SummaryTable.header.split(separator: ",").count
+        func row(_ seed: Int, interrupted: Bool) -> String {
+            (["q-learning", "FrozenLake-v1", String(seed)] + Array(repeating: "1", count: fields - 6) + [String(interrupted), "", ""]).joined(separator: ",")
+        }
+        let whole = [SummaryTable.header, row(0, interrupted: false), row(1, interrupted: true), row(2, interrupted: false)]
+            .map { $0 + "\n" }.joined()
+        for cut in [0, 9, 40, 60] {
+            try (whole + String(row(3, interrupted: false).prefix(cut))).write(to: url, atomically: true, encoding: .utf8)
+            let records = try CellRecords(url: url)
+            #expect(Set(records.finished.keys) == [Shard.key(agent: "q-learning", environment: "FrozenLake-v1", seed: "0"),
+                                                   Shard.key(agent: "q-learning", environment: "FrozenLake-v1", seed: "2")])
+            #expect(records.interrupted == [Shard.key(agent: "q-learning", environment: "FrozenLake-v1", seed: "1")])
+            try CellRecords.appender(url: url).close()
+            #expect(try String(contentsOf: url, encoding: .utf8) == whole)
+        }
+    }
 }
 
 /// Set once from one thread, read from others.

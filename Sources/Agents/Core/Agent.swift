@@ -13,6 +13,36 @@ public enum TrainingBudget: Equatable, Sendable, CustomStringConvertible {
         case .episodes(let n): return "\(n) episodes"
         }
     }
+
+    /// The budget keys of a hyperparameter file: RL-Zoo's `n_timesteps`, and `n_episodes`.
+    /// A file's budget is the run's unless the command line gives one.
+    public struct Settings: LabCore.Settings {
+        @Setting("n_timesteps", range: 1..., help: "training budget in environment steps") public var timesteps: Int? = nil
+        @Setting("n_episodes", range: 1..., help: "training budget in episodes") public var episodes: Int? = nil
+        public init() {}
+
+        fileprivate var names: (timesteps: String, episodes: String) { (_timesteps.declaration.name, _episodes.declaration.name) }
+    }
+
+    /// The budget a hyperparameter file's `key` sets to `input`, or nil when `key` is not
+    /// a budget key.
+    ///
+    /// - Throws: ``ConfigurationError`` for a value that is not a positive integer.
+    public static func read(_ key: String, _ input: SettingInput, source: String) throws -> TrainingBudget? {
+        var values = Settings.values(owner: "", noun: "hyperparameter")
+        guard values.declaration(key) != nil else { return nil }
+        try values.set(key, input, source: source)
+        let settings = try values.decode(Settings.self)
+        return settings.timesteps.map(TrainingBudget.timesteps) ?? settings.episodes.map(TrainingBudget.episodes)
+    }
+
+    /// The key and value a hyperparameter file gives this budget.
+    public var setting: (name: String, value: SettingValue) {
+        switch self {
+        case .timesteps(let n): return (Settings().names.timesteps, .int(n))
+        case .episodes(let n): return (Settings().names.episodes, .int(n))
+        }
+    }
 }
 
 /// What an agent needs to know about the environment it will learn in.

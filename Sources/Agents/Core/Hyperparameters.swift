@@ -30,14 +30,19 @@ public struct Hyperparameters: Equatable, Sendable {
 
     /// Sets `key`, checking that the agent declares it and that the value fits.
     public mutating func set(_ key: String, _ input: SettingInput, source: String) throws {
-        if key == "n_timesteps" || key == "n_episodes" {
-            guard let count = Int.read(input), count > 0 else {
-                throw ConfigurationError("\(source): '\(key)' must be a positive integer, got '\(input)'", kind: .invalidValue)
-            }
-            suggestedBudget = key == "n_timesteps" ? .timesteps(count) : .episodes(count)
-            return
+        if let budget = try TrainingBudget.read(key, input, source: source) {
+            suggestedBudget = budget
+        } else {
+            try settingValues.set(key, input, source: source)
         }
-        try settingValues.set(key, input, source: source)
+    }
+
+    /// Sets every value of the agent's typed `settings` (as code builds them: a benchmark, a
+    /// test), checked by the declarations as a file's values are.
+    public mutating func set<S: Settings>(_ settings: S, source: String) throws {
+        for (name, value) in settings.values.sorted(by: { $0.key < $1.key }) {
+            try set(name, SettingInput(value), source: source)
+        }
     }
 
     /// Applies every entry of a YAML mapping.

@@ -63,8 +63,8 @@ public final class OffPolicyLoop {
     private let learningStarts: Int
     private let trainFrequency: Int
     private let gradientSteps: Int
-    /// DQN's `termination_reward`: the reward stored for a terminal transition, if set.
-    private let terminationReward: Float?
+    /// DQN's `termination_reward`: the reward stored for a terminal transition.
+    private let terminationReward: TerminationReward
     // Scratch, allocated once.
     private var discreteActions: [Int]
     private var environmentActions: [Float]
@@ -84,7 +84,7 @@ public final class OffPolicyLoop {
     ///     transition that terminates its episode (nil keeps the environment's).
     /// - Throws: ``AgentError`` when copies cannot be made.
     public init(_ loop: EpisodeLoop, agent: String, copies: Int, encoder: ObservationEncoder, replay: ReplayBuffer, actions form: ActionForm,
-                schedule: OffPolicySettings, terminationReward: Float? = nil) throws {
+                schedule: OffPolicySettings, terminationReward: TerminationReward = .unchanged) throws {
         self.loop = loop
         agentName = agent
         vector = copies == 1 ? nil : try loop.vectorized(copies: copies)
@@ -207,8 +207,7 @@ public final class OffPolicyLoop {
                        terminated: Bool, encoded: Bool = false) {
         let width = encoder.width
         if !encoded { encoder.encode(nextObservation, into: &encodedNext, at: 0) }
-        var reward = Float(environmentReward)
-        if terminated, let terminationReward { reward = terminationReward }
+        let reward = terminationReward.stored(environmentReward, terminated: terminated)
         let observation = observations[i * width..<(i + 1) * width], next = encodedNext[0..<width]
         switch form {
         case .discrete:
@@ -268,5 +267,31 @@ struct OffPolicyTrainingState {
         for (name, part) in others { try part.restore(from: archive, prefix: "agent.\(name)") }
         for (name, random) in streams { try archive.restore(random, from: "agent.\(name)") }
         return try archive.int("agent.updates")
+    }
+}
+
+/// DQN's `termination_reward`: the reward stored for a transition that ends its episode
+/// by termination (the TF2 tutorial's -10), or `none` to keep the environment's. Kept as
+/// written, so the resolved configuration shows it so.
+public struct TerminationReward: SettingType, Equatable {
+    public let text: String
+    /// The reward stored for a terminal transition, or nil for the environment's.
+    public let value: Float?
+
+    /// `none`: the environment's reward is stored.
+    public static let unchanged = TerminationReward(text: "none", value: nil)
+    public static var expectation: String { "a number or none" }
+    public static func read(_ input: SettingInput) -> TerminationReward? {
+        guard case .scalar(let text) = input else { return nil }
+        if text == "none" { return .unchanged }
+        guard let value = Float(text), value.isFinite else { return nil }
+        return TerminationReward(text: text, value: value)
+    }
+    public var settingValue: SettingValue? { .string(text) }
+
+    /// The reward the replay buffer stores for a step that gave `reward`.
+    public func stored(_ reward: Double, terminated: Bool) -> Float {
+        if terminated, let value { return value }
+        return Float(reward)
     }
 }

@@ -54,7 +54,10 @@ public struct ScheduleSetting: Sendable, DeclaresSettings {
     @Setting private var fraction: Double
     private let name: String
 
-    public var wrappedValue: Schedule { Schedule(kind, start: start, end: end, fraction: fraction) }
+    public var wrappedValue: Schedule {
+        get { Schedule(kind, start: start, end: end, fraction: fraction) }
+        set { (start, kind, end, fraction) = (newValue.start, newValue.kind, newValue.end, newValue.fraction) }
+    }
 
     /// `range` bounds the start and final values.
     public init(wrappedValue: Schedule, _ name: String, range: ClosedRange<Double>? = nil, help: String) {

@@ -56,22 +56,14 @@ public final class DQNAgent: Agent {
         @Setting("double_q", help: "Double DQN: the online network picks the next action, the target values it") public var doubleQ = false
         @Setting("num_envs", range: 1..., help: "copies of the environment to collect from (a vector environment)") public var numEnvs = 1
         @Setting("termination_reward", help: "reward stored for a transition that terminates the episode (the TF2 tutorial's -10); none keeps the environment's")
-        public var terminationReward = "none"
+        public var terminationReward = TerminationReward.unchanged
         public init() {}
-
-        public func validate() throws {
-            guard terminationReward == "none" || Float(terminationReward) != nil else {
-                throw ConfigurationError("termination_reward: expected a number or none, got '\(terminationReward)'", kind: .invalidValue)
-            }
-        }
     }
 
     /// The hyperparameters, read where they are used.
     let settings: Settings
     /// Epsilon over the run's progress.
     private let exploration: Schedule
-    /// The reward stored for a transition that terminates an episode (nil: the environment's).
-    private let terminationReward: Float?
 
     // Learned state and its machinery.
     let online: MultilayerPerceptron
@@ -101,7 +93,6 @@ public final class DQNAgent: Agent {
         self.settings = settings
         exploration = Schedule(.linear, start: settings.explorationInitialEpsilon, end: settings.explorationFinalEpsilon,
                                fraction: settings.explorationFraction)
-        terminationReward = settings.terminationReward == "none" ? nil : Float(settings.terminationReward)
 
         // Separate streams per consumer, so changing one (say the batch size) leaves the others' draws alone.
         let initialisation = random.derived("q_net")
@@ -134,7 +125,7 @@ public final class DQNAgent: Agent {
     public func learn(_ loop: EpisodeLoop) throws {
         let copies = settings.numEnvs, learningStarts = settings.offPolicy.learningStarts, tau = Float(settings.offPolicy.tau)
         let collection = try OffPolicyLoop(loop, agent: Self.name, copies: copies, encoder: encoder, replay: replay, actions: .discrete,
-                                           schedule: settings.offPolicy, terminationReward: terminationReward)
+                                           schedule: settings.offPolicy, terminationReward: settings.terminationReward)
         // SB3 counts target_update_interval in environment steps: N of them per vector step.
         let targetEvery = max(settings.targetUpdateInterval / copies, 1)
         let explorer = EpsilonGreedy(epsilon: exploration, actionCount: actionCount, random: explorationRandom)
@@ -162,8 +153,7 @@ public final class DQNAgent: Agent {
         guard case .discrete(let action) = transition.action else { throw AgentError("dqn stores discrete actions") }
         let observation = try encoder.encode(transition.observation, agent: Self.name)
         let next = try encoder.encode(transition.nextObservation, agent: Self.name)
-        var reward = Float(transition.reward)
-        if transition.terminated, let terminationReward { reward = terminationReward }
+        let reward = settings.terminationReward.stored(transition.reward, terminated: transition.terminated)
         replay.add(observation: observation, action: action, reward: reward, nextObservation: next, terminated: transition.terminated)
     }
 

@@ -145,43 +145,12 @@ public final class CSVLog {
         do { try output.write(line + "\n") } catch { failure = error }
     }
 
-    /// A file written by a `CSVLog`, read back.
-    public struct Table {
-        public let header: [String]
-        public let rows: [[String]]
-
-        /// The numbers of column `y` against column `x`, in row order (rows whose `filter`
-        /// column holds another value, and rows without two numbers, left out); empty when
-        /// a column is missing.
-        public func series(x: String, y: String, where filter: (column: String, value: String)? = nil) -> (x: [Double], y: [Double]) {
-            guard let xi = header.firstIndex(of: x), let yi = header.firstIndex(of: y) else { return ([], []) }
-            let fi = filter.flatMap { header.firstIndex(of: $0.column) }
-            var xs: [Double] = [], ys: [Double] = []
-            for row in rows {
-                if let fi, let filter, row[fi] != filter.value { continue }
-                guard let a = Double(row[xi]), let b = Double(row[yi]) else { continue }
-                xs.append(a)
-                ys.append(b)
-            }
-            return (xs, ys)
-        }
-    }
-
-    /// Reads a file this type wrote, or nil when there is none. Its fields are numbers and
-    /// plain words (never quoted), so a row is its line split at commas; a last line without
-    /// its newline (cut short by an interrupted run) is left out.
+    /// Reads a file this type wrote, or nil when there is none (LabCore's one CSV reader:
+    /// a last line cut short by an interrupted run is left out).
     ///
-    /// - Throws: ``GANError/inputFailed(_:)`` for an empty file or a row with fewer fields
-    ///   than the header.
-    public static func read(_ url: URL) throws -> Table? {
-        guard var text = try? String(contentsOf: url, encoding: .utf8) else { return nil }
-        if !text.hasSuffix("\n"), let end = text.lastIndex(of: "\n") { text = String(text[...end]) }
-        let lines = text.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
-        guard let header = lines.first else { throw GANError.inputFailed("\(url.path) is empty") }
-        for (index, row) in lines.dropFirst().enumerated() where row.count < header.count {
-            throw GANError.inputFailed("\(url.path), line \(index + 2): \(row.count) fields, the header has \(header.count)")
-        }
-        return Table(header: header, rows: Array(lines.dropFirst()))
+    /// - Throws: ``CSVError`` for an empty file or a row with fewer fields than the header.
+    public static func read(_ url: URL) throws -> CSVTable? {
+        try CSVTable(contentsOf: url)
     }
 
     /// Integers without a decimal point, other values in Swift's shortest exact form.

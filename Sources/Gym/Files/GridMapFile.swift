@@ -57,10 +57,14 @@ public struct GridMapFile {
                 let key = setting[..<eq].trimmingCharacters(in: .whitespaces)
                 let value = String(setting[setting.index(after: eq)...])
                 if key == "max_episode_steps" {
-                    guard let n = Int(value.trimmingCharacters(in: .whitespaces)), n > 0 else {
-                        throw fail(lineNumber, "max_episode_steps must be a positive integer, got '\(value)'")
+                    // gymnasium.make's option, read and checked by its declaration.
+                    do {
+                        var make = MakeOptions.values(owner: path, noun: "option")
+                        try make.set(key, SettingInput(text: value))
+                        maxSteps = try make.decode(MakeOptions.self).maxEpisodeSteps ?? maxSteps
+                    } catch let error as ConfigurationError {
+                        throw fail(lineNumber, error.description)
                     }
-                    maxSteps = n
                 } else {
                     do {
                         try options.set(key, SettingInput(text: value))

@@ -68,7 +68,7 @@ public struct EnvironmentSpec: @unchecked Sendable {
 
     /// The options with their defaults, to fill in and check (messages name this id).
     public var optionValues: SettingValues {
-        SettingValues(options, owner: id, noun: "option", extraNames: ["max_episode_steps", "render_mode"])
+        SettingValues(options, owner: id, noun: "option", extraNames: MakeOptions.declarations.map(\.name))
     }
 
     /// Makes the bare environment from option values filled in by ``optionValues``.

@@ -36,36 +36,27 @@ public struct ResolvedEnvironment: Sendable {
     ///   invalid value.
     public init(spec: EnvironmentSpec, options: [String: String] = [:]) throws {
         var values = spec.optionValues
-        var maxSteps = spec.maxEpisodeSteps
-        var renderMode: RenderMode?
-        for key in options.keys.sorted() {
-            let text = options[key]!
-            if key == "render_mode" {
-                guard let mode = RenderMode(rawValue: text.trimmingCharacters(in: .whitespaces)) else {
-                    throw EnvironmentError(.invalidOptionValue, "invalid value '\(text)' for option render_mode of \(spec.id): expected one of \(RenderMode.allCases.map(\.rawValue).joined(separator: ", "))")
+        var makeValues = MakeOptions.values(owner: spec.id, noun: "option")
+        let makeOptions: MakeOptions
+        do {
+            for key in options.keys.sorted() {
+                let input = SettingInput(text: options[key]!)
+                if makeValues.declaration(key) != nil {
+                    try makeValues.set(key, input, source: spec.id)
+                } else {
+                    guard values.declaration(key) != nil else { throw EnvironmentError(.unknownOption, values.unknown(key).description) }
+                    try values.set(key, input, source: spec.id)
                 }
-                renderMode = mode
-                continue
             }
-            if key == "max_episode_steps" {
-                guard let steps = Int(text.trimmingCharacters(in: .whitespaces)), steps > 0 else {
-                    throw EnvironmentError(.invalidOptionValue, "\(spec.id): option 'max_episode_steps' expects a positive integer, got '\(text)'")
-                }
-                maxSteps = steps
-                continue
-            }
-            guard values.declaration(key) != nil else { throw EnvironmentError(.unknownOption, values.unknown(key).description) }
-            do {
-                try values.set(key, SettingInput(text: text), source: spec.id)
-            } catch let error as ConfigurationError {
-                throw EnvironmentError(error.kind == .unknownSetting ? .unknownOption : .invalidOptionValue, error.description)
-            }
+            makeOptions = try makeValues.decode(MakeOptions.self)
+        } catch let error as ConfigurationError {
+            throw EnvironmentError(error.kind == .unknownSetting ? .unknownOption : .invalidOptionValue, error.description)
         }
         self.spec = spec
         self.options = options
         self.values = values
-        self.maxEpisodeSteps = maxSteps
-        self.renderMode = renderMode
+        self.maxEpisodeSteps = makeOptions.maxEpisodeSteps ?? spec.maxEpisodeSteps
+        self.renderMode = makeOptions.renderMode
     }
 
     /// Makes the environment, wrapped as `gymnasium.make` wraps it: the environment, then
@@ -116,3 +107,20 @@ public struct ResolvedEnvironment: Sendable {
         return try SyncVectorEnvironment([first] + (1..<count).map { _ in try make() })
     }
 }
+
+/// The keyword options `gymnasium.make` itself takes, for every environment (an
+/// environment's own options are its spec's ``EnvironmentSpec/options``).
+public struct MakeOptions: Settings {
+    @Setting("max_episode_steps", range: 1..., help: "time limit: truncate episodes after this many steps (TimeLimit wrapper)")
+    public var maxEpisodeSteps: Int? = nil
+    @Setting("render_mode", help: "what render() returns (none: the environment does not render)")
+    public var renderMode: RenderMode? = nil
+    public init() {}
+
+    /// The declarations, with `spec`'s own time limit as `max_episode_steps`'s default (for listings).
+    public static func declarations(for spec: EnvironmentSpec) -> [SettingDeclaration] {
+        declarations.map { $0.name == "max_episode_steps" ? $0.withDefault(spec.maxEpisodeSteps.map { .int($0) }) : $0 }
+    }
+}
+
+extension RenderMode: SettingType {}

@@ -66,19 +66,24 @@ public struct HyperparameterSources: Sendable {
     /// ones (how `rllab compare` targets one of several agents), without the prefix.
     func overrides(for agent: String) -> [String] {
         overrides.compactMap { item in
-            let key = item.split(separator: "=", maxSplits: 1).first.map(String.init) ?? item
-            guard let dot = key.firstIndex(of: ".") else { return item }
-            return key[..<dot] == agent ? String(item[item.index(after: dot)...]) : nil
+            guard let targeted = Self.targeted(item) else { return item }
+            return targeted.agent == agent ? targeted.override : nil
         }
+    }
+
+    /// The agent an `agent.key=value` override names and the override without its prefix;
+    /// nil for a plain `key=value` (a dot in the value does not count).
+    private static func targeted(_ item: String) -> (agent: String, override: String)? {
+        let key = item.prefix { $0 != "=" }
+        guard let dot = key.firstIndex(of: ".") else { return nil }
+        return (String(key[..<dot]), String(item[item.index(after: dot)...]))
     }
 
     /// Checks that every `agent.key=value` override names one of `agents` (a typo in the
     /// agent, or an agent that is not in the run, would otherwise be ignored).
     public func checkOverrides(agents: [String]) throws {
         for item in overrides {
-            let key = item.split(separator: "=", maxSplits: 1).first.map(String.init) ?? item
-            guard let dot = key.firstIndex(of: ".") else { continue }
-            let agent = String(key[..<dot])
+            guard let agent = Self.targeted(item)?.agent else { continue }
             guard agents.contains(agent) else {
                 let known = (try? AgentCatalog.type(named: agent)) != nil
                 throw ConfigurationError("--set \(item): \(known ? "agent '\(agent)' is not in this run" : "there is no agent '\(agent)'") (the run's \(agents.count == 1 ? "agent" : "agents"): \(agents.joined(separator: ", ")))")

@@ -17,9 +17,9 @@ public struct GANReport {
         public let folder: URL
         /// `summary.json`'s values as text.
         public let summary: [String: Any]
-        let losses: CSVLog.Table?
-        let testLosses: CSVLog.Table?
-        let metrics: CSVLog.Table?
+        let losses: CSVTable?
+        let testLosses: CSVTable?
+        let metrics: CSVTable?
         /// `samples/grid-epoch-NNN.png` in epoch order.
         let grids: [(epoch: Int, png: Data)]
         let interpolation: Data?
@@ -57,7 +57,7 @@ public struct GANReport {
         }
 
         /// A numeric column of a table, by epoch or row (none when the run has no such table).
-        static func series(_ table: CSVLog.Table?, x: String, y: String, where filter: (column: String, value: String)? = nil) -> (x: [Double], y: [Double]) {
+        static func series(_ table: CSVTable?, x: String, y: String, where filter: (column: String, value: String)? = nil) -> (x: [Double], y: [Double]) {
             table?.series(x: x, y: y, where: filter) ?? ([], [])
         }
 

@@ -45,11 +45,7 @@ public enum ConfigurationFile {
         var seen = Set<String>()
         for spec in specs where seen.insert("\(spec.environmentID)|\(spec.agent)").inserted {
             if environments.last?.id != spec.environmentID { environments.append((spec.environmentID, [])) }
-            let budget: (Node, Node)
-            switch spec.budget {
-            case .timesteps(let n): budget = ("n_timesteps", SettingValue.int(n).yaml)
-            case .episodes(let n): budget = ("n_episodes", SettingValue.int(n).yaml)
-            }
+            let budget = (Node(spec.budget.setting.name), spec.budget.setting.value.yaml)
             let entry = Node([budget] + (spec.hyperparameters.yaml.mapping.map { $0.map { ($0.key, $0.value) } } ?? []), Tag(.map), .block)
             environments[environments.count - 1].agents.append((Node(spec.agent), entry))
         }

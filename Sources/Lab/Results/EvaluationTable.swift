@@ -48,9 +48,10 @@ public enum EvaluationTable: ResultTable {
     /// tells whose each row is.
     static func rows(in url: URL) -> (rows: [String], whole: Bool)? {
         guard let text = try? String(contentsOf: url, encoding: .utf8) else { return nil }
-        var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
-        let whole = text.hasSuffix("\n") && lines.first == header
-        lines.removeLast()  // after the final newline, or a row cut short
+        let (complete, torn) = CSV.completeLines(text)
+        var lines = complete.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        lines.removeLast()  // after the final newline
+        let whole = !torn && lines.first == header
         if lines.first == header { lines.removeFirst() }
         return (lines, whole)
     }

@@ -30,24 +30,19 @@ public struct MonitorFile {
         guard let text = try? String(contentsOf: url, encoding: .utf8) else {
             throw ResultsError("cannot read Monitor file \(url.path)")
         }
-        var complete = Substring(text)
-        var torn = false
-        if !complete.isEmpty, !complete.hasSuffix("\n"), let end = complete.lastIndex(of: "\n") {
-            complete = complete[...end]  // a row cut short by an interrupted write
-            torn = true
-        }
-        var lines = complete.split(omittingEmptySubsequences: true, whereSeparator: \.isNewline).map(String.init)
+        // The first line is `#` and a JSON object with the environment's id, then the CSV table.
+        var body = Substring(text)
         var environmentID: String?
-        if let first = lines.first, first.hasPrefix("#") {
-            lines.removeFirst()
-            let json = first.dropFirst()
-            if let object = try? JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any],
+        if body.hasPrefix("#") {
+            let end = body.firstIndex(where: \.isNewline) ?? body.endIndex
+            if let object = try? JSONSerialization.jsonObject(with: Data(body[body.index(after: body.startIndex)..<end].utf8)) as? [String: Any],
                let id = object["env_id"] as? String, !id.isEmpty, id != "None" {
                 environmentID = id
             }
+            body = body[end...]
         }
-        let table = try CSVTable(lines.joined(separator: "\n") + "\n", source: url.path)
-        warning = torn ? "\(url.path): its last row is incomplete (an interrupted write) and was skipped" : nil
+        let table = try CSVTable(String(body), source: url.path)
+        warning = table.warning
         let r = try table.column("r"), l = try table.column("l")
         let t = table.header.firstIndex(of: "t")
         var returns: [Double] = [], lengths: [Int] = [], wallTimes: [Double] = []

@@ -49,7 +49,7 @@ struct CellRecords {
     init(url: URL) throws {
         guard let text = try? String(contentsOf: url, encoding: .utf8) else { return }
         // A row cut short by SIGKILL has no newline: it is not a record.
-        let complete = text.hasSuffix("\n") ? text : String(text[..<(text.lastIndex(of: "\n") ?? text.startIndex)])
+        let complete = String(CSV.completeLines(text).complete)
         guard !complete.isEmpty else { return }
         let table = try CSVTable(complete, source: url.path)
         let agent = try table.column("agent"), env = try table.column("env"), seed = try table.column("seed")
@@ -74,12 +74,10 @@ struct CellRecords {
 
     /// Opens the record file `url` for appending, as ``appender(folder:)``.
     static func appender(url: URL) throws -> LineWriter {
-        if var text = try? String(contentsOf: url, encoding: .utf8) {
-            if !text.hasSuffix("\n") {
-                text = text.lastIndex(of: "\n").map { String(text[...$0]) } ?? ""
-                try OutputFile.replace(url, with: text)
-            }
-            if !text.isEmpty { return try LineWriter(url: url, appending: true) }
+        if let text = try? String(contentsOf: url, encoding: .utf8) {
+            let (complete, torn) = CSV.completeLines(text)
+            if torn { try OutputFile.replace(url, with: String(complete)) }
+            if !complete.isEmpty { return try LineWriter(url: url, appending: true) }
         }
         return try SummaryTable.create(url)
     }

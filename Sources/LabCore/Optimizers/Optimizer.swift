@@ -76,9 +76,13 @@ public final class SGD: Optimizer {
             let w = p.mutableValuePointer()
             let n = p.value.count
             if momentum == 0 {
-                for j in 0..<n {
-                    let gj = weightDecay != 0 ? g[j] + weightDecay * w[j] : g[j]
-                    w[j] += -lr * gj
+                // Element-wise: pieces on the compute threads give the same bits.
+                let weightDecay = weightDecay
+                ComputeThreads.forEachPiece(count: n) { range in
+                    for j in range {
+                        let gj = weightDecay != 0 ? g[j] + weightDecay * w[j] : g[j]
+                        w[j] += -lr * gj
+                    }
                 }
                 continue
             }
