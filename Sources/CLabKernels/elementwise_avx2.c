@@ -53,39 +53,75 @@ TANH_INLINE __m256 tanhLarge(__m256 a) {
     return _mm256_sub_ps(_mm256_set1_ps(1.0f), _mm256_div_ps(_mm256_set1_ps(2.0f), _mm256_add_ps(e, _mm256_set1_ps(1.0f))));
 }
 
-/* tanh of n floats with AVX2, 8 at a time. Returns how many leading elements it wrote (a
-   multiple of 8).
+/* |x| capped at 20, 0 in NaN lanes (`nan` marks them): the argument both formulas take. */
+TANH_INLINE __m256 tanhArgument(__m256 v, __m256 nan) {
+    const __m256 signMask = _mm256_castsi256_ps(_mm256_set1_epi32((int)0x80000000u));
+    return _mm256_andnot_ps(nan, _mm256_min_ps(_mm256_andnot_ps(signMask, v), _mm256_set1_ps(20.0f)));
+}
+
+/* The magnitude with the sign of x put back (also for -0), then NaN passed through. */
+TANH_INLINE __m256 tanhSigned(__m256 magnitude, __m256 v, __m256 nan) {
+    const __m256 signMask = _mm256_castsi256_ps(_mm256_set1_epi32((int)0x80000000u));
+    return _mm256_blendv_ps(_mm256_or_ps(magnitude, _mm256_and_ps(v, signMask)), v, nan);
+}
+
+/* tanh(a) of one register, `small` marking the lanes below 0.55: only the formula its
+   lanes take, or both blended. */
+TANH_INLINE __m256 tanhMagnitude(__m256 a, __m256 small) {
+    int smallLanes = _mm256_movemask_ps(small);
+    if (smallLanes == 0xFF) return tanhSmall(a);
+    if (smallLanes == 0) return tanhLarge(a);
+    return _mm256_blendv_ps(tanhLarge(a), tanhSmall(a), small);
+}
+
+/* tanh of n floats with AVX2. Returns how many leading elements it wrote (a multiple of
+   8).
 
    A group computes only the formula its lanes take, and both (then blended) only when
    its lanes straddle 0.55: a network's pre-activations come in runs (in SB3's PPO
    networks on CartPole-v1, the same 64-64 tanh shape, 42% of 8-lane groups lie all below
    0.55 and 48% all above), and the small formula alone costs a third of both. Each lane
    gets the formula the blend would have chosen, computed by the same operations, so the
-   results are those of computing both. */
+   results are those of computing both.
+
+   Groups are four registers (32 floats) where they can be: each formula is one long
+   dependent chain (the large one about 70 cycles deep, through a division), and one
+   register at a time kept too few chains in flight to fill the floating-point units; four
+   side by side ran floats all above 0.55 about 20% faster (all below: 10%). Four registers
+   whose lanes do not all take one formula take them register by register as above. */
 __attribute__((target("avx2,fma")))
 long rllab_tanh_avx2(const float *x, float *out, long n) {
 #pragma clang fp contract(off)
-    const __m256 signMask = _mm256_castsi256_ps(_mm256_set1_epi32((int)0x80000000u));
+    const __m256 edge = _mm256_set1_ps(0.55f);
     long j = 0;
+    for (; j + 32 <= n; j += 32) {
+        /* Written out register by register: as arrays, clang kept them in memory. */
+        __m256 v0 = _mm256_loadu_ps(x + j), v1 = _mm256_loadu_ps(x + j + 8);
+        __m256 v2 = _mm256_loadu_ps(x + j + 16), v3 = _mm256_loadu_ps(x + j + 24);
+        __m256 a0 = tanhArgument(v0, _mm256_cmp_ps(v0, v0, _CMP_UNORD_Q)), a1 = tanhArgument(v1, _mm256_cmp_ps(v1, v1, _CMP_UNORD_Q));
+        __m256 a2 = tanhArgument(v2, _mm256_cmp_ps(v2, v2, _CMP_UNORD_Q)), a3 = tanhArgument(v3, _mm256_cmp_ps(v3, v3, _CMP_UNORD_Q));
+        __m256 s0 = _mm256_cmp_ps(a0, edge, _CMP_LT_OQ), s1 = _mm256_cmp_ps(a1, edge, _CMP_LT_OQ);
+        __m256 s2 = _mm256_cmp_ps(a2, edge, _CMP_LT_OQ), s3 = _mm256_cmp_ps(a3, edge, _CMP_LT_OQ);
+        int anySmall = _mm256_movemask_ps(_mm256_or_ps(_mm256_or_ps(s0, s1), _mm256_or_ps(s2, s3)));
+        int allSmall = _mm256_movemask_ps(_mm256_and_ps(_mm256_and_ps(s0, s1), _mm256_and_ps(s2, s3)));
+        __m256 m0, m1, m2, m3;
+        if (allSmall == 0xFF) {
+            m0 = tanhSmall(a0); m1 = tanhSmall(a1); m2 = tanhSmall(a2); m3 = tanhSmall(a3);
+        } else if (anySmall == 0) {
+            m0 = tanhLarge(a0); m1 = tanhLarge(a1); m2 = tanhLarge(a2); m3 = tanhLarge(a3);
+        } else {
+            m0 = tanhMagnitude(a0, s0); m1 = tanhMagnitude(a1, s1); m2 = tanhMagnitude(a2, s2); m3 = tanhMagnitude(a3, s3);
+        }
+        _mm256_storeu_ps(out + j, tanhSigned(m0, v0, _mm256_cmp_ps(v0, v0, _CMP_UNORD_Q)));
+        _mm256_storeu_ps(out + j + 8, tanhSigned(m1, v1, _mm256_cmp_ps(v1, v1, _CMP_UNORD_Q)));
+        _mm256_storeu_ps(out + j + 16, tanhSigned(m2, v2, _mm256_cmp_ps(v2, v2, _CMP_UNORD_Q)));
+        _mm256_storeu_ps(out + j + 24, tanhSigned(m3, v3, _mm256_cmp_ps(v3, v3, _CMP_UNORD_Q)));
+    }
     for (; j + 8 <= n; j += 8) {
         __m256 v = _mm256_loadu_ps(x + j);
         __m256 nan = _mm256_cmp_ps(v, v, _CMP_UNORD_Q);
-        /* |x| by clearing the sign bit, capped at 20; NaN lanes 0. */
-        __m256 a = _mm256_andnot_ps(nan, _mm256_min_ps(_mm256_andnot_ps(signMask, v), _mm256_set1_ps(20.0f)));
-        __m256 small = _mm256_cmp_ps(a, _mm256_set1_ps(0.55f), _CMP_LT_OQ);
-        int smallLanes = _mm256_movemask_ps(small);
-        __m256 magnitude;
-        if (smallLanes == 0xFF) {
-            magnitude = tanhSmall(a);
-        } else if (smallLanes == 0) {
-            magnitude = tanhLarge(a);
-        } else {
-            magnitude = _mm256_blendv_ps(tanhLarge(a), tanhSmall(a), small);
-        }
-        /* The sign of x (also for -0), then NaN passes through. */
-        __m256 result = _mm256_or_ps(magnitude, _mm256_and_ps(v, signMask));
-        result = _mm256_blendv_ps(result, v, nan);
-        _mm256_storeu_ps(out + j, result);
+        __m256 a = tanhArgument(v, nan);
+        _mm256_storeu_ps(out + j, tanhSigned(tanhMagnitude(a, _mm256_cmp_ps(a, edge, _CMP_LT_OQ)), v, nan));
     }
     return j;
 }

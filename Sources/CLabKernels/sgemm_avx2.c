@@ -141,6 +141,112 @@ static void narrowTileOfRows(int rows, long k, const float *a, ptrdiff_t rowStri
     }
 }
 
+/* The tile of one or two rows across several whole panels: C[rows, 0:16 groups]
+   (+)= sum over k of A(r, k) * P_g[k, 0:16], P_g[k, :] = p + g * panelOffset + k *
+   panelStride; the same chain per element as `tile`. A 16-wide tile of one or two rows
+   keeps only two or four chains going, each fused multiply-add waiting for the previous
+   one (a policy or value head's product computed transposed, its weight gradient); side
+   by side over two or four panels, eight. */
+KERNEL_INLINE void wideTile(const int rows, const int groups, long k, const float *a, ptrdiff_t rowStride, ptrdiff_t kStride,
+                            const float *p, ptrdiff_t panelOffset, ptrdiff_t panelStride, float *c, ptrdiff_t ldc, int accumulate,
+                            const float *bias) {
+    __m256 acc[2][8];
+    _Pragma("clang loop unroll(full)") for (int r = 0; r < rows; r++)
+        _Pragma("clang loop unroll(full)") for (int v = 0; v < 2 * groups; v++) acc[r][v] = _mm256_setzero_ps();
+    for (long kk = 0; kk < k; kk++) {
+        const float *ak = a + kk * kStride;
+        __m256 ar[2];
+        _Pragma("clang loop unroll(full)") for (int r = 0; r < rows; r++) ar[r] = _mm256_broadcast_ss(ak + r * rowStride);
+        _Pragma("clang loop unroll(full)") for (int g = 0; g < groups; g++) {
+            const float *pk = p + g * panelOffset + kk * panelStride;
+            __m256 b0 = _mm256_loadu_ps(pk), b1 = _mm256_loadu_ps(pk + 8);
+            _Pragma("clang loop unroll(full)") for (int r = 0; r < rows; r++) {
+                acc[r][2 * g] = _mm256_fmadd_ps(ar[r], b0, acc[r][2 * g]);
+                acc[r][2 * g + 1] = _mm256_fmadd_ps(ar[r], b1, acc[r][2 * g + 1]);
+            }
+        }
+    }
+    _Pragma("clang loop unroll(full)") for (int r = 0; r < rows; r++) {
+        float *cr = c + r * ldc;
+        _Pragma("clang loop unroll(full)") for (int v = 0; v < 2 * groups; v++) {
+            if (bias) acc[r][v] = _mm256_add_ps(_mm256_loadu_ps(bias + 8 * v), acc[r][v]);
+            else if (accumulate) acc[r][v] = _mm256_add_ps(_mm256_loadu_ps(cr + 8 * v), acc[r][v]);
+            _mm256_storeu_ps(cr + 8 * v, acc[r][v]);
+        }
+    }
+}
+
+/* One row over four panels, or two rows over two. */
+RLLAB_AVX2 __attribute__((noinline))
+static void wideTileOfRows(int rows, long k, const float *a, ptrdiff_t rowStride, ptrdiff_t kStride, const float *p,
+                           ptrdiff_t panelOffset, ptrdiff_t panelStride, float *c, ptrdiff_t ldc, int accumulate, const float *bias) {
+    if (rows == 1) wideTile(1, 4, k, a, rowStride, kStride, p, panelOffset, panelStride, c, ldc, accumulate, bias);
+    else wideTile(2, 2, k, a, rowStride, kStride, p, panelOffset, panelStride, c, ldc, accumulate, bias);
+}
+
+/* Rows of C over one whole panel when k is at most 4 (a first layer's 4 inputs, the
+   gradient through a head's 1 or 2 outputs): the panel's k x 16 numbers stay in registers
+   and the rows go by in blocks of `rows` without a call each; each element is the same
+   chain over k as in `tile`, then the same bias or C added. A 6 x 16 tile there spent
+   more on its call and its stores than on its few fused multiply-adds. */
+KERNEL_INLINE void shortBlock(const int rows, const int k, const float *a, ptrdiff_t rowStride, ptrdiff_t kStride, const __m256 *b,
+                              float *c, ptrdiff_t ldc, int accumulate, const float *bias) {
+    __m256 acc[4][2];
+    _Pragma("clang loop unroll(full)") for (int r = 0; r < rows; r++) {
+        acc[r][0] = _mm256_setzero_ps();
+        acc[r][1] = _mm256_setzero_ps();
+    }
+    _Pragma("clang loop unroll(full)") for (int kk = 0; kk < k; kk++) {
+        _Pragma("clang loop unroll(full)") for (int r = 0; r < rows; r++) {
+            __m256 ar = _mm256_broadcast_ss(a + r * rowStride + kk * kStride);
+            acc[r][0] = _mm256_fmadd_ps(ar, b[2 * kk], acc[r][0]);
+            acc[r][1] = _mm256_fmadd_ps(ar, b[2 * kk + 1], acc[r][1]);
+        }
+    }
+    _Pragma("clang loop unroll(full)") for (int r = 0; r < rows; r++) {
+        float *cr = c + r * ldc;
+        if (bias) {
+            acc[r][0] = _mm256_add_ps(_mm256_loadu_ps(bias), acc[r][0]);
+            acc[r][1] = _mm256_add_ps(_mm256_loadu_ps(bias + 8), acc[r][1]);
+        } else if (accumulate) {
+            acc[r][0] = _mm256_add_ps(_mm256_loadu_ps(cr), acc[r][0]);
+            acc[r][1] = _mm256_add_ps(_mm256_loadu_ps(cr + 8), acc[r][1]);
+        }
+        _mm256_storeu_ps(cr, acc[r][0]);
+        _mm256_storeu_ps(cr + 8, acc[r][1]);
+    }
+}
+
+/* All m rows over the panel P[k, 0:16] (P[kk, :] = p + kk * panelStride), k <= 4: blocks
+   of 4 rows (3 when k is 4, so that the panel's 8 registers and the 6 sums fit in 16). */
+KERNEL_INLINE void shortPanelOf(const int k, long m, const float *a, ptrdiff_t rowStride, ptrdiff_t kStride, const float *p,
+                                ptrdiff_t panelStride, float *c, ptrdiff_t ldc, int accumulate, const float *bias) {
+    __m256 b[8];
+    _Pragma("clang loop unroll(full)") for (int kk = 0; kk < k; kk++) {
+        b[2 * kk] = _mm256_loadu_ps(p + kk * panelStride);
+        b[2 * kk + 1] = _mm256_loadu_ps(p + kk * panelStride + 8);
+    }
+    const int block = k == 4 ? 3 : 4;
+    long i = 0;
+    for (; i + block <= m; i += block) shortBlock(block, k, a + i * rowStride, rowStride, kStride, b, c + i * ldc, ldc, accumulate, bias);
+    switch (m - i) {
+        case 3: shortBlock(3, k, a + i * rowStride, rowStride, kStride, b, c + i * ldc, ldc, accumulate, bias); break;
+        case 2: shortBlock(2, k, a + i * rowStride, rowStride, kStride, b, c + i * ldc, ldc, accumulate, bias); break;
+        case 1: shortBlock(1, k, a + i * rowStride, rowStride, kStride, b, c + i * ldc, ldc, accumulate, bias); break;
+        default: break;
+    }
+}
+
+#define SHORT_CASE(K) case K: shortPanelOf(K, m, a, rowStride, kStride, p, panelStride, c, ldc, accumulate, bias); break;
+RLLAB_AVX2 __attribute__((noinline))
+static void shortPanel(int k, long m, const float *a, ptrdiff_t rowStride, ptrdiff_t kStride, const float *p,
+                       ptrdiff_t panelStride, float *c, ptrdiff_t ldc, int accumulate, const float *bias) {
+    switch (k) {
+        SHORT_CASE(1) SHORT_CASE(2) SHORT_CASE(3) SHORT_CASE(4)
+        default: break;
+    }
+}
+
 /* Transposes the 8 x 8 block r[0..7] (row i in r[i]) in registers. */
 KERNEL_INLINE void transpose8(__m256 r[8]) {
     __m256 t[8], s[8];
@@ -195,6 +301,22 @@ RLLAB_AVX2 static void packPanel(int transposeB, const float *b, long ldb, long 
             memcpy(out, row, (size_t)width * sizeof(float));
         }
     }
+}
+
+/* Whether k rows of a panel read in place, ldb floats apart, stay in L1 together: rows
+   whose stride is not a whole number of 64-byte lines spread over all of its 64 sets (a
+   row's 64 bytes may straddle two lines: at most 128 rows, half of L1); otherwise they
+   share 64 / gcd(64, lines per row) of the sets (8 ways each on the CPUs this kernel
+   targets), and half of those ways are left to A and C. */
+static int rowsFitInL1(long ldb, long k) {
+    long bytes = ldb * (long)sizeof(float);
+    if (bytes % 64 != 0) return k <= 128;
+    long lines = bytes / 64, sets = 64;
+    while (sets > 1 && lines % 2 == 0) {
+        lines /= 2;
+        sets /= 2;
+    }
+    return k <= 4 * sets;
 }
 
 /* A panel buffer per thread, grown on demand and kept: no allocation in steady state. */
@@ -256,22 +378,66 @@ RLLAB_AVX2 static int sgemmAVX2(int transposeA, int transposeB, long m, long n, 
                                 float beta, const float *bias, float *c, long ldc) {
     if (!hasAVX2() || (beta != 0 && beta != 1) || m <= 0 || n <= 0 || k <= 0) return 0;
     if (n <= NARROW_TRANSPOSED && m >= 2 * PANEL) return narrowByTransposing(transposeA, transposeB, m, n, k, a, lda, b, ldb, beta, bias, c, ldc);
+    ptrdiff_t rowStride = transposeA ? 1 : lda, kStride = transposeA ? lda : 1;
+    long j = 0;
+    if (m <= 2) {
+        /* One or two rows: whole panels side by side (wideTile), four or two at a time,
+           read in place from an untransposed B (one block of rows reads them once), else
+           packed one after another; the rest as below. */
+        int groups = m == 1 ? 4 : 2;
+        long span = (long)groups * PANEL;
+        float *panels = transposeB && n >= span ? rllab_scratch_floats(&panelStore, groups * k * PANEL) : NULL;
+        if (transposeB && n >= span && !panels) return 0;
+        for (; j + span <= n; j += span) {
+            const float *p = b + j;
+            ptrdiff_t panelOffset = PANEL, panelStride = ldb;
+            if (transposeB) {
+                for (int g = 0; g < groups; g++) packPanel(transposeB, b, ldb, j + g * PANEL, PANEL, PANEL, k, panels + g * k * PANEL);
+                p = panels;
+                panelOffset = k * PANEL;
+                panelStride = PANEL;
+            }
+            wideTileOfRows((int)m, k, a, rowStride, kStride, p, panelOffset, panelStride, c + j, ldc, beta == 1, bias ? bias + j : NULL);
+        }
+        if (j == n) return 1;
+    }
     float *panel = panelOf(k);
     if (!panel) return 0;
-    ptrdiff_t rowStride = transposeA ? 1 : lda, kStride = transposeA ? lda : 1;
-    for (long j = 0; j < n; j += PANEL) {
+    if (k <= 4) {
+        /* Whole panels with the panel in registers (shortPanel); a partial one as below. */
+        for (; j + PANEL <= n; j += PANEL) {
+            const float *p = panel;
+            ptrdiff_t panelStride = PANEL;
+            if (transposeB) packPanel(transposeB, b, ldb, j, PANEL, PANEL, k, panel);
+            else {
+                p = b + j;
+                panelStride = ldb;
+            }
+            shortPanel((int)k, m, a, rowStride, kStride, p, panelStride, c + j, ldc, beta == 1, bias ? bias + j : NULL);
+        }
+    }
+    for (; j < n; j += PANEL) {
         int width = n - j < PANEL ? (int)(n - j) : PANEL;
         int narrow = width <= NARROW;
         int rowLimit = narrow ? NARROW_ROWS : MAX_ROWS;
         long blocks = (m + rowLimit - 1) / rowLimit;
         int stride = narrow ? NARROW : PANEL;
-        /* Packed even when op(B)'s panel rows are contiguous where they are: read in place,
-           rows ldb floats apart (1024 floats is 4 KB) fall into a few of L1's sets and
-           evict one another, and every block of rows reads the panel again (on an AMD EPYC
-           Zen 4, products with a 1024-wide B ran at 60% of the packed speed). */
+        /* A whole panel of an untransposed B is read in place when that costs nothing:
+           when one block of rows reads it (packing would only copy it once more: a weight
+           gradient of a policy or value head, a first layer's computed transposed), or
+           when its k rows, ldb floats apart, fit in L1 without evicting one another.
+           Otherwise it is packed: rows 1024 floats (4 KB) apart fall into one of L1's sets
+           and every block of rows would read them from L2 again (on an AMD EPYC Zen 4,
+           products with a 1024-wide B ran at 60% of the packed speed). Either way the
+           tile reads the same numbers, so the bits are the same. */
         const float *p = panel;
         ptrdiff_t panelStride = stride;
-        packPanel(transposeB, b, ldb, j, width, stride, k, panel);
+        if (!transposeB && width == stride && (blocks == 1 || rowsFitInL1(ldb, k))) {
+            p = b + j;
+            panelStride = ldb;
+        } else {
+            packPanel(transposeB, b, ldb, j, width, stride, k, panel);
+        }
         long i = 0;
         for (long block = 0; block < blocks; block++) {
             long left = blocks - block, rows = (m - i + left - 1) / left;

@@ -106,10 +106,11 @@ struct InstructionSetIdentityTests {
         }
     }
 
-    /// The vector kernel computes only the formula a group of 8 lanes needs when all its
-    /// lanes are on one side of 0.55: runs of small values (zeros, subnormals, NaN, just
-    /// below 0.55), of large ones (from 0.55 up, infinities) and mixed groups, at every
-    /// alignment, give the portable loop's bits.
+    /// The vector kernel computes only the formula a group of 8 lanes (or of four such
+    /// groups, 32 lanes) needs when all its lanes are on one side of 0.55: runs of small
+    /// values (zeros, subnormals, NaN, just below 0.55), of large ones (from 0.55 up,
+    /// infinities) and mixed groups, short and longer than 32, at every alignment, give
+    /// the portable loop's bits.
     @Test func tanhOfRunsOnEitherSideOfTheBranchPointIsIdentical() throws {
         let source = try RandomSource(seed: 3)
         let small: [Float] = [0, -0.0, Float(bitPattern: 1), 1e-30, Float(0.55).nextDown, -Float(0.55).nextDown, .nan]
@@ -117,7 +118,7 @@ struct InstructionSetIdentityTests {
         var x: [Float] = []
         func pick(_ values: [Float]) throws -> Float { values[try source.uniformInt(below: values.count)] }
         while x.count < 20_000 {
-            let run = try source.uniformInt(below: 40) + 1
+            let run = try source.uniformInt(below: 80) + 1
             let kind = try source.uniformInt(below: 3)
             for _ in 0..<run {
                 let special = try source.uniformInt(below: 4) == 0

@@ -80,7 +80,17 @@ struct SmallProductKernelTests {
                          (256, 2, 64), (256, 1, 64), (2, 64, 256), (64, 4, 256), (256, 64, 4), (1, 64, 64), (8, 2, 64),
                          // C of at most 4 columns over 32 rows or more (computed transposed with AVX2): partial
                          // panels of its rows, k with and without a remainder of 8.
-                         (32, 1, 1), (33, 4, 9), (40, 3, 17), (100, 4, 8), (31, 2, 7), (300, 3, 70)]
+                         (32, 1, 1), (33, 4, 9), (40, 3, 17), (100, 4, 8), (31, 2, 7), (300, 3, 70),
+                         // Untransposed B panels read in place (AVX2): rows a whole number of cache lines
+                         // apart that fit in L1 (208 and 256 floats, unpadded), one block of rows over a
+                         // long k, and the same B packed when its rows would not fit.
+                         (20, 208, 16), (20, 256, 16), (70, 256, 9), (6, 48, 300), (20, 256, 64),
+                         // One or two rows over several whole panels side by side (AVX2), with panels and
+                         // columns left over.
+                         (1, 100, 7), (2, 70, 33), (1, 64, 1), (2, 32, 5),
+                         // k of at most 4 over whole panels with the panel in registers (AVX2), rows left
+                         // over after blocks of 3 and 4, a partial panel after.
+                         (7, 32, 1), (10, 48, 2), (5, 16, 4), (3, 17, 3), (11, 40, 4)]
 
     @Test(arguments: [(false, false), (true, false), (false, true), (true, true)])
     func everyElementIsTheSequentialFusedChain(_ flags: (Bool, Bool)) throws {

@@ -140,12 +140,13 @@ public struct PolicyGradientLosses: Equatable, Sendable {
         terms.value = valueLoss
         terms.entropy = entropyLoss
         terms.total = total
-        // Off the tape, in float as torch: mean((exp(log r) - 1) - log r) and the clipped share.
+        // Off the tape, in float as torch: mean((exp(log r) - 1) - log r) and the clipped share
+        // (exp(log r) is the ratio computed above, from the same difference).
         let epsilon = Float(clipRange)
         var kl: Float = 0, clipped: Float = 0
         for k in 0..<rows {
             let logRatio = logProbability[k] - batch.logProbabilities[k]
-            kl += (expf(logRatio) - 1) - logRatio
+            kl += (ratio[k] - 1) - logRatio
             if Swift.abs(ratio[k] - 1) > epsilon { clipped += 1 }
         }
         terms.approximateKL = kl / Float(rows)

@@ -26,14 +26,17 @@ public final class RolloutBuffer {
     public private(set) var position = 0
     /// A permutation of the flat indices, for minibatches.
     private var order: [Int]
+    /// Where each transition of `order` is stored (`storageIndex(order[k])`), worked out
+    /// once per pass instead of once per column gathered.
+    private var storageOrder: [Int]
 
     /// - Throws: ``MemoryLimitError`` when the rollout could not fit in memory (checked,
     ///   before anything is allocated).
     public init(steps: Int, copies: Int, observationSize: Int, actionSize: Int) throws {
-        // observations + actions + 6 per-transition numbers, Float32, plus the Int order.
+        // observations + actions + 6 per-transition numbers, Float32, plus the two Int orders.
         try MemoryBudget.bytes(for: "rollout buffer (n_steps \(steps) x num_envs \(copies), observations of \(observationSize) numbers)",
                                parts: [([steps, copies, observationSize], 4), ([steps, copies, actionSize], 4), ([steps, copies, 6], 4),
-                                       ([steps, copies], 8)])
+                                       ([steps, copies], 16)])
         self.steps = steps
         self.copies = copies
         self.observationSize = observationSize
@@ -48,6 +51,7 @@ public final class RolloutBuffer {
         advantages = rewards
         returns = rewards
         order = Array(0..<n)
+        storageOrder = order.map { flat in (flat % steps) * copies + flat / steps }
     }
 
     /// Transitions per rollout (`steps * copies`).
@@ -110,6 +114,7 @@ public final class RolloutBuffer {
     public func shuffle(random: RandomSource) {
         for k in order.indices { order[k] = k }
         random.shuffle(&order)
+        for k in order.indices { storageOrder[k] = storageIndex(order[k]) }
     }
 
     /// Fills `batch` with the transitions at positions `start..<start + batch.size` of the
@@ -120,35 +125,35 @@ public final class RolloutBuffer {
         let width = observationSize, actionWidth = actionSize
         // Through buffer pointers taken once: element by element through the batch's
         // array properties, every write checked the array's uniqueness again.
-        observations.withUnsafeBufferPointer { observations in
-            batch.observations.withUnsafeMutableBufferPointer { target in
-                for b in 0..<size {
-                    let k = storageIndex(order[start + b])
-                    for j in 0..<width { target[b * width + j] = observations[k * width + j] }
+        storageOrder.withUnsafeBufferPointer { storageOrder in
+            let rows = UnsafeBufferPointer(rebasing: storageOrder[start..<(start + size)])
+            observations.withUnsafeBufferPointer { observations in
+                batch.observations.withUnsafeMutableBufferPointer { target in
+                    for (b, k) in rows.enumerated() {
+                        for j in 0..<width { target[b * width + j] = observations[k * width + j] }
+                    }
                 }
             }
-        }
-        actions.withUnsafeBufferPointer { actions in
-            batch.actions.withUnsafeMutableBufferPointer { target in
-                for b in 0..<size {
-                    let k = storageIndex(order[start + b])
-                    for j in 0..<actionWidth { target[b * actionWidth + j] = actions[k * actionWidth + j] }
+            actions.withUnsafeBufferPointer { actions in
+                batch.actions.withUnsafeMutableBufferPointer { target in
+                    for (b, k) in rows.enumerated() {
+                        for j in 0..<actionWidth { target[b * actionWidth + j] = actions[k * actionWidth + j] }
+                    }
                 }
             }
+            Self.gather(values, rows: rows, into: &batch.values)
+            Self.gather(logProbabilities, rows: rows, into: &batch.logProbabilities)
+            Self.gather(advantages, rows: rows, into: &batch.advantages)
+            Self.gather(returns, rows: rows, into: &batch.returns)
         }
-        Self.gather(values, order: order, from: start, count: size, into: &batch.values, index: storageIndex)
-        Self.gather(logProbabilities, order: order, from: start, count: size, into: &batch.logProbabilities, index: storageIndex)
-        Self.gather(advantages, order: order, from: start, count: size, into: &batch.advantages, index: storageIndex)
-        Self.gather(returns, order: order, from: start, count: size, into: &batch.returns, index: storageIndex)
     }
 
-    /// `target[b] = column[index(order[start + b])]` for `b < count`.
+    /// `target[b] = column[rows[b]]` for every `b`.
     @inline(__always)
-    private static func gather(_ column: [Float], order: [Int], from start: Int, count: Int, into target: inout [Float],
-                               index: (Int) -> Int) {
+    private static func gather(_ column: [Float], rows: UnsafeBufferPointer<Int>, into target: inout [Float]) {
         column.withUnsafeBufferPointer { column in
             target.withUnsafeMutableBufferPointer { target in
-                for b in 0..<count { target[b] = column[index(order[start + b])] }
+                for (b, k) in rows.enumerated() { target[b] = column[k] }
             }
         }
     }
