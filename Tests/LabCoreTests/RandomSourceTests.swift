@@ -74,4 +74,45 @@ import Testing
         #expect(a.sorted() == Array(0..<50))
         #expect(a != Array(0..<50))
     }
+
+    /// The batch draws give exactly GSL's one-by-one numbers (bit patterns) and leave the
+    /// generator where GSL's calls leave it: several seeds, lengths that cross the
+    /// 624-word refills, batches interleaved with single draws, and sigma other than 1.
+    @Test(arguments: [UInt64(0), 1, 42, 0xDEAD_BEEF_1234])
+    func batchDrawsEqualGSLsCalls(seed: UInt64) throws {
+        let batched = try RandomSource(seed: seed), single = try RandomSource(seed: seed)
+        for (count, sigma) in [(1, 1.0), (623, 1.0), (5, 0.3), (2000, 1.0), (1249, 2.5), (7, 1.0)] {
+            var u = [Double](repeating: .nan, count: count), g = u
+            u.withUnsafeMutableBufferPointer { batched.fillUniform($0) }
+            g.withUnsafeMutableBufferPointer { batched.fillGaussian($0, standardDeviation: sigma) }
+            let u1 = (0..<count).map { _ in single.uniform() }
+            let g1 = (0..<count).map { _ in single.gaussian(mean: 0, standardDeviation: sigma) }
+            #expect(u.map(\.bitPattern) == u1.map(\.bitPattern), "uniform, \(count) numbers")
+            #expect(g.map(\.bitPattern) == g1.map(\.bitPattern), "gaussian, \(count) numbers")
+            #expect(batched.next() == single.next())
+        }
+        // The words and the index (GSL's struct padding after the index is never written).
+        #expect(batched.state.prefix(624 * 8 + 4) == single.state.prefix(624 * 8 + 4))
+    }
+
+    /// Tensors and dropout masks drawn in batches hold the numbers of the per-element
+    /// expressions they replaced, across several batches of the stack buffer.
+    @Test func tensorsAndDropoutDrawTheSameNumbersAsOneByOne() throws {
+        let a = try RandomSource(seed: 7), b = try RandomSource(seed: 7)
+        let normal = Tensor.normal([3, 301], mean: 0.5, standardDeviation: 2, source: a)
+        #expect(normal.scalars.map(\.bitPattern) == (0..<903).map { _ in Float(b.gaussian(mean: 0.5, standardDeviation: 2)).bitPattern })
+        // Larger than the split threshold of the transform, then smaller again (the points'
+        // buffer grows once and is reused).
+        for count in [20_000, 5] {
+            let large = Tensor.normal([count], source: a)
+            #expect(large.scalars.map(\.bitPattern) == (0..<count).map { _ in Float(b.gaussian()).bitPattern })
+        }
+        let uniform = Tensor.uniform([517], low: -1, high: 1, source: a)
+        #expect(uniform.scalars.map(\.bitPattern) == (0..<517).map { _ in Float(b.uniform(-1, 1)).bitPattern })
+        let dropout = Dropout(rate: 0.3, source: a)
+        let masked = dropout(Tensor(repeating: 1, shape: [700]))
+        let keep: Float = 1 / (1 - 0.3)
+        #expect(masked.scalars.map(\.bitPattern) == (0..<700).map { _ in (b.uniform() < Double(Float(0.3)) ? 0 : 1 * keep).bitPattern })
+        #expect(a.next() == b.next())
+    }
 }

@@ -244,4 +244,38 @@ struct SmallProductKernelTests {
             #expect(zip(whole, pieces).allSatisfy { $0.bitPattern == $1.bitPattern })
         }
     }
+
+    /// A convolution's images split over threads (forward and input gradient, in the
+    /// ranges `ComputeThreads.range` gives each thread) compute each image as the whole
+    /// batch does: a batch convolved in pieces equals one call, bit for bit, with the
+    /// columns saved (training) or not (inference), strided or not, with and without bias.
+    @Test func convolutionInImageRangesEqualsOneCall() throws {
+        let source = try RandomSource(seed: 21)
+        for (stride, padding, withBias) in [(1, Padding.same, true), (2, Padding.same, false), (1, Padding.valid, true)] {
+            let n = 7
+            let x = Tensor.uniform([n, 3, 9, 9], low: -1, high: 1, source: source)
+            let w = Tensor.uniform([4, 3, 3, 3], low: -0.5, high: 0.5, source: source)
+            let b = withBias ? Tensor.uniform([4], low: -0.1, high: 0.1, source: source) : nil
+            let whole = Tensor.conv2d(x.requiringGradient(), weight: w, bias: b, stride: stride, padding: padding)
+            let upstream = Tensor.uniform(whole.shape, low: -1, high: 1, source: source)
+            let xWhole = x.requiringGradient()
+            (Tensor.conv2d(xWhole, weight: w, bias: b, stride: stride, padding: padding) * upstream).sum().backward()
+            let inference = withoutGradient { Tensor.conv2d(x, weight: w, bias: b, stride: stride, padding: padding) }
+            #expect(inference.scalars.map(\.bitPattern) == whole.scalars.map(\.bitPattern))
+            for parts in 2...3 {
+                var outputs: [Float] = [], gradients: [Float] = []
+                for part in 0..<parts {
+                    let r = ComputeThreads.range(part: part, of: parts, count: n, alignment: 1)
+                    guard !r.isEmpty else { continue }
+                    let piece = x.slice(axis: 0, r).requiringGradient()
+                    let out = Tensor.conv2d(piece, weight: w, bias: b, stride: stride, padding: padding)
+                    (out * upstream.slice(axis: 0, r)).sum().backward()
+                    outputs += out.scalars
+                    gradients += try #require(piece.gradient).scalars
+                }
+                #expect(outputs.map(\.bitPattern) == whole.scalars.map(\.bitPattern), "forward, \(parts) parts, stride \(stride)")
+                #expect(gradients.map(\.bitPattern) == (try #require(xWhole.gradient)).scalars.map(\.bitPattern), "input gradient, \(parts) parts")
+            }
+        }
+    }
 }

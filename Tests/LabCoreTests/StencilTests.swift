@@ -156,5 +156,9 @@ import Testing
         #expect(Stencil.blur(taps: [0.25, 0.5, 0.25], length: 13) !== Stencil.blur(taps: [0.25, 0.5, 0.25], length: 12))
         #expect(Stencil.bilinear(factor: 2, length: 7) === Stencil.bilinear(factor: 2, length: 7))
         #expect(Stencil.nearest(factor: 2, height: 7, width: 5) !== Stencil.nearest(factor: 2, height: 5, width: 7))
+        // Taps are told apart by bit pattern (a -0 tap is another filter) and by count.
+        #expect(Stencil.blur(taps: [0.25, -0.0, 0.25], length: 13) !== Stencil.blur(taps: [0.25, 0, 0.25], length: 13))
+        #expect(Stencil.blur(taps: [0.25, 0.5, 0.25], length: 13) !== Stencil.blur(taps: [0.25, 0.5, 0.25, 0], length: 13))
+        #expect(Stencil.blur(taps: [0.25, 0, 0.25], length: 13).weights.map(\.bitPattern) == [Float](repeating: 0, count: 39).indices.map { [Float(0.25), 0, 0.25][$0 % 3].bitPattern })
     }
 }

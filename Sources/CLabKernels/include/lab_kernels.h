@@ -59,4 +59,20 @@ long rllab_tanh_backward_avx2(const float *g, const float *y, float *out, long n
 long rllab_adam_update_avx2(float *w, float *m, float *v, const float *g, long n, float weight, int lowWeight, float b2,
                             float oneMinusB2, float bias2Sqrt, float eps, float negStep);
 
+/* Draws from a GSL mt19937 generator's state block (gsl_rng_state of a generator whose
+   type is gsl_rng_mt19937 and whose gsl_rng_size is rllab_mt19937_state_size()): the n
+   numbers that n calls of gsl_rng_uniform (rllab_mt19937_uniform) or of
+   gsl_ran_gaussian(r, sigma) (rllab_mt19937_gaussian) would return, bit for bit, and the
+   state those calls would leave (see random_mt19937.c). */
+void rllab_mt19937_uniform(void *state, double *out, long n);
+void rllab_mt19937_gaussian(void *state, double sigma, double *out, long n);
+/* gsl_ran_gaussian in two steps, so that the second can be split over threads: the n
+   accepted points (y, r2) of its polar method, drawn in order from the state (pairs in
+   points[2i], points[2i + 1]), then (float)(mean + sigma * y * sqrt(-2 log r2 / r2)) of
+   each, GSL's transform: together the floats of mean + gsl_ran_gaussian(r, sigma). */
+void rllab_mt19937_polar_points(void *state, double *points, long n);
+void rllab_polar_gaussian_floats(const double *points, double mean, double sigma, float *out, long n);
+/* The size of the state block these functions expect (GSL's mt19937 state). */
+long rllab_mt19937_state_size(void);
+
 #endif

@@ -163,7 +163,11 @@ public final class Dropout: Layer {
         guard isTraining && rate > 0 else { return input }
         let mask = Tensor(uninitializedShape: input.shape)
         let keep = 1 / (1 - rate)
-        for i in 0..<mask.count { mask.storage.base[i] = source.uniform() < Double(rate) ? 0 : keep }
+        let m = mask.storage.base, threshold = Double(rate)
+        // One uniform number per element, in order, drawn in batches.
+        source.inBatches(mask.count) { offset, u in
+            for i in 0..<u.count { m[offset + i] = u[i] < threshold ? 0 : keep }
+        }
         return input.masked(by: mask)
     }
 }

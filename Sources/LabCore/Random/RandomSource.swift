@@ -1,4 +1,5 @@
 import CGSL
+import CLabKernels
 
 /// An error raised by ``RandomSource`` for arguments GSL would reject.
 public enum RandomSourceError: Error, Equatable, CustomStringConvertible {
@@ -67,9 +68,22 @@ public final class RandomSource {
         self.seed = seed
         self.generatorName = generator
         gsl_rng_set(rng, UInt(truncatingIfNeeded: seed))
+        isFastMT19937 = type == rllab_gsl_rng_mt19937() && gsl_rng_size(rng) == rllab_mt19937_state_size()
     }
 
-    deinit { gsl_rng_free(rng) }
+    /// Whether the generator is GSL's mt19937, whose state block the batch draws
+    /// (``fillUniform(_:)``, ``fillGaussian(_:standardDeviation:)``) advance directly.
+    private let isFastMT19937: Bool
+
+    deinit {
+        gsl_rng_free(rng)
+        polarPoints?.deallocate()
+    }
+
+    /// The polar method's accepted points for ``gaussianFloats(_:count:mean:standardDeviation:)``,
+    /// kept between calls (grown when needed): a noise batch allocates nothing.
+    private var polarPoints: UnsafeMutablePointer<Double>?
+    private var polarCapacity = 0
 
     private static let disableGSLAbort: Void = rllab_gsl_disable_abort()
 
@@ -251,6 +265,70 @@ public final class RandomSource {
     @inline(__always)
     public func gaussian(mean: Double = 0, standardDeviation: Double = 1) -> Double {
         mean + gsl_ran_gaussian(rng, standardDeviation)
+    }
+
+    /// Fills `out` with the numbers `out.count` calls of ``uniform()`` would return, in
+    /// order, leaving the generator where those calls would.
+    ///
+    /// For mt19937 (every source RLLab makes) the words come straight from GSL's state
+    /// block, without a library call per number (`rllab_mt19937_uniform`; the tests
+    /// compare it with GSL's calls); other generators draw one by one.
+    public func fillUniform(_ out: UnsafeMutableBufferPointer<Double>) {
+        guard let base = out.baseAddress, !out.isEmpty else { return }
+        if isFastMT19937, let state = gsl_rng_state(rng) { return rllab_mt19937_uniform(state, base, out.count) }
+        for i in 0..<out.count { base[i] = gsl_rng_uniform(rng) }
+    }
+
+    /// Fills `out` with the numbers `out.count` calls of
+    /// `gaussian(mean: 0, standardDeviation: standardDeviation)` would return, in order,
+    /// leaving the generator where those calls would (as ``fillUniform(_:)``, directly from
+    /// an mt19937 state block: `rllab_mt19937_gaussian`, GSL's polar method).
+    public func fillGaussian(_ out: UnsafeMutableBufferPointer<Double>, standardDeviation: Double = 1) {
+        guard let base = out.baseAddress, !out.isEmpty else { return }
+        if isFastMT19937, let state = gsl_rng_state(rng) { return rllab_mt19937_gaussian(state, standardDeviation, base, out.count) }
+        for i in 0..<out.count { base[i] = gsl_ran_gaussian(rng, standardDeviation) }
+    }
+
+    /// Writes `Float(gaussian(mean: mean, standardDeviation: standardDeviation))` of
+    /// `count` draws, in order, to `out`: the floats the one-by-one calls give.
+    ///
+    /// For mt19937 the polar method's points are drawn in order here and GSL's transform
+    /// (a logarithm, a division and a square root each) runs over pieces on the compute
+    /// threads (each element computed alone, so the thread count changes no bit).
+    func gaussianFloats(_ out: UnsafeMutablePointer<Float>, count: Int, mean: Double, standardDeviation: Double) {
+        guard count > 0 else { return }
+        guard isFastMT19937, let state = gsl_rng_state(rng) else {
+            for i in 0..<count { out[i] = Float(mean + gsl_ran_gaussian(rng, standardDeviation)) }
+            return
+        }
+        if polarCapacity < count {
+            polarPoints?.deallocate()
+            polarPoints = .allocate(capacity: 2 * count)
+            polarCapacity = count
+        }
+        let points = polarPoints!
+        rllab_mt19937_polar_points(state, points, count)
+        // The transform costs tens of element-wise operations per number.
+        ComputeThreads.forEachPiece(count: count, work: 16 * count) { r in
+            rllab_polar_gaussian_floats(points + 2 * r.lowerBound, mean, standardDeviation, out + r.lowerBound, r.count)
+        }
+    }
+
+    /// Draws `count` uniform numbers (``fillUniform(_:)``) in batches of at most 256 into
+    /// a stack buffer and hands each batch with its offset to `body`: batch draws without
+    /// an allocation.
+    @inline(__always)
+    func inBatches(_ count: Int, _ body: (_ offset: Int, _ numbers: UnsafeMutableBufferPointer<Double>) -> Void) {
+        guard count > 0 else { return }
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: Swift.min(count, 256)) { buffer in
+            var offset = 0
+            while offset < count {
+                let batch = UnsafeMutableBufferPointer(rebasing: buffer[0..<Swift.min(buffer.count, count - offset)])
+                fillUniform(batch)
+                body(offset, batch)
+                offset += batch.count
+            }
+        }
     }
 
     /// A Bernoulli trial that is `true` with probability `p`.

@@ -68,9 +68,21 @@ final class Stencil: Sendable {
 
     /// What a cached stencil is made from (weights by bit pattern, so -0 and +0 differ).
     private enum Key: Hashable {
-        case blur(length: Int, taps: [UInt32])
+        case blur(length: Int, taps: TapBits)
         case bilinear(length: Int, factor: Int)
         case nearest(height: Int, width: Int, factor: Int)
+    }
+
+    /// Blur taps compared and hashed by bit pattern, wrapping the caller's array: looking a
+    /// blur up allocates nothing (a key of `taps.map(\.bitPattern)` allocated an array per
+    /// call, twice per blurred tensor).
+    private struct TapBits: Hashable {
+        let taps: [Float]
+        static func == (a: TapBits, b: TapBits) -> Bool { a.taps.elementsEqual(b.taps) { $0.bitPattern == $1.bitPattern } }
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(taps.count)
+            for t in taps { hasher.combine(t.bitPattern) }
+        }
     }
 
     private static let lock = NSLock()
@@ -91,7 +103,7 @@ final class Stencil: Sendable {
     /// repeated beyond it. Sums start from +0: the blur was a sum of `x * t` products that
     /// each added +0, which makes a zero result +0.
     static func blur(taps: [Float], length: Int) -> Stencil {
-        cached(.blur(length: length, taps: taps.map(\.bitPattern))) {
+        cached(.blur(length: length, taps: TapBits(taps: taps))) {
             let radius = taps.count / 2
             var indices = [Int](), weights = [Float]()
             for o in 0..<length {

@@ -126,7 +126,11 @@ public struct Tensor {
     public static func uniform(_ shape: [Int], low: Float = 0, high: Float = 1, source: RandomSource) -> Tensor {
         var t = Tensor(uninitializedShape: shape)
         let p = t.storage.base
-        for i in 0..<t.count { p[i] = Float(source.uniform(Double(low), Double(high))) }
+        // The numbers `source.uniform(low, high)` gives one by one, drawn in batches.
+        let lo = Double(low), width = Double(high) - Double(low)
+        source.inBatches(t.count) { offset, u in
+            for i in 0..<u.count { p[offset + i] = Float(lo + width * u[i]) }
+        }
         t.node = nil
         return t
     }
@@ -135,9 +139,8 @@ public struct Tensor {
     public static func normal(_ shape: [Int], mean: Float = 0, standardDeviation: Float = 1, source: RandomSource) -> Tensor {
         let t = Tensor(uninitializedShape: shape)
         let p = t.storage.base
-        for i in 0..<t.count {
-            p[i] = Float(source.gaussian(mean: Double(mean), standardDeviation: Double(standardDeviation)))
-        }
+        // The numbers `source.gaussian(mean:standardDeviation:)` gives one by one.
+        source.gaussianFloats(p, count: t.count, mean: Double(mean), standardDeviation: Double(standardDeviation))
         return t
     }
 
