@@ -111,11 +111,13 @@ def drop_wall(value):
 def safetensors(data, revision_dir):
     # 8-byte little-endian header length, a JSON header (names, dtypes, shapes, offsets and
     # __metadata__), then the data. Wall times (episodes', evaluations', the loop's elapsed
-    # seconds) are left out; paths name the revision's output folder.
+    # seconds) are left out, and so are the byte lengths of the CSVs at the checkpoint
+    # (`*_bytes`): their wall-time cells are %.6f text, one byte longer past 10 s; paths
+    # name the revision's output folder.
     size = int.from_bytes(data[:8], "little")
     header = json.loads(data[8:8 + size]); body = data[8 + size:]
     metadata = header.pop("__metadata__", {})
-    timed = lambda name: "wall_time" in name or "elapsed_seconds" in name
+    timed = lambda name: "wall_time" in name or "elapsed_seconds" in name or name.endswith("_bytes")
     tensors = {k: (v["dtype"], v["shape"], body[v["data_offsets"][0]:v["data_offsets"][1]])
                for k, v in header.items() if not timed(k)}
     return {k: v.replace(revision_dir, "<outputs>") for k, v in metadata.items() if not timed(k)}, tensors
