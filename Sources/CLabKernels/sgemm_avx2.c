@@ -33,6 +33,20 @@
 
 enum { PANEL = 16, MAX_ROWS = 6, NARROW = 8, NARROW_ROWS = 12 };
 
+/* Stores one row's two sums over a whole panel at cr: bias + chain (the addition beta == 1
+   does on a C filled with the bias), C + chain when accumulating, else the chain. */
+KERNEL_INLINE void storePanelRow(float *cr, __m256 sum[2], int accumulate, const float *bias) {
+    if (bias) {
+        sum[0] = _mm256_add_ps(_mm256_loadu_ps(bias), sum[0]);
+        sum[1] = _mm256_add_ps(_mm256_loadu_ps(bias + 8), sum[1]);
+    } else if (accumulate) {
+        sum[0] = _mm256_add_ps(_mm256_loadu_ps(cr), sum[0]);
+        sum[1] = _mm256_add_ps(_mm256_loadu_ps(cr + 8), sum[1]);
+    }
+    _mm256_storeu_ps(cr, sum[0]);
+    _mm256_storeu_ps(cr + 8, sum[1]);
+}
+
 /* C[rows, 0:width] (+)= sum over k of A(r, k) * P[k, 0:16], A(r, k) = a[r * rowStride +
    k * kStride], P[k, :] = p + k * panelStride (a packed panel, or op(B) itself). */
 KERNEL_INLINE void tile(const int rows, long k, const float *a, ptrdiff_t rowStride, ptrdiff_t kStride,
@@ -53,19 +67,7 @@ KERNEL_INLINE void tile(const int rows, long k, const float *a, ptrdiff_t rowStr
         }
     }
     if (width == PANEL) {
-        _Pragma("clang loop unroll(full)") for (int r = 0; r < rows; r++) {
-            float *cr = c + r * ldc;
-            if (bias) {
-                /* bias + chain: the addition beta == 1 does on a C filled with the bias. */
-                acc[r][0] = _mm256_add_ps(_mm256_loadu_ps(bias), acc[r][0]);
-                acc[r][1] = _mm256_add_ps(_mm256_loadu_ps(bias + 8), acc[r][1]);
-            } else if (accumulate) {
-                acc[r][0] = _mm256_add_ps(_mm256_loadu_ps(cr), acc[r][0]);
-                acc[r][1] = _mm256_add_ps(_mm256_loadu_ps(cr + 8), acc[r][1]);
-            }
-            _mm256_storeu_ps(cr, acc[r][0]);
-            _mm256_storeu_ps(cr + 8, acc[r][1]);
-        }
+        _Pragma("clang loop unroll(full)") for (int r = 0; r < rows; r++) storePanelRow(c + r * ldc, acc[r], accumulate, bias);
         return;
     }
     /* A partial panel: the same additions through a buffer, then only `width` columns. */
@@ -203,18 +205,7 @@ KERNEL_INLINE void shortBlock(const int rows, const int k, const float *a, ptrdi
             acc[r][1] = _mm256_fmadd_ps(ar, b[2 * kk + 1], acc[r][1]);
         }
     }
-    _Pragma("clang loop unroll(full)") for (int r = 0; r < rows; r++) {
-        float *cr = c + r * ldc;
-        if (bias) {
-            acc[r][0] = _mm256_add_ps(_mm256_loadu_ps(bias), acc[r][0]);
-            acc[r][1] = _mm256_add_ps(_mm256_loadu_ps(bias + 8), acc[r][1]);
-        } else if (accumulate) {
-            acc[r][0] = _mm256_add_ps(_mm256_loadu_ps(cr), acc[r][0]);
-            acc[r][1] = _mm256_add_ps(_mm256_loadu_ps(cr + 8), acc[r][1]);
-        }
-        _mm256_storeu_ps(cr, acc[r][0]);
-        _mm256_storeu_ps(cr + 8, acc[r][1]);
-    }
+    _Pragma("clang loop unroll(full)") for (int r = 0; r < rows; r++) storePanelRow(c + r * ldc, acc[r], accumulate, bias);
 }
 
 /* All m rows over the panel P[k, 0:16] (P[kk, :] = p + kk * panelStride), k <= 4: blocks
