@@ -144,6 +144,25 @@ import LabCore
         #expect(throws: ConfigurationError.self) { _ = try Self.train(PPOAgent.self, env: "CartPole-v1", seed: 0, steps: 0, ["activation=gelu"]) }
     }
 
+    /// The settings the three agents share are declared once (`PolicyGradientSettings`,
+    /// `RolloutSettings`), each agent keeping SB3's own defaults and the shared messages.
+    @Test func sharedSettingsKeepEachAgentsDefaults() throws {
+        let ppo = try PPOAgent.defaultHyperparameters.settings(PPOAgent.Settings.self)
+        let a2c = try A2CAgent.defaultHyperparameters.settings(A2CAgent.Settings.self)
+        let reinforce = try ReinforceAgent.defaultHyperparameters.settings(ReinforceAgent.Settings.self)
+        #expect(ppo.common.normalizeAdvantage && ppo.rollout.steps == 2048 && ppo.rollout.gaeLambda == 0.95)
+        #expect(!a2c.common.normalizeAdvantage && a2c.rollout.steps == 5 && a2c.rollout.gaeLambda == 1)
+        #expect(reinforce.common.normalizeAdvantage && reinforce.common.copies == 1 && reinforce.common.gamma == 0.99)
+        #expect(ReinforceAgent.defaultHyperparameters.values["n_steps"] == nil)
+        let message = ConfigurationError("n_steps * n_envs must be at least 2 with normalize_advantage, got 1")
+        var h = A2CAgent.defaultHyperparameters
+        try h.merge(overrides: ["n_steps=1", "normalize_advantage=true"])
+        #expect(throws: message) { _ = try h.settings(A2CAgent.Settings.self) }
+        h = PPOAgent.defaultHyperparameters
+        try h.merge(overrides: ["n_steps=1", "batch_size=2"])
+        #expect(throws: message) { _ = try h.settings(PPOAgent.Settings.self) }
+    }
+
     // MARK: Pieces
 
     @Test(arguments: [(64, 4), (4, 64), (2, 64), (1, 1), (16, 16)])

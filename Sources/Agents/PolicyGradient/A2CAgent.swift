@@ -20,14 +20,8 @@ public final class A2CAgent: Agent {
     public static let summary = "Advantage Actor-Critic (SB3 semantics): n-step rollouts from n_envs copies, RMSprop, one update per rollout"
     public struct Settings: LabCore.Settings {
         @ScheduleSetting("learning_rate", range: 0...Double.infinity, help: "optimizer step size") public var learningRate = Schedule.constant(7e-4)
-        @Setting("n_envs", range: 1..., help: "copies of the environment collected from (SB3's n_envs)") public var copies = 1
-        @Setting("n_steps", range: 1..., help: "steps per copy per rollout (one update per rollout)") public var steps = 5
-        @Setting("gamma", range: 0...1, help: "discount factor") public var gamma = 0.99
-        @Setting("gae_lambda", range: 0...1, help: "GAE lambda (1: Monte-Carlo advantages)") public var gaeLambda = 1.0
-        @Setting("normalize_advantage", help: "normalize advantages over the rollout") public var normalizeAdvantage = false
-        @Setting("ent_coef", help: "entropy coefficient") public var entropyCoefficient = 0.0
-        @Setting("vf_coef", range: 0..., help: "value loss coefficient") public var valueCoefficient = 0.5
-        @Setting("max_grad_norm", range: 0..., help: "clip gradients to this global L2 norm") public var maxGradientNorm = 0.5
+        @SettingGroup({ $0.normalizeAdvantage = false }) public var common: PolicyGradientSettings
+        @SettingGroup({ $0.steps = 5; $0.gaeLambda = 1 }) public var rollout: RolloutSettings
         @Setting("use_rms_prop", help: "RMSprop (SB3's default for A2C); false: Adam") public var useRMSprop = true
         @Setting("rms_prop_eps", range: 0..., help: "RMSprop epsilon") public var rmsPropEpsilon = 1e-5
         @SettingGroup public var policy: ActorCriticPolicy.Settings
@@ -35,16 +29,12 @@ public final class A2CAgent: Agent {
         public init() {}
 
         public func validate() throws {
-            // A product too large for Int is more than enough.
-            let rollout = steps.multipliedReportingOverflow(by: copies)
-            guard !normalizeAdvantage || rollout.overflow || rollout.partialValue >= 2 else {
-                throw ConfigurationError("n_steps * n_envs must be at least 2 with normalize_advantage, got \(rollout.partialValue)")
-            }
+            if common.normalizeAdvantage { try rollout.checkNormalizable(copies: common.copies) }
         }
     }
 
     public static func check(environment: EnvironmentSignature, hyperparameters: Hyperparameters) throws {
-        try RolloutTraining.check(Settings.self, agent: name, environment: environment, hyperparameters: hyperparameters, gamma: \.gamma)
+        try RolloutTraining.check(Settings.self, agent: name, environment: environment, hyperparameters: hyperparameters, gamma: \.common.gamma)
     }
 
     private let settings: Settings
@@ -63,7 +53,7 @@ public final class A2CAgent: Agent {
         self.settings = settings
         let rate = Float(settings.learningRate.value(at: 0))
         rollouts = try RolloutTraining(agent: Self.name, environment: environment, hyperparameters: h, random: random,
-                                       copies: settings.copies, steps: settings.steps, gamma: settings.gamma) { parameters in
+                                       copies: settings.common.copies, steps: settings.rollout.steps, gamma: settings.common.gamma) { parameters in
             settings.useRMSprop ? RMSprop(parameters, learningRate: rate, alpha: 0.99, epsilon: settings.rmsPropEpsilon) as Optimizer
                                 : Adam(parameters, learningRate: rate, epsilon: 1e-5)
         }
@@ -71,7 +61,7 @@ public final class A2CAgent: Agent {
     }
 
     public func learn(_ loop: EpisodeLoop) throws {
-        try rollouts.learn(loop, gamma: settings.gamma, gaeLambda: settings.gaeLambda) { try train(progress: $0) }
+        try rollouts.learn(loop, gamma: settings.common.gamma, gaeLambda: settings.rollout.gaeLambda) { try train(progress: $0) }
     }
 
     /// One gradient step on the whole rollout (in SB3's shuffled order).
@@ -79,11 +69,11 @@ public final class A2CAgent: Agent {
         rollouts.optimizer.learningRate = Float(settings.learningRate.value(at: progress))
         rollouts.buffer.shuffle(random: rollouts.batchRandom)
         rollouts.buffer.gather(from: 0, into: batch)
-        let losses = PolicyGradientLosses.a2c(policy: policy, batch: batch, normalizeAdvantage: settings.normalizeAdvantage,
-                                              entropyCoefficient: Float(settings.entropyCoefficient),
-                                              valueCoefficient: Float(settings.valueCoefficient))
+        let losses = PolicyGradientLosses.a2c(policy: policy, batch: batch, normalizeAdvantage: settings.common.normalizeAdvantage,
+                                              entropyCoefficient: Float(settings.common.entropyCoefficient),
+                                              valueCoefficient: Float(settings.common.valueCoefficient))
         lastLosses = losses.terms
-        try rollouts.descend(losses.total, maxGradientNorm: Float(settings.maxGradientNorm))
+        try rollouts.descend(losses.total, maxGradientNorm: Float(settings.common.maxGradientNorm))
     }
 
     public func act(_ observation: Observation) throws -> Action { try rollouts.act(observation) }

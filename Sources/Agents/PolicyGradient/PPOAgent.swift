@@ -26,17 +26,11 @@ public final class PPOAgent: Agent {
     public struct Settings: LabCore.Settings {
         @ScheduleSetting("learning_rate", range: 0...Double.infinity, help: "Adam step size") public var learningRate = Schedule.constant(3e-4)
         @ScheduleSetting("clip_range", range: 0...Double.infinity, help: "PPO clipping parameter epsilon") public var clipRange = Schedule.constant(0.2)
-        @Setting("n_envs", range: 1..., help: "copies of the environment collected from (SB3's n_envs)") public var copies = 1
-        @Setting("n_steps", range: 1..., help: "steps per copy per rollout") public var steps = 2048
+        @SettingGroup public var common: PolicyGradientSettings
+        @SettingGroup public var rollout: RolloutSettings
         @Setting("batch_size", range: 1..., help: "minibatch size") public var batchSize = 64
         @Setting("n_epochs", range: 1..., help: "passes over each rollout") public var epochs = 10
-        @Setting("gamma", range: 0...1, help: "discount factor") public var gamma = 0.99
-        @Setting("gae_lambda", range: 0...1, help: "GAE lambda (1: Monte-Carlo advantages)") public var gaeLambda = 0.95
         @Setting("clip_range_vf", range: 0..., help: "clip the value change to this range (0: no value clipping, SB3's None)") public var clipRangeValue = 0.0
-        @Setting("normalize_advantage", help: "normalize advantages per minibatch") public var normalizeAdvantage = true
-        @Setting("ent_coef", help: "entropy coefficient") public var entropyCoefficient = 0.0
-        @Setting("vf_coef", range: 0..., help: "value loss coefficient") public var valueCoefficient = 0.5
-        @Setting("max_grad_norm", range: 0..., help: "clip gradients to this global L2 norm") public var maxGradientNorm = 0.5
         @Setting("target_kl", range: 0..., help: "stop a rollout's epochs when the approximate KL passes 1.5 x this (0: never, SB3's None)")
         public var targetKL = 0.0
         @SettingGroup public var policy: ActorCriticPolicy.Settings
@@ -45,19 +39,14 @@ public final class PPOAgent: Agent {
 
         public func validate() throws {
             // SB3 refuses batch_size 1 when advantages are normalized (the std of one value is NaN).
-            guard batchSize >= (normalizeAdvantage ? 2 : 1) else {
-                throw ConfigurationError("batch_size must be at least \(normalizeAdvantage ? 2 : 1), got \(batchSize)")
-            }
-            // A product too large for Int is more than enough.
-            let rollout = steps.multipliedReportingOverflow(by: copies)
-            guard rollout.overflow || rollout.partialValue >= (normalizeAdvantage ? 2 : 1) else {
-                throw ConfigurationError("n_steps * n_envs must be at least 2 with normalize_advantage, got \(rollout.partialValue)")
-            }
+            let least = common.normalizeAdvantage ? 2 : 1
+            guard batchSize >= least else { throw ConfigurationError("batch_size must be at least \(least), got \(batchSize)") }
+            if common.normalizeAdvantage { try rollout.checkNormalizable(copies: common.copies) }
         }
     }
 
     public static func check(environment: EnvironmentSignature, hyperparameters: Hyperparameters) throws {
-        try RolloutTraining.check(Settings.self, agent: name, environment: environment, hyperparameters: hyperparameters, gamma: \.gamma)
+        try RolloutTraining.check(Settings.self, agent: name, environment: environment, hyperparameters: hyperparameters, gamma: \.common.gamma)
     }
 
     private let settings: Settings
@@ -75,14 +64,14 @@ public final class PPOAgent: Agent {
         let settings = try h.settings(Settings.self)
         self.settings = settings
         rollouts = try RolloutTraining(agent: Self.name, environment: environment, hyperparameters: h, random: random,
-                                       copies: settings.copies, steps: settings.steps, gamma: settings.gamma) { parameters in
+                                       copies: settings.common.copies, steps: settings.rollout.steps, gamma: settings.common.gamma) { parameters in
             Adam(parameters, learningRate: Float(settings.learningRate.value(at: 0)), epsilon: 1e-5)
         }
         batch = rollouts.makeBatch(size: settings.batchSize)
     }
 
     public func learn(_ loop: EpisodeLoop) throws {
-        try rollouts.learn(loop, gamma: settings.gamma, gaeLambda: settings.gaeLambda) { try train(progress: $0) }
+        try rollouts.learn(loop, gamma: settings.common.gamma, gaeLambda: settings.rollout.gaeLambda) { try train(progress: $0) }
     }
 
     /// `n_epochs` passes of minibatch updates on the collected rollout.
@@ -100,11 +89,11 @@ public final class PPOAgent: Agent {
                 start += batch.size
                 let losses = PolicyGradientLosses.ppo(
                     policy: policy, batch: batch, clipRange: epsilon, clipRangeValue: clipRangeValue,
-                    normalizeAdvantage: settings.normalizeAdvantage, entropyCoefficient: Float(settings.entropyCoefficient),
-                    valueCoefficient: Float(settings.valueCoefficient))
+                    normalizeAdvantage: settings.common.normalizeAdvantage, entropyCoefficient: Float(settings.common.entropyCoefficient),
+                    valueCoefficient: Float(settings.common.valueCoefficient))
                 lastLosses = losses.terms
                 if let targetKL, losses.terms.approximateKL > 1.5 * targetKL { return }
-                try rollouts.descend(losses.total, maxGradientNorm: Float(settings.maxGradientNorm))
+                try rollouts.descend(losses.total, maxGradientNorm: Float(settings.common.maxGradientNorm))
             }
         }
     }

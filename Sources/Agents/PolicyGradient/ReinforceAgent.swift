@@ -20,14 +20,9 @@ public final class ReinforceAgent: Agent {
     public static let summary = "REINFORCE: Monte-Carlo policy gradient with an optional value baseline and normalized advantages"
     public struct Settings: LabCore.Settings {
         @ScheduleSetting("learning_rate", range: 0...Double.infinity, help: "Adam step size") public var learningRate = Schedule.constant(1e-3)
-        @Setting("n_envs", range: 1..., help: "copies of the environment played at once") public var copies = 1
+        @SettingGroup public var common: PolicyGradientSettings
         @Setting("episodes_per_update", range: 1..., help: "whole episodes per update (n_episodes is the budget key)") public var episodesPerUpdate = 4
-        @Setting("gamma", range: 0...1, help: "discount factor") public var gamma = 0.99
         @Setting("baseline", help: "subtract a learned value baseline") public var baseline = true
-        @Setting("normalize_advantage", help: "normalize the advantages (returns) over each batch") public var normalizeAdvantage = true
-        @Setting("ent_coef", help: "entropy coefficient") public var entropyCoefficient = 0.0
-        @Setting("vf_coef", range: 0..., help: "value loss coefficient (with baseline)") public var valueCoefficient = 0.5
-        @Setting("max_grad_norm", range: 0..., help: "clip gradients to this global L2 norm") public var maxGradientNorm = 0.5
         @SettingGroup public var policy: ActorCriticPolicy.Settings
         public init() {}
     }
@@ -65,11 +60,11 @@ public final class ReinforceAgent: Agent {
         let parameters = settings.baseline ? policy.parameters : policy.policyNetwork.parameters + (policy.logStd.map { [$0] } ?? [])
         optimizer = Adam(parameters, learningRate: Float(settings.learningRate.value(at: 0)), epsilon: 1e-5)
         actionRandom = random.derived("actions")
-        trajectories = Array(repeating: Trajectory(), count: settings.copies)
+        trajectories = Array(repeating: Trajectory(), count: settings.common.copies)
     }
 
     public func learn(_ loop: EpisodeLoop) throws {
-        let copies = settings.copies
+        let copies = settings.common.copies
         let vector = try loop.vectorized(copies: copies, autoreset: .sameStep)
         try vector.start()
         let width = policy.encoder.width, rawWidth = policy.encoder.rawWidth, actionSize = policy.actionSize
@@ -115,7 +110,7 @@ public final class ReinforceAgent: Agent {
     /// Moves copy `copy`'s finished episode into the batch with its discounted returns.
     private func finish(copy: Int, bootstrap: Float) {
         let trajectory = trajectories[copy]
-        let g = Float(settings.gamma)
+        let g = Float(settings.common.gamma)
         var running = bootstrap
         var returns = [Float](repeating: 0, count: trajectory.rewards.count)
         for t in stride(from: trajectory.rewards.count - 1, through: 0, by: -1) {
@@ -139,7 +134,7 @@ public final class ReinforceAgent: Agent {
         let (values, logProbability, entropy) = policy.evaluate(observations: observations, actions: batchActions)
         var advantages = batchReturns
         if settings.baseline { values.withUnsafeBufferPointer { v in for k in 0..<n { advantages[k] -= v[k] } } }
-        if settings.normalizeAdvantage && n > 1 {
+        if settings.common.normalizeAdvantage && n > 1 {
             var sum: Float = 0
             for a in advantages { sum += a }
             let mean = sum / Float(n)
@@ -148,14 +143,14 @@ public final class ReinforceAgent: Agent {
             let std = (squares / Float(n - 1)).squareRoot()
             for k in 0..<n { advantages[k] = (advantages[k] - mean) / (std + 1e-8) }
         }
-        var loss = -(Tensor(shape: [n], scalars: advantages) * logProbability).mean() - entropy.mean() * Float(settings.entropyCoefficient)
+        var loss = -(Tensor(shape: [n], scalars: advantages) * logProbability).mean() - entropy.mean() * Float(settings.common.entropyCoefficient)
         if settings.baseline {
-            loss = loss + Loss.meanSquaredError(Tensor(shape: [n], scalars: batchReturns), values) * Float(settings.valueCoefficient)
+            loss = loss + Loss.meanSquaredError(Tensor(shape: [n], scalars: batchReturns), values) * Float(settings.common.valueCoefficient)
         }
         try NonFiniteTrainingError.check(loss: loss.scalar, step: updates + 1)
         optimizer.zeroGrad()
         loss.backward()
-        clipGradientNorm(optimizer.parameters, maxNorm: Float(settings.maxGradientNorm))
+        clipGradientNorm(optimizer.parameters, maxNorm: Float(settings.common.maxGradientNorm))
         optimizer.step()
         updates += 1
         batchObservations.removeAll(keepingCapacity: true)
