@@ -142,13 +142,4 @@ extension Tensor {
         ComputeThreads.forEachPiece(count: out.count) { r in for i in r { o[i] = f(a[i], b[i]) } }
         return out
     }
-
-    /// `f` applied element-wise to three tensors of the same shape (no recording).
-    @inline(__always)
-    static func zipSame3(_ x: Tensor, _ y: Tensor, _ z: Tensor, _ f: (Float, Float, Float) -> Float) -> Tensor {
-        let out = Tensor(uninitializedShape: x.shape)
-        let a = x.storage.base, b = y.storage.base, c = z.storage.base, o = out.storage.base
-        ComputeThreads.forEachPiece(count: out.count) { r in for i in r { o[i] = f(a[i], b[i], c[i]) } }
-        return out
-    }
 }
