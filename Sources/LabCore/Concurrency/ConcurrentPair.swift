@@ -14,7 +14,7 @@ import Foundation
 /// Waking the other thread costs microseconds: give it halves of tens of microseconds or
 /// more.
 public func runConcurrently(_ first: () -> Void, _ second: () -> Void) {
-    if ConcurrentPair.onSeparateThreads { return ConcurrentPair.runOnSeparateThreads(first, second) }
+    if let log = ConcurrentPair.separateThreads { return ConcurrentPair.runOnSeparateThreads(first, second, log: log) }
     if ComputeThreads.isParallel {
         let recording = GradMode.isEnabled
         // `run` returns only after both halves have finished, so neither outlives this call.
@@ -36,16 +36,23 @@ public func runConcurrently(_ first: () -> Void, _ second: () -> Void) {
 
 /// Whether ``runConcurrently(_:_:)`` may run its halves on two threads in this process
 /// (it still runs them one after the other while another caller holds the threads).
-public var runsConcurrently: Bool { ComputeThreads.isParallel || ConcurrentPair.onSeparateThreads }
+public var runsConcurrently: Bool { ComputeThreads.isParallel || ConcurrentPair.separateThreads != nil }
 
 /// For tests, which cannot choose the compute threads of their process
 /// (`RLLAB_BLAS_THREADS` is read once): inside
-/// `ConcurrentPair.$onSeparateThreads.withValue(true) { ... }`, ``runConcurrently(_:_:)``
-/// always runs its second half on a thread of its own, while this one runs the first.
+/// `ConcurrentPair.$separateThreads.withValue(log) { ... }`, ``runConcurrently(_:_:)``
+/// always runs its second half on a thread of its own, while this one runs the first,
+/// and counts the pairs in `log`.
 enum ConcurrentPair {
-    @TaskLocal static var onSeparateThreads = false
+    /// Pairs run on separate threads (written by the calling thread only).
+    final class Log: @unchecked Sendable {
+        var pairs = 0
+    }
 
-    static func runOnSeparateThreads(_ first: () -> Void, _ second: () -> Void) {
+    @TaskLocal static var separateThreads: Log?
+
+    static func runOnSeparateThreads(_ first: () -> Void, _ second: () -> Void, log: Log) {
+        log.pairs += 1
         final class Job: @unchecked Sendable {
             var work: (() -> Void)?
             let done = DispatchSemaphore(value: 0)
