@@ -5,7 +5,7 @@ and agents/a2c.yml: the peer of `rllab train --agent ppo|a2c` and of the time-to
 
 Training wall time (prints, last, `train time <seconds> s`):
 
-    python Benchmarks/sb3_pg.py --algo ppo --seed 0 --timesteps 100000 [--threads 1]
+    python Benchmarks/sb3_pg.py --algo ppo --seed 0 --timesteps 100000 [--threads 1|2]
 
 Time to solve (EvalCallback every 1000 environment steps, 10 greedy episodes, stopped by
 StopTrainingOnRewardThreshold; prints each seed's time and, last, the median as
@@ -82,8 +82,9 @@ def main():
     parser.add_argument("--env", default="CartPole-v1")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--timesteps", type=int, default=0, help="0: RL-Zoo's n_timesteps")
-    # One thread by default: RLLab's run is single-threaded (a comparison runs one run per core).
-    parser.add_argument("--threads", type=int, default=1)
+    # One thread by default, as RLLab's run (RLLAB_BLAS_THREADS=1); make bench also compares
+    # two threads on each side (torch's intra-op threads, RLLab's policy and value networks).
+    parser.add_argument("--threads", type=int, default=1, help="torch intra-op threads")
     parser.add_argument("--solve", action="store_true", help="measure the time to solve instead")
     parser.add_argument("--seeds", default="0,1,2")
     parser.add_argument("--eval-freq", type=int, default=1000, help="environment steps between evaluations")

@@ -156,9 +156,34 @@ public final class ActorCriticPolicy {
             let body = sharedNetwork(observations)
             features = activation == .relu ? body.relu() : body.tanh()
         }
+        if sharedNetwork == nil {
+            // Separate networks share nothing they write: on two compute threads at once
+            // when there are two, with the same bits as one after the other.
+            var output: Tensor?, values: Tensor?
+            runConcurrently({ output = self.policyNetwork(features) },
+                            { values = self.valueNetwork(features).reshaped([rows]) })
+            return (output!, values!)
+        }
         let output = policyNetwork(features)
         let values = valueNetwork(features).reshaped([rows])
         return (output, values)
+    }
+
+    /// The parameters split for ``Tensor/backward(splittingBetween:and:)``: the policy
+    /// side's (policy network, log std) and the value network's; nil with shared layers,
+    /// which both sides lead to.
+    public private(set) lazy var separateSides: (policy: [Parameter], value: [Parameter])? =
+        sharedNetwork == nil ? (policyNetwork.parameters + (logStd.map { [$0] } ?? []), valueNetwork.parameters) : nil
+
+    /// Back-propagates a loss on this policy's outputs (``Tensor/backward()``), with the
+    /// policy's and the value network's parts on two compute threads at once when the
+    /// networks are separate (the same bits as on one).
+    public func backward(_ loss: Tensor) {
+        if let sides = separateSides {
+            loss.backward(splittingBetween: sides.policy, and: sides.value)
+        } else {
+            loss.backward()
+        }
     }
 
     // MARK: Acting (no tape, no allocation)

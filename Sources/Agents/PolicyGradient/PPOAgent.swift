@@ -51,7 +51,7 @@ public final class PPOAgent: Agent {
 
     private let settings: Settings
     /// Collection, acting, the agent's file and checkpoints, shared with A2C.
-    private let rollouts: RolloutTraining
+    let rollouts: RolloutTraining
     private let batch: RolloutBatch
     public var policy: ActorCriticPolicy { rollouts.policy }
     public var normalizer: VectorNormalizer? { rollouts.normalizer }

@@ -234,7 +234,7 @@ public struct PolicyGradientLosses: Equatable, Sendable {
     static func descend(_ total: Tensor, policy: ActorCriticPolicy, optimizer: Optimizer, maxGradientNorm: Float, update: Int) throws {
         try NonFiniteTrainingError.check(loss: total.scalar, step: update)
         optimizer.zeroGrad()
-        total.backward()
+        policy.backward(total)
         clipGradientNorm(policy.parameters, maxNorm: maxGradientNorm)
         optimizer.step()
     }

@@ -149,7 +149,7 @@ public final class ReinforceAgent: Agent {
         }
         try NonFiniteTrainingError.check(loss: loss.scalar, step: updates + 1)
         optimizer.zeroGrad()
-        loss.backward()
+        policy.backward(loss)
         clipGradientNorm(optimizer.parameters, maxNorm: Float(settings.common.maxGradientNorm))
         optimizer.step()
         updates += 1

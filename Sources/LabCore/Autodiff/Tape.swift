@@ -24,6 +24,9 @@ final class TapeNode {
     let shape: [Int]
     /// Bookkeeping for the topological sort in `backward`.
     var visitMark: UInt32 = 0
+    /// Bookkeeping for ``Tensor/backward(splittingBetween:and:)``: which of its two
+    /// parameter sets this node leads to (bit 0 the first, bit 1 the second).
+    var side: UInt8 = 0
 
     init(_ op: Op, shape: [Int], a: TapeNode?, b: TapeNode? = nil, rest: [TapeNode?] = []) {
         self.op = op
@@ -136,7 +139,17 @@ extension Tensor {
         guard let root = node else { return }
         let order = Tensor.topologicalOrder(from: root)
         root.accumulate(seed)
-        for current in order.reversed() {
+        Tensor.propagate(order, from: order.count - 1, through: 0)
+    }
+
+    /// Propagates the gradients of `order[from]`, `order[from - 1]`, ... `order[through]`
+    /// (reverse topological order), those of `side` only when it is given.
+    private static func propagate(_ order: [TapeNode], from: Int, through: Int, side: UInt8? = nil) {
+        var i = from
+        while i >= through {
+            let current = order[i]
+            i -= 1
+            if let side, current.side != side { continue }
             guard let g = current.grad else { continue }
             if current.isLeaf { continue }
             Tensor.propagate(current, g)
@@ -145,6 +158,56 @@ extension Tensor {
             // with parameters, which the optimizer is about to update in place.
             current.op = .released
         }
+    }
+
+    /// ``backward()`` with the work split over two threads (``runConcurrently(_:_:)``)
+    /// where the graph falls apart into a part that leads only to `first`'s parameters and
+    /// one that leads only to `second`'s, such as the separate policy and value networks
+    /// under an actor-critic loss: the same operations on the same numbers in the same
+    /// order for every node, so the same bits as ``backward()``.
+    ///
+    /// The nodes that lead to both sets (or to any other leaf), the loss's top, are
+    /// back-propagated first, on this thread; then each part on its own thread, each in
+    /// the order ``backward()`` visits its nodes. A node's gradient adds up its users'
+    /// contributions in that order too, because every user of a node of one part is of
+    /// that part or of the top. The split is used only when the top comes entirely
+    /// before both parts in ``backward()``'s order (it does for a loss built on the two
+    /// networks' outputs); otherwise, or with one compute thread, this is ``backward()``.
+    public func backward(splittingBetween first: [Parameter], and second: [Parameter]) {
+        precondition(count == 1, "backward() needs a scalar; use backward(seed:) for a tensor of shape \(shape)")
+        guard let root = node else { return }
+        guard runsConcurrently else { return backward() }
+        let order = Tensor.topologicalOrder(from: root)
+        root.accumulate(Tensor(repeating: 1, shape: shape))
+        // Sides: 1 leads only to `first`, 2 only to `second`, 3 to both or to another leaf.
+        for p in first { p.leaf.side = 1 }
+        for p in second { p.leaf.side |= 2 }
+        var top = order.count
+        var firstCount = 0, secondCount = 0
+        for n in order {
+            if n.isLeaf {
+                if n.side == 0 { n.side = 3 }
+            } else {
+                var side: UInt8 = 0
+                for k in 0..<n.inputCount { if let input = n.input(k) { side |= input.side } }
+                n.side = side == 0 ? 3 : side
+            }
+            if n.side == 1 { firstCount += 1 } else if n.side == 2 { secondCount += 1 }
+        }
+        // The top must be a prefix of the reverse order: find its end, check nothing follows.
+        while top > 0 && order[top - 1].side == 3 { top -= 1 }
+        var splits = firstCount > 0 && secondCount > 0
+        if splits { for i in 0..<top where order[i].side == 3 && !order[i].isLeaf { splits = false; break } }
+        if splits {
+            Tensor.propagate(order, from: order.count - 1, through: top)
+            runConcurrently({ Tensor.propagate(order, from: top - 1, through: 0, side: 1) },
+                            { Tensor.propagate(order, from: top - 1, through: 0, side: 2) })
+        } else {
+            Tensor.propagate(order, from: order.count - 1, through: 0)
+        }
+        for n in order { n.side = 0 }
+        for p in first { p.leaf.side = 0 }
+        for p in second { p.leaf.side = 0 }
     }
 
     /// Every node reachable from `root`, inputs before the nodes that use them.
