@@ -120,11 +120,14 @@ public final class WorkerPool: @unchecked Sendable {
         backoff = shortestBackoff
         self.governor = self.parts > 1 ? governor : nil
         workers = (1..<self.parts).map { _ in Worker() }
+        // Not a strong (nor a checked unowned) reference, which would keep the pool alive
+        // while the thread runs: `deinit` stops the threads and waits for them before the
+        // pool's memory goes away. (An `unowned(unsafe)` capture is not enough: calling
+        // `work` through it takes a strong reference for the call, which never returns, and
+        // the pool and its threads leaked.)
+        let unretained = Unmanaged.passUnretained(self)
         for index in workers.indices {
-            // Not a strong (nor a checked unowned) reference, which would keep the pool alive
-            // while the thread runs: `deinit` stops the threads and waits for them before the
-            // pool's memory goes away.
-            let thread = Thread { [unowned(unsafe) self] in self.work(index) }
+            let thread = Thread { unretained._withUnsafeGuaranteedRef { $0.work(index) } }
             thread.start()
         }
     }
