@@ -17,7 +17,8 @@
 # drift of the machine does not favour either). Each run prints rllab's figure (median of
 # 5 segments) and the whole run's rate (steps / wall seconds, start-up included), with the
 # wall and CPU seconds of /usr/bin/time; each repetition prints the ratios threads 2 /
-# threads 1 of both. The bar: every busy ratio >= 0.90.
+# threads 1 of both. The bar: every busy ratio >= 0.90. With RLLAB_POOL_STATS=1 in the
+# environment, a 2-thread run also prints its worker pool's jobs per mode and stalls.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rllab=${1:-.build/release/rllab}
@@ -40,17 +41,18 @@ last_cpu=$(( $(nproc) - 1 ))
 echo "cpu: $(lscpu | grep 'Model name' | sed 's/Model name: *//'), $(nproc) CPUs; binary: $rllab; steps per run: $steps; copies: $envs"
 echo "load at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-# run THREADS: prints "median wall_rate wall user sys".
+# run THREADS: prints "median wall_rate wall user sys [pool statistics]".
 run() {
-    local threads=$1 out timing median total wall user sys
+    local threads=$1 out timing median total wall user sys pool
     out=$( { /usr/bin/time -f 'TIME %e %U %S' "$rllab" bench env --env CartPole-v1 --num-envs "$envs" \
         --threads "$threads" --steps "$steps" --segments 5; } 2>&1 )
     median=$(echo "$out" | grep -Eo '[0-9]+ steps/s' | cut -d' ' -f1)
     total=$(echo "$out" | grep -Eo '[0-9]+ steps, median' | cut -d' ' -f1)
     timing=$(echo "$out" | grep '^TIME ')
+    pool=$(echo "$out" | grep '^worker pool' | sed 's/^worker pool //' || true)
     read -r _ wall user sys <<< "$timing"
     [ -n "$median" ] && [ -n "$total" ] || { echo "error: unexpected output: $out" >&2; exit 1; }
-    echo "$median $(awk -v n="$total" -v w="$wall" 'BEGIN { printf "%.0f", n / w }') $wall $user $sys"
+    echo "$median $(awk -v n="$total" -v w="$wall" 'BEGIN { printf "%.0f", n / w }') $wall $user $sys $pool"
 }
 
 mega() { awk -v r="$1" 'BEGIN { printf "%.1f", r / 1e6 }'; }
@@ -70,8 +72,8 @@ for case in $cases; do
         declare -A result=()
         for threads in $order; do
             result[$threads]=$(run "$threads")
-            read -r median wrate wall user sys <<< "${result[$threads]}"
-            echo "$case rep $rep threads $threads: median $(mega "$median") M steps/s, whole run $(mega "$wrate") M steps/s, wall ${wall} s, cpu user ${user} s sys ${sys} s"
+            read -r median wrate wall user sys pool <<< "${result[$threads]}"
+            echo "$case rep $rep threads $threads: median $(mega "$median") M steps/s, whole run $(mega "$wrate") M steps/s, wall ${wall} s, cpu user ${user} s sys ${sys} s${pool:+; pool $pool}"
         done
         read -r m1 w1 _ <<< "${result[1]}"
         read -r m2 w2 _ <<< "${result[2]}"

@@ -141,7 +141,7 @@ import Testing
             let mode = governor.begin(now: now)
             let (duration, stalled) = cost(mode, now)
             governor.end(units: units, nanoseconds: duration)
-            if stalled { governor.stalled(now: now + duration) }
+            if stalled { governor.stalled(now: now + duration, cost: duration) }
             if mode == .parallel { outcome.parallelTime += Double(duration) } else { outcome.aloneTime += Double(duration) }
             outcome.jobs += 1
             now += duration + gap
@@ -187,7 +187,7 @@ import Testing
             governor.end(units: 100, nanoseconds: 10_000)
             now += 10_000
         }
-        governor.stalled(now: now)
+        governor.stalled(now: now, cost: 1_000_000)
         #expect(governor.chosen == .alone && governor.switches == 1)
         // Every later parallel job stalls: record how long each alone stretch lasts.
         var aloneSince: UInt64? = nil
@@ -201,7 +201,7 @@ import Testing
                 if let since = aloneSince { stretches.append(now - since) }
                 aloneSince = nil
                 governor.end(units: 100, nanoseconds: 10_000)
-                governor.stalled(now: now + 10_000)
+                governor.stalled(now: now + 10_000, cost: 1_000_000)
                 #expect(governor.mode == .alone)
             }
             now += 20_000
@@ -240,6 +240,126 @@ import Testing
         #expect(ideal / outcome.total > 0.97, "efficiency \(ideal / outcome.total)")
     }
 
+    /// Both cores free, but other processes (a compiler, a daemon) stall a parallel job every
+    /// few hundred milliseconds, or every 100 ms, each stall costing 3 ms: far less than the
+    /// parallel mode gains between them (20 against 34 ns per unit). Each stall sends the
+    /// governor alone for the shortest backoff only, and it keeps running parallel: within
+    /// 6% of a parallel run that paid the stalls and nothing else. (With a backoff that
+    /// grew until a second passed without a stall, it ran 80-97% of the time alone.)
+    @Test(arguments: [450_000_000, 250_000_000, 100_000_000] as [UInt64])
+    func frequentCheapStallsOnIdleCoresKeepTheParallelMode(every interval: UInt64) {
+        var governor = ParallelismGovernor()
+        let units = 1024
+        let stallCost: UInt64 = 3_000_000
+        var lastStall: UInt64 = 0
+        let (outcome, _) = Self.simulateWithStalls(&governor, seconds: 10, units: units) { mode, now in
+            switch mode {
+            case .alone: return (UInt64(34 * units), false)
+            case .parallel:
+                if now - lastStall >= interval {
+                    lastStall = now
+                    return (UInt64(20 * units) + stallCost, true)
+                }
+                return (UInt64(20 * units), false)
+            }
+        }
+        #expect(governor.chosen == .parallel)
+        let expectedStalls = Int(10_000_000_000 / interval)
+        #expect(governor.stalls >= expectedStalls - 2 && governor.stalls <= expectedStalls + 2, "stalls \(governor.stalls)")
+        #expect(outcome.parallelTime / outcome.total > 0.85, "parallel share \(outcome.parallelTime / outcome.total)")
+        let ideal = Double(outcome.jobs) * Double(units) * 20 + Double(governor.stalls) * Double(stallCost)
+        #expect(ideal / outcome.total > 0.94, "efficiency \(ideal / outcome.total)")
+    }
+
+    /// Contention that comes and goes in seconds-long spells of 60 ms of running and 4 ms
+    /// preempted, against spells of 1.5 ms each: a run of 60 ms pays for a stall of at most
+    /// 4 ms (the parallel mode is the faster), a run of 1.5 ms does not pay for its stall
+    /// (the alone mode is). Stalls alone tell them apart: the backoff starts over after each
+    /// paid-for stall and grows while they are not.
+    @Test func whetherARunPaysForItsStallDecidesTheBackoff() {
+        func cost(on: UInt64, off: UInt64) -> (Mode, UInt64) -> (nanoseconds: UInt64, stalled: Bool) {
+            { mode, now in
+                switch mode {
+                case .alone: return (UInt64(30 * 1024), false)
+                case .parallel:
+                    let phase = now % (on + off)
+                    if phase < on { return (UInt64(18 * 1024), false) }
+                    return (on + off - phase + UInt64(18 * 1024), true)
+                }
+            }
+        }
+        var governor = ParallelismGovernor()
+        var (outcome, now) = Self.simulateWithStalls(&governor, seconds: 5, cost(on: 60_000_000, off: 4_000_000))
+        #expect(outcome.parallelTime / outcome.total > 0.7, "parallel share \(outcome.parallelTime / outcome.total)")
+        (outcome, now) = Self.simulateWithStalls(&governor, from: now, seconds: 5, cost(on: 1_500_000, off: 1_500_000))
+        #expect(outcome.aloneTime / outcome.total > 0.9, "alone share \(outcome.aloneTime / outcome.total)")
+        let ideal = Double(outcome.jobs) * 1024 * 30
+        #expect(ideal / outcome.total > 0.95, "efficiency \(ideal / outcome.total)")
+        #expect(governor.chosen == .alone)
+    }
+
+    /// The pay-off rule itself: with the parallel mode at 20 and the alone mode at 30 ns per
+    /// unit, a stall that cost 5 ms is paid for after 4 x 10 ms of running; at least two
+    /// slices (20 ms) are asked for even of cheap stalls, at most ``stallFreeReset`` of dear
+    /// ones; and while the parallel mode is not faster, nothing short of that pays.
+    @Test func aRunPaysForAStallWhenItsSpeedUpMakesUpForIt() {
+        var governor = ParallelismGovernor(shortestStretch: 1_000_000, exploreSlice: 10_000_000, leastJobs: 1)
+        // One parallel stretch at 20 ns per unit, one alone slice at 30.
+        var now: UInt64 = 1_000_000
+        #expect(governor.begin(now: now) == .parallel)
+        governor.end(units: 100_000, nanoseconds: 2_000_000)
+        now += 2_000_000
+        #expect(governor.begin(now: now) == .alone)
+        governor.end(units: 1_000_000, nanoseconds: 30_000_000)
+        now += 30_000_000
+        #expect(governor.begin(now: now) == .parallel)
+        #expect(!governor.runPaysForStall(run: 39_000_000, cost: 5_000_000))
+        #expect(governor.runPaysForStall(run: 40_000_000, cost: 5_000_000))
+        #expect(!governor.runPaysForStall(run: 19_000_000, cost: 100_000))
+        #expect(governor.runPaysForStall(run: 20_000_000, cost: 100_000))
+        #expect(!governor.runPaysForStall(run: 199_000_000, cost: 1_000_000_000))
+        #expect(governor.runPaysForStall(run: 200_000_000, cost: 1_000_000_000))
+        var slower = ParallelismGovernor(shortestStretch: 1_000_000, exploreSlice: 10_000_000, leastJobs: 1)
+        _ = slower.begin(now: 1_000_000)
+        slower.end(units: 100_000, nanoseconds: 4_000_000)
+        #expect(slower.begin(now: 5_000_000) == .alone)
+        slower.end(units: 1_000_000, nanoseconds: 30_000_000)
+        _ = slower.begin(now: 35_000_000)  // Measured 40 against 30 ns per unit.
+        #expect(slower.chosen == .alone)
+        #expect(!slower.runPaysForStall(run: 199_000_000, cost: 100_000))
+        #expect(slower.runPaysForStall(run: 200_000_000, cost: 100_000))
+    }
+
+    /// After one stall on idle cores the governor returns to the parallel mode and resumes
+    /// the stretch the stall cut short (up to four shortest stretches), rather than the
+    /// shortest: in the second after the stall it explores the alone mode twice (after 160
+    /// and 320 ms), not four times (after 40, 80, 160 and 320 ms).
+    @Test func aReturnAfterAStallResumesTheLongerStretch() {
+        var governor = ParallelismGovernor()
+        let units = 1024
+        var (_, now) = Self.simulate(&governor, seconds: 5, units: units) { mode, _, _ in mode == .parallel ? 20 : 34 }
+        #expect(governor.chosen == .parallel)
+        _ = governor.begin(now: now)
+        governor.end(units: units, nanoseconds: 3_000_000)
+        now += 3_000_000
+        governor.stalled(now: now, cost: 3_000_000)
+        #expect(governor.mode == .alone)
+        // Count the spells of alone jobs in the next second: the backoff, then the explorations.
+        var spells = 0
+        var last = Mode.parallel
+        let end = now + 1_000_000_000
+        while now < end {
+            let mode = governor.begin(now: now)
+            if mode == .alone && last == .parallel { spells += 1 }
+            last = mode
+            let duration = UInt64(units * (mode == .parallel ? 20 : 34))
+            governor.end(units: units, nanoseconds: duration)
+            now += duration + 2_000
+        }
+        #expect(governor.chosen == .parallel)
+        #expect(spells == 3, "spells alone \(spells)")
+    }
+
     /// A stall reported while the job ran alone (it cannot happen, but the call is harmless)
     /// changes nothing.
     @Test func aStallOutsideTheParallelModeIsIgnored() {
@@ -250,7 +370,7 @@ import Testing
         now += 5_000
         #expect(governor.begin(now: now) == .alone)  // Exploring.
         governor.end(units: 10, nanoseconds: 5_000)
-        governor.stalled(now: now + 5_000)
+        governor.stalled(now: now + 5_000, cost: 1_000_000)
         #expect(governor.stalls == 0 && governor.switches == 0 && governor.exploring)
     }
 
@@ -318,5 +438,37 @@ import Testing
         }
         #expect(others.value.load(ordering: .relaxed) == 0)
         WorkerPoolTests.checkEveryChunkOnce(pool: pool, jobs: 200)
+    }
+
+    /// The caller preempted in its own chunk (here: sleeping in it) after the worker has
+    /// finished its chunks holds the job as long as a preempted worker does, though the
+    /// caller never waits for anyone: also a stall, and the next jobs run alone.
+    @Test func anAdaptivePoolCountsAPreemptedCallerAsAStall() {
+        let governor = ParallelismGovernor(shortestStretch: 60_000_000_000, longestStretch: 60_000_000_000,
+                                           exploreSlice: 1_000_000, leastJobs: 1, shortestBackoff: 60_000_000_000)
+        let pool = WorkerPool(parts: 2, shortestBackoff: 2_000_000, governor: governor)
+        let caller = pthread_self()
+        let workerDone = Counter()
+        let deadline = Date().addingTimeInterval(30)
+        pool.run(chunks: 2) { _ in
+            if pthread_equal(pthread_self(), caller) != 0 {
+                // Until the worker has run the other chunk, then "preempted" for 300 ms.
+                while workerDone.value.load(ordering: .acquiring) == 0 && Date() < deadline { usleep(100) }
+                usleep(300_000)
+            } else {
+                workerDone.value.store(1, ordering: .releasing)
+            }
+        }
+        #expect(workerDone.value.load(ordering: .acquiring) == 1, "the worker never claimed a chunk")
+        #expect(pool.stalls == 1 && pool.governor?.stalls == 1)
+        #expect(pool.governor?.chosen == .alone)
+        let others = Counter()
+        for _ in 0..<10 {
+            pool.run(chunks: 8) { _ in
+                if pthread_equal(pthread_self(), caller) == 0 { others.value.add(1, ordering: .relaxed) }
+                usleep(500)
+            }
+        }
+        #expect(others.value.load(ordering: .relaxed) == 0)
     }
 }

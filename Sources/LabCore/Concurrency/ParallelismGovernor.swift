@@ -18,16 +18,26 @@
 /// agent's update, say) does not count against either mode. The other mode's estimate
 /// is averaged over its last two slices, so one lucky slice does not cause a switch.
 ///
-/// A stall is acted on at once rather than averaged: the pool reports a parallel job whose
-/// caller waited for a worker's chunk longer than the job takes alone and than half a
-/// millisecond (the worker was preempted, and may not run again for a scheduler slice,
-/// hundreds of steps). Then the
-/// governor leaves the parallel mode at that job (or ends a parallel exploration slice
+/// A stall is acted on at once rather than averaged: the pool reports a parallel job that
+/// took longer than the job takes alone and than half a millisecond (a worker or the
+/// caller was preempted in it, and may not run again for a scheduler slice, hundreds of
+/// steps). Then the governor leaves the parallel mode at that job (or ends a parallel exploration slice
 /// there), for a backoff that doubles while stalls keep coming (``shortestBackoff`` up to
-/// ``longestStretch``) and starts again from the shortest only after ``stallFreeReset`` of
-/// parallel running without one. So a lull that makes the parallel mode look faster costs
-/// at most one stall before the governor is back on the calling thread, and exploring the
-/// parallel mode under steady contention costs one stall per (growing) backoff.
+/// ``longestStretch``) and starts again from the shortest when the parallel run that ended
+/// in the stall was long enough to pay for it: four times the run in which the parallel
+/// mode's speed-up (the two modes' estimates) makes up the time the stall cost, at least
+/// two slices (a probe that passes and stalls at once is no such run) and at most
+/// ``stallFreeReset``. So a lull that makes the parallel mode look faster costs at most
+/// one stall before the governor is back on the calling thread, and exploring the parallel
+/// mode under steady contention (a preempted worker stalls it within a scheduler slice or
+/// two, milliseconds) costs one stall per (growing) backoff; while on idle cores, where
+/// other processes (a compiler, a daemon) still stall a job every few hundred
+/// milliseconds, each such stall costs one short backoff. (A reset after a fixed second
+/// of stall-free running let those stalls grow the backoff to its longest, and the pool
+/// ran half its jobs alone on a machine with both cores free.) And since a stall says
+/// nothing about the modes' throughput, a return to the parallel mode after a stall's
+/// backoff resumes the stretch the stall cut short (up to four shortest stretches), rather
+/// than starting over from ``shortestStretch`` as after a switch that throughput decided.
 ///
 /// The governor only ever changes which threads run a job's chunks, never the chunks, so
 /// results do not depend on its decisions. It is a value with no clock of its own: the
@@ -57,8 +67,8 @@ struct ParallelismGovernor {
     /// The first time alone after a stall (nanoseconds): short, since on idle cores a
     /// stall is a passing interrupt and the parallel mode is soon faster again.
     let shortestBackoff: UInt64
-    /// Parallel running without a stall after which the stall backoff starts again from
-    /// ``shortestBackoff`` (nanoseconds).
+    /// The longest parallel run without a stall that the stall backoff may ask for before
+    /// it starts again from ``shortestBackoff`` (nanoseconds).
     let stallFreeReset: UInt64
 
     /// The mode the governor keeps between explorations.
@@ -81,15 +91,20 @@ struct ParallelismGovernor {
     private var estimate: [Double?] = [nil, nil]
     /// The stretch alone that the next stall sends the governor to.
     private var backoff: UInt64
-    /// When the governor last chose the parallel mode, and when it last stalled (0: never).
-    private var parallelSince: UInt64 = 0
-    private var lastStall: UInt64 = 0
+    /// Whether any stall has been reported yet.
+    private var stalledBefore = false
+    /// The mode of the last job, and when the current run of parallel jobs began.
+    private var lastMode: Mode?
+    private var parallelRunStart: UInt64 = 0
+    /// The stretch the next switch to the parallel mode starts with: the one a stall cut
+    /// short, or ``shortestStretch`` once throughput has found the parallel mode slower.
+    private var parallelResumeStretch: UInt64
 
     /// The defaults suit steps of tens of microseconds: a slice of 10 ms holds hundreds
     /// of jobs and several scheduler time slices, so a preempted worker shows in it.
     init(shortestStretch: UInt64 = 40_000_000, longestStretch: UInt64 = 640_000_000,
          exploreSlice: UInt64 = 10_000_000, leastJobs: Int = 8, margin: Double = 0.05,
-         shortestBackoff: UInt64 = 10_000_000, stallFreeReset: UInt64 = 1_000_000_000) {
+         shortestBackoff: UInt64 = 10_000_000, stallFreeReset: UInt64 = 200_000_000) {
         self.shortestStretch = shortestStretch
         self.longestStretch = Swift.max(shortestStretch, longestStretch)
         self.exploreSlice = exploreSlice
@@ -99,13 +114,13 @@ struct ParallelismGovernor {
         self.stallFreeReset = stallFreeReset
         stretch = shortestStretch
         backoff = self.shortestBackoff
+        parallelResumeStretch = shortestStretch
     }
 
-    /// The time one job of `units` units is expected to take on the calling thread alone
-    /// (nanoseconds; nil until the alone mode has been measured). The pool's measure of a
-    /// stall.
-    func aloneEstimate(units: Int) -> Double? {
-        estimate[Mode.alone.rawValue].map { $0 * Double(Swift.max(1, units)) }
+    /// The time one job of `units` units is expected to take in `mode` (nanoseconds; nil
+    /// until that mode has been measured). The pool's measure of a stall.
+    func estimate(_ mode: Mode, units: Int) -> Double? {
+        estimate[mode.rawValue].map { $0 * Double(Swift.max(1, units)) }
     }
 
     /// The mode the next job runs in, at time `now`.
@@ -116,34 +131,52 @@ struct ParallelismGovernor {
     mutating func begin(now: UInt64) -> Mode {
         if phaseStart == 0 {
             phaseStart = now
-            parallelSince = now
         } else if phaseJobs >= leastJobs && now &- phaseStart >= (exploring ? exploreSlice : stretch) {
             endPhase(now: now)
         }
+        if mode == .parallel && lastMode != .parallel { parallelRunStart = now }
+        lastMode = mode
         return mode
     }
 
-    /// Called after ``end(units:nanoseconds:)`` for a parallel job in which the caller
-    /// waited for a worker's chunk longer than the job takes alone, at time `now`: ends the
-    /// parallel stretch or slice at once and runs alone for the stall backoff.
-    mutating func stalled(now: UInt64) {
+    /// Called after ``end(units:nanoseconds:)`` for a parallel job that stalled (a thread
+    /// was preempted in it: the job took longer than it takes alone), at time `now`; `cost`
+    /// is the time the stall cost the job (nanoseconds). Ends the parallel stretch or slice
+    /// at once and runs alone for the stall backoff.
+    mutating func stalled(now: UInt64, cost: UInt64) {
         guard mode == .parallel else { return }
         stalls += 1
-        // Doubles while stalls keep coming; from the shortest again after a long stall-free
-        // parallel run (the machine became idle again).
-        let stallFree = chosen == .parallel && now &- Swift.max(lastStall, parallelSince) >= stallFreeReset
-        backoff = lastStall == 0 || stallFree ? shortestBackoff : Swift.min(2 * backoff, longestStretch)
-        lastStall = now
+        // Doubles while stalls keep coming; from the shortest again when the parallel run
+        // before this stall paid for it (a passing disturbance on idle cores).
+        let run = now &- parallelRunStart
+        backoff = !stalledBefore || runPaysForStall(run: run, cost: cost)
+            ? shortestBackoff : Swift.min(2 * backoff, longestStretch)
+        stalledBefore = true
         // The estimates stay those of whole phases: the backoff is the stall's answer, and a
         // stall-free slice after it may show the parallel mode faster again at once (on an
         // idle machine, after an interrupt). The cut phase's measurements are dropped.
         if chosen == .parallel {
             chosen = .alone
             switches += 1
+            // Throughput still favours the parallel mode as much as before the stall.
+            parallelResumeStretch = Swift.min(stretch, Swift.max(shortestStretch, 4 * shortestStretch))
         }
         exploring = false
         stretch = backoff
         startPhase(now: now)
+    }
+
+    /// Whether a parallel run of `run` nanoseconds without a stall paid for a stall that
+    /// cost `cost` nanoseconds (see the type's notes): then the stall was a passing event.
+    func runPaysForStall(run: UInt64, cost: UInt64) -> Bool {
+        var needed = Double(stallFreeReset)
+        if let parallel = estimate[Mode.parallel.rawValue], let alone = estimate[Mode.alone.rawValue], parallel < alone {
+            // In a run of t the parallel mode gains t (1 - parallel / alone) of alone time;
+            // it makes up the cost at t = cost parallel / (alone - parallel).
+            let breakEven = Double(cost) * parallel / (alone - parallel)
+            needed = Swift.min(needed, Swift.max(2 * Double(exploreSlice), 4 * breakEven))
+        }
+        return Double(run) >= needed
     }
 
     /// Called after a job of `units` units of work that ran in ``mode`` for `nanoseconds`.
@@ -165,8 +198,13 @@ struct ParallelismGovernor {
             if let kept = estimate[chosen.rawValue], other < kept * (1 - margin) {
                 chosen = chosen.other
                 switches += 1
-                stretch = shortestStretch
-                if chosen == .parallel { parallelSince = now }
+                if chosen == .parallel {
+                    stretch = parallelResumeStretch
+                } else {
+                    // Measured slower: the next return to the parallel mode is explored soon.
+                    stretch = shortestStretch
+                    parallelResumeStretch = shortestStretch
+                }
                 // The mode just left keeps the estimate its stretch measured; the new one
                 // starts from its slices' average until its own stretch measures it.
             } else {

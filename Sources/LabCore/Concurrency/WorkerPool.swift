@@ -25,9 +25,11 @@ import Synchronization
 /// busy machine the pool so costs little more than one thread; on an idle one it never
 /// stalls and stays parallel. An adaptive pool (for streams of similar jobs) goes
 /// further: it measures its throughput with and without its workers and keeps the faster
-/// (``ParallelismGovernor``), and a job whose caller waited for a worker longer than the
-/// whole job takes alone sends it to the calling thread at once, with the same doubling
-/// backoff inside the governor. Which thread runs a chunk never changes a result.
+/// (``ParallelismGovernor``), and a parallel job that took longer than the whole job takes
+/// alone (a worker or the caller was preempted in it) sends it to the calling thread at
+/// once, with a doubling backoff inside the governor. Which thread runs a chunk never
+/// changes a result. `RLLAB_POOL_STATS=1` in the environment makes an adaptive pool print
+/// its jobs per mode and its stalls to standard error when it goes away (diagnostics).
 public final class WorkerPool: @unchecked Sendable {
     /// Threads that work on each job, the calling thread included (1 runs jobs inline).
     public let parts: Int
@@ -88,8 +90,8 @@ public final class WorkerPool: @unchecked Sendable {
     /// wait as a stall, whatever its own chunks took (a woken worker needs some
     /// microseconds to start on a virtual machine).
     private static let leastPatience: UInt64 = 50_000
-    /// The least wait for another thread's chunk that an adaptive pool reports to its
-    /// governor as a stall (nanoseconds). Measured on the 2-vCPU AMD EPYC VM under load
+    /// The least duration of a parallel job that an adaptive pool reports to its governor
+    /// as a stall (nanoseconds). Measured on the 2-vCPU AMD EPYC VM under load
     /// (vector CartPole steps of 1024 copies, 4,183 waits): a worker that runs finishes
     /// its chunk within 64 µs of the caller, a preempted one after another process's time
     /// slice (2-32 ms); no wait fell in between. Half a millisecond separates the two.
@@ -118,16 +120,24 @@ public final class WorkerPool: @unchecked Sendable {
         backoff = shortestBackoff
         self.governor = self.parts > 1 ? governor : nil
         workers = (1..<self.parts).map { _ in Worker() }
+        // Not a strong (nor a checked unowned) reference, which would keep the pool alive
+        // while the thread runs: `deinit` stops the threads and waits for them before the
+        // pool's memory goes away. (An `unowned(unsafe)` capture is not enough: calling
+        // `work` through it takes a strong reference for the call, which never returns, and
+        // the pool and its threads leaked.)
+        let unretained = Unmanaged.passUnretained(self)
         for index in workers.indices {
-            // Not a strong (nor a checked unowned) reference, which would keep the pool alive
-            // while the thread runs: `deinit` stops the threads and waits for them before the
-            // pool's memory goes away.
-            let thread = Thread { [unowned(unsafe) self] in self.work(index) }
+            let thread = Thread { unretained._withUnsafeGuaranteedRef { $0.work(index) } }
             thread.start()
         }
     }
 
     deinit {
+        if let governor, ProcessInfo.processInfo.environment["RLLAB_POOL_STATS"] != nil {
+            let line = "worker pool (\(parts) threads, adaptive): \(governor.jobs.parallel) jobs parallel, "
+                + "\(governor.jobs.alone) alone, \(governor.stalls) stalls, \(governor.switches) switches\n"
+            FileHandle.standardError.write(Data(line.utf8))
+        }
         stopping.store(true, ordering: .sequentiallyConsistent)
         generation &+= 1
         ticket.store((generation & 0xFF_FFFF) << (2 * Self.fieldBits), ordering: .sequentiallyConsistent)
@@ -174,27 +184,27 @@ public final class WorkerPool: @unchecked Sendable {
     private func runGoverned(chunks: Int, units: Int, _ body: (Int) -> Void) {
         let start = Self.now()
         let mode = governor!.begin(now: start)
-        var stalled = false
         if mode == .alone {
             // Idle workers sleep at once rather than poll a core that another process wants.
             parked.store(true, ordering: .relaxed)
             for chunk in 0..<chunks { body(chunk) }
         } else {
             parked.store(false, ordering: .relaxed)
-            // A wait for a worker longer than the whole job takes alone, and than a
-            // scheduler's time slice begins to be, is a preempted worker: a stall.
-            let wait = withoutActuallyEscaping(body) { body in runParallel(chunks: chunks, body) }.wait
-            if wait >= Self.stallWait {
-                let alone = governor!.aloneEstimate(units: units) ?? 0
-                stalled = Double(wait) > alone
-            }
+            _ = withoutActuallyEscaping(body) { body in runParallel(chunks: chunks, body) }
         }
         let end = Self.now()
-        governor!.end(units: units, nanoseconds: end &- start)
-        // Acted on at once: the next jobs run alone (the governor's stall backoff).
-        if stalled {
+        let duration = end &- start
+        governor!.end(units: units, nanoseconds: duration)
+        // A parallel job longer than it takes alone, and than a scheduler's time slice
+        // begins to be, had a thread preempted in it: the caller waiting for a worker's
+        // chunk, or the caller itself in its own chunk with the workers' done (both happen
+        // when another process wants a core). A stall, acted on at once: the next jobs run
+        // alone (the governor's stall backoff).
+        if mode == .parallel && duration >= Self.stallWait
+            && Double(duration) > (governor!.estimate(.alone, units: units) ?? 0) {
             stalls += 1
-            governor!.stalled(now: end)
+            let usual = governor!.estimate(.parallel, units: units) ?? 0
+            governor!.stalled(now: end, cost: UInt64(Swift.max(0, Double(duration) - usual)))
         }
     }
 
