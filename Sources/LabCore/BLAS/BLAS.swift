@@ -27,11 +27,11 @@ import Darwin
 ///
 /// Reproducibility: the kernel choice depends only on the CPU and the shape, and
 /// OpenBLAS always runs on one thread, whatever `RLLAB_BLAS_THREADS` says: its bits depend
-/// on the shape each of its threads computes (the same product in row or column blocks
-/// differs in the last bits from one call, measured on 0.3.21 Haswell kernels for sgemm
-/// and dgemm), so a threaded OpenBLAS gave results that changed with the thread count (a
-/// GAN run's 500-row generator layers and its Fréchet covariance products, until
-/// 2026-11-30). Products only OpenBLAS takes therefore run on the calling thread.
+/// on the shape each of its threads computes (0.3.21's Haswell sgemm on row or column
+/// blocks differs in the last bits from one call on the whole product), so with its own
+/// threads its sgemm and dgemm results changed with the thread count (a GAN run's
+/// generator layers on 500 rows and the Fréchet distance's covariance products, until
+/// 2026-11-30). Products only OpenBLAS takes therefore run on the calling thread, whole.
 public enum BLAS {
     /// Which library provides `sgemm`.
     public enum Backend: String, Sendable {
