@@ -104,7 +104,7 @@ struct ImageGANOptions: ParsableArguments {
     @Flag(help: "Skip the per-epoch metrics (Fréchet distance, classifier score).")
     var noMetrics = false
     @Option(help: ArgumentHelp("Compute threads for products, convolutions and element-wise work.",
-                               discussion: "Default: RLLAB_BLAS_THREADS when set, else the cores this process may use. Training files are the same bytes with any count; the per-epoch metrics (Fréchet distance, classifier score) can differ in their last digits between counts, so give --threads to compare runs across machines."))
+                               discussion: "Default: RLLAB_BLAS_THREADS when set, else the cores this process may use. Every file a run writes, the per-epoch metrics included, is the same bytes with any count."))
     var threads: Int?
     @Flag(help: "No progress bar.")
     var quiet = false

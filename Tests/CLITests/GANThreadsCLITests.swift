@@ -64,6 +64,34 @@ import Testing
         for (name, bytes) in runs[0] { #expect(runs[1][name] == bytes, "\(name) differs between 1 and 2 threads") }
     }
 
+    /// With the per-epoch metrics too: an MLP GAN epoch measured on 500 generated and real
+    /// images (the generator's layers on 500 rows and the covariance products, which went
+    /// through a threaded OpenBLAS until 2026-11-30) writes the same metrics.csv and
+    /// summary.json with `--threads 1` and `--threads 2`, every other file included.
+    @Test func metricsAreTheSameBytesAtOneAndTwoThreads() throws {
+        let root = CLI.temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let data = root.appendingPathComponent("data")
+        try GANThreadsCLITests.writeRandomIDX(data, n: 500, seed: 4)
+        let classifier = root.appendingPathComponent("classifier")
+        let trained = try CLI.run(["classify", "--data", data.path, "--model", "mlp", "--epochs", "1", "--limit", "100",
+                                   "--quiet", "--out", classifier.path])
+        #expect(trained.status == 0, "\(trained.stderr)")
+        var runs: [[String: Data]] = []
+        for threads in ["1", "2"] {
+            let out = root.appendingPathComponent("threads\(threads)")
+            let output = try CLI.run(["gan", "mlp", "--data", data.path, "--out", out.path, "--quiet", "--epochs", "1", "--threads", threads,
+                                      "--classifier", classifier.appendingPathComponent("classifier.safetensors").path,
+                                      "--set", "train_limit=64", "--set", "batch_size=32", "--set", "test_limit=32",
+                                      "--set", "metric_images=500"])
+            #expect(output.status == 0, "\(output.stderr)")
+            runs.append(try GANThreadsCLITests.files(out))
+        }
+        #expect(runs[0]["/metrics.csv"] != nil, "\(runs[0].keys.sorted())")
+        #expect(runs[1].keys.sorted() == runs[0].keys.sorted())
+        for (name, bytes) in runs[0] { #expect(runs[1][name] == bytes, "\(name) differs between 1 and 2 threads") }
+    }
+
     @Test func badThreadCountsAreClearErrors() throws {
         for bad in ["0", "-2", "100000"] {
             let output = try CLI.run(["gan", "acgan", "--threads", bad, "--no-metrics", "--data", "/nonexistent"])

@@ -26,7 +26,12 @@ import Darwin
 /// of the result unchanged.
 ///
 /// Reproducibility: the kernel choice depends only on the CPU and the shape, and
-/// OpenBLAS runs with one thread unless `RLLAB_BLAS_THREADS` asks for more.
+/// OpenBLAS always runs on one thread, whatever `RLLAB_BLAS_THREADS` says: its bits depend
+/// on the shape each of its threads computes (0.3.21's Haswell sgemm on row or column
+/// blocks differs in the last bits from one call on the whole product), so with its own
+/// threads its sgemm and dgemm results changed with the thread count (a GAN run's
+/// generator layers on 500 rows and the Fréchet distance's covariance products, until
+/// 2026-11-30). Products only OpenBLAS takes therefore run on the calling thread, whole.
 public enum BLAS {
     /// Which library provides `sgemm`.
     public enum Backend: String, Sendable {
@@ -67,7 +72,8 @@ public enum BLAS {
     public static var configuration: String { library.config }
     /// The `OPENBLAS_CORETYPE` in effect when OpenBLAS was loaded.
     public static var requestedCoreType: String { library.requestedCoreType }
-    /// Threads OpenBLAS uses (1 unless `RLLAB_BLAS_THREADS` says otherwise).
+    /// Threads LabCore's kernels split work over (`RLLAB_BLAS_THREADS`, 1 when unset);
+    /// OpenBLAS itself always uses one.
     public static var threads: Int { library.threads }
 
     /// The OpenBLAS core type that is safe and fast on this CPU, from its features.
@@ -94,7 +100,9 @@ public enum BLAS {
         if let raw = getenv("RLLAB_BLAS_THREADS"), let n = Int(String(cString: raw)), n > 0 {
             threads = n
         }
-        setenv("OPENBLAS_NUM_THREADS", String(threads), 1)
+        // One thread for OpenBLAS in any case (see the type's notes): set before it loads,
+        // and again through its API below in case it was already loaded.
+        setenv("OPENBLAS_NUM_THREADS", "1", 1)
 
         let flags = RTLD_NOW | RTLD_LOCAL | Int32(0x00008)  // RTLD_DEEPBIND
         for name in ["libopenblas.so.0", "libopenblas.so"] {
@@ -111,7 +119,7 @@ public enum BLAS {
                 config = String(cString: text)
             }
             if let symbol = dlsym(handle, "openblas_set_num_threads") {
-                unsafeBitCast(symbol, to: SetThreadsFunction.self)(Int32(threads))
+                unsafeBitCast(symbol, to: SetThreadsFunction.self)(1)
             }
             return Library(backend: .openBLAS, sgemm: unsafeBitCast(sgemm, to: SgemmFunction.self),
                            dgemm: unsafeBitCast(dgemm, to: DgemmFunction.self),
