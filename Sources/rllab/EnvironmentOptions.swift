@@ -120,3 +120,16 @@ func sameFile(_ a: String, _ b: String) -> Bool {
     guard stat(b, &second) == 0 else { return false }
     return stat(a, &first) == 0 && first.st_dev == second.st_dev && first.st_ino == second.st_ino
 }
+
+/// Sets LabCore's compute threads (`RLLAB_BLAS_THREADS`, read once when the first product
+/// runs) for a command's `--threads`: `threads` when given, else the variable as the user
+/// set it, else `otherwise`. Must run before any tensor work. The count never changes a
+/// run's bytes, only its speed.
+func applyComputeThreads(_ threads: Int?, otherwise: Int) throws {
+    if let threads {
+        guard (1...256).contains(threads) else { throw ConfigurationError("--threads must be between 1 and 256; got \(threads)") }
+        setenv("RLLAB_BLAS_THREADS", String(threads), 1)
+    } else {
+        setenv("RLLAB_BLAS_THREADS", String(otherwise), 0)  // 0: keep the user's value
+    }
+}

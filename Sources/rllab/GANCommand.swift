@@ -148,22 +148,10 @@ struct ImageGANOptions: ParsableArguments {
                                     features: { model.features($0) }, probabilities: { model.probabilities($0) })
     }
 
-    /// Sets the compute threads (`RLLAB_BLAS_THREADS`, read once when the first product
-    /// runs): `--threads`, else the variable as the user set it, else every core this
-    /// process may use. Must run before any tensor work.
-    func applyThreads() throws {
-        if let threads {
-            guard (1...256).contains(threads) else { throw GANError.invalidSetting("--threads must be between 1 and 256; got \(threads)") }
-            setenv("RLLAB_BLAS_THREADS", String(threads), 1)
-        } else {
-            // Kept when the user set it (0: do not overwrite).
-            setenv("RLLAB_BLAS_THREADS", String(ProcessInfo.processInfo.activeProcessorCount), 0)
-        }
-    }
 
     /// Loads the data, trains and reports; returns the epochs.
     func train(_ config: ImageGANConfig) throws {
-        try applyThreads()
+        try applyComputeThreads(threads, otherwise: ProcessInfo.processInfo.activeProcessorCount)
         setvbuf(stdout, nil, _IOLBF, 0)  // per-epoch tables appear as epochs end, even when piped
         let (train, test) = try GANImageData.load(directory: data)
         let trainer = try ImageGANTrainer(config: config)

@@ -66,6 +66,10 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "No progress bar.")
     var quiet = false
 
+    @Option(help: ArgumentHelp("Compute threads for the agent's products and element-wise work.",
+                               discussion: "Default: RLLAB_BLAS_THREADS when set, else 1. PPO, A2C and REINFORCE run their separate policy and value networks on two threads at once with 2 or more. The run's files are the same bytes with any count."))
+    var threads: Int?
+
     @Option(name: .customLong("checkpoint-every"), help: "Save the whole training state to OUT/checkpoint.safetensors every N steps (see below).")
     var checkpointEvery: Int?
 
@@ -79,6 +83,7 @@ struct TrainCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            try applyComputeThreads(threads, otherwise: 1)
             if let resume { return try resumeRun(folder: URL(fileURLWithPath: resume)) }
             guard let env, let agent else {
                 throw ValidationError("train needs --env ID and --agent NAME (or --resume DIR)")
