@@ -410,10 +410,7 @@ import Testing
     /// the job takes alone sends the next job to the calling thread at once (no stretch
     /// of stalls first), and results stay those of one thread.
     @Test func anAdaptivePoolRunsAloneRightAfterAStall() {
-        // Stretches far longer than the test: only a stall can make it leave the parallel mode.
-        let governor = ParallelismGovernor(shortestStretch: 60_000_000_000, longestStretch: 60_000_000_000,
-                                           exploreSlice: 1_000_000, leastJobs: 1, shortestBackoff: 60_000_000_000)
-        let pool = WorkerPool(parts: 2, shortestBackoff: 2_000_000, governor: governor)
+        let pool = Self.poolThatLeavesParallelOnlyOnAStall()
         let caller = pthread_self()
         let workerStarted = Counter()
         let deadline = Date().addingTimeInterval(30)
@@ -428,15 +425,7 @@ import Testing
         #expect(workerStarted.value.load(ordering: .acquiring) == 1, "the worker never claimed a chunk")
         #expect(pool.stalls == 1 && pool.governor?.stalls == 1)
         #expect(pool.governor?.chosen == .alone)
-        // The next jobs run on the calling thread only.
-        let others = Counter()
-        for _ in 0..<10 {
-            pool.run(chunks: 8) { _ in
-                if pthread_equal(pthread_self(), caller) == 0 { others.value.add(1, ordering: .relaxed) }
-                usleep(500)
-            }
-        }
-        #expect(others.value.load(ordering: .relaxed) == 0)
+        expectTheNextJobsRunOnTheCaller(pool, caller)
         WorkerPoolTests.checkEveryChunkOnce(pool: pool, jobs: 200)
     }
 
@@ -444,9 +433,7 @@ import Testing
     /// finished its chunks holds the job as long as a preempted worker does, though the
     /// caller never waits for anyone: also a stall, and the next jobs run alone.
     @Test func anAdaptivePoolCountsAPreemptedCallerAsAStall() {
-        let governor = ParallelismGovernor(shortestStretch: 60_000_000_000, longestStretch: 60_000_000_000,
-                                           exploreSlice: 1_000_000, leastJobs: 1, shortestBackoff: 60_000_000_000)
-        let pool = WorkerPool(parts: 2, shortestBackoff: 2_000_000, governor: governor)
+        let pool = Self.poolThatLeavesParallelOnlyOnAStall()
         let caller = pthread_self()
         let workerDone = Counter()
         let deadline = Date().addingTimeInterval(30)
@@ -462,6 +449,19 @@ import Testing
         #expect(workerDone.value.load(ordering: .acquiring) == 1, "the worker never claimed a chunk")
         #expect(pool.stalls == 1 && pool.governor?.stalls == 1)
         #expect(pool.governor?.chosen == .alone)
+        expectTheNextJobsRunOnTheCaller(pool, caller)
+    }
+
+    /// An adaptive pool whose stretches and backoff are far longer than a test: only a
+    /// stall can make it leave the parallel mode, and it then stays alone.
+    static func poolThatLeavesParallelOnlyOnAStall() -> WorkerPool {
+        let governor = ParallelismGovernor(shortestStretch: 60_000_000_000, longestStretch: 60_000_000_000,
+                                           exploreSlice: 1_000_000, leastJobs: 1, shortestBackoff: 60_000_000_000)
+        return WorkerPool(parts: 2, shortestBackoff: 2_000_000, governor: governor)
+    }
+
+    /// Ten jobs of 8 chunks after a stall run on the calling thread only.
+    func expectTheNextJobsRunOnTheCaller(_ pool: WorkerPool, _ caller: pthread_t) {
         let others = Counter()
         for _ in 0..<10 {
             pool.run(chunks: 8) { _ in
