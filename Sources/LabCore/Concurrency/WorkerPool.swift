@@ -136,7 +136,7 @@ public final class WorkerPool: @unchecked Sendable {
         if let governor, ProcessInfo.processInfo.environment["RLLAB_POOL_STATS"] != nil {
             let line = "worker pool (\(parts) threads, adaptive): \(governor.jobs.parallel) jobs parallel, "
                 + "\(governor.jobs.alone) alone, \(governor.stalls) stalls, \(governor.switches) switches\n"
-            FileHandle.standardError.write(Data(line.utf8))
+            try? FileOutput.standardError.write(line)  // diagnostics: a closed stderr must not trap
         }
         stopping.store(true, ordering: .sequentiallyConsistent)
         generation &+= 1
