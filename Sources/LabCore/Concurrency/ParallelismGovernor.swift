@@ -159,7 +159,7 @@ struct ParallelismGovernor {
             chosen = .alone
             switches += 1
             // Throughput still favours the parallel mode as much as before the stall.
-            parallelResumeStretch = Swift.min(stretch, Swift.max(shortestStretch, 4 * shortestStretch))
+            parallelResumeStretch = Swift.min(stretch, 4 * shortestStretch)
         }
         exploring = false
         stretch = backoff
