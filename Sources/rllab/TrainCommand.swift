@@ -93,10 +93,7 @@ struct TrainCommand: ParsableCommand {
             let hyperparameters = try sources.resolve(agent: agent, environmentID: env)
             let budget = try trainingBudget(episodes: episodes, timesteps: timesteps)
                 ?? hyperparameters.suggestedBudget ?? Comparison.fallbackBudget
-            guard evalFreq >= 0 else { throw ValidationError("--eval-freq must be at least 0") }
-            guard evalEpisodes >= 0 else { throw ConfigurationError("--eval-episodes must be at least 0, got \(evalEpisodes)") }
-            guard evalFreq == 0 || evalEpisodes > 0 else { throw ValidationError("--eval-freq needs --eval-episodes K (K >= 1)") }
-            guard stopAt == nil || evalFreq > 0 else { throw ValidationError("--stop-at needs --eval-freq") }
+            try RunSpec.checkEvaluation(episodes: evalEpisodes, frequency: evalFreq, stopAt: stopAt)
             guard checkpointEvery.map({ $0 > 0 }) ?? true else { throw ValidationError("--checkpoint-every must be a positive number of steps") }
             let seed = self.seed ?? 0
             var spec = RunSpec(

@@ -91,7 +91,15 @@ import Testing
             (["train", "--env", "FrozenLake-v1", "--agent", "random", "--eval-episodes=-5", "--episodes", "1"],
              "error: --eval-episodes must be at least 0, got -5\n"),
         ]
-        for (arguments, message) in cases {
+        // The evaluation plan is checked in one place: train and compare give the same messages.
+        let train: [String] = ["train", "--env", "FrozenLake-v1", "--agent", "random", "--episodes", "1"]
+        var planCases: [([String], String)] = []
+        for command in [train, compare + ["--agents", "random"]] {
+            planCases.append((command + ["--eval-freq=-5"], "error: --eval-freq must be at least 0, got -5\n"))
+            planCases.append((command + ["--eval-freq", "10", "--eval-episodes", "0"], "error: --eval-freq needs --eval-episodes of at least 1\n"))
+            planCases.append((command + ["--stop-at", "0.5"], "error: --stop-at needs --eval-freq\n"))
+        }
+        for (arguments, message) in cases + planCases {
             let output = try CLI.run(arguments)
             #expect(output.status == 1, "\(arguments)")
             #expect(output.stderr == message, "\(arguments): \(output.stderr)")

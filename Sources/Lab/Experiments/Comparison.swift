@@ -35,18 +35,13 @@ public final class Comparison {
         budget: TrainingBudget?, evaluationEpisodes: Int, evaluationFrequency: Int = 0, stopAt: Double? = nil,
         sources: HyperparameterSources, output: URL, jobs: Int
     ) throws {
-        guard evaluationFrequency >= 0 else { throw ConfigurationError("--eval-freq must be at least 0, got \(evaluationFrequency)") }
-        guard evaluationFrequency == 0 || evaluationEpisodes > 0 else {
-            throw ConfigurationError("--eval-freq needs --eval-episodes of at least 1")
-        }
-        guard stopAt == nil || evaluationFrequency > 0 else { throw ConfigurationError("--stop-at needs --eval-freq") }
+        try RunSpec.checkEvaluation(episodes: evaluationEpisodes, frequency: evaluationFrequency, stopAt: stopAt)
         self.evaluationFrequency = evaluationFrequency
         self.stopAt = stopAt
         guard !agents.isEmpty else { throw ConfigurationError("no agents given") }
         guard !environments.isEmpty else { throw ConfigurationError("no environments given") }
         guard !seeds.isEmpty else { throw ConfigurationError("no seeds given") }
         guard jobs >= 1 else { throw ConfigurationError("--jobs must be at least 1, got \(jobs)") }
-        guard evaluationEpisodes >= 0 else { throw ConfigurationError("--eval-episodes must be at least 0, got \(evaluationEpisodes)") }
         // A duplicate would run twice into one Monitor file.
         for (list, name) in [(agents, "agents"), (environments, "environments"), (seeds.map(String.init), "seeds")] {
             var seen = Set<String>()

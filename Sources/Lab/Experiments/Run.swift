@@ -52,6 +52,17 @@ public struct RunSpec: Sendable {
         seed &+ Self.periodicEvaluationSeedOffset &+ UInt64(index) &* Self.periodicEvaluationSeedStride
     }
 
+    /// Checks an evaluation plan: `episodes` greedy episodes (after training and at each
+    /// periodic evaluation), every `frequency` steps (0: never), stopping at `stopAt`.
+    /// `train`, comparisons and runs check through this one function, so each mistake has
+    /// one message (named by the command-line flags, which users of the library set too).
+    public static func checkEvaluation(episodes: Int, frequency: Int, stopAt: Double?) throws {
+        guard frequency >= 0 else { throw ConfigurationError("--eval-freq must be at least 0, got \(frequency)") }
+        guard episodes >= 0 else { throw ConfigurationError("--eval-episodes must be at least 0, got \(episodes)") }
+        guard frequency == 0 || episodes > 0 else { throw ConfigurationError("--eval-freq needs --eval-episodes of at least 1") }
+        guard stopAt == nil || frequency > 0 else { throw ConfigurationError("--stop-at needs --eval-freq") }
+    }
+
     /// The mean return that counts as solved: `stopAt`, else the environment's
     /// `reward_threshold` (nil when it has none).
     public var solveThreshold: Double? {
@@ -126,8 +137,9 @@ public enum Run {
         var solvedSeconds: Double?
         // The best evaluation mean so far (best.safetensors holds the agent that scored it).
         var best = -Double.infinity
+        // A spec built in code, not by a comparison or `train`, is checked here.
+        try RunSpec.checkEvaluation(episodes: spec.evaluationEpisodes, frequency: spec.evaluationFrequency, stopAt: spec.stopAt)
         if spec.evaluationFrequency > 0 {
-            guard spec.evaluationEpisodes > 0 else { throw ConfigurationError("periodic evaluation needs at least one evaluation episode") }
             // Each evaluation reseeds this environment, so nothing of it carries over from
             // one evaluation to the next (a checkpoint need not save it).
             let evaluationEnvironment = try spec.environment.make()
