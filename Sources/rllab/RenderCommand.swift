@@ -80,8 +80,9 @@ struct RenderCommand: ParsableCommand {
                 if Interrupt.requested { return nil }
                 return try policy(observation, step)
             }
-            let what = format == .pngFolder ? "\(episode.frames) PNG frames under \(out)" : "\(episode.frames) frames to \(out)"
-            print("\(environment.env), seed \(seed): \(episode.steps) steps, return \(episode.totalReward), \(episode.ending); wrote \(what)")
+            let frames = episode.steps + 1  // the reset's frame and one a step
+            let what = format == .pngFolder ? "\(frames) PNG frames under \(out)" : "\(frames) frames to \(out)"
+            print("\(environment.env), seed \(seed): \(episode.steps) steps, return \(episode.totalReward), \(episode.ending ?? "step limit reached"); wrote \(what)")
         }
     }
 

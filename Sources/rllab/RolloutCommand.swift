@@ -40,43 +40,27 @@ struct RolloutCommand: ParsableCommand {
         try reportingErrors {
             let env = try environment.make()
             let plan = try actionPlan(for: env)
-            _ = try env.reset(seed: seed, options: nil)
-            if let state {
-                guard let stateful = env.unwrapped as? InternalStateEnvironment else {
-                    throw ValidationError("--state: \(environment.env) has no settable internal state")
-                }
-                try stateful.setInternalState(try parseNumbers(state, name: "--state"))
-            }
-            let stateful = env.unwrapped as? InternalStateEnvironment
+            let initial = try state.map { try parseNumbers($0, name: "--state") }
             let sink = try OutputSink(path: summary ? nil : out, inputs: [("--env", environment.env)])
-            let observationWidth = env.observationSpace.flatDimension
-            if !summary {
-                var header = ["step", "action", "reward", "terminated", "truncated"]
-                header += (0..<observationWidth).map { "obs_\($0)" }
-                if let stateful { header += stateful.internalState.indices.map { "state_\($0)" } }
-                try sink.line(header.joined(separator: ","))
-            }
-            var step = 0
-            var totalReward = 0.0
-            var ending = "actions ran out"
+            let stateful = env.unwrapped as? InternalStateEnvironment
             let random = try RandomSource(seed: seed ?? 0).derived("rollout-policy")
-            while let action = try plan.next(step: step, space: env.actionSpace, random: random) {
-                step += 1
-                let result = try env.step(action)
-                totalReward += result.reward
-                if !summary {
-                    var cells = [String(step), format(action), result.reward.description, String(result.terminated), String(result.truncated)]
-                    cells += format(result.observation)
-                    if let stateful { cells += stateful.internalState.map(\.description) }
-                    try sink.line(cells.joined(separator: ","))
+            let episode = try env.playEpisode(seed: seed, internalState: initial, policy: { _, step in
+                try plan.next(step: step, space: env.actionSpace, random: random)
+            }) { step, episode in
+                guard !summary else { return }
+                guard let (action, result) = step else {
+                    var header = ["step", "action", "reward", "terminated", "truncated"]
+                    header += (0..<env.observationSpace.flatDimension).map { "obs_\($0)" }
+                    if let stateful { header += stateful.internalState.indices.map { "state_\($0)" } }
+                    return try sink.line(header.joined(separator: ","))
                 }
-                if result.terminated || result.truncated {
-                    ending = result.terminated ? (result.truncated ? "terminated and truncated" : "terminated") : "truncated"
-                    break
-                }
+                var cells = [String(episode.steps), format(action), result.reward.description, String(result.terminated), String(result.truncated)]
+                cells += format(result.observation)
+                if let stateful { cells += stateful.internalState.map(\.description) }
+                try sink.line(cells.joined(separator: ","))
             }
             if summary {
-                try sink.line("\(environment.env): \(step) steps, return \(totalReward), \(ending)")
+                try sink.line("\(environment.env): \(episode.steps) steps, return \(episode.totalReward), \(episode.ending ?? "actions ran out")")
             }
             try sink.flush()
         }

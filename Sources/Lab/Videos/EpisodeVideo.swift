@@ -77,25 +77,11 @@ public final class EpisodeVideoWriter {
     }
 }
 
-/// One episode played for a video.
-public struct RenderedEpisode: Sendable {
-    public var steps: Int
-    public var totalReward: Double
-    public var terminated: Bool
-    public var truncated: Bool
-    public var frames: Int
-
-    /// How the episode ended, in words.
-    public var ending: String {
-        terminated ? (truncated ? "terminated and truncated" : "terminated") : truncated ? "truncated" : "step limit reached"
-    }
-}
-
 /// Plays one episode and renders every state, as `gymnasium.wrappers.RecordVideo` does.
 public enum EpisodeVideo {
-    /// Resets `environment` with `seed`, renders, then steps with `policy` and renders after
-    /// each step, until the episode ends, `policy` returns `nil` or `maxSteps` steps are
-    /// taken. Each frame goes to `writer`.
+    /// Plays one episode (``Gym/Environment/playEpisode(seed:internalState:maxSteps:policy:observe:)``)
+    /// and renders the state after the reset and after each step, so a video of `n` steps
+    /// has `n + 1` frames. Each frame goes to `writer`.
     ///
     /// - Parameters:
     ///   - internalState: Set after the reset (as `env.unwrapped.state = ...`), for an
@@ -105,28 +91,9 @@ public enum EpisodeVideo {
     public static func play(
         _ environment: Environment, seed: UInt64, internalState: [Double]? = nil, mode: RenderMode, maxSteps: Int,
         writer: EpisodeVideoWriter, policy: (Observation, Int) throws -> Action?
-    ) throws -> RenderedEpisode {
-        var (observation, _) = try environment.reset(seed: seed, options: nil)
-        if let internalState {
-            guard let stateful = environment.unwrapped as? InternalStateEnvironment else {
-                throw EnvironmentError(.invalidState, "\(environment.spec?.id ?? "this environment") has no settable internal state")
-            }
-            try stateful.setInternalState(internalState)
-        }
-        try writer.append(try environment.render(mode))
-        var episode = RenderedEpisode(steps: 0, totalReward: 0, terminated: false, truncated: false, frames: 1)
-        while episode.steps < maxSteps, let action = try policy(observation, episode.steps) {
-            let result = try environment.step(action)
-            episode.steps += 1
-            episode.totalReward += result.reward
-            observation = result.observation
+    ) throws -> PlayedEpisode {
+        let episode = try environment.playEpisode(seed: seed, internalState: internalState, maxSteps: maxSteps, policy: policy) { _, _ in
             try writer.append(try environment.render(mode))
-            episode.frames += 1
-            if result.terminated || result.truncated {
-                episode.terminated = result.terminated
-                episode.truncated = result.truncated
-                break
-            }
         }
         try writer.finish()
         return episode
