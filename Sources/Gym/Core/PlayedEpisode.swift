@@ -9,6 +9,9 @@ public struct PlayedEpisode: Sendable, Equatable {
     /// Whether the last step truncated the episode.
     public var truncated = false
 
+    /// An episode not yet stepped.
+    public init() {}
+
     /// How the episode ended, in words; nil when it stopped before an ending (the policy
     /// ran out of actions or the step limit was reached).
     public var ending: String? {
