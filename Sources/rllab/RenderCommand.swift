@@ -25,11 +25,7 @@ struct RenderCommand: ParsableCommand {
     /// With --agent: the agent's hyperparameters.
     @OptionGroup var hyperparameterArguments: HyperparameterArguments
 
-    @Option(help: "Actions, comma-separated: integers, or numbers for a continuous action.")
-    var actions: String?
-
-    @Option(help: "`random` to sample actions from the action space.")
-    var policy: String?
+    @OptionGroup var script: ScriptedActionArguments
 
     @Option(help: "Seed of the reset (and of the random policy).")
     var seed: UInt64 = 0
@@ -87,19 +83,11 @@ struct RenderCommand: ParsableCommand {
     }
 
     private func makePolicy(for env: Environment, options: [String: String]) throws -> (Observation, Int) throws -> Action? {
-        let given = [agent != nil, actions != nil, policy != nil].filter { $0 }.count
-        guard given == 1 else {
+        guard (agent != nil) != !script.isEmpty else {
             throw ValidationError("give exactly one of --agent NAME --load PATH, --actions a1,a2,... or --policy random")
         }
-        if let list = actions {
-            let parsed = try parseActions(list, for: env.actionSpace)
-            return { _, step in step < parsed.count ? parsed[step] : nil }
-        }
-        if let policy {
-            guard policy == "random" else { throw ValidationError("--policy '\(policy)': the only policy is 'random'") }
-            let random = try RandomSource(seed: seed).derived("render-policy")
-            let space = env.actionSpace
-            return { _, _ in space.sample(using: random) }
+        if let scripted = try script.policy(for: env, random: try RandomSource(seed: seed).derived("render-policy")) {
+            return scripted
         }
         guard let name = agent, let load else { throw ValidationError("--agent needs --load PATH (a file saved by `rllab train --save`)") }
         let sources = try hyperparameterArguments.sources(agents: [name])

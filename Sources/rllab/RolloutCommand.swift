@@ -21,11 +21,7 @@ struct RolloutCommand: ParsableCommand {
     @Option(help: "Internal state set after reset, comma-separated (as env.unwrapped.state = ... in Python).")
     var state: String?
 
-    @Option(help: "Actions, comma-separated: integers, or numbers for a continuous action.")
-    var actions: String?
-
-    @Option(help: "`random` to sample actions from the action space instead of --actions.")
-    var policy: String?
+    @OptionGroup var script: ScriptedActionArguments
 
     @Option(help: "With --policy random: the most steps to take.")
     var steps: Int = 1000
@@ -39,14 +35,15 @@ struct RolloutCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let env = try environment.make()
-            let plan = try actionPlan(for: env)
+            guard script.policy == nil || steps >= 0 else { throw ValidationError("--steps must not be negative") }
+            guard let policy = try script.policy(for: env, random: try RandomSource(seed: seed ?? 0).derived("rollout-policy")) else {
+                throw ValidationError("give --actions a1,a2,... or --policy random")
+            }
             let initial = try state.map { try parseNumbers($0, name: "--state") }
             let sink = try OutputSink(path: summary ? nil : out, inputs: [("--env", environment.env)])
             let stateful = env.unwrapped as? InternalStateEnvironment
-            let random = try RandomSource(seed: seed ?? 0).derived("rollout-policy")
-            let episode = try env.playEpisode(seed: seed, internalState: initial, policy: { _, step in
-                try plan.next(step: step, space: env.actionSpace, random: random)
-            }) { step, episode in
+            let limit = script.policy == nil ? Int.max : steps
+            let episode = try env.playEpisode(seed: seed, internalState: initial, maxSteps: limit, policy: policy) { step, episode in
                 guard !summary else { return }
                 guard let (action, result) = step else {
                     var header = ["step", "action", "reward", "terminated", "truncated"]
@@ -66,23 +63,6 @@ struct RolloutCommand: ParsableCommand {
         }
     }
 
-    private func actionPlan(for env: Environment) throws -> ActionPlan {
-        switch (actions, policy) {
-        case (let list?, nil):
-            let actions = try parseActions(list, for: env.actionSpace)
-            return .fixed(actions)
-        case (nil, "random"?):
-            guard steps >= 0 else { throw ValidationError("--steps must not be negative") }
-            return .random(steps)
-        case (nil, let other?):
-            throw ValidationError("--policy '\(other)': the only rollout policy is 'random'")
-        case (nil, nil):
-            throw ValidationError("give --actions a1,a2,... or --policy random")
-        case (_?, _?):
-            throw ValidationError("give either --actions or --policy, not both")
-        }
-    }
-
     private func format(_ action: Action) -> String {
         switch action {
         case .discrete(let value): return String(value)
@@ -98,15 +78,33 @@ struct RolloutCommand: ParsableCommand {
     }
 }
 
-/// Where a rollout's actions come from.
-private enum ActionPlan {
-    case fixed([Action])
-    case random(Int)
+/// `--actions a1,a2,...` or `--policy random`: the actions of `rollout`, and of `render`
+/// when no agent plays.
+struct ScriptedActionArguments: ParsableArguments {
+    @Option(help: "Actions, comma-separated: integers, or numbers for a continuous action.")
+    var actions: String?
 
-    func next(step: Int, space: Space, random: RandomSource) throws -> Action? {
-        switch self {
-        case .fixed(let actions): return step < actions.count ? actions[step] : nil
-        case .random(let limit): return step < limit ? space.sample(using: random) : nil
+    @Option(help: "`random` to sample actions from the action space instead of --actions.")
+    var policy: String?
+
+    var isEmpty: Bool { actions == nil && policy == nil }
+
+    /// The policy these give in `env`, nil when neither is given: the listed actions in
+    /// order and then none, or samples of the action space drawn from `random`.
+    func policy(for env: Environment, random: RandomSource) throws -> ((Observation, Int) throws -> Action?)? {
+        switch (actions, policy) {
+        case (nil, nil):
+            return nil
+        case (let list?, nil):
+            let parsed = try parseActions(list, for: env.actionSpace)
+            return { _, step in step < parsed.count ? parsed[step] : nil }
+        case (nil, "random"?):
+            let space = env.actionSpace
+            return { _, _ in space.sample(using: random) }
+        case (nil, let other?):
+            throw ValidationError("--policy '\(other)': the only policy is 'random'")
+        case (_?, _?):
+            throw ValidationError("give either --actions or --policy, not both")
         }
     }
 }
