@@ -85,6 +85,9 @@ struct SmallProductKernelTests {
                          // apart that fit in L1 (208 and 256 floats, unpadded), one block of rows over a
                          // long k, and the same B packed when its rows would not fit.
                          (20, 208, 16), (20, 256, 16), (70, 256, 9), (6, 48, 300), (20, 256, 64),
+                         // Untransposed B packed (AVX2), k past the 128 rows that fit in L1: 11 whole
+                         // panels then a 12-wide one, 4 then an 8-wide one, 6 then 4 columns.
+                         (13, 188, 130), (7, 72, 140), (20, 100, 129),
                          // One or two rows over several whole panels side by side (AVX2), with panels and
                          // columns left over.
                          (1, 100, 7), (2, 70, 33), (1, 64, 1), (2, 32, 5),
@@ -177,6 +180,37 @@ struct SmallProductKernelTests {
             for rows in [0..<32, 32..<64] { _ = operands.kernel(kernel, beta: 1, rows: rows, into: &byRows) }
             #expect(zip(byColumns, whole).filter { $0.0.bitPattern != $0.1.bitPattern }.isEmpty, "\(name)")
             #expect(zip(byRows, whole).filter { $0.0.bitPattern != $0.1.bitPattern }.isEmpty, "\(name)")
+        }
+    }
+
+    /// Random shapes on the path that packs an untransposed B (k above the 128 rows that
+    /// fit in L1, more than one block of rows; the MLP GAN's backward products): every
+    /// element is the definition's chain, and the row and column blocks two threads take
+    /// (``ComputeThreads/range(part:of:count:alignment:)``, as `BLAS.sgemm` splits), each
+    /// computed alone, give the whole product's bits. A panel packed from the wrong
+    /// columns, or a block's edge tile, changes elements here.
+    @Test func randomShapesOfPackedPanelsMatchTheDefinition() throws {
+        let source = try RandomSource(seed: 23)
+        for index in 0..<24 {
+            let m = 7 + source.uniformIndex(below: 20), n = 17 + source.uniformIndex(below: 200)
+            let k = 129 + source.uniformIndex(below: 60), ta = index % 2 == 1
+            let operands = try Operands(ta: ta, tb: false, m: m, n: n, k: k, seed: UInt64(100 + index))
+            let beta: Float = index % 3 == 0 ? 0 : 1
+            let expected = operands.reference(beta: beta)
+            for (name, kernel) in Self.kernels {
+                var whole = operands.c, byColumns = operands.c, byRows = operands.c
+                _ = operands.kernel(kernel, beta: beta, into: &whole)
+                for part in 0..<2 {
+                    let columns = ComputeThreads.range(part: part, of: 2, count: n, alignment: 32)
+                    let rows = ComputeThreads.range(part: part, of: 2, count: m, alignment: 16)
+                    if !columns.isEmpty { _ = operands.kernel(kernel, beta: beta, columns: columns, into: &byColumns) }
+                    if !rows.isEmpty { _ = operands.kernel(kernel, beta: beta, rows: rows, into: &byRows) }
+                }
+                for (label, out) in [("whole", whole), ("column blocks", byColumns), ("row blocks", byRows)] {
+                    let wrong = zip(out, expected).filter { $0.0.bitPattern != $0.1.bitPattern }.count
+                    #expect(wrong == 0, "\(name) \(label): m \(m) n \(n) k \(k) transposeA \(ta) beta \(beta): \(wrong) elements differ")
+                }
+            }
         }
     }
 

@@ -140,4 +140,45 @@ import Testing
         let shared = others.value.load(ordering: .relaxed)
         #expect(shared > 0)
     }
+
+    /// Stalls far apart (a kernel thread preempting a worker every half second on idle
+    /// cores) each cost the shortest backoff; stalls that follow one another (a contended
+    /// core) double it. With a reset only after a second without stalls, stalls half a
+    /// second apart grew the backoff to its longest.
+    @Test func theBackoffGrowsOnlyWhileStallsComeCloseTogether() {
+        let shortest: UInt64 = 20_000_000
+        let pool = WorkerPool(parts: 2, shortestBackoff: shortest)
+        let caller = pthread_self()
+        /// A job whose worker chunk takes 30 ms (a preempted worker); retried until the
+        /// worker claims its chunk and the pool counts the stall (while the pool backs off,
+        /// or on a loaded machine, the caller takes both chunks).
+        func stall() {
+            let before = pool.stalls
+            let deadline = Date().addingTimeInterval(20)
+            while pool.stalls == before && Date() < deadline {
+                let workerStarted = Counter()
+                pool.run(chunks: 2) { _ in
+                    if pthread_equal(pthread_self(), caller) != 0 {
+                        let wait = Date().addingTimeInterval(0.01)
+                        while workerStarted.value.load(ordering: .acquiring) == 0 && Date() < wait { usleep(100) }
+                    } else {
+                        workerStarted.value.store(1, ordering: .releasing)
+                        usleep(30_000)
+                    }
+                }
+            }
+        }
+        stall()
+        #expect(pool.stalls == 1 && pool.backoff == shortest)
+        // The next stall, in the first parallel job after the backoff: doubled.
+        stall()
+        #expect(pool.stalls == 2 && pool.backoff == 2 * shortest)
+        // After 0.4 s of parallel jobs (more than four times that backoff, less than a
+        // second): the shortest again.
+        let start = Date()
+        while Date().timeIntervalSince(start) < 0.4 { pool.run(chunks: 2) { _ in usleep(200) } }
+        stall()
+        // (A stall of the machine's own during the run would have cut it short.)
+        if pool.stalls == 3 { #expect(pool.backoff == shortest) }
+    }
 }

@@ -70,8 +70,8 @@ public final class WorkerPool: @unchecked Sendable {
     // The caller's contention guard (only the calling thread reads or writes these).
     /// Until this time (``now()``, nanoseconds) jobs run on the calling thread alone.
     private var aloneUntil: UInt64 = 0
-    /// How long the next stall sends the caller to run alone.
-    private var backoff: UInt64
+    /// How long the last stall sent the caller to run alone (and the base of the next).
+    private(set) var backoff: UInt64
     /// The first such time after a stretch without stalls.
     private let shortestBackoff: UInt64
     /// When the pool last went back to running jobs in parallel.
@@ -97,10 +97,11 @@ public final class WorkerPool: @unchecked Sendable {
     /// slice (2-32 ms); no wait fell in between. Half a millisecond separates the two.
     static let stallWait: UInt64 = 500_000
     /// Time alone after a stall: doubled on each stall up to the longest, back to the
-    /// shortest (2 ms unless a test says otherwise) after a second of parallel running
-    /// without a stall.
+    /// shortest (2 ms unless a test says otherwise) when the parallel run the stall ended
+    /// lasted at least `backoffResetFactor` times the current backoff (a second at the
+    /// longest): then the stall was a passing disturbance, not a contended core.
     private static let longestBackoff: UInt64 = 250_000_000
-    private static let backoffReset: UInt64 = 1_000_000_000
+    private static let backoffResetFactor: UInt64 = 4
 
     /// A pool with `parts - 1` worker threads besides the caller (`parts` at least 1).
     ///
@@ -256,7 +257,13 @@ public final class WorkerPool: @unchecked Sendable {
     private func stalled() {
         stalls += 1
         let time = Self.now()
-        backoff = time &- parallelSince >= Self.backoffReset
+        // Under contention a preempted worker stalls the pool within a scheduler slice or two
+        // of its return to parallel running, and the backoff grows. On idle cores stalls are
+        // far apart (on the 2-vCPU AMD EPYC VM a kernel thread, kdamond, preempts a worker for
+        // 1.7 ms every half second), and each costs the shortest backoff: with a reset only
+        // after a second without stalls, those grew it to 250 ms, and an MLP GAN's two
+        // threads ran alone half of the time.
+        backoff = time &- parallelSince >= Self.backoffResetFactor * backoff
             ? shortestBackoff : Swift.min(2 * backoff, Swift.max(shortestBackoff, Self.longestBackoff))
         aloneUntil = time &+ backoff
         parked.store(true, ordering: .relaxed)
