@@ -131,14 +131,18 @@ import Testing
     /// As ``simulate(_:from:seconds:units:gap:_:)``, but the cost model also says whether a
     /// job stalled (the pool reports that to the governor after the job, as it does when its
     /// caller waited for a preempted worker longer than the job takes alone).
+    /// `idleCore(now)` answers the governor's question whether a core was idle (always yes
+    /// unless a test says otherwise).
     static func simulateWithStalls(_ governor: inout ParallelismGovernor, from start: UInt64 = 1_000_000_000,
                                    seconds: Double, units: Int = 1024, gap: UInt64 = 2_000,
+                                   idleCore: (UInt64) -> Bool = { _ in true },
                                    _ cost: (Mode, UInt64) -> (nanoseconds: UInt64, stalled: Bool)) -> (Outcome, end: UInt64) {
         var now = start
         let end = start + UInt64(seconds * 1e9)
         var outcome = Outcome()
         while now < end {
-            let mode = governor.begin(now: now)
+            let time = now
+            let mode = governor.begin(now: now) { idleCore(time) }
             let (duration, stalled) = cost(mode, now)
             governor.end(units: units, nanoseconds: duration)
             if stalled { governor.stalled(now: now + duration, cost: duration) }
@@ -171,6 +175,61 @@ import Testing
         #expect(governor.stalls >= 1 && governor.stalls <= 30, "stalls \(governor.stalls)")
         let ideal = Double(outcome.jobs) * Double(units) * 30
         #expect(ideal / outcome.total > 0.97, "efficiency \(ideal / outcome.total)")
+    }
+
+    /// A worker preempted as in ``aStallEndsTheParallelModeAtOnce()``, on a machine whose
+    /// cores are all busy (no idle core while the caller runs alone): after the first
+    /// stall the governor never wakes the worker again, and asks for an idle core about
+    /// every shortest stretch instead. (Without the question it probed the parallel mode
+    /// a dozen times in 5 s, each probe a stall.)
+    @Test func withoutAnIdleCoreTheParallelModeIsNotProbed() {
+        var governor = ParallelismGovernor()
+        let units = 1024
+        var asked = 0
+        let (outcome, _) = Self.simulateWithStalls(&governor, seconds: 5, units: units, idleCore: { _ in asked += 1; return false }) { mode, now in
+            Self.preemptedWorker(mode, now, units: units)
+        }
+        #expect(governor.chosen == .alone)
+        #expect(governor.stalls == 1, "stalls \(governor.stalls)")
+        #expect(governor.jobs.parallel < 40, "parallel jobs \(governor.jobs.parallel)")
+        // One question per 40 ms stretch alone, every one answered no.
+        #expect(governor.skippedProbes == asked)
+        #expect(asked >= 110 && asked <= 126, "asked \(asked)")
+        let ideal = Double(outcome.jobs) * Double(units) * 30
+        #expect(ideal / outcome.total > 0.999, "efficiency \(ideal / outcome.total)")
+    }
+
+    /// The same contention for 2 s, then the other process ends and a core is idle: the
+    /// governor probes the parallel mode at its next question (within a shortest stretch
+    /// and a slice), finds it faster and keeps it.
+    @Test func aCoreThatBecomesIdleIsUsedWithinAStretch() {
+        var governor = ParallelismGovernor()
+        let units = 1024
+        let freed: UInt64 = 3_000_000_000
+        var firstParallel: UInt64?
+        let (_, _) = Self.simulateWithStalls(&governor, seconds: 4, units: units, idleCore: { $0 >= freed }) { mode, now in
+            guard now >= freed else { return Self.preemptedWorker(mode, now, units: units) }
+            if mode == .parallel && firstParallel == nil { firstParallel = now }
+            return (UInt64((mode == .parallel ? 20 : 34) * units), false)
+        }
+        #expect(governor.chosen == .parallel)
+        #expect(governor.stalls == 1, "stalls \(governor.stalls)")
+        let delay = (firstParallel ?? .max) - freed
+        #expect(delay <= governor.shortestStretch + 1_000_000, "first parallel job \(delay) ns after the core became idle")
+        #expect(governor.jobs.parallel > 20_000, "parallel jobs \(governor.jobs.parallel)")
+    }
+
+    /// Jobs of `units` units with a worker that runs 1.5 ms, then waits 1.5 ms for another
+    /// process on its core: alone 30 ns per unit, parallel 18, but a parallel job in the
+    /// wait stalls until the worker runs again.
+    static func preemptedWorker(_ mode: Mode, _ now: UInt64, units: Int) -> (nanoseconds: UInt64, stalled: Bool) {
+        switch mode {
+        case .alone: return (UInt64(30 * units), false)
+        case .parallel:
+            let phase = now % 3_000_000
+            if phase < 1_500_000 { return (UInt64(18 * units), false) }
+            return (3_000_000 - phase + UInt64(18 * units), true)
+        }
     }
 
     /// The stall backoff: a stall in a parallel stretch switches to the alone mode at the

@@ -27,9 +27,12 @@ import Synchronization
 /// further: it measures its throughput with and without its workers and keeps the faster
 /// (``ParallelismGovernor``), and a parallel job that took longer than the whole job takes
 /// alone (a worker or the caller was preempted in it) sends it to the calling thread at
-/// once, with a doubling backoff inside the governor. Which thread runs a chunk never
-/// changes a result. `RLLAB_POOL_STATS=1` in the environment makes an adaptive pool print
-/// its jobs per mode and its stalls to standard error when it goes away (diagnostics).
+/// once, with a doubling backoff inside the governor; while it runs alone, it wakes its
+/// workers to probe the parallel mode only if a core has been idle meanwhile
+/// (``IdleCoreGauge``), so under steady contention it runs as one thread does. Which
+/// thread runs a chunk never changes a result. `RLLAB_POOL_STATS=1` in the environment
+/// makes an adaptive pool print its jobs and time per mode, its stalls and its skipped
+/// probes to standard error when it goes away (diagnostics).
 public final class WorkerPool: @unchecked Sendable {
     /// Threads that work on each job, the calling thread included (1 runs jobs inline).
     public let parts: Int
@@ -81,6 +84,10 @@ public final class WorkerPool: @unchecked Sendable {
     /// With adaptation: which mode each job runs in, chosen by measured throughput (then the
     /// stall backoff above is off: stalls go to the governor, which has its own).
     private(set) var governor: ParallelismGovernor?
+    /// With adaptation: whether a core was idle while the caller ran alone (a worker
+    /// probing the parallel mode needs one), and the mode of the last job.
+    private var idleCores = IdleCoreGauge()
+    private var lastMode: ParallelismGovernor.Mode?
 
     /// How long an idle worker polls with the CPU's pause hint, then with `sched_yield`
     /// (letting any other runnable thread have its core), before it sleeps (nanoseconds).
@@ -134,8 +141,13 @@ public final class WorkerPool: @unchecked Sendable {
 
     deinit {
         if let governor, ProcessInfo.processInfo.environment["RLLAB_POOL_STATS"] != nil {
-            let line = "worker pool (\(parts) threads, adaptive): \(governor.jobs.parallel) jobs parallel, "
-                + "\(governor.jobs.alone) alone, \(governor.stalls) stalls, \(governor.switches) switches\n"
+            func spent(_ nanoseconds: UInt64, _ units: UInt64) -> String {
+                String(format: "%.3f s, %.2f ns per unit", Double(nanoseconds) / 1e9, Double(nanoseconds) / Double(max(1, units)))
+            }
+            let line = "worker pool (\(parts) threads, adaptive): \(governor.jobs.parallel) jobs parallel ("
+                + spent(governor.nanoseconds.parallel, governor.units.parallel) + "), \(governor.jobs.alone) alone ("
+                + spent(governor.nanoseconds.alone, governor.units.alone) + "), \(governor.stalls) stalls, "
+                + "\(governor.switches) switches, \(governor.skippedProbes) probes skipped (no idle core)\n"
             try? FileOutput.standardError.write(line)  // diagnostics: a closed stderr must not trap
         }
         stopping.store(true, ordering: .sequentiallyConsistent)
@@ -183,8 +195,14 @@ public final class WorkerPool: @unchecked Sendable {
     /// Runs a job in the mode the governor chooses and tells it how long the job took.
     private func runGoverned(chunks: Int, units: Int, _ body: (Int) -> Void) {
         let start = Self.now()
-        let mode = governor!.begin(now: start)
+        let mode = governor!.begin(now: start) {
+            idleCores.hadIdleCore(now: start, idle: IdleCoreGauge.machineIdleSeconds())
+        }
         if mode == .alone {
+            if lastMode != .alone {
+                // The idle time the gauge judges is the machine's while the workers sleep.
+                idleCores.start(now: start, idle: IdleCoreGauge.machineIdleSeconds())
+            }
             // Idle workers sleep at once rather than poll a core that another process wants.
             parked.store(true, ordering: .relaxed)
             for chunk in 0..<chunks { body(chunk) }
@@ -192,6 +210,7 @@ public final class WorkerPool: @unchecked Sendable {
             parked.store(false, ordering: .relaxed)
             _ = withoutActuallyEscaping(body) { body in runParallel(chunks: chunks, body) }
         }
+        lastMode = mode
         let end = Self.now()
         let duration = end &- start
         governor!.end(units: units, nanoseconds: duration)
