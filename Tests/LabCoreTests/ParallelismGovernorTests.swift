@@ -511,6 +511,49 @@ import Testing
         expectTheNextJobsRunOnTheCaller(pool, caller)
     }
 
+    /// A job that an adaptive pool runs alone is one call over the whole range when the
+    /// caller allows it (`wholeWhenAlone`), as with one thread, and one call per chunk
+    /// otherwise; in the parallel mode the chunks are kept either way. Results are the same.
+    @Test func aJobRunAloneIsOneRangeWhenAllowed() {
+        let pool = Self.poolThatLeavesParallelOnlyOnAStall()
+        let caller = pthread_self()
+        let count = 1000
+        let out = UnsafeMutableBufferPointer<Double>.allocate(capacity: count)
+        defer { out.deallocate() }
+        out.initialize(repeating: 0)
+        var ranges: [Range<Int>] = []
+        let lock = NSLock()
+        func step(whole: Bool) {
+            pool.run(count: count, alignment: 8, minimumChunk: 64, wholeWhenAlone: whole) { range in
+                lock.withLock { ranges.append(range) }
+                for i in range { out[i] += sin(Double(i)) }
+            }
+        }
+        // Parallel mode (before any stall): chunks, whole or not.
+        step(whole: true)
+        #expect(ranges.count == 8 && !ranges.contains(0..<count), "\(ranges)")
+        // A stall (the worker holds its chunk for 300 ms): alone from the next job on.
+        let workerStarted = Counter()
+        let deadline = Date().addingTimeInterval(30)
+        pool.run(chunks: 2) { _ in
+            if pthread_equal(pthread_self(), caller) != 0 {
+                while workerStarted.value.load(ordering: .acquiring) == 0 && Date() < deadline { usleep(100) }
+            } else {
+                workerStarted.value.store(1, ordering: .releasing)
+                usleep(300_000)
+            }
+        }
+        #expect(pool.governor?.chosen == .alone)
+        ranges = []
+        step(whole: true)
+        #expect(ranges == [0..<count])
+        ranges = []
+        step(whole: false)
+        #expect(ranges.count == 8 && ranges.map(\.count).reduce(0, +) == count, "\(ranges)")
+        let expected = (0..<count).map { i in sin(Double(i)) + sin(Double(i)) + sin(Double(i)) }
+        #expect(Array(out) == expected)
+    }
+
     /// An adaptive pool whose stretches and backoff are far longer than a test: only a
     /// stall can make it leave the parallel mode, and it then stays alone.
     static func poolThatLeavesParallelOnlyOnAStall() -> WorkerPool {

@@ -172,17 +172,18 @@ public final class WorkerPool: @unchecked Sendable {
     /// thread while other processes hold the cores): `body` must give the same result
     /// whatever thread runs a chunk (chunks write disjoint outputs).
     public func run(chunks: Int, _ body: (Int) -> Void) {
-        run(chunks: chunks, units: chunks, body)
+        run(chunks: chunks, units: chunks, wholeWhenAlone: false, body) {}
     }
 
     /// ``run(chunks:_:)`` for a job of `units` units of work (the governor's measure of
-    /// throughput).
-    private func run(chunks: Int, units: Int, _ body: (Int) -> Void) {
+    /// throughput); with `wholeWhenAlone`, a job that the governor runs alone calls `whole`
+    /// instead of each chunk.
+    private func run(chunks: Int, units: Int, wholeWhenAlone: Bool, _ body: (Int) -> Void, whole: () -> Void) {
         guard chunks > 1 && parts > 1 && chunks <= Self.maximumChunks else {
             for chunk in 0..<max(0, chunks) { body(chunk) }
             return
         }
-        if governor != nil { return runGoverned(chunks: chunks, units: units, body) }
+        if governor != nil { return runGoverned(chunks: chunks, units: units, wholeWhenAlone: wholeWhenAlone, body, whole: whole) }
         guard !runsAlone() else {
             for chunk in 0..<chunks { body(chunk) }
             return
@@ -193,7 +194,7 @@ public final class WorkerPool: @unchecked Sendable {
     }
 
     /// Runs a job in the mode the governor chooses and tells it how long the job took.
-    private func runGoverned(chunks: Int, units: Int, _ body: (Int) -> Void) {
+    private func runGoverned(chunks: Int, units: Int, wholeWhenAlone: Bool, _ body: (Int) -> Void, whole: () -> Void) {
         let start = Self.now()
         let mode = governor!.begin(now: start) {
             idleCores.hadIdleCore(now: start, idle: IdleCoreGauge.machineIdleSeconds())
@@ -205,7 +206,7 @@ public final class WorkerPool: @unchecked Sendable {
             }
             // Idle workers sleep at once rather than poll a core that another process wants.
             parked.store(true, ordering: .relaxed)
-            for chunk in 0..<chunks { body(chunk) }
+            if wholeWhenAlone { whole() } else { for chunk in 0..<chunks { body(chunk) } }
         } else {
             parked.store(false, ordering: .relaxed)
             _ = withoutActuallyEscaping(body) { body in runParallel(chunks: chunks, body) }
@@ -285,17 +286,24 @@ public final class WorkerPool: @unchecked Sendable {
     /// elements, with inner bounds on multiples of `alignment` and no chunk smaller than
     /// `minimumChunk` elements (rounded up to the alignment). The chunks depend only on
     /// the arguments and ``parts``, never on which threads run them.
+    ///
+    /// With `wholeWhenAlone`, a job that an adaptive pool runs on the calling thread alone
+    /// is one call of `body` with `0..<count` instead: for a `body` whose every element's
+    /// result is the same however the range is split, this spares a job run alone the cost
+    /// of its chunks (calls, loop start-ups, shorter vector loops).
     public func run(count: Int, alignment: Int = 1, minimumChunk: Int = 1, chunksPerThread: Int = 4,
-                    _ body: (Range<Int>) -> Void) {
+                    wholeWhenAlone: Bool = false, _ body: (Range<Int>) -> Void) {
         guard count > 0 else { return }
         let align = max(1, alignment)
         let units = (count + align - 1) / align
         let minimumUnits = max(1, (minimumChunk + align - 1) / align)
         let chunks = max(1, min(parts * max(1, chunksPerThread), units / minimumUnits))
-        run(chunks: chunks, units: count) { chunk in
+        run(chunks: chunks, units: count, wholeWhenAlone: wholeWhenAlone) { chunk in
             let lower = min(count, units * chunk / chunks * align)
             let upper = chunk == chunks - 1 ? count : min(count, units * (chunk + 1) / chunks * align)
             if lower < upper { body(lower..<upper) }
+        } whole: {
+            body(0..<count)
         }
     }
 
