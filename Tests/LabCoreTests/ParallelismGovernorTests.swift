@@ -131,14 +131,18 @@ import Testing
     /// As ``simulate(_:from:seconds:units:gap:_:)``, but the cost model also says whether a
     /// job stalled (the pool reports that to the governor after the job, as it does when its
     /// caller waited for a preempted worker longer than the job takes alone).
+    /// `idleCore(now)` answers the governor's question whether a core was idle (always yes
+    /// unless a test says otherwise).
     static func simulateWithStalls(_ governor: inout ParallelismGovernor, from start: UInt64 = 1_000_000_000,
                                    seconds: Double, units: Int = 1024, gap: UInt64 = 2_000,
+                                   idleCore: (UInt64) -> Bool = { _ in true },
                                    _ cost: (Mode, UInt64) -> (nanoseconds: UInt64, stalled: Bool)) -> (Outcome, end: UInt64) {
         var now = start
         let end = start + UInt64(seconds * 1e9)
         var outcome = Outcome()
         while now < end {
-            let mode = governor.begin(now: now)
+            let time = now
+            let mode = governor.begin(now: now) { idleCore(time) }
             let (duration, stalled) = cost(mode, now)
             governor.end(units: units, nanoseconds: duration)
             if stalled { governor.stalled(now: now + duration, cost: duration) }
@@ -171,6 +175,61 @@ import Testing
         #expect(governor.stalls >= 1 && governor.stalls <= 30, "stalls \(governor.stalls)")
         let ideal = Double(outcome.jobs) * Double(units) * 30
         #expect(ideal / outcome.total > 0.97, "efficiency \(ideal / outcome.total)")
+    }
+
+    /// A worker preempted as in ``aStallEndsTheParallelModeAtOnce()``, on a machine whose
+    /// cores are all busy (no idle core while the caller runs alone): after the first
+    /// stall the governor never wakes the worker again, and asks for an idle core about
+    /// every shortest stretch instead. (Without the question it probed the parallel mode
+    /// a dozen times in 5 s, each probe a stall.)
+    @Test func withoutAnIdleCoreTheParallelModeIsNotProbed() {
+        var governor = ParallelismGovernor()
+        let units = 1024
+        var asked = 0
+        let (outcome, _) = Self.simulateWithStalls(&governor, seconds: 5, units: units, idleCore: { _ in asked += 1; return false }) { mode, now in
+            Self.preemptedWorker(mode, now, units: units)
+        }
+        #expect(governor.chosen == .alone)
+        #expect(governor.stalls == 1, "stalls \(governor.stalls)")
+        #expect(governor.jobs.parallel < 40, "parallel jobs \(governor.jobs.parallel)")
+        // One question per 40 ms stretch alone, every one answered no.
+        #expect(governor.skippedProbes == asked)
+        #expect(asked >= 110 && asked <= 126, "asked \(asked)")
+        let ideal = Double(outcome.jobs) * Double(units) * 30
+        #expect(ideal / outcome.total > 0.999, "efficiency \(ideal / outcome.total)")
+    }
+
+    /// The same contention for 2 s, then the other process ends and a core is idle: the
+    /// governor probes the parallel mode at its next question (within a shortest stretch
+    /// and a slice), finds it faster and keeps it.
+    @Test func aCoreThatBecomesIdleIsUsedWithinAStretch() {
+        var governor = ParallelismGovernor()
+        let units = 1024
+        let freed: UInt64 = 3_000_000_000
+        var firstParallel: UInt64?
+        let (_, _) = Self.simulateWithStalls(&governor, seconds: 4, units: units, idleCore: { $0 >= freed }) { mode, now in
+            guard now >= freed else { return Self.preemptedWorker(mode, now, units: units) }
+            if mode == .parallel && firstParallel == nil { firstParallel = now }
+            return (UInt64((mode == .parallel ? 20 : 34) * units), false)
+        }
+        #expect(governor.chosen == .parallel)
+        #expect(governor.stalls == 1, "stalls \(governor.stalls)")
+        let delay = (firstParallel ?? .max) - freed
+        #expect(delay <= governor.shortestStretch + 1_000_000, "first parallel job \(delay) ns after the core became idle")
+        #expect(governor.jobs.parallel > 20_000, "parallel jobs \(governor.jobs.parallel)")
+    }
+
+    /// Jobs of `units` units with a worker that runs 1.5 ms, then waits 1.5 ms for another
+    /// process on its core: alone 30 ns per unit, parallel 18, but a parallel job in the
+    /// wait stalls until the worker runs again.
+    static func preemptedWorker(_ mode: Mode, _ now: UInt64, units: Int) -> (nanoseconds: UInt64, stalled: Bool) {
+        switch mode {
+        case .alone: return (UInt64(30 * units), false)
+        case .parallel:
+            let phase = now % 3_000_000
+            if phase < 1_500_000 { return (UInt64(18 * units), false) }
+            return (3_000_000 - phase + UInt64(18 * units), true)
+        }
     }
 
     /// The stall backoff: a stall in a parallel stretch switches to the alone mode at the
@@ -450,6 +509,49 @@ import Testing
         #expect(pool.stalls == 1 && pool.governor?.stalls == 1)
         #expect(pool.governor?.chosen == .alone)
         expectTheNextJobsRunOnTheCaller(pool, caller)
+    }
+
+    /// A job that an adaptive pool runs alone is one call over the whole range when the
+    /// caller allows it (`wholeWhenAlone`), as with one thread, and one call per chunk
+    /// otherwise; in the parallel mode the chunks are kept either way. Results are the same.
+    @Test func aJobRunAloneIsOneRangeWhenAllowed() {
+        let pool = Self.poolThatLeavesParallelOnlyOnAStall()
+        let caller = pthread_self()
+        let count = 1000
+        let out = UnsafeMutableBufferPointer<Double>.allocate(capacity: count)
+        defer { out.deallocate() }
+        out.initialize(repeating: 0)
+        var ranges: [Range<Int>] = []
+        let lock = NSLock()
+        func step(whole: Bool) {
+            pool.run(count: count, alignment: 8, minimumChunk: 64, wholeWhenAlone: whole) { range in
+                lock.withLock { ranges.append(range) }
+                for i in range { out[i] += sin(Double(i)) }
+            }
+        }
+        // Parallel mode (before any stall): chunks, whole or not.
+        step(whole: true)
+        #expect(ranges.count == 8 && !ranges.contains(0..<count), "\(ranges)")
+        // A stall (the worker holds its chunk for 300 ms): alone from the next job on.
+        let workerStarted = Counter()
+        let deadline = Date().addingTimeInterval(30)
+        pool.run(chunks: 2) { _ in
+            if pthread_equal(pthread_self(), caller) != 0 {
+                while workerStarted.value.load(ordering: .acquiring) == 0 && Date() < deadline { usleep(100) }
+            } else {
+                workerStarted.value.store(1, ordering: .releasing)
+                usleep(300_000)
+            }
+        }
+        #expect(pool.governor?.chosen == .alone)
+        ranges = []
+        step(whole: true)
+        #expect(ranges == [0..<count])
+        ranges = []
+        step(whole: false)
+        #expect(ranges.count == 8 && ranges.map(\.count).reduce(0, +) == count, "\(ranges)")
+        let expected = (0..<count).map { i in sin(Double(i)) + sin(Double(i)) + sin(Double(i)) }
+        #expect(Array(out) == expected)
     }
 
     /// An adaptive pool whose stretches and backoff are far longer than a test: only a

@@ -129,7 +129,8 @@ public final class CartPoleVector: VectorEnvironment {
                             if let pool {
                                 // Chunks of whole AVX-512 (and AVX2) lanes, claimed dynamically (a preempted thread
                                 // holds up at most its current chunk), large enough that claiming stays cheap.
-                                pool.run(count: count, alignment: 8, minimumChunk: Self.minimumChunk) { range in
+                                // Copies are independent: a step run alone is one range, as with one thread.
+                                pool.run(count: count, alignment: 8, minimumChunk: Self.minimumChunk, wholeWhenAlone: true) { range in
                                     self.stepRange(range, out)
                                 }
                             } else {

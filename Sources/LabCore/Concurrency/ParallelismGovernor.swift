@@ -39,6 +39,15 @@
 /// backoff resumes the stretch the stall cut short (up to four shortest stretches), rather
 /// than starting over from ``shortestStretch`` as after a switch that throughput decided.
 ///
+/// A probe of the parallel mode also needs a core for the worker. When the time the
+/// governor would explore the parallel mode (or return to it after a stall's backoff)
+/// comes, it asks the pool whether the machine has had an idle core meanwhile; if not
+/// (other processes hold every core the caller does not), the worker could only run by
+/// taking a time slice from one of them and would stall the job, so the governor stays
+/// alone and asks again after ``shortestStretch``. Under steady contention the pool then
+/// runs like one thread (its worker asleep, no stalls), and it returns to the parallel
+/// mode within about a stretch of a core becoming free.
+///
 /// The governor only ever changes which threads run a job's chunks, never the chunks, so
 /// results do not depend on its decisions. It is a value with no clock of its own: the
 /// pool passes the time in, and tests drive it with a simulated clock.
@@ -80,6 +89,11 @@ struct ParallelismGovernor {
     private(set) var jobs: (parallel: Int, alone: Int) = (0, 0)
     /// Stalls reported so far (diagnostics and tests).
     private(set) var stalls = 0
+    /// Probes of the parallel mode skipped because no core was idle (diagnostics and tests).
+    private(set) var skippedProbes = 0
+    /// Time (nanoseconds) and units of work of the jobs run in each mode (diagnostics).
+    private(set) var nanoseconds: (parallel: UInt64, alone: UInt64) = (0, 0)
+    private(set) var units: (parallel: UInt64, alone: UInt64) = (0, 0)
 
     private var stretch: UInt64
     /// When the current phase began (0: no phase yet).
@@ -127,12 +141,14 @@ struct ParallelismGovernor {
     var mode: Mode { exploring ? chosen.other : chosen }
 
     /// Called before a job, at time `now` (nanoseconds): ends the current phase if it has
-    /// lasted long enough, and returns the mode the job runs in.
-    mutating func begin(now: UInt64) -> Mode {
+    /// lasted long enough, and returns the mode the job runs in. `idleCore` tells whether a
+    /// core has been idle since the governor last ran alone or asked (a worker could run
+    /// there); it is called only when a stretch alone ends and the parallel mode is next.
+    mutating func begin(now: UInt64, idleCore: () -> Bool = { true }) -> Mode {
         if phaseStart == 0 {
             phaseStart = now
         } else if phaseJobs >= leastJobs && now &- phaseStart >= (exploring ? exploreSlice : stretch) {
-            endPhase(now: now)
+            endPhase(now: now, idleCore: idleCore)
         }
         if mode == .parallel && lastMode != .parallel { parallelRunStart = now }
         lastMode = mode
@@ -184,10 +200,18 @@ struct ParallelismGovernor {
         phaseJobs += 1
         phaseUnits &+= UInt64(Swift.max(1, units))
         phaseNanoseconds &+= nanoseconds
-        if mode == .parallel { jobs.parallel += 1 } else { jobs.alone += 1 }
+        if mode == .parallel {
+            jobs.parallel += 1
+            self.nanoseconds.parallel &+= nanoseconds
+            self.units.parallel &+= UInt64(Swift.max(1, units))
+        } else {
+            jobs.alone += 1
+            self.nanoseconds.alone &+= nanoseconds
+            self.units.alone &+= UInt64(Swift.max(1, units))
+        }
     }
 
-    private mutating func endPhase(now: UInt64) {
+    private mutating func endPhase(now: UInt64, idleCore: () -> Bool) {
         let measured = Double(phaseNanoseconds) / Double(Swift.max(1, phaseUnits))
         let current = mode.rawValue
         if exploring {
@@ -213,7 +237,13 @@ struct ParallelismGovernor {
             exploring = false
         } else {
             estimate[current] = measured
-            exploring = true
+            if chosen == .alone && !idleCore() {
+                // No core for a worker: a probe would only stall. Stay alone; ask again soon.
+                skippedProbes += 1
+                stretch = shortestStretch
+            } else {
+                exploring = true
+            }
         }
         startPhase(now: now)
     }

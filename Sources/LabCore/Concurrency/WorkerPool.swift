@@ -27,9 +27,12 @@ import Synchronization
 /// further: it measures its throughput with and without its workers and keeps the faster
 /// (``ParallelismGovernor``), and a parallel job that took longer than the whole job takes
 /// alone (a worker or the caller was preempted in it) sends it to the calling thread at
-/// once, with a doubling backoff inside the governor. Which thread runs a chunk never
-/// changes a result. `RLLAB_POOL_STATS=1` in the environment makes an adaptive pool print
-/// its jobs per mode and its stalls to standard error when it goes away (diagnostics).
+/// once, with a doubling backoff inside the governor; while it runs alone, it wakes its
+/// workers to probe the parallel mode only if a core has been idle meanwhile
+/// (``IdleCoreGauge``), so under steady contention it runs as one thread does. Which
+/// thread runs a chunk never changes a result. `RLLAB_POOL_STATS=1` in the environment
+/// makes an adaptive pool print its jobs and time per mode, its stalls and its skipped
+/// probes to standard error when it goes away (diagnostics).
 public final class WorkerPool: @unchecked Sendable {
     /// Threads that work on each job, the calling thread included (1 runs jobs inline).
     public let parts: Int
@@ -81,6 +84,10 @@ public final class WorkerPool: @unchecked Sendable {
     /// With adaptation: which mode each job runs in, chosen by measured throughput (then the
     /// stall backoff above is off: stalls go to the governor, which has its own).
     private(set) var governor: ParallelismGovernor?
+    /// With adaptation: whether a core was idle while the caller ran alone (a worker
+    /// probing the parallel mode needs one), and the mode of the last job.
+    private var idleCores = IdleCoreGauge()
+    private var lastMode: ParallelismGovernor.Mode?
 
     /// How long an idle worker polls with the CPU's pause hint, then with `sched_yield`
     /// (letting any other runnable thread have its core), before it sleeps (nanoseconds).
@@ -135,8 +142,13 @@ public final class WorkerPool: @unchecked Sendable {
 
     deinit {
         if let governor, ProcessInfo.processInfo.environment["RLLAB_POOL_STATS"] != nil {
-            let line = "worker pool (\(parts) threads, adaptive): \(governor.jobs.parallel) jobs parallel, "
-                + "\(governor.jobs.alone) alone, \(governor.stalls) stalls, \(governor.switches) switches\n"
+            func spent(_ nanoseconds: UInt64, _ units: UInt64) -> String {
+                String(format: "%.3f s, %.2f ns per unit", Double(nanoseconds) / 1e9, Double(nanoseconds) / Double(max(1, units)))
+            }
+            let line = "worker pool (\(parts) threads, adaptive): \(governor.jobs.parallel) jobs parallel ("
+                + spent(governor.nanoseconds.parallel, governor.units.parallel) + "), \(governor.jobs.alone) alone ("
+                + spent(governor.nanoseconds.alone, governor.units.alone) + "), \(governor.stalls) stalls, "
+                + "\(governor.switches) switches, \(governor.skippedProbes) probes skipped (no idle core)\n"
             try? FileOutput.standardError.write(line)  // diagnostics: a closed stderr must not trap
         }
         stopping.store(true, ordering: .sequentiallyConsistent)
@@ -161,17 +173,18 @@ public final class WorkerPool: @unchecked Sendable {
     /// thread while other processes hold the cores): `body` must give the same result
     /// whatever thread runs a chunk (chunks write disjoint outputs).
     public func run(chunks: Int, _ body: (Int) -> Void) {
-        run(chunks: chunks, units: chunks, body)
+        run(chunks: chunks, units: chunks, wholeWhenAlone: false, body) {}
     }
 
     /// ``run(chunks:_:)`` for a job of `units` units of work (the governor's measure of
-    /// throughput).
-    private func run(chunks: Int, units: Int, _ body: (Int) -> Void) {
+    /// throughput); with `wholeWhenAlone`, a job that the governor runs alone calls `whole`
+    /// instead of each chunk.
+    private func run(chunks: Int, units: Int, wholeWhenAlone: Bool, _ body: (Int) -> Void, whole: () -> Void) {
         guard chunks > 1 && parts > 1 && chunks <= Self.maximumChunks else {
             for chunk in 0..<max(0, chunks) { body(chunk) }
             return
         }
-        if governor != nil { return runGoverned(chunks: chunks, units: units, body) }
+        if governor != nil { return runGoverned(chunks: chunks, units: units, wholeWhenAlone: wholeWhenAlone, body, whole: whole) }
         guard !runsAlone() else {
             for chunk in 0..<chunks { body(chunk) }
             return
@@ -182,17 +195,24 @@ public final class WorkerPool: @unchecked Sendable {
     }
 
     /// Runs a job in the mode the governor chooses and tells it how long the job took.
-    private func runGoverned(chunks: Int, units: Int, _ body: (Int) -> Void) {
+    private func runGoverned(chunks: Int, units: Int, wholeWhenAlone: Bool, _ body: (Int) -> Void, whole: () -> Void) {
         let start = Self.now()
-        let mode = governor!.begin(now: start)
+        let mode = governor!.begin(now: start) {
+            idleCores.hadIdleCore(now: start, idle: IdleCoreGauge.machineIdleSeconds())
+        }
         if mode == .alone {
+            if lastMode != .alone {
+                // The idle time the gauge judges is the machine's while the workers sleep.
+                idleCores.start(now: start, idle: IdleCoreGauge.machineIdleSeconds())
+            }
             // Idle workers sleep at once rather than poll a core that another process wants.
             parked.store(true, ordering: .relaxed)
-            for chunk in 0..<chunks { body(chunk) }
+            if wholeWhenAlone { whole() } else { for chunk in 0..<chunks { body(chunk) } }
         } else {
             parked.store(false, ordering: .relaxed)
             _ = withoutActuallyEscaping(body) { body in runParallel(chunks: chunks, body) }
         }
+        lastMode = mode
         let end = Self.now()
         let duration = end &- start
         governor!.end(units: units, nanoseconds: duration)
@@ -273,17 +293,24 @@ public final class WorkerPool: @unchecked Sendable {
     /// elements, with inner bounds on multiples of `alignment` and no chunk smaller than
     /// `minimumChunk` elements (rounded up to the alignment). The chunks depend only on
     /// the arguments and ``parts``, never on which threads run them.
+    ///
+    /// With `wholeWhenAlone`, a job that an adaptive pool runs on the calling thread alone
+    /// is one call of `body` with `0..<count` instead: for a `body` whose every element's
+    /// result is the same however the range is split, this spares a job run alone the cost
+    /// of its chunks (calls, loop start-ups, shorter vector loops).
     public func run(count: Int, alignment: Int = 1, minimumChunk: Int = 1, chunksPerThread: Int = 4,
-                    _ body: (Range<Int>) -> Void) {
+                    wholeWhenAlone: Bool = false, _ body: (Range<Int>) -> Void) {
         guard count > 0 else { return }
         let align = max(1, alignment)
         let units = (count + align - 1) / align
         let minimumUnits = max(1, (minimumChunk + align - 1) / align)
         let chunks = max(1, min(parts * max(1, chunksPerThread), units / minimumUnits))
-        run(chunks: chunks, units: count) { chunk in
+        run(chunks: chunks, units: count, wholeWhenAlone: wholeWhenAlone) { chunk in
             let lower = min(count, units * chunk / chunks * align)
             let upper = chunk == chunks - 1 ? count : min(count, units * (chunk + 1) / chunks * align)
             if lower < upper { body(lower..<upper) }
+        } whole: {
+            body(0..<count)
         }
     }
 
