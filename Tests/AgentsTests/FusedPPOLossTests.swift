@@ -35,13 +35,16 @@ import LabCore
         try h.merge(overrides: ["net_arch=[32,16]", "shared_network=\(shared)"])
         let policy = try ActorCriticPolicy(agent: "ppo", environment: signature, hyperparameters: h, random: try RandomSource(seed: 3))
         let actions = try #require(policy.actionCount)
-        for (seed, normalize, entropy) in [(UInt64(1), false, Float(0)), (2, true, 0.01), (3, false, 0.5)] {
-            let batch = try Self.batch(policy: policy, actions: actions, rows: 61, seed: seed)
+        // One scratch storage for every fused loss, as the agent keeps it: it grows (61 to
+        // 90 rows) and is reused for fewer rows (30) without changing a bit.
+        let scratch = PolicyGradientLosses.CategoricalScratch()
+        for (seed, normalize, entropy, rows) in [(UInt64(1), false, Float(0), 61), (2, true, 0.01, 90), (3, false, 0.5, 30)] {
+            let batch = try Self.batch(policy: policy, actions: actions, rows: rows, seed: seed)
             func run(composed: Bool) -> (terms: PolicyGradientLosses, total: UInt32, gradients: [[UInt32]]) {
                 policy.parameters.zeroGrad()
                 let (total, terms) = PolicyGradientLosses.ppo(
                     policy: policy, batch: batch, clipRange: 0.2, clipRangeValue: nil, normalizeAdvantage: normalize,
-                    entropyCoefficient: entropy, valueCoefficient: 0.5, composed: composed)
+                    entropyCoefficient: entropy, valueCoefficient: 0.5, composed: composed, scratch: composed ? nil : scratch)
                 total.backward()
                 return (terms, total.scalar.bitPattern, policy.parameters.map { $0.grad!.scalars.map(\.bitPattern) })
             }

@@ -83,6 +83,26 @@ import Testing
         for (key, p) in zip(["a", "b", "c"], params) { fixture.check("clipped_grad_\(key)", p.grad) }
     }
 
+    /// Clipping scales gradients in place only where nothing else holds them: two
+    /// parameters sharing one gradient tensor are each scaled once, and a gradient a
+    /// caller kept is left as it was.
+    @Test func clipGradNormKeepsSharedGradients() throws {
+        let shared = Tensor([3, -4])
+        let a = Parameter(Tensor.zeros([2])), b = Parameter(Tensor.zeros([2])), c = Parameter(Tensor.zeros([1]))
+        a.grad = shared
+        b.grad = shared
+        c.grad = Tensor([12])
+        let kept = c.grad!
+        let norm = clipGradientNorm([a, b, c], maxNorm: 1)
+        // sqrt(9 + 16 + 9 + 16 + 144) = sqrt(194)
+        #expect(norm == Float(194.0.squareRoot()))
+        let coefficient = 1 / (norm + 1e-6)
+        #expect(a.grad!.scalars == [3 * coefficient, -4 * coefficient])
+        #expect(b.grad!.scalars == a.grad!.scalars)
+        #expect(c.grad!.scalars == [12 * coefficient])
+        #expect(shared.scalars == [3, -4] && kept.scalars == [12])
+    }
+
     @Test func weightClip() throws {
         let fixture = try Fixture("optim_weight_clip")
         let w = Parameter(fixture.tensor("w")), b = Parameter(fixture.tensor("b"))

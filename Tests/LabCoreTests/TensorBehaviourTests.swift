@@ -335,4 +335,29 @@ final class Conv2DStub: Layer {
             }
         }
     }
+
+    /// The fused backward overwrites its incoming gradient only when no other tensor
+    /// shares it: two layers whose outputs are added receive one gradient tensor, and the
+    /// second layer must still see it unchanged after the first has back-propagated.
+    @Test func sharedIncomingGradientIsLeftIntact() throws {
+        let source = try RandomSource(seed: 11)
+        let first = Dense(5, 24, source: source), second = Dense(5, 24, source: source)
+        let parameters = first.parameters + second.parameters
+        let input = Tensor.uniform([33, 5], low: -2, high: 2, source: source)
+        let weights = Tensor.uniform([33, 24], low: -1, high: 1, source: source)
+        func run(fused: Bool) -> [[UInt32]] {
+            parameters.zeroGrad()
+            let x = input.requiringGradient()
+            func layer(_ dense: Dense) -> Tensor {
+                fused ? Tensor.linearTanh(x, weight: dense.weight.tensor, bias: dense.bias?.tensor)
+                    : Tensor.linear(x, weight: dense.weight.tensor, bias: dense.bias?.tensor).tanh()
+            }
+            ((layer(first) + layer(second)) * weights).sum().backward()
+            return ([x.gradient!.scalars] + parameters.map { $0.grad!.scalars }).map { $0.map(\.bitPattern) }
+        }
+        let fused = run(fused: true), separate = run(fused: false)
+        #expect(fused == separate)
+        // The two layers' weight gradients differ (different weights, same incoming gradient).
+        #expect(fused[1] != fused[3])
+    }
 }

@@ -53,6 +53,8 @@ public final class PPOAgent: Agent {
     /// Collection, acting, the agent's file and checkpoints, shared with A2C.
     let rollouts: RolloutTraining
     private let batch: RolloutBatch
+    /// The fused categorical loss's saved values, reused from minibatch to minibatch.
+    private let lossScratch = PolicyGradientLosses.CategoricalScratch()
     public var policy: ActorCriticPolicy { rollouts.policy }
     public var normalizer: VectorNormalizer? { rollouts.normalizer }
     /// Gradient steps taken so far (SB3's `_n_updates` counts epochs; this counts minibatches).
@@ -90,7 +92,7 @@ public final class PPOAgent: Agent {
                 let losses = PolicyGradientLosses.ppo(
                     policy: policy, batch: batch, clipRange: epsilon, clipRangeValue: clipRangeValue,
                     normalizeAdvantage: settings.common.normalizeAdvantage, entropyCoefficient: Float(settings.common.entropyCoefficient),
-                    valueCoefficient: Float(settings.common.valueCoefficient))
+                    valueCoefficient: Float(settings.common.valueCoefficient), scratch: lossScratch)
                 lastLosses = losses.terms
                 if let targetKL, losses.terms.approximateKL > 1.5 * targetKL { return }
                 try rollouts.descend(losses.total, maxGradientNorm: Float(settings.common.maxGradientNorm))

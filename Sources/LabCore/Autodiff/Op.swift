@@ -65,8 +65,9 @@ extension Tensor {
         return result
     }
 
-    /// Computes the input gradients of `node` from its output gradient `g`.
-    static func propagate(_ node: TapeNode, _ g: Tensor) {
+    /// Computes the input gradients of `node` from its output gradient `g`, which it may
+    /// overwrite when no other tensor shares its storage.
+    static func propagate(_ node: TapeNode, _ g: inout Tensor) {
         switch node.op {
         case .leaf:
             return
@@ -138,8 +139,16 @@ extension Tensor {
             linearBackward(node, g, x, w)
         case .linearTanh(let x, let w, let out):
             // What the separate tanh node hands the linear node (its first and only
-            // gradient), then the linear node's backward on it.
-            linearBackward(node, tanhBackward(g, out), x, w)
+            // gradient), then the linear node's backward on it. Element by element, so it
+            // may overwrite the incoming gradient when that is not shared: one
+            // activation-sized allocation and a cache's worth of memory less per layer.
+            if isKnownUniquelyReferenced(&g.storage) {
+                precondition(g.count == out.count)
+                tanhBackwardKernel(g.storage.base, out.storage.base, g.storage.base, count: g.count)
+                linearBackward(node, g, x, w)
+            } else {
+                linearBackward(node, tanhBackward(g, out), x, w)
+            }
         case .reshape(let inShape):
             node.a?.accumulate(Tensor(shape: inShape, storage: g.storage))
         case .concat(let axis, let sizes, let shapes):

@@ -150,10 +150,11 @@ extension Tensor {
             let current = order[i]
             i -= 1
             if let side, current.side != side { continue }
-            guard let g = current.grad else { continue }
+            guard var g = current.grad else { continue }
             if current.isLeaf { continue }
-            Tensor.propagate(current, g)
+            // Taken out of the node first, so that an operation may reuse its storage.
             current.grad = nil
+            Tensor.propagate(current, &g)
             // Drop saved values now (PyTorch's retain_graph=False): they may share storage
             // with parameters, which the optimizer is about to update in place.
             current.op = .released

@@ -294,16 +294,19 @@ public final class RMSprop: Optimizer {
 public func clipGradientNorm(_ parameters: [Parameter], maxNorm: Float) -> Float {
     var total: Double = 0
     for p in parameters {
-        guard let g = p.grad else { continue }
-        for j in 0..<g.count { let x = Double(g.storage.base[j]); total += x * x }
+        guard let g = p.leaf.grad else { continue }
+        let base = g.storage.base
+        for j in 0..<g.count { let x = Double(base[j]); total += x * x }
     }
     let norm = Float(total.squareRoot())
     let coefficient = Swift.min(maxNorm / (norm + 1e-6), 1)
     if coefficient < 1 {
-        for p in parameters where p.grad != nil {
-            p.grad!.makeUnique()
-            let g = p.grad!.storage.base
-            for j in 0..<p.grad!.count { g[j] *= coefficient }
+        for p in parameters where p.leaf.grad != nil {
+            // Through the leaf's stored gradient, in place: `p.grad!` (a computed property)
+            // would hand makeUnique a second reference and copy every gradient every step.
+            p.leaf.grad!.makeUnique()
+            let g = p.leaf.grad!.storage.base, count = p.leaf.grad!.count
+            for j in 0..<count { g[j] *= coefficient }
         }
     }
     return norm
