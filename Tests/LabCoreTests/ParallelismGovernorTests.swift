@@ -471,17 +471,7 @@ import Testing
     @Test func anAdaptivePoolRunsAloneRightAfterAStall() {
         let pool = Self.poolThatLeavesParallelOnlyOnAStall()
         let caller = pthread_self()
-        let workerStarted = Counter()
-        let deadline = Date().addingTimeInterval(30)
-        pool.run(chunks: 2) { _ in
-            if pthread_equal(pthread_self(), caller) != 0 {
-                while workerStarted.value.load(ordering: .acquiring) == 0 && Date() < deadline { usleep(100) }
-            } else {
-                workerStarted.value.store(1, ordering: .releasing)
-                usleep(300_000)
-            }
-        }
-        #expect(workerStarted.value.load(ordering: .acquiring) == 1, "the worker never claimed a chunk")
+        Self.stallOnce(pool, caller)
         #expect(pool.stalls == 1 && pool.governor?.stalls == 1)
         #expect(pool.governor?.chosen == .alone)
         expectTheNextJobsRunOnTheCaller(pool, caller)
@@ -532,17 +522,8 @@ import Testing
         // Parallel mode (before any stall): chunks, whole or not.
         step(whole: true)
         #expect(ranges.count == 8 && !ranges.contains(0..<count), "\(ranges)")
-        // A stall (the worker holds its chunk for 300 ms): alone from the next job on.
-        let workerStarted = Counter()
-        let deadline = Date().addingTimeInterval(30)
-        pool.run(chunks: 2) { _ in
-            if pthread_equal(pthread_self(), caller) != 0 {
-                while workerStarted.value.load(ordering: .acquiring) == 0 && Date() < deadline { usleep(100) }
-            } else {
-                workerStarted.value.store(1, ordering: .releasing)
-                usleep(300_000)
-            }
-        }
+        // A stall: alone from the next job on.
+        Self.stallOnce(pool, caller)
         #expect(pool.governor?.chosen == .alone)
         ranges = []
         step(whole: true)
@@ -556,6 +537,22 @@ import Testing
 
     /// An adaptive pool whose stretches and backoff are far longer than a test: only a
     /// stall can make it leave the parallel mode, and it then stays alone.
+    /// One parallel job whose worker holds its chunk for 300 ms while the caller waits for
+    /// it to start: a stall.
+    static func stallOnce(_ pool: WorkerPool, _ caller: pthread_t) {
+        let workerStarted = Counter()
+        let deadline = Date().addingTimeInterval(30)
+        pool.run(chunks: 2) { _ in
+            if pthread_equal(pthread_self(), caller) != 0 {
+                while workerStarted.value.load(ordering: .acquiring) == 0 && Date() < deadline { usleep(100) }
+            } else {
+                workerStarted.value.store(1, ordering: .releasing)
+                usleep(300_000)
+            }
+        }
+        #expect(workerStarted.value.load(ordering: .acquiring) == 1, "the worker never claimed a chunk")
+    }
+
     static func poolThatLeavesParallelOnlyOnAStall() -> WorkerPool {
         let governor = ParallelismGovernor(shortestStretch: 60_000_000_000, longestStretch: 60_000_000_000,
                                            exploreSlice: 1_000_000, leastJobs: 1, shortestBackoff: 60_000_000_000)
