@@ -163,13 +163,7 @@ import Testing
         var governor = ParallelismGovernor()
         let units = 1024
         let (outcome, _) = Self.simulateWithStalls(&governor, seconds: 5, units: units) { mode, now in
-            switch mode {
-            case .alone: return (UInt64(30 * units), false)
-            case .parallel:
-                let phase = now % 3_000_000
-                if phase < 1_500_000 { return (UInt64(18 * units), false) }
-                return (3_000_000 - phase + UInt64(18 * units), true)
-            }
+            Self.preemptedWorker(mode, now, units: units)
         }
         #expect(governor.chosen == .alone)
         #expect(governor.stalls >= 1 && governor.stalls <= 30, "stalls \(governor.stalls)")
