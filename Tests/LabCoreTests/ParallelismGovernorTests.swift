@@ -534,17 +534,8 @@ import Testing
     /// One parallel job whose worker holds its chunk for 300 ms while the caller waits for
     /// it to start: a stall.
     static func stallOnce(_ pool: WorkerPool, _ caller: pthread_t) {
-        let workerStarted = Counter()
-        let deadline = Date().addingTimeInterval(30)
-        pool.run(chunks: 2) { _ in
-            if pthread_equal(pthread_self(), caller) != 0 {
-                while workerStarted.value.load(ordering: .acquiring) == 0 && Date() < deadline { usleep(100) }
-            } else {
-                workerStarted.value.store(1, ordering: .releasing)
-                usleep(300_000)
-            }
-        }
-        #expect(workerStarted.value.load(ordering: .acquiring) == 1, "the worker never claimed a chunk")
+        let claimed = WorkerPoolTests.runWithWorkerHolding(pool, caller: caller, workerHolds: 300_000, callerWaits: 30)
+        #expect(claimed, "the worker never claimed a chunk")
     }
 
     static func poolThatLeavesParallelOnlyOnAStall() -> WorkerPool {

@@ -8,6 +8,25 @@ import Testing
 @Suite struct WorkerPoolTests {
     final class Counter: Sendable { let value = Atomic<Int>(0) }
 
+    /// One two-chunk job in which the worker, once it claims a chunk, holds it for
+    /// `workerHolds` microseconds (a preempted worker), while the caller waits up to
+    /// `callerWaits` seconds for it to start. Returns whether the worker claimed a chunk.
+    @discardableResult
+    static func runWithWorkerHolding(_ pool: WorkerPool, caller: pthread_t, workerHolds: useconds_t,
+                                     callerWaits: TimeInterval) -> Bool {
+        let workerStarted = Counter()
+        let deadline = Date().addingTimeInterval(callerWaits)
+        pool.run(chunks: 2) { _ in
+            if pthread_equal(pthread_self(), caller) != 0 {
+                while workerStarted.value.load(ordering: .acquiring) == 0 && Date() < deadline { usleep(100) }
+            } else {
+                workerStarted.value.store(1, ordering: .releasing)
+                usleep(workerHolds)
+            }
+        }
+        return workerStarted.value.load(ordering: .acquiring) == 1
+    }
+
     /// Runs `jobs` jobs of varying chunk counts and checks that each chunk ran once.
     static func checkEveryChunkOnce(pool: WorkerPool, jobs: Int, pauseEvery: Int? = nil) {
         for job in 0..<jobs {
@@ -114,16 +133,7 @@ import Testing
     @Test func thePoolRunsInParallelAgainAfterTheBackoff() {
         let pool = WorkerPool(parts: 2, shortestBackoff: 1_000_000)
         let caller = pthread_self()
-        let workerStarted = Counter()
-        pool.run(chunks: 2) { _ in
-            if pthread_equal(pthread_self(), caller) != 0 {
-                let deadline = Date().addingTimeInterval(30)
-                while workerStarted.value.load(ordering: .acquiring) == 0 && Date() < deadline { usleep(100) }
-            } else {
-                workerStarted.value.store(1, ordering: .releasing)
-                usleep(200_000)
-            }
-        }
+        Self.runWithWorkerHolding(pool, caller: caller, workerHolds: 200_000, callerWaits: 30)
         #expect(pool.stalls == 1)
         // Each job lasts about 8 ms on one thread, long enough for a woken worker to join;
         // on a loaded machine a few attempts may stall and back off again (each at most a
@@ -156,16 +166,7 @@ import Testing
             let before = pool.stalls
             let deadline = Date().addingTimeInterval(20)
             while pool.stalls == before && Date() < deadline {
-                let workerStarted = Counter()
-                pool.run(chunks: 2) { _ in
-                    if pthread_equal(pthread_self(), caller) != 0 {
-                        let wait = Date().addingTimeInterval(0.01)
-                        while workerStarted.value.load(ordering: .acquiring) == 0 && Date() < wait { usleep(100) }
-                    } else {
-                        workerStarted.value.store(1, ordering: .releasing)
-                        usleep(30_000)
-                    }
-                }
+                Self.runWithWorkerHolding(pool, caller: caller, workerHolds: 30_000, callerWaits: 0.01)
             }
         }
         stall()
