@@ -115,4 +115,73 @@ import Testing
         #expect(masked.scalars.map(\.bitPattern) == (0..<700).map { _ in (b.uniform() < Double(Float(0.3)) ? 0 : 1 * keep).bitPattern })
         #expect(a.next() == b.next())
     }
+
+    /// The dropout mask and the noise points drawn block by block give the one-by-one
+    /// numbers, and leave the generator where they do, for random sizes (across refills)
+    /// and rates, an exact boundary (0.25 is 2^30 / 2^32) included.
+    @Test func dropoutMasksAndNoiseEqualOneByOneDrawsAtRandomSizes() throws {
+        let sizes = try RandomSource(seed: 99)
+        for trial in 0..<40 {
+            let a = try RandomSource(seed: UInt64(trial)), b = try RandomSource(seed: UInt64(trial))
+            for _ in 0..<4 {
+                let count = 1 + sizes.uniformIndex(below: 3000)
+                let rate = [0, 0.25, 0.3, 0.5, Double(Float(0.3)), 0.999_999_9][sizes.uniformIndex(below: 6)]
+                let keep = Float(1 / (1 - rate))
+                var mask = [Float](repeating: .nan, count: count)
+                mask.withUnsafeMutableBufferPointer { a.fillDropoutMask($0.baseAddress!, count: count, rate: rate, keep: keep) }
+                let expected = (0..<count).map { _ in b.uniform() < rate ? 0 : keep }
+                #expect(mask.map(\.bitPattern) == expected.map(\.bitPattern), "mask of \(count) at rate \(rate)")
+                let noise = Tensor.normal([count], source: a)
+                #expect(noise.scalars.map(\.bitPattern) == (0..<count).map { _ in Float(b.gaussian()).bitPattern }, "\(count) gaussians")
+            }
+            #expect(a.state.prefix(624 * 8 + 4) == b.state.prefix(624 * 8 + 4))
+        }
+    }
+
+    /// Words that are rarely drawn but change the rules: a zero word (GSL's positive
+    /// uniform draws again, shifting the polar method's pairs) and 2^31 twice in a pair
+    /// (the centre, which the polar method rejects), planted in a generator's state.
+    @Test func zeroWordsAndTheCentreFollowGSLsRules() throws {
+        /// The state word whose tempered output is `y` (tempering inverted step by step).
+        func untempered(_ output: UInt32) -> UInt32 {
+            var y = output
+            y ^= y >> 18
+            y ^= (y << 15) & 0xefc6_0000
+            var t = y
+            for _ in 0..<5 { t = y ^ ((t << 7) & 0x9d2c_5680) }
+            y = t
+            t = y
+            for _ in 0..<3 { t = y ^ (t >> 11) }
+            return t
+        }
+        let planter = try RandomSource(seed: 5)
+        for trial in 0..<60 {
+            let original = try RandomSource(seed: UInt64(1000 + trial))
+            var bytes = original.state
+            func setWord(_ index: Int, _ value: UInt32) {
+                withUnsafeBytes(of: UInt(value)) { bytes.replaceSubrange(index * 8..<(index + 1) * 8, with: $0) }
+            }
+            // Start mid-block, then plant zeros and a centre pair among the next words.
+            let start = planter.uniformIndex(below: 600)
+            withUnsafeBytes(of: Int32(start)) { bytes.replaceSubrange(624 * 8..<(624 * 8 + 4), with: $0) }
+            for _ in 0..<(1 + planter.uniformIndex(below: 4)) { setWord(start + planter.uniformIndex(below: 624 - start), 0) }
+            let centre = start + planter.uniformIndex(below: 623 - start)
+            setWord(centre, untempered(0x8000_0000))
+            setWord(centre + 1, untempered(0x8000_0000))
+            let a = try RandomSource(seed: 0), b = try RandomSource(seed: 0)
+            try a.restore(state: bytes)
+            try b.restore(state: bytes)
+            let count = 1 + planter.uniformIndex(below: 800)
+            if trial % 2 == 0 {
+                let noise = Tensor.normal([count], source: a)
+                #expect(noise.scalars.map(\.bitPattern) == (0..<count).map { _ in Float(b.gaussian()).bitPattern })
+            } else {
+                var mask = [Float](repeating: .nan, count: count)
+                mask.withUnsafeMutableBufferPointer { a.fillDropoutMask($0.baseAddress!, count: count, rate: 0.5, keep: 2) }
+                #expect(mask == (0..<count).map { _ in b.uniform() < 0.5 ? 0 : 2 })
+            }
+            #expect(a.next() == b.next())
+        }
+        #expect(untempered(0) == 0)
+    }
 }

@@ -72,6 +72,10 @@ void rllab_mt19937_gaussian(void *state, double sigma, double *out, long n);
    each, GSL's transform: together the floats of mean + gsl_ran_gaussian(r, sigma). */
 void rllab_mt19937_polar_points(void *state, double *points, long n);
 void rllab_polar_gaussian_floats(const double *points, double mean, double sigma, float *out, long n);
+/* A dropout mask from the state: out[i] = 0 when the i-th of n gsl_rng_uniform numbers is
+   below rate, else keep (the mask that drops each element with probability rate and scales
+   the kept ones), leaving the state as those n calls would. */
+void rllab_mt19937_dropout_mask(void *state, double rate, float keep, float *out, long n);
 /* The size of the state block these functions expect (GSL's mt19937 state). */
 long rllab_mt19937_state_size(void);
 

@@ -163,11 +163,8 @@ public final class Dropout: Layer {
         guard isTraining && rate > 0 else { return input }
         let mask = Tensor(uninitializedShape: input.shape)
         let keep = 1 / (1 - rate)
-        let m = mask.storage.base, threshold = Double(rate)
-        // One uniform number per element, in order, drawn in batches.
-        source.inBatches(mask.count) { offset, u in
-            for i in 0..<u.count { m[offset + i] = u[i] < threshold ? 0 : keep }
-        }
+        // One uniform number per element, in order: element i is dropped when it is below the rate.
+        source.fillDropoutMask(mask.storage.base, count: mask.count, rate: Double(rate), keep: keep)
         return input.masked(by: mask)
     }
 }

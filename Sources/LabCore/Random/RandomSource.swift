@@ -331,6 +331,18 @@ public final class RandomSource {
         }
     }
 
+    /// Writes a dropout mask of `count` elements to `out`: element `i` is 0 when the `i`-th
+    /// of `count` calls of ``uniform()`` would return less than `rate`, else `keep`. Leaves
+    /// the generator where those calls would.
+    ///
+    /// For mt19937 the words are turned into the mask in one pass over GSL's state block
+    /// (`rllab_mt19937_dropout_mask`), without the numbers in between.
+    func fillDropoutMask(_ out: UnsafeMutablePointer<Float>, count: Int, rate: Double, keep: Float) {
+        guard count > 0 else { return }
+        if isFastMT19937, let state = gsl_rng_state(rng) { return rllab_mt19937_dropout_mask(state, rate, keep, out, count) }
+        for i in 0..<count { out[i] = gsl_rng_uniform(rng) < rate ? 0 : keep }
+    }
+
     /// A Bernoulli trial that is `true` with probability `p`.
     @inline(__always)
     public func bernoulli(_ p: Double) -> Bool {
