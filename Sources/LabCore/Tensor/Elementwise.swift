@@ -142,7 +142,14 @@ extension Tensor {
 
     /// x for x > 0, `slope * x` otherwise (PyTorch's default slope is 0.01, Keras' 0.3).
     public func leakyRelu(slope: Float = 0.01) -> Tensor {
-        var out = mapElements { leakyReluElement($0, slope: slope) }
+        var out = Tensor(uninitializedShape: shape)
+        let a = storage.base, o = out.storage.base
+        // The loop is written inside the piece: through `mapElements`, the expression is a
+        // closure that each piece calls once per element (the compute threads' job is opaque
+        // to the optimizer); here it vectorizes. The same expression, so the same bits.
+        ComputeThreads.forEachPiece(count: count) { r in
+            for i in r { o[i] = leakyReluElement(a[i], slope: slope) }
+        }
         out.node = Tensor.record(.leakyRelu(detached(), slope: slope), shape: shape, self)
         return out
     }
@@ -166,6 +173,35 @@ extension Tensor {
     public func softplus(threshold: Float = 20) -> Tensor {
         var out = mapElements { x in x > threshold ? x : Swift.max(x, 0) + log1pf(expf(-Swift.abs(x))) }
         out.node = Tensor.record(.softplus(detached(), threshold: threshold), shape: shape, self)
+        return out
+    }
+}
+
+// MARK: - Backward kernels
+
+extension Tensor {
+    /// The gradient through ``leakyRelu(slope:)``: `g` where `x > 0`, `g * slope` elsewhere
+    /// (no recording). Written out, not through `zipSame`'s per-element closure, as
+    /// ``leakyRelu(slope:)`` is.
+    static func leakyReluBackward(_ g: Tensor, _ x: Tensor, slope: Float) -> Tensor {
+        precondition(g.count == x.count)
+        let out = Tensor(uninitializedShape: x.shape)
+        let gp = g.storage.base, xp = x.storage.base, o = out.storage.base
+        ComputeThreads.forEachPiece(count: out.count) { r in
+            for i in r { o[i] = xp[i] > 0 ? gp[i] : gp[i] * slope }
+        }
+        return out
+    }
+
+    /// `x * y` element by element for tensors of one count, in `x`'s shape (no recording):
+    /// a dropout mask applied forward and backward. Written out as ``leakyReluBackward(_:_:slope:)``.
+    static func product(_ x: Tensor, _ y: Tensor) -> Tensor {
+        precondition(x.count == y.count)
+        let out = Tensor(uninitializedShape: x.shape)
+        let a = x.storage.base, b = y.storage.base, o = out.storage.base
+        ComputeThreads.forEachPiece(count: out.count) { r in
+            for i in r { o[i] = a[i] * b[i] }
+        }
         return out
     }
 }
