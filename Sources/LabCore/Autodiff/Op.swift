@@ -110,7 +110,7 @@ extension Tensor {
         case .relu(let out):
             node.a?.accumulate(zipSame(g, out) { $1 > 0 ? $0 : 0 })
         case .leakyRelu(let x, let slope):
-            node.a?.accumulate(zipSame(g, x) { $1 > 0 ? $0 : $0 * slope })
+            node.a?.accumulate(leakyReluBackward(g, x, slope: slope))
         case .tanh(let out):
             node.a?.accumulate(tanhBackward(g, out))
         case .sigmoid(let out):
@@ -156,7 +156,7 @@ extension Tensor {
         case .conv2d(let x, let columns, let w, let geometry):
             conv2dBackward(node, g, x, columns, w, geometry)
         case .mask(let m):
-            node.a?.accumulate(zipSame(g, m, *))
+            node.a?.accumulate(product(g, m))
         case .meanSquaredError(let diff):
             let s = 2 * g.storage.base[0] / Float(diff.count)
             let ga = diff.mapElements { $0 * s }

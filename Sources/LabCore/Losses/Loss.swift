@@ -133,7 +133,7 @@ extension Tensor {
 
     /// Multiplies by a fixed mask (dropout's kept-and-scaled pattern).
     func masked(by mask: Tensor) -> Tensor {
-        var out = Tensor.zipSame(self, mask, *)
+        var out = Tensor.product(self, mask)
         out.node = Tensor.record(.mask(mask), shape: shape, self)
         return out
     }
