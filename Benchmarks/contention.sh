@@ -5,12 +5,14 @@
 #   bash Benchmarks/contention.sh [RLLAB_BINARY [BASELINE_BINARY]]
 #       (default .build/release/rllab; with a baseline, both binaries run in every round)
 #
-# Environment: MODE (alternate, the default, or whole: see below), ROUNDS (rounds per case,
-# default 3), CASES (any of "busy pinned free", default "busy free"), ENVS (copies, default
-# 1024), LOCK (a command that each round runs under, e.g. a timing lock that keeps other
-# work off the machine; default none). MODE=alternate: SEGMENT_STEPS (steps per short run,
-# default 40000000: 1-2 s), CYCLES (cycles per round, default 12), BUSY_ARMS and FREE_ARMS
-# (below). MODE=whole: STEPS (steps per run, default 400000000: 10-20 s).
+# Environment: MODE (blocks, the default, alternate or whole: see below), ROUNDS (rounds per
+# case, default 3), CASES (any of "busy pinned free", default "busy free"), ENVS (copies,
+# default 1024), LOCK (a command that each round runs under, e.g. a timing lock that keeps
+# other work off the machine; default none). MODE=blocks: BLOCK_STEPS (steps per
+# environment per run, default 400000000), BLOCKS (blocks per environment, default 100),
+# PAIRS (below). MODE=alternate: SEGMENT_STEPS (steps per short run, default 40000000: 1-2
+# s), CYCLES (cycles per round, default 12), BUSY_ARMS and FREE_ARMS (below). MODE=whole:
+# STEPS (steps per run, default 400000000: 10-20 s).
 #
 # Cases:
 #   busy    an ordinary competing process (`sh -c 'while :; do :; done'`, not pinned) runs
@@ -18,9 +20,21 @@
 #   pinned  the same process pinned to the last CPU with taskset;
 #   free    no competing process.
 #
-# MODE=alternate (separates the machine's drift from the pool's cost): a virtual machine's
-# speed moves by 10-30% within a minute, so a ratio of two long runs a minute apart mixes
-# that drift into the pool's cost. A round is CYCLES cycles; a cycle runs each of the
+# A virtual machine's speed moves by 10-30% within seconds (no steal time shows it), so a
+# ratio of two long runs a minute apart mixes that drift into the pool's cost. Two modes
+# separate them, each with a null test (the same thing against itself: the noise floor).
+#
+# MODE=blocks (in one process, the finest): `rllab bench env --threads T --against-threads
+# R` steps two vector environments, with T and with R threads, in BLOCKS alternating blocks
+# each (ABBA ABBA..., ~0.1 s a block), and prints the ratio of the total rates and the
+# spread of the ratios of neighbouring blocks. Each environment keeps its pool for the whole
+# run, so the pool's start and warm-up count once, as in one long run. PAIRS (default "2:1
+# 1:1") lists the runs of a round as T:R: 2 threads against 1, and 1 against 1 (the null
+# test), in an order that rotates from round to round; every binary given runs them (the
+# binaries need --against-threads). For a binary without it (an older baseline), use
+# MODE=alternate.
+#
+# MODE=alternate (across processes, any binary): a round is CYCLES cycles; a cycle runs each of the
 # round's arms (a binary and a thread count) once, as a short process of SEGMENT_STEPS
 # steps, in an order that rotates from cycle to cycle, so every arm takes every position
 # equally and arms compared within a cycle ran seconds apart. Every run is a fresh process:
@@ -42,20 +56,22 @@
 # seconds, start-up included). The summary gives every round's whole-run ratio, their
 # median and the worst.
 #
-# Both modes print each run's wall and CPU seconds and the CPU seconds other processes took
+# All modes print each run's wall and CPU seconds and the CPU seconds other processes took
 # meanwhile (the machine's busy time less this run's and the competing process's): runs
 # that others disturbed show it. The bar: every busy ratio threads 2 / threads 1 >= 0.90.
 # With RLLAB_POOL_STATS=1 in the environment, a 2-thread run also prints its worker pool's
-# jobs and time per mode, stalls and skipped probes (MODE=alternate sums them per arm).
+# jobs and time per mode, stalls and skipped probes (MODE=alternate sums them per arm; the
+# summaries give the share of jobs run alone).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # One round, run by the script itself under $LOCK: `contention.sh --round CASE ROUND BINARY...`
-# (MODE=whole) or `contention.sh --round CASE ROUND ARMS BINARY...` (MODE=alternate).
-# Prints a line per run and a machine-readable "result" (whole) or "segment" (alternate) line per run.
+# (MODE=whole and blocks) or `contention.sh --round CASE ROUND ARMS BINARY...` (MODE=alternate).
+# Prints a line per run and a machine-readable "result" (whole), "segment" (alternate) or
+# "blocks" (blocks) line per run.
 if [ "${1:-}" = --round ]; then
     case=$2; round=$3; shift 3
-    mode=${MODE:-alternate}
+    mode=${MODE:-blocks}
     if [ "$mode" = alternate ]; then read -r -a arms <<< "$1"; shift; fi
     binaries=("$@")
     envs=${ENVS:-1024}
@@ -96,7 +112,32 @@ if [ "${1:-}" = --round ]; then
             'BEGIN { x = (m - o) / t - u - s; printf "%.2f", x < 0 ? 0 : x }')
     }
     echo "== case $case round $round${busy_pid:+ (competing process $busy_pid)}: $(date -u +%H:%M:%S) UTC, load $(cut -d' ' -f1-3 /proc/loadavg)"
-    if [ "$mode" = alternate ]; then
+    if [ "$mode" = blocks ]; then
+        read -r -a pairs <<< "${PAIRS:-2:1 1:1}"
+        n=${#pairs[@]}; count=${#binaries[@]}
+        for i in $(seq 0 $((n * count - 1))); do
+            j=$(( (i + round - 1) % (n * count) ))
+            b=$(( j / n )); IFS=: read -r threads against <<< "${pairs[$((j % n))]}"
+            machine0=$(machine_busy); other0=$(process_ticks "$busy_pid")
+            t0=$(date +%s%N)
+            out=$( { /usr/bin/time -f 'TIME %e %U %S' "${binaries[$b]}" bench env --env CartPole-v1 --num-envs "$envs" \
+                --threads "$threads" --against-threads "$against" --steps "${BLOCK_STEPS:-400000000}" --blocks "${BLOCKS:-100}"; } 2>&1 )
+            t1=$(date +%s%N)
+            machine1=$(machine_busy); other1=$(process_ticks "$busy_pid")
+            read -r _ _ user sys <<< "$(echo "$out" | grep '^TIME ')"
+            # rates, ratio of totals, median, quartiles and range of the block pairs' ratios
+            figures=$(echo "$out" | sed -nE 's/.*: ([0-9]+) steps\/s against ([0-9]+) steps\/s; ratio of totals ([0-9.]+); block pairs: median ratio ([0-9.]+), quartiles ([0-9.]+)-([0-9.]+), range ([0-9.]+)-([0-9.]+).*/\1 \2 \3 \4 \5 \6 \7 \8/p')
+            [ -n "$figures" ] && [ -n "$sys" ] || { echo "error: unexpected output (does ${binaries[$b]} know --against-threads?): $out" >&2; exit 1; }
+            pool=$(echo "$out" | grep '^worker pool' | sed 's/^worker pool //' || true)
+            stats=$(echo "$pool" | sed -nE 's/.*: ([0-9]+) jobs parallel \(([0-9.]+) s.*\), ([0-9]+) alone \(([0-9.]+) s.*\), ([0-9]+) stalls.*/\1 \2 \3 \4 \5/p')
+            wall=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", (b - a) / 1e9 }')
+            others=$(awk -v m=$((machine1 - machine0)) -v o=$((other1 - other0)) -v t="$tick" -v u="$user" -v s="$sys" \
+                'BEGIN { x = (m - o) / t - u - s; printf "%.2f", x < 0 ? 0 : x }')
+            read -r r1 r2 total med q1 q3 lo hi <<< "$figures"
+            echo "$case round $round binary $((b + 1)) $threads threads against $against: $(mega "$r1") against $(mega "$r2") M steps/s, ratio of totals $total; block pairs median $med, quartiles $q1-$q3, range $lo-$hi; wall $wall s, cpu user $user s sys $sys s, others $others s${pool:+; pool $pool}"
+            echo "blocks $case $round $((b + 1)) $threads $against $r1 $r2 $total $med $q1 $q3 $lo $hi $others ${stats:-0 0 0 0 0}"
+        done
+    elif [ "$mode" = alternate ]; then
         cycles=${CYCLES:-12}; steps=${SEGMENT_STEPS:-40000000}
         n=${#arms[@]}
         for cycle in $(seq 1 "$cycles"); do
@@ -137,7 +178,7 @@ fi
 
 rllab=${1:-.build/release/rllab}
 baseline=${2:-}
-mode=${MODE:-alternate}
+mode=${MODE:-blocks}
 rounds=${ROUNDS:-3}
 cases=${CASES:-busy free}
 binaries=("$rllab")
@@ -145,19 +186,24 @@ binaries=("$rllab")
 for b in "${binaries[@]}"; do
     [ -x "$b" ] || { echo "error: $b is not an executable (build with: swift build -c release --product rllab)" >&2; exit 2; }
 done
-case $mode in alternate|whole) ;; *) echo "error: unknown MODE $mode (use alternate or whole)" >&2; exit 2 ;; esac
+case $mode in blocks|alternate|whole) ;; *) echo "error: unknown MODE $mode (use blocks, alternate or whole)" >&2; exit 2 ;; esac
 command -v taskset >/dev/null || { echo "error: taskset not found (util-linux)" >&2; exit 2; }
 [ -x /usr/bin/time ] || { echo "error: /usr/bin/time not found (Debian package time)" >&2; exit 2; }
 read -r -a lock <<< "${LOCK:-}"
 busy_arms=${BUSY_ARMS:-1:1 1:2 1:1}
 if [ -n "$baseline" ]; then free_arms=${FREE_ARMS:-2:2 1:2 2:2}; else free_arms=${FREE_ARMS:-1:1 1:2 1:1}; fi
+for pair in ${PAIRS:-2:1 1:1}; do
+    [[ $pair =~ ^[1-9][0-9]*:[1-9][0-9]*$ ]] || { echo "error: pair $pair is not THREADS:AGAINST_THREADS (both >= 1)" >&2; exit 2; }
+done
 for arm in $busy_arms $free_arms; do
     [[ $arm =~ ^[0-9]+:[0-9]+$ ]] && [ "${arm%%:*}" -ge 1 ] && [ "${arm%%:*}" -le ${#binaries[@]} ] && [ "${arm#*:}" -ge 1 ] \
         || { echo "error: arm $arm is not BINARY:THREADS with BINARY 1..${#binaries[@]} and THREADS >= 1" >&2; exit 2; }
 done
 
 echo "cpu: $(lscpu | grep 'Model name' | sed 's/Model name: *//'), $(nproc) CPUs; mode $mode; copies: ${ENVS:-1024}"
-if [ "$mode" = alternate ]; then
+if [ "$mode" = blocks ]; then
+    echo "steps per environment per run: ${BLOCK_STEPS:-400000000}; blocks: ${BLOCKS:-100}; runs (threads:against): ${PAIRS:-2:1 1:1}"
+elif [ "$mode" = alternate ]; then
     echo "steps per run: ${SEGMENT_STEPS:-40000000}; cycles per round: ${CYCLES:-12}; arms (binary:threads): busy $busy_arms, free $free_arms"
 else
     echo "steps per run: ${STEPS:-400000000}"
@@ -172,13 +218,46 @@ for case in $cases; do
     for round in $(seq 1 "$rounds"); do
         if [ "$mode" = alternate ]; then
             "${lock[@]}" bash "$0" --round "$case" "$round" "$arms" "${binaries[@]}" | tee -a "$results" | grep -v '^segment '
+        elif [ "$mode" = blocks ]; then
+            "${lock[@]}" bash "$0" --round "$case" "$round" "${binaries[@]}" | tee -a "$results" | grep -v '^blocks '
         else
             "${lock[@]}" bash "$0" --round "$case" "$round" "${binaries[@]}" | tee -a "$results" | grep -v '^result '
         fi
     done
 done
 
-if [ "$mode" = alternate ]; then
+if [ "$mode" = blocks ]; then
+    # Summary: per case, binary and pair, every round's ratio of totals and median block-pair
+    # ratio, the median and worst over rounds, and the pool's share of jobs alone and stalls.
+    echo "== summary (MODE=blocks; ratio = rate with THREADS / rate with AGAINST threads, in one process)"
+    awk '
+    function median(a, n,    i, j, t) {
+        for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+        return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+    }
+    $1 == "blocks" {
+        key = $2 " binary " $4 ", " $5 " threads against " $6
+        if (!(key in n)) { keys[++nkeys] = key; n[key] = 0 }
+        i = ++n[key]; total[key, i] = $9; med[key, i] = $10; others[key, i] = $15
+        pj[key] += $16; aj[key] += $18; st[key] += $20
+        pool[key, i] = ($16 + $18 > 0) ? sprintf(" (%.1f%% alone, %d stalls)", 100 * $18 / ($16 + $18), $20) : ""
+    }
+    END {
+        for (k = 1; k <= nkeys; k++) {
+            key = keys[k]; line = ""; mline = ""; worst = ""; delete t; delete m
+            for (i = 1; i <= n[key]; i++) {
+                t[i] = total[key, i]; m[i] = med[key, i]
+                line = line sprintf(" %.3f%s%s", t[i], others[key, i] > 1 ? "*" : "", pool[key, i])
+                mline = mline sprintf(" %.3f", m[i])
+                if (worst == "" || t[i] < worst) worst = t[i]
+            }
+            printf "%s: ratios of totals%s; median %.3f, worst %.3f; block-pair medians%s", key, line, median(t, n[key]), worst, mline
+            if (pj[key] + aj[key] > 0) printf "; pool over all rounds %.2f%% of jobs alone, %d stalls", 100 * aj[key] / (pj[key] + aj[key]), st[key]
+            printf "\n"
+        }
+        print "(* : others took more than 1 CPU second in that run)"
+    }' "$results"
+elif [ "$mode" = alternate ]; then
     # Summary: per case, for each arm after the first, each round's ratio to the first arm
     # (total steps / total wall of each arm's runs in the round), the median and worst of the
     # per-cycle ratios, and the same over all rounds; the loop rates' per-cycle median; and
