@@ -91,10 +91,26 @@ struct BenchEnvCommand: ParsableCommand {
         return (vector, table)
     }
 
+    /// The calling thread's CPU time (seconds) and context switches so far, voluntary (it
+    /// waited) and involuntary (the kernel preempted it).
+    static func threadUsage() -> (cpu: Double, voluntary: Int, involuntary: Int) {
+        var time = timespec()
+        clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+        #if os(Linux)
+        var usage = rusage()
+        getrusage(__rusage_who_t(1), &usage)  // RUSAGE_THREAD, which Swift's Glibc module does not import
+        return (Double(time.tv_sec) + Double(time.tv_nsec) / 1e9, usage.ru_nvcsw, usage.ru_nivcsw)
+        #else
+        return (Double(time.tv_sec) + Double(time.tv_nsec) / 1e9, 0, 0)
+        #endif
+    }
+
     /// Steps two vector environments, one with `--threads` threads and one with `reference`
     /// threads, in alternating blocks (ABBA: drift that is linear over a pair cancels), and
     /// prints each one's total rate, the ratio of the totals and the spread of the ratios of
-    /// the blocks run next to each other.
+    /// the blocks run next to each other; then, per environment, the share of its blocks'
+    /// wall time that the calling thread spent off its core and its context switches (a
+    /// pool that costs no CPU can still cost time by having its caller wait or preempted).
     func runAlternating(copies: Int, reference: Int) throws {
         guard blocks > 0 else { throw ValidationError("--blocks must be positive") }
         let tested = try makeVector(copies: copies, threads: threads)
@@ -102,29 +118,35 @@ struct BenchEnvCommand: ParsableCommand {
         let blockCalls = max(1, steps / copies / blocks)
         let clock = ContinuousClock()
         var calls = (tested: 0, base: 0)
-        var seconds = (tested: 0.0, base: 0.0)
+        /// Per environment (0: tested, 1: base): wall and CPU seconds, voluntary and involuntary switches.
+        var wall = [0.0, 0.0], cpu = [0.0, 0.0], voluntary = [0, 0], involuntary = [0, 0]
         var ratios: [Double] = []
         ratios.reserveCapacity(blocks)
         for pair in 0..<blocks {
-            var time = (tested: 0.0, base: 0.0)
+            var time = [0.0, 0.0]
             for testedFirst in pair % 2 == 0 ? [false, true] : [true, false] {
                 let (vector, table) = testedFirst ? tested : base
+                let index = testedFirst ? 0 : 1
                 var call = testedFirst ? calls.tested : calls.base
+                let usage = Self.threadUsage()
                 let start = clock.now
                 for _ in 0..<blockCalls {
                     try vector.step(discrete: table[call % table.count])
                     call += 1
                 }
-                let elapsed = (clock.now - start).inSeconds
-                if testedFirst { calls.tested = call; time.tested = elapsed } else { calls.base = call; time.base = elapsed }
+                time[index] = (clock.now - start).inSeconds
+                let after = Self.threadUsage()
+                if testedFirst { calls.tested = call } else { calls.base = call }
+                wall[index] += time[index]
+                cpu[index] += after.cpu - usage.cpu
+                voluntary[index] += after.voluntary - usage.voluntary
+                involuntary[index] += after.involuntary - usage.involuntary
             }
-            seconds.tested += time.tested
-            seconds.base += time.base
             // Same steps in both blocks: the rates' ratio is the times' inverse ratio.
-            ratios.append(time.base / time.tested)
+            ratios.append(time[1] / time[0])
         }
         let blockSteps = blockCalls * copies
-        let rate = (tested: Double(blockSteps * blocks) / seconds.tested, base: Double(blockSteps * blocks) / seconds.base)
+        let rate = (tested: Double(blockSteps * blocks) / wall[0], base: Double(blockSteps * blocks) / wall[1])
         ratios.sort()
         func quantile(_ q: Double) -> Double { ratios[min(ratios.count - 1, Int(q * Double(ratios.count)))] }
         let median = ratios.count % 2 == 1 ? ratios[ratios.count / 2] : (ratios[ratios.count / 2 - 1] + ratios[ratios.count / 2]) / 2
@@ -132,6 +154,11 @@ struct BenchEnvCommand: ParsableCommand {
             + "\(blocks) alternating blocks of \(blockSteps) steps each (ABBA): "
             + String(format: "%.0f steps/s against %.0f steps/s; ratio of totals %.4f; ", rate.tested, rate.base, rate.tested / rate.base)
             + String(format: "block pairs: median ratio %.4f, quartiles %.4f-%.4f, range %.4f-%.4f", median, quantile(0.25), quantile(0.75), ratios.first!, ratios.last!))
+        for (index, label) in [(0, "\(threads) threads"), (1, "\(reference) threads")] {
+            print("calling thread in the \(label) environment's blocks: "
+                + String(format: "wall %.3f s, cpu %.3f s, off its core %.2f%%; ", wall[index], cpu[index], 100 * max(0, wall[index] - cpu[index]) / wall[index])
+                + "\(voluntary[index]) voluntary and \(involuntary[index]) involuntary context switches")
+        }
     }
 
     /// Times `--steps` environment steps (summed over copies) of a vector environment.
