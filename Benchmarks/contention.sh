@@ -30,7 +30,9 @@
 # spread of the ratios of neighbouring blocks. Each environment keeps its pool for the whole
 # run, so the pool's start and warm-up count once, as in one long run. PAIRS (default "2:1
 # 1:1") lists the runs of a round as T:R: 2 threads against 1, and 1 against 1 (the null
-# test), in an order that rotates from round to round; every binary given runs them (the
+# test), in an order that rotates from round to round (add 1:2 to swap which environment
+# is made first: the two environments' memory differs, which alone moves a null test's
+# ratio by a few percent on this VM); every binary given runs them (the
 # binaries need --against-threads). For a binary without it (an older baseline), use
 # MODE=alternate.
 #
@@ -134,7 +136,9 @@ if [ "${1:-}" = --round ]; then
             others=$(awk -v m=$((machine1 - machine0)) -v o=$((other1 - other0)) -v t="$tick" -v u="$user" -v s="$sys" \
                 'BEGIN { x = (m - o) / t - u - s; printf "%.2f", x < 0 ? 0 : x }')
             read -r r1 r2 total med q1 q3 lo hi <<< "$figures"
-            echo "$case round $round binary $((b + 1)) $threads threads against $against: $(mega "$r1") against $(mega "$r2") M steps/s, ratio of totals $total; block pairs median $med, quartiles $q1-$q3, range $lo-$hi; wall $wall s, cpu user $user s sys $sys s, others $others s${pool:+; pool $pool}"
+            # Per environment: the calling thread's CPU seconds and share of wall time off its core in its blocks.
+            cores=$(echo "$out" | sed -nE 's/^calling thread in the ([0-9]+) threads environment.s blocks: wall ([0-9.]+) s, cpu ([0-9.]+) s, off its core ([0-9.]+)%; ([0-9]+) voluntary and ([0-9]+) involuntary.*/\1 threads: cpu \3 s, off core \4%, \6 preemptions;/p' | tr '\n' ' ')
+            echo "$case round $round binary $((b + 1)) $threads threads against $against: $(mega "$r1") against $(mega "$r2") M steps/s, ratio of totals $total; block pairs median $med, quartiles $q1-$q3, range $lo-$hi; ${cores}wall $wall s, cpu user $user s sys $sys s, others $others s${pool:+; pool $pool}"
             echo "blocks $case $round $((b + 1)) $threads $against $r1 $r2 $total $med $q1 $q3 $lo $hi $others ${stats:-0 0 0 0 0}"
         done
     elif [ "$mode" = alternate ]; then
