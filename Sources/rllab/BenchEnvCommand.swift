@@ -114,7 +114,9 @@ struct BenchEnvCommand: ParsableCommand {
     func runAlternating(copies: Int, reference: Int) throws {
         guard blocks > 0 else { throw ValidationError("--blocks must be positive") }
         let tested = try makeVector(copies: copies, threads: threads)
-        let base = try makeVector(copies: copies, threads: reference)
+        // One action table for both (the same seed draws the same one): less memory in the
+        // cache, and none that only one environment reads.
+        let base = (vector: try makeVector(copies: copies, threads: reference).vector, table: tested.table)
         let blockCalls = max(1, steps / copies / blocks)
         let clock = ContinuousClock()
         var calls = (tested: 0, base: 0)

@@ -20,13 +20,26 @@ import Testing
         let output = try CLI.run(["bench", "env", "--env", "CartPole-v1", "--num-envs", "1024", "--threads", "2",
                                   "--against-threads", "1", "--steps", "1024000", "--blocks", "4"], environment: environment)
         #expect(output.status == 0, "\(output.stderr)")
-        let line = output.stdout.trimmingCharacters(in: .newlines)
+        let lines = output.stdout.split(separator: "\n").map(String.init)
+        try #require(lines.count == 3, "\(output.stdout)")
+        let line = lines[0]
         #expect(line.hasPrefix("rllab CartPole-v1 vector step (1024 envs), 2 threads against 1 threads, 4 alternating blocks of 256000 steps each (ABBA): "), "\(line)")
         let numbers = try Self.figures(line)
         let (tested, base, ratio, median, q1, q3, low, high) = (numbers[0], numbers[1], numbers[2], numbers[3], numbers[4], numbers[5], numbers[6], numbers[7])
         #expect(tested > 0 && base > 0)
         #expect(abs(ratio - tested / base) <= 1e-3 * ratio, "ratio of totals \(ratio) is not \(tested) / \(base)")
         #expect(low <= q1 && q1 <= median && median <= q3 && q3 <= high, "\(line)")
+        // Then the calling thread's time per environment: CPU within wall time, and the share
+        // off its core computed from the two.
+        for (threads, usage) in zip([2, 1], lines[1...]) {
+            let prefix = "calling thread in the \(threads) threads environment's blocks: "
+            #expect(usage.hasPrefix(prefix), "\(usage)")
+            let parts = try #require(usage.firstMatch(of: #/wall ([0-9.]+) s, cpu ([0-9.]+) s, off its core ([0-9.]+)%; \d+ voluntary and \d+ involuntary context switches$/#), "\(usage)")
+            let (wall, cpu, off) = (Double(parts.1)!, Double(parts.2)!, Double(parts.3)!)
+            #expect(wall > 0 && cpu > 0 && cpu <= wall + 0.002, "\(usage)")
+            // (wall and cpu are printed to the millisecond, the share to 0.01%)
+            #expect(abs(off - 100 * max(0, wall - cpu) / wall) <= 0.01 + 0.2 / wall, "\(usage)")
+        }
         // The 2-thread environment's pool ran exactly its 4 blocks of 250 steps (one job each).
         let pool = try #require(output.stderr.split(separator: "\n").first { $0.hasPrefix("worker pool (2 threads, adaptive): ") })
         let jobs = try #require(String(pool).firstMatch(of: #/: (\d+) jobs parallel .*\), (\d+) alone /#))
