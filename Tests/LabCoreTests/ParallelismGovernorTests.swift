@@ -271,7 +271,8 @@ import Testing
     }
 
     /// A pool made on idle cores starts alone for one stretch, finds the parallel mode
-    /// faster at its first probe and keeps it: within 1% of running parallel throughout.
+    /// faster at its first probe and keeps it: within 1.5% of running parallel throughout
+    /// over 5 s (the 40 ms alone at the start cost 0.6%, the explorations the rest).
     @Test func aPoolMadeOnIdleCoresGoesParallelAfterOneStretch() throws {
         var governor = try Self.adaptivePoolsGovernor()
         let units = 1024
@@ -282,7 +283,7 @@ import Testing
         let delay = try #require(firstParallel) - 1_000_000_000
         #expect(delay <= governor.shortestStretch + 1_000_000, "first parallel job after \(delay) ns")
         let ideal = Double(outcome.jobs) * Double(units) * 20
-        #expect(ideal / outcome.total > 0.99, "efficiency \(ideal / outcome.total)")
+        #expect(ideal / outcome.total > 0.985, "efficiency \(ideal / outcome.total)")
     }
 
     /// Jobs of `units` units with a worker that runs 1.5 ms, then waits 1.5 ms for another
