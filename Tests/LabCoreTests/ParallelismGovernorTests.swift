@@ -213,6 +213,79 @@ import Testing
         #expect(governor.jobs.parallel > 20_000, "parallel jobs \(governor.jobs.parallel)")
     }
 
+    /// Jobs run as an adaptive pool runs them, with the pool's own idle-core gauge: the
+    /// machine's idle seconds grow at `idleCores(now)` cores (while the caller runs alone;
+    /// a simulated clock), the gauge's window starts when the pool goes alone, and the
+    /// governor asks it when a stretch alone ends. (The gauge answers yes when a window is
+    /// too short to judge, as the pool's does.)
+    static func simulatePool(_ governor: inout ParallelismGovernor, seconds: Double, units: Int = 1024,
+                             idleCores: (UInt64) -> Double,
+                             _ cost: (Mode, UInt64) -> (nanoseconds: UInt64, stalled: Bool)) -> (Outcome, firstParallel: UInt64?) {
+        let start: UInt64 = 1_000_000_000
+        var now = start
+        let end = start + UInt64(seconds * 1e9)
+        var outcome = Outcome()
+        var gauge = IdleCoreGauge()
+        var idle = 100.0  // the machine's idle seconds since boot
+        var lastMode: Mode?
+        var firstParallel: UInt64?
+        while now < end {
+            let time = now, idleNow = idle
+            let mode = governor.begin(now: now) { gauge.hadIdleCore(now: time, idle: idleNow) }
+            if mode == .alone && lastMode != .alone { gauge.start(now: now, idle: idle) }
+            if mode == .parallel && firstParallel == nil { firstParallel = now }
+            lastMode = mode
+            let (duration, stalled) = cost(mode, now)
+            governor.end(units: units, nanoseconds: duration)
+            if stalled { governor.stalled(now: now + duration, cost: duration) }
+            if mode == .parallel { outcome.parallelTime += Double(duration) } else { outcome.aloneTime += Double(duration) }
+            outcome.jobs += 1
+            let step = duration + 2_000
+            if mode == .alone { idle += idleCores(now) * Double(step) / 1e9 }
+            now += step
+        }
+        return (outcome, firstParallel)
+    }
+
+    /// The governor an adaptive pool makes (``WorkerPool/init(parts:adaptive:)``).
+    static func adaptivePoolsGovernor() throws -> ParallelismGovernor {
+        try #require(WorkerPool(parts: 2, adaptive: true).governor)
+    }
+
+    /// A pool made while another process keeps the other core busy (a worker that gets
+    /// the core for 1.5 ms in 3 ms, no idle core): its worker never runs a job, nothing
+    /// stalls, and it runs as fast as one thread from its first job. (Started parallel, the
+    /// pool stalled at its first stretch and twice more in the backoffs after it, too short
+    /// for the gauge to judge, which then answers yes.)
+    @Test func aPoolMadeOnABusyMachineNeverWakesItsWorker() throws {
+        var governor = try Self.adaptivePoolsGovernor()
+        let units = 1024
+        let (outcome, firstParallel) = Self.simulatePool(&governor, seconds: 2, units: units, idleCores: { _ in 0 }) { mode, now in
+            Self.preemptedWorker(mode, now, units: units)
+        }
+        #expect(firstParallel == nil, "a parallel job at \(firstParallel ?? 0)")
+        #expect(governor.stalls == 0 && governor.jobs.parallel == 0, "stalls \(governor.stalls), parallel jobs \(governor.jobs.parallel)")
+        #expect(governor.skippedProbes >= 45, "skipped probes \(governor.skippedProbes)")
+        let ideal = Double(outcome.jobs) * Double(units) * 30
+        #expect(ideal / outcome.total > 0.9999, "efficiency \(ideal / outcome.total)")
+    }
+
+    /// A pool made on idle cores starts alone for one stretch, finds the parallel mode
+    /// faster at its first probe and keeps it: within 1.5% of running parallel throughout
+    /// over 5 s (the 40 ms alone at the start cost 0.6%, the explorations the rest).
+    @Test func aPoolMadeOnIdleCoresGoesParallelAfterOneStretch() throws {
+        var governor = try Self.adaptivePoolsGovernor()
+        let units = 1024
+        let (outcome, firstParallel) = Self.simulatePool(&governor, seconds: 5, units: units, idleCores: { _ in 1 }) { mode, _ in
+            (UInt64((mode == .parallel ? 20 : 34) * units), false)
+        }
+        #expect(governor.chosen == .parallel)
+        let delay = try #require(firstParallel) - 1_000_000_000
+        #expect(delay <= governor.shortestStretch + 1_000_000, "first parallel job after \(delay) ns")
+        let ideal = Double(outcome.jobs) * Double(units) * 20
+        #expect(ideal / outcome.total > 0.985, "efficiency \(ideal / outcome.total)")
+    }
+
     /// Jobs of `units` units with a worker that runs 1.5 ms, then waits 1.5 ms for another
     /// process on its core: alone 30 ns per unit, parallel 18, but a parallel job in the
     /// wait stalls until the worker runs again.
@@ -457,6 +530,25 @@ import Testing
         let expected = (0..<count).map { i in (0..<rounds).reduce(0.0) { acc, _ in acc + sin(Double(i)) } }
         #expect(Array(out) == expected)
         WorkerPoolTests.checkEveryChunkOnce(pool: pool, jobs: 300)
+    }
+
+    /// A fresh adaptive pool runs its first jobs on the calling thread (its worker asleep)
+    /// until a stretch has shown whether a core is idle for the worker.
+    @Test func aFreshAdaptivePoolStartsOnTheCallingThread() {
+        let pool = WorkerPool(parts: 2, adaptive: true)
+        let caller = pthread_self()
+        let others = Counter()
+        // 3 jobs of 8 chunks of 0.2 ms of work: 5 ms, well within the first 40 ms stretch
+        // (a parallel first job, as before, has its woken worker claim some of them).
+        for _ in 0..<3 {
+            pool.run(chunks: 8) { _ in
+                if pthread_equal(pthread_self(), caller) == 0 { others.value.add(1, ordering: .relaxed) }
+                let end = DispatchTime.now().uptimeNanoseconds + 200_000
+                while DispatchTime.now().uptimeNanoseconds < end {}
+            }
+        }
+        #expect(others.value.load(ordering: .relaxed) == 0)
+        #expect(pool.governor?.jobs.alone == 3 && pool.governor?.jobs.parallel == 0)
     }
 
     /// In an adaptive pool, one parallel job whose worker holds its chunk far longer than

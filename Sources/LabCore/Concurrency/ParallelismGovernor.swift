@@ -81,7 +81,7 @@ struct ParallelismGovernor {
     let stallFreeReset: UInt64
 
     /// The mode the governor keeps between explorations.
-    private(set) var chosen: Mode = .parallel
+    private(set) var chosen: Mode
     /// Whether the current phase tries the other mode.
     private(set) var exploring = false
     /// Switches of ``chosen`` so far, and jobs run in each mode (diagnostics and tests).
@@ -116,9 +116,18 @@ struct ParallelismGovernor {
 
     /// The defaults suit steps of tens of microseconds: a slice of 10 ms holds hundreds
     /// of jobs and several scheduler time slices, so a preempted worker shows in it.
+    ///
+    /// `initial` is the mode of the first stretch. A pool starts ``Mode/alone``: its first
+    /// question for an idle core then comes after a whole stretch, long enough for the
+    /// gauge to judge, so under contention its worker never wakes. (Started parallel, a
+    /// fresh pool on a busy machine ran its first stretch with a preempted worker, and the
+    /// short backoffs after the first stalls were too short for the gauge, which answers
+    /// yes when it cannot judge: 2-4 stalls and 1-25% of a 1-second run's jobs in the
+    /// slower parallel mode. On idle cores the alone start costs one stretch.)
     init(shortestStretch: UInt64 = 40_000_000, longestStretch: UInt64 = 640_000_000,
          exploreSlice: UInt64 = 10_000_000, leastJobs: Int = 8, margin: Double = 0.05,
-         shortestBackoff: UInt64 = 10_000_000, stallFreeReset: UInt64 = 200_000_000) {
+         shortestBackoff: UInt64 = 10_000_000, stallFreeReset: UInt64 = 200_000_000, initial: Mode = .parallel) {
+        chosen = initial
         self.shortestStretch = shortestStretch
         self.longestStretch = Swift.max(shortestStretch, longestStretch)
         self.exploreSlice = exploreSlice

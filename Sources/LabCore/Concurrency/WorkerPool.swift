@@ -25,7 +25,8 @@ import Synchronization
 /// busy machine the pool so costs little more than one thread; on an idle one it never
 /// stalls and stays parallel. An adaptive pool (for streams of similar jobs) goes
 /// further: it measures its throughput with and without its workers and keeps the faster
-/// (``ParallelismGovernor``), and a parallel job that took longer than the whole job takes
+/// (``ParallelismGovernor``), starting alone (so that a pool made on a busy machine never
+/// wakes its worker), and a parallel job that took longer than the whole job takes
 /// alone (a worker or the caller was preempted in it) sends it to the calling thread at
 /// once, with a doubling backoff inside the governor; while it runs alone, it wakes its
 /// workers to probe the parallel mode only if a core has been idle meanwhile
@@ -117,7 +118,7 @@ public final class WorkerPool: @unchecked Sendable {
     /// vector environment's steps, where a second thread must never cost. Without it, a
     /// stall sends the caller to run alone for a while (the stall backoff).
     public convenience init(parts: Int, adaptive: Bool = false) {
-        self.init(parts: parts, shortestBackoff: 2_000_000, governor: adaptive ? ParallelismGovernor() : nil)
+        self.init(parts: parts, shortestBackoff: 2_000_000, governor: adaptive ? ParallelismGovernor(initial: .alone) : nil)
     }
 
     /// A pool whose first time alone after a stall is `shortestBackoff` nanoseconds, or
