@@ -156,7 +156,7 @@ struct TrainCommand: ParsableCommand {
                 spec,
                 onEpisode: { record in
                     try monitor.append(record)
-                    try table.write(EpisodeTable.row(agent: spec.agent, environment: spec.environmentID, seed: seed, record: record))
+                    try table.write(EpisodeTable.row(spec, record))
                     let fraction: Double
                     switch budget {
                     case .timesteps(let n): fraction = Double(record.totalSteps) / Double(n)
@@ -166,7 +166,7 @@ struct TrainCommand: ParsableCommand {
                 },
                 isCancelled: { Interrupt.requested },
                 onEvaluation: { record in
-                    try evaluations?.write(EvaluationTable.row(agent: spec.agent, environment: spec.environmentID, seed: seed, record: record))
+                    try evaluations?.write(EvaluationTable.row(spec, record))
                 },
                 bestModel: evalFreq > 0 ? folder.appendingPathComponent(BestModelFile.name) : nil,
                 trainedAgent: { agent in

@@ -135,25 +135,13 @@ public final class Comparison {
         let lock = NSLock()
         let cells = try runCells(
             remaining, in: output,
-            onEpisode: { spec, record in
-                let row = EpisodeTable.row(agent: spec.agent, environment: spec.environmentID, seed: spec.seed, record: record)
-                lock.lock()
-                defer { lock.unlock() }
-                try episodes.write(row)
-            },
-            onEvaluation: { spec, record in
-                let row = EvaluationTable.row(agent: spec.agent, environment: spec.environmentID, seed: spec.seed, record: record)
-                lock.lock()
-                defer { lock.unlock() }
-                try evaluations?.write(row)
-            },
+            onEpisode: { spec, record in try lock.withLock { try episodes.write(EpisodeTable.row(spec, record)) } },
+            onEvaluation: { spec, record in try lock.withLock { try evaluations?.write(EvaluationTable.row(spec, record)) } },
             onFinished: { outcome in
                 if let candidate = outcome.animationCandidate {
                     try ReportAnimations.write(candidate, to: output.appendingPathComponent(CellFile.animation.path(outcome.result.spec)))
                 }
-                lock.lock()
-                defer { lock.unlock() }
-                try records.write(SummaryTable.row(outcome.result))
+                try lock.withLock { try records.write(SummaryTable.row(outcome.result)) }
             },
             isCancelled: isCancelled, progress: progress)
         var outcomes: [Int: CellOutcome] = [:]
@@ -168,9 +156,7 @@ public final class Comparison {
                 if let candidate = earlierCandidates[index] { candidates.append(candidate) }
             } else if let outcome = outcomes[index] {
                 let result = outcome.result
-                episodeRows += result.episodes.map {
-                    EpisodeTable.row(agent: result.spec.agent, environment: result.spec.environmentID, seed: result.spec.seed, record: $0)
-                }
+                episodeRows += result.episodes.map { EpisodeTable.row(result.spec, $0) }
                 evaluationRows += EvaluationTable.rows(result)
                 summaryRows.append(SummaryTable.row(result))
                 if let candidate = outcome.animationCandidate { candidates.append(candidate) }
@@ -214,11 +200,10 @@ public final class Comparison {
         let startTime = Date()
         let worker = { [self] in
             while true {
-                lock.lock()
-                let position = next
-                next += 1
-                let stop = firstError != nil
-                lock.unlock()
+                let (position, stop) = lock.withLock {
+                    next += 1
+                    return (next - 1, firstError != nil)
+                }
                 if position >= indices.count || stop { return }
                 let spec = specs[indices[position]]
                 do {
@@ -239,16 +224,14 @@ public final class Comparison {
                     let candidate = result.interrupted ? nil : greedyActions.map { ReportAnimations.Candidate(result, actions: $0) }
                     let outcome = CellOutcome(result: result, animationCandidate: candidate)
                     try onFinished(outcome)
-                    lock.lock()
-                    outcomes[position] = outcome
-                    finished += 1
-                    let done = finished
-                    lock.unlock()
+                    let done = lock.withLock {
+                        outcomes[position] = outcome
+                        finished += 1
+                        return finished
+                    }
                     progress(done, indices.count)
                 } catch {
-                    lock.lock()
-                    if firstError == nil { firstError = error }
-                    lock.unlock()
+                    lock.withLock { if firstError == nil { firstError = error } }
                     return
                 }
             }
