@@ -48,14 +48,9 @@ public enum ComparisonSummary {
     /// seconds to the first periodic evaluation at the threshold (over solved runs).
     public static func renderTimeToSolve(_ results: [RunResult]) -> String {
         var lines = ["time to solve (first evaluation mean >= threshold)"]
-        var keys: [String] = []
-        var groups: [String: [RunResult]] = [:]
-        for result in results {
-            let key = "\(result.spec.agent) on \(result.spec.environmentID)"
-            if groups[key] == nil { keys.append(key) }
-            groups[key, default: []].append(result)
-        }
-        for key in keys {
+        let name = { (result: RunResult) in "\(result.spec.agent) on \(result.spec.environmentID)" }
+        let groups = Dictionary(grouping: results, by: name)
+        for key in results.map(name).uniqued() {
             let runs = groups[key]!
             let solved = runs.filter { $0.solvedStep != nil }
             let threshold = runs[0].spec.solveThreshold.map { format($0) } ?? "-"

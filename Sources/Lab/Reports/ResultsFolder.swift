@@ -122,21 +122,16 @@ public struct ResultsFolder {
     }
 
     /// The environments, in first-seen order of the sorted runs.
-    public var environments: [String] { ordered(runs.map(\.environment)) }
+    public var environments: [String] { runs.map(\.environment).uniqued() }
 
     /// The agents that ran on `environment`, in the order the comparison listed them.
     public func agents(in environment: String) -> [String] {
-        ordered(runs.filter { $0.environment == environment }.map(\.agent))
+        runs.filter { $0.environment == environment }.map(\.agent).uniqued()
     }
 
     /// The runs of `agent` on `environment`.
     public func runs(agent: String, environment: String) -> [RunSeries] {
         runs.filter { $0.agent == agent && $0.environment == environment }
-    }
-
-    private func ordered(_ values: [String]) -> [String] {
-        var seen = Set<String>()
-        return values.filter { seen.insert($0).inserted }
     }
 
     // MARK: RLLab comparison folders
