@@ -267,8 +267,7 @@ public struct EpisodeStatistics {
         let returns = episodes.map(\.return)
         min = returns.min() ?? .nan
         max = returns.max() ?? .nan
-        mean = returns.isEmpty ? .nan : returns.reduce(0, +) / Double(returns.count)
-        let tail = returns.suffix(100)
-        last100Mean = tail.isEmpty ? .nan : tail.reduce(0, +) / Double(tail.count)
+        mean = AggregateMetric.average(returns)
+        last100Mean = AggregateMetric.average(Array(returns.suffix(100)))
     }
 }

@@ -26,13 +26,12 @@ public enum ComparisonSummary {
                 let steps = runs.map(\.steps).reduce(0, +)
                 let name = agent + (runs.contains(where: \.interrupted) ? " (interrupted)" : "")
                 let episodeCount = runs.map(\.episodes.count).reduce(0, +)
-                let last100Mean = last100.isEmpty ? Double.nan : last100.reduce(0, +) / Double(last100.count)
                 let evaluationText = evaluationReturns.isEmpty
                     ? "-" : "\(format(evaluation.mean)) ± \(format(evaluation.standardDeviation))"
                 let secondsPerRun = String(format: "%.2f", seconds / Double(runs.count))
                 let rate = seconds > 0 ? String(format: "%.0f", Double(steps) / seconds) : "-"
                 var row: [String] = [name, String(runs.count), String(episodeCount)]
-                row += [format(all.min), format(all.max), format(all.mean), format(last100Mean)]
+                row += [format(all.min), format(all.max), format(all.mean), format(AggregateMetric.average(last100))]
                 row.append(evaluationText)
                 if statistics != nil { row.append(scope?.metrics[agent]?[.interquartileMean].map(ComparisonStatistics.format) ?? "-") }
                 row += [secondsPerRun, rate]

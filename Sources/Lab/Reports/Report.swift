@@ -182,13 +182,13 @@ public struct Report {
             let returns = runs.flatMap(\.returns)
             let finals = runs.map(Report.finalValue).filter(\.isFinite)
             let last100 = runs.map { LearningCurve.rollingMean($0.returns, window: 100).last ?? .nan }.filter(\.isFinite)
-            let finalMean = finals.isEmpty ? Double.nan : finals.reduce(0, +) / Double(finals.count)
+            let finalMean = AggregateMetric.average(finals)
             let finalStd = finals.count > 1
                 ? (finals.map { ($0 - finalMean) * ($0 - finalMean) }.reduce(0, +) / Double(finals.count)).squareRoot() : 0
             let cells = [
                 SVGChart.escape(agent), "\(runs.count)", "\(returns.count)", "\(runs.flatMap(\.lengths).reduce(0, +))",
-                fmt(returns.min()), fmt(returns.max()), fmt(returns.isEmpty ? nil : returns.reduce(0, +) / Double(returns.count)),
-                fmt(last100.isEmpty ? nil : last100.reduce(0, +) / Double(last100.count)),
+                fmt(returns.min()), fmt(returns.max()), fmt(AggregateMetric.average(returns)),
+                fmt(AggregateMetric.average(last100)),
                 finals.isEmpty ? "-" : "\(fmt(finalMean)) ± \(fmt(finalStd))",
             ]
             rows.append("<tr>" + cells.enumerated().map { $0.offset == 0 ? "<td>\($0.element)</td>" : "<td class=\"num\">\($0.element)</td>" }.joined() + "</tr>")
