@@ -30,6 +30,12 @@ public struct RunSeries: Equatable, Sendable {
         self.evaluation = evaluation
         self.evaluations = evaluations
     }
+
+    /// The environment steps taken by the end of each episode (running sums of the lengths).
+    public var episodeEnds: [Int] {
+        var total = 0
+        return lengths.map { total += $0; return total }
+    }
 }
 
 /// One periodic evaluation of a run: the training steps taken when it ran and its greedy
