@@ -96,11 +96,9 @@ struct TrainCommand: ParsableCommand {
             try RunSpec.checkEvaluation(episodes: evalEpisodes, frequency: evalFreq, stopAt: stopAt)
             guard checkpointEvery.map({ $0 > 0 }) ?? true else { throw ValidationError("--checkpoint-every must be a positive number of steps") }
             let seed = self.seed ?? 0
-            var spec = RunSpec(
-                agent: agent, environment: try EnvironmentRegistry.shared.resolve(env, options: options), seed: seed,
-                budget: budget, hyperparameters: hyperparameters, evaluationEpisodes: evalEpisodes)
-            spec.evaluationFrequency = evalFreq
-            spec.stopAt = stopAt
+            let spec = RunSpec(
+                agent: agent, environment: try EnvironmentRegistry.shared.resolve(env, options: options), seed: seed, budget: budget,
+                hyperparameters: hyperparameters, evaluationEpisodes: evalEpisodes, evaluationFrequency: evalFreq, stopAt: stopAt)
             // Fail on a bad environment or agent (or one that cannot checkpoint) before creating any file.
             let probeEnvironment = try spec.environment.make()
             try AgentCatalog.type(named: agent).check(environment: EnvironmentSignature(id: spec.environmentID, environment: probeEnvironment),

@@ -68,13 +68,10 @@ public final class Comparison {
                 // Spaces and settings are checked now, not mid-run, without building the agent.
                 try AgentCatalog.type(named: agent).check(environment: signature, hyperparameters: hyperparameters)
                 for seed in seeds {
-                    var spec = RunSpec(
+                    specs.append(RunSpec(
                         agent: agent, environment: environment, seed: seed,
-                        budget: budget ?? hyperparameters.suggestedBudget ?? Comparison.fallbackBudget,
-                        hyperparameters: hyperparameters, evaluationEpisodes: evaluationEpisodes)
-                    spec.evaluationFrequency = evaluationFrequency
-                    spec.stopAt = stopAt
-                    specs.append(spec)
+                        budget: budget ?? hyperparameters.suggestedBudget ?? Comparison.fallbackBudget, hyperparameters: hyperparameters,
+                        evaluationEpisodes: evaluationEpisodes, evaluationFrequency: evaluationFrequency, stopAt: stopAt))
                 }
             }
         }
