@@ -27,17 +27,12 @@ struct BenchSolveCommand: ParsableCommand {
         try reportingErrors {
             guard repeats > 0 else { throw ValidationError("--repeats must be positive") }
             let model = try SolveCommand.model(of: environment)
-            let clock = ContinuousClock()
-            var times: [Double] = []
             var sweeps = 0
-            for _ in 0..<repeats {
-                let start = clock.now
-                let solution = try method.solve(model, gamma: gamma, theta: theta)
-                let elapsed = clock.now - start
-                times.append(elapsed.inMilliseconds)
-                sweeps = solution.iterations
-            }
-            times.sort()
+            let times = try (0..<repeats).map { _ in
+                let start = ContinuousClock.now
+                sweeps = try method.solve(model, gamma: gamma, theta: theta).iterations
+                return (ContinuousClock.now - start).inMilliseconds
+            }.sorted()
             let median = times[times.count / 2]
             print("rllab \(method.rawValue) \(environment.env) (gamma \(gamma), theta \(theta), \(sweeps) iterations, median of \(repeats)): \(String(format: "%.4f", median)) ms")
         }

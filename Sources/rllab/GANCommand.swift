@@ -171,7 +171,7 @@ struct ImageGANOptions: ParsableArguments {
             if fraction >= 1 { bar?.finish() }
         })
         let report = output.directory.appendingPathComponent(Report.fileName)
-        try GANReport.write(GANReport(folders: [output.directory]).singleRunHTML(), to: report)
+        try OutputFile.replace(report, with: GANReport(folders: [output.directory]).singleRunHTML())
         print("wrote \(output.directory.path) (open \(report.path))")
     }
 }
@@ -192,7 +192,7 @@ struct GANCompareCommand: ParsableCommand {
             let report = try GANReport(folders: folders.map { URL(fileURLWithPath: $0) })
             let url = URL(fileURLWithPath: out)
             try OutputFolder.ensure(url.deletingLastPathComponent())
-            try GANReport.write(report.comparisonHTML(), to: url)
+            try OutputFile.replace(url, with: report.comparisonHTML())
             for run in report.runs {
                 let fd = (run.summary["frechet_distance"] as? NSNumber).map { String(format: "Fréchet distance %.4g", $0.doubleValue) } ?? "no metrics"
                 print("\(run.label): \(fd) (\(run.folder.path))")

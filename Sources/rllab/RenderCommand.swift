@@ -45,15 +45,10 @@ struct RenderCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let format = EpisodeVideoFormat(path: out)
-            let renderMode: RenderMode
-            if let mode {
-                guard let parsed = RenderMode(rawValue: mode) else {
-                    throw ValidationError("--mode '\(mode)': expected ansi or rgb_array")
-                }
-                renderMode = parsed
-            } else {
-                renderMode = format.mode
-            }
+            let renderMode = try mode.map { mode in
+                guard let parsed = RenderMode(rawValue: mode) else { throw ValidationError("--mode '\(mode)': expected ansi or rgb_array") }
+                return parsed
+            } ?? format.mode
             guard renderMode == format.mode else {
                 throw ValidationError(renderMode == .ansi
                     ? "--mode ansi writes text: give --out a .txt file"

@@ -45,11 +45,9 @@ struct SolveCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             let model = try Self.model(of: environment)
-            let clock = ContinuousClock()
-            let start = clock.now
+            let start = ContinuousClock.now
             let solution = try method.solve(model, gamma: gamma, theta: theta)
-            let elapsed = clock.now - start
-            let milliseconds = elapsed.inMilliseconds
+            let milliseconds = (ContinuousClock.now - start).inMilliseconds
             let sink = try OutputSink(path: out, inputs: [("--env", environment.env)])
             try sink.line("state,value,action")
             for state in 0..<model.stateCount {

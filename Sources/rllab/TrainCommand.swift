@@ -3,14 +3,6 @@ import Foundation
 import Lab
 import LabCore
 
-/// The agent-selection arguments `train` and `eval` share.
-struct AgentArguments: ParsableArguments {
-    @Option(help: "The agent (see `rllab agents`).")
-    var agent: String
-
-    @OptionGroup var hyperparameterArguments: HyperparameterArguments
-}
-
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
@@ -96,11 +88,9 @@ struct TrainCommand: ParsableCommand {
             try RunSpec.checkEvaluation(episodes: evalEpisodes, frequency: evalFreq, stopAt: stopAt)
             guard checkpointEvery.map({ $0 > 0 }) ?? true else { throw ValidationError("--checkpoint-every must be a positive number of steps") }
             let seed = self.seed ?? 0
-            var spec = RunSpec(
-                agent: agent, environment: try EnvironmentRegistry.shared.resolve(env, options: options), seed: seed,
-                budget: budget, hyperparameters: hyperparameters, evaluationEpisodes: evalEpisodes)
-            spec.evaluationFrequency = evalFreq
-            spec.stopAt = stopAt
+            let spec = RunSpec(
+                agent: agent, environment: try EnvironmentRegistry.shared.resolve(env, options: options), seed: seed, budget: budget,
+                hyperparameters: hyperparameters, evaluationEpisodes: evalEpisodes, evaluationFrequency: evalFreq, stopAt: stopAt)
             // Fail on a bad environment or agent (or one that cannot checkpoint) before creating any file.
             let probeEnvironment = try spec.environment.make()
             try AgentCatalog.type(named: agent).check(environment: EnvironmentSignature(id: spec.environmentID, environment: probeEnvironment),
@@ -156,7 +146,7 @@ struct TrainCommand: ParsableCommand {
                 spec,
                 onEpisode: { record in
                     try monitor.append(record)
-                    try table.write(EpisodeTable.row(agent: spec.agent, environment: spec.environmentID, seed: seed, record: record))
+                    try table.write(EpisodeTable.row(spec, record))
                     let fraction: Double
                     switch budget {
                     case .timesteps(let n): fraction = Double(record.totalSteps) / Double(n)
@@ -166,7 +156,7 @@ struct TrainCommand: ParsableCommand {
                 },
                 isCancelled: { Interrupt.requested },
                 onEvaluation: { record in
-                    try evaluations?.write(EvaluationTable.row(agent: spec.agent, environment: spec.environmentID, seed: seed, record: record))
+                    try evaluations?.write(EvaluationTable.row(spec, record))
                 },
                 bestModel: evalFreq > 0 ? folder.appendingPathComponent(BestModelFile.name) : nil,
                 trainedAgent: { agent in
@@ -271,7 +261,11 @@ struct EvalCommand: ParsableCommand {
         abstract: "Play a saved agent greedily; print mean ± std of the returns.")
 
     @OptionGroup var environment: EnvironmentArguments
-    @OptionGroup var agentArguments: AgentArguments
+
+    @Option(help: "The agent (see `rllab agents`).")
+    var agent: String
+
+    @OptionGroup var hyperparameterArguments: HyperparameterArguments
 
     @Option(help: "The saved agent (from `rllab train --save`).")
     var load: String
@@ -288,21 +282,21 @@ struct EvalCommand: ParsableCommand {
     func run() throws {
         try reportingErrors {
             guard episodes > 0 else { throw ValidationError("--episodes must be positive") }
-            let sources = try agentArguments.hyperparameterArguments.sources(agents: [agentArguments.agent])
-            let hyperparameters = try sources.resolve(agent: agentArguments.agent, environmentID: environment.env)
+            let sources = try hyperparameterArguments.sources(agents: [agent])
+            let hyperparameters = try sources.resolve(agent: agent, environmentID: environment.env)
             let spec = RunSpec(
-                agent: agentArguments.agent, environment: try environment.resolved(),
+                agent: agent, environment: try environment.resolved(),
                 seed: seed, budget: .episodes(episodes), hyperparameters: hyperparameters, evaluationEpisodes: episodes)
             let env = try spec.environment.make()
-            let agent = try Run.makeAgent(spec, for: env)
+            let trained = try Run.makeAgent(spec, for: env)
             let url = URL(fileURLWithPath: load)
             guard FileManager.default.fileExists(atPath: url.path) else {
                 throw AgentError("no saved agent at \(url.path); train one with `rllab train --save`")
             }
-            try agent.load(from: url)
+            try trained.load(from: url)
             let sink = try out.map { try OutputSink(path: $0, inputs: [("--load", load), ("--env", environment.env)]) }
             Interrupt.install()
-            let result = try evaluate(agent, in: env, episodes: episodes, seed: seed, isCancelled: { Interrupt.requested },
+            let result = try evaluate(trained, in: env, episodes: episodes, seed: seed, isCancelled: { Interrupt.requested },
                                       keepingEpisodesWhenCancelled: true)
             try sink?.line("episode,return,length")
             for (index, value) in result.returns.enumerated() {

@@ -44,15 +44,7 @@ public final class FashionClassifier {
 
     /// Class probabilities `[N, 10]`, without gradient, in batches of 1000.
     public func probabilities(_ images: Tensor) -> Tensor {
-        withoutGradient {
-            let n = images.shape[0]
-            if n <= 1000 { return model(images).softmax(axis: 1) }
-            var parts: [Tensor] = []
-            for start in stride(from: 0, to: n, by: 1000) {
-                parts.append(model(images[rows: start..<min(start + 1000, n)]).softmax(axis: 1))
-            }
-            return Tensor.concatenate(parts, axis: 0)
-        }
+        inBatches(images) { model($0).softmax(axis: 1) }
     }
 
     /// The activations of the penultimate layer, `[N, width]` (the CNN: its 1,568 flattened
@@ -60,11 +52,16 @@ public final class FashionClassifier {
     /// batches of 1000: the feature space of the GAN lab's Fréchet distance.
     public func features(_ images: Tensor) -> Tensor {
         let body = Array(model.layers.dropLast())
-        func run(_ x: Tensor) -> Tensor { body.reduce(x) { $1($0) } }
-        return withoutGradient {
+        return inBatches(images) { x in body.reduce(x) { $1($0) } }
+    }
+
+    /// `network` applied to `images` 1000 rows at a time, without gradient, the rows of the
+    /// results concatenated.
+    private func inBatches(_ images: Tensor, _ network: (Tensor) -> Tensor) -> Tensor {
+        withoutGradient {
             let n = images.shape[0]
-            if n <= 1000 { return run(images) }
-            return Tensor.concatenate(stride(from: 0, to: n, by: 1000).map { run(images[rows: $0..<min($0 + 1000, n)]) }, axis: 0)
+            if n <= 1000 { return network(images) }
+            return Tensor.concatenate(stride(from: 0, to: n, by: 1000).map { network(images[rows: $0..<min($0 + 1000, n)]) }, axis: 0)
         }
     }
 

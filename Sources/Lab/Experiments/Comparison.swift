@@ -68,13 +68,10 @@ public final class Comparison {
                 // Spaces and settings are checked now, not mid-run, without building the agent.
                 try AgentCatalog.type(named: agent).check(environment: signature, hyperparameters: hyperparameters)
                 for seed in seeds {
-                    var spec = RunSpec(
+                    specs.append(RunSpec(
                         agent: agent, environment: environment, seed: seed,
-                        budget: budget ?? hyperparameters.suggestedBudget ?? Comparison.fallbackBudget,
-                        hyperparameters: hyperparameters, evaluationEpisodes: evaluationEpisodes)
-                    spec.evaluationFrequency = evaluationFrequency
-                    spec.stopAt = stopAt
-                    specs.append(spec)
+                        budget: budget ?? hyperparameters.suggestedBudget ?? Comparison.fallbackBudget, hyperparameters: hyperparameters,
+                        evaluationEpisodes: evaluationEpisodes, evaluationFrequency: evaluationFrequency, stopAt: stopAt))
                 }
             }
         }
@@ -135,25 +132,13 @@ public final class Comparison {
         let lock = NSLock()
         let cells = try runCells(
             remaining, in: output,
-            onEpisode: { spec, record in
-                let row = EpisodeTable.row(agent: spec.agent, environment: spec.environmentID, seed: spec.seed, record: record)
-                lock.lock()
-                defer { lock.unlock() }
-                try episodes.write(row)
-            },
-            onEvaluation: { spec, record in
-                let row = EvaluationTable.row(agent: spec.agent, environment: spec.environmentID, seed: spec.seed, record: record)
-                lock.lock()
-                defer { lock.unlock() }
-                try evaluations?.write(row)
-            },
+            onEpisode: { spec, record in try lock.withLock { try episodes.write(EpisodeTable.row(spec, record)) } },
+            onEvaluation: { spec, record in try lock.withLock { try evaluations?.write(EvaluationTable.row(spec, record)) } },
             onFinished: { outcome in
                 if let candidate = outcome.animationCandidate {
                     try ReportAnimations.write(candidate, to: output.appendingPathComponent(CellFile.animation.path(outcome.result.spec)))
                 }
-                lock.lock()
-                defer { lock.unlock() }
-                try records.write(SummaryTable.row(outcome.result))
+                try lock.withLock { try records.write(SummaryTable.row(outcome.result)) }
             },
             isCancelled: isCancelled, progress: progress)
         var outcomes: [Int: CellOutcome] = [:]
@@ -168,9 +153,7 @@ public final class Comparison {
                 if let candidate = earlierCandidates[index] { candidates.append(candidate) }
             } else if let outcome = outcomes[index] {
                 let result = outcome.result
-                episodeRows += result.episodes.map {
-                    EpisodeTable.row(agent: result.spec.agent, environment: result.spec.environmentID, seed: result.spec.seed, record: $0)
-                }
+                episodeRows += result.episodes.map { EpisodeTable.row(result.spec, $0) }
                 evaluationRows += EvaluationTable.rows(result)
                 summaryRows.append(SummaryTable.row(result))
                 if let candidate = outcome.animationCandidate { candidates.append(candidate) }
@@ -214,11 +197,10 @@ public final class Comparison {
         let startTime = Date()
         let worker = { [self] in
             while true {
-                lock.lock()
-                let position = next
-                next += 1
-                let stop = firstError != nil
-                lock.unlock()
+                let (position, stop) = lock.withLock {
+                    next += 1
+                    return (next - 1, firstError != nil)
+                }
                 if position >= indices.count || stop { return }
                 let spec = specs[indices[position]]
                 do {
@@ -239,16 +221,14 @@ public final class Comparison {
                     let candidate = result.interrupted ? nil : greedyActions.map { ReportAnimations.Candidate(result, actions: $0) }
                     let outcome = CellOutcome(result: result, animationCandidate: candidate)
                     try onFinished(outcome)
-                    lock.lock()
-                    outcomes[position] = outcome
-                    finished += 1
-                    let done = finished
-                    lock.unlock()
+                    let done = lock.withLock {
+                        outcomes[position] = outcome
+                        finished += 1
+                        return finished
+                    }
                     progress(done, indices.count)
                 } catch {
-                    lock.lock()
-                    if firstError == nil { firstError = error }
-                    lock.unlock()
+                    lock.withLock { if firstError == nil { firstError = error } }
                     return
                 }
             }
@@ -284,8 +264,7 @@ public struct EpisodeStatistics {
         let returns = episodes.map(\.return)
         min = returns.min() ?? .nan
         max = returns.max() ?? .nan
-        mean = returns.isEmpty ? .nan : returns.reduce(0, +) / Double(returns.count)
-        let tail = returns.suffix(100)
-        last100Mean = tail.isEmpty ? .nan : tail.reduce(0, +) / Double(tail.count)
+        mean = AggregateMetric.average(returns)
+        last100Mean = AggregateMetric.average(Array(returns.suffix(100)))
     }
 }

@@ -26,13 +26,12 @@ public enum ComparisonSummary {
                 let steps = runs.map(\.steps).reduce(0, +)
                 let name = agent + (runs.contains(where: \.interrupted) ? " (interrupted)" : "")
                 let episodeCount = runs.map(\.episodes.count).reduce(0, +)
-                let last100Mean = last100.isEmpty ? Double.nan : last100.reduce(0, +) / Double(last100.count)
                 let evaluationText = evaluationReturns.isEmpty
                     ? "-" : "\(format(evaluation.mean)) ± \(format(evaluation.standardDeviation))"
                 let secondsPerRun = String(format: "%.2f", seconds / Double(runs.count))
                 let rate = seconds > 0 ? String(format: "%.0f", Double(steps) / seconds) : "-"
                 var row: [String] = [name, String(runs.count), String(episodeCount)]
-                row += [format(all.min), format(all.max), format(all.mean), format(last100Mean)]
+                row += [format(all.min), format(all.max), format(all.mean), format(AggregateMetric.average(last100))]
                 row.append(evaluationText)
                 if statistics != nil { row.append(scope?.metrics[agent]?[.interquartileMean].map(ComparisonStatistics.format) ?? "-") }
                 row += [secondsPerRun, rate]
@@ -48,14 +47,9 @@ public enum ComparisonSummary {
     /// seconds to the first periodic evaluation at the threshold (over solved runs).
     public static func renderTimeToSolve(_ results: [RunResult]) -> String {
         var lines = ["time to solve (first evaluation mean >= threshold)"]
-        var keys: [String] = []
-        var groups: [String: [RunResult]] = [:]
-        for result in results {
-            let key = "\(result.spec.agent) on \(result.spec.environmentID)"
-            if groups[key] == nil { keys.append(key) }
-            groups[key, default: []].append(result)
-        }
-        for key in keys {
+        let name = { (result: RunResult) in "\(result.spec.agent) on \(result.spec.environmentID)" }
+        let groups = Dictionary(grouping: results, by: name)
+        for key in results.map(name).uniqued() {
             let runs = groups[key]!
             let solved = runs.filter { $0.solvedStep != nil }
             let threshold = runs[0].spec.solveThreshold.map { format($0) } ?? "-"

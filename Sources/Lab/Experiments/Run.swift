@@ -21,8 +21,8 @@ public struct RunSpec: Sendable {
     public var stopAt: Double?
 
     public init(
-        agent: String, environment: ResolvedEnvironment, seed: UInt64,
-        budget: TrainingBudget, hyperparameters: Hyperparameters, evaluationEpisodes: Int
+        agent: String, environment: ResolvedEnvironment, seed: UInt64, budget: TrainingBudget,
+        hyperparameters: Hyperparameters, evaluationEpisodes: Int, evaluationFrequency: Int = 0, stopAt: Double? = nil
     ) {
         self.agent = agent
         self.environment = environment
@@ -30,6 +30,8 @@ public struct RunSpec: Sendable {
         self.budget = budget
         self.hyperparameters = hyperparameters
         self.evaluationEpisodes = evaluationEpisodes
+        self.evaluationFrequency = evaluationFrequency
+        self.stopAt = stopAt
     }
 
     /// The environment's id (a file environment's path), as result files record it.

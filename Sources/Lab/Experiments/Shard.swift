@@ -221,7 +221,7 @@ public final class Shard {
         let cells = try comparison.runCells(
             remaining, in: folder, onEpisode: { _, _ in },
             onEvaluation: { spec, record in
-                try evaluationWriter(spec).write(EvaluationTable.row(agent: spec.agent, environment: spec.environmentID, seed: spec.seed, record: record))
+                try evaluationWriter(spec).write(EvaluationTable.row(spec, record))
             },
             onFinished: { outcome in
                 let spec = outcome.result.spec

@@ -112,9 +112,7 @@ public struct ShardMerge {
             throw ShardError("cannot merge \(folder.path): " + lines.joined(separator: "\n"))
         }
         self.cells = cells
-        var environments: [String] = []
-        for row in grid.rows where !environments.contains(row[environmentColumn]) { environments.append(row[environmentColumn]) }
-        self.environments = environments
+        environments = grid.rows.map { $0[environmentColumn] }.uniqued()
     }
 
     /// The number of cells merged.

@@ -295,11 +295,7 @@ public struct ComparisonStatistics: Sendable {
         var curves: [BandedCurve] = []
         for agent in agents {
             let taskRuns = runs(agent)
-            let steps: [[Int]] = taskRuns.flatMap { $0 }.map { run in
-                if fromEvaluations { return run.evaluations.map(\.step) }
-                var total = 0
-                return run.lengths.map { total += $0; return total }
-            }
+            let steps = taskRuns.flatMap { $0 }.map { fromEvaluations ? $0.evaluations.map(\.step) : $0.episodeEnds }
             guard let grid = stepGrid(steps, points: options.curvePoints, useSteps: fromEvaluations) else { continue }
             let series = taskRuns.enumerated().map { task, list in
                 list.map { run in
@@ -350,9 +346,7 @@ public struct ComparisonStatistics: Sendable {
     /// A run's training-return curve at each step of `grid`: the rolling mean over `window`
     /// episodes of the last episode finished by that step.
     static func stepCurve(_ run: RunSeries, grid: [Int], window: Int) -> [Double] {
-        var total = 0
-        let ends = run.lengths.map { total += $0; return total }
-        return stepFunction(steps: ends, values: LearningCurve.rollingMean(run.returns, window: window), grid: grid)
+        stepFunction(steps: run.episodeEnds, values: LearningCurve.rollingMean(run.returns, window: window), grid: grid)
     }
 
     /// At each step of `grid` (increasing), the value of the last of `steps` (increasing)

@@ -196,35 +196,16 @@ public struct GANReport {
     }
 
     func page(title: String, sections: [String]) -> String {
-        """
-        <!DOCTYPE html>
-        <html lang="en">
-        <head>
-        <meta charset="utf-8">
-        <title>\(SVGChart.escape(title))</title>
-        <style>
-        body { font-family: Helvetica, Arial, sans-serif; margin: 24px auto; max-width: 1600px; color: #222; padding: 0 16px; }
-        h1 { font-size: 22px; margin-bottom: 4px; } h2 { font-size: 18px; margin-top: 28px; border-bottom: 1px solid #ddd; }
-        .meta { color: #666; font-size: 13px; }
-        table { border-collapse: collapse; font-size: 13px; margin: 8px 0 12px; }
-        th, td { padding: 4px 10px; border-bottom: 1px solid #e5e5e5; text-align: left; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
-        th { background: #f5f5f5; } .charts, .grids { display: flex; flex-wrap: wrap; gap: 12px; }
-        figure { margin: 0; } figcaption { color: #888; font-size: 11px; } svg { max-width: 100%; height: auto; }
-        img { image-rendering: pixelated; } pre { background: #f7f7f7; padding: 10px; font-size: 12px; overflow-x: auto; }
-        </style>
-        </head>
-        <body>
-        <h1>\(SVGChart.escape(title))</h1>
-        \(sections.joined(separator: "\n"))
-        </body>
-        </html>
-
-        """
-    }
-
-    /// Writes `html` to `url` through a temporary file and a rename.
-    public static func write(_ html: String, to url: URL) throws {
-        try OutputFile.replace(url, with: html)
+        Report.page(title: title, style: """
+            body { font-family: Helvetica, Arial, sans-serif; margin: 24px auto; max-width: 1600px; color: #222; padding: 0 16px; }
+            h1 { font-size: 22px; margin-bottom: 4px; } h2 { font-size: 18px; margin-top: 28px; border-bottom: 1px solid #ddd; }
+            .meta { color: #666; font-size: 13px; }
+            table { border-collapse: collapse; font-size: 13px; margin: 8px 0 12px; }
+            th, td { padding: 4px 10px; border-bottom: 1px solid #e5e5e5; text-align: left; } td.num { text-align: right; font-variant-numeric: tabular-nums; }
+            th { background: #f5f5f5; } .charts, .grids { display: flex; flex-wrap: wrap; gap: 12px; }
+            figure { margin: 0; } figcaption { color: #888; font-size: 11px; } svg { max-width: 100%; height: auto; }
+            img { image-rendering: pixelated; } pre { background: #f7f7f7; padding: 10px; font-size: 12px; overflow-x: auto; }
+            """, body: sections.joined(separator: "\n"))
     }
 }
 

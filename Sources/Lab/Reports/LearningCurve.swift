@@ -53,29 +53,16 @@ public struct LearningCurve: Equatable, Sendable {
                 columns.append(smoothed.map { $0[index] })
             }
         case .steps:
-            let ends = runs.map { run -> [Int] in
-                var total = 0
-                return run.lengths.map { total += $0; return total }
-            }
-            let first = ends.map { $0.first ?? .max }.max() ?? .max
-            let last = ends.map { $0.last ?? 0 }.min() ?? 0
-            if first <= last {
-                let points = min(LearningCurve.maximumPoints, last - first + 1)
-                var cursors = [Int](repeating: 0, count: runs.count)
-                for p in 0..<points {
-                    let s = points == 1 ? first : first + Int((Double(last - first) * Double(p) / Double(points - 1)).rounded())
-                    xs.append(Double(s))
-                    var column: [Double] = []
-                    for r in runs.indices {
-                        while cursors[r] + 1 < ends[r].count && ends[r][cursors[r] + 1] <= s { cursors[r] += 1 }
-                        column.append(smoothed[r][cursors[r]])
-                    }
-                    columns.append(column)
-                }
+            // The sample-efficiency curves' step grid and step function (evenly spaced steps).
+            let ends = runs.map(\.episodeEnds)
+            if let grid = ComparisonStatistics.stepGrid(ends, points: LearningCurve.maximumPoints, useSteps: false) {
+                xs = grid.map(Double.init)
+                let curves = runs.indices.map { ComparisonStatistics.stepFunction(steps: ends[$0], values: smoothed[$0], grid: grid) }
+                columns = grid.indices.map { point in curves.map { $0[point] } }
             }
         }
         x = xs
-        mean = columns.map { $0.reduce(0, +) / Double($0.count) }
+        mean = columns.map(AggregateMetric.average)
         // One set of resamples for the whole curve: the band is smooth along x, and a curve's
         // band does not depend on how many points it has.
         let random = try RandomSource(seed: seed)
@@ -91,8 +78,8 @@ public struct LearningCurve: Equatable, Sendable {
                 means[b] = sum / Double(k)
             }
             means.sort()
-            low.append(LearningCurve.percentile(means, 0.025))
-            high.append(LearningCurve.percentile(means, 0.975))
+            low.append(AggregateMetric.percentile(sorted: means, 0.025))
+            high.append(AggregateMetric.percentile(sorted: means, 0.975))
         }
         lower = low
         upper = high
@@ -109,11 +96,6 @@ public struct LearningCurve: Equatable, Sendable {
             result.append(sum / Double(min(i + 1, window)))
         }
         return result
-    }
-
-    /// Linear-interpolation percentile (numpy's default) of sorted `values`.
-    public static func percentile(_ sorted: [Double], _ q: Double) -> Double {
-        AggregateMetric.percentile(sorted: sorted, q)
     }
 
     /// At most ``maximumPoints`` indices spread evenly over `0..<count`, first and last included.
@@ -135,5 +117,5 @@ public func bootstrapConfidenceInterval(_ values: [Double], resamples: Int = 100
         means.append(sum / Double(values.count))
     }
     means.sort()
-    return (LearningCurve.percentile(means, 0.025), LearningCurve.percentile(means, 0.975))
+    return (AggregateMetric.percentile(sorted: means, 0.025), AggregateMetric.percentile(sorted: means, 0.975))
 }

@@ -78,8 +78,8 @@ public struct Report {
             let finalSVG = try finalChart(environment)
             let curveURL = plots.appendingPathComponent("\(name).learning-curves.svg")
             let finalURL = plots.appendingPathComponent("\(name).final.svg")
-            try write(curveSVG, to: curveURL)
-            try write(finalSVG, to: finalURL)
+            try OutputFile.replace(curveURL, with: curveSVG)
+            try OutputFile.replace(finalURL, with: finalSVG)
             charts += [curveURL, finalURL]
             sections.append("""
                 <section>
@@ -95,7 +95,7 @@ public struct Report {
                 """)
         }
         let reportURL = output.appendingPathComponent(Report.fileName)
-        try write(html(sections: sections), to: reportURL)
+        try OutputFile.replace(reportURL, with: html(sections: sections))
         return Files(report: reportURL, charts: charts)
     }
 
@@ -154,7 +154,7 @@ public struct Report {
         var figures: [String] = []
         for (suffix, svg) in StatisticsCharts.charts(scope, statistics) {
             let url = plots.appendingPathComponent("\(name).\(suffix).svg")
-            try write(svg, to: url)
+            try OutputFile.replace(url, with: svg)
             charts.append(url)
             figures.append("<figure>\(Report.inline(svg))<figcaption>plots/\(SVGChart.escape(name)).\(suffix).svg</figcaption></figure>")
         }
@@ -182,13 +182,13 @@ public struct Report {
             let returns = runs.flatMap(\.returns)
             let finals = runs.map(Report.finalValue).filter(\.isFinite)
             let last100 = runs.map { LearningCurve.rollingMean($0.returns, window: 100).last ?? .nan }.filter(\.isFinite)
-            let finalMean = finals.isEmpty ? Double.nan : finals.reduce(0, +) / Double(finals.count)
+            let finalMean = AggregateMetric.average(finals)
             let finalStd = finals.count > 1
                 ? (finals.map { ($0 - finalMean) * ($0 - finalMean) }.reduce(0, +) / Double(finals.count)).squareRoot() : 0
             let cells = [
                 SVGChart.escape(agent), "\(runs.count)", "\(returns.count)", "\(runs.flatMap(\.lengths).reduce(0, +))",
-                fmt(returns.min()), fmt(returns.max()), fmt(returns.isEmpty ? nil : returns.reduce(0, +) / Double(returns.count)),
-                fmt(last100.isEmpty ? nil : last100.reduce(0, +) / Double(last100.count)),
+                fmt(returns.min()), fmt(returns.max()), fmt(AggregateMetric.average(returns)),
+                fmt(AggregateMetric.average(last100)),
                 finals.isEmpty ? "-" : "\(fmt(finalMean)) ± \(fmt(finalStd))",
             ]
             rows.append("<tr>" + cells.enumerated().map { $0.offset == 0 ? "<td>\($0.element)</td>" : "<td class=\"num\">\($0.element)</td>" }.joined() + "</tr>")
@@ -208,13 +208,7 @@ public struct Report {
             config += "<h3>\(SVGChart.escape(folder))/config.yml</h3>\n<pre>\(SVGChart.escape(text))</pre>\n"
         }
         if config.isEmpty { config = "<p>No config.yml in these folders (Monitor files from another tool).</p>" }
-        return """
-            <!DOCTYPE html>
-            <html lang="en">
-            <head>
-            <meta charset="utf-8">
-            <title>RLLab report</title>
-            <style>
+        return Report.page(title: "RLLab report", style: """
             body { font-family: Helvetica, Arial, sans-serif; margin: 24px auto; max-width: 1600px; color: #222; padding: 0 16px; }
             h1 { font-size: 22px; margin-bottom: 4px; } h2 { font-size: 18px; margin-top: 28px; border-bottom: 1px solid #ddd; }
             h3 { font-size: 14px; } .meta { color: #666; font-size: 13px; }
@@ -224,19 +218,35 @@ public struct Report {
             figure { margin: 0; } figcaption { color: #888; font-size: 11px; } svg { max-width: 100%; height: auto; }
             ul.notes { background: #fff6e0; border-left: 4px solid #E69F00; padding: 8px 8px 8px 28px; font-size: 13px; }
             pre { background: #f7f7f7; padding: 10px; font-size: 12px; overflow-x: auto; }
-            </style>
-            </head>
-            <body>
-            <h1>RLLab report</h1>
+            """, body: """
             \(statisticsNotes)
             <p class="meta">Results: \(folders). Learning curves: x = \(axis.label), rolling mean over \(window) episode\(window == 1 ? "" : "s"), mean over runs with a 95% percentile-bootstrap band (\(LearningCurve.resamples) resamples of the runs). Final: greedy evaluation mean per run where recorded, else the last-100 training mean.</p>
             \(sections.joined(separator: "\n"))
             <h2>Configuration</h2>
             \(config)
-            </body>
-            </html>
+            """)
+    }
 
-            """
+    /// A self-contained HTML page: `title` as its title and first heading, the CSS rules
+    /// `style`, then `body` (the comparison report's and the GAN reports' pages).
+    static func page(title: String, style: String, body: String) -> String {
+        """
+        <!DOCTYPE html>
+        <html lang="en">
+        <head>
+        <meta charset="utf-8">
+        <title>\(SVGChart.escape(title))</title>
+        <style>
+        \(style)
+        </style>
+        </head>
+        <body>
+        <h1>\(SVGChart.escape(title))</h1>
+        \(body)
+        </body>
+        </html>
+
+        """
     }
 
     private var statisticsNotes: String {
@@ -252,10 +262,6 @@ public struct Report {
     /// leaving it out keeps the page free of any URL.
     static func inline(_ svg: String) -> String {
         svg.replacingOccurrences(of: " xmlns=\"http://www.w3.org/2000/svg\"", with: "")
-    }
-
-    private func write(_ text: String, to url: URL) throws {
-        try OutputFile.replace(url, with: text)
     }
 
     /// FNV-1a of `text`: a seed that depends on names only, never on process or order.

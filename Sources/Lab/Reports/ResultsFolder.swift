@@ -30,6 +30,12 @@ public struct RunSeries: Equatable, Sendable {
         self.evaluation = evaluation
         self.evaluations = evaluations
     }
+
+    /// The environment steps taken by the end of each episode (running sums of the lengths).
+    public var episodeEnds: [Int] {
+        var total = 0
+        return lengths.map { total += $0; return total }
+    }
 }
 
 /// One periodic evaluation of a run: the training steps taken when it ran and its greedy
@@ -122,21 +128,16 @@ public struct ResultsFolder {
     }
 
     /// The environments, in first-seen order of the sorted runs.
-    public var environments: [String] { ordered(runs.map(\.environment)) }
+    public var environments: [String] { runs.map(\.environment).uniqued() }
 
     /// The agents that ran on `environment`, in the order the comparison listed them.
     public func agents(in environment: String) -> [String] {
-        ordered(runs.filter { $0.environment == environment }.map(\.agent))
+        runs.filter { $0.environment == environment }.map(\.agent).uniqued()
     }
 
     /// The runs of `agent` on `environment`.
     public func runs(agent: String, environment: String) -> [RunSeries] {
         runs.filter { $0.agent == agent && $0.environment == environment }
-    }
-
-    private func ordered(_ values: [String]) -> [String] {
-        var seen = Set<String>()
-        return values.filter { seen.insert($0).inserted }
     }
 
     // MARK: RLLab comparison folders

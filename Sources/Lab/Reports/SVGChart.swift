@@ -172,7 +172,7 @@ public enum SVGChart {
             self.lower = lower
             self.upper = upper
         }
-        public var mean: Double { values.isEmpty ? .nan : values.reduce(0, +) / Double(values.count) }
+        public var mean: Double { AggregateMetric.average(values) }
     }
 
     /// A strip chart of final results per agent: per-run points, the mean (a wide tick)

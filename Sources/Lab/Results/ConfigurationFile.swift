@@ -23,17 +23,13 @@ public enum ConfigurationFile {
     /// name order. Written through Yams, with no line width limit, so that one run's
     /// configuration is one text.
     public static func text(of specs: [RunSpec], environmentOptions: [String: String]) throws -> String {
-        func ordered<T: Hashable>(_ values: [T]) -> [T] {
-            var seen = Set<T>()
-            return values.filter { seen.insert($0).inserted }
-        }
         func flow(_ values: [Node]) -> Node { Node(values, Tag(.seq), .flow) }
         func quoted(_ text: String) -> Node { Node(text, Tag(.str), .singleQuoted) }
         var root: [(Node, Node)] = [
-            ("agents", flow(ordered(specs.map(\.agent)).map { Node($0) })),
-            ("environments", flow(ordered(specs.map(\.environmentID)).map(quoted))),
+            ("agents", flow(specs.map(\.agent).uniqued().map { Node($0) })),
+            ("environments", flow(specs.map(\.environmentID).uniqued().map(quoted))),
             ("environment_options", Node(environmentOptions.sorted { $0.key < $1.key }.map { (Node($0.key), quoted($0.value)) }, Tag(.map), .flow)),
-            ("seeds", flow(ordered(specs.map(\.seed)).map { Node(String($0), Tag(.int)) })),
+            ("seeds", flow(specs.map(\.seed).uniqued().map { Node(String($0), Tag(.int)) })),
         ]
         if let first = specs.first {
             root.append(("evaluation_episodes", SettingValue.int(first.evaluationEpisodes).yaml))

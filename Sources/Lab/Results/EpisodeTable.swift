@@ -37,9 +37,10 @@ public enum EpisodeTable: ResultTable {
         columns.map { $0.value(row) }.joined(separator: ",")
     }
 
-    public static func row(agent: String, environment: String, seed: UInt64, record: EpisodeRecord) -> String {
-        row(Row(agent: agent, environment: environment, seed: String(seed), episode: record.episode, return: record.return,
-                length: record.length, wallTime: record.wallTime))
+    /// The row of `record`, an episode of the run `spec`.
+    public static func row(_ spec: RunSpec, _ record: EpisodeRecord) -> String {
+        row(Row(agent: spec.agent, environment: spec.environmentID, seed: String(spec.seed), episode: record.episode,
+                return: record.return, length: record.length, wallTime: record.wallTime))
     }
 
     /// The runs of the `episodes.csv` in `folder`, in the order their first rows appear

@@ -16,11 +16,12 @@ public enum EvaluationTable: ResultTable {
 
     /// The rows of every periodic evaluation of `result`, in order.
     public static func rows(_ result: RunResult) -> [String] {
-        result.evaluations.map { row(agent: result.spec.agent, environment: result.spec.environmentID, seed: result.spec.seed, record: $0) }
+        result.evaluations.map { row(result.spec, $0) }
     }
 
-    public static func row(agent: String, environment: String, seed: UInt64, record: PeriodicEvaluationRecord) -> String {
-        rowPrefix(agent: agent, environment: environment, seed: String(seed)) + "\(record.step),\(formatSeconds(record.wallTime)),\(record.result.mean.description),"
+    /// The row of `record`, a periodic evaluation of the run `spec`.
+    public static func row(_ spec: RunSpec, _ record: PeriodicEvaluationRecord) -> String {
+        rowPrefix(agent: spec.agent, environment: spec.environmentID, seed: String(spec.seed)) + "\(record.step),\(formatSeconds(record.wallTime)),\(record.result.mean.description),"
             + "\(record.result.standardDeviation.description),\(record.result.returns.map(\.description).joined(separator: " "))"
     }
 

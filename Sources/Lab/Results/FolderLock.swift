@@ -57,8 +57,6 @@ public final class FolderLock {
     /// Locks `folder` until this process exits.
     public static func holdUntilExit(_ folder: URL) throws {
         let lock = try FolderLock(folder)
-        heldLock.lock()
-        held.append(lock)
-        heldLock.unlock()
+        heldLock.withLock { held.append(lock) }
     }
 }
