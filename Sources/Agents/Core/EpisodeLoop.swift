@@ -146,12 +146,6 @@ public final class EpisodeLoop {
         }
     }
 
-    /// The total number of steps the budget allows, if it is counted in steps.
-    public var timestepLimit: Int? {
-        if case .timesteps(let n) = budget { return n }
-        return nil
-    }
-
     /// The observation the next action is chosen for, resetting the environment if the
     /// previous episode ended.
     public func observation() throws -> Observation {
@@ -257,11 +251,6 @@ public final class EpisodeLoop {
     }
 
     // MARK: Training checkpoints
-
-    /// Whether the loop stands between two episodes: the last one ended (or none began)
-    /// and the next reset has not happened, so the environment holds nothing but its
-    /// random stream.
-    public var isBetweenEpisodes: Bool { needsReset }
 
     /// Takes a training checkpoint if one is due: once at least
     /// ``TrainingCheckpointing/every`` steps were taken since the last one, unless the
