@@ -412,10 +412,44 @@ extension Settings {
     }
 }
 
+/// Values set by name from what users write: ``SettingValues``, and an agent's
+/// hyperparameters (which also take the budget keys). The YAML and `key=value` readers
+/// are written once, here, for both.
+public protocol SettingSink {
+    /// Sets `name` from what the user wrote, checking name, type, range and choices.
+    mutating func set(_ name: String, _ input: SettingInput, source: String) throws
+}
+
+extension SettingSink {
+    /// Sets every value of a typed settings struct (as code builds one: a benchmark, a
+    /// test), checked as a file's values are.
+    public mutating func set<S: Settings>(_ settings: S, source: String = "") throws {
+        for (name, value) in settings.values.sorted(by: { $0.key < $1.key }) {
+            try set(name, SettingInput(value), source: source)
+        }
+    }
+
+    /// Applies every entry of a YAML mapping.
+    public mutating func merge(yaml mapping: Node.Mapping, source: String) throws {
+        for (key, value) in mapping {
+            guard let name = key.string else { throw ConfigurationError("\(source): a key is not a string") }
+            try set(name, SettingInput(yaml: value), source: source)
+        }
+    }
+
+    /// Applies `key=value` items (`--set`), each named `<flag> key` in messages.
+    public mutating func merge(overrides: [String], flag: String = "--set") throws {
+        for item in overrides {
+            let (name, text) = try SettingValues.split(item, flag: flag)
+            try set(name, SettingInput(text: text), source: "\(flag) \(name)")
+        }
+    }
+}
+
 /// Validated values for the settings of one owner (an agent, an environment, a GAN),
 /// filled in from defaults, YAML and `key=value` overrides with the same checks and
 /// messages, and written back as YAML.
-public struct SettingValues: Sendable, Equatable {
+public struct SettingValues: Sendable, Equatable, SettingSink {
     /// The declarations, in order.
     public let declarations: [SettingDeclaration]
     /// Whose settings these are, for messages (`agent 'dqn'`, `FrozenLake-v1`).
@@ -458,30 +492,6 @@ public struct SettingValues: Sendable, Equatable {
     public mutating func set(_ name: String, _ input: SettingInput, source: String = "") throws {
         guard let declaration = declaration(name) else { throw unknown(name, source: source) }
         values[name] = try declaration.validate(input, source: source, noun: noun)
-    }
-
-    /// Sets every value of a typed settings struct (as code builds one), checked as a
-    /// file's values are.
-    public mutating func set<S: Settings>(_ settings: S, source: String = "") throws {
-        for (name, value) in settings.values.sorted(by: { $0.key < $1.key }) {
-            try set(name, SettingInput(value), source: source)
-        }
-    }
-
-    /// Applies every entry of a YAML mapping.
-    public mutating func merge(yaml mapping: Node.Mapping, source: String) throws {
-        for (key, value) in mapping {
-            guard let name = key.string else { throw ConfigurationError("\(source): a key is not a string") }
-            try set(name, SettingInput(yaml: value), source: source)
-        }
-    }
-
-    /// Applies `key=value` items (`--set`), each named `<flag> key` in messages.
-    public mutating func merge(overrides: [String], flag: String = "--set") throws {
-        for item in overrides {
-            let (name, text) = try SettingValues.split(item, flag: flag)
-            try set(name, SettingInput(text: text), source: "\(flag) \(name)")
-        }
     }
 
     /// Splits `key=value`.
