@@ -253,14 +253,16 @@ public struct SettingRange: Sendable, Equatable {
 
     /// `in [0, 1]`, `at least 1`, `positive`, `in (0, 1]`, `in [0, 1)`.
     public var description: String {
-        func bound(_ x: Double) -> String { x.rounded() == x && abs(x) < 1e15 ? String(Int(x)) : x.description }
         if upper == .infinity {
-            if lowerOpen { return lower == 0 ? "positive" : "greater than \(bound(lower))" }
-            return "at least \(bound(lower))"
+            if lowerOpen { return lower == 0 ? "positive" : "greater than \(shortNumber(lower))" }
+            return "at least \(shortNumber(lower))"
         }
-        return "in \(lowerOpen ? "(" : "[")\(bound(lower)), \(bound(upper))\(upperOpen ? ")" : "]")"
+        return "in \(lowerOpen ? "(" : "[")\(shortNumber(lower)), \(shortNumber(upper))\(upperOpen ? ")" : "]")"
     }
 }
+
+/// A number in messages: a whole number without `.0`.
+private func shortNumber(_ x: Double) -> String { x.rounded() == x && abs(x) < 1e15 ? String(Int(x)) : x.description }
 
 /// An error in a setting: an unknown name, a value of the wrong type or out of range, a bad
 /// file. The message names the source (`--set gamma`, a file) and what is expected.
@@ -303,7 +305,7 @@ public struct SettingDeclaration: Sendable {
         }
         guard let value = read else { return nil }
         if let range, let bad = value.numbers.first(where: { !range.contains($0) }) {
-            let shown = value.numbers.count == 1 ? value.description : (bad.rounded() == bad && abs(bad) < 1e15 ? String(Int(bad)) : bad.description)
+            let shown = value.numbers.count == 1 ? value.description : shortNumber(bad)
             throw ConfigurationError("\(prefix)\(name) must be \(range.description), got \(shown)", kind: .invalidValue)
         }
         // NaN or an infinity is never a meaningful setting (initial_q=nan would fill a Q-table with NaN).
@@ -393,8 +395,15 @@ extension Settings {
     public func validate() throws {}
 
     /// Every setting the struct declares, in declaration order.
-    public static var declarations: [SettingDeclaration] {
-        Mirror(reflecting: Self()).children.flatMap { ($0.value as? DeclaresSettings)?.declarations ?? [] }
+    public static var declarations: [SettingDeclaration] { Self().settingParts.flatMap(\.declarations) }
+
+    /// The struct's properties that declare settings (``Setting``, ``SettingGroup``, ...), in order.
+    fileprivate var settingParts: [DeclaresSettings] { Mirror(reflecting: self).children.compactMap { $0.value as? DeclaresSettings } }
+
+    /// Each property's checks, then the struct's own.
+    fileprivate func checkAll() throws {
+        for part in settingParts { try part.check() }
+        try validate()
     }
 
     /// The struct with `values` (already validated, by name) in place of the defaults.
@@ -405,9 +414,7 @@ extension Settings {
     /// The current values by name (optionals that are not set are absent).
     public var values: [String: SettingValue] {
         var result: [String: SettingValue] = [:]
-        for child in Mirror(reflecting: self).children {
-            for (name, value) in (child.value as? DeclaresSettings)?.currentValues ?? [] { result[name] = value }
-        }
+        for (name, value) in settingParts.flatMap(\.currentValues) { result[name] = value }
         return result
     }
 }
@@ -505,8 +512,7 @@ public struct SettingValues: Sendable, Equatable, SettingSink {
     /// The typed struct, after its cross-setting checks.
     public func decode<S: Settings>(_ type: S.Type) throws -> S {
         let settings = S(values: values)
-        for child in Mirror(reflecting: settings).children { try (child.value as? DeclaresSettings)?.check() }
-        try settings.validate()
+        try settings.checkAll()
         return settings
     }
 
@@ -559,13 +565,8 @@ public struct SettingGroup<Group: Settings>: Sendable, DeclaresSettings {
         }
     }
 
-    public var currentValues: [(String, SettingValue?)] {
-        Mirror(reflecting: wrappedValue).children.flatMap { ($0.value as? DeclaresSettings)?.currentValues ?? [] }
-    }
-    public func check() throws {
-        for child in Mirror(reflecting: wrappedValue).children { try (child.value as? DeclaresSettings)?.check() }
-        try wrappedValue.validate()
-    }
+    public var currentValues: [(String, SettingValue?)] { wrappedValue.settingParts.flatMap(\.currentValues) }
+    public func check() throws { try wrappedValue.checkAll() }
 }
 
 extension SettingGroup: Equatable where Group: Equatable {
