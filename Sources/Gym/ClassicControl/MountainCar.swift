@@ -23,9 +23,9 @@ public final class MountainCar: InternalStateEnvironment {
     /// The velocity the car must have at the goal (0 by default).
     public let goalVelocity: Double
 
-    public let observationSpace: Space = .box(Box(
-        low: [Float(MountainCar.minPosition), Float(-MountainCar.maxSpeed)],
-        high: [Float(MountainCar.maxPosition), Float(MountainCar.maxSpeed)]))
+    /// Position and velocity on the track, which ``MountainCarContinuous`` shares.
+    static let trackSpace: Space = .box(Box(low: [Float(minPosition), Float(-maxSpeed)], high: [Float(maxPosition), Float(maxSpeed)]))
+    public let observationSpace = MountainCar.trackSpace
     public let actionSpace: Space = .discrete(Discrete(3))
 
     private var position = 0.0

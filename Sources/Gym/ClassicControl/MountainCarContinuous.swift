@@ -21,18 +21,14 @@ import Foundation
 public final class MountainCarContinuous: InternalStateEnvironment {
     static let minAction: Float = -1.0
     static let maxAction: Float = 1.0
-    static let minPosition = -1.2
-    static let maxPosition = 0.6
-    static let maxSpeed = 0.07
+    // The track (positions, speed limit) is MountainCar's.
     static let goalPosition = 0.45
     static let power = 0.0015
 
     /// The velocity the car must have at the goal (0 by default).
     public let goalVelocity: Double
 
-    public let observationSpace: Space = .box(Box(
-        low: [Float(MountainCarContinuous.minPosition), Float(-MountainCarContinuous.maxSpeed)],
-        high: [Float(MountainCarContinuous.maxPosition), Float(MountainCarContinuous.maxSpeed)]))
+    public let observationSpace = MountainCar.trackSpace
     public let actionSpace: Space = .box(Box(low: MountainCarContinuous.minAction, high: MountainCarContinuous.maxAction, shape: [1]))
 
     private var position = 0.0
@@ -87,27 +83,27 @@ public final class MountainCarContinuous: InternalStateEnvironment {
         }
         var v = stateIsFloat32 ? Double(Float(velocity) + Float(change)) : velocity + change
         var velocityKind = stateKind
-        if greater(v, velocityKind, MountainCarContinuous.maxSpeed) {
-            v = MountainCarContinuous.maxSpeed
+        if greater(v, velocityKind, MountainCar.maxSpeed) {
+            v = MountainCar.maxSpeed
             velocityKind = .python
         }
-        if greater(-MountainCarContinuous.maxSpeed, velocityKind, v) {
-            v = -MountainCarContinuous.maxSpeed
+        if greater(-MountainCar.maxSpeed, velocityKind, v) {
+            v = -MountainCar.maxSpeed
             velocityKind = .python
         }
         // position += velocity: in float32 when the state is float32 (a Python float
         // velocity is rounded to float32 first), in float64 otherwise.
         var p = stateIsFloat32 ? Double(Float(position) + Float(v)) : position + v
         var positionKind = stateKind
-        if greater(p, positionKind, MountainCarContinuous.maxPosition) {
-            p = MountainCarContinuous.maxPosition
+        if greater(p, positionKind, MountainCar.maxPosition) {
+            p = MountainCar.maxPosition
             positionKind = .python
         }
-        if greater(MountainCarContinuous.minPosition, positionKind, p) {
-            p = MountainCarContinuous.minPosition
+        if greater(MountainCar.minPosition, positionKind, p) {
+            p = MountainCar.minPosition
             positionKind = .python
         }
-        if equal(p, positionKind, MountainCarContinuous.minPosition) && v < 0 {
+        if equal(p, positionKind, MountainCar.minPosition) && v < 0 {
             v = 0
             velocityKind = .python
         }
