@@ -188,7 +188,7 @@ public class OffPolicyActorCritic {
         var loss = Loss.meanSquaredError(values[0], targets)
         for value in values.dropFirst() { loss = loss + Loss.meanSquaredError(value, targets) }
         if let weight { loss = weight * loss }
-        minimize(loss, with: criticOptimizer)
+        criticOptimizer.minimize(loss)
         return loss.scalar
     }
 
@@ -199,14 +199,8 @@ public class OffPolicyActorCritic {
         critic.setTrainable(false)
         let actorLoss = loss(critic)
         critic.setTrainable(true)
-        minimize(actorLoss, with: actorOptimizer)
+        actorOptimizer.minimize(actorLoss)
         return actorLoss.scalar
-    }
-
-    func minimize(_ loss: Tensor, with optimizer: Adam) {
-        optimizer.zeroGrad()
-        loss.backward()
-        optimizer.step()
     }
 
     // MARK: Acting and saving

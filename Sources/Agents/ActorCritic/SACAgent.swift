@@ -160,7 +160,7 @@ public final class SACAgent: OffPolicyActorCritic, ResumableAgent {
         } else {
             alpha = expf(logEntropyCoefficient.value.scalars[0])
             let loss = -(logEntropyCoefficient.tensor * (logProbability.detached() + targetEntropy)).mean()
-            if let entropyOptimizer { minimize(loss, with: entropyOptimizer) }
+            entropyOptimizer?.minimize(loss)
             entropyLoss = loss.scalar
         }
 

@@ -72,9 +72,11 @@ public struct LearningInterrupted: Error, CustomStringConvertible {
 public final class EpisodeLoop {
     public let environment: Environment
     public let budget: TrainingBudget
-    private let seed: UInt64
+    /// The seed of the first reset.
+    let seed: UInt64
     private let onEpisode: (EpisodeRecord) throws -> Void
-    private let isCancelled: () -> Bool
+    /// Whether the run was cancelled (Ctrl-C).
+    let isCancelled: () -> Bool
     private let clock = ContinuousClock()
     private let start: ContinuousClock.Instant
 
@@ -88,11 +90,11 @@ public final class EpisodeLoop {
     private var episodeReturn = 0.0
     private var episodeLength = 0
     /// Whether a time limit bounds episodes (else an endless one is stopped with an error).
-    lazy var hasTimeLimit = EpisodeEnding.timeLimit(of: environment) != nil
+    private lazy var hasTimeLimit = EpisodeEnding.timeLimit(of: environment) != nil
 
     /// The resolved environment this loop's environment was made from (the runner sets
     /// it): agents that collect from several copies get them from it through
-    /// ``vectorized(copies:threads:)`` (its native vector implementation when it has one).
+    /// ``vectorized(copies:threads:autoreset:)`` (its native vector implementation when it has one).
     public var resolvedEnvironment: ResolvedEnvironment?
     /// Evaluations during training (the runner sets it).
     public var periodicEvaluation: PeriodicEvaluation?
@@ -100,10 +102,13 @@ public final class EpisodeLoop {
     public private(set) var stopRequested = false
     /// Training checkpoints (the runner sets it; see ``checkpointIfDue()``).
     public var checkpointing: TrainingCheckpointing? {
-        didSet { nextCheckpointStep = checkpointing.map { (totalSteps / $0.every + 1) * $0.every } ?? .max }
+        didSet { scheduleNextCheckpoint() }
     }
     /// The step count at or after which the next checkpoint is taken.
     private var nextCheckpointStep = Int.max
+    private func scheduleNextCheckpoint() {
+        nextCheckpointStep = checkpointing.map { (totalSteps / $0.every + 1) * $0.every } ?? .max
+    }
     /// Seconds of training before this loop was restored from a checkpoint.
     private var elapsedBeforeRestore = 0.0
     /// The collection machinery an agent builds inside `learn` (a vector loop, the
@@ -146,12 +151,6 @@ public final class EpisodeLoop {
         }
     }
 
-    /// The total number of steps the budget allows, if it is counted in steps.
-    public var timestepLimit: Int? {
-        if case .timesteps(let n) = budget { return n }
-        return nil
-    }
-
     /// The observation the next action is chosen for, resetting the environment if the
     /// previous episode ended.
     public func observation() throws -> Observation {
@@ -174,36 +173,25 @@ public final class EpisodeLoop {
         if isCancelled() { throw LearningInterrupted() }
         let observation = try self.observation()
         let result = try environment.step(action)
-        totalSteps += 1
         episodeReturn += result.reward
         episodeLength += 1
         currentObservation = result.observation
-        if episodeLength >= EpisodeEnding.unlimitedEpisodeStepCap, !result.terminated, !result.truncated, !hasTimeLimit {
-            throw EpisodeEnding.endlessEpisodeError(environment, episode: finishedEpisodes)
-        }
-        if result.terminated || result.truncated {
-            needsReset = true
-            let record = EpisodeRecord(
-                episode: finishedEpisodes,
-                return: episodeReturn,
-                length: episodeLength,
-                wallTime: elapsedSeconds,
-                totalSteps: totalSteps
-            )
-            finishedEpisodes += 1
-            try onEpisode(record)
-        }
-        try evaluateIfDue()
+        needsReset = result.terminated || result.truncated
+        try account(episodeReturn: episodeReturn, episodeLength: episodeLength, done: needsReset)
         return Transition(
             observation: observation, action: action, reward: result.reward,
             nextObservation: result.observation, terminated: result.terminated, truncated: result.truncated
         )
     }
 
-    /// Accounts one transition taken by a vector copy: counts the step and, when `done`,
-    /// records the copy's finished episode exactly as ``step(_:)`` records its own.
-    func accountVectorStep(episodeReturn: Double, episodeLength: Int, done: Bool) throws {
+    /// Accounts one transition, of this loop's environment or of a vector copy: counts the
+    /// step, stops an episode that runs past the step cap without a time limit, and when
+    /// `done` records the finished episode.
+    func account(episodeReturn: Double, episodeLength: Int, done: Bool) throws {
         totalSteps += 1
+        if episodeLength >= EpisodeEnding.unlimitedEpisodeStepCap, !done, !hasTimeLimit {
+            throw EpisodeEnding.endlessEpisodeError(environment, episode: finishedEpisodes)
+        }
         if done {
             let record = EpisodeRecord(
                 episode: finishedEpisodes, return: episodeReturn, length: episodeLength,
@@ -219,12 +207,6 @@ public final class EpisodeLoop {
         guard let periodicEvaluation, periodicEvaluation.frequency > 0, totalSteps % periodicEvaluation.frequency == 0 else { return }
         if try periodicEvaluation.evaluate(totalSteps) { stopRequested = true }
     }
-
-    /// Whether the run was cancelled (Ctrl-C).
-    var cancelled: Bool { isCancelled() }
-
-    /// The seed of the first reset.
-    var firstSeed: UInt64 { seed }
 
     /// Runs until the budget is spent: `policy` chooses each action, `learn` sees each transition.
     ///
@@ -258,11 +240,6 @@ public final class EpisodeLoop {
 
     // MARK: Training checkpoints
 
-    /// Whether the loop stands between two episodes: the last one ended (or none began)
-    /// and the next reset has not happened, so the environment holds nothing but its
-    /// random stream.
-    public var isBetweenEpisodes: Bool { needsReset }
-
     /// Takes a training checkpoint if one is due: once at least
     /// ``TrainingCheckpointing/every`` steps were taken since the last one, unless the
     /// budget is spent. With `midEpisode` false it waits for the first episode boundary at
@@ -278,7 +255,7 @@ public final class EpisodeLoop {
         guard let checkpointing, totalSteps >= nextCheckpointStep, !isDone else { return }
         guard needsReset || (midEpisode && environmentIsArchivable) else { return }
         try checkpointing.save(self)
-        nextCheckpointStep = (totalSteps / checkpointing.every + 1) * checkpointing.every
+        scheduleNextCheckpoint()
     }
 
     /// Adds a part of the collection machinery to every checkpoint, under `name`: what an
@@ -353,7 +330,7 @@ public final class EpisodeLoop {
         elapsedBeforeRestore = try archive.double("loop.elapsed_seconds")
         needsReset = !midEpisode
         restoredFrom = archive
-        if let checkpointing { nextCheckpointStep = (totalSteps / checkpointing.every + 1) * checkpointing.every }
+        scheduleNextCheckpoint()
     }
 
     /// The environment's state between episodes, or an error naming it.

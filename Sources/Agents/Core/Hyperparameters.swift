@@ -8,7 +8,7 @@ import Yams
 /// `agents/<agent>.yml` entry for the environment id (RL-Zoo style), a `--config` file,
 /// then `--set key=value` overrides. Names the agent does not declare are errors. The
 /// agent reads them as its typed struct (``settings(_:)``).
-public struct Hyperparameters: Equatable, Sendable {
+public struct Hyperparameters: Equatable, Sendable, SettingSink {
     /// The validated values, with the agent's declarations.
     public private(set) var settingValues: SettingValues
     public let agent: String
@@ -28,34 +28,14 @@ public struct Hyperparameters: Equatable, Sendable {
     /// The agent's typed settings.
     public func settings<S: Settings>(_ type: S.Type) throws -> S { try settingValues.decode(type) }
 
-    /// Sets `key`, checking that the agent declares it and that the value fits.
+    /// Sets `key`, checking that the agent declares it (or that it is a budget key) and
+    /// that the value fits; YAML, `key=value` and typed settings are read through it
+    /// (``SettingSink``).
     public mutating func set(_ key: String, _ input: SettingInput, source: String) throws {
         if let budget = try TrainingBudget.read(key, input, source: source) {
             suggestedBudget = budget
         } else {
             try settingValues.set(key, input, source: source)
-        }
-    }
-
-    /// Sets every value of the agent's typed `settings` (as code builds them: a benchmark, a
-    /// test), checked by the declarations as a file's values are.
-    public mutating func set<S: Settings>(_ settings: S, source: String) throws {
-        try settingValues.set(settings, source: source)
-    }
-
-    /// Applies every entry of a YAML mapping.
-    public mutating func merge(yaml mapping: Node.Mapping, source: String) throws {
-        for (keyNode, valueNode) in mapping {
-            guard let key = keyNode.string else { throw ConfigurationError("\(source): a key is not a string") }
-            try set(key, SettingInput(yaml: valueNode), source: source)
-        }
-    }
-
-    /// Applies `key=value` overrides from the command line.
-    public mutating func merge(overrides: [String]) throws {
-        for item in overrides {
-            let (key, text) = try SettingValues.split(item)
-            try set(key, SettingInput(text: text), source: "--set \(key)")
         }
     }
 

@@ -27,7 +27,7 @@ import LabCore
 /// the run is exactly the scalar loop's. Training checkpoints are taken before acting, at
 /// any step (``EpisodeLoop/checkpointIfDue(midEpisode:)``); the loop saves its vector step
 /// count as a part of the episode loop (``EpisodeLoop/attach(_:as:)``). N > 1 copies come from
-/// ``EpisodeLoop/vectorized(copies:threads:)`` (Gymnasium's next-step autoreset); a step
+/// ``EpisodeLoop/vectorized(copies:threads:autoreset:)`` (Gymnasium's next-step autoreset); a step
 /// that resets a copy gives no transition for it and its action is not chosen
 /// (``isResetting(_:)``).
 public final class OffPolicyLoop {

@@ -49,11 +49,6 @@ extension ResumableAgent {
 }
 
 extension AgentCatalog {
-    /// Whether agent `name` supports training checkpoints.
-    public static func isResumable(_ name: String) -> Bool {
-        (try? type(named: name)) is any ResumableAgent.Type
-    }
-
     /// The agents that support training checkpoints, in catalog order.
     public static var resumableNames: [String] {
         all.filter { $0 is any ResumableAgent.Type }.map { $0.name }

@@ -21,7 +21,7 @@ public struct VectorTransition {
 /// Experience collection from N copies of an environment, with the same episode
 /// bookkeeping as ``EpisodeLoop`` (budget, episode records, CSV callbacks, Ctrl-C).
 ///
-/// Made by ``EpisodeLoop/vectorized(copies:threads:)``. Copy `i` is first reset with
+/// Made by ``EpisodeLoop/vectorized(copies:threads:autoreset:)``. Copy `i` is first reset with
 /// the run's seed + i (Gymnasium's `SyncVectorEnv.reset(seed=)`), so one copy gives
 /// exactly the episodes of the scalar loop. Budgets count real transitions: the steps in
 /// which Gymnasium's next-step autoreset resets a copy are not transitions and are not
@@ -69,7 +69,7 @@ public final class VectorEpisodeLoop {
     public func start() throws {
         guard !started else { return }
         try EpisodeEnding.requireEnding(loop.environment)
-        try environment.reset(seed: loop.firstSeed, options: nil)
+        try environment.reset(seed: loop.seed, options: nil)
         // Our own buffer, copied into element-wise: holding the environment's array would
         // make its next write copy (allocate) it.
         observations = [Float](repeating: 0, count: copies * environment.observationWidth)
@@ -80,7 +80,7 @@ public final class VectorEpisodeLoop {
     /// Steps every copy with `actions[i]` and hands each real transition to `learn`, in
     /// copy order. Copies being autoreset produce no transition (their action is ignored).
     public func step(actions: [Int], learn: (VectorTransition) throws -> Void = { _ in }) throws {
-        if loop.cancelled { throw LearningInterrupted() }
+        if loop.isCancelled() { throw LearningInterrupted() }
         try start()
         try environment.step(discrete: actions)
         try account(actions: actions, learn: learn)
@@ -90,7 +90,7 @@ public final class VectorEpisodeLoop {
     /// (`size` numbers per copy), and hands each real transition to `learn` (its `action`
     /// is 0: the caller knows the actions it gave).
     public func step(continuousActions actions: [Float], size: Int, learn: (VectorTransition) throws -> Void = { _ in }) throws {
-        if loop.cancelled { throw LearningInterrupted() }
+        if loop.isCancelled() { throw LearningInterrupted() }
         try start()
         if continuousActions.count != copies {
             continuousActions = [Action](repeating: .discrete(0), count: copies)
@@ -132,11 +132,8 @@ public final class VectorEpisodeLoop {
             let terminated = environment.terminations[i], truncated = environment.truncations[i]
             returns[i] += reward
             lengths[i] += 1
-            if lengths[i] >= EpisodeEnding.unlimitedEpisodeStepCap, !(terminated || truncated), !loop.hasTimeLimit {
-                throw EpisodeEnding.endlessEpisodeError(loop.environment, episode: loop.finishedEpisodes)
-            }
-            try loop.accountVectorStep(episodeReturn: returns[i], episodeLength: lengths[i], done: terminated || truncated)
             let done = terminated || truncated
+            try loop.account(episodeReturn: returns[i], episodeLength: lengths[i], done: done)
             let nextObservation = done && sameStep != nil ? sameStep!.finalObservations[i * width..<(i + 1) * width]
                                                           : next[i * width..<(i + 1) * width]
             try learn(VectorTransition(
@@ -171,32 +168,24 @@ public final class VectorEpisodeLoop {
 
 extension EpisodeLoop {
     /// A loop over `copies` copies of this loop's environment sharing its budget and
-    /// episode records (see ``VectorEpisodeLoop``).
+    /// episode records (see ``VectorEpisodeLoop``), attached to this loop's checkpoints
+    /// (restored, on a restored loop). Next-step autoreset (Gymnasium's) steps the
+    /// environment's vector implementation; same-step mode (SB3's `VecEnv`, which on-policy
+    /// agents use so every copy fills every rollout slot) steps scalar copies made by
+    /// ``resolvedEnvironment`` one after the other.
     ///
     /// - Throws: ``AgentError`` when the runner gave no way to copy the environment, or the
     ///   copies cannot be made.
-    public func vectorized(copies: Int, threads: Int = 1) throws -> VectorEpisodeLoop {
-        try vectorized(copies: copies, threads: threads, autoreset: .nextStep)
-    }
-
-    /// A loop over `copies` copies with the given autoreset mode. Same-step mode (SB3's
-    /// `VecEnv`, which on-policy agents use so every copy fills every rollout slot) steps
-    /// scalar copies made by ``resolvedEnvironment`` one after the other.
-    public func vectorized(copies: Int, threads: Int = 1, autoreset: AutoresetMode) throws -> VectorEpisodeLoop {
+    public func vectorized(copies: Int, threads: Int = 1, autoreset: AutoresetMode = .nextStep) throws -> VectorEpisodeLoop {
         guard copies >= 1 else { throw AgentError("num_envs must be at least 1, got \(copies)") }
         try EnvironmentRegistry.checkCopyCount(copies)
         guard let resolvedEnvironment else {
             throw AgentError("this loop cannot make copies of its environment; run through Lab's Run, or set EpisodeLoop.resolvedEnvironment")
         }
-        if autoreset == .sameStep {
-            let environments = try (0..<copies).map { _ in try resolvedEnvironment.make() }
-            return try attached(VectorEpisodeLoop(loop: self, environment: try SyncVectorEnvironment(environments, autoresetMode: .sameStep)))
-        }
-        return try attached(VectorEpisodeLoop(loop: self, environment: try resolvedEnvironment.makeVector(count: copies, threads: threads)))
-    }
-
-    /// `vector`, attached to this loop's checkpoints (restored, on a restored loop).
-    private func attached(_ vector: VectorEpisodeLoop) throws -> VectorEpisodeLoop {
+        let environment: VectorEnvironment = autoreset == .sameStep
+            ? try SyncVectorEnvironment((0..<copies).map { _ in try resolvedEnvironment.make() }, autoresetMode: .sameStep)
+            : try resolvedEnvironment.makeVector(count: copies, threads: threads)
+        let vector = VectorEpisodeLoop(loop: self, environment: environment)
         try attach(vector, as: "vector")
         return vector
     }

@@ -167,10 +167,7 @@ public final class DQNAgent: Agent {
         let predicted = online(batch.observations).selecting(columns: batch.actionIndices)
         let loss = settings.loss == .mse ? Loss.meanSquaredError(predicted, targets) : Loss.huber(predicted, targets)
         try NonFiniteTrainingError.check(loss: loss.scalar, step: updates + 1)
-        optimizer.zeroGrad()
-        loss.backward()
-        clipGradientNorm(online.parameters, maxNorm: Float(settings.maxGradientNorm))
-        optimizer.step()
+        optimizer.minimize(loss, clippingGradientNormTo: Float(settings.maxGradientNorm))
         updates += 1
     }
 

@@ -147,3 +147,14 @@ public final class MultilayerPerceptron {
         for ((_, parameter), value) in zip(parameters, values) { parameter.value = value }
     }
 }
+
+extension Optimizer {
+    /// One gradient step on `loss`, as every agent's update takes it: clear the gradients,
+    /// backpropagate, clip them to global L2 norm `maxNorm` when given, step.
+    func minimize(_ loss: Tensor, clippingGradientNormTo maxNorm: Float? = nil) {
+        zeroGrad()
+        loss.backward()
+        if let maxNorm { clipGradientNorm(parameters, maxNorm: maxNorm) }
+        step()
+    }
+}

@@ -171,9 +171,7 @@ public final class NaiveNeuralNetworkAgent: Agent {
                 let loss = Loss.crossEntropy(logits: network(x), labels: rows.map { labels[$0] })
                 fitSteps += 1
                 try NonFiniteTrainingError.check(loss: loss.scalar, step: fitSteps)
-                optimizer.zeroGrad()
-                loss.backward()
-                optimizer.step()
+                optimizer.minimize(loss)
                 start += settings.batchSize
             }
         }

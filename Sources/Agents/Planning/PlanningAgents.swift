@@ -12,7 +12,8 @@ import LabCore
 /// probabilities, mean rewards, observed terminations) every `replan_every` episodes.
 /// State-action pairs it has never tried keep a value of 0.
 public class PlanningAgent {
-    enum Method { case valueIteration, policyIteration }
+    /// The solver, named as the agent that uses it.
+    enum Method: String { case valueIteration = "value-iteration", policyIteration = "policy-iteration" }
 
     public struct Settings: LabCore.Settings {
         @Setting("gamma", help: "discount factor") public var gamma = 0.99
@@ -58,7 +59,7 @@ public class PlanningAgent {
     /// nothing is allocated per state), checked without building the agent.
     static func parts(_ method: Method, _ environment: EnvironmentSignature, _ hyperparameters: Hyperparameters) throws
         -> (Discrete, Settings, Discretizer) {
-        let actions = try environment.discreteActions(for: method == .valueIteration ? ValueIterationAgent.name : PolicyIterationAgent.name)
+        let actions = try environment.discreteActions(for: method.rawValue)
         let settings = try hyperparameters.settings(Settings.self)
         let discretizer = try Discretizer(space: environment.observationSpace, bins: settings.bins, lows: settings.low, highs: settings.high,
                                           velocityBound: settings.velocityBound)
@@ -109,17 +110,14 @@ public class PlanningAgent {
         .discrete(policy[discretizer.index(observation)])
     }
 
-    /// The agent's name, for saved files.
-    private var agentName: String { method == .valueIteration ? ValueIterationAgent.name : PolicyIterationAgent.name }
-
     public func save(to url: URL) throws {
         try AgentState.save(
             ["policy": (policy.map(Double.init), [policy.count]), "values": (values, [values.count])],
-            agent: agentName, to: url)
+            agent: method.rawValue, to: url)
     }
 
     public func load(from url: URL) throws {
-        let state = try AgentState.load(from: url, agent: agentName)
+        let state = try AgentState.load(from: url, agent: method.rawValue)
         let loadedPolicy = try state.indices("policy", shape: [policy.count], below: actionCount, what: "an action")
         values = try state.values("values", shape: [values.count])
         policy = loadedPolicy
@@ -226,7 +224,7 @@ struct EmpiricalModel {
 
 /// Value iteration: solves a known model, or one estimated from experience.
 public final class ValueIterationAgent: PlanningAgent, ResumableAgent {
-    public static let name = "value-iteration"
+    public static let name = Method.valueIteration.rawValue
     public static let summary = "value iteration on the environment's model, or on a model estimated from experience"
 
     public required init(environment: EnvironmentSignature, hyperparameters: Hyperparameters, random: RandomSource) throws {
@@ -240,7 +238,7 @@ public final class ValueIterationAgent: PlanningAgent, ResumableAgent {
 
 /// Policy iteration: solves a known model, or one estimated from experience.
 public final class PolicyIterationAgent: PlanningAgent, ResumableAgent {
-    public static let name = "policy-iteration"
+    public static let name = Method.policyIteration.rawValue
     public static let summary = "policy iteration on the environment's model, or on a model estimated from experience"
 
     public required init(environment: EnvironmentSignature, hyperparameters: Hyperparameters, random: RandomSource) throws {

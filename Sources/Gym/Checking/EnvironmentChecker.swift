@@ -22,6 +22,10 @@ public struct EnvironmentCheck: Equatable, Sendable {
         self.outcome = outcome
         self.detail = detail
     }
+
+    static func passed(_ name: String, _ detail: String) -> EnvironmentCheck { EnvironmentCheck(name: name, outcome: .passed, detail: detail) }
+    static func failed(_ name: String, _ detail: String) -> EnvironmentCheck { EnvironmentCheck(name: name, outcome: .failed, detail: detail) }
+    static func skipped(_ name: String, _ detail: String) -> EnvironmentCheck { EnvironmentCheck(name: name, outcome: .skipped, detail: detail) }
 }
 
 /// Every check's outcome for one environment.
@@ -85,7 +89,7 @@ public enum EnvironmentChecker {
         do {
             nondeterministic = try registry.resolve(id).nondeterministic
         } catch {
-            return EnvironmentCheckReport(checks: [EnvironmentCheck(name: "make", outcome: .failed, detail: "\(error)")])
+            return EnvironmentCheckReport(checks: [.failed("make", "\(error)")])
         }
         return check(nondeterministic: nondeterministic, steps: steps) { try registry.make(id, options: options) }
     }
@@ -103,10 +107,9 @@ public enum EnvironmentChecker {
         do {
             env = try make()
         } catch {
-            return EnvironmentCheckReport(checks: [EnvironmentCheck(name: "make", outcome: .failed, detail: "\(error)")])
+            return EnvironmentCheckReport(checks: [.failed("make", "\(error)")])
         }
-        checks.append(EnvironmentCheck(name: "make", outcome: .passed,
-                                       detail: "observation space \(env.observationSpace), action space \(env.actionSpace)"))
+        checks.append(.passed("make", "observation space \(env.observationSpace), action space \(env.actionSpace)"))
         checks.append(checkSpaces(env))
         checks.append(guarded("reset-seed") { try checkResetSeed(env, nondeterministic: nondeterministic) })
         let rollout = Rollout(env, steps: steps)
@@ -115,7 +118,7 @@ public enum EnvironmentChecker {
         checks.append(rollout.actionCheck)
         checks.append(guarded("step-determinism") {
             nondeterministic
-                ? EnvironmentCheck(name: "step-determinism", outcome: .skipped, detail: "the spec marks the environment nondeterministic")
+                ? .skipped("step-determinism", "the spec marks the environment nondeterministic")
                 : try checkStepDeterminism(make: make, steps: min(steps, 500))
         })
         checks.append(guarded("reset-options") { try checkResetOptions(env) })
@@ -133,7 +136,7 @@ public enum EnvironmentChecker {
         do {
             return try body()
         } catch {
-            return EnvironmentCheck(name: name, outcome: .failed, detail: "\(error)")
+            return .failed(name, "\(error)")
         }
     }
 
@@ -151,8 +154,8 @@ public enum EnvironmentChecker {
             }
         }
         return problems.isEmpty
-            ? EnvironmentCheck(name: "spaces", outcome: .passed, detail: "bounds are ordered numbers")
-            : EnvironmentCheck(name: "spaces", outcome: .failed, detail: problems.joined(separator: "; "))
+            ? .passed("spaces", "bounds are ordered numbers")
+            : .failed("spaces", problems.joined(separator: "; "))
     }
 
     static func checkResetSeed(_ env: Environment, nondeterministic: Bool) throws -> EnvironmentCheck {
@@ -162,22 +165,18 @@ public enum EnvironmentChecker {
         let again = try env.reset(seed: seed, options: nil)
         let nextAgain = try env.reset(seed: nil, options: nil)
         if nondeterministic {
-            return EnvironmentCheck(name: name, outcome: .skipped, detail: "the spec marks the environment nondeterministic")
+            return .skipped(name, "the spec marks the environment nondeterministic")
         }
         guard same(first.observation, again.observation) else {
-            return EnvironmentCheck(name: name, outcome: .failed,
-                                    detail: "reset(seed: \(seed)) twice gave different observations: \(first.observation) and \(again.observation)")
+            return .failed(name, "reset(seed: \(seed)) twice gave different observations: \(first.observation) and \(again.observation)")
         }
         guard first.info == again.info else {
-            return EnvironmentCheck(name: name, outcome: .failed,
-                                    detail: "reset(seed: \(seed)) twice gave different info: \(first.info) and \(again.info)")
+            return .failed(name, "reset(seed: \(seed)) twice gave different info: \(first.info) and \(again.info)")
         }
         guard same(next.observation, nextAgain.observation), next.info == nextAgain.info else {
-            return EnvironmentCheck(name: name, outcome: .failed,
-                                    detail: "reset(seed: \(seed)) then reset() gave different observations or info: \(next.observation) and \(nextAgain.observation)")
+            return .failed(name, "reset(seed: \(seed)) then reset() gave different observations or info: \(next.observation) and \(nextAgain.observation)")
         }
-        return EnvironmentCheck(name: name, outcome: .passed,
-                                detail: "reset(seed: \(seed)) and the reset() after it repeat exactly")
+        return .passed(name, "reset(seed: \(seed)) and the reset() after it repeat exactly")
     }
 
     static func checkStepDeterminism(make: () throws -> Environment, steps: Int) throws -> EnvironmentCheck {
@@ -187,60 +186,54 @@ public enum EnvironmentChecker {
         var episodeSeed = seed
         var resetA = try a.reset(seed: episodeSeed, options: nil), resetB = try b.reset(seed: episodeSeed, options: nil)
         guard same(resetA.observation, resetB.observation) else {
-            return EnvironmentCheck(name: name, outcome: .failed,
-                                    detail: "two copies reset with seed \(episodeSeed) start from different observations: \(resetA.observation) and \(resetB.observation)")
+            return .failed(name, "two copies reset with seed \(episodeSeed) start from different observations: \(resetA.observation) and \(resetB.observation)")
         }
         for step in 0..<steps {
             let action = a.actionSpace.sample(using: actions)
             let ra = try a.step(action), rb = try b.step(action)
             guard same(ra.observation, rb.observation), ra.reward.bitPattern == rb.reward.bitPattern,
                   ra.terminated == rb.terminated, ra.truncated == rb.truncated, ra.info == rb.info else {
-                return EnvironmentCheck(name: name, outcome: .failed,
-                                        detail: "two copies from equal states differ at step \(step + 1) (action \(action)): observation \(ra.observation) / \(rb.observation), reward \(ra.reward) / \(rb.reward), terminated \(ra.terminated) / \(rb.terminated), truncated \(ra.truncated) / \(rb.truncated)")
+                return .failed(name, "two copies from equal states differ at step \(step + 1) (action \(action)): observation \(ra.observation) / \(rb.observation), reward \(ra.reward) / \(rb.reward), terminated \(ra.terminated) / \(rb.terminated), truncated \(ra.truncated) / \(rb.truncated)")
             }
             if ra.terminated || ra.truncated {
                 episodeSeed += 1
                 resetA = try a.reset(seed: episodeSeed, options: nil)
                 resetB = try b.reset(seed: episodeSeed, options: nil)
                 guard same(resetA.observation, resetB.observation) else {
-                    return EnvironmentCheck(name: name, outcome: .failed,
-                                            detail: "two copies reset with seed \(episodeSeed) start from different observations")
+                    return .failed(name, "two copies reset with seed \(episodeSeed) start from different observations")
                 }
             }
         }
-        return EnvironmentCheck(name: name, outcome: .passed,
-                                detail: "two copies gave identical results over \(steps) steps with the same seeds and actions")
+        return .passed(name, "two copies gave identical results over \(steps) steps with the same seeds and actions")
     }
 
     static func checkResetOptions(_ env: Environment) throws -> EnvironmentCheck {
         let name = "reset-options"
         let plain = try env.reset(seed: seed, options: [:])
         guard env.observationSpace.contains(plain.observation) else {
-            return EnvironmentCheck(name: name, outcome: .failed, detail: "reset(options: [:]) returned \(plain.observation), outside the observation space")
+            return .failed(name, "reset(options: [:]) returned \(plain.observation), outside the observation space")
         }
         guard let declaring = env.unwrapped as? ResetOptionsDeclaring else {
-            return EnvironmentCheck(name: name, outcome: .passed, detail: "reset accepts empty options; the environment declares no reset options")
+            return .passed(name, "reset accepts empty options; the environment declares no reset options")
         }
         var honoured: [String] = []
         for probe in declaring.resetOptionProbes {
             let keys = probe.options.keys.sorted().map { "\($0)=\(probe.options[$0]!)" }.joined(separator: ", ")
             let result = try env.reset(seed: seed, options: probe.options)
             guard probe.holds(result.observation) else {
-                return EnvironmentCheck(name: name, outcome: .failed,
-                                        detail: "reset(options: \(keys)) returned \(result.observation); expected \(probe.expectation): the option is ignored")
+                return .failed(name, "reset(options: \(keys)) returned \(result.observation); expected \(probe.expectation): the option is ignored")
             }
             honoured.append(keys)
         }
-        return EnvironmentCheck(name: name, outcome: .passed,
-                                detail: honoured.isEmpty ? "reset accepts empty options" : "honoured: \(honoured.joined(separator: "; "))")
+        return .passed(name, honoured.isEmpty ? "reset accepts empty options" : "honoured: \(honoured.joined(separator: "; "))")
     }
 
     static func checkModel(_ model: TransitionModel?) -> EnvironmentCheck {
         let name = "model"
         guard let model else {
-            return EnvironmentCheck(name: name, outcome: .skipped, detail: "the environment has no transition model")
+            return .skipped(name, "the environment has no transition model")
         }
-        func fail(_ detail: String) -> EnvironmentCheck { EnvironmentCheck(name: name, outcome: .failed, detail: detail) }
+        func fail(_ detail: String) -> EnvironmentCheck { .failed(name, detail) }
         let start = model.initialStateDistribution
         if let s = start.firstIndex(where: { !($0 >= 0) || !$0.isFinite }) {
             return fail("the start probability of state \(s) is \(start[s])")
@@ -274,32 +267,28 @@ public enum EnvironmentChecker {
                 return fail("every outcome of state \(s) is terminal but it is not absorbing: a terminal state's rows must be (1.0, \(s), 0, terminal)")
             }
         }
-        return EnvironmentCheck(name: name, outcome: .passed,
-                                detail: "\(model.stateCount) states x \(model.actionCount) actions, \(model.rowCount) rows: probabilities sum to 1, next states in range, terminal states absorbing")
+        return .passed(name, "\(model.stateCount) states x \(model.actionCount) actions, \(model.rowCount) rows: probabilities sum to 1, next states in range, terminal states absorbing")
     }
 
     static func checkEpisodeEnd(_ env: Environment, model: TransitionModel?, rollout: Rollout) -> EnvironmentCheck {
         let name = "episode-end"
-        let limit = timeLimit(of: env)
+        let limit = EpisodeEnding.timeLimit(of: env)
         if let model {
-            if let reachable = reachableTerminal(model) {
-                return EnvironmentCheck(name: name, outcome: .passed,
-                                        detail: "a terminal outcome is reachable from a start state (from state \(reachable.state), action \(reachable.action))")
+            if let reachable = EpisodeEnding.reachableTerminal(model) {
+                return .passed(name, "a terminal outcome is reachable from a start state (from state \(reachable.state), action \(reachable.action))")
             }
             if let limit {
-                return EnvironmentCheck(name: name, outcome: .passed, detail: "no terminal outcome is reachable; the time limit (\(limit) steps) ends episodes")
+                return .passed(name, "no terminal outcome is reachable; the time limit (\(limit) steps) ends episodes")
             }
-            return EnvironmentCheck(name: name, outcome: .failed,
-                                    detail: "no terminal outcome is reachable from the start states and no time limit is set: episodes never end (add a terminal transition, or max_episode_steps)")
+            return .failed(name, "no terminal outcome is reachable from the start states and no time limit is set: episodes never end (add a terminal transition, or max_episode_steps)")
         }
         if let limit {
-            return EnvironmentCheck(name: name, outcome: .passed, detail: "a time limit of \(limit) steps is set" + (rollout.terminations > 0 ? "; \(rollout.terminations) random episodes terminated" : ""))
+            return .passed(name, "a time limit of \(limit) steps is set" + (rollout.terminations > 0 ? "; \(rollout.terminations) random episodes terminated" : ""))
         }
         if rollout.terminations > 0 {
-            return EnvironmentCheck(name: name, outcome: .passed, detail: "\(rollout.terminations) random episodes terminated")
+            return .passed(name, "\(rollout.terminations) random episodes terminated")
         }
-        return EnvironmentCheck(name: name, outcome: .failed,
-                                detail: "no random episode terminated in \(rollout.steps) steps and no time limit is set (set max_episode_steps)")
+        return .failed(name, "no random episode terminated in \(rollout.steps) steps and no time limit is set (set max_episode_steps)")
     }
 
     // MARK: Helpers
@@ -312,11 +301,6 @@ public enum EnvironmentChecker {
         default: return false
         }
     }
-
-    /// The time limit of the outermost ``TimeLimit`` wrapper, if any.
-    static func timeLimit(of env: Environment) -> Int? { EpisodeEnding.timeLimit(of: env) }
-
-    static func reachableTerminal(_ model: TransitionModel) -> (state: Int, action: Int)? { EpisodeEnding.reachableTerminal(model) }
 }
 
 /// Random episodes through an environment, recording what the per-step checks need.
@@ -402,47 +386,46 @@ struct Rollout {
     }
 
     private func failedOrError(_ name: String, _ problem: String?) -> EnvironmentCheck? {
-        if let problem { return EnvironmentCheck(name: name, outcome: .failed, detail: problem) }
-        if let error { return EnvironmentCheck(name: name, outcome: .failed, detail: "the random episodes stopped: \(error)") }
+        if let problem { return .failed(name, problem) }
+        if let error { return .failed(name, "the random episodes stopped: \(error)") }
         return nil
     }
 
     var observationCheck: EnvironmentCheck {
         failedOrError("observation-space", observationProblem)
-            ?? EnvironmentCheck(name: "observation-space", outcome: .passed, detail: "\(observations) observations from reset and \(steps) random steps lie in the space")
+            ?? .passed("observation-space", "\(observations) observations from reset and \(steps) random steps lie in the space")
     }
 
     var stepReturnsCheck: EnvironmentCheck {
         failedOrError("step-returns", stepProblem)
-            ?? EnvironmentCheck(name: "step-returns", outcome: .passed, detail: "finite rewards and observations of the space's form")
+            ?? .passed("step-returns", "finite rewards and observations of the space's form")
     }
 
     var actionCheck: EnvironmentCheck {
         failedOrError("action-samples", actionProblem)
-            ?? EnvironmentCheck(name: "action-samples", outcome: .passed, detail: "\(steps) sampled actions lie in the action space and were accepted")
+            ?? .passed("action-samples", "\(steps) sampled actions lie in the action space and were accepted")
     }
 
     func modelCheck(_ model: TransitionModel?) -> EnvironmentCheck {
         let name = "model-matches-steps"
         guard let model else {
-            return EnvironmentCheck(name: name, outcome: .skipped, detail: "the environment has no transition model")
+            return .skipped(name, "the environment has no transition model")
         }
-        if let error { return EnvironmentCheck(name: name, outcome: .failed, detail: "the random episodes stopped: \(error)") }
+        if let error { return .failed(name, "the random episodes stopped: \(error)") }
         for s in resets where !(s >= 0 && s < model.stateCount && model.initialStateDistribution[s] > 0) {
-            return EnvironmentCheck(name: name, outcome: .failed, detail: "reset returned state \(s), which the start distribution does not give")
+            return .failed(name, "reset returned state \(s), which the start distribution does not give")
         }
         for (s, a, result) in transitions {
             guard s >= 0, s < model.stateCount, a >= 0, a < model.actionCount, case .discrete(let next) = result.observation else {
-                return EnvironmentCheck(name: name, outcome: .failed, detail: "step from state \(s) with action \(a) is outside the model's states and actions")
+                return .failed(name, "step from state \(s) with action \(a) is outside the model's states and actions")
             }
             let possible = model.transitions(state: s, action: a).contains {
                 $0.probability > 0 && $0.nextState == next && $0.reward == result.reward && $0.terminal == result.terminated
             }
             guard possible else {
-                return EnvironmentCheck(name: name, outcome: .failed,
-                                        detail: "step from state \(s) with action \(a) gave (next \(next), reward \(result.reward), terminated \(result.terminated)), which no row of P[\(s)][\(a)] gives")
+                return .failed(name, "step from state \(s) with action \(a) gave (next \(next), reward \(result.reward), terminated \(result.terminated)), which no row of P[\(s)][\(a)] gives")
             }
         }
-        return EnvironmentCheck(name: name, outcome: .passed, detail: "\(transitions.count) random steps and \(resets.count) resets are outcomes of the model")
+        return .passed(name, "\(transitions.count) random steps and \(resets.count) resets are outcomes of the model")
     }
 }

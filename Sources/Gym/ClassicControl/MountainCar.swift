@@ -13,9 +13,6 @@ import Foundation
 /// Velocity and position are clipped as Gymnasium clips them; at the left wall a
 /// negative velocity becomes 0 (an inelastic collision).
 public final class MountainCar: InternalStateEnvironment {
-    static let minPosition = -1.2
-    static let maxPosition = 0.6
-    static let maxSpeed = 0.07
     static let goalPosition = 0.5
     static let force = 0.001
     static let gravity = 0.0025
@@ -23,14 +20,10 @@ public final class MountainCar: InternalStateEnvironment {
     /// The velocity the car must have at the goal (0 by default).
     public let goalVelocity: Double
 
-    public let observationSpace: Space = .box(Box(
-        low: [Float(MountainCar.minPosition), Float(-MountainCar.maxSpeed)],
-        high: [Float(MountainCar.maxPosition), Float(MountainCar.maxSpeed)]))
+    public let observationSpace = MountainCarTrack.space
     public let actionSpace: Space = .discrete(Discrete(3))
 
-    private var position = 0.0
-    private var velocity = 0.0
-    private var hasState = false
+    private var track = MountainCarTrack()
     let random = EnvironmentRandom()
 
     public init(goalVelocity: Double = 0) {
@@ -39,47 +32,74 @@ public final class MountainCar: InternalStateEnvironment {
 
     @discardableResult
     public func reset(seed: UInt64?, options: Info?) throws -> (observation: Observation, info: Info) {
-        try random.reseed(seed)
-        let (low, high) = try resetBounds(options, defaultLow: -0.6, defaultHigh: -0.4)
-        position = random.source.uniform(low, high)
-        velocity = 0
-        hasState = true
-        return (observation, Info())
+        try track.reset(random, seed: seed, options: options)
+        return (track.observation(), Info())
     }
 
     public func step(_ action: Action) throws -> StepResult {
         guard case .discrete(let a) = action, (0...2).contains(a) else {
             throw EnvironmentError.invalidAction(action, space: actionSpace)
         }
-        guard hasState else { throw EnvironmentError(.resetNeeded, "MountainCar: call reset() before step()") }
+        guard track.hasState else { throw EnvironmentError(.resetNeeded, "MountainCar: call reset() before step()") }
+        var (position, velocity) = (track.position, track.velocity)
         // velocity += (action - 1) * force + math.cos(3 * position) * (-gravity)
         velocity = velocity + (Double(a - 1) * MountainCar.force + cos(3 * position) * (-MountainCar.gravity))
-        velocity = clip(velocity, -MountainCar.maxSpeed, MountainCar.maxSpeed)
+        velocity = clip(velocity, -MountainCarTrack.maxSpeed, MountainCarTrack.maxSpeed)
         position = position + velocity
-        position = clip(position, MountainCar.minPosition, MountainCar.maxPosition)
-        if position == MountainCar.minPosition && velocity < 0 { velocity = 0 }
+        position = clip(position, MountainCarTrack.minPosition, MountainCarTrack.maxPosition)
+        if position == MountainCarTrack.minPosition && velocity < 0 { velocity = 0 }
+        (track.position, track.velocity) = (position, velocity)
         let terminated = position >= MountainCar.goalPosition && velocity >= goalVelocity
-        return StepResult(observation: observation, reward: -1.0, terminated: terminated, truncated: false)
+        return StepResult(observation: track.observation(), reward: -1.0, terminated: terminated, truncated: false)
     }
 
+    /// `position, velocity` in float64.
+    public var internalState: [Double] { [track.position, track.velocity] }
+
+    public func setInternalState(_ state: [Double]) throws {
+        try track.set(state, environment: "MountainCar")
+    }
+}
+
+/// What both mountain cars keep of the track (Gymnasium's `MountainCarEnv` and
+/// `Continuous_MountainCarEnv` share it): its bounds, the float64 position and velocity,
+/// their reset and the float32 observation made from them.
+struct MountainCarTrack {
+    static let minPosition = -1.2
+    static let maxPosition = 0.6
+    static let maxSpeed = 0.07
+    /// `Box([-1.2, -0.07], [0.6, 0.07], (2,), float32)`: position, velocity.
+    static let space: Space = .box(Box(low: [Float(minPosition), Float(-maxSpeed)], high: [Float(maxPosition), Float(maxSpeed)]))
+
+    var position = 0.0
+    var velocity = 0.0
+    var hasState = false
     /// The last observation's storage, overwritten in place when the caller has dropped
     /// it (see ``CartPole``'s note on observation buffers).
     private var observationBuffer: [Float] = [0, 0]
 
-    private var observation: Observation {
+    /// Reseeds `random` and draws the position uniform in [-0.6, -0.4) (reset options
+    /// `low`/`high`), velocity 0.
+    mutating func reset(_ random: EnvironmentRandom, seed: UInt64?, options: Info?) throws {
+        try random.reseed(seed)
+        let (low, high) = try resetBounds(options, defaultLow: -0.6, defaultHigh: -0.4)
+        position = random.source.uniform(low, high)
+        velocity = 0
+        hasState = true
+    }
+
+    /// The observation of the current state: position and velocity in float32.
+    mutating func observation() -> Observation {
         observationBuffer.withUnsafeMutableBufferPointer { b in
             b[0] = Float(position); b[1] = Float(velocity)
         }
         return .vector(observationBuffer)
     }
 
-    /// `position, velocity` in float64.
-    public var internalState: [Double] { [position, velocity] }
-
-    public func setInternalState(_ state: [Double]) throws {
-        let s = try checkedState(state, count: 2, names: "position, velocity", environment: "MountainCar")
-        (position, velocity) = (s[0], s[1])
-        hasState = true
+    /// Sets `position, velocity` (checked), as `env.unwrapped.state = ...`.
+    mutating func set(_ state: [Double], environment: String) throws {
+        let s = try checkedState(state, count: 2, names: "position, velocity", environment: environment)
+        (position, velocity, hasState) = (s[0], s[1], true)
     }
 }
 
@@ -92,11 +112,11 @@ func clip(_ x: Double, _ low: Double, _ high: Double) -> Double {
 
 extension MountainCar: StateArchiving {
     public func archive(into archive: inout StateArchive, prefix: String) {
-        PhysicalState(values: [position, velocity], hasState: hasState).archive(random: random, into: &archive, prefix: prefix)
+        PhysicalState(values: internalState, hasState: track.hasState).archive(random: random, into: &archive, prefix: prefix)
     }
 
     public func restore(from archive: StateArchive, prefix: String) throws {
         let saved = try PhysicalState(from: archive, prefix: prefix, count: 2, restoring: random)
-        (position, velocity, hasState) = (saved.values[0], saved.values[1], saved.hasState)
+        (track.position, track.velocity, track.hasState) = (saved.values[0], saved.values[1], saved.hasState)
     }
 }

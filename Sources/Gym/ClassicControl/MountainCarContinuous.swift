@@ -21,26 +21,19 @@ import Foundation
 public final class MountainCarContinuous: InternalStateEnvironment {
     static let minAction: Float = -1.0
     static let maxAction: Float = 1.0
-    static let minPosition = -1.2
-    static let maxPosition = 0.6
-    static let maxSpeed = 0.07
     static let goalPosition = 0.45
     static let power = 0.0015
 
     /// The velocity the car must have at the goal (0 by default).
     public let goalVelocity: Double
 
-    public let observationSpace: Space = .box(Box(
-        low: [Float(MountainCarContinuous.minPosition), Float(-MountainCarContinuous.maxSpeed)],
-        high: [Float(MountainCarContinuous.maxPosition), Float(MountainCarContinuous.maxSpeed)]))
+    public let observationSpace = MountainCarTrack.space
     public let actionSpace: Space = .box(Box(low: MountainCarContinuous.minAction, high: MountainCarContinuous.maxAction, shape: [1]))
 
-    private var position = 0.0
-    private var velocity = 0.0
+    private var track = MountainCarTrack()
     /// Whether the state is Gymnasium's float32 array (after a step) rather than the
     /// float64 array of `reset` or of an assigned state.
     private var stateIsFloat32 = false
-    private var hasState = false
     let random = EnvironmentRandom()
 
     public init(goalVelocity: Double = 0) {
@@ -49,13 +42,9 @@ public final class MountainCarContinuous: InternalStateEnvironment {
 
     @discardableResult
     public func reset(seed: UInt64?, options: Info?) throws -> (observation: Observation, info: Info) {
-        try random.reseed(seed)
-        let (low, high) = try resetBounds(options, defaultLow: -0.6, defaultHigh: -0.4)
-        position = random.source.uniform(low, high)
-        velocity = 0
+        try track.reset(random, seed: seed, options: options)
         stateIsFloat32 = false
-        hasState = true
-        return (observation, Info())
+        return (track.observation(), Info())
     }
 
     /// A numpy value as Gymnasium's step sees it: a float32 or float64 numpy scalar, or a
@@ -66,10 +55,10 @@ public final class MountainCarContinuous: InternalStateEnvironment {
         guard case .continuous(let values) = action, values.count == 1, !values[0].isNaN else {
             throw EnvironmentError.invalidAction(action, space: actionSpace)
         }
-        guard hasState else {
+        guard track.hasState else {
             throw EnvironmentError(.resetNeeded, "MountainCarContinuous: call reset() before step()")
         }
-        let a = values[0]
+        let (a, position, velocity) = (values[0], track.position, track.velocity)
         let stateKind: Kind = stateIsFloat32 ? .float32 : .float64
 
         // force = min(max(action[0], -1.0), 1.0): Python's max and min keep the float32
@@ -87,27 +76,27 @@ public final class MountainCarContinuous: InternalStateEnvironment {
         }
         var v = stateIsFloat32 ? Double(Float(velocity) + Float(change)) : velocity + change
         var velocityKind = stateKind
-        if greater(v, velocityKind, MountainCarContinuous.maxSpeed) {
-            v = MountainCarContinuous.maxSpeed
+        if greater(v, velocityKind, MountainCarTrack.maxSpeed) {
+            v = MountainCarTrack.maxSpeed
             velocityKind = .python
         }
-        if greater(-MountainCarContinuous.maxSpeed, velocityKind, v) {
-            v = -MountainCarContinuous.maxSpeed
+        if greater(-MountainCarTrack.maxSpeed, velocityKind, v) {
+            v = -MountainCarTrack.maxSpeed
             velocityKind = .python
         }
         // position += velocity: in float32 when the state is float32 (a Python float
         // velocity is rounded to float32 first), in float64 otherwise.
         var p = stateIsFloat32 ? Double(Float(position) + Float(v)) : position + v
         var positionKind = stateKind
-        if greater(p, positionKind, MountainCarContinuous.maxPosition) {
-            p = MountainCarContinuous.maxPosition
+        if greater(p, positionKind, MountainCarTrack.maxPosition) {
+            p = MountainCarTrack.maxPosition
             positionKind = .python
         }
-        if greater(MountainCarContinuous.minPosition, positionKind, p) {
-            p = MountainCarContinuous.minPosition
+        if greater(MountainCarTrack.minPosition, positionKind, p) {
+            p = MountainCarTrack.minPosition
             positionKind = .python
         }
-        if equal(p, positionKind, MountainCarContinuous.minPosition) && v < 0 {
+        if equal(p, positionKind, MountainCarTrack.minPosition) && v < 0 {
             v = 0
             velocityKind = .python
         }
@@ -116,10 +105,9 @@ public final class MountainCarContinuous: InternalStateEnvironment {
         // reward -= math.pow(action[0], 2) * 0.1, from 0 or 100.0: the unclipped action.
         let reward = (terminated ? 100.0 : 0.0) - numpySquare(Double(a)) * 0.1
         // self.state = np.array([position, velocity], dtype=np.float32)
-        position = Double(Float(p))
-        velocity = Double(Float(v))
+        (track.position, track.velocity) = (Double(Float(p)), Double(Float(v)))
         stateIsFloat32 = true
-        return StepResult(observation: observation, reward: reward, terminated: terminated, truncated: false)
+        return StepResult(observation: track.observation(), reward: reward, terminated: terminated, truncated: false)
     }
 
     /// numpy's `x > y` between a scalar of `kind` and a Python float: in float32 when the
@@ -139,39 +127,26 @@ public final class MountainCarContinuous: InternalStateEnvironment {
         kind == .float32 ? Float(x) == Float(y) : x == y
     }
 
-    /// The last observation's storage, overwritten in place when the caller has dropped
-    /// it (see ``CartPole``'s note on observation buffers).
-    private var observationBuffer: [Float] = [0, 0]
-
-    private var observation: Observation {
-        observationBuffer.withUnsafeMutableBufferPointer { b in
-            b[0] = Float(position); b[1] = Float(velocity)
-        }
-        return .vector(observationBuffer)
-    }
-
     /// `position, velocity` in float64 (float32 values after a step, as Gymnasium's
     /// float32 state).
-    public var internalState: [Double] { [position, velocity] }
+    public var internalState: [Double] { [track.position, track.velocity] }
 
     /// Sets the state as `env.unwrapped.state = np.array(state, dtype=np.float64)`.
     public func setInternalState(_ state: [Double]) throws {
-        let s = try checkedState(state, count: 2, names: "position, velocity", environment: "MountainCarContinuous")
-        (position, velocity) = (s[0], s[1])
+        try track.set(state, environment: "MountainCarContinuous")
         stateIsFloat32 = false
-        hasState = true
     }
 }
 
 extension MountainCarContinuous: StateArchiving {
     public func archive(into archive: inout StateArchive, prefix: String) {
-        PhysicalState(values: [position, velocity], hasState: hasState, flags: ["state_is_float32": stateIsFloat32])
+        PhysicalState(values: internalState, hasState: track.hasState, flags: ["state_is_float32": stateIsFloat32])
             .archive(random: random, into: &archive, prefix: prefix)
     }
 
     public func restore(from archive: StateArchive, prefix: String) throws {
         let saved = try PhysicalState(from: archive, prefix: prefix, count: 2, flags: ["state_is_float32"], restoring: random)
-        (position, velocity, hasState) = (saved.values[0], saved.values[1], saved.hasState)
+        (track.position, track.velocity, track.hasState) = (saved.values[0], saved.values[1], saved.hasState)
         stateIsFloat32 = saved.flag("state_is_float32")
     }
 }

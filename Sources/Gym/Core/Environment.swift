@@ -123,7 +123,7 @@ public struct TransitionModel: Equatable, Sendable {
     /// The number of actions; actions are `0..<actionCount`.
     public let actionCount: Int
     /// `table[s][a]`: the outcomes of action `a` in state `s`.
-    private let table: [[[ModelOutcome]]]
+    @usableFromInline let table: [[[ModelOutcome]]]
     /// The probability of starting in each state.
     public let initialStateDistribution: [Double]
 
@@ -161,10 +161,6 @@ public struct TransitionModel: Equatable, Sendable {
     /// The outcomes of `action` in `state`, in Gymnasium's `P[state][action]` order
     /// (duplicates kept). Returns the stored array without copying.
     @inlinable public func transitions(state: Int, action: Int) -> [ModelOutcome] {
-        rows(state, action)
-    }
-
-    @usableFromInline func rows(_ state: Int, _ action: Int) -> [ModelOutcome] {
         table[state][action]
     }
 

@@ -163,14 +163,6 @@ public enum Space: Equatable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// A random observation in this space.
-    public func sampleObservation(using random: RandomSource) -> Observation {
-        switch self {
-        case .discrete(let d): return .discrete(d.sample(using: random))
-        case .box(let b): return .vector(b.sample(using: random))
-        }
-    }
-
     /// Whether `action` is an element of this space.
     @inlinable public func contains(_ action: Action) -> Bool {
         switch (self, action) {

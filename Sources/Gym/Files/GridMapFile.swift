@@ -56,22 +56,18 @@ public struct GridMapFile {
                 }
                 let key = setting[..<eq].trimmingCharacters(in: .whitespaces)
                 let value = String(setting[setting.index(after: eq)...])
-                if key == "max_episode_steps" {
-                    // gymnasium.make's option, read and checked by its declaration.
-                    do {
+                do {
+                    if key == "max_episode_steps" {
+                        // gymnasium.make's option, read and checked by its declaration.
                         var make = MakeOptions.values(owner: path, noun: "option")
                         try make.set(key, SettingInput(text: value))
                         maxSteps = try make.decode(MakeOptions.self).maxEpisodeSteps ?? maxSteps
-                    } catch let error as ConfigurationError {
-                        throw fail(lineNumber, error.description)
-                    }
-                } else {
-                    do {
+                    } else {
                         try options.set(key, SettingInput(text: value))
                         defaults[key] = options.values[key]
-                    } catch let error as ConfigurationError {
-                        throw fail(lineNumber, error.description)
                     }
+                } catch let error as ConfigurationError {
+                    throw fail(lineNumber, error.description)
                 }
                 continue
             }

@@ -464,30 +464,24 @@ public struct Canvas {
         fromY += 1
         toY += 1
         func point(_ along: Int, _ across: Int) -> (Int, Int) { steep ? (across, along) : (along, across) }
-        var xPixelStart = Int(fromX)
-        var yEndpoint = fromY + gradient * (Float(xPixelStart) - fromX)
-        var intersectY = yEndpoint
-        if toX > clipLeft + 1 {
-            let xGap = 1 + Float(xPixelStart) - fromX
-            var brightness = yEndpoint - Float(Int(yEndpoint))
-            var p = point(xPixelStart, Int(yEndpoint))
+        // The two pixels across an end of the line at `x`, covering `xGap` of it.
+        func endpoint(_ x: Int, _ yEndpoint: Float, _ xGap: Float) {
+            let brightness = yEndpoint - Float(Int(yEndpoint))
+            var p = point(x, Int(yEndpoint))
             if Float(Int(yEndpoint)) < yEndpoint { plotAA(p.0, p.1, color, brightness * xGap) }
             if steep { p.0 -= 1 } else { p.1 -= 1 }
-            brightness = 1 - brightness
-            plotAA(p.0, p.1, color, brightness * xGap)
+            plotAA(p.0, p.1, color, (1 - brightness) * xGap)
+        }
+        var xPixelStart = Int(fromX)
+        var intersectY = fromY + gradient * (Float(xPixelStart) - fromX)
+        if toX > clipLeft + 1 {
+            endpoint(xPixelStart, intersectY, 1 + Float(xPixelStart) - fromX)
             intersectY += gradient
             xPixelStart += 1
         }
         let xPixelEnd = Int(toX.rounded(.up))
         if fromX < clipRight - 1 {
-            yEndpoint = toY + gradient * (Float(xPixelEnd) - toX)
-            let xGap = 1 - Float(xPixelEnd) + toX
-            var brightness = yEndpoint - Float(Int(yEndpoint))
-            var p = point(xPixelEnd, Int(yEndpoint))
-            if Float(Int(yEndpoint)) < yEndpoint { plotAA(p.0, p.1, color, brightness * xGap) }
-            if steep { p.0 -= 1 } else { p.1 -= 1 }
-            brightness = 1 - brightness
-            plotAA(p.0, p.1, color, brightness * xGap)
+            endpoint(xPixelEnd, toY + gradient * (Float(xPixelEnd) - toX), 1 - Float(xPixelEnd) + toX)
         }
         var x = xPixelStart
         while x < xPixelEnd {

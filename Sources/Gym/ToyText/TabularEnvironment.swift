@@ -90,8 +90,10 @@ public class TabularEnvironment: TabularModelEnvironment {
     }
 
     /// Gymnasium's `categorical_sample`: the first index whose cumulative probability
-    /// exceeds a uniform draw (index 0 if rounding leaves none).
-    static func categoricalSample(_ probabilities: [Double], _ random: RandomSource) -> Int {
+    /// exceeds a uniform draw (index 0 if rounding leaves none). Gymnasium draws a number
+    /// even when there is one outcome; so does this. Steps pass their rows' probabilities
+    /// as a lazy view, so no array is built.
+    static func categoricalSample(_ probabilities: some Sequence<Double>, _ random: RandomSource) -> Int {
         let u = random.uniform()
         var cumulative = 0.0
         for (i, p) in probabilities.enumerated() {
@@ -101,16 +103,9 @@ public class TabularEnvironment: TabularModelEnvironment {
         return 0
     }
 
-    /// The same over the rows' probabilities, without building an array. Gymnasium
-    /// draws a number even when there is one row; so does this.
+    /// ``categoricalSample(_:_:)`` over the probabilities of a model's rows.
     static func categoricalSample(_ rows: [ModelOutcome], _ random: RandomSource) -> Int {
-        let u = random.uniform()
-        var cumulative = 0.0
-        for i in 0..<rows.count {
-            cumulative += rows[i].probability
-            if cumulative > u { return i }
-        }
-        return 0
+        categoricalSample(rows.lazy.map(\.probability), random)
     }
 }
 

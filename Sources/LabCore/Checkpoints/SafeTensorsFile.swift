@@ -50,42 +50,34 @@ public struct SafeTensorsFile {
     /// The tensor names, sorted.
     public var names: [String] { entries.keys.sorted() }
 
-    public mutating func add(_ name: String, float32 values: [Float], shape: [Int]) {
-        entries[name] = Entry(dtype: .f32, shape: shape, bytes: values.withUnsafeBufferPointer { Data(buffer: $0) })
-    }
+    public mutating func add(_ name: String, float32 values: [Float], shape: [Int]) { add(name, .f32, values, shape: shape) }
+    public mutating func add(_ name: String, float64 values: [Double], shape: [Int]) { add(name, .f64, values, shape: shape) }
+    public mutating func add(_ name: String, int64 values: [Int64], shape: [Int]) { add(name, .i64, values, shape: shape) }
+    public mutating func add(_ name: String, bytes values: [UInt8]) { add(name, .u8, values, shape: [values.count]) }
 
-    public mutating func add(_ name: String, float64 values: [Double], shape: [Int]) {
-        entries[name] = Entry(dtype: .f64, shape: shape, bytes: values.withUnsafeBufferPointer { Data(buffer: $0) })
-    }
-
-    public mutating func add(_ name: String, int64 values: [Int64], shape: [Int]) {
-        entries[name] = Entry(dtype: .i64, shape: shape, bytes: values.withUnsafeBufferPointer { Data(buffer: $0) })
-    }
-
-    public mutating func add(_ name: String, bytes values: [UInt8]) {
-        entries[name] = Entry(dtype: .u8, shape: [values.count], bytes: Data(values))
+    private mutating func add<Element: BitwiseCopyable>(_ name: String, _ dtype: DType, _ values: [Element], shape: [Int]) {
+        entries[name] = Entry(dtype: dtype, shape: shape, bytes: values.withUnsafeBufferPointer { Data(buffer: $0) })
     }
 
     /// The values of an I64 tensor.
-    public func int64(_ name: String) throws -> [Int64] {
-        let entry = try entry(name, .i64)
-        return entry.bytes.withUnsafeBytes { raw in (0..<(raw.count / 8)).map { raw.loadUnaligned(fromByteOffset: $0 * 8, as: Int64.self) } }
-    }
+    public func int64(_ name: String) throws -> [Int64] { try values(name, .i64) }
 
     /// The bytes of a U8 tensor.
-    public func bytes(_ name: String) throws -> [UInt8] {
-        [UInt8](try entry(name, .u8).bytes)
-    }
+    public func bytes(_ name: String) throws -> [UInt8] { try values(name, .u8) }
 
     /// The values of an F32 or F64 tensor exactly as stored, non-finite values included
     /// (a training state may hold them on purpose, e.g. "no best score yet" as -inf).
-    public func rawFloat32(_ name: String) throws -> [Float] {
-        try entry(name, .f32).bytes.withUnsafeBytes { raw in (0..<(raw.count / 4)).map { raw.loadUnaligned(fromByteOffset: $0 * 4, as: Float.self) } }
-    }
+    public func rawFloat32(_ name: String) throws -> [Float] { try values(name, .f32) }
 
     /// See ``rawFloat32(_:)``.
-    public func rawFloat64(_ name: String) throws -> [Double] {
-        try entry(name, .f64).bytes.withUnsafeBytes { raw in (0..<(raw.count / 8)).map { raw.loadUnaligned(fromByteOffset: $0 * 8, as: Double.self) } }
+    public func rawFloat64(_ name: String) throws -> [Double] { try values(name, .f64) }
+
+    /// The elements of tensor `name`, which must be of `dtype`, read from its bytes.
+    private func values<Element: BitwiseCopyable>(_ name: String, _ dtype: DType) throws -> [Element] {
+        let size = MemoryLayout<Element>.size
+        return try entry(name, dtype).bytes.withUnsafeBytes { raw in
+            (0..<(raw.count / size)).map { raw.loadUnaligned(fromByteOffset: $0 * size, as: Element.self) }
+        }
     }
 
     private func entry(_ name: String, _ dtype: DType) throws -> Entry {

@@ -54,34 +54,22 @@ public struct StateArchive {
 
     // MARK: Scalars
 
-    public mutating func set(_ name: String, _ value: String) { file.metadata[name] = value }
-    public mutating func set(_ name: String, _ value: Int) { file.metadata[name] = String(value) }
-    public mutating func set(_ name: String, _ value: UInt64) { file.metadata[name] = String(value) }
-    public mutating func set(_ name: String, _ value: Double) { file.metadata[name] = value.description }
-    public mutating func set(_ name: String, _ value: Bool) { file.metadata[name] = String(value) }
+    /// Stores a scalar as its round-trip text (a String, Int, UInt64, Double or Bool).
+    public mutating func set<Value: LosslessStringConvertible>(_ name: String, _ value: Value) { file.metadata[name] = value.description }
 
     public func string(_ name: String) throws -> String {
         guard let text = file.metadata[name] else { throw StateArchiveError("\(source): no entry '\(name)'") }
         return text
     }
 
-    public func int(_ name: String) throws -> Int {
-        guard let value = Int(try string(name)) else { throw StateArchiveError("\(source): '\(name)' is not an integer") }
-        return value
-    }
+    public func int(_ name: String) throws -> Int { try scalar(name, "an integer") }
+    public func uint64(_ name: String) throws -> UInt64 { try scalar(name, "an unsigned integer") }
+    public func double(_ name: String) throws -> Double { try scalar(name, "a number") }
+    public func bool(_ name: String) throws -> Bool { try scalar(name, "true or false") }
 
-    public func uint64(_ name: String) throws -> UInt64 {
-        guard let value = UInt64(try string(name)) else { throw StateArchiveError("\(source): '\(name)' is not an unsigned integer") }
-        return value
-    }
-
-    public func double(_ name: String) throws -> Double {
-        guard let value = Double(try string(name)) else { throw StateArchiveError("\(source): '\(name)' is not a number") }
-        return value
-    }
-
-    public func bool(_ name: String) throws -> Bool {
-        guard let value = Bool(try string(name)) else { throw StateArchiveError("\(source): '\(name)' is not true or false") }
+    /// The scalar `name` read back from its text; `what` names the type in errors.
+    private func scalar<Value: LosslessStringConvertible>(_ name: String, _ what: String) throws -> Value {
+        guard let value = Value(try string(name)) else { throw StateArchiveError("\(source): '\(name)' is not \(what)") }
         return value
     }
 

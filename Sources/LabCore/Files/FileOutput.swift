@@ -129,25 +129,11 @@ public enum AtomicFile {
     /// - Throws: ``FileWriteError`` naming the file when any step fails; the old file is
     ///   then left as it was and the temporary file removed.
     public static func write(_ data: Data, to url: URL) throws {
-        let folder = url.deletingLastPathComponent()
-        let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
-        do {
+        try write(to: url) { temporary in
             let output = try FileOutput(url: temporary)
             try output.write(data)
             try output.synchronize()
             try output.close()
-            guard rename(temporary.path, url.path) == 0 else {
-                throw FileWriteError("cannot write \(url.path): renaming the temporary file failed: \(FileOutput.reason(errno))")
-            }
-        } catch let error as FileWriteError {
-            unlink(temporary.path)
-            throw FileWriteError(error.description.replacingOccurrences(of: temporary.path, with: url.path))
-        }
-        // The rename itself is durable once the folder is synced.
-        let directory = open(folder.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if directory >= 0 {
-            _ = fsync(directory)
-            _ = Glibc.close(directory)
         }
     }
 
@@ -155,29 +141,34 @@ public enum AtomicFile {
     /// given (for encoders that write files themselves: libpng, giflib), then syncs and
     /// renames it as the other `write` methods do.
     ///
-    /// - Throws: what `body` throws, or ``FileWriteError``; the old file is then left as
-    ///   it was and the temporary file removed.
+    /// - Throws: what `body` throws, or ``FileWriteError`` (naming `url`, not the
+    ///   temporary file); the old file is then left as it was and the temporary file removed.
     public static func write(to url: URL, by body: (URL) throws -> Void) throws {
         let folder = url.deletingLastPathComponent()
         let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).\(getpid()).tmp")
         do {
             try body(temporary)
-            let file = open(temporary.path, O_RDONLY | O_CLOEXEC)
-            if file >= 0 {
-                _ = fsync(file)
-                _ = Glibc.close(file)
-            }
+            synchronize(temporary.path, O_RDONLY)
             guard rename(temporary.path, url.path) == 0 else {
                 throw FileWriteError("cannot write \(url.path): renaming the temporary file failed: \(FileOutput.reason(errno))")
             }
+        } catch let error as FileWriteError {
+            unlink(temporary.path)
+            throw FileWriteError(error.description.replacingOccurrences(of: temporary.path, with: url.path))
         } catch {
             unlink(temporary.path)
             throw error
         }
-        let directory = open(folder.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if directory >= 0 {
-            _ = fsync(directory)
-            _ = Glibc.close(directory)
+        // The rename itself is durable once the folder is synced.
+        synchronize(folder.path, O_RDONLY | O_DIRECTORY)
+    }
+
+    /// `fsync` of the file or folder at `path`, best effort.
+    private static func synchronize(_ path: String, _ flags: Int32) {
+        let descriptor = open(path, flags | O_CLOEXEC)
+        if descriptor >= 0 {
+            _ = fsync(descriptor)
+            _ = Glibc.close(descriptor)
         }
     }
 

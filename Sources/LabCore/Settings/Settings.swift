@@ -253,14 +253,16 @@ public struct SettingRange: Sendable, Equatable {
 
     /// `in [0, 1]`, `at least 1`, `positive`, `in (0, 1]`, `in [0, 1)`.
     public var description: String {
-        func bound(_ x: Double) -> String { x.rounded() == x && abs(x) < 1e15 ? String(Int(x)) : x.description }
         if upper == .infinity {
-            if lowerOpen { return lower == 0 ? "positive" : "greater than \(bound(lower))" }
-            return "at least \(bound(lower))"
+            if lowerOpen { return lower == 0 ? "positive" : "greater than \(shortNumber(lower))" }
+            return "at least \(shortNumber(lower))"
         }
-        return "in \(lowerOpen ? "(" : "[")\(bound(lower)), \(bound(upper))\(upperOpen ? ")" : "]")"
+        return "in \(lowerOpen ? "(" : "[")\(shortNumber(lower)), \(shortNumber(upper))\(upperOpen ? ")" : "]")"
     }
 }
+
+/// A number in messages: a whole number without `.0`.
+private func shortNumber(_ x: Double) -> String { x.rounded() == x && abs(x) < 1e15 ? String(Int(x)) : x.description }
 
 /// An error in a setting: an unknown name, a value of the wrong type or out of range, a bad
 /// file. The message names the source (`--set gamma`, a file) and what is expected.
@@ -303,7 +305,7 @@ public struct SettingDeclaration: Sendable {
         }
         guard let value = read else { return nil }
         if let range, let bad = value.numbers.first(where: { !range.contains($0) }) {
-            let shown = value.numbers.count == 1 ? value.description : (bad.rounded() == bad && abs(bad) < 1e15 ? String(Int(bad)) : bad.description)
+            let shown = value.numbers.count == 1 ? value.description : shortNumber(bad)
             throw ConfigurationError("\(prefix)\(name) must be \(range.description), got \(shown)", kind: .invalidValue)
         }
         // NaN or an infinity is never a meaningful setting (initial_q=nan would fill a Q-table with NaN).
@@ -393,8 +395,15 @@ extension Settings {
     public func validate() throws {}
 
     /// Every setting the struct declares, in declaration order.
-    public static var declarations: [SettingDeclaration] {
-        Mirror(reflecting: Self()).children.flatMap { ($0.value as? DeclaresSettings)?.declarations ?? [] }
+    public static var declarations: [SettingDeclaration] { Self().settingParts.flatMap(\.declarations) }
+
+    /// The struct's properties that declare settings (``Setting``, ``SettingGroup``, ...), in order.
+    fileprivate var settingParts: [DeclaresSettings] { Mirror(reflecting: self).children.compactMap { $0.value as? DeclaresSettings } }
+
+    /// Each property's checks, then the struct's own.
+    fileprivate func checkAll() throws {
+        for part in settingParts { try part.check() }
+        try validate()
     }
 
     /// The struct with `values` (already validated, by name) in place of the defaults.
@@ -405,17 +414,49 @@ extension Settings {
     /// The current values by name (optionals that are not set are absent).
     public var values: [String: SettingValue] {
         var result: [String: SettingValue] = [:]
-        for child in Mirror(reflecting: self).children {
-            for (name, value) in (child.value as? DeclaresSettings)?.currentValues ?? [] { result[name] = value }
-        }
+        for (name, value) in settingParts.flatMap(\.currentValues) { result[name] = value }
         return result
+    }
+}
+
+/// Values set by name from what users write: ``SettingValues``, and an agent's
+/// hyperparameters (which also take the budget keys). The YAML and `key=value` readers
+/// are written once, here, for both.
+public protocol SettingSink {
+    /// Sets `name` from what the user wrote, checking name, type, range and choices.
+    mutating func set(_ name: String, _ input: SettingInput, source: String) throws
+}
+
+extension SettingSink {
+    /// Sets every value of a typed settings struct (as code builds one: a benchmark, a
+    /// test), checked as a file's values are.
+    public mutating func set<S: Settings>(_ settings: S, source: String = "") throws {
+        for (name, value) in settings.values.sorted(by: { $0.key < $1.key }) {
+            try set(name, SettingInput(value), source: source)
+        }
+    }
+
+    /// Applies every entry of a YAML mapping.
+    public mutating func merge(yaml mapping: Node.Mapping, source: String) throws {
+        for (key, value) in mapping {
+            guard let name = key.string else { throw ConfigurationError("\(source): a key is not a string") }
+            try set(name, SettingInput(yaml: value), source: source)
+        }
+    }
+
+    /// Applies `key=value` items (`--set`), each named `<flag> key` in messages.
+    public mutating func merge(overrides: [String], flag: String = "--set") throws {
+        for item in overrides {
+            let (name, text) = try SettingValues.split(item, flag: flag)
+            try set(name, SettingInput(text: text), source: "\(flag) \(name)")
+        }
     }
 }
 
 /// Validated values for the settings of one owner (an agent, an environment, a GAN),
 /// filled in from defaults, YAML and `key=value` overrides with the same checks and
 /// messages, and written back as YAML.
-public struct SettingValues: Sendable, Equatable {
+public struct SettingValues: Sendable, Equatable, SettingSink {
     /// The declarations, in order.
     public let declarations: [SettingDeclaration]
     /// Whose settings these are, for messages (`agent 'dqn'`, `FrozenLake-v1`).
@@ -460,30 +501,6 @@ public struct SettingValues: Sendable, Equatable {
         values[name] = try declaration.validate(input, source: source, noun: noun)
     }
 
-    /// Sets every value of a typed settings struct (as code builds one), checked as a
-    /// file's values are.
-    public mutating func set<S: Settings>(_ settings: S, source: String = "") throws {
-        for (name, value) in settings.values.sorted(by: { $0.key < $1.key }) {
-            try set(name, SettingInput(value), source: source)
-        }
-    }
-
-    /// Applies every entry of a YAML mapping.
-    public mutating func merge(yaml mapping: Node.Mapping, source: String) throws {
-        for (key, value) in mapping {
-            guard let name = key.string else { throw ConfigurationError("\(source): a key is not a string") }
-            try set(name, SettingInput(yaml: value), source: source)
-        }
-    }
-
-    /// Applies `key=value` items (`--set`), each named `<flag> key` in messages.
-    public mutating func merge(overrides: [String], flag: String = "--set") throws {
-        for item in overrides {
-            let (name, text) = try SettingValues.split(item, flag: flag)
-            try set(name, SettingInput(text: text), source: "\(flag) \(name)")
-        }
-    }
-
     /// Splits `key=value`.
     public static func split(_ item: String, flag: String = "--set") throws -> (String, String) {
         guard let equals = item.firstIndex(of: "="), equals != item.startIndex else {
@@ -495,8 +512,7 @@ public struct SettingValues: Sendable, Equatable {
     /// The typed struct, after its cross-setting checks.
     public func decode<S: Settings>(_ type: S.Type) throws -> S {
         let settings = S(values: values)
-        for child in Mirror(reflecting: settings).children { try (child.value as? DeclaresSettings)?.check() }
-        try settings.validate()
+        try settings.checkAll()
         return settings
     }
 
@@ -549,13 +565,8 @@ public struct SettingGroup<Group: Settings>: Sendable, DeclaresSettings {
         }
     }
 
-    public var currentValues: [(String, SettingValue?)] {
-        Mirror(reflecting: wrappedValue).children.flatMap { ($0.value as? DeclaresSettings)?.currentValues ?? [] }
-    }
-    public func check() throws {
-        for child in Mirror(reflecting: wrappedValue).children { try (child.value as? DeclaresSettings)?.check() }
-        try wrappedValue.validate()
-    }
+    public var currentValues: [(String, SettingValue?)] { wrappedValue.settingParts.flatMap(\.currentValues) }
+    public func check() throws { try wrappedValue.checkAll() }
 }
 
 extension SettingGroup: Equatable where Group: Equatable {
