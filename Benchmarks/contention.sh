@@ -230,15 +230,18 @@ for case in $cases; do
     done
 done
 
+# The median of a[1..n] (insertion sort; n is small), for the summaries' awk programs.
+awk_median='function median(a, n,    i, j, t) {
+    for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
+    return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}
+'
+
 if [ "$mode" = blocks ]; then
     # Summary: per case, binary and pair, every round's ratio of totals and median block-pair
     # ratio, the median and worst over rounds, and the pool's share of jobs alone and stalls.
     echo "== summary (MODE=blocks; ratio = rate with THREADS / rate with AGAINST threads, in one process)"
-    awk '
-    function median(a, n,    i, j, t) {
-        for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
-        return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-    }
+    awk "$awk_median"'
     $1 == "blocks" {
         key = $2 " binary " $4 ", " $5 " threads against " $6
         if (!(key in n)) { keys[++nkeys] = key; n[key] = 0 }
@@ -267,11 +270,7 @@ elif [ "$mode" = alternate ]; then
     # per-cycle ratios, and the same over all rounds; the loop rates' per-cycle median; and
     # each 2-thread arm's pool statistics (share of jobs alone, stalls).
     echo "== summary (whole-process rates; arm k / arm 1 within a round: total = total steps / total wall per arm; cycle = the two runs of one cycle)"
-    awk '
-    function median(a, n,    i, j, t) {
-        for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
-        return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-    }
+    awk "$awk_median"'
     $1 == "segment" {
         c = $2; r = $3; y = $4; k = $5
         if (!(c in seenCase)) { seenCase[c] = 1; caseList[++ncases] = c }
@@ -322,14 +321,10 @@ else
     # Summary: per case and binary, each round's whole-run ratio threads 2 / threads 1, the median and the worst,
     # and the median whole-run rates; with a baseline, each round's ratio of the binaries' 2-thread rates.
     echo "== summary (whole-run rates; ratio = threads 2 / threads 1 within a round)"
-    awk '$1 == "result" {
+    awk "$awk_median"'$1 == "result" {
             key = $2 " " $4; rate[key, $3, $5] = $6; others[key, $3, $5] = $8
             if (!(key in seen)) { seen[key] = 1; keys[++nkeys] = key }
             if ($3 > rounds) rounds = $3
-        }
-        function median(a, n,    i, j, t) {
-            for (i = 2; i <= n; i++) for (j = i; j > 1 && a[j - 1] > a[j]; j--) { t = a[j]; a[j] = a[j - 1]; a[j - 1] = t }
-            return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
         }
         END {
             for (k = 1; k <= nkeys; k++) {
