@@ -150,8 +150,8 @@ struct BenchEnvCommand: ParsableCommand {
         let blockSteps = blockCalls * copies
         let rate = (tested: Double(blockSteps * blocks) / wall[0], base: Double(blockSteps * blocks) / wall[1])
         ratios.sort()
-        func quantile(_ q: Double) -> Double { ratios[min(ratios.count - 1, Int(q * Double(ratios.count)))] }
-        let median = ratios.count % 2 == 1 ? ratios[ratios.count / 2] : (ratios[ratios.count / 2 - 1] + ratios[ratios.count / 2]) / 2
+        func quantile(_ q: Double) -> Double { AggregateMetric.percentile(sorted: ratios, q) }
+        let median = AggregateMetric.median(ratios)
         print("rllab \(environment.env) vector step (\(copies) envs), \(threads) threads against \(reference) threads, "
             + "\(blocks) alternating blocks of \(blockSteps) steps each (ABBA): "
             + String(format: "%.0f steps/s against %.0f steps/s; ratio of totals %.4f; ", rate.tested, rate.base, rate.tested / rate.base)
