@@ -43,16 +43,8 @@ public final class Pendulum: InternalStateEnvironment {
     @discardableResult
     public func reset(seed: UInt64?, options: Info?) throws -> (observation: Observation, info: Info) {
         try random.reseed(seed)
-        var x = Double.pi, y = 1.0
-        if let options {
-            for (key, target) in [("x_init", 0), ("y_init", 1)] {
-                guard let entry = options[key] else { continue }
-                guard let v = entry.doubleValue else {
-                    throw EnvironmentError(.invalidOptionValue, "reset option \(key) (\(entry)) could not be converted to a number")
-                }
-                if target == 0 { x = v } else { y = v }
-            }
-        }
+        let x = try resetOption("x_init", in: options, default: Double.pi)
+        let y = try resetOption("y_init", in: options, default: 1.0)
         let source = random.source
         theta = source.uniform(-x, x)
         thetaDot = source.uniform(-y, y)

@@ -1,20 +1,21 @@
 /// Gymnasium's `maybe_parse_reset_bounds`: reset options `low` and `high` replace the
 /// default range of the uniform reset noise.
 func resetBounds(_ options: Info?, defaultLow: Double, defaultHigh: Double) throws -> (Double, Double) {
-    guard let options else { return (defaultLow, defaultHigh) }
-    func value(_ key: String, _ fallback: Double) throws -> Double {
-        guard let entry = options[key] else { return fallback }
-        guard let v = entry.doubleValue else {
-            throw EnvironmentError(.invalidOptionValue, "reset option \(key) (\(entry)) could not be converted to a number")
-        }
-        return v
-    }
-    let low = try value("low", defaultLow)
-    let high = try value("high", defaultHigh)
+    let low = try resetOption("low", in: options, default: defaultLow)
+    let high = try resetOption("high", in: options, default: defaultHigh)
     guard low <= high else {
         throw EnvironmentError(.invalidOptionValue, "reset option low (\(low)) must be lower than high (\(high))")
     }
     return (low, high)
+}
+
+/// The number the reset option `key` gives, or `fallback` when it is not set.
+func resetOption(_ key: String, in options: Info?, default fallback: Double) throws -> Double {
+    guard let entry = options?[key] else { return fallback }
+    guard let value = entry.doubleValue else {
+        throw EnvironmentError(.invalidOptionValue, "reset option \(key) (\(entry)) could not be converted to a number")
+    }
+    return value
 }
 
 /// Checks a new internal state's size and returns it.

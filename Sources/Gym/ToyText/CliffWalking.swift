@@ -11,28 +11,27 @@ public final class CliffWalking: TabularEnvironment {
     static let shape = (rows: 4, cols: 12)
     static let startState = 36
 
+    /// Whether the cell at row `r`, column `c` is cliff (row 3 between start and goal).
+    static func isCliff(_ r: Int, _ c: Int) -> Bool { r == 3 && c >= 1 && c <= 10 }
+
     public init(isSlippery: Bool = false) throws {
         let (nrow, ncol) = CliffWalking.shape
         let deltas = [(-1, 0), (0, 1), (1, 0), (0, -1)]  // UP, RIGHT, DOWN, LEFT
-        func isCliff(_ r: Int, _ c: Int) -> Bool { r == 3 && c >= 1 && c <= 10 }
-        var table: [[[ModelOutcome]]] = []
-        for s in 0..<(nrow * ncol) {
+        let table = (0..<(nrow * ncol)).map { s in
             let (row, col) = (s / ncol, s % ncol)
-            var actions: [[ModelOutcome]] = []
-            for move in 0..<4 {
+            return (0..<4).map { move in
                 let moves = isSlippery ? [(move + 3) % 4, move, (move + 1) % 4] : [move]
                 let probability = 1.0 / Double(moves.count)
-                actions.append(moves.map { m in
+                return moves.map { m in
                     let r = max(min(row + deltas[m].0, nrow - 1), 0)
                     let c = max(min(col + deltas[m].1, ncol - 1), 0)
-                    if isCliff(r, c) {
+                    if CliffWalking.isCliff(r, c) {
                         return ModelOutcome(probability: probability, nextState: CliffWalking.startState, reward: -100, terminal: false)
                     }
                     return ModelOutcome(probability: probability, nextState: r * ncol + c, reward: -1,
                                       terminal: r == nrow - 1 && c == ncol - 1)
-                })
+                }
             }
-            table.append(actions)
         }
         var initial = [Double](repeating: 0, count: nrow * ncol)
         initial[CliffWalking.startState] = 1.0

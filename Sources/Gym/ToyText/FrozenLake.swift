@@ -37,9 +37,8 @@ public final class FrozenLake: TabularEnvironment {
         let nrow = grid.count, ncol = grid[0].count
         let failRate = (1.0 - successRate) / 2.0
         let startCount = grid.joined().filter { $0 == "S" }.count
-        var initial = [Double](repeating: 0, count: nrow * ncol)
-        for (i, c) in grid.joined().enumerated() where c == "S" { initial[i] = 1.0 / Double(startCount) }
         // numpy divides the indicator vector by its sum; 1/count is the same double.
+        let initial = grid.joined().map { $0 == "S" ? 1.0 / Double(startCount) : 0 }
 
         func move(_ row: Int, _ col: Int, _ a: Int) -> (Int, Int) {
             var (r, c) = (row, col)
@@ -59,24 +58,16 @@ public final class FrozenLake: TabularEnvironment {
             return ModelOutcome(probability: probability, nextState: r * ncol + c, reward: reward,
                               terminal: letter == "G" || letter == "H")
         }
-        var table: [[[ModelOutcome]]] = []
-        for row in 0..<nrow {
-            for col in 0..<ncol {
-                let s = row * ncol + col
-                let letter = grid[row][col]
-                var actions: [[ModelOutcome]] = []
-                for a in 0..<4 {
-                    if letter == "G" || letter == "H" {
-                        actions.append([ModelOutcome(probability: 1.0, nextState: s, reward: 0, terminal: true)])
-                    } else if isSlippery {
-                        actions.append([(a + 3) % 4, a, (a + 1) % 4].map { b in
-                            outcome(row, col, b, probability: b == a ? successRate : failRate)
-                        })
-                    } else {
-                        actions.append([outcome(row, col, a, probability: 1.0)])
-                    }
+        let table = (0..<nrow * ncol).map { s in
+            let (row, col) = (s / ncol, s % ncol)
+            let letter = grid[row][col]
+            return (0..<4).map { a -> [ModelOutcome] in
+                if letter == "G" || letter == "H" {
+                    return [ModelOutcome(probability: 1.0, nextState: s, reward: 0, terminal: true)]
+                } else if isSlippery {
+                    return [(a + 3) % 4, a, (a + 1) % 4].map { b in outcome(row, col, b, probability: b == a ? successRate : failRate) }
                 }
-                table.append(actions)
+                return [outcome(row, col, a, probability: 1.0)]
             }
         }
         self.desc = desc

@@ -60,8 +60,7 @@ public class TabularEnvironment: TabularModelEnvironment {
     public func step(_ action: Action) throws -> StepResult {
         let (a, s) = try validated(action)
         let rows = transitionModel.transitions(state: s, action: a)
-        let i = TabularEnvironment.categoricalSample(rows, random.source)
-        let outcome = rows[i]
+        let outcome = rows[TabularEnvironment.categoricalSample(rows.lazy.map(\.probability), random.source)]
         state = outcome.nextState
         lastAction = a
         return StepResult(observation: .discrete(outcome.nextState), reward: outcome.reward,
@@ -101,11 +100,6 @@ public class TabularEnvironment: TabularModelEnvironment {
             if cumulative > u { return i }
         }
         return 0
-    }
-
-    /// ``categoricalSample(_:_:)`` over the probabilities of a model's rows.
-    static func categoricalSample(_ rows: [ModelOutcome], _ random: RandomSource) -> Int {
-        categoricalSample(rows.lazy.map(\.probability), random)
     }
 }
 

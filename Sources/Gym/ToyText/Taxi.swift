@@ -85,30 +85,29 @@ public final class Taxi: TabularEnvironment {
         locations.firstIndex { $0 == (row, col) }
     }
 
-    private static func pickup(_ row: Int, _ col: Int, _ passenger: Int, _ reward: Double) -> (Int, Double) {
-        if passenger < 4 && locations[passenger] == (row, col) { return (4, reward) }
-        return (passenger, -10)
-    }
-
-    private static func dropoff(_ row: Int, _ col: Int, _ passenger: Int, _ destination: Int, _ reward: Double) -> (Int, Double, Bool) {
-        if locations[destination] == (row, col) && passenger == 4 { return (destination, 20, true) }
-        if let stop = locationIndex(row, col), passenger == 4 { return (stop, reward, false) }
-        return (passenger, -10, false)
+    /// Pickup (4) and dropoff (5): the passenger's new location, the reward and whether the
+    /// episode ends; any other action leaves the passenger where they are, with reward -1.
+    private static func serve(_ action: Int, _ row: Int, _ col: Int, _ passenger: Int, _ destination: Int) -> (Int, Double, Bool) {
+        switch action {
+        case 4:
+            return passenger < 4 && locations[passenger] == (row, col) ? (4, -1, false) : (passenger, -10, false)
+        case 5:
+            if locations[destination] == (row, col) && passenger == 4 { return (destination, 20, true) }
+            if let stop = locationIndex(row, col), passenger == 4 { return (stop, -1, false) }
+            return (passenger, -10, false)
+        default:
+            return (passenger, -1, false)
+        }
     }
 
     static func dryTransition(_ row: Int, _ col: Int, _ passenger: Int, _ destination: Int, _ action: Int) -> ModelOutcome {
-        var (newRow, newCol, newPassenger) = (row, col, passenger)
-        var reward = -1.0
-        var terminated = false
+        var (newRow, newCol) = (row, col)
+        let (newPassenger, reward, terminated) = serve(action, row, col, passenger, destination)
         if action == 0 { newRow = min(row + 1, maxRow) } else if action == 1 { newRow = max(row - 1, 0) }
         if action == 2 && isOpen(1 + row, 2 * col + 2) {
             newCol = min(col + 1, maxCol)
         } else if action == 3 && isOpen(1 + row, 2 * col) {
             newCol = max(col - 1, 0)
-        } else if action == 4 {
-            (newPassenger, reward) = pickup(row, col, newPassenger, reward)
-        } else if action == 5 {
-            (newPassenger, reward, terminated) = dropoff(row, col, newPassenger, destination, reward)
         }
         return ModelOutcome(probability: 1.0, nextState: encode(newRow, newCol, newPassenger, destination),
                           reward: reward, terminal: terminated)
@@ -130,10 +129,9 @@ public final class Taxi: TabularEnvironment {
             ((1, 0), (0, 1), (0, -1)), ((-1, 0), (0, -1), (0, 1)),
             ((0, 1), (-1, 0), (1, 0)), ((0, -1), (1, 0), (-1, 0)),
         ]
-        var (newRow, newCol, newPassenger) = (row, col, passenger)
+        var (newRow, newCol) = (row, col)
         var left = (row, col), right = (row, col)
-        var reward = -1.0
-        var terminated = false
+        let (newPassenger, reward, terminated) = serve(action, row, col, passenger, destination)
         if (action == 0 && row < maxRow) || (action == 1 && row > 0)
             || (action == 2 && isOpen(1 + row, 2 * col + 2)) || (action == 3 && isOpen(1 + row, 2 * col)) {
             let (dr, dc) = moves[action].0
@@ -141,10 +139,6 @@ public final class Taxi: TabularEnvironment {
             newCol = max(0, min(col + dc, maxCol))
             left = lateralPosition(row, col, moves[action].1)
             right = lateralPosition(row, col, moves[action].2)
-        } else if action == 4 {
-            (newPassenger, reward) = pickup(row, col, newPassenger, reward)
-        } else if action == 5 {
-            (newPassenger, reward, terminated) = dropoff(row, col, newPassenger, destination, reward)
         }
         let intended = encode(newRow, newCol, newPassenger, destination)
         if action <= 3 {
@@ -160,14 +154,12 @@ public final class Taxi: TabularEnvironment {
     /// Gymnasium's `action_mask(state)`: 1 for actions that change the state.
     public static func actionMask(_ state: Int) -> [Int] {
         let (row, col, passenger, destination) = decode(state)
-        var mask = [Int](repeating: 0, count: 6)
-        if row < 4 { mask[0] = 1 }
-        if row > 0 { mask[1] = 1 }
-        if col < 4 && isOpen(row + 1, 2 * col + 2) { mask[2] = 1 }
-        if col > 0 && isOpen(row + 1, 2 * col) { mask[3] = 1 }
-        if passenger < 4 && locations[passenger] == (row, col) { mask[4] = 1 }
-        if passenger == 4 && (locations[destination] == (row, col) || locationIndex(row, col) != nil) { mask[5] = 1 }
-        return mask
+        let changes = [
+            row < 4, row > 0, col < 4 && isOpen(row + 1, 2 * col + 2), col > 0 && isOpen(row + 1, 2 * col),
+            passenger < 4 && locations[passenger] == (row, col),
+            passenger == 4 && (locations[destination] == (row, col) || locationIndex(row, col) != nil),
+        ]
+        return changes.map { $0 ? 1 : 0 }
     }
 
     override func resetInfo(state: Int) -> Info {
@@ -196,7 +188,7 @@ public final class Taxi: TabularEnvironment {
     public override func step(_ action: Action) throws -> StepResult {
         let (a, s) = try validated(action)
         let rows = transitionModel.transitions(state: s, action: a)
-        let outcome = rows[TabularEnvironment.categoricalSample(rows, random.source)]
+        let outcome = rows[TabularEnvironment.categoricalSample(rows.lazy.map(\.probability), random.source)]
         var next = outcome.nextState
         let shadow = Taxi.decode(s)
         let moved = Taxi.decode(next)
