@@ -47,12 +47,6 @@ public struct Canvas {
         }
     }
 
-    /// The colour at `(x, y)`.
-    public func color(x: Int, y: Int) -> RGB {
-        let i = (y * width + x) * 3
-        return RGB(pixels[i], pixels[i + 1], pixels[i + 2])
-    }
-
     /// The canvas as an RGB image, flipped top to bottom when `flippedVertically`
     /// (Gymnasium's `pygame.transform.flip(surf, False, True)`).
     public func image(flippedVertically: Bool) -> PNGImage {
@@ -130,39 +124,27 @@ public struct Canvas {
     public mutating func filledPolygon(_ points: [(Int, Int)], _ color: RGB) {
         let n = points.count
         guard n >= 3 else { return }
-        var miny = points[0].1, maxy = points[0].1
-        for i in 1..<n {
-            if points[i].1 < miny { miny = points[i].1 } else if points[i].1 > maxy { maxy = points[i].1 }
-        }
+        let ys = points.map(\.1)
+        let miny = ys.min()!, maxy = ys.max()!
+        // 16.16 fixed point to the nearest integer (SDL_gfx's rounding).
+        func rounded(_ v: Int) -> Int { (v >> 16) + ((v & 32768) >> 15) }
         var crossings: [Int] = []
         crossings.reserveCapacity(n)
-        guard miny <= maxy else { return }
+        guard Swift.max(miny, -1) <= Swift.min(maxy, height) else { return }
         for y in Swift.max(miny, -1)...Swift.min(maxy, height) {
             crossings.removeAll(keepingCapacity: true)
             for i in 0..<n {
-                let (p, q) = i == 0 ? (points[n - 1], points[0]) : (points[i - 1], points[i])
-                var (x1, y1, x2, y2) = (0, 0, 0, 0)
-                if p.1 < q.1 {
-                    (x1, y1, x2, y2) = (p.0, p.1, q.0, q.1)
-                } else if p.1 > q.1 {
-                    (x1, y1, x2, y2) = (q.0, q.1, p.0, p.1)
-                } else {
-                    continue
-                }
+                let (p, q) = (points[i == 0 ? n - 1 : i - 1], points[i])
+                guard p.1 != q.1 else { continue }
+                let ((x1, y1), (x2, y2)) = p.1 < q.1 ? (p, q) : (q, p)
                 if (y >= y1 && y < y2) || (y == maxy && y > y1 && y <= y2) {
                     // C's int division truncates toward zero; (y - y1) >= 0 here.
                     crossings.append(((65536 * (y - y1)) / (y2 - y1)) * (x2 - x1) + 65536 * x1)
                 }
             }
             crossings.sort()
-            var i = 0
-            while i + 1 < crossings.count {
-                var xa = crossings[i] + 1
-                xa = (xa >> 16) + ((xa & 32768) >> 15)
-                var xb = crossings[i + 1] - 1
-                xb = (xb >> 16) + ((xb & 32768) >> 15)
-                hline(xa, xb, y, color)
-                i += 2
+            for i in stride(from: 0, to: crossings.count - 1, by: 2) {
+                hline(rounded(crossings[i] + 1), rounded(crossings[i + 1] - 1), y, color)
             }
         }
     }
@@ -176,7 +158,7 @@ public struct Canvas {
 
     /// SDL_gfx's `_aalineColor` with `draw_endpoint` 0 (as `aapolygon` calls it).
     mutating func gfxAALine(_ a: (Int, Int), _ b: (Int, Int), _ color: RGB) {
-        guard var (x1, y1, x2, y2) = clipGfxLine(a.0, a.1, b.0, b.1) else { return }
+        guard let (x1, y1, x2, y2) = clipGfxLine(a.0, a.1, b.0, b.1) else { return }
         var (xx0, yy0, xx1, yy1) = (x1, y1, x2, y2)
         if yy0 > yy1 { swap(&yy0, &yy1); swap(&xx0, &xx1) }
         var dx = xx1 - xx0
@@ -221,7 +203,6 @@ public struct Canvas {
                 dx -= 1
             }
         }
-        _ = (x2, y2)
     }
 
     /// SDL_gfx's Cohen-Sutherland `_clipLine` (float slope, 16-bit results).
@@ -298,9 +279,17 @@ public struct Canvas {
         } while cx <= cy
     }
 
-    /// `gfxdraw.aacircle`: SDL_gfx's anti-aliased ellipse with equal radii.
-    public mutating func aaCircle(_ x: Int, _ y: Int, _ rad: Int, _ color: RGB) {
+    /// A filled disc, as Gymnasium draws one: `gfxdraw.aacircle` (SDL_gfx's anti-aliased
+    /// ellipse with equal radii), then `gfxdraw.filled_circle`.
+    public mutating func disc(_ x: Int, _ y: Int, _ rad: Int, _ color: RGB) {
         aaEllipse(x, y, rad, rad, color)
+        filledCircle(x, y, rad, color)
+    }
+
+    /// A filled polygon, as Gymnasium draws one: `gfxdraw.aapolygon`, then `gfxdraw.filled_polygon`.
+    public mutating func polygon(_ points: [(Int, Int)], _ color: RGB) {
+        aaPolygon(points, color)
+        filledPolygon(points, color)
     }
 
     /// SDL_gfx's `aaellipseColor`.
@@ -325,6 +314,11 @@ public struct Canvas {
             let weight = Int(UInt8(cp * 255))
             return (weight, 255 - weight)
         }
+        // A pixel and its mirror image across the vertical axis.
+        @inline(__always) func mirrored(_ px: Int, _ py: Int, _ weight: Int) {
+            weighted(px, py, color, weight)
+            weighted(xc2 - px, py, color, weight)
+        }
         if dxt >= 1 {
             for _ in 1...dxt {
                 xp -= 1
@@ -343,17 +337,10 @@ public struct Canvas {
                 }
                 t -= dt
                 let (weight, iweight) = weights(d, s)
-                let xx = xc2 - xp
-                weighted(xp, yp, color, iweight)
-                weighted(xx, yp, color, iweight)
-                weighted(xp, ys, color, weight)
-                weighted(xx, ys, color, weight)
-                var yy = yc2 - yp
-                weighted(xp, yy, color, iweight)
-                weighted(xx, yy, color, iweight)
-                yy = yc2 - ys
-                weighted(xp, yy, color, weight)
-                weighted(xx, yy, color, weight)
+                mirrored(xp, yp, iweight)
+                mirrored(xp, ys, weight)
+                mirrored(xp, yc2 - yp, iweight)
+                mirrored(xp, yc2 - ys, weight)
             }
         }
         let dyt = Int((Double(b2) / sab).rounded(.toNearestOrEven))
@@ -375,17 +362,10 @@ public struct Canvas {
                 }
                 s += ds
                 let (weight, iweight) = weights(d, t)
-                var xx = xc2 - xp
-                let yy = yc2 - yp
-                weighted(xp, yp, color, iweight)
-                weighted(xx, yp, color, iweight)
-                weighted(xp, yy, color, iweight)
-                weighted(xx, yy, color, iweight)
-                xx = xc2 - xs
-                weighted(xs, yp, color, weight)
-                weighted(xx, yp, color, weight)
-                weighted(xs, yy, color, weight)
-                weighted(xx, yy, color, weight)
+                mirrored(xp, yp, iweight)
+                mirrored(xp, yc2 - yp, iweight)
+                mirrored(xs, yp, weight)
+                mirrored(xs, yc2 - yp, weight)
             }
         }
     }

@@ -19,22 +19,11 @@ public enum ClassicControlScene {
         let axleOffset = cartHeight / 4.0
         let cartX = x * scale + Double(screenWidth) / 2.0
         let cartY = 100.0
-        let cart = [(l, b), (l, t), (r, t), (r, b)].map { (Canvas.gfx($0.0 + cartX), Canvas.gfx($0.1 + cartY)) }
-        canvas.aaPolygon(cart, .black)
-        canvas.filledPolygon(cart, .black)
+        canvas.polygon(box(l, r, t, b, at: cartX, cartY), .black)
 
         (l, r, t, b) = (-poleWidth / 2, poleWidth / 2, poleLength - poleWidth / 2, -poleWidth / 2)
-        let pole = [(l, b), (l, t), (r, t), (r, b)].map { corner -> (Int, Int) in
-            let c = rotate(corner, by: -theta)
-            return (Canvas.gfx(c.0 + cartX), Canvas.gfx(c.1 + cartY + axleOffset))
-        }
-        let poleColor = RGB(202, 152, 101)
-        canvas.aaPolygon(pole, poleColor)
-        canvas.filledPolygon(pole, poleColor)
-        let axleColor = RGB(129, 132, 203)
-        let ax = Canvas.gfx(cartX), ay = Canvas.gfx(cartY + axleOffset), radius = Int(poleWidth / 2)
-        canvas.aaCircle(ax, ay, radius, axleColor)
-        canvas.filledCircle(ax, ay, radius, axleColor)
+        canvas.polygon(box(l, r, t, b, turnedBy: -theta, at: cartX, cartY, raisedBy: axleOffset), RGB(202, 152, 101))
+        canvas.disc(Canvas.gfx(cartX), Canvas.gfx(cartY + axleOffset), Int(poleWidth / 2), RGB(129, 132, 203))
         canvas.hline(0, screenWidth, Int(cartY), .black)
         return canvas
     }
@@ -54,15 +43,8 @@ public enum ClassicControlScene {
                     to: (Int(2.2 * scale + offset), Int(1 * scale + offset)), color: .black)
         for i in 0..<2 {
             let x = joints[i].0 + offset, y = joints[i].1 + offset
-            let (l, r, t, b) = (0.0, lengths[i], 0.1 * scale, -0.1 * scale)
-            let link = [(l, b), (l, t), (r, t), (r, b)].map { corner -> (Int, Int) in
-                let c = rotate(corner, by: thetas[i])
-                return (Canvas.gfx(c.0 + x), Canvas.gfx(c.1 + y))
-            }
-            canvas.aaPolygon(link, RGB(0, 204, 204))
-            canvas.filledPolygon(link, RGB(0, 204, 204))
-            canvas.aaCircle(Canvas.gfx(x), Canvas.gfx(y), Int(0.1 * scale), RGB(204, 204, 0))
-            canvas.filledCircle(Canvas.gfx(x), Canvas.gfx(y), Int(0.1 * scale), RGB(204, 204, 0))
+            canvas.polygon(box(0.0, lengths[i], 0.1 * scale, -0.1 * scale, turnedBy: thetas[i], at: x, y), RGB(0, 204, 204))
+            canvas.disc(Canvas.gfx(x), Canvas.gfx(y), Int(0.1 * scale), RGB(204, 204, 0))
         }
         return canvas
     }
@@ -85,28 +67,18 @@ public enum ClassicControlScene {
         canvas.aaLines(curve, color: .black)
 
         let clearance = 10.0
-        let (l, r, t, b) = (-carWidth / 2, carWidth / 2, carHeight, 0.0)
         let tilt = cos(3 * pos)
         let base = ((pos - minPosition) * scale, clearance + height(pos) * scale)
-        let car = [(l, b), (l, t), (r, t), (r, b)].map { corner -> (Int, Int) in
-            let c = rotate(corner, by: tilt)
-            return (Canvas.gfx(c.0 + base.0), Canvas.gfx(c.1 + base.1))
-        }
-        canvas.aaPolygon(car, .black)
-        canvas.filledPolygon(car, .black)
+        canvas.polygon(box(-carWidth / 2, carWidth / 2, carHeight, 0.0, turnedBy: tilt, at: base.0, base.1), .black)
         for corner in [(carWidth / 4, 0.0), (-carWidth / 4, 0.0)] {
             let c = rotate(corner, by: tilt)
-            let wheel = (Canvas.gfx(c.0 + base.0), Canvas.gfx(c.1 + base.1))
-            canvas.aaCircle(wheel.0, wheel.1, Int(carHeight / 2.5), RGB(128, 128, 128))
-            canvas.filledCircle(wheel.0, wheel.1, Int(carHeight / 2.5), RGB(128, 128, 128))
+            canvas.disc(Canvas.gfx(c.0 + base.0), Canvas.gfx(c.1 + base.1), Int(carHeight / 2.5), RGB(128, 128, 128))
         }
         let flagX = Canvas.gfx((goalPosition - minPosition) * scale)
         let flagY1 = Canvas.gfx(height(goalPosition) * scale)
         let flagY2 = flagY1 + 50
         canvas.vline(flagX, flagY1, flagY2, .black)
-        let flag = [(flagX, flagY2), (flagX, flagY2 - 10), (flagX + 25, flagY2 - 5)]
-        canvas.aaPolygon(flag, RGB(204, 204, 0))
-        canvas.filledPolygon(flag, RGB(204, 204, 0))
+        canvas.polygon([(flagX, flagY2), (flagX, flagY2 - 10), (flagX + 25, flagY2 - 5)], RGB(204, 204, 0))
         return canvas
     }
 
@@ -122,25 +94,16 @@ public enum ClassicControlScene {
         let scale = Double(dim) / (bound * 2)
         let offset = dim / 2
         let rodLength = 1 * scale, rodWidth = 0.2 * scale
-        let (l, r, t, b) = (0.0, rodLength, rodWidth / 2, -rodWidth / 2)
         let color = RGB(204, 77, 77)
-        let rod = [(l, b), (l, t), (r, t), (r, b)].map { corner -> (Int, Int) in
-            let c = rotate(corner, by: theta + Double.pi / 2)
-            return (Canvas.gfx(c.0 + Double(offset)), Canvas.gfx(c.1 + Double(offset)))
-        }
-        canvas.aaPolygon(rod, color)
-        canvas.filledPolygon(rod, color)
-        canvas.aaCircle(offset, offset, Int(rodWidth / 2), color)
-        canvas.filledCircle(offset, offset, Int(rodWidth / 2), color)
+        let center = Double(offset)
+        canvas.polygon(box(0.0, rodLength, rodWidth / 2, -rodWidth / 2, turnedBy: theta + Double.pi / 2, at: center, center), color)
+        canvas.disc(offset, offset, Int(rodWidth / 2), color)
         let end = rotate((rodLength, 0), by: theta + Double.pi / 2)
-        let rodEnd = (Canvas.gfx(end.0 + Double(offset)), Canvas.gfx(end.1 + Double(offset)))
-        canvas.aaCircle(rodEnd.0, rodEnd.1, Int(rodWidth / 2), color)
-        canvas.filledCircle(rodEnd.0, rodEnd.1, Int(rodWidth / 2), color)
+        canvas.disc(Canvas.gfx(end.0 + center), Canvas.gfx(end.1 + center), Int(rodWidth / 2), color)
         if let torque, torque != 0 {
-            drawTorqueArrow(&canvas, center: Double(offset), size: scale * Double(abs(torque)) / 2, mirrored: torque > 0)
+            drawTorqueArrow(&canvas, center: center, size: scale * Double(abs(torque)) / 2, mirrored: torque > 0)
         }
-        canvas.aaCircle(offset, offset, Int(0.05 * scale), .black)
-        canvas.filledCircle(offset, offset, Int(0.05 * scale), .black)
+        canvas.disc(offset, offset, Int(0.05 * scale), .black)
         return canvas
     }
 
@@ -157,64 +120,65 @@ public enum ClassicControlScene {
         }
         let start = -Double.pi / 2, end = Double.pi * 0.97
         let segments = 64
-        var outer: [(Int, Int)] = [], inner: [(Int, Int)] = []
-        for i in 0...segments {
-            let a = start + (end - start) * Double(i) / Double(segments)
-            outer.append(point((radius + half) * cos(a) / size, (radius + half) * sin(a) / size))
-            inner.append(point((radius - half) * cos(a) / size, (radius - half) * sin(a) / size))
+        func arc(_ r: Double) -> [(Int, Int)] {
+            (0...segments).map { i in
+                let a = start + (end - start) * Double(i) / Double(segments)
+                return point(r * cos(a) / size, r * sin(a) / size)
+            }
         }
-        let band = outer + inner.reversed()
-        canvas.aaPolygon(band, .black)
-        canvas.filledPolygon(band, .black)
-        let head = [point(-0.43, -0.15), point(-0.505, 0.04), point(-0.355, 0.04)]
-        canvas.aaPolygon(head, .black)
-        canvas.filledPolygon(head, .black)
+        let band = arc(radius + half) + arc(radius - half).reversed()
+        canvas.polygon(band, .black)
+        canvas.polygon([point(-0.43, -0.15), point(-0.505, 0.04), point(-0.355, 0.04)], .black)
+    }
+
+    /// Gymnasium's box `[(l, b), (l, t), (r, t), (r, b)]` turned by `angle` (pygame's
+    /// `rotate_rad`; 0 leaves it exact), then moved by `(x, y)` and raised by `lift`, in
+    /// that order of additions, as gfxdraw points.
+    private static func box(_ l: Double, _ r: Double, _ t: Double, _ b: Double, turnedBy angle: Double = 0,
+                            at x: Double, _ y: Double, raisedBy lift: Double = 0) -> [(Int, Int)] {
+        [(l, b), (l, t), (r, t), (r, b)].map { corner in
+            let c = rotate(corner, by: angle)
+            return (Canvas.gfx(c.0 + x), Canvas.gfx(c.1 + y + lift))
+        }
     }
 }
 
-extension CartPole: RenderableEnvironment {
+/// A classic-control environment: one `rgb_array` scene of its state, drawn y-up and
+/// flipped, as Gymnasium draws it.
+protocol ClassicControlRendering: RenderableEnvironment {
+    /// The scene of the current state, before the flip.
+    var scene: Canvas { get }
+}
+
+extension ClassicControlRendering {
     public var renderModes: [RenderMode] { [.rgbArray] }
+    public func render(_ mode: RenderMode) throws -> RenderFrame {
+        guard mode == .rgbArray else { throw unsupported(mode) }
+        return .image(scene.image(flippedVertically: true))
+    }
+}
+
+extension CartPole: ClassicControlRendering {
     public var renderFramesPerSecond: Int { 50 }
-    public func render(_ mode: RenderMode) throws -> RenderFrame {
-        guard mode == .rgbArray else { throw unsupported(mode) }
-        return .image(ClassicControlScene.cartPole(x: x, theta: theta).image(flippedVertically: true))
-    }
+    var scene: Canvas { ClassicControlScene.cartPole(x: x, theta: theta) }
 }
 
-extension Acrobot: RenderableEnvironment {
-    public var renderModes: [RenderMode] { [.rgbArray] }
+extension Acrobot: ClassicControlRendering {
     public var renderFramesPerSecond: Int { 15 }
-    public func render(_ mode: RenderMode) throws -> RenderFrame {
-        guard mode == .rgbArray else { throw unsupported(mode) }
-        return .image(ClassicControlScene.acrobot(internalState).image(flippedVertically: true))
-    }
+    var scene: Canvas { ClassicControlScene.acrobot(internalState) }
 }
 
-extension MountainCar: RenderableEnvironment {
-    public var renderModes: [RenderMode] { [.rgbArray] }
+extension MountainCar: ClassicControlRendering {
     public var renderFramesPerSecond: Int { 30 }
-    public func render(_ mode: RenderMode) throws -> RenderFrame {
-        guard mode == .rgbArray else { throw unsupported(mode) }
-        return .image(ClassicControlScene.mountainCar(position: internalState[0], goalPosition: MountainCar.goalPosition)
-            .image(flippedVertically: true))
-    }
+    var scene: Canvas { ClassicControlScene.mountainCar(position: internalState[0], goalPosition: MountainCar.goalPosition) }
 }
 
-extension Pendulum: RenderableEnvironment {
-    public var renderModes: [RenderMode] { [.rgbArray] }
+extension Pendulum: ClassicControlRendering {
     public var renderFramesPerSecond: Int { 30 }
-    public func render(_ mode: RenderMode) throws -> RenderFrame {
-        guard mode == .rgbArray else { throw unsupported(mode) }
-        return .image(ClassicControlScene.pendulum(theta: internalState[0], torque: lastTorque).image(flippedVertically: true))
-    }
+    var scene: Canvas { ClassicControlScene.pendulum(theta: internalState[0], torque: lastTorque) }
 }
 
-extension MountainCarContinuous: RenderableEnvironment {
-    public var renderModes: [RenderMode] { [.rgbArray] }
+extension MountainCarContinuous: ClassicControlRendering {
     public var renderFramesPerSecond: Int { 30 }
-    public func render(_ mode: RenderMode) throws -> RenderFrame {
-        guard mode == .rgbArray else { throw unsupported(mode) }
-        return .image(ClassicControlScene.mountainCar(position: internalState[0], goalPosition: MountainCarContinuous.goalPosition)
-            .image(flippedVertically: true))
-    }
+    var scene: Canvas { ClassicControlScene.mountainCar(position: internalState[0], goalPosition: MountainCarContinuous.goalPosition) }
 }

@@ -28,12 +28,6 @@ enum Tiles {
 }
 
 extension Canvas {
-    /// A filled disc of radius `r` around `(cx, cy)` (SDL_gfx's fill plus its anti-aliased rim).
-    mutating func disc(_ cx: Int, _ cy: Int, _ r: Int, _ color: RGB) {
-        aaCircle(cx, cy, r, color)
-        filledCircle(cx, cy, r, color)
-    }
-
     /// The outline of a rectangle, `thickness` pixels inward.
     mutating func frame(x: Int, y: Int, width w: Int, height h: Int, thickness: Int, _ color: RGB) {
         fillRect(x: x, y: y, width: w, height: thickness, color)
@@ -46,9 +40,7 @@ extension Canvas {
     mutating func pennant(x: Int, y: Int, width w: Int, height h: Int, _ color: RGB) {
         let poleX = x + w * 3 / 10, top = y + h / 5, bottom = y + h * 4 / 5
         fillRect(x: poleX, y: top, width: max(2, w / 24), height: bottom - top, .black)
-        let flag = [(poleX + 1, top), (poleX + 1, top + h / 4), (x + w * 8 / 10, top + h / 8)]
-        aaPolygon(flag, color)
-        filledPolygon(flag, color)
+        polygon([(poleX + 1, top), (poleX + 1, top + h / 4), (x + w * 8 / 10, top + h / 8)], color)
     }
 }
 
@@ -58,10 +50,10 @@ extension FrozenLake: RenderableEnvironment {
 
     public func render(_ mode: RenderMode) throws -> RenderFrame {
         let s = state ?? 0
+        let (row, col) = (s / columnCount, s % columnCount)
         switch mode {
         case .ansi:
             var grid = desc.map { $0.map(String.init) }
-            let (row, col) = (s / columnCount, s % columnCount)
             grid[row][col] = colorize(grid[row][col], "red", highlight: true)
             var out = ""
             if let a = lastAction { out += "  (\(["Left", "Down", "Right", "Up"][a]))\n" } else { out += "\n" }
@@ -92,7 +84,6 @@ extension FrozenLake: RenderableEnvironment {
                     canvas.frame(x: x, y: y, width: cw, height: ch, thickness: 1, Tiles.gridLine)
                 }
             }
-            let (row, col) = (s / columnCount, s % columnCount)
             canvas.disc(col * cw + cw / 2, row * ch + ch / 2, min(cw, ch) * 3 / 10, Tiles.agent)
             return .image(canvas.image(flippedVertically: false))
         }
@@ -106,13 +97,12 @@ extension CliffWalking: RenderableEnvironment {
     public func render(_ mode: RenderMode) throws -> RenderFrame {
         let current = state ?? CliffWalking.startState
         let (rows, cols) = CliffWalking.shape
-        func isCliff(_ r: Int, _ c: Int) -> Bool { r == 3 && c >= 1 && c <= cols - 2 }
         switch mode {
         case .ansi:
             var out = ""
             for s in 0..<(rows * cols) {
                 let (r, c) = (s / cols, s % cols)
-                var cell = current == s ? " x " : (r, c) == (3, 11) ? " T " : isCliff(r, c) ? " C " : " o "
+                var cell = current == s ? " x " : (r, c) == (3, 11) ? " T " : CliffWalking.isCliff(r, c) ? " C " : " o "
                 if c == 0 { cell = String(cell.drop { $0 == " " }) }
                 if c == cols - 1 { cell = String(cell.reversed().drop { $0 == " " }.reversed()) + "\n" }
                 out += cell
@@ -124,7 +114,7 @@ extension CliffWalking: RenderableEnvironment {
             for r in 0..<rows {
                 for c in 0..<cols {
                     let (x, y) = (c * cell, r * cell)
-                    if isCliff(r, c) {
+                    if CliffWalking.isCliff(r, c) {
                         canvas.fillRect(x: x, y: y, width: cell, height: cell, Tiles.cliff)
                     }
                     if (r, c) == (3, 11) { canvas.pennant(x: x, y: y, width: cell, height: cell, Tiles.goal) }
