@@ -1,5 +1,6 @@
-/// The `transitions` block of a tabular MDP file read straight from its bytes when it is
-/// written one flow mapping of plain scalars per line, as generated files are:
+/// The `transitions` block of a tabular MDP file read straight from its bytes (see
+/// ``TransitionRowText``) when it is written one flow mapping per line, as generated
+/// files are:
 ///
 /// ```yaml
 /// transitions:
@@ -7,13 +8,8 @@
 ///   - {state: 1, action: 0, next: 0, probability: 0.5, terminal: true}
 /// ```
 ///
-/// A YAML parser builds a node (a string, a tag and a position) for each of the file's
-/// scalars, and resolving a tag runs regular expressions: for a million states that is
-/// minutes and gigabytes. This reader keeps only what the rows say, in one pass. It is a
-/// fast path, not a second grammar: it accepts a narrow form whose meaning is the same
-/// under YAML (plain scalars of letters, digits and `_ . + -`, no quotes, comments, anchors
-/// or tags), and ``TabularMDPFile/parse(_:path:)`` reads every other file, and every file
-/// this path finds anything wrong with, through YAML, whose errors name the line at fault.
+/// The form it takes: plain scalars of letters, digits and `_ . + -`; no quotes, comments,
+/// anchors or tags.
 struct FlowTransitionRows: TransitionRowText {
     /// The file with its `transitions` block replaced by `transitions: []`, for YAML.
     let rest: String
@@ -76,8 +72,7 @@ struct FlowTransitionRows: TransitionRowText {
         while text.first == UInt8(ascii: " ") { text = text.dropFirst() }
         guard text.starts(with: "- {".utf8), text.last == UInt8(ascii: "}") else { return nil }
         text = text.dropFirst(3).dropLast()
-        var state: TransitionRowFields.Scalar?, action: TransitionRowFields.Scalar?, next: TransitionRowFields.Scalar?
-        var probability: TransitionRowFields.Scalar?, reward: TransitionRowFields.Scalar?, terminal: TransitionRowFields.Scalar?
+        var fields = TransitionRowSlots<TransitionRowFields.Scalar>()
         // Field by field, without making an array of them (a million rows).
         var remaining = text
         while true {
@@ -90,29 +85,11 @@ struct FlowTransitionRows: TransitionRowText {
             guard value.first == UInt8(ascii: " ") else { return nil }
             while value.first == UInt8(ascii: " ") { value = value.dropFirst() }
             while value.last == UInt8(ascii: " ") { value = value.dropLast() }
-            guard isPlain(value) else { return nil }
-            let valueText = TransitionRowFields.Scalar(text: Substring(value), isQuoted: false)
-            func assign(_ slot: inout TransitionRowFields.Scalar?) -> Bool {
-                guard slot == nil else { return false }
-                slot = valueText
-                return true
-            }
-            let assigned: Bool
-            switch Substring(key) {
-            case "state": assigned = assign(&state)
-            case "action": assigned = assign(&action)
-            case "next": assigned = assign(&next)
-            case "probability": assigned = assign(&probability)
-            case "reward": assigned = assign(&reward)
-            case "terminal": assigned = assign(&terminal)
-            default: assigned = false
-            }
-            guard assigned else { return nil }
+            guard isPlain(value), fields.set(key, TransitionRowFields.Scalar(text: Substring(value), isQuoted: false)) else { return nil }
             guard let comma else { break }
             remaining = remaining[remaining.index(after: comma)...]
         }
-        guard let state, let action, let next else { return nil }
-        return TransitionRowFields(state: state, action: action, next: next, probability: probability, reward: reward, terminal: terminal)
+        return fields.fields { $0 }
     }
 
     /// Letters, digits and `_ . + -`, starting with a letter, a digit, `.`, `+` or `-`
@@ -143,6 +120,13 @@ struct FlowTransitionRows: TransitionRowText {
 /// A `transitions` block read straight from a file's text by a fast path
 /// (``FlowTransitionRows`` for YAML, ``JSONTransitionRows`` for JSON), and the rest of the
 /// file, which YAML reads.
+///
+/// A YAML parser makes a node (a string, a tag resolved by regular expressions, a
+/// position) of every scalar: 12 s of CPU for 1e5 states, minutes and gigabytes for 1e6.
+/// A fast path keeps only what the rows say, in one pass. It is not a second grammar: it
+/// takes rows only in a narrow form that YAML reads with the same meaning, and
+/// ``TabularMDPFile/parse(_:path:)`` reads every other file, and every file a fast path
+/// finds anything wrong with, through YAML whole, whose messages name the line at fault.
 protocol TransitionRowText {
     /// The file with the block's rows removed (an empty list in their place), for YAML.
     var rest: String { get }
@@ -155,6 +139,35 @@ protocol TransitionRowText {
 
 /// A row that a fast path does not read (the general parser then reads the file).
 struct TransitionRowsNotInForm: Error {}
+
+/// A row's fields as a fast path meets them, keyed by name, each at most once.
+struct TransitionRowSlots<Value> {
+    var state, action, next, probability, reward, terminal: Value?
+
+    /// Sets the field `key` names; false for an unknown key or one already set (YAML
+    /// reports either).
+    mutating func set(_ key: some Collection<UInt8>, _ value: Value) -> Bool {
+        func fill(_ slot: inout Value?) -> Bool {
+            guard slot == nil else { return false }
+            slot = value
+            return true
+        }
+        if key.elementsEqual("state".utf8) { return fill(&state) }
+        if key.elementsEqual("action".utf8) { return fill(&action) }
+        if key.elementsEqual("next".utf8) { return fill(&next) }
+        if key.elementsEqual("probability".utf8) { return fill(&probability) }
+        if key.elementsEqual("reward".utf8) { return fill(&reward) }
+        if key.elementsEqual("terminal".utf8) { return fill(&terminal) }
+        return false
+    }
+
+    /// The row with each field's text made by `scalar`, or nil without state, action or next.
+    func fields(_ scalar: (Value) -> TransitionRowFields.Scalar) -> TransitionRowFields? {
+        guard let state, let action, let next else { return nil }
+        return TransitionRowFields(state: scalar(state), action: scalar(action), next: scalar(next), probability: probability.map(scalar),
+                                   reward: reward.map(scalar), terminal: terminal.map(scalar))
+    }
+}
 
 /// One row of a `transitions` block as written: each field's text (nil when absent).
 struct TransitionRowFields {

@@ -38,7 +38,8 @@ public struct GridMapFile {
         func fail(_ line: Int, _ why: String) -> EnvironmentError {
             EnvironmentError(.malformedFile, "\(path):\(line): \(why)")
         }
-        var options = GridMapFile.optionValues(path: path)
+        var options = SettingValues(BuiltinEnvironments.FrozenLakeOptions.declarations.filter { !hiddenOptions.contains($0.name) },
+                                    owner: path, noun: "option", extraNames: ["max_episode_steps"])
         var rows: [String] = []
         var firstRowLine = 0
         var defaults: [String: SettingValue] = [:]
@@ -101,11 +102,6 @@ public struct GridMapFile {
 
     /// FrozenLake's options without `desc` and `map_name` (the file is the map).
     static let hiddenOptions: Set<String> = ["desc", "map_name"]
-
-    static func optionValues(path: String) -> SettingValues {
-        SettingValues(BuiltinEnvironments.FrozenLakeOptions.declarations.filter { !hiddenOptions.contains($0.name) },
-                      owner: path, noun: "option", extraNames: ["max_episode_steps"])
-    }
 
     /// The registry spec: FrozenLake options with this file's defaults.
     public var spec: EnvironmentSpec {

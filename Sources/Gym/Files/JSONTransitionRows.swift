@@ -1,21 +1,16 @@
-/// The `transitions` array of a tabular MDP file written as JSON, read straight from its
-/// bytes in one pass:
+/// The `transitions` array of a tabular MDP file written as JSON (which ``TabularMDPFile``
+/// reads as YAML), read straight from its bytes in one pass (see ``TransitionRowText``):
 ///
 /// ```json
 /// {"states": 3, "actions": 2, "start": 0, "terminal_states": [2],
 ///  "transitions": [{"state": 0, "action": 1, "next": 1, "reward": 0.5}, ...]}
 /// ```
 ///
-/// JSON files are YAML to ``TabularMDPFile``, and a YAML parser makes a node (a string, a
-/// tag resolved by regular expressions, a position) of every scalar: 12 s of CPU for 1e5
-/// states, minutes for 1e6. This reader checks that the whole file is strict JSON (RFC
-/// 8259), finds the top-level `transitions` array and hands its rows over one by one
-/// without building them, so YAML only reads the rest of the file. It is a fast path, not
-/// a second grammar: it takes rows only in a narrow form that YAML reads with the same
-/// meaning (keys among the six row fields, each once, on the line of its colon; values
+/// It checks that the whole file is strict JSON (RFC 8259), finds the top-level
+/// `transitions` array and hands its rows over one by one without building them. The form
+/// it takes: keys among the six row fields, each once, on the line of its colon; values
 /// numbers, `true`, `false`, or strings of printable ASCII without escapes; spaces and line
-/// breaks between tokens), and ``TabularMDPFile/parse(_:path:)`` reads every other file,
-/// and every file with anything wrong, through YAML whole, whose messages name the line.
+/// breaks between tokens.
 struct JSONTransitionRows: TransitionRowText {
     let rest: String
     /// The array's text, `[` to `]`.
@@ -84,12 +79,8 @@ struct JSONTransitionRows: TransitionRowText {
             guard reader.take(UInt8(ascii: "[")), reader.skipRowSpace() else { throw TransitionRowsNotInForm() }
             if reader.take(UInt8(ascii: "]")) { return }
             while true {
-                guard let fields = reader.row(), let state = fields.state, let action = fields.action, let next = fields.next else {
-                    throw TransitionRowsNotInForm()
-                }
-                try body(TransitionRowFields(state: state.scalar(text), action: action.scalar(text), next: next.scalar(text),
-                                             probability: fields.probability?.scalar(text), reward: fields.reward?.scalar(text),
-                                             terminal: fields.terminal?.scalar(text)))
+                guard let row = reader.row()?.fields({ $0.scalar(text) }) else { throw TransitionRowsNotInForm() }
+                try body(row)
                 guard reader.skipRowSpace() else { throw TransitionRowsNotInForm() }
                 if reader.take(UInt8(ascii: "]")) { break }
                 guard reader.take(UInt8(ascii: ",")), reader.skipRowSpace() else { throw TransitionRowsNotInForm() }
@@ -105,11 +96,6 @@ struct JSONTransitionRows: TransitionRowText {
         func scalar(_ text: (Range<Int>) -> Substring) -> TransitionRowFields.Scalar {
             TransitionRowFields.Scalar(text: text(range), isQuoted: isQuoted)
         }
-    }
-
-    /// A row's fields (offsets into the block), nil when absent.
-    struct RowFields {
-        var state, action, next, probability, reward, terminal: RowField?
     }
 }
 
@@ -185,10 +171,7 @@ private struct JSONReader {
     /// there is none.
     mutating func number() -> Bool {
         _ = take(UInt8(ascii: "-"))
-        if take(UInt8(ascii: "0")) {
-        } else {
-            guard digits() else { return false }
-        }
+        guard take(UInt8(ascii: "0")) || digits() else { return false }
         if take(UInt8(ascii: ".")) { guard digits() else { return false } }
         if take(UInt8(ascii: "e")) || take(UInt8(ascii: "E")) {
             if !take(UInt8(ascii: "+")) { _ = take(UInt8(ascii: "-")) }
@@ -249,27 +232,16 @@ private struct JSONReader {
     }
 
     /// A row of the fast form at the cursor, `{"key": value, ...}`, or nil.
-    mutating func row() -> JSONTransitionRows.RowFields? {
+    mutating func row() -> TransitionRowSlots<JSONTransitionRows.RowField>? {
         guard take(UInt8(ascii: "{")), skipRowSpace() else { return nil }
-        var fields = JSONTransitionRows.RowFields()
+        var fields = TransitionRowSlots<JSONTransitionRows.RowField>()
         if take(UInt8(ascii: "}")) { return fields }
         while true {
             guard let key = string(), !key.hasEscapes else { return nil }
             // The colon on the key's line: YAML's keys in a flow mapping are one line.
             while peek == 0x20 { position += 1 }
-            guard take(UInt8(ascii: ":")), skipRowSpace(), let value = rowValue() else { return nil }
-            let slot: WritableKeyPath<JSONTransitionRows.RowFields, JSONTransitionRows.RowField?>
-            let name = bytes[key.content]
-            if name.elementsEqual("state".utf8) { slot = \.state }
-            else if name.elementsEqual("action".utf8) { slot = \.action }
-            else if name.elementsEqual("next".utf8) { slot = \.next }
-            else if name.elementsEqual("probability".utf8) { slot = \.probability }
-            else if name.elementsEqual("reward".utf8) { slot = \.reward }
-            else if name.elementsEqual("terminal".utf8) { slot = \.terminal }
-            else { return nil }  // an unknown key: YAML names it
-            guard fields[keyPath: slot] == nil else { return nil }  // a duplicate: YAML refuses it
-            fields[keyPath: slot] = value
-            guard skipRowSpace() else { return nil }
+            guard take(UInt8(ascii: ":")), skipRowSpace(), let value = rowValue(),
+                  fields.set(bytes[key.content], value), skipRowSpace() else { return nil }
             if take(UInt8(ascii: "}")) { return fields }
             guard take(UInt8(ascii: ",")), skipRowSpace() else { return nil }
         }

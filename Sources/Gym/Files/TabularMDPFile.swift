@@ -53,15 +53,13 @@ public struct TabularMDPFile {
     /// The file read by the YAML fast path, or nil when it does not take it (not in its
     /// form, or a problem that YAML is to report).
     static func parsedByFlowRows(_ text: String, path: String) -> TabularMDPFile? {
-        guard let flow = FlowTransitionRows(text) else { return nil }
-        return try? parse(flow.rest, path: path, flowRows: flow)
+        FlowTransitionRows(text).flatMap { try? parse($0.rest, path: path, flowRows: $0) }
     }
 
     /// The file read by the JSON fast path, or nil when it does not take it (not strict
     /// JSON, rows not in its form, or a problem that YAML is to report).
     static func parsedByJSONRows(_ text: String, path: String) -> TabularMDPFile? {
-        guard let rows = JSONTransitionRows(text) else { return nil }
-        return try? parse(rows.rest, path: path, flowRows: rows)
+        JSONTransitionRows(text).flatMap { try? parse($0.rest, path: path, flowRows: $0) }
     }
 
     /// The file read by the general path alone (YAML), for tests that hold the fast paths
@@ -82,9 +80,6 @@ public struct TabularMDPFile {
                 && $0.maxEpisodeSteps == general.maxEpisodeSteps && $0.rewardThreshold == general.rewardThreshold && $0.name == general.name
         }
     }
-
-    /// Why the fast path gave up on a row (YAML then reads the file and says what is wrong).
-    private struct FlowRowProblem: Error {}
 
     private static func parse(_ text: String, path: String, flowRows: (any TransitionRowText)?) throws -> TabularMDPFile {
         func fail(_ node: Node?, _ why: String) -> EnvironmentError {
@@ -190,7 +185,7 @@ public struct TabularMDPFile {
         guard let rows = rowsNode.sequence else { throw fail(rowsNode, "'transitions' must be a list of rows {state, action, next, probability, reward, terminal}") }
         if let flowRows {
             // The rows read from the text: the same checks; any problem sends the file to YAML.
-            guard rows.isEmpty, top.keys.filter({ $0.string == "transitions" }).count == 1 else { throw FlowRowProblem() }
+            guard rows.isEmpty, top.keys.filter({ $0.string == "transitions" }).count == 1 else { throw TransitionRowsNotInForm() }
             // Counted states (or actions) are named "0", "1", ...: a decimal number is its own
             // name, so the index is read without hashing; names are looked up.
             let statesCounted = top["states"]?.int != nil, actionsCounted = top["actions"]?.int != nil
@@ -199,13 +194,13 @@ public struct TabularMDPFile {
             func flowIndex(_ field: TransitionRowFields.Scalar, _ list: [String], _ names: [String: Int], counted: Bool) throws -> Int {
                 if counted, let i = FlowTransitionRows.decimal(field.text), i < list.count { return i }
                 if let i = names[String(field.text)] { return i }
-                guard !field.isQuoted, let i = FlowTransitionRows.decimal(field.text), i < list.count else { throw FlowRowProblem() }
+                guard !field.isQuoted, let i = FlowTransitionRows.decimal(field.text), i < list.count else { throw TransitionRowsNotInForm() }
                 return i
             }
             // YAML reads a number from a field's text, quoted or not.
             func flowNumber(_ field: TransitionRowFields.Scalar?, default value: Double) throws -> Double {
                 guard let field else { return value }
-                guard let v = Double(field.text), v.isFinite else { throw FlowRowProblem() }
+                guard let v = Double(field.text), v.isFinite else { throw TransitionRowsNotInForm() }
                 return v
             }
             try flowRows.forEachRow { row in
@@ -214,12 +209,12 @@ public struct TabularMDPFile {
                 let next = try flowIndex(row.next, states, stateIndex, counted: statesCounted)
                 let probability = try flowNumber(row.probability, default: 1)
                 let reward = try flowNumber(row.reward, default: 0)
-                guard probability >= 0, probability <= 1, !terminal.contains(s) else { throw FlowRowProblem() }
+                guard probability >= 0, probability <= 1, !terminal.contains(s) else { throw TransitionRowsNotInForm() }
                 let isTerminal: Bool
                 switch (row.terminal?.text, row.terminal?.isQuoted) {
                 case (nil, _), ("false", false): isTerminal = false
                 case ("true", false): isTerminal = true
-                default: throw FlowRowProblem()  // a quoted "true" is no boolean to YAML
+                default: throw TransitionRowsNotInForm()  // a quoted "true" is no boolean to YAML
                 }
                 table[s][a].append(ModelOutcome(probability: probability, nextState: next, reward: reward, terminal: isTerminal))
             }
@@ -257,12 +252,11 @@ public struct TabularMDPFile {
                     table[s][a] = [ModelOutcome(probability: 1.0, nextState: s, reward: 0, terminal: true)]
                     continue
                 }
-                if flowRows != nil && table[s][a].isEmpty { throw FlowRowProblem() }
                 guard !table[s][a].isEmpty else {
                     throw fail(rowsNode, "state \(states[s]) has no transitions for action \(actions[a]); give every (state, action) rows or list the state in terminal_states")
                 }
                 let total = table[s][a].reduce(0) { $0 + $1.probability }
-                if flowRows != nil && abs(total - 1) > 1e-9 { throw FlowRowProblem() }
+                if flowRows != nil && abs(total - 1) > 1e-9 { throw TransitionRowsNotInForm() }
                 guard abs(total - 1) <= 1e-9 else {
                     throw fail(firstRowNode[s][a], "probabilities of state \(states[s]) action \(actions[a]) sum to \(total), not 1")
                 }
