@@ -24,8 +24,6 @@ public struct EnvironmentError: Error, Equatable, Sendable, CustomStringConverti
         case invalidState
         /// An environment file that cannot be read or parsed.
         case malformedFile
-        /// An id registered twice, or another registry misuse.
-        case registration
     }
 
     /// The category of the error.
@@ -49,12 +47,8 @@ public struct EnvironmentError: Error, Equatable, Sendable, CustomStringConverti
         case .box(let b):
             expected = "actions are \(b.count) finite number\(b.count == 1 ? "" : "s") (\(b))"
         }
-        let kind: String
-        switch action {
-        case .discrete: kind = "discrete action"
-        case .continuous: kind = "continuous action"
-        }
-        return EnvironmentError(.invalidAction, "invalid \(kind) \(action) for action space \(space): \(expected)")
+        let kind = action.discrete != nil ? "discrete" : "continuous"
+        return EnvironmentError(.invalidAction, "invalid \(kind) action \(action) for action space \(space): \(expected)")
     }
 
     public var description: String { message }

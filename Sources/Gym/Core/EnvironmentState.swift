@@ -139,13 +139,13 @@ extension TimeLimit: StateArchiving {
 
 extension OrderEnforcing: StateArchiving {
     public func archive(into archive: inout StateArchive, prefix: String) {
-        archive.set("\(prefix).has_reset", hasReset)
+        archive.set("\(prefix).has_reset", hasBeenReset)
         archive.set("\(prefix).episode_ended", episodeEnded)
     }
 
     public func restore(from archive: StateArchive, prefix: String) throws {
         let reset = try archive.bool("\(prefix).has_reset"), ended = try archive.bool("\(prefix).episode_ended")
-        hasReset = reset
+        hasBeenReset = reset
         episodeEnded = ended
     }
 }

@@ -80,11 +80,7 @@ public struct Box: Equatable, Sendable, CustomStringConvertible {
     /// Whether `values` has the box's size and every element lies within its bounds
     /// (NaN never does).
     public func contains(_ values: [Float]) -> Bool {
-        guard values.count == low.count else { return false }
-        for i in 0..<values.count where !(values[i] >= low[i] && values[i] <= high[i]) {
-            return false
-        }
-        return true
+        values.count == low.count && values.indices.allSatisfy { values[$0] >= low[$0] && values[$0] <= high[$0] }
     }
 
     /// A random element, drawn as Gymnasium does: uniform on bounded coordinates,
@@ -128,10 +124,7 @@ public enum Space: Equatable, Sendable, CustomStringConvertible {
     case box(Box)
 
     /// Whether this is a discrete space.
-    public var isDiscrete: Bool {
-        if case .discrete = self { return true }
-        return false
-    }
+    public var isDiscrete: Bool { discrete != nil }
 
     /// The discrete space, if this is one.
     public var discrete: Discrete? {

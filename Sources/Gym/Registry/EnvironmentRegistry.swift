@@ -30,26 +30,22 @@ public final class EnvironmentRegistry: @unchecked Sendable {
 
     /// Registers `spec`, replacing any spec with the same id (as Gymnasium, which warns).
     public func register(_ spec: EnvironmentSpec) {
-        lock.lock(); defer { lock.unlock() }
-        entries[spec.id] = spec
+        lock.withLock { entries[spec.id] = spec }
     }
 
     /// Marks `id` as deprecated in favour of `replacement`: `make(id)` throws and names it.
     public func registerDeprecated(_ id: String, replacement: String) {
-        lock.lock(); defer { lock.unlock() }
-        deprecated[id] = replacement
+        lock.withLock { deprecated[id] = replacement }
     }
 
     /// Every registered spec, sorted by id.
     public var specs: [EnvironmentSpec] {
-        lock.lock(); defer { lock.unlock() }
-        return entries.values.sorted { $0.id < $1.id }
+        lock.withLock { entries.values.sorted { $0.id < $1.id } }
     }
 
     /// The spec registered under `id`, or `nil`.
     public func spec(_ id: String) -> EnvironmentSpec? {
-        lock.lock(); defer { lock.unlock() }
-        return entries[id]
+        lock.withLock { entries[id] }
     }
 
     /// Whether `id` names an environment file rather than a registered id.
@@ -95,10 +91,7 @@ public final class EnvironmentRegistry: @unchecked Sendable {
     // MARK: Error messages
 
     private func unknownIdError(_ id: String) -> EnvironmentError {
-        lock.lock()
-        let ids = Array(entries.keys)
-        let replacement = deprecated[id]
-        lock.unlock()
+        let (ids, replacement) = lock.withLock { (Array(entries.keys), deprecated[id]) }
         let (name, version) = EnvironmentSpec.split(id)
         if let replacement {
             let v = version.map { "v\($0)" } ?? id

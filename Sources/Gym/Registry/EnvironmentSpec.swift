@@ -45,18 +45,17 @@ public struct EnvironmentSpec: @unchecked Sendable {
         }
         self.nondeterministic = nondeterministic
         self.summary = summary
-        makeWithValues = { values in
-            let options = Options(values: values)
-            try options.validate()
-            return try make(options)
-        }
+        makeWithValues = { try make(EnvironmentSpec.validated($0)) }
         makeVectorWithValues = vector.map { vector in
-            { values, count, maxEpisodeSteps, threads in
-                let options = Options(values: values)
-                try options.validate()
-                return try vector(options, count, maxEpisodeSteps, threads)
-            }
+            { @Sendable values, count, limit, threads in try vector(EnvironmentSpec.validated(values), count, limit, threads) }
         }
+    }
+
+    /// The options struct filled in with `values` and validated.
+    private static func validated<Options: Settings>(_ values: [String: SettingValue]) throws -> Options {
+        let options = Options(values: values)
+        try options.validate()
+        return options
     }
 
     /// A spec whose environment takes no keyword options.
@@ -96,7 +95,6 @@ public struct EnvironmentSpec: @unchecked Sendable {
         return (id, nil)
     }
 }
-
 
 /// The options of an environment that takes none.
 public struct NoOptions: Settings {

@@ -50,7 +50,7 @@ public final class SyncVectorEnvironment: VectorEnvironment {
         self.environments = environments
         singleObservationSpace = first.observationSpace
         singleActionSpace = first.actionSpace
-        observationWidth = first.observationSpace.isDiscrete ? 1 : first.observationSpace.flatDimension
+        observationWidth = first.observationSpace.flatDimension
         let n = environments.count
         observations = [Float](repeating: 0, count: n * observationWidth)
         finalObservations = observations

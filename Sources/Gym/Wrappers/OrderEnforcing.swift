@@ -10,7 +10,8 @@
 ///   continuous values beyond the bounds are passed on: environments clip them as
 ///   Gymnasium's do (Pendulum's `np.clip`).
 public final class OrderEnforcing: Wrapper {
-    var hasReset = false
+    /// Whether `reset` has been called at least once.
+    public internal(set) var hasBeenReset = false
     var episodeEnded = false
     private let discreteActions: Discrete?
     private let boxActions: Box?
@@ -22,38 +23,29 @@ public final class OrderEnforcing: Wrapper {
         super.init(env)
     }
 
-    /// Whether `reset` has been called at least once.
-    public var hasBeenReset: Bool { hasReset }
-
     @discardableResult
     public override func reset(seed: UInt64?, options: Info?) throws -> (observation: Observation, info: Info) {
         let result = try env.reset(seed: seed, options: options)
-        hasReset = true
+        hasBeenReset = true
         episodeEnded = false
         return result
     }
 
     public override func step(_ action: Action) throws -> StepResult {
-        guard hasReset else {
+        guard hasBeenReset else {
             throw EnvironmentError(.resetNeeded, "cannot call step() before reset(): call reset() to start an episode")
         }
         guard !episodeEnded else {
             throw EnvironmentError(.resetNeeded, "cannot call step() after the episode ended (terminated or truncated): call reset() to start a new episode")
         }
-        try OrderEnforcing.validate(action, discrete: discreteActions, box: boxActions, space: env.actionSpace)
+        let valid: Bool
+        switch action {
+        case .discrete(let a): valid = discreteActions?.contains(a) == true
+        case .continuous(let values): valid = values.count == boxActions?.count && values.allSatisfy { $0.isFinite }
+        }
+        guard valid else { throw EnvironmentError.invalidAction(action, space: env.actionSpace) }
         let result = try env.step(action)
         if result.terminated || result.truncated { episodeEnded = true }
         return result
-    }
-
-    @inline(__always)
-    static func validate(_ action: Action, discrete: Discrete?, box: Box?, space: @autoclosure () -> Space) throws {
-        switch action {
-        case .discrete(let a):
-            if let discrete, discrete.contains(a) { return }
-        case .continuous(let values):
-            if let box, values.count == box.count, values.allSatisfy({ $0.isFinite }) { return }
-        }
-        throw EnvironmentError.invalidAction(action, space: space())
     }
 }
