@@ -102,31 +102,28 @@ public enum EnvironmentChecker {
     ///   - steps: The number of random steps taken (over several episodes).
     public static func check(nondeterministic: Bool = false, steps: Int = 2000,
                              make: () throws -> Environment) -> EnvironmentCheckReport {
-        var checks: [EnvironmentCheck] = []
         let env: Environment
         do {
             env = try make()
         } catch {
             return EnvironmentCheckReport(checks: [.failed("make", "\(error)")])
         }
-        checks.append(.passed("make", "observation space \(env.observationSpace), action space \(env.actionSpace)"))
-        checks.append(checkSpaces(env))
-        checks.append(guarded("reset-seed") { try checkResetSeed(env, nondeterministic: nondeterministic) })
+        // The checks that use the environment run in the order they are listed.
+        let made = EnvironmentCheck.passed("make", "observation space \(env.observationSpace), action space \(env.actionSpace)")
+        let spaces = checkSpaces(env)
+        let resetSeed = guarded("reset-seed") { try checkResetSeed(env, nondeterministic: nondeterministic) }
         let rollout = Rollout(env, steps: steps)
-        checks.append(rollout.observationCheck)
-        checks.append(rollout.stepReturnsCheck)
-        checks.append(rollout.actionCheck)
-        checks.append(guarded("step-determinism") {
-            nondeterministic
-                ? .skipped("step-determinism", "the spec marks the environment nondeterministic")
-                : try checkStepDeterminism(make: make, steps: min(steps, 500))
-        })
-        checks.append(guarded("reset-options") { try checkResetOptions(env) })
         let model = (env.unwrapped as? TabularModelEnvironment)?.transitionModel
-        checks.append(checkModel(model))
-        checks.append(rollout.modelCheck(model))
-        checks.append(checkEpisodeEnd(env, model: model, rollout: rollout))
-        return EnvironmentCheckReport(checks: checks)
+        return EnvironmentCheckReport(checks: [
+            made, spaces, resetSeed, rollout.observationCheck, rollout.stepReturnsCheck, rollout.actionCheck,
+            guarded("step-determinism") {
+                nondeterministic
+                    ? .skipped("step-determinism", "the spec marks the environment nondeterministic")
+                    : try checkStepDeterminism(make: make, steps: min(steps, 500))
+            },
+            guarded("reset-options") { try checkResetOptions(env) },
+            checkModel(model), rollout.modelCheck(model), checkEpisodeEnd(env, model: model, rollout: rollout),
+        ])
     }
 
     // MARK: The checks

@@ -65,16 +65,16 @@ public final class Acrobot: InternalStateEnvironment {
         var ns = Acrobot.rk4((s0, s1, s2, s3), torque: torque, dt: Acrobot.dt)
         ns.0 = Acrobot.wrap(ns.0, -Double.pi, Double.pi)
         ns.1 = Acrobot.wrap(ns.1, -Double.pi, Double.pi)
-        ns.2 = Acrobot.bound(ns.2, -Acrobot.maxVelocity1, Acrobot.maxVelocity1)
-        ns.3 = Acrobot.bound(ns.3, -Acrobot.maxVelocity2, Acrobot.maxVelocity2)
+        // Gymnasium's `bound`, Python's `min(max(x, m), M)`, is np.clip's comparisons.
+        ns.2 = clip(ns.2, -Acrobot.maxVelocity1, Acrobot.maxVelocity1)
+        ns.3 = clip(ns.3, -Acrobot.maxVelocity2, Acrobot.maxVelocity2)
         (s0, s1, s2, s3) = ns
         stateIsFloat32 = false
         let terminated = -cos(s0) - cos(s1 + s0) > 1.0
         return StepResult(observation: observation, reward: terminated ? 0.0 : -1.0, terminated: terminated, truncated: false)
     }
 
-    /// The last observation's storage, overwritten in place when the caller has dropped
-    /// it (see ``CartPole``'s note on observation buffers).
+    /// The last observation's storage (see ``CartPole``'s note on observation buffers).
     private var observationBuffer: [Float] = [0, 0, 0, 0, 0, 0]
 
     private var observation: Observation {
@@ -142,12 +142,6 @@ public final class Acrobot: InternalStateEnvironment {
         while x > M { x = x - diff }
         while x < m { x = x + diff }
         return x
-    }
-
-    /// Gymnasium's `bound`: Python's `min(max(x, m), M)`.
-    static func bound(_ x: Double, _ m: Double, _ M: Double) -> Double {
-        let above = m > x ? m : x
-        return M < above ? M : above
     }
 
     /// Sets a float32 state as Gymnasium's `reset` leaves it and returns the observation

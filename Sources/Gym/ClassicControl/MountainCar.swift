@@ -74,8 +74,7 @@ struct MountainCarTrack {
     var position = 0.0
     var velocity = 0.0
     var hasState = false
-    /// The last observation's storage, overwritten in place when the caller has dropped
-    /// it (see ``CartPole``'s note on observation buffers).
+    /// The last observation's storage (see ``CartPole``'s note on observation buffers).
     private var observationBuffer: [Float] = [0, 0]
 
     /// Reseeds `random` and draws the position uniform in [-0.6, -0.4) (reset options

@@ -88,8 +88,7 @@ public final class Pendulum: InternalStateEnvironment {
         return mod
     }
 
-    /// The last observation's storage, overwritten in place when the caller has dropped
-    /// it (see ``CartPole``'s note on observation buffers).
+    /// The last observation's storage (see ``CartPole``'s note on observation buffers).
     private var observationBuffer: [Float] = [0, 0, 0]
 
     private var observation: Observation {

@@ -13,12 +13,7 @@ public enum EpisodeEnding {
 
     /// The ``TimeLimit`` among `env`'s wrappers, if any.
     public static func timeLimit(of env: Environment) -> Int? {
-        var current: Environment = env
-        while let wrapper = current as? Wrapper {
-            if let limit = wrapper as? TimeLimit { return limit.maxEpisodeSteps }
-            current = wrapper.env
-        }
-        return nil
+        EnvironmentState.layers(env).lazy.compactMap { ($0 as? TimeLimit)?.maxEpisodeSteps }.first
     }
 
     /// A state and action with a terminal outcome, reachable with positive probability

@@ -119,15 +119,12 @@ public struct TabularMDPFile {
             guard let list = node.sequence, !list.isEmpty else {
                 throw fail(node, "'\(fieldName)' must be a positive count or a non-empty list of names")
             }
-            var result: [String] = []
             var seen = Set<String>()
-            result.reserveCapacity(list.count)
-            for item in list {
+            return try list.map { item in
                 guard let s = item.string, !s.isEmpty else { throw fail(item, "'\(fieldName)' names must be non-empty strings") }
                 guard seen.insert(s).inserted else { throw fail(item, "'\(fieldName)' lists '\(s)' twice") }
-                result.append(s)
+                return s
             }
-            return result
         }
         for required in ["states", "actions", "start", "transitions"] { _ = try field(required) }
         // The counts drive every allocation (names, the table of row lists per pair): check
@@ -150,9 +147,7 @@ public struct TabularMDPFile {
         // Names to indices by hashing, so that reading n rows is O(n) (a linear search per
         // row made 1e5 states take most of a minute).
         func lookup(_ list: [String]) -> [String: Int] {
-            var table = [String: Int](minimumCapacity: list.count)
-            for (i, name) in list.enumerated() where table[name] == nil { table[name] = i }
-            return table
+            Dictionary(zip(list, list.indices), uniquingKeysWith: { first, _ in first })
         }
         let stateIndex = lookup(states), actionIndex = lookup(actions)
         func index(_ node: Node, in list: [String], _ table: [String: Int], what: String) throws -> Int {

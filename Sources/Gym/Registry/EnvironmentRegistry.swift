@@ -115,9 +115,7 @@ public final class EnvironmentRegistry: @unchecked Sendable {
     /// The ids closest to `id` by case-insensitive edit distance (at most three).
     static func closest(to id: String, among ids: [String]) -> [String] {
         let target = Array(id.lowercased())
-        let scored = ids.map { candidate -> (String, Int) in
-            (candidate, editDistance(target, Array(candidate.lowercased())))
-        }
+        let scored = ids.map { ($0, editDistance(target, Array($0.lowercased()))) }
         let limit = max(3, target.count / 2)
         return scored.filter { $0.1 <= limit }.sorted { ($0.1, $0.0) < ($1.1, $1.0) }.prefix(3).map(\.0)
     }

@@ -62,15 +62,12 @@ extension Environment {
 
     /// Draws the current state in `mode`, whatever mode the environment was made with.
     public func render(_ mode: RenderMode) throws -> RenderFrame {
-        var layer: Environment = self
-        while let wrapper = layer as? Wrapper {
-            if let order = wrapper as? OrderEnforcing, !order.hasBeenReset {
-                throw EnvironmentError(.resetNeeded, "cannot call render() before reset(): call reset() first")
-            }
-            layer = wrapper.env
+        let layers = EnvironmentState.layers(self)
+        if layers.contains(where: { ($0 as? OrderEnforcing)?.hasBeenReset == false }) {
+            throw EnvironmentError(.resetNeeded, "cannot call render() before reset(): call reset() first")
         }
-        guard let renderable = layer as? RenderableEnvironment else {
-            throw EnvironmentError(.invalidOptionValue, "\(spec?.id ?? String(describing: type(of: layer))) cannot render")
+        guard let renderable = layers.last as? RenderableEnvironment else {
+            throw EnvironmentError(.invalidOptionValue, "\(spec?.id ?? String(describing: type(of: layers.last!))) cannot render")
         }
         return try renderable.render(mode)
     }

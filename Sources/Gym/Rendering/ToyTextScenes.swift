@@ -55,10 +55,8 @@ extension FrozenLake: RenderableEnvironment {
         case .ansi:
             var grid = desc.map { $0.map(String.init) }
             grid[row][col] = colorize(grid[row][col], "red", highlight: true)
-            var out = ""
-            if let a = lastAction { out += "  (\(["Left", "Down", "Right", "Up"][a]))\n" } else { out += "\n" }
-            out += grid.map { $0.joined() }.joined(separator: "\n") + "\n"
-            return .text(out)
+            let last = lastAction.map { "  (\(["Left", "Down", "Right", "Up"][$0]))\n" } ?? "\n"
+            return .text(last + grid.map { $0.joined() }.joined(separator: "\n") + "\n")
         case .rgbArray:
             // Gymnasium's window: min(64 * cols, 512) x min(64 * rows, 512), cells of window / n.
             let windowWidth = min(64 * columnCount, 512), windowHeight = min(64 * rowCount, 512)
@@ -148,13 +146,8 @@ extension Taxi: RenderableEnvironment {
             }
             let (di, dj) = Taxi.locations[destination]
             out[1 + di][2 * dj + 1] = colorize(out[1 + di][2 * dj + 1], "magenta")
-            var text = out.map { $0.joined() }.joined(separator: "\n") + "\n"
-            if let a = lastAction {
-                text += "  (\(["South", "North", "East", "West", "Pickup", "Dropoff"][a]))\n"
-            } else {
-                text += "\n"
-            }
-            return .text(text)
+            let last = lastAction.map { "  (\(["South", "North", "East", "West", "Pickup", "Dropoff"][$0]))\n" } ?? "\n"
+            return .text(out.map { $0.joined() }.joined(separator: "\n") + "\n" + last)
         case .rgbArray:
             // Gymnasium's window (536 x 456), grid origin (48, 128) and cells (88 x 56).
             let (originX, originY, cw, ch) = (48, 128, 88, 56)

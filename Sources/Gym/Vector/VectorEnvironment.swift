@@ -64,14 +64,12 @@ extension VectorEnvironment {
 
     /// The default: wraps each discrete action.
     public func step(_ actions: [Action]) throws {
-        var discrete = [Int](repeating: 0, count: actions.count)
-        for (i, action) in actions.enumerated() {
+        try step(discrete: actions.enumerated().map { i, action in
             guard let a = action.discrete else {
                 throw EnvironmentError(.invalidAction, "copy \(i): action \(action) is not in \(singleActionSpace)")
             }
-            discrete[i] = a
-        }
-        try step(discrete: discrete)
+            return a
+        })
     }
 
     /// `reset(seed: seed, options: nil)`.
