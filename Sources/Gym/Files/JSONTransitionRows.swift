@@ -69,9 +69,10 @@ struct JSONTransitionRows: TransitionRowText {
         let source = block
         // Offsets into the block, made Substrings of it (O(1) in a native string).
         let base = source.utf8.startIndex
-        func text(_ range: Range<Int>) -> Substring {
-            let utf8 = source.utf8
-            return Substring(utf8[utf8.index(base, offsetBy: range.lowerBound)..<utf8.index(base, offsetBy: range.upperBound)])
+        func scalar(_ field: RowField) -> TransitionRowFields.Scalar {
+            let (utf8, range) = (source.utf8, field.range)
+            let text = utf8[utf8.index(base, offsetBy: range.lowerBound)..<utf8.index(base, offsetBy: range.upperBound)]
+            return TransitionRowFields.Scalar(text: Substring(text), isQuoted: field.isQuoted)
         }
         var block = block
         try block.withUTF8 { bytes in
@@ -79,7 +80,7 @@ struct JSONTransitionRows: TransitionRowText {
             guard reader.take(UInt8(ascii: "[")), reader.skipRowSpace() else { throw TransitionRowsNotInForm() }
             if reader.take(UInt8(ascii: "]")) { return }
             while true {
-                guard let row = reader.row()?.fields({ $0.scalar(text) }) else { throw TransitionRowsNotInForm() }
+                guard let row = reader.row()?.fields(scalar) else { throw TransitionRowsNotInForm() }
                 try body(row)
                 guard reader.skipRowSpace() else { throw TransitionRowsNotInForm() }
                 if reader.take(UInt8(ascii: "]")) { break }
@@ -93,9 +94,6 @@ struct JSONTransitionRows: TransitionRowText {
     struct RowField {
         var range: Range<Int>
         var isQuoted: Bool
-        func scalar(_ text: (Range<Int>) -> Substring) -> TransitionRowFields.Scalar {
-            TransitionRowFields.Scalar(text: text(range), isQuoted: isQuoted)
-        }
     }
 }
 

@@ -230,11 +230,10 @@ public struct TabularMDPFile {
             let probability = try map["probability"].map { try number($0, "probability") } ?? 1.0
             guard probability >= 0, probability <= 1 else { throw fail(map["probability"], "probability must be in [0, 1], got \(probability)") }
             let reward = try map["reward"].map { try number($0, "reward") } ?? 0.0
-            var isTerminal = false
-            if let t = map["terminal"] {
+            let isTerminal = try map["terminal"].map { t in
                 guard let b = t.bool else { throw fail(t, "terminal must be true or false, got '\(t.string ?? "?")'") }
-                isTerminal = b
-            }
+                return b
+            } ?? false
             if terminal.contains(s) {
                 throw fail(row, "state \(states[s]) is in terminal_states, which gives it its own rows; remove its transitions or remove it from terminal_states")
             }
@@ -275,10 +274,9 @@ public struct TabularMDPFile {
             initial[try state(startNode)] = 1
         }
 
-        var maxSteps: Int?
-        if let node = top["max_episode_steps"] {
+        let maxSteps = try top["max_episode_steps"].map { node in
             guard let n = node.int, n > 0 else { throw fail(node, "max_episode_steps must be a positive integer") }
-            maxSteps = n
+            return n
         }
         let threshold = try top["reward_threshold"].map { try number($0, "reward_threshold") }
         let model: TransitionModel

@@ -112,9 +112,7 @@ extension CliffWalking: RenderableEnvironment {
             for r in 0..<rows {
                 for c in 0..<cols {
                     let (x, y) = (c * cell, r * cell)
-                    if CliffWalking.isCliff(r, c) {
-                        canvas.fillRect(x: x, y: y, width: cell, height: cell, Tiles.cliff)
-                    }
+                    if CliffWalking.isCliff(r, c) { canvas.fillRect(x: x, y: y, width: cell, height: cell, Tiles.cliff) }
                     if (r, c) == (3, 11) { canvas.pennant(x: x, y: y, width: cell, height: cell, Tiles.goal) }
                     if (r, c) == (3, 0) { canvas.frame(x: x + 6, y: y + 6, width: cell - 12, height: cell - 12, thickness: 3, RGB(90, 130, 70)) }
                     canvas.frame(x: x, y: y, width: cell, height: cell, thickness: 1, RGB(120, 160, 100))

@@ -60,8 +60,7 @@ public final class Taxi: TabularEnvironment {
                 }
             }
         }
-        let total = Double(startCount)
-        initial = initial.map { $0 / total }
+        initial = initial.map { $0 / Double(startCount) }
         super.init(name: "Taxi", model: try TransitionModel(table: table, initialStateDistribution: initial))
     }
 

@@ -64,7 +64,7 @@ public final class SyncVectorEnvironment: VectorEnvironment {
     public func reset(seed: UInt64?, options: Info?) throws {
         for (i, env) in environments.enumerated() {
             let (observation, _) = try env.reset(seed: seed.map { $0 &+ UInt64(i) }, options: options)
-            store(observation, at: i)
+            store(observation, at: i, in: &observations)
         }
         for i in 0..<count {
             rewards[i] = 0
@@ -91,8 +91,7 @@ public final class SyncVectorEnvironment: VectorEnvironment {
         }
         for (i, env) in environments.enumerated() {
             if autoreset[i] {
-                let (observation, _) = try env.reset(seed: nil, options: nil)
-                store(observation, at: i)
+                try store(env.reset(seed: nil, options: nil).observation, at: i, in: &observations)
                 rewards[i] = 0
                 terminations[i] = false
                 truncations[i] = false
@@ -103,20 +102,15 @@ public final class SyncVectorEnvironment: VectorEnvironment {
                 truncations[i] = result.truncated
                 if autoresetMode == .sameStep && result.done {
                     store(result.observation, at: i, in: &finalObservations)
-                    let (observation, _) = try env.reset(seed: nil, options: nil)
-                    store(observation, at: i)
+                    try store(env.reset(seed: nil, options: nil).observation, at: i, in: &observations)
                 } else {
-                    store(result.observation, at: i)
+                    store(result.observation, at: i, in: &observations)
                 }
             }
         }
         if autoresetMode == .nextStep {
             for i in 0..<count { autoreset[i] = terminations[i] || truncations[i] }
         }
-    }
-
-    private func store(_ observation: Observation, at index: Int) {
-        store(observation, at: index, in: &observations)
     }
 
     private func store(_ observation: Observation, at index: Int, in buffer: inout [Float]) {
