@@ -35,13 +35,10 @@ public struct TabularMDPFile {
     /// The file path (the environment's id).
     public let path: String
 
-    /// Parses a tabular MDP, in time and memory linear in its size.
-    ///
-    /// A `transitions` block written one flow mapping per line (as generated YAML files
-    /// are; ``FlowTransitionRows``) or a JSON file (``JSONTransitionRows``) has its rows
-    /// read straight from the text, the rest of the file as YAML; any other file, and any
-    /// file those paths find a problem in, is read as YAML whole, so that the model and
-    /// every message are the same whichever path reads a file.
+    /// Parses a tabular MDP, in time and memory linear in its size: the rows of generated
+    /// YAML and of JSON files are read straight from the text (``TransitionRowText``), and
+    /// any other file, or one those paths find a problem in, is read as YAML whole, so that
+    /// the model and every message are the same whichever path reads a file.
     ///
     /// - Throws: ``EnvironmentError`` (`.malformedFile`) naming the file, the line and
     ///   the field at fault.

@@ -130,8 +130,9 @@ public struct Canvas {
         func rounded(_ v: Int) -> Int { (v >> 16) + ((v & 32768) >> 15) }
         var crossings: [Int] = []
         crossings.reserveCapacity(n)
-        guard Swift.max(miny, -1) <= Swift.min(maxy, height) else { return }
-        for y in Swift.max(miny, -1)...Swift.min(maxy, height) {
+        let top = Swift.max(miny, -1), bottom = Swift.min(maxy, height)
+        guard top <= bottom else { return }
+        for y in top...bottom {
             crossings.removeAll(keepingCapacity: true)
             for i in 0..<n {
                 let (p, q) = (points[i == 0 ? n - 1 : i - 1], points[i])
