@@ -109,7 +109,8 @@ public enum EnvironmentChecker {
             return EnvironmentCheckReport(checks: [.failed("make", "\(error)")])
         }
         // The checks that use the environment run in the order they are listed.
-        let made = EnvironmentCheck.passed("make", "observation space \(env.observationSpace), action space \(env.actionSpace)")
+        let made = EnvironmentCheck.passed(
+            "make", "observation space \(env.observationSpace), action space \(env.actionSpace)")
         let spaces = checkSpaces(env)
         let resetSeed = guarded("reset-seed") { try checkResetSeed(env, nondeterministic: nondeterministic) }
         let rollout = Rollout(env, steps: steps)

@@ -47,8 +47,8 @@ public struct EnvironmentError: Error, Equatable, Sendable, CustomStringConverti
         case .box(let b):
             expected = "actions are \(b.count) finite number\(b.count == 1 ? "" : "s") (\(b))"
         }
-        let kind = action.discrete != nil ? "discrete" : "continuous"
-        return EnvironmentError(.invalidAction, "invalid \(kind) action \(action) for action space \(space): \(expected)")
+        let kind = action.discrete != nil ? "discrete action" : "continuous action"
+        return EnvironmentError(.invalidAction, "invalid \(kind) \(action) for action space \(space): \(expected)")
     }
 
     public var description: String { message }

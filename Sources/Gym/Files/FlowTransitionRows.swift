@@ -74,10 +74,9 @@ struct FlowTransitionRows: TransitionRowText {
         text = text.dropFirst(3).dropLast()
         var fields = TransitionRowSlots<TransitionRowFields.Scalar>()
         // Field by field, without making an array of them (a million rows).
-        var remaining = text
         while true {
-            let comma = remaining.firstIndex(of: UInt8(ascii: ","))
-            var part = remaining[..<(comma ?? remaining.endIndex)]
+            let comma = text.firstIndex(of: UInt8(ascii: ","))
+            var part = text[..<(comma ?? text.endIndex)]
             while part.first == UInt8(ascii: " ") { part = part.dropFirst() }
             guard let colon = part.firstIndex(of: UInt8(ascii: ":")) else { return nil }
             let key = part[..<colon]
@@ -85,9 +84,10 @@ struct FlowTransitionRows: TransitionRowText {
             guard value.first == UInt8(ascii: " ") else { return nil }
             while value.first == UInt8(ascii: " ") { value = value.dropFirst() }
             while value.last == UInt8(ascii: " ") { value = value.dropLast() }
-            guard isPlain(value), fields.set(key, TransitionRowFields.Scalar(text: Substring(value), isQuoted: false)) else { return nil }
+            let field = TransitionRowFields.Scalar(text: Substring(value), isQuoted: false)
+            guard isPlain(value), fields.set(key, field) else { return nil }
             guard let comma else { break }
-            remaining = remaining[remaining.index(after: comma)...]
+            text = text[text.index(after: comma)...]
         }
         return fields.fields { $0 }
     }
@@ -164,8 +164,9 @@ struct TransitionRowSlots<Value> {
     /// The row with each field's text made by `scalar`, or nil without state, action or next.
     func fields(_ scalar: (Value) -> TransitionRowFields.Scalar) -> TransitionRowFields? {
         guard let state, let action, let next else { return nil }
-        return TransitionRowFields(state: scalar(state), action: scalar(action), next: scalar(next), probability: probability.map(scalar),
-                                   reward: reward.map(scalar), terminal: terminal.map(scalar))
+        return TransitionRowFields(state: scalar(state), action: scalar(action), next: scalar(next),
+                                   probability: probability.map(scalar), reward: reward.map(scalar),
+                                   terminal: terminal.map(scalar))
     }
 }
 

@@ -38,8 +38,8 @@ public struct GridMapFile {
         func fail(_ line: Int, _ why: String) -> EnvironmentError {
             EnvironmentError(.malformedFile, "\(path):\(line): \(why)")
         }
-        var options = SettingValues(BuiltinEnvironments.FrozenLakeOptions.declarations.filter { !hiddenOptions.contains($0.name) },
-                                    owner: path, noun: "option", extraNames: ["max_episode_steps"])
+        let declarations = BuiltinEnvironments.FrozenLakeOptions.declarations.filter { !hiddenOptions.contains($0.name) }
+        var options = SettingValues(declarations, owner: path, noun: "option", extraNames: ["max_episode_steps"])
         var rows: [String] = []
         var firstRowLine = 0
         var defaults: [String: SettingValue] = [:]

@@ -177,7 +177,9 @@ public struct TabularMDPFile {
         guard let rows = rowsNode.sequence else { throw fail(rowsNode, "'transitions' must be a list of rows {state, action, next, probability, reward, terminal}") }
         if let flowRows {
             // The rows read from the text: the same checks; any problem sends the file to YAML.
-            guard rows.isEmpty, top.keys.filter({ $0.string == "transitions" }).count == 1 else { throw TransitionRowsNotInForm() }
+            guard rows.isEmpty, top.keys.filter({ $0.string == "transitions" }).count == 1 else {
+                throw TransitionRowsNotInForm()
+            }
             // Counted states (or actions) are named "0", "1", ...: a decimal number is its own
             // name, so the index is read without hashing; names are looked up.
             let statesCounted = top["states"]?.int != nil, actionsCounted = top["actions"]?.int != nil
@@ -186,7 +188,9 @@ public struct TabularMDPFile {
             func flowIndex(_ field: TransitionRowFields.Scalar, _ list: [String], _ names: [String: Int], counted: Bool) throws -> Int {
                 if counted, let i = FlowTransitionRows.decimal(field.text), i < list.count { return i }
                 if let i = names[String(field.text)] { return i }
-                guard !field.isQuoted, let i = FlowTransitionRows.decimal(field.text), i < list.count else { throw TransitionRowsNotInForm() }
+                guard !field.isQuoted, let i = FlowTransitionRows.decimal(field.text), i < list.count else {
+                    throw TransitionRowsNotInForm()
+                }
                 return i
             }
             // YAML reads a number from a field's text, quoted or not.

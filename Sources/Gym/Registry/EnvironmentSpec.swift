@@ -47,7 +47,7 @@ public struct EnvironmentSpec: @unchecked Sendable {
         self.summary = summary
         makeWithValues = { try make(EnvironmentSpec.validated($0)) }
         makeVectorWithValues = vector.map { vector in
-            { @Sendable values, count, limit, threads in try vector(EnvironmentSpec.validated(values), count, limit, threads) }
+            { @Sendable in try vector(EnvironmentSpec.validated($0), $1, $2, $3) }
         }
     }
 

@@ -43,7 +43,8 @@ public enum ClassicControlScene {
                     to: (Int(2.2 * scale + offset), Int(1 * scale + offset)), color: .black)
         for i in 0..<2 {
             let x = joints[i].0 + offset, y = joints[i].1 + offset
-            canvas.polygon(box(0.0, lengths[i], 0.1 * scale, -0.1 * scale, turnedBy: thetas[i], at: x, y), RGB(0, 204, 204))
+            let link = box(0.0, lengths[i], 0.1 * scale, -0.1 * scale, turnedBy: thetas[i], at: x, y)
+            canvas.polygon(link, RGB(0, 204, 204))
             canvas.disc(Canvas.gfx(x), Canvas.gfx(y), Int(0.1 * scale), RGB(204, 204, 0))
         }
         return canvas
@@ -96,7 +97,8 @@ public enum ClassicControlScene {
         let rodLength = 1 * scale, rodWidth = 0.2 * scale
         let color = RGB(204, 77, 77)
         let center = Double(offset)
-        canvas.polygon(box(0.0, rodLength, rodWidth / 2, -rodWidth / 2, turnedBy: theta + Double.pi / 2, at: center, center), color)
+        let rod = box(0.0, rodLength, rodWidth / 2, -rodWidth / 2, turnedBy: theta + Double.pi / 2, at: center, center)
+        canvas.polygon(rod, color)
         canvas.disc(offset, offset, Int(rodWidth / 2), color)
         let end = rotate((rodLength, 0), by: theta + Double.pi / 2)
         canvas.disc(Canvas.gfx(end.0 + center), Canvas.gfx(end.1 + center), Int(rodWidth / 2), color)
@@ -170,7 +172,7 @@ extension Acrobot: ClassicControlRendering {
 
 extension MountainCar: ClassicControlRendering {
     public var renderFramesPerSecond: Int { 30 }
-    var scene: Canvas { ClassicControlScene.mountainCar(position: internalState[0], goalPosition: MountainCar.goalPosition) }
+    var scene: Canvas { ClassicControlScene.mountainCar(position: internalState[0], goalPosition: Self.goalPosition) }
 }
 
 extension Pendulum: ClassicControlRendering {
@@ -180,5 +182,5 @@ extension Pendulum: ClassicControlRendering {
 
 extension MountainCarContinuous: ClassicControlRendering {
     public var renderFramesPerSecond: Int { 30 }
-    var scene: Canvas { ClassicControlScene.mountainCar(position: internalState[0], goalPosition: MountainCarContinuous.goalPosition) }
+    var scene: Canvas { ClassicControlScene.mountainCar(position: internalState[0], goalPosition: Self.goalPosition) }
 }

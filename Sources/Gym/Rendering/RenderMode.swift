@@ -67,7 +67,8 @@ extension Environment {
             throw EnvironmentError(.resetNeeded, "cannot call render() before reset(): call reset() first")
         }
         guard let renderable = layers.last as? RenderableEnvironment else {
-            throw EnvironmentError(.invalidOptionValue, "\(spec?.id ?? String(describing: type(of: layers.last!))) cannot render")
+            let name = spec?.id ?? String(describing: type(of: layers.last!))
+            throw EnvironmentError(.invalidOptionValue, "\(name) cannot render")
         }
         return try renderable.render(mode)
     }

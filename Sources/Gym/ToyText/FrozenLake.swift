@@ -65,7 +65,9 @@ public final class FrozenLake: TabularEnvironment {
                 if letter == "G" || letter == "H" {
                     return [ModelOutcome(probability: 1.0, nextState: s, reward: 0, terminal: true)]
                 } else if isSlippery {
-                    return [(a + 3) % 4, a, (a + 1) % 4].map { b in outcome(row, col, b, probability: b == a ? successRate : failRate) }
+                    return [(a + 3) % 4, a, (a + 1) % 4].map { b in
+                        outcome(row, col, b, probability: b == a ? successRate : failRate)
+                    }
                 }
                 return [outcome(row, col, a, probability: 1.0)]
             }

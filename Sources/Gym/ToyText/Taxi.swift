@@ -86,7 +86,8 @@ public final class Taxi: TabularEnvironment {
 
     /// Pickup (4) and dropoff (5): the passenger's new location, the reward and whether the
     /// episode ends; any other action leaves the passenger where they are, with reward -1.
-    private static func serve(_ action: Int, _ row: Int, _ col: Int, _ passenger: Int, _ destination: Int) -> (Int, Double, Bool) {
+    private static func serve(_ action: Int, _ row: Int, _ col: Int, _ passenger: Int,
+                              _ destination: Int) -> (Int, Double, Bool) {
         switch action {
         case 4:
             return passenger < 4 && locations[passenger] == (row, col) ? (4, -1, false) : (passenger, -10, false)
