@@ -57,11 +57,7 @@ public final class CartPole: InternalStateEnvironment {
     public func reset(seed: UInt64?, options: Info?) throws -> (observation: Observation, info: Info) {
         try random.reseed(seed)
         let (low, high) = try resetBounds(options, defaultLow: -0.05, defaultHigh: 0.05)
-        let source = random.source
-        x = source.uniform(low, high)
-        xDot = source.uniform(low, high)
-        theta = source.uniform(low, high)
-        thetaDot = source.uniform(low, high)
+        (x, xDot, theta, thetaDot) = CartPole.drawState(random.source, low: low, high: high)
         hasState = true
         stepsBeyondTerminated = nil
         return (observation, Info())
@@ -87,6 +83,12 @@ public final class CartPole: InternalStateEnvironment {
             reward = suttonBartoReward ? -1.0 : 0.0
         }
         return StepResult(observation: observation, reward: reward, terminated: terminated, truncated: false)
+    }
+
+    /// Gymnasium's reset draw: `x, x_dot, theta, theta_dot` uniform in [low, high), in that
+    /// order (the vector kernel's resets draw the same way).
+    static func drawState(_ source: RandomSource, low: Double, high: Double) -> (Double, Double, Double, Double) {
+        (source.uniform(low, high), source.uniform(low, high), source.uniform(low, high), source.uniform(low, high))
     }
 
     /// One Euler step of the dynamics; returns whether the new state is terminal.

@@ -208,11 +208,7 @@ public final class CartPoleVector: VectorEnvironment {
     /// Draws a fresh state for copy `i` exactly as ``CartPole/reset(seed:options:)``.
     @inline(__always)
     private func resetCopy(_ i: Int, low: Double, high: Double) {
-        let source = randoms[i].source
-        x[i] = source.uniform(low, high)
-        xDot[i] = source.uniform(low, high)
-        theta[i] = source.uniform(low, high)
-        thetaDot[i] = source.uniform(low, high)
+        (x[i], xDot[i], theta[i], thetaDot[i]) = CartPole.drawState(randoms[i].source, low: low, high: high)
         elapsed[i] = 0
     }
 
