@@ -150,10 +150,11 @@ public final class MultilayerPerceptron {
 
 extension Optimizer {
     /// One gradient step on `loss`, as every agent's update takes it: clear the gradients,
-    /// backpropagate, clip them to global L2 norm `maxNorm` when given, step.
-    func minimize(_ loss: Tensor, clippingGradientNormTo maxNorm: Float? = nil) {
+    /// backpropagate through `backward`, clip them to global L2 norm `maxNorm` when given,
+    /// step.
+    func minimize(_ loss: Tensor, clippingGradientNormTo maxNorm: Float? = nil, backward: (Tensor) -> Void = { $0.backward() }) {
         zeroGrad()
-        loss.backward()
+        backward(loss)
         if let maxNorm { clipGradientNorm(parameters, maxNorm: maxNorm) }
         step()
     }

@@ -275,8 +275,11 @@ public struct PolicyGradientLosses: Equatable, Sendable {
     {
         let observations = batch.tensor(batch.observations, width: batch.observationSize)
         let (values, logProbability, entropy) = policy.evaluate(observations: observations, actions: batch.actions)
-        let advantages = Tensor(shape: [batch.size], scalars: advantageValues(batch, normalize: normalizeAdvantage))
-        return (values, logProbability, entropy, advantages)
+        var advantages = Array(batch.advantages[0..<batch.size])
+        if normalizeAdvantage {
+            advantages.withUnsafeMutableBufferPointer { normalizeAdvantages($0.baseAddress!, count: batch.size) }
+        }
+        return (values, logProbability, entropy, Tensor(shape: [batch.size], scalars: advantages))
     }
 
     /// What both losses end with: value loss `mean((R - V)²)`, entropy loss `-mean(H)` and
@@ -292,26 +295,6 @@ public struct PolicyGradientLosses: Equatable, Sendable {
         terms.entropy = entropyLoss.scalar
         terms.total = total.scalar
         return (total, terms)
-    }
-
-    /// One gradient step on `total` as both agents' `train` take it (SB3's): refuse a
-    /// non-finite loss, clear the gradients, back-propagate, clip their global norm to
-    /// `maxGradientNorm`, step the optimizer. `update` numbers the step in the error.
-    static func descend(_ total: Tensor, policy: ActorCriticPolicy, optimizer: Optimizer, maxGradientNorm: Float, update: Int) throws {
-        try NonFiniteTrainingError.check(loss: total.scalar, step: update)
-        optimizer.zeroGrad()
-        policy.backward(total)
-        clipGradientNorm(policy.parameters, maxNorm: maxGradientNorm)
-        optimizer.step()
-    }
-
-    /// The minibatch's advantages, normalized to mean 0 and (unbiased) standard deviation
-    /// 1 with 1e-8 added to the deviation, as SB3 (torch's `std` divides by n - 1).
-    static func advantageValues(_ batch: RolloutBatch, normalize: Bool) -> [Float] {
-        let n = batch.size
-        var out = Array(batch.advantages[0..<n])
-        if normalize { out.withUnsafeMutableBufferPointer { normalizeAdvantages($0.baseAddress!, count: n) } }
-        return out
     }
 
     /// Normalizes `count` advantages in place to mean 0 and unbiased standard deviation 1

@@ -67,10 +67,12 @@ final class RolloutTraining {
         }
     }
 
-    /// One gradient step on `loss` with the gradients clipped to the global norm
-    /// `maxGradientNorm`; a non-finite loss stops training with an error.
+    /// One gradient step on `loss` (SB3's), back-propagated through the policy's two sides
+    /// at once, with the gradients clipped to the global norm `maxGradientNorm`; a
+    /// non-finite loss stops training with an error.
     func descend(_ loss: Tensor, maxGradientNorm: Float) throws {
-        try PolicyGradientLosses.descend(loss, policy: policy, optimizer: optimizer, maxGradientNorm: maxGradientNorm, update: updates + 1)
+        try NonFiniteTrainingError.check(loss: loss.scalar, step: updates + 1)
+        optimizer.minimize(loss, clippingGradientNormTo: maxGradientNorm, backward: policy.backward)
         updates += 1
     }
 
