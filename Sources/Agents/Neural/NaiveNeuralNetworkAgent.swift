@@ -153,10 +153,10 @@ public final class NaiveNeuralNetworkAgent: Agent {
         return order.prefix(count).map { episodes[$0] }
     }
 
-    /// Fits the classifier to the (observation, action) pairs of `episodes`.
     /// Gradient steps taken so far (named when training diverges).
     private var fitSteps = 0
 
+    /// Fits the classifier to the (observation, action) pairs of `episodes`.
     private func fit(_ episodes: [Episode]) throws {
         let observations = episodes.flatMap(\.observations)
         let labels = episodes.flatMap(\.actions)
