@@ -10,10 +10,7 @@ public struct AgentState {
     /// Writes `arrays` (name -> values and shape) for `agent` to `url`.
     public static func save(_ arrays: [String: ([Double], [Int])], agent: String, to url: URL) throws {
         var file = SafeTensorsFile(agent: agent)
-        for name in arrays.keys.sorted() {
-            let (values, shape) = arrays[name]!
-            file.add(name, float64: values, shape: shape)
-        }
+        for (name, (values, shape)) in arrays.sorted(by: { $0.key < $1.key }) { file.add(name, float64: values, shape: shape) }
         try file.write(to: url)
     }
 
@@ -47,6 +44,4 @@ public struct AgentState {
             return Int(value)
         }
     }
-
-    public var names: [String] { tensors.keys.sorted() }
 }

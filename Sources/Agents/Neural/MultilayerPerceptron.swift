@@ -19,7 +19,6 @@ public final class MultilayerPerceptron {
     public let network: Sequential
     /// The Dense layers, input to output.
     public let denseLayers: [Dense]
-    public let activation: Activation
     public let inputSize: Int
     public let outputSize: Int
     /// The network off the tape, for ``forward(_:)`` (replanned by ``reserveRows(_:)``).
@@ -59,7 +58,6 @@ public final class MultilayerPerceptron {
         }
         network = Sequential(layers)
         denseLayers = dense
-        self.activation = activation
         self.inputSize = inputSize
         self.outputSize = outputSize
         inference = Inference(network, inputWidth: inputSize)
