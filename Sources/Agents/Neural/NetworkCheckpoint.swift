@@ -8,27 +8,24 @@ import LabCore
 /// so PyTorch can load them. The metadata names the agent, as ``AgentState`` does, so a
 /// file saved by one agent is not loaded into another.
 enum NetworkCheckpoint {
-    /// Writes `networks` (prefix -> network) and loose `parameters` (under their names) for
-    /// `agent`, with `metadata` added.
+    /// Writes `networks` (prefix -> network) and loose `parameters` (under their names) for `agent`.
     static func save(_ networks: [(prefix: String, network: MultilayerPerceptron)], agent: String,
-                     parameters: [Parameter] = [], metadata: [String: String] = [:], to url: URL) throws {
-        var file = SafeTensorsFile(agent: agent, metadata: metadata)
+                     parameters: [Parameter] = [], to url: URL) throws {
+        var file = SafeTensorsFile(agent: agent)
         for (prefix, network) in networks { network.add(to: &file, prefix: prefix) }
         for parameter in parameters { file.add(parameter.name, float32: parameter.value.scalars, shape: parameter.shape) }
         try file.write(to: url)
     }
 
-    /// Reads a file written by ``save(_:agent:parameters:metadata:to:)`` into `networks` and `parameters`, checking the
-    /// agent and every shape before changing anything. Returns the file for its metadata.
-    @discardableResult
+    /// Reads a file written by ``save(_:agent:parameters:to:)`` into `networks` and `parameters`, checking the
+    /// agent and every shape before changing anything.
     static func load(into networks: [(prefix: String, network: MultilayerPerceptron)], agent: String,
-                     parameters: [Parameter] = [], from url: URL) throws -> SafeTensorsFile {
+                     parameters: [Parameter] = [], from url: URL) throws {
         let file = try SafeTensorsFile(contentsOf: url, agent: agent)
         try check(networks, in: file, source: url)
         let values = try parameters.map { try file.float32Tensor($0.name, shape: $0.shape, source: url) }
         for (prefix, network) in networks { try network.load(from: file, prefix: prefix, source: url) }
         for (parameter, value) in zip(parameters, values) { parameter.value = value }
-        return file
     }
 
     /// Throws unless `file` holds every parameter of `networks` with the right shape, so a
@@ -44,10 +41,10 @@ enum NetworkCheckpoint {
 }
 
 extension SafeTensorsFile {
-    /// An empty agent file: its metadata (`metadata` and these entries) names `agent`, so a
-    /// file saved by one agent is not loaded into another.
-    init(agent: String, metadata: [String: String] = [:]) {
-        self.init(metadata: metadata.merging(["agent": agent, "format": "rllab-agent"]) { _, new in new })
+    /// An empty agent file: its metadata names `agent`, so a file saved by one agent is not
+    /// loaded into another.
+    init(agent: String) {
+        self.init(metadata: ["agent": agent, "format": "rllab-agent"])
     }
 
     /// The agent file at `url`, refused unless `agent` saved it.
