@@ -248,12 +248,10 @@ public class OffPolicyActorCritic {
     /// paces delayed and periodic updates).
     private var trainingState: OffPolicyTrainingState {
         let parts = algorithmParts
-        var others: [(name: String, part: StateArchiving)] = []
-        if let noise { others.append((name: "action_noise", part: noise)) }
         return OffPolicyTrainingState(
             parameters: checkpointNetworks.map { ($0.prefix, $0.network.parameters) } + parts.parameters.map { ($0.name, [$0]) },
             optimizers: [("actor_optimizer", actorOptimizer), ("critic_optimizer", criticOptimizer)] + parts.optimizers,
-            replay: replay, others: others,
+            replay: replay, others: noise.map { [(name: "action_noise", part: $0 as StateArchiving)] } ?? [],
             streams: [("exploration_random", explorationRandom), ("replay_random", replayRandom)] + parts.streams)
     }
 

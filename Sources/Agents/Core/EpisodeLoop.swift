@@ -196,13 +196,11 @@ public final class EpisodeLoop {
             finishedEpisodes += 1
             try onEpisode(record)
         }
-        try evaluateIfDue()
-    }
-
-    /// Runs the periodic evaluation when the step count reaches a multiple of its frequency.
-    private func evaluateIfDue() throws {
-        guard let periodicEvaluation, periodicEvaluation.frequency > 0, totalSteps % periodicEvaluation.frequency == 0 else { return }
-        if try periodicEvaluation.evaluate(totalSteps) { stopRequested = true }
+        // The periodic evaluation, when the step count reaches a multiple of its frequency.
+        if let periodicEvaluation, periodicEvaluation.frequency > 0, totalSteps % periodicEvaluation.frequency == 0,
+           try periodicEvaluation.evaluate(totalSteps) {
+            stopRequested = true
+        }
     }
 
     /// Runs until the budget is spent: `policy` chooses each action, `learn` sees each transition.

@@ -116,12 +116,11 @@ public final class NaiveNeuralNetworkAgent: Agent {
                 }
                 if let episode { collected.append(episode) }
             }
-            let episodes = collected
-            let kept = iteration == 0 && episodes.contains(where: { $0.return > settings.threshold })
-                ? episodes.filter { $0.return > settings.threshold }
-                : elite(episodes)
-            let mean = episodes.isEmpty ? .nan : episodes.map(\.return).reduce(0, +) / Double(episodes.count)
-            iterationSummaries.append((episodes.count, kept.count, mean))
+            let kept = iteration == 0 && collected.contains(where: { $0.return > settings.threshold })
+                ? collected.filter { $0.return > settings.threshold }
+                : elite(collected)
+            let mean = collected.isEmpty ? .nan : collected.map(\.return).reduce(0, +) / Double(collected.count)
+            iterationSummaries.append((collected.count, kept.count, mean))
             try fit(kept)
             collected = []
             self.iteration += 1
