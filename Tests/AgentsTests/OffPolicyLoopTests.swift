@@ -132,7 +132,7 @@ import LabCore
                         collection.actions[j] = continuous != nil ? Float(actionStream2.uniform(-1, 1)) : Float(actionStream2.uniformIndex(below: 4))
                     }
                 },
-                train: { trainedAt.append(collection.totalSteps * 100 + $0) })
+                train: { trainedAt.append(collection.loop.totalSteps * 100 + $0) })
             #expect(vectorRecords.map(\.return) == scalarRecords.map(\.return) && vectorRecords.map(\.length) == scalarRecords.map(\.length), "\(id)")
             #expect(vectorRecords.count > 1, "\(id)")
             #expect(trainedAt == stride(from: 105, through: 449, by: 7).map { $0 * 100 + 1 }, "\(id)")

@@ -7,8 +7,6 @@ import LabCore
 final class ContinuousCritic {
     /// The Q-networks, `observation + action -> net_arch -> 1` each.
     let networks: [MultilayerPerceptron]
-    let observationSize: Int
-    let actionSize: Int
 
     init(count: Int, observationSize: Int, actionSize: Int, hiddenSizes: [Int],
          activation: MultilayerPerceptron.Activation, source: RandomSource) throws {
@@ -16,8 +14,6 @@ final class ContinuousCritic {
             try MultilayerPerceptron(inputSize: observationSize + actionSize, hiddenSizes: hiddenSizes, outputSize: 1,
                                      activation: activation, source: source)
         }
-        self.observationSize = observationSize
-        self.actionSize = actionSize
     }
 
     /// Every Q-network's parameters, in order (one optimizer updates them all, as SB3's).

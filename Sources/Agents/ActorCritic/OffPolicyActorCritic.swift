@@ -94,8 +94,7 @@ public class OffPolicyActorCritic {
         criticOptimizer = Adam(critic.parameters, learningRate: Float(learningRate))
         replay = try ReplayBuffer(capacity: offPolicy.bufferSize, observationSize: observationSize, actionSize: actionSize)
         batch = ReplayBatch(size: batchSize, observationSize: observationSize, actionSize: actionSize)
-        let size = spaces.scaling.count
-        self.noise = noise.map { ActionNoise($0, size: size, random: random.derived("action_noise")) }
+        self.noise = noise.map { ActionNoise($0, size: spaces.scaling.count, random: random.derived("action_noise")) }
         explorationRandom = random.derived("exploration")
         replayRandom = random.derived("replay")
         scaledAction = [Float](repeating: 0, count: actionSize)
@@ -112,7 +111,7 @@ public class OffPolicyActorCritic {
             act: {
                 for i in 0..<collection.copies where !collection.isResetting(i) {
                     let offset = i * actionSize
-                    if collection.totalSteps < offPolicy.learningStarts {
+                    if loop.totalSteps < offPolicy.learningStarts {
                         actionBox.sample(using: explorationRandom, into: &boxSample)
                         scaling.scale(boxSample, into: &collection.actions, at: offset)
                     } else {
@@ -249,12 +248,10 @@ public class OffPolicyActorCritic {
     /// paces delayed and periodic updates).
     private var trainingState: OffPolicyTrainingState {
         let parts = algorithmParts
-        var others: [(name: String, part: StateArchiving)] = []
-        if let noise { others.append((name: "action_noise", part: noise)) }
         return OffPolicyTrainingState(
             parameters: checkpointNetworks.map { ($0.prefix, $0.network.parameters) } + parts.parameters.map { ($0.name, [$0]) },
             optimizers: [("actor_optimizer", actorOptimizer), ("critic_optimizer", criticOptimizer)] + parts.optimizers,
-            replay: replay, others: others,
+            replay: replay, others: noise.map { [(name: "action_noise", part: $0 as StateArchiving)] } ?? [],
             streams: [("exploration_random", explorationRandom), ("replay_random", replayRandom)] + parts.streams)
     }
 

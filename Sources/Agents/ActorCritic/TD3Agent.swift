@@ -51,21 +51,15 @@ public class TwinDelayedActorCritic: OffPolicyActorCritic {
     }
 
     override func gradientStep(_ batch: ReplayBatch) -> (critic: Float, actor: Float?) {
-        let smoothing = Tensor.normal([batchSize, actionSize], standardDeviation: targetPolicyNoise, source: targetNoiseRandom)
-        let losses = update(batch, smoothingNoise: smoothing)
-        return (losses.critic, losses.actor)
-    }
-
-    /// The losses of one update, for tests and fixtures (`actor` is nil when the actor waited).
-    struct Losses {
-        var critic: Float
-        var actor: Float?
+        update(batch, smoothingNoise: Tensor.normal([batchSize, actionSize], standardDeviation: targetPolicyNoise,
+                                                    source: targetNoiseRandom))
     }
 
     /// One TD3 update on `batch` (SB3's `TD3.train` body) with the target smoothing noise
-    /// given (`N(0, target_policy_noise)` draws `[B, k]`, clipped here).
+    /// given (`N(0, target_policy_noise)` draws `[B, k]`, clipped here). Returns the losses
+    /// (`actor` is nil when the actor waited).
     @discardableResult
-    func update(_ batch: ReplayBatch, smoothingNoise: Tensor) -> Losses {
+    func update(_ batch: ReplayBatch, smoothingNoise: Tensor) -> (critic: Float, actor: Float?) {
         updates += 1
         // Critics: the sum of each critic's mean squared error to the targets, with the
         // smoothed target action.
@@ -77,11 +71,11 @@ public class TwinDelayedActorCritic: OffPolicyActorCritic {
         let criticLoss = updateCritics(batch, targets: targets)
 
         // Delayed actor update through the first critic, then the targets.
-        guard updates % policyDelay == 0 else { return Losses(critic: criticLoss, actor: nil) }
+        guard updates % policyDelay == 0 else { return (criticLoss, nil) }
         let actorLoss = updateActor { critic in -critic.first(batch.observations, actor(batch.observations).tanh()).mean() }
         criticTarget.update(towards: critic, tau: tau)
         actorTarget.update(towards: actor, tau: tau)
-        return Losses(critic: criticLoss, actor: actorLoss)
+        return (criticLoss, actorLoss)
     }
 }
 

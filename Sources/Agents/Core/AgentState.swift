@@ -9,20 +9,14 @@ public struct AgentState {
 
     /// Writes `arrays` (name -> values and shape) for `agent` to `url`.
     public static func save(_ arrays: [String: ([Double], [Int])], agent: String, to url: URL) throws {
-        var file = SafeTensorsFile(metadata: ["agent": agent, "format": "rllab-agent"])
-        for name in arrays.keys.sorted() {
-            let (values, shape) = arrays[name]!
-            file.add(name, float64: values, shape: shape)
-        }
+        var file = SafeTensorsFile(agent: agent)
+        for (name, (values, shape)) in arrays.sorted(by: { $0.key < $1.key }) { file.add(name, float64: values, shape: shape) }
         try file.write(to: url)
     }
 
     /// Reads a file written by ``save(_:agent:to:)``, checking it belongs to `agent`.
     public static func load(from url: URL, agent: String) throws -> AgentState {
-        let file = try SafeTensorsFile(contentsOf: url)
-        guard file.metadata["agent"] == agent else {
-            throw AgentError("\(url.path) holds a '\(file.metadata["agent"] ?? "unknown")' agent, not '\(agent)'")
-        }
+        let file = try SafeTensorsFile(contentsOf: url, agent: agent)
         var tensors: [String: (values: [Double], shape: [Int])] = [:]
         for name in file.names {
             tensors[name] = (try file.float64(name), try file.shape(name))
@@ -50,6 +44,4 @@ public struct AgentState {
             return Int(value)
         }
     }
-
-    public var names: [String] { tensors.keys.sorted() }
 }

@@ -134,22 +134,19 @@ public final class EpisodeLoop {
         self.start = clock.now
     }
 
-    /// Whether the budget is spent.
-    public var isDone: Bool {
-        if stopRequested { return true }
+    /// What the budget counts (steps or episodes) so far, and its limit.
+    private var spent: (count: Int, limit: Int) {
         switch budget {
-        case .timesteps(let n): return totalSteps >= n
-        case .episodes(let n): return finishedEpisodes >= n
+        case .timesteps(let n): (totalSteps, n)
+        case .episodes(let n): (finishedEpisodes, n)
         }
     }
 
+    /// Whether the budget is spent.
+    public var isDone: Bool { stopRequested || spent.count >= spent.limit }
+
     /// The fraction of the budget spent, in [0, 1] (drives schedules and progress bars).
-    public var progress: Double {
-        switch budget {
-        case .timesteps(let n): return n > 0 ? min(1, Double(totalSteps) / Double(n)) : 1
-        case .episodes(let n): return n > 0 ? min(1, Double(finishedEpisodes) / Double(n)) : 1
-        }
-    }
+    public var progress: Double { spent.limit > 0 ? min(1, Double(spent.count) / Double(spent.limit)) : 1 }
 
     /// The observation the next action is chosen for, resetting the environment if the
     /// previous episode ended.
@@ -199,13 +196,11 @@ public final class EpisodeLoop {
             finishedEpisodes += 1
             try onEpisode(record)
         }
-        try evaluateIfDue()
-    }
-
-    /// Runs the periodic evaluation when the step count reaches a multiple of its frequency.
-    private func evaluateIfDue() throws {
-        guard let periodicEvaluation, periodicEvaluation.frequency > 0, totalSteps % periodicEvaluation.frequency == 0 else { return }
-        if try periodicEvaluation.evaluate(totalSteps) { stopRequested = true }
+        // The periodic evaluation, when the step count reaches a multiple of its frequency.
+        if let periodicEvaluation, periodicEvaluation.frequency > 0, totalSteps % periodicEvaluation.frequency == 0,
+           try periodicEvaluation.evaluate(totalSteps) {
+            stopRequested = true
+        }
     }
 
     /// Runs until the budget is spent: `policy` chooses each action, `learn` sees each transition.

@@ -57,9 +57,8 @@ public struct Hyperparameters: Equatable, Sendable, SettingSink {
             if settingValues.declaration(name) == nil && mapping[key]?.mapping != nil { sections.append(name) } else { others.append(name) }
         }
         if !sections.isEmpty {
-            let stray = others
-            if !stray.isEmpty {
-                throw ConfigurationError("config file \(url.path): top-level \(stray.count == 1 ? "key" : "keys") \(stray.map { "'\($0)'" }.joined(separator: ", ")) beside the environment sections (\(sections.joined(separator: ", "))) would apply to no environment; move \(stray.count == 1 ? "it" : "them") into a section")
+            if !others.isEmpty {
+                throw ConfigurationError("config file \(url.path): top-level \(others.count == 1 ? "key" : "keys") \(others.map { "'\($0)'" }.joined(separator: ", ")) beside the environment sections (\(sections.joined(separator: ", "))) would apply to no environment; move \(others.count == 1 ? "it" : "them") into a section")
             }
             if let entry = mapping[Node(environmentID)]?.mapping {
                 try merge(yaml: entry, source: "\(url.lastPathComponent) [\(environmentID)]")

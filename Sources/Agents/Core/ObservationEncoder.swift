@@ -16,7 +16,7 @@ public struct ObservationEncoder: Sendable {
     /// The first state index of a discrete space (Gymnasium's `Discrete(n, start=)`).
     private let start: Int
 
-    /// - Throws: ``AgentError`` for a Box observation space of rank other than 1.
+    /// - Throws: ``AgentError`` for an empty observation space (a Box of any rank is flattened).
     public init(space: Space, agent: String, environmentID: String) throws {
         switch space {
         case .discrete(let discrete):

@@ -110,10 +110,6 @@ public final class OffPolicyLoop {
         scalarAction = .continuous([Float](repeating: 0, count: actionSize))
     }
 
-    /// Environment steps taken in the run (SB3's `num_timesteps`).
-    public var totalSteps: Int { loop.totalSteps }
-    /// The fraction of the budget spent (drives schedules).
-    public var progress: Double { loop.progress }
     /// Whether the next step resets copy `copy` and ignores its action.
     public func isResetting(_ copy: Int) -> Bool { vector?.isResetting(copy) ?? false }
     /// The encoded observation of copy `copy` (a view, no copy made).
@@ -176,7 +172,8 @@ public final class OffPolicyLoop {
                 vectorSteps = loop.totalSteps
             }
             try afterStep(vectorSteps)
-            if vectorSteps % trainFrequency == 0 && totalSteps > learningStarts {
+            // The run's environment steps, SB3's `num_timesteps`.
+            if vectorSteps % trainFrequency == 0 && loop.totalSteps > learningStarts {
                 try train(gradientSteps)
             }
         }

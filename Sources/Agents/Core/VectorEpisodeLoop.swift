@@ -35,7 +35,8 @@ public final class VectorEpisodeLoop {
     public let environment: VectorEnvironment
     /// Set when the copies reset in the step that ends an episode (SB3's `VecEnv`).
     private let sameStep: SyncVectorEnvironment?
-    private let loop: EpisodeLoop
+    /// The loop whose budget and records this one shares.
+    public let episodeLoop: EpisodeLoop
     /// The observations the next actions are chosen for: row-major, `copies x observationWidth`.
     public private(set) var observations: [Float]
     private var returns: [Double]
@@ -45,7 +46,7 @@ public final class VectorEpisodeLoop {
     private var continuousActions: [Action] = []
 
     init(loop: EpisodeLoop, environment: VectorEnvironment) {
-        self.loop = loop
+        episodeLoop = loop
         self.environment = environment
         let sync = environment as? SyncVectorEnvironment
         sameStep = sync?.autoresetMode == .sameStep ? sync : nil
@@ -57,9 +58,7 @@ public final class VectorEpisodeLoop {
     /// The number of copies.
     public var copies: Int { environment.count }
     /// Whether the budget is spent.
-    public var isDone: Bool { loop.isDone }
-    /// The loop whose budget and records this one shares.
-    public var episodeLoop: EpisodeLoop { loop }
+    public var isDone: Bool { episodeLoop.isDone }
 
     /// Whether the next step resets copy `copy` (its episode ended in the last step) and so
     /// ignores its action: a policy may skip choosing one (and drawing random numbers for it).
@@ -68,8 +67,8 @@ public final class VectorEpisodeLoop {
     /// Resets every copy on first use (seeds `seed + i`); afterwards autoreset keeps them going.
     public func start() throws {
         guard !started else { return }
-        try EpisodeEnding.requireEnding(loop.environment)
-        try environment.reset(seed: loop.seed, options: nil)
+        try EpisodeEnding.requireEnding(episodeLoop.environment)
+        try environment.reset(seed: episodeLoop.seed, options: nil)
         // Our own buffer, copied into element-wise: holding the environment's array would
         // make its next write copy (allocate) it.
         observations = [Float](repeating: 0, count: copies * environment.observationWidth)
@@ -80,7 +79,7 @@ public final class VectorEpisodeLoop {
     /// Steps every copy with `actions[i]` and hands each real transition to `learn`, in
     /// copy order. Copies being autoreset produce no transition (their action is ignored).
     public func step(actions: [Int], learn: (VectorTransition) throws -> Void = { _ in }) throws {
-        if loop.isCancelled() { throw LearningInterrupted() }
+        if episodeLoop.isCancelled() { throw LearningInterrupted() }
         try start()
         try environment.step(discrete: actions)
         try account(actions: actions, learn: learn)
@@ -90,7 +89,7 @@ public final class VectorEpisodeLoop {
     /// (`size` numbers per copy), and hands each real transition to `learn` (its `action`
     /// is 0: the caller knows the actions it gave).
     public func step(continuousActions actions: [Float], size: Int, learn: (VectorTransition) throws -> Void = { _ in }) throws {
-        if loop.isCancelled() { throw LearningInterrupted() }
+        if episodeLoop.isCancelled() { throw LearningInterrupted() }
         try start()
         if continuousActions.count != copies {
             continuousActions = [Action](repeating: .discrete(0), count: copies)
@@ -133,7 +132,7 @@ public final class VectorEpisodeLoop {
             returns[i] += reward
             lengths[i] += 1
             let done = terminated || truncated
-            try loop.account(episodeReturn: returns[i], episodeLength: lengths[i], done: done)
+            try episodeLoop.account(episodeReturn: returns[i], episodeLength: lengths[i], done: done)
             let nextObservation = done && sameStep != nil ? sameStep!.finalObservations[i * width..<(i + 1) * width]
                                                           : next[i * width..<(i + 1) * width]
             try learn(VectorTransition(
@@ -159,7 +158,7 @@ public final class VectorEpisodeLoop {
         var actions = [Int](repeating: 0, count: copies)
         while !isDone {
             // Before choosing: the state is in the policy's owner, this loop and the copies.
-            try loop.checkpointIfDue(midEpisode: true)
+            try episodeLoop.checkpointIfDue(midEpisode: true)
             try policy(observations, &actions)
             try step(actions: actions, learn: learn)
         }

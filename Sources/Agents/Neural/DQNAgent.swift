@@ -132,7 +132,7 @@ public final class DQNAgent: Agent {
         try collection.run(
             act: {
                 // Warm-up, then epsilon-greedy; one draw per vector step decides for every copy.
-                let explore = explorer.explores(at: collection.progress, warmingUp: collection.totalSteps < learningStarts)
+                let explore = explorer.explores(at: loop.progress, warmingUp: loop.totalSteps < learningStarts)
                 for i in 0..<copies where !collection.isResetting(i) {
                     collection.actions[i] = Float(explore ? explorer.randomAction()
                                                           : online.argmax(collection.observation(i)))
@@ -142,7 +142,7 @@ public final class DQNAgent: Agent {
                 if vectorSteps % targetEvery == 0 { target.update(towards: online, tau: tau) }
             },
             train: { gradientSteps in
-                optimizer.learningRate = Float(settings.learningRate.value(at: collection.progress))
+                optimizer.learningRate = Float(settings.learningRate.value(at: loop.progress))
                 for _ in 0..<gradientSteps { try trainStep() }
             })
     }

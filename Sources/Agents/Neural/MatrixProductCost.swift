@@ -14,9 +14,9 @@ public struct MatrixProductCost: Sendable {
     /// `2 B in out` per Dense layer of a network, input to output.
     public let layers: [Double]
 
-    /// The layers of a network `sizes[0] -> sizes[1] -> ... -> sizes.last` on `batch` rows.
-    public init(sizes: [Int], batch: Int) {
-        layers = zip(sizes, sizes.dropFirst()).map { 2 * Double(batch) * Double($0) * Double($1) }
+    /// The Dense layers of `network` on `batch` rows.
+    public init(network: MultilayerPerceptron, batch: Int) {
+        layers = network.denseLayers.map { 2 * Double(batch) * Double($0.inputSize) * Double($0.outputSize) }
     }
 
     /// One forward pass.
@@ -37,13 +37,6 @@ public protocol MatrixProductAccounting: AnyObject {
     /// Floating-point operations of the matrix products of the updates taken so far
     /// (forward and backward; see ``MatrixProductCost``).
     var updateMatrixProductFLOPs: Double { get }
-}
-
-extension MatrixProductCost {
-    /// The Dense layers of `network` on `batch` rows.
-    public init(network: MultilayerPerceptron, batch: Int) {
-        layers = network.denseLayers.map { 2 * Double(batch) * Double($0.inputSize) * Double($0.outputSize) }
-    }
 }
 
 extension DQNAgent: MatrixProductAccounting {

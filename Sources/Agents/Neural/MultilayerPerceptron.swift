@@ -19,7 +19,6 @@ public final class MultilayerPerceptron {
     public let network: Sequential
     /// The Dense layers, input to output.
     public let denseLayers: [Dense]
-    public let activation: Activation
     public let inputSize: Int
     public let outputSize: Int
     /// The network off the tape, for ``forward(_:)`` (replanned by ``reserveRows(_:)``).
@@ -59,7 +58,6 @@ public final class MultilayerPerceptron {
         }
         network = Sequential(layers)
         denseLayers = dense
-        self.activation = activation
         self.inputSize = inputSize
         self.outputSize = outputSize
         inference = Inference(network, inputWidth: inputSize)
@@ -150,10 +148,11 @@ public final class MultilayerPerceptron {
 
 extension Optimizer {
     /// One gradient step on `loss`, as every agent's update takes it: clear the gradients,
-    /// backpropagate, clip them to global L2 norm `maxNorm` when given, step.
-    func minimize(_ loss: Tensor, clippingGradientNormTo maxNorm: Float? = nil) {
+    /// backpropagate through `backward`, clip them to global L2 norm `maxNorm` when given,
+    /// step.
+    func minimize(_ loss: Tensor, clippingGradientNormTo maxNorm: Float? = nil, backward: (Tensor) -> Void = { $0.backward() }) {
         zeroGrad()
-        loss.backward()
+        backward(loss)
         if let maxNorm { clipGradientNorm(parameters, maxNorm: maxNorm) }
         step()
     }

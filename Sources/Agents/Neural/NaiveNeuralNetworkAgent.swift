@@ -116,12 +116,11 @@ public final class NaiveNeuralNetworkAgent: Agent {
                 }
                 if let episode { collected.append(episode) }
             }
-            let episodes = collected
-            let kept = iteration == 0 && episodes.contains(where: { $0.return > settings.threshold })
-                ? episodes.filter { $0.return > settings.threshold }
-                : elite(episodes)
-            let mean = episodes.isEmpty ? .nan : episodes.map(\.return).reduce(0, +) / Double(episodes.count)
-            iterationSummaries.append((episodes.count, kept.count, mean))
+            let kept = iteration == 0 && collected.contains(where: { $0.return > settings.threshold })
+                ? collected.filter { $0.return > settings.threshold }
+                : elite(collected)
+            let mean = collected.isEmpty ? .nan : collected.map(\.return).reduce(0, +) / Double(collected.count)
+            iterationSummaries.append((collected.count, kept.count, mean))
             try fit(kept)
             collected = []
             self.iteration += 1
@@ -153,10 +152,10 @@ public final class NaiveNeuralNetworkAgent: Agent {
         return order.prefix(count).map { episodes[$0] }
     }
 
-    /// Fits the classifier to the (observation, action) pairs of `episodes`.
     /// Gradient steps taken so far (named when training diverges).
     private var fitSteps = 0
 
+    /// Fits the classifier to the (observation, action) pairs of `episodes`.
     private func fit(_ episodes: [Episode]) throws {
         let observations = episodes.flatMap(\.observations)
         let labels = episodes.flatMap(\.actions)

@@ -8,37 +8,24 @@ import LabCore
 /// so PyTorch can load them. The metadata names the agent, as ``AgentState`` does, so a
 /// file saved by one agent is not loaded into another.
 enum NetworkCheckpoint {
-    /// Writes `networks` (prefix -> network) and loose `parameters` (under their names) for
-    /// `agent`, with `metadata` added.
+    /// Writes `networks` (prefix -> network) and loose `parameters` (under their names) for `agent`.
     static func save(_ networks: [(prefix: String, network: MultilayerPerceptron)], agent: String,
-                     parameters: [Parameter] = [], metadata: [String: String] = [:], to url: URL) throws {
-        var file = SafeTensorsFile(metadata: metadata.merging(["agent": agent, "format": "rllab-agent"]) { _, new in new })
+                     parameters: [Parameter] = [], to url: URL) throws {
+        var file = SafeTensorsFile(agent: agent)
         for (prefix, network) in networks { network.add(to: &file, prefix: prefix) }
         for parameter in parameters { file.add(parameter.name, float32: parameter.value.scalars, shape: parameter.shape) }
         try file.write(to: url)
     }
 
-    /// Reads a file written by ``save(_:agent:parameters:metadata:to:)`` into `networks` and `parameters`, checking the
-    /// agent and every shape before changing anything. Returns the file for its metadata.
-    @discardableResult
+    /// Reads a file written by ``save(_:agent:parameters:to:)`` into `networks` and `parameters`, checking the
+    /// agent and every shape before changing anything.
     static func load(into networks: [(prefix: String, network: MultilayerPerceptron)], agent: String,
-                     parameters: [Parameter] = [], from url: URL) throws -> SafeTensorsFile {
-        let file = try SafeTensorsFile(contentsOf: url)
-        guard file.metadata["agent"] == agent else {
-            throw AgentError("\(url.path) holds a '\(file.metadata["agent"] ?? "unknown")' agent, not '\(agent)'")
-        }
+                     parameters: [Parameter] = [], from url: URL) throws {
+        let file = try SafeTensorsFile(contentsOf: url, agent: agent)
         try check(networks, in: file, source: url)
-        let values = try parameters.map { parameter -> Tensor in
-            guard file.names.contains(parameter.name) else { throw AgentError("\(url.path) has no tensor '\(parameter.name)'") }
-            let shape = try file.shape(parameter.name)
-            guard shape == parameter.shape else {
-                throw AgentError("\(url.path): '\(parameter.name)' has shape \(shape), this agent needs \(parameter.shape)")
-            }
-            return try Tensor(validatingShape: shape, scalars: try file.float32(parameter.name))
-        }
+        let values = try parameters.map { try file.float32Tensor($0.name, shape: $0.shape, source: url) }
         for (prefix, network) in networks { try network.load(from: file, prefix: prefix, source: url) }
         for (parameter, value) in zip(parameters, values) { parameter.value = value }
-        return file
     }
 
     /// Throws unless `file` holds every parameter of `networks` with the right shape, so a
@@ -46,13 +33,41 @@ enum NetworkCheckpoint {
     static func check(_ networks: [(prefix: String, network: MultilayerPerceptron)], in file: SafeTensorsFile, source url: URL) throws {
         for (prefix, network) in networks {
             for (name, parameter) in network.network.namedParameters {
-                let key = "\(prefix).\(name)"
-                guard file.names.contains(key) else { throw AgentError("\(url.path) has no tensor '\(key)'") }
-                let shape = try file.shape(key)
-                guard shape == parameter.shape else {
-                    throw AgentError("\(url.path): '\(key)' has shape \(shape), this agent needs \(parameter.shape) (different environment or net_arch?)")
-                }
+                try file.requireTensor("\(prefix).\(name)", shape: parameter.shape, source: url,
+                                       mismatch: " (different environment or net_arch?)")
             }
         }
+    }
+}
+
+extension SafeTensorsFile {
+    /// An empty agent file: its metadata names `agent`, so a file saved by one agent is not
+    /// loaded into another.
+    init(agent: String) {
+        self.init(metadata: ["agent": agent, "format": "rllab-agent"])
+    }
+
+    /// The agent file at `url`, refused unless `agent` saved it.
+    init(contentsOf url: URL, agent: String) throws {
+        try self.init(contentsOf: url)
+        guard metadata["agent"] == agent else {
+            throw AgentError("\(url.path) holds a '\(metadata["agent"] ?? "unknown")' agent, not '\(agent)'")
+        }
+    }
+
+    /// Throws unless the file holds tensor `name` with `shape`; `missing` and `mismatch`
+    /// end the two errors (a hint at the likely cause).
+    func requireTensor(_ name: String, shape: [Int], source url: URL, missing: String = "", mismatch: String = "") throws {
+        guard names.contains(name) else { throw AgentError("\(url.path) has no tensor '\(name)'\(missing)") }
+        let saved = try self.shape(name)
+        guard saved == shape else {
+            throw AgentError("\(url.path): '\(name)' has shape \(saved), this agent needs \(shape)\(mismatch)")
+        }
+    }
+
+    /// Tensor `name` (F32), checked by ``requireTensor(_:shape:source:missing:mismatch:)`` first.
+    func float32Tensor(_ name: String, shape: [Int], source url: URL, mismatch: String = "") throws -> Tensor {
+        try requireTensor(name, shape: shape, source: url, mismatch: mismatch)
+        return try Tensor(validatingShape: shape, scalars: try float32(name))
     }
 }

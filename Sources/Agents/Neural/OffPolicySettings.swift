@@ -17,7 +17,6 @@ public struct OffPolicySettings: Settings {
 
     /// Gradient steps per training round, with SB3's -1 resolved.
     public var gradientStepsPerRound: Int { gradientSteps == -1 ? trainFrequency : gradientSteps }
-
 }
 
 /// `num_envs`: how many copies of the environment an agent collects from at once (a vector

@@ -249,9 +249,7 @@ public enum DynamicProgramming {
             }
             if stable { break }
         }
-        guard stable else {
-            throw PlanningError.notStable(rounds: rounds)
-        }
+        guard stable else { throw PlanningError.notStable(rounds: rounds) }
         guard delta < theta else {
             throw PlanningError.notConverged(method: "policy iteration's evaluation of its final policy", sweeps: sweepsThisRound,
                                              delta: delta, theta: theta, gamma: gamma)

@@ -230,10 +230,6 @@ public final class ValueIterationAgent: PlanningAgent, ResumableAgent {
     public required init(environment: EnvironmentSignature, hyperparameters: Hyperparameters, random: RandomSource) throws {
         try super.init(method: .valueIteration, environment: environment, hyperparameters: hyperparameters, random: random)
     }
-
-    public static func check(environment: EnvironmentSignature, hyperparameters: Hyperparameters) throws {
-        _ = try parts(.valueIteration, environment, hyperparameters)
-    }
 }
 
 /// Policy iteration: solves a known model, or one estimated from experience.
@@ -244,8 +240,11 @@ public final class PolicyIterationAgent: PlanningAgent, ResumableAgent {
     public required init(environment: EnvironmentSignature, hyperparameters: Hyperparameters, random: RandomSource) throws {
         try super.init(method: .policyIteration, environment: environment, hyperparameters: hyperparameters, random: random)
     }
+}
 
+extension Agent where Self: PlanningAgent {
+    /// The action space, the settings and the discretizer's sizes, checked without building the agent.
     public static func check(environment: EnvironmentSignature, hyperparameters: Hyperparameters) throws {
-        _ = try parts(.policyIteration, environment, hyperparameters)
+        _ = try parts(Method(rawValue: name)!, environment, hyperparameters)
     }
 }

@@ -15,7 +15,7 @@ import LabCore
 ///    entropy loss `-mean(H)`, total `policy + ent_coef entropy + vf_coef value`,
 ///    gradients clipped to global norm `max_grad_norm`, then RMSprop (alpha 0.99,
 ///    eps `rms_prop_eps`, SB3's settings) or Adam (eps 1e-5).
-public final class A2CAgent: Agent {
+public final class A2CAgent: RolloutAgent, Agent, ResumableAgent {
     public static let name = "a2c"
     public static let summary = "Advantage Actor-Critic (SB3 semantics): n-step rollouts from n_envs copies, RMSprop, one update per rollout"
     public struct Settings: LabCore.Settings {
@@ -38,26 +38,20 @@ public final class A2CAgent: Agent {
     }
 
     private let settings: Settings
-    /// Collection, acting, the agent's file and checkpoints, shared with PPO.
-    private let rollouts: RolloutTraining
-    /// The whole rollout, in SB3's shuffled order.
+    /// The whole rollout, in SB3's shuffled order (one update per rollout).
     private let batch: RolloutBatch
-    public var policy: ActorCriticPolicy { rollouts.policy }
-    public var normalizer: VectorNormalizer? { rollouts.normalizer }
-    /// Gradient steps taken so far (one per rollout).
-    public var updates: Int { rollouts.updates }
-    public private(set) var lastLosses = PolicyGradientLosses()
 
     public init(environment: EnvironmentSignature, hyperparameters h: Hyperparameters, random: RandomSource) throws {
         let settings = try h.settings(Settings.self)
         self.settings = settings
         let rate = Float(settings.learningRate.value(at: 0))
-        rollouts = try RolloutTraining(agent: Self.name, environment: environment, hyperparameters: h, random: random,
-                                       copies: settings.common.copies, steps: settings.rollout.steps, gamma: settings.common.gamma) { parameters in
-            settings.useRMSprop ? RMSprop(parameters, learningRate: rate, alpha: 0.99, epsilon: settings.rmsPropEpsilon) as Optimizer
-                                : Adam(parameters, learningRate: rate, epsilon: 1e-5)
+        let rollouts = try RolloutTraining(agent: Self.name, environment: environment, hyperparameters: h, random: random,
+                                           copies: settings.common.copies, steps: settings.rollout.steps, gamma: settings.common.gamma) {
+            settings.useRMSprop ? RMSprop($0, learningRate: rate, alpha: 0.99, epsilon: settings.rmsPropEpsilon) as Optimizer
+                                : Adam($0, learningRate: rate, epsilon: 1e-5)
         }
         batch = rollouts.makeBatch(size: rollouts.buffer.count)
+        super.init(rollouts)
     }
 
     public func learn(_ loop: EpisodeLoop) throws {
@@ -75,20 +69,4 @@ public final class A2CAgent: Agent {
         lastLosses = losses.terms
         try rollouts.descend(losses.total, maxGradientNorm: Float(settings.common.maxGradientNorm))
     }
-
-    public func act(_ observation: Observation) throws -> Action { try rollouts.act(observation) }
-
-    public func save(to url: URL) throws { try rollouts.save(to: url) }
-
-    public func load(from url: URL) throws { try rollouts.load(from: url) }
-}
-
-/// Training checkpoints, at any step of a rollout (``RolloutTraining``'s, with RMSprop's
-/// or Adam's state).
-extension A2CAgent: ResumableAgent {
-    public var checkpointsNeedEnvironmentState: Bool { true }
-
-    public func archiveTrainingState(into archive: inout StateArchive) throws { try rollouts.archive(into: &archive) }
-
-    public func restoreTrainingState(from archive: StateArchive) throws { try rollouts.restore(from: archive) }
 }

@@ -60,14 +60,10 @@ public final class ActorCriticPolicy {
     ///
     /// - Throws: ``AgentError`` for unsupported spaces, ``ConfigurationError`` for bad settings.
     public static func check(agent: String, environment: EnvironmentSignature, hyperparameters: Hyperparameters) throws -> ObservationEncoder {
-        let encoder = try encoder(agent: agent, environment: environment)
+        let encoder = try ObservationEncoder(space: environment.observationSpace, agent: agent, environmentID: environment.id)
         _ = try actionOutputs(agent: agent, environment: environment)
         _ = try hyperparameters.settings(Settings.self)
         return encoder
-    }
-
-    private static func encoder(agent: String, environment: EnvironmentSignature) throws -> ObservationEncoder {
-        try ObservationEncoder(space: environment.observationSpace, agent: agent, environmentID: environment.id)
     }
 
     /// The policy head's width: one logit per discrete action, or one mean per Box dimension.
@@ -81,7 +77,7 @@ public final class ActorCriticPolicy {
 
     /// - Throws: ``AgentError`` for unsupported spaces, ``ConfigurationError`` for bad settings.
     public init(agent: String, environment: EnvironmentSignature, hyperparameters h: Hyperparameters, random: RandomSource) throws {
-        encoder = try Self.encoder(agent: agent, environment: environment)
+        encoder = try ObservationEncoder(space: environment.observationSpace, agent: agent, environmentID: environment.id)
         let outputs = try Self.actionOutputs(agent: agent, environment: environment)
         (actionCount, actionBox) = environment.actionSpace.discrete.map { ($0.n, nil) } ?? (nil, environment.actionSpace.box)
         let settings = try h.settings(Settings.self)
@@ -151,22 +147,17 @@ public final class ActorCriticPolicy {
     /// `[B, width]`, on the tape.
     public func outputs(observations: Tensor) -> (output: Tensor, values: Tensor) {
         let rows = observations.shape[0]
-        var features = observations
-        if let sharedNetwork {
-            let body = sharedNetwork(observations)
-            features = activation == .relu ? body.relu() : body.tanh()
-        }
-        if sharedNetwork == nil {
+        guard let sharedNetwork else {
             // Separate networks share nothing they write: on two compute threads at once
             // when there are two, with the same bits as one after the other.
             var output: Tensor?, values: Tensor?
-            runConcurrently({ output = self.policyNetwork(features) },
-                            { values = self.valueNetwork(features).reshaped([rows]) })
+            runConcurrently({ output = self.policyNetwork(observations) },
+                            { values = self.valueNetwork(observations).reshaped([rows]) })
             return (output!, values!)
         }
-        let output = policyNetwork(features)
-        let values = valueNetwork(features).reshaped([rows])
-        return (output, values)
+        let body = sharedNetwork(observations)
+        let features = activation == .relu ? body.relu() : body.tanh()
+        return (policyNetwork(features), valueNetwork(features).reshaped([rows]))
     }
 
     /// The parameters split for ``Tensor/backward(splittingBetween:and:)``: the policy
@@ -220,17 +211,23 @@ public final class ActorCriticPolicy {
             value = valueNetwork.forward(observation)[0]
             output = policyNetwork.forward(observation)
         }
+        return (value, sampleAction(output, random: random, into: &actions, at: offset))
+    }
+
+    /// Samples an action from the policy network's `output` (logits or means) into
+    /// `actions[offset..<offset + actionSize]` and returns its log-probability.
+    private func sampleAction(_ output: UnsafeBufferPointer<Float>, random: RandomSource, into actions: inout [Float],
+                              at offset: Int) -> Float {
         if let logStd {
-            let d = output.count
             return logStd.value.withUnsafeBufferPointer { std in
                 DiagonalGaussianDistribution.sample(mean: output, logStd: std, random: random, into: &actions, at: offset)
-                let logProbability = DiagonalGaussianDistribution.logProbability(action: actions[offset..<offset + d], mean: output, logStd: std)
-                return (value, logProbability)
+                let action = actions[offset..<offset + output.count]
+                return DiagonalGaussianDistribution.logProbability(action: action, mean: output, logStd: std)
             }
         }
         let action = CategoricalDistribution.sample(logits: output, random: random)
         actions[offset] = Float(action)
-        return (value, CategoricalDistribution.logProbability(logits: output, action: action))
+        return CategoricalDistribution.logProbability(logits: output, action: action)
     }
 
     /// Plans ``sample(rows:count:random:actions:values:logProbabilities:)`` and
@@ -269,17 +266,7 @@ public final class ActorCriticPolicy {
         let d = policyNetwork.outputSize
         for i in 0..<count {
             let output = UnsafeBufferPointer(rebasing: outputs[(i * d)..<((i + 1) * d)])
-            let offset = i * actionSize
-            if let logStd {
-                logProbabilities[i] = logStd.value.withUnsafeBufferPointer { std in
-                    DiagonalGaussianDistribution.sample(mean: output, logStd: std, random: random, into: &actions, at: offset)
-                    return DiagonalGaussianDistribution.logProbability(action: actions[offset..<offset + d], mean: output, logStd: std)
-                }
-            } else {
-                let action = CategoricalDistribution.sample(logits: output, random: random)
-                actions[offset] = Float(action)
-                logProbabilities[i] = CategoricalDistribution.logProbability(logits: output, action: action)
-            }
+            logProbabilities[i] = sampleAction(output, random: random, into: &actions, at: i * actionSize)
         }
     }
 
@@ -330,14 +317,8 @@ public final class ActorCriticPolicy {
 
     /// Restores parameters written by ``add(to:)``, checking every shape first.
     func load(from file: SafeTensorsFile, source url: URL) throws {
-        var logStdValue: Tensor?
-        if let logStd {
-            guard file.names.contains("log_std") else { throw AgentError("\(url.path) has no tensor 'log_std'") }
-            let shape = try file.shape("log_std")
-            guard shape == logStd.shape else {
-                throw AgentError("\(url.path): 'log_std' has shape \(shape), this agent needs \(logStd.shape) (different environment?)")
-            }
-            logStdValue = try Tensor(validatingShape: shape, scalars: try file.float32("log_std"))
+        let logStdValue = try logStd.map {
+            try file.float32Tensor("log_std", shape: $0.shape, source: url, mismatch: " (different environment?)")
         }
         let networks = (sharedNetwork.map { [("shared", $0)] } ?? []) + [("pi", policyNetwork), ("vf", valueNetwork)]
         try NetworkCheckpoint.check(networks, in: file, source: url)

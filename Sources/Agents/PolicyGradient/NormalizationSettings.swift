@@ -45,7 +45,7 @@ public struct NormalizationSettings: Settings {
 /// observations normalized as in training.
 enum PolicyGradientCheckpoint {
     static func save(_ policy: ActorCriticPolicy, _ normalizer: VectorNormalizer?, agent: String, to url: URL) throws {
-        var file = SafeTensorsFile(metadata: ["agent": agent, "format": "rllab-agent"])
+        var file = SafeTensorsFile(agent: agent)
         policy.add(to: &file)
         if let normalizer {
             for (name, (values, shape)) in normalizer.state { file.add(name, float64: values, shape: shape) }
@@ -54,15 +54,11 @@ enum PolicyGradientCheckpoint {
     }
 
     static func load(_ policy: ActorCriticPolicy, _ normalizer: VectorNormalizer?, agent: String, from url: URL) throws {
-        let file = try SafeTensorsFile(contentsOf: url)
-        guard file.metadata["agent"] == agent else {
-            throw AgentError("\(url.path) holds a '\(file.metadata["agent"] ?? "unknown")' agent, not '\(agent)'")
-        }
+        let file = try SafeTensorsFile(contentsOf: url, agent: agent)
         // Statistics first (they are checked before anything changes), then the networks.
         if let normalizer {
             try normalizer.restore { name, shape in
-                guard file.names.contains(name) else { throw AgentError("\(url.path) has no tensor '\(name)' (saved without normalize?)") }
-                guard try file.shape(name) == shape else { throw AgentError("\(url.path): '\(name)' has shape \(try file.shape(name)), this agent needs \(shape)") }
+                try file.requireTensor(name, shape: shape, source: url, missing: " (saved without normalize?)")
                 return try file.float64(name)
             }
         }

@@ -20,7 +20,7 @@ import LabCore
 ///    after clipping the gradients' global norm to `max_grad_norm`. With `target_kl`,
 ///    training stops for this rollout once the approximate KL
 ///    `mean((r - 1) - log r)` of a minibatch exceeds 1.5 `target_kl`.
-public final class PPOAgent: Agent {
+public final class PPOAgent: RolloutAgent, Agent, ResumableAgent {
     public static let name = "ppo"
     public static let summary = "Proximal Policy Optimization (SB3 semantics): clipped surrogate, GAE, minibatch epochs, optional normalization"
     public struct Settings: LabCore.Settings {
@@ -50,26 +50,21 @@ public final class PPOAgent: Agent {
     }
 
     private let settings: Settings
-    /// Collection, acting, the agent's file and checkpoints, shared with A2C.
-    let rollouts: RolloutTraining
+    /// Minibatches of the rollout. (``RolloutAgent/updates`` counts minibatches; SB3's
+    /// `_n_updates` counts epochs.)
     private let batch: RolloutBatch
     /// The fused categorical loss's saved values, reused from minibatch to minibatch.
     private let lossScratch = PolicyGradientLosses.CategoricalScratch()
-    public var policy: ActorCriticPolicy { rollouts.policy }
-    public var normalizer: VectorNormalizer? { rollouts.normalizer }
-    /// Gradient steps taken so far (SB3's `_n_updates` counts epochs; this counts minibatches).
-    public var updates: Int { rollouts.updates }
-    /// The loss terms of the last minibatch (for logs and tests).
-    public private(set) var lastLosses = PolicyGradientLosses()
 
     public init(environment: EnvironmentSignature, hyperparameters h: Hyperparameters, random: RandomSource) throws {
         let settings = try h.settings(Settings.self)
         self.settings = settings
-        rollouts = try RolloutTraining(agent: Self.name, environment: environment, hyperparameters: h, random: random,
-                                       copies: settings.common.copies, steps: settings.rollout.steps, gamma: settings.common.gamma) { parameters in
-            Adam(parameters, learningRate: Float(settings.learningRate.value(at: 0)), epsilon: 1e-5)
+        let rollouts = try RolloutTraining(agent: Self.name, environment: environment, hyperparameters: h, random: random,
+                                           copies: settings.common.copies, steps: settings.rollout.steps, gamma: settings.common.gamma) {
+            Adam($0, learningRate: Float(settings.learningRate.value(at: 0)), epsilon: 1e-5)
         }
         batch = rollouts.makeBatch(size: settings.batchSize)
+        super.init(rollouts)
     }
 
     public func learn(_ loop: EpisodeLoop) throws {
@@ -99,20 +94,4 @@ public final class PPOAgent: Agent {
             }
         }
     }
-
-    public func act(_ observation: Observation) throws -> Action { try rollouts.act(observation) }
-
-    public func save(to url: URL) throws { try rollouts.save(to: url) }
-
-    public func load(from url: URL) throws { try rollouts.load(from: url) }
-}
-
-/// Training checkpoints, at any step of a rollout (``RolloutTraining``'s, with Adam's
-/// moments).
-extension PPOAgent: ResumableAgent {
-    public var checkpointsNeedEnvironmentState: Bool { true }
-
-    public func archiveTrainingState(into archive: inout StateArchive) throws { try rollouts.archive(into: &archive) }
-
-    public func restoreTrainingState(from archive: StateArchive) throws { try rollouts.restore(from: archive) }
 }

@@ -1,7 +1,8 @@
 import Foundation
 import LabCore
 
-/// The loss terms of one policy-gradient minibatch, as SB3 logs them.
+/// The loss terms of one policy-gradient minibatch, as SB3 logs them (made by the losses
+/// below; all 0 before the first update).
 public struct PolicyGradientLosses: Equatable, Sendable {
     public var policy: Float = 0
     public var value: Float = 0
@@ -12,8 +13,6 @@ public struct PolicyGradientLosses: Equatable, Sendable {
     public var approximateKL: Float = 0
     /// The fraction of ratios outside `1 ± clip_range` (PPO only).
     public var clipFraction: Float = 0
-
-    public init() {}
 
     /// PPO's loss on one minibatch, as the body of SB3's `PPO.train` loop: the total on the
     /// tape (to back-propagate) and every term's value.
@@ -207,13 +206,8 @@ public struct PolicyGradientLosses: Equatable, Sendable {
         let valueLoss = Float(squares / Double(rows))
         let total = (policyLoss + (entropyLoss * entropyCoefficient + 0)) + (valueLoss * valueCoefficient + 0)
 
-        var terms = PolicyGradientLosses()
-        terms.policy = policyLoss
-        terms.value = valueLoss
-        terms.entropy = entropyLoss
-        terms.total = total
-        terms.approximateKL = kl / Float(rows)
-        terms.clipFraction = clipped / Float(rows)
+        let terms = PolicyGradientLosses(policy: policyLoss, value: valueLoss, entropy: entropyLoss, total: total,
+                                         approximateKL: kl / Float(rows), clipFraction: clipped / Float(rows))
 
         let output = Tensor.recordingFunction(Tensor(total), of: logits, values) { [scratch] gradient in
             precondition(scratch.generation == generation, "PPO loss: backward after another loss reused its scratch storage")
@@ -275,8 +269,11 @@ public struct PolicyGradientLosses: Equatable, Sendable {
     {
         let observations = batch.tensor(batch.observations, width: batch.observationSize)
         let (values, logProbability, entropy) = policy.evaluate(observations: observations, actions: batch.actions)
-        let advantages = Tensor(shape: [batch.size], scalars: advantageValues(batch, normalize: normalizeAdvantage))
-        return (values, logProbability, entropy, advantages)
+        var advantages = Array(batch.advantages[0..<batch.size])
+        if normalizeAdvantage {
+            advantages.withUnsafeMutableBufferPointer { normalizeAdvantages($0.baseAddress!, count: batch.size) }
+        }
+        return (values, logProbability, entropy, Tensor(shape: [batch.size], scalars: advantages))
     }
 
     /// What both losses end with: value loss `mean((R - V)²)`, entropy loss `-mean(H)` and
@@ -286,32 +283,8 @@ public struct PolicyGradientLosses: Equatable, Sendable {
         let valueLoss = Loss.meanSquaredError(batch.tensor(batch.returns, width: nil), predictedValues)
         let entropyLoss = -entropy.mean()
         let total = policyLoss + entropyLoss * entropyCoefficient + valueLoss * valueCoefficient
-        var terms = PolicyGradientLosses()
-        terms.policy = policyLoss.scalar
-        terms.value = valueLoss.scalar
-        terms.entropy = entropyLoss.scalar
-        terms.total = total.scalar
-        return (total, terms)
-    }
-
-    /// One gradient step on `total` as both agents' `train` take it (SB3's): refuse a
-    /// non-finite loss, clear the gradients, back-propagate, clip their global norm to
-    /// `maxGradientNorm`, step the optimizer. `update` numbers the step in the error.
-    static func descend(_ total: Tensor, policy: ActorCriticPolicy, optimizer: Optimizer, maxGradientNorm: Float, update: Int) throws {
-        try NonFiniteTrainingError.check(loss: total.scalar, step: update)
-        optimizer.zeroGrad()
-        policy.backward(total)
-        clipGradientNorm(policy.parameters, maxNorm: maxGradientNorm)
-        optimizer.step()
-    }
-
-    /// The minibatch's advantages, normalized to mean 0 and (unbiased) standard deviation
-    /// 1 with 1e-8 added to the deviation, as SB3 (torch's `std` divides by n - 1).
-    static func advantageValues(_ batch: RolloutBatch, normalize: Bool) -> [Float] {
-        let n = batch.size
-        var out = Array(batch.advantages[0..<n])
-        if normalize { out.withUnsafeMutableBufferPointer { normalizeAdvantages($0.baseAddress!, count: n) } }
-        return out
+        return (total, PolicyGradientLosses(policy: policyLoss.scalar, value: valueLoss.scalar, entropy: entropyLoss.scalar,
+                                            total: total.scalar))
     }
 
     /// Normalizes `count` advantages in place to mean 0 and unbiased standard deviation 1

@@ -134,24 +134,15 @@ public final class ReinforceAgent: Agent {
         let (values, logProbability, entropy) = policy.evaluate(observations: observations, actions: batchActions)
         var advantages = batchReturns
         if settings.baseline { values.withUnsafeBufferPointer { v in for k in 0..<n { advantages[k] -= v[k] } } }
-        if settings.common.normalizeAdvantage && n > 1 {
-            var sum: Float = 0
-            for a in advantages { sum += a }
-            let mean = sum / Float(n)
-            var squares: Float = 0
-            for a in advantages { squares += (a - mean) * (a - mean) }
-            let std = (squares / Float(n - 1)).squareRoot()
-            for k in 0..<n { advantages[k] = (advantages[k] - mean) / (std + 1e-8) }
+        if settings.common.normalizeAdvantage {
+            advantages.withUnsafeMutableBufferPointer { PolicyGradientLosses.normalizeAdvantages($0.baseAddress!, count: n) }
         }
         var loss = -(Tensor(shape: [n], scalars: advantages) * logProbability).mean() - entropy.mean() * Float(settings.common.entropyCoefficient)
         if settings.baseline {
             loss = loss + Loss.meanSquaredError(Tensor(shape: [n], scalars: batchReturns), values) * Float(settings.common.valueCoefficient)
         }
         try NonFiniteTrainingError.check(loss: loss.scalar, step: updates + 1)
-        optimizer.zeroGrad()
-        policy.backward(loss)
-        clipGradientNorm(optimizer.parameters, maxNorm: Float(settings.common.maxGradientNorm))
-        optimizer.step()
+        optimizer.minimize(loss, clippingGradientNormTo: Float(settings.common.maxGradientNorm), backward: policy.backward)
         updates += 1
         batchObservations.removeAll(keepingCapacity: true)
         batchActions.removeAll(keepingCapacity: true)

@@ -122,25 +122,10 @@ public final class RolloutBuffer {
     public func gather(from start: Int, into batch: RolloutBatch) {
         let size = min(batch.capacity, count - start)
         batch.size = size
-        let width = observationSize, actionWidth = actionSize
-        // Through buffer pointers taken once: element by element through the batch's
-        // array properties, every write checked the array's uniqueness again.
         storageOrder.withUnsafeBufferPointer { storageOrder in
             let rows = UnsafeBufferPointer(rebasing: storageOrder[start..<(start + size)])
-            observations.withUnsafeBufferPointer { observations in
-                batch.observations.withUnsafeMutableBufferPointer { target in
-                    for (b, k) in rows.enumerated() {
-                        for j in 0..<width { target[b * width + j] = observations[k * width + j] }
-                    }
-                }
-            }
-            actions.withUnsafeBufferPointer { actions in
-                batch.actions.withUnsafeMutableBufferPointer { target in
-                    for (b, k) in rows.enumerated() {
-                        for j in 0..<actionWidth { target[b * actionWidth + j] = actions[k * actionWidth + j] }
-                    }
-                }
-            }
+            Self.gather(observations, width: observationSize, rows: rows, into: &batch.observations)
+            Self.gather(actions, width: actionSize, rows: rows, into: &batch.actions)
             Self.gather(values, rows: rows, into: &batch.values)
             Self.gather(logProbabilities, rows: rows, into: &batch.logProbabilities)
             Self.gather(advantages, rows: rows, into: &batch.advantages)
@@ -148,12 +133,17 @@ public final class RolloutBuffer {
         }
     }
 
-    /// `target[b] = column[rows[b]]` for every `b`.
+    /// Row `b` of `target` is row `rows[b]` of `column`, for every `b` (`width` floats a row).
+    ///
+    /// Through buffer pointers taken once: element by element through the batch's array
+    /// properties, every write checked the array's uniqueness again.
     @inline(__always)
-    private static func gather(_ column: [Float], rows: UnsafeBufferPointer<Int>, into target: inout [Float]) {
+    private static func gather(_ column: [Float], width: Int = 1, rows: UnsafeBufferPointer<Int>, into target: inout [Float]) {
         column.withUnsafeBufferPointer { column in
             target.withUnsafeMutableBufferPointer { target in
-                for (b, k) in rows.enumerated() { target[b] = column[k] }
+                for (b, k) in rows.enumerated() {
+                    for j in 0..<width { target[b * width + j] = column[k * width + j] }
+                }
             }
         }
     }

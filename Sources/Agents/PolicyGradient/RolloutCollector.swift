@@ -72,6 +72,7 @@ public final class RolloutCollector {
         normalizer?.normalize(&output, at: offset, count: width)
     }
 
+    /// Prepares every copy's current observation as the one its next action is chosen for.
     private func prepareLastObservations() {
         let raw = vector.environment.observations, rawWidth = policy.encoder.rawWidth
         for i in 0..<copies { prepare(raw[i * rawWidth..<(i + 1) * rawWidth], into: &lastObservations, at: i * width) }
@@ -81,9 +82,7 @@ public final class RolloutCollector {
     private func start() throws {
         guard !started else { return }
         try vector.start()
-        if let normalizer {
-            normalizer.reset(observations: vector.environment.observations)
-        }
+        normalizer?.reset(observations: vector.environment.observations)
         prepareLastObservations()
         started = true
     }
@@ -102,7 +101,7 @@ public final class RolloutCollector {
         try start()
         if !continuesRollout { buffer.reset() }
         continuesRollout = false
-        let actionSize = policy.actionSize, rawWidth = policy.encoder.rawWidth
+        let actionSize = policy.actionSize
         let environment = vector.environment
         while !buffer.isFull {
             // The whole state is in the agent (networks, optimizer, buffer, streams), this
@@ -137,8 +136,7 @@ public final class RolloutCollector {
             }
             buffer.add(observations: lastObservations, actions: actions, rewards: rewards, episodeStarts: lastEpisodeStarts,
                        values: values, logProbabilities: logProbabilities)
-            let raw = environment.observations
-            for i in 0..<copies { prepare(raw[i * rawWidth..<(i + 1) * rawWidth], into: &lastObservations, at: i * width) }
+            prepareLastObservations()
             for i in 0..<copies { lastEpisodeStarts[i] = dones[i] }
             try afterStep()
             if vector.episodeLoop.stopRequested { return false }

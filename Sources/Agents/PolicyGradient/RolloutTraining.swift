@@ -67,10 +67,12 @@ final class RolloutTraining {
         }
     }
 
-    /// One gradient step on `loss` with the gradients clipped to the global norm
-    /// `maxGradientNorm`; a non-finite loss stops training with an error.
+    /// One gradient step on `loss` (SB3's), back-propagated through the policy's two sides
+    /// at once, with the gradients clipped to the global norm `maxGradientNorm`; a
+    /// non-finite loss stops training with an error.
     func descend(_ loss: Tensor, maxGradientNorm: Float) throws {
-        try PolicyGradientLosses.descend(loss, policy: policy, optimizer: optimizer, maxGradientNorm: maxGradientNorm, update: updates + 1)
+        try NonFiniteTrainingError.check(loss: loss.scalar, step: updates + 1)
+        optimizer.minimize(loss, clippingGradientNormTo: maxGradientNorm, backward: policy.backward)
         updates += 1
     }
 
@@ -111,4 +113,31 @@ final class RolloutTraining {
         try archive.restore(batchRandom, from: "agent.batch_random")
         updates = try archive.int("agent.updates")
     }
+}
+
+/// PPO and A2C as agents around their ``RolloutTraining``: acting, their file and training
+/// checkpoints (at any step of a rollout, with the optimizer's state) go through it.
+public class RolloutAgent {
+    /// Collection, acting, the agent's file and checkpoints.
+    let rollouts: RolloutTraining
+    public var policy: ActorCriticPolicy { rollouts.policy }
+    public var normalizer: VectorNormalizer? { rollouts.normalizer }
+    /// Gradient steps taken so far.
+    public var updates: Int { rollouts.updates }
+    /// The loss terms of the last update (for logs and tests).
+    public internal(set) var lastLosses = PolicyGradientLosses()
+
+    init(_ rollouts: RolloutTraining) { self.rollouts = rollouts }
+
+    public func act(_ observation: Observation) throws -> Action { try rollouts.act(observation) }
+
+    public func save(to url: URL) throws { try rollouts.save(to: url) }
+
+    public func load(from url: URL) throws { try rollouts.load(from: url) }
+
+    public var checkpointsNeedEnvironmentState: Bool { true }
+
+    public func archiveTrainingState(into archive: inout StateArchive) throws { try rollouts.archive(into: &archive) }
+
+    public func restoreTrainingState(from archive: StateArchive) throws { try rollouts.restore(from: archive) }
 }

@@ -64,7 +64,8 @@ public final class QLearningAgent: Agent {
                 let state = self.discretizer.index(t.observation)
                 guard case .discrete(let action) = t.action else { return }
                 let next = self.discretizer.index(t.nextObservation)
-                let bootstrap = t.terminated && !self.settings.bootstrapTerminal ? 0 : self.settings.gamma * self.maxValue(next)
+                let bootstrap = t.terminated && !self.settings.bootstrapTerminal
+                    ? 0 : self.settings.gamma * self.table[next * self.actionCount + self.greedyAction(next)]
                 let index = state * self.actionCount + action
                 self.table[index] += self.settings.learningRate.value(at: loop.progress) * (t.reward + bootstrap - self.table[index])
             })
@@ -81,11 +82,6 @@ public final class QLearningAgent: Agent {
         var best = 0
         for action in 1..<actionCount where table[base + action] > table[base + best] { best = action }
         return best
-    }
-
-    @inline(__always)
-    func maxValue(_ state: Int) -> Double {
-        table[greedyAction(state) + state * actionCount]
     }
 
     public func save(to url: URL) throws {
