@@ -214,13 +214,6 @@ public final class LogSoftmax: Layer {
     public func callAsFunction(_ input: Tensor) -> Tensor { input.logSoftmax(axis: axis) }
 }
 
-/// Any tensor function as a parameterless layer.
-public final class Lambda: Layer {
-    let body: (Tensor) -> Tensor
-    public init(_ body: @escaping (Tensor) -> Tensor) { self.body = body }
-    public func callAsFunction(_ input: Tensor) -> Tensor { body(input) }
-}
-
 /// Layers applied in order. Parameter names are `<index>.<name>` as in
 /// `torch.nn.Sequential`'s `state_dict`.
 public final class Sequential: Layer {
