@@ -37,13 +37,7 @@ final class TapeNode {
     }
 
     /// A leaf: a tensor whose gradient the user wants (a parameter or a marked input).
-    init(leafShape: [Int]) {
-        op = .leaf
-        shape = leafShape
-        a = nil
-        b = nil
-        rest = []
-    }
+    convenience init(leafShape: [Int]) { self.init(.leaf, shape: leafShape, a: nil) }
 
     var isLeaf: Bool { if case .leaf = op { return true } else { return false } }
 
@@ -291,6 +285,4 @@ public final class Parameter {
 extension Array where Element == Parameter {
     /// Clears every parameter's gradient.
     public func zeroGrad() { for p in self { p.zeroGrad() } }
-    /// Total number of scalars.
-    public var scalarCount: Int { reduce(0) { $0 + $1.value.count } }
 }
