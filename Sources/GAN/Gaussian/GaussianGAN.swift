@@ -65,12 +65,11 @@ public final class GaussianGAN {
     }
 
     static func dense(_ i: Int, _ o: Int, _ w: GaussianGANConfig.WeightInit, _ s: RandomSource) -> Dense {
-        switch w {
-        case .normal(let sd):
-            return Dense(i, o, weightInitializer: .normal(standardDeviation: sd), biasInitializer: .zeros, source: s)
-        case .glorotUniform:
-            return Dense(i, o, weightInitializer: .glorotUniform, biasInitializer: .zeros, source: s)
+        let weights: Initializer = switch w {
+        case .normal(let sd): .normal(standardDeviation: sd)
+        case .glorotUniform: .glorotUniform
         }
+        return Dense(i, o, weightInitializer: weights, biasInitializer: .zeros, source: s)
     }
 
     static func makeGenerator(_ h: Int, _ w: GaussianGANConfig.WeightInit, _ s: RandomSource) -> Sequential {

@@ -123,12 +123,9 @@ extension ImageGANTrainer {
                 summary["classifier"] = metrics.probe.name
             }
         }
-        // JSON has no NaN or infinity: a diverged run reports null.
-        try output.writeSummary(summary.mapValues { v -> Any in
-            if let d = v as? Double, !d.isFinite { return NSNull() }; return v })
+        try output.writeSummary(summary)
         return epochs
     }
-
 
     /// `metrics.csv`'s columns: epoch, Fréchet distance, classifier score, (AC-GAN) the
     /// conditional accuracy, and the share of each predicted class.

@@ -44,28 +44,31 @@ public struct RunOutput {
     /// Creates the folder (and its parents) if needed.
     public init(directory: URL) throws {
         self.directory = directory
-        do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        } catch {
-            throw GANError.outputFailed("cannot create output folder \(directory.path): \(error.localizedDescription)")
-        }
+        try RunOutput.create(directory, called: "output folder")
     }
 
     /// A file in the run folder, creating its subfolder.
     public func file(_ relativePath: String) throws -> URL {
         let url = directory.appendingPathComponent(relativePath)
-        let parent = url.deletingLastPathComponent()
-        do {
-            try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
-        } catch {
-            throw GANError.outputFailed("cannot create folder \(parent.path): \(error.localizedDescription)")
-        }
+        try RunOutput.create(url.deletingLastPathComponent(), called: "folder")
         return url
     }
 
-    /// Writes `summary.json` with sorted keys, so equal runs give equal bytes.
+    /// Creates `folder` and its parents; `name` is what the message calls it.
+    private static func create(_ folder: URL, called name: String) throws {
+        do { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) } catch {
+            throw GANError.outputFailed("cannot create \(name) \(folder.path): \(error.localizedDescription)")
+        }
+    }
+
+    /// Writes `summary.json` with sorted keys, so equal runs give equal bytes, and numbers
+    /// that are not finite as null (JSON has no NaN: a run that diverged or took no step).
     public func writeSummary(_ summary: [String: Any]) throws {
         let url = try file(RunOutput.summaryFile)
+        let summary = summary.mapValues { value -> Any in
+            if let number = value as? Double, !number.isFinite { return NSNull() }
+            return value
+        }
         do {
             let data = try JSONSerialization.data(withJSONObject: summary, options: [.prettyPrinted, .sortedKeys])
             try AtomicFile.write(data + Data("\n".utf8), to: url)
@@ -158,5 +161,4 @@ public final class CSVLog {
         if value == value.rounded(), Swift.abs(value) < 1e15 { return String(Int64(value)) }
         return "\(value)"
     }
-
 }
