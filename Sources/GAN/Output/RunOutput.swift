@@ -11,7 +11,7 @@ public struct RunOutput {
     public let directory: URL
 
     // The run's files, named once: the GAN runs write them (summaries and CSVs through the
-    // writers below, whose readers `Lab.GANReport` calls).
+    // writers below; `Lab.GANReport` reads them back, the CSVs with LabCore's `CSVTable`).
     public static let summaryFile = "summary.json"
     /// One row per adversarial step (1-D GAN) or batch (image GANs).
     public static let lossesFile = "losses.csv"
@@ -146,14 +146,6 @@ public final class CSVLog {
     private func write(_ line: String) {
         guard failure == nil else { return }
         do { try output.write(line + "\n") } catch { failure = error }
-    }
-
-    /// Reads a file this type wrote, or nil when there is none (LabCore's one CSV reader:
-    /// a last line cut short by an interrupted run is left out).
-    ///
-    /// - Throws: ``CSVError`` for an empty file or a row with fewer fields than the header.
-    public static func read(_ url: URL) throws -> CSVTable? {
-        try CSVTable(contentsOf: url)
     }
 
     /// Integers without a decimal point, other values in Swift's shortest exact form.
