@@ -56,7 +56,8 @@ public final class GaussianGAN {
         // One stream per consumer, derived by name, so adding a consumer changes no other.
         let inputs = config.minibatchStdFeature ? 2 : 1
         discriminatorPretrain = GaussianGAN.makeDiscriminator(inputs, h, config.weightInit, master.derived("discriminator-pretrain-init"))
-        generator = GaussianGAN.makeGenerator(h, config.weightInit, master.derived("generator-init"))
+        let g = master.derived("generator-init"), w = config.weightInit
+        generator = Sequential(GaussianGAN.dense(1, h, w, g), Softplus(), GaussianGAN.dense(h, 1, w, g))
         discriminator = GaussianGAN.makeDiscriminator(inputs, h, config.weightInit, master.derived("discriminator-init"))
         dataSource = master.derived("data")
         noiseSource = master.derived("noise")
@@ -70,10 +71,6 @@ public final class GaussianGAN {
         case .glorotUniform: .glorotUniform
         }
         return Dense(i, o, weightInitializer: weights, biasInitializer: .zeros, source: s)
-    }
-
-    static func makeGenerator(_ h: Int, _ w: GaussianGANConfig.WeightInit, _ s: RandomSource) -> Sequential {
-        Sequential(dense(1, h, w, s), Softplus(), dense(h, 1, w, s))
     }
 
     static func makeDiscriminator(_ inputs: Int, _ h: Int, _ w: GaussianGANConfig.WeightInit, _ s: RandomSource) -> Sequential {

@@ -121,10 +121,7 @@ public struct ImageGANConfig: Settings, Equatable {
     public var seed: UInt64 = 0
 
     /// Whether D uses Adam (otherwise SGD).
-    public var discriminatorUsesAdam: Bool {
-        get { discriminatorOptimizer == .adam }
-        set { discriminatorOptimizer = newValue ? .adam : .sgd }
-    }
+    public var discriminatorUsesAdam: Bool { discriminatorOptimizer == .adam }
 
     public init() {}
 
@@ -174,7 +171,7 @@ public struct ImageGANConfig: Settings, Equatable {
         fakeLabel = 0
         generatorLearningRate = 2e-4
         generatorBeta1 = 0.5
-        discriminatorUsesAdam = true
+        discriminatorOptimizer = .adam
         discriminatorLearningRate = 2e-4
         discriminatorBeta1 = 0.5
     }

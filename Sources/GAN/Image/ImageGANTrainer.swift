@@ -180,19 +180,13 @@ public final class ImageGANTrainer {
                 ComponentLosses(total: gSum.total / k, generation: gSum.generation / k, auxiliary: gSum.auxiliary / k))
     }
 
-    /// Noise and labels for the 10x10 grid, the same every epoch (one row per class when
-    /// conditional) so epochs can be compared.
-    public func gridInputs() -> (noise: Tensor, labels: [Int]) {
-        let source = master.derived("grid")
-        return (model.noise(100, source: source), model.isConditional ? (0..<100).map { $0 / 10 } : [])
-    }
-
-    /// The 10x10 grid of generated images.
+    /// The 10x10 grid of generated images, from the same noise every epoch (one row per
+    /// class when conditional) so epochs can be compared.
     public func gridImage() throws -> PNGImage {
         model.generator.eval()
         defer { model.generator.train() }
-        let (noise, labels) = gridInputs()
-        let images = withoutGradient { model.generate(noise: noise, labels: labels) }
+        let noise = model.noise(100, source: master.derived("grid"))
+        let images = withoutGradient { model.generate(noise: noise, labels: rowPerClass) }
         return try PNGImage.grid(images, imageHeight: 28, imageWidth: 28, columns: 10)
     }
 
@@ -237,9 +231,11 @@ public final class ImageGANTrainer {
                 }
             }
         }
-        let labels = model.isConditional ? (0..<100).map { $0 / 10 } : []
-        return withoutGradient { model.generate(noise: Tensor(shape: [100, d], scalars: values), labels: labels) }
+        return withoutGradient { model.generate(noise: Tensor(shape: [100, d], scalars: values), labels: rowPerClass) }
     }
+
+    /// Labels of a 10x10 grid with one row per class (none when unconditional).
+    private var rowPerClass: [Int] { model.isConditional ? (0..<100).map { $0 / 10 } : [] }
 
     /// One pass over `train` in shuffled batches (the last partial batch dropped, as the
     /// Keras examples do). Returns the mean D and G losses.

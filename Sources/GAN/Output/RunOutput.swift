@@ -117,12 +117,9 @@ public struct RunOutput {
 public final class CSVLog {
     private let output: FileOutput
     private var failure: Error?
-    /// The file's location.
-    public let url: URL
 
     /// Creates (truncating) the file and writes the header.
     public init(url: URL, header: [String]) throws {
-        self.url = url
         do { output = try FileOutput(url: url) } catch {
             throw GANError.outputFailed("\(error)")
         }
