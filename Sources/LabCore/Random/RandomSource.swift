@@ -247,11 +247,6 @@ public final class RandomSource {
         }
     }
 
-    /// An integer uniform in `range`.
-    public func uniformInt(in range: Range<Int>) throws -> Int {
-        try range.lowerBound + uniformInt(below: range.count)
-    }
-
     /// A Gaussian sample with the given mean and standard deviation (`gsl_ran_gaussian`).
     @inline(__always)
     public func gaussian(mean: Double = 0, standardDeviation: Double = 1) -> Double {
