@@ -183,5 +183,7 @@ public final class ACGAN: ImageGANModel {
     /// U(-1, 1) noise, as the Keras example.
     public func noise(_ n: Int, source: RandomSource) -> Tensor { .uniform([n, latentSize], low: -1, high: 1, source: source) }
     public func generate(noise: Tensor, labels: [Int]) -> Tensor { generatorNetwork.generate(noise: noise, labels: labels) }
-    public func discriminate(_ images: Tensor) -> (adversarial: Tensor, classes: Tensor?) { discriminatorNetwork.heads(images) }
+    public func discriminate(_ images: Tensor) -> (adversarial: Tensor, classes: Tensor?) {
+        discriminatorNetwork.heads(images)
+    }
 }

@@ -115,8 +115,8 @@ public enum BLAS {
             }
             return Library(backend: .openBLAS, sgemm: unsafeBitCast(sgemm, to: SgemmFunction.self),
                            dgemm: unsafeBitCast(dgemm, to: DgemmFunction.self),
-                           coreName: text("openblas_get_corename") ?? "unknown", config: text("openblas_get_config") ?? "",
-                           requestedCoreType: coreType, threads: threads)
+                           coreName: text("openblas_get_corename") ?? "unknown",
+                           config: text("openblas_get_config") ?? "", requestedCoreType: coreType, threads: threads)
         }
         let message = "warning: libopenblas.so.0 not found (apt-get install libopenblas0); matrix products use GSL's slow reference BLAS\n"
         fputs(message, stderr)
