@@ -243,11 +243,9 @@ public final class Sequential: Layer {
     }
 
     public var namedParameters: [(name: String, parameter: Parameter)] {
-        var result: [(name: String, parameter: Parameter)] = []
-        for (i, layer) in layers.enumerated() {
-            for (name, p) in layer.namedParameters { result.append(("\(i).\(name)", p)) }
+        layers.enumerated().flatMap { i, layer in
+            layer.namedParameters.map { (name: "\(i).\($0.name)", parameter: $0.parameter) }
         }
-        return result
     }
 
     public func setTraining(_ training: Bool) { for layer in layers { layer.setTraining(training) } }
