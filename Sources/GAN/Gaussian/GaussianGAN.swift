@@ -199,16 +199,13 @@ public final class GaussianGAN {
             if plotSteps.contains(step + 1), let snapshot { snapshot(takeSnapshot(step: step + 1)) }
         }
         average?.copyIntoParameters()
-        let samples = generatedSamples(config.evaluationSamples)
+        // Evaluated on stratified noise, as the tutorial.
+        let samples = withoutGradient { generator(noiseBatch(config.evaluationSamples, source: evaluationSource)) }
+            .scalars.map { Double($0) }
         let mean = samples.reduce(0, +) / Double(samples.count)
         let variance = samples.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(samples.count)
         return GaussianGANResult(generatedMean: mean, generatedStd: variance.squareRoot(),
                                  losses: losses, pretrainLosses: pretrainLosses)
-    }
-
-    /// `n` generated samples from stratified noise (the tutorial's evaluation input).
-    public func generatedSamples(_ n: Int) -> [Double] {
-        withoutGradient { generator(noiseBatch(n, source: evaluationSource)) }.scalars.map { Double($0) }
     }
 
     /// Densities and D's decision curve now (the tutorial's figure).
