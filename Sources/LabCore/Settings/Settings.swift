@@ -194,12 +194,8 @@ extension Array: SettingType where Element: SettingType {
     public static func read(_ input: SettingInput) -> [Element]? {
         switch input {
         case .list(let items):
-            var values: [Element] = []
-            for item in items {
-                guard let value = Element.read(item) else { return nil }
-                values.append(value)
-            }
-            return values
+            let values = items.compactMap(Element.read)
+            return values.count == items.count ? values : nil
         case .scalar:
             // A single value where a list is expected: a one-element list.
             return Element.read(input).map { [$0] }
