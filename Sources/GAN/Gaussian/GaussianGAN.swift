@@ -56,7 +56,8 @@ public final class GaussianGAN {
         // One stream per consumer, derived by name, so adding a consumer changes no other.
         let inputs = config.minibatchStdFeature ? 2 : 1
         discriminatorPretrain = GaussianGAN.makeDiscriminator(inputs, h, config.weightInit, master.derived("discriminator-pretrain-init"))
-        generator = GaussianGAN.makeGenerator(h, config.weightInit, master.derived("generator-init"))
+        let g = master.derived("generator-init"), w = config.weightInit
+        generator = Sequential(GaussianGAN.dense(1, h, w, g), Softplus(), GaussianGAN.dense(h, 1, w, g))
         discriminator = GaussianGAN.makeDiscriminator(inputs, h, config.weightInit, master.derived("discriminator-init"))
         dataSource = master.derived("data")
         noiseSource = master.derived("noise")
@@ -65,16 +66,11 @@ public final class GaussianGAN {
     }
 
     static func dense(_ i: Int, _ o: Int, _ w: GaussianGANConfig.WeightInit, _ s: RandomSource) -> Dense {
-        switch w {
-        case .normal(let sd):
-            return Dense(i, o, weightInitializer: .normal(standardDeviation: sd), biasInitializer: .zeros, source: s)
-        case .glorotUniform:
-            return Dense(i, o, weightInitializer: .glorotUniform, biasInitializer: .zeros, source: s)
+        let weights: Initializer = switch w {
+        case .normal(let sd): .normal(standardDeviation: sd)
+        case .glorotUniform: .glorotUniform
         }
-    }
-
-    static func makeGenerator(_ h: Int, _ w: GaussianGANConfig.WeightInit, _ s: RandomSource) -> Sequential {
-        Sequential(dense(1, h, w, s), Softplus(), dense(h, 1, w, s))
+        return Dense(i, o, weightInitializer: weights, biasInitializer: .zeros, source: s)
     }
 
     static func makeDiscriminator(_ inputs: Int, _ h: Int, _ w: GaussianGANConfig.WeightInit, _ s: RandomSource) -> Sequential {
@@ -203,16 +199,13 @@ public final class GaussianGAN {
             if plotSteps.contains(step + 1), let snapshot { snapshot(takeSnapshot(step: step + 1)) }
         }
         average?.copyIntoParameters()
-        let samples = generatedSamples(config.evaluationSamples)
+        // Evaluated on stratified noise, as the tutorial.
+        let samples = withoutGradient { generator(noiseBatch(config.evaluationSamples, source: evaluationSource)) }
+            .scalars.map { Double($0) }
         let mean = samples.reduce(0, +) / Double(samples.count)
         let variance = samples.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(samples.count)
         return GaussianGANResult(generatedMean: mean, generatedStd: variance.squareRoot(),
                                  losses: losses, pretrainLosses: pretrainLosses)
-    }
-
-    /// `n` generated samples from stratified noise (the tutorial's evaluation input).
-    public func generatedSamples(_ n: Int) -> [Double] {
-        withoutGradient { generator(noiseBatch(n, source: evaluationSource)) }.scalars.map { Double($0) }
     }
 
     /// Densities and D's decision curve now (the tutorial's figure).

@@ -76,25 +76,11 @@ public struct GaussianGANConfig: Settings, Equatable {
     public var seed: UInt64 = 0
 
     /// The optimizer of D_pre, D and G.
-    public var optimizer: OptimizerKind {
-        get { optimizerName == .adam ? .adam(beta1: beta1) : .gradientDescent }
-        set {
-            switch newValue {
-            case .gradientDescent: optimizerName = .sgd
-            case .adam(let beta1): (optimizerName, self.beta1) = (.adam, beta1)
-            }
-        }
-    }
+    public var optimizer: OptimizerKind { optimizerName == .adam ? .adam(beta1: beta1) : .gradientDescent }
 
     /// Initial weights.
     public var weightInit: WeightInit {
-        get { weightInitKind == .normal ? .normal(standardDeviation: weightStandardDeviation) : .glorotUniform }
-        set {
-            switch newValue {
-            case .normal(let sd): (weightInitKind, weightStandardDeviation) = (.normal, sd)
-            case .glorotUniform: weightInitKind = .glorotUniform
-            }
-        }
+        weightInitKind == .normal ? .normal(standardDeviation: weightStandardDeviation) : .glorotUniform
     }
 
     public init() {}
@@ -121,14 +107,12 @@ public struct GaussianGANConfig: Settings, Equatable {
     public static var `default`: GaussianGANConfig {
         var c = GaussianGANConfig()
         c.preset = "default"
-        c.weightInit = .glorotUniform
-        c.optimizer = .adam(beta1: 0.5)
+        c.weightInitKind = .glorotUniform
+        c.optimizerName = .adam
+        c.beta1 = 0.5
         c.learningRate = 0.005
-        c.decayRate = 0.95
-        c.decaySteps = 150
         c.batchSize = 64
         c.steps = 1500
-        c.pretrainSteps = 1000
         c.plotSteps = [0, 500, 1000, 1500]
         c.generatorAverageDecay = 0.99
         c.minibatchStdFeature = true

@@ -2,16 +2,18 @@ import LabCore
 
 /// 28x28 grey images scaled to [-1, 1] (a tanh generator's range) with class labels.
 public struct GANImageData {
+    /// The images and labels, checked (LabCore's subsets and minibatches).
+    private let data: LabeledImages
     /// `[N, 784]`, values in [-1, 1].
-    public let images: Tensor
+    public var images: Tensor { data.images }
     /// Class ids in 0..<10.
-    public let labels: [Int]
+    public var labels: [Int] { data.labels }
     /// The side of the square images the GANs take.
     public static let side = 28
     /// The number of classes of conditional models.
     public static let classes = 10
 
-    public var count: Int { labels.count }
+    public var count: Int { data.count }
 
     /// Images already in [-1, 1] as `[N, 784]` with one label per image in 0..<10.
     ///
@@ -27,15 +29,11 @@ public struct GANImageData {
         guard labels.allSatisfy({ (0..<GANImageData.classes).contains($0) }) else {
             throw GANError.invalidSetting("labels must be in 0...\(GANImageData.classes - 1)")
         }
-        self.images = images
-        self.labels = labels
+        data = LabeledImages(images: images, labels: labels, height: GANImageData.side, width: GANImageData.side)
     }
 
     /// For subsets of data that was checked already.
-    private init(validatedImages: Tensor, labels: [Int]) {
-        images = validatedImages
-        self.labels = labels
-    }
+    private init(_ data: LabeledImages) { self.data = data }
 
     /// Images `[N, 784]` in [0, 1] (as the IDX reader gives them), rescaled to [-1, 1].
     public init(unitIntervalImages: Tensor, labels: [Int], height: Int, width: Int, source: String) throws {
@@ -46,25 +44,10 @@ public struct GANImageData {
     }
 
     /// The first `n` examples.
-    public func prefix(_ n: Int) -> GANImageData {
-        let k = Swift.min(n, count)
-        return GANImageData(validatedImages: images[rows: 0..<k], labels: Array(labels[0..<k]))
-    }
+    public func prefix(_ n: Int) -> GANImageData { GANImageData(data.prefix(n)) }
 
     /// The images and labels at `indices`.
     public func batch<C: Collection>(_ indices: C) -> (images: Tensor, labels: [Int]) where C.Element == Int {
-        let d = images.shape[1]
-        var values = [Float](repeating: 0, count: indices.count * d)
-        var batchLabels: [Int] = []
-        batchLabels.reserveCapacity(indices.count)
-        images.withUnsafeBufferPointer { src in
-            values.withUnsafeMutableBufferPointer { dst in
-                for (r, i) in indices.enumerated() {
-                    for j in 0..<d { dst[r * d + j] = src[i * d + j] }
-                }
-            }
-            for i in indices { batchLabels.append(labels[i]) }
-        }
-        return (Tensor(shape: [indices.count, d], scalars: values), batchLabels)
+        data.batch(indices)
     }
 }

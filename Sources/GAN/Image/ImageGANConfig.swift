@@ -121,10 +121,7 @@ public struct ImageGANConfig: Settings, Equatable {
     public var seed: UInt64 = 0
 
     /// Whether D uses Adam (otherwise SGD).
-    public var discriminatorUsesAdam: Bool {
-        get { discriminatorOptimizer == .adam }
-        set { discriminatorOptimizer = newValue ? .adam : .sgd }
-    }
+    public var discriminatorUsesAdam: Bool { discriminatorOptimizer == .adam }
 
     public init() {}
 
@@ -164,14 +161,19 @@ public struct ImageGANConfig: Settings, Equatable {
         var c = ImageGANConfig()
         c.preset = "default"
         c.batchSize = 64
-        c.fakeLabel = 0
-        c.generatorLearningRate = 2e-4
-        c.generatorBeta1 = 0.5
-        c.discriminatorUsesAdam = true
-        c.discriminatorLearningRate = 2e-4
-        c.discriminatorBeta1 = 0.5
+        c.useDCGANOptimizers()
         c.discriminatorHidden = [1024, 512]
         return c
+    }
+
+    /// DCGAN's training of both networks: Adam 2e-4 with beta1 0.5, and a hard fake label.
+    private mutating func useDCGANOptimizers() {
+        fakeLabel = 0
+        generatorLearningRate = 2e-4
+        generatorBeta1 = 0.5
+        discriminatorOptimizer = .adam
+        discriminatorLearningRate = 2e-4
+        discriminatorBeta1 = 0.5
     }
 
     /// The Keras AC-GAN example: latent 100, Adam 2e-4 with beta1 0.5 for both networks,
@@ -183,12 +185,7 @@ public struct ImageGANConfig: Settings, Equatable {
         c.epochs = 50
         c.latentSize = 100
         c.realLabel = 1
-        c.fakeLabel = 0
-        c.generatorLearningRate = 2e-4
-        c.generatorBeta1 = 0.5
-        c.discriminatorUsesAdam = true
-        c.discriminatorLearningRate = 2e-4
-        c.discriminatorBeta1 = 0.5
+        c.useDCGANOptimizers()
         c.generatorBatchMultiplier = 2
         c.architecture = .paper
         return c

@@ -184,7 +184,6 @@ public final class ACGAN: ImageGANModel {
     public func noise(_ n: Int, source: RandomSource) -> Tensor { .uniform([n, latentSize], low: -1, high: 1, source: source) }
     public func generate(noise: Tensor, labels: [Int]) -> Tensor { generatorNetwork.generate(noise: noise, labels: labels) }
     public func discriminate(_ images: Tensor) -> (adversarial: Tensor, classes: Tensor?) {
-        let (a, c) = discriminatorNetwork.heads(images)
-        return (a, c)
+        discriminatorNetwork.heads(images)
     }
 }

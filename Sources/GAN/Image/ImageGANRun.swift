@@ -35,8 +35,10 @@ extension ImageGANTrainer {
         let losses = try CSVLog(url: output.file(RunOutput.lossesFile), header: batchHeader)
         let testLog = try CSVLog(url: output.file(RunOutput.testLossesFile),
                                  header: [Column.epoch, Column.component, Column.loss, "generation_loss", "auxiliary_loss"])
+        let metricsHeader = [Column.epoch, Column.frechetDistance, Column.classifierScore]
+            + (conditional ? [Column.classifierAccuracy] : []) + (0..<GANImageData.classes).map { "class_\($0)" }
         let metricsLog = try metrics.map { _ in
-            try CSVLog(url: output.file(RunOutput.metricsFile), header: ImageGANTrainer.metricsHeader(conditional: conditional))
+            try CSVLog(url: output.file(RunOutput.metricsFile), header: metricsHeader)
         }
         if let metrics {
             log(String(format: "Fréchet distance floor (%d real training vs %d real test images, %@ features): %.4g",
@@ -123,19 +125,8 @@ extension ImageGANTrainer {
                 summary["classifier"] = metrics.probe.name
             }
         }
-        // JSON has no NaN or infinity: a diverged run reports null.
-        try output.writeSummary(summary.mapValues { v -> Any in
-            if let d = v as? Double, !d.isFinite { return NSNull() }; return v })
+        try output.writeSummary(summary)
         return epochs
-    }
-
-
-    /// `metrics.csv`'s columns: epoch, Fréchet distance, classifier score, (AC-GAN) the
-    /// conditional accuracy, and the share of each predicted class.
-    public static func metricsHeader(conditional: Bool) -> [String] {
-        [RunOutput.Column.epoch, RunOutput.Column.frechetDistance, RunOutput.Column.classifierScore]
-            + (conditional ? [RunOutput.Column.classifierAccuracy] : [])
-            + (0..<GANImageData.classes).map { "class_\($0)" }
     }
 
     /// The Keras AC-GAN example's per-epoch table.

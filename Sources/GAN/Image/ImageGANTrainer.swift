@@ -13,6 +13,16 @@ public struct ComponentLosses: Sendable, Equatable {
         self.generation = generation
         self.auxiliary = auxiliary
     }
+
+    /// The figure-by-figure mean of `losses` (zeros when there are none).
+    static func mean(_ losses: [ComponentLosses]) -> ComponentLosses {
+        let k = Double(Swift.max(losses.count, 1))
+        func average(_ figure: KeyPath<ComponentLosses, Double>) -> Double {
+            losses.reduce(0) { $0 + $1[keyPath: figure] } / k
+        }
+        return ComponentLosses(total: average(\.total), generation: average(\.generation),
+                               auxiliary: average(\.auxiliary))
+    }
 }
 
 /// The figures of one epoch.
@@ -158,8 +168,7 @@ public final class ImageGANTrainer {
         defer { model.discriminator.train(); model.generator.train() }
         let source = master.derived("test-noise-\(epoch)")
         let chunk = 500
-        var dSum = ComponentLosses(total: 0, generation: 0, auxiliary: 0), gSum = dSum
-        var chunks = 0
+        var dLosses: [ComponentLosses] = [], gLosses: [ComponentLosses] = []
         withoutGradient {
             for start in stride(from: 0, to: test.count, by: chunk) {
                 let indices = start..<Swift.min(start + chunk, test.count)
@@ -169,30 +178,20 @@ public final class ImageGANTrainer {
                 let fake = model.generate(noise: model.noise(n, source: source), labels: fakeLabels)
                 let (da, dc) = discriminatorLosses(real: real, realLabels: labels, fake: fake, fakeLabels: fakeLabels)
                 let (ga, gc) = generatorLosses(noise: model.noise(2 * n, source: source), labels: randomLabels(2 * n, source: source))
-                let d = ImageGANTrainer.figures(da, dc), g = ImageGANTrainer.figures(ga, gc)
-                dSum.total += d.total; dSum.generation += d.generation; dSum.auxiliary += d.auxiliary
-                gSum.total += g.total; gSum.generation += g.generation; gSum.auxiliary += g.auxiliary
-                chunks += 1
+                dLosses.append(ImageGANTrainer.figures(da, dc))
+                gLosses.append(ImageGANTrainer.figures(ga, gc))
             }
         }
-        let k = Double(Swift.max(chunks, 1))
-        return (ComponentLosses(total: dSum.total / k, generation: dSum.generation / k, auxiliary: dSum.auxiliary / k),
-                ComponentLosses(total: gSum.total / k, generation: gSum.generation / k, auxiliary: gSum.auxiliary / k))
+        return (ComponentLosses.mean(dLosses), ComponentLosses.mean(gLosses))
     }
 
-    /// Noise and labels for the 10x10 grid, the same every epoch (one row per class when
-    /// conditional) so epochs can be compared.
-    public func gridInputs() -> (noise: Tensor, labels: [Int]) {
-        let source = master.derived("grid")
-        return (model.noise(100, source: source), model.isConditional ? (0..<100).map { $0 / 10 } : [])
-    }
-
-    /// The 10x10 grid of generated images.
+    /// The 10x10 grid of generated images, from the same noise every epoch (one row per
+    /// class when conditional) so epochs can be compared.
     public func gridImage() throws -> PNGImage {
         model.generator.eval()
         defer { model.generator.train() }
-        let (noise, labels) = gridInputs()
-        let images = withoutGradient { model.generate(noise: noise, labels: labels) }
+        let noise = model.noise(100, source: master.derived("grid"))
+        let images = withoutGradient { model.generate(noise: noise, labels: rowPerClass) }
         return try PNGImage.grid(images, imageHeight: 28, imageWidth: 28, columns: 10)
     }
 
@@ -237,9 +236,11 @@ public final class ImageGANTrainer {
                 }
             }
         }
-        let labels = model.isConditional ? (0..<100).map { $0 / 10 } : []
-        return withoutGradient { model.generate(noise: Tensor(shape: [100, d], scalars: values), labels: labels) }
+        return withoutGradient { model.generate(noise: Tensor(shape: [100, d], scalars: values), labels: rowPerClass) }
     }
+
+    /// Labels of a 10x10 grid with one row per class (none when unconditional).
+    private var rowPerClass: [Int] { model.isConditional ? (0..<100).map { $0 / 10 } : [] }
 
     /// One pass over `train` in shuffled batches (the last partial batch dropped, as the
     /// Keras examples do). Returns the mean D and G losses.
@@ -251,17 +252,14 @@ public final class ImageGANTrainer {
         model.generator.train()
         let order = shuffleSource.permutation(train.count)
         let batches = train.count / config.batchSize
-        var dSum = ComponentLosses(total: 0, generation: 0, auxiliary: 0), gSum = dSum
-        var gCount = 0
+        var dLosses: [ComponentLosses] = [], gLosses: [ComponentLosses] = []
         for b in 0..<batches {
             let (real, labels) = train.batch(order[(b * config.batchSize)..<((b + 1) * config.batchSize)])
             let (d, g) = iteration(real: real, labels: labels)
-            dSum.total += d.total; dSum.generation += d.generation; dSum.auxiliary += d.auxiliary
-            if let g { gSum.total += g.total; gSum.generation += g.generation; gSum.auxiliary += g.auxiliary; gCount += 1 }
+            dLosses.append(d)
+            if let g { gLosses.append(g) }
             onBatch?(b, batches, d, g)
         }
-        let kd = Double(Swift.max(batches, 1)), kg = Double(Swift.max(gCount, 1))
-        return (ComponentLosses(total: dSum.total / kd, generation: dSum.generation / kd, auxiliary: dSum.auxiliary / kd),
-                ComponentLosses(total: gSum.total / kg, generation: gSum.generation / kg, auxiliary: gSum.auxiliary / kg))
+        return (ComponentLosses.mean(dLosses), ComponentLosses.mean(gLosses))
     }
 }

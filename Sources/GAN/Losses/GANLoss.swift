@@ -30,10 +30,7 @@ public enum GANLoss: String, CaseIterable, Sendable, SettingType {
     }
 
     /// A loss setting: a name or one of the aliases ``init(name:)`` accepts.
-    public static func read(_ input: SettingInput) -> GANLoss? {
-        guard case .scalar(let text) = input else { return nil }
-        return try? GANLoss(name: text)
-    }
+    public static func read(_ input: SettingInput) -> GANLoss? { input.scalarText.flatMap { try? GANLoss(name: $0) } }
 
     /// Whether the losses are cross-entropies on a sigmoid (so label smoothing applies).
     public var usesSigmoid: Bool { self == .minimax || self == .nonSaturating }

@@ -104,28 +104,22 @@ public enum SymmetricMatrix {
         // V scaled column by column by the roots, times Vᵀ.
         var scaled = v
         for i in 0..<n { for j in 0..<n { scaled[i * n + j] *= values[j] > 0 ? values[j].squareRoot() : 0 } }
-        var root = [Double](repeating: 0, count: n * n)
-        scaled.withUnsafeBufferPointer { s in v.withUnsafeBufferPointer { vv in root.withUnsafeMutableBufferPointer { r in
-            BLAS.dgemm(transposeA: false, transposeB: true, m: n, n: n, k: n, a: s.baseAddress!, lda: n,
-                       b: vv.baseAddress!, ldb: n, c: r.baseAddress!, ldc: n)
-        } } }
-        return symmetrized(root, dimension: n)
+        return symmetrized(product(scaled, v, dimension: n, transposeB: true), dimension: n)
     }
 
     /// `A B A` for symmetric `A` and `B`, symmetrized.
     static func sandwich(_ a: [Double], _ b: [Double], dimension n: Int) -> [Double] {
-        var ab = [Double](repeating: 0, count: n * n), aba = ab
-        a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in
-            ab.withUnsafeMutableBufferPointer { p in
-                BLAS.dgemm(transposeA: false, transposeB: false, m: n, n: n, k: n, a: pa.baseAddress!, lda: n,
-                           b: pb.baseAddress!, ldb: n, c: p.baseAddress!, ldc: n)
-            }
-            ab.withUnsafeBufferPointer { p in aba.withUnsafeMutableBufferPointer { q in
-                BLAS.dgemm(transposeA: false, transposeB: false, m: n, n: n, k: n, a: p.baseAddress!, lda: n,
-                           b: pa.baseAddress!, ldb: n, c: q.baseAddress!, ldc: n)
-            } }
-        } }
-        return symmetrized(aba, dimension: n)
+        symmetrized(product(product(a, b, dimension: n), a, dimension: n), dimension: n)
+    }
+
+    /// `A B` (`A Bᵀ` with `transposeB`) of two row-major `n x n` matrices.
+    private static func product(_ a: [Double], _ b: [Double], dimension n: Int, transposeB: Bool = false) -> [Double] {
+        var c = [Double](repeating: 0, count: n * n)
+        a.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in c.withUnsafeMutableBufferPointer { pc in
+            BLAS.dgemm(transposeA: false, transposeB: transposeB, m: n, n: n, k: n, a: pa.baseAddress!, lda: n,
+                       b: pb.baseAddress!, ldb: n, c: pc.baseAddress!, ldc: n)
+        } } }
+        return c
     }
 }
 

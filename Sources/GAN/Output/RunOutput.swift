@@ -11,7 +11,7 @@ public struct RunOutput {
     public let directory: URL
 
     // The run's files, named once: the GAN runs write them (summaries and CSVs through the
-    // writers below, whose readers `Lab.GANReport` calls).
+    // writers below; `Lab.GANReport` reads them back, the CSVs with LabCore's `CSVTable`).
     public static let summaryFile = "summary.json"
     /// One row per adversarial step (1-D GAN) or batch (image GANs).
     public static let lossesFile = "losses.csv"
@@ -44,28 +44,31 @@ public struct RunOutput {
     /// Creates the folder (and its parents) if needed.
     public init(directory: URL) throws {
         self.directory = directory
-        do {
-            try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        } catch {
-            throw GANError.outputFailed("cannot create output folder \(directory.path): \(error.localizedDescription)")
-        }
+        try RunOutput.create(directory, called: "output folder")
     }
 
     /// A file in the run folder, creating its subfolder.
     public func file(_ relativePath: String) throws -> URL {
         let url = directory.appendingPathComponent(relativePath)
-        let parent = url.deletingLastPathComponent()
-        do {
-            try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true)
-        } catch {
-            throw GANError.outputFailed("cannot create folder \(parent.path): \(error.localizedDescription)")
-        }
+        try RunOutput.create(url.deletingLastPathComponent(), called: "folder")
         return url
     }
 
-    /// Writes `summary.json` with sorted keys, so equal runs give equal bytes.
+    /// Creates `folder` and its parents; `name` is what the message calls it.
+    private static func create(_ folder: URL, called name: String) throws {
+        do { try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true) } catch {
+            throw GANError.outputFailed("cannot create \(name) \(folder.path): \(error.localizedDescription)")
+        }
+    }
+
+    /// Writes `summary.json` with sorted keys, so equal runs give equal bytes, and numbers
+    /// that are not finite as null (JSON has no NaN: a run that diverged or took no step).
     public func writeSummary(_ summary: [String: Any]) throws {
         let url = try file(RunOutput.summaryFile)
+        let summary = summary.mapValues { value -> Any in
+            if let number = value as? Double, !number.isFinite { return NSNull() }
+            return value
+        }
         do {
             let data = try JSONSerialization.data(withJSONObject: summary, options: [.prettyPrinted, .sortedKeys])
             try AtomicFile.write(data + Data("\n".utf8), to: url)
@@ -114,12 +117,9 @@ public struct RunOutput {
 public final class CSVLog {
     private let output: FileOutput
     private var failure: Error?
-    /// The file's location.
-    public let url: URL
 
     /// Creates (truncating) the file and writes the header.
     public init(url: URL, header: [String]) throws {
-        self.url = url
         do { output = try FileOutput(url: url) } catch {
             throw GANError.outputFailed("\(error)")
         }
@@ -145,18 +145,9 @@ public final class CSVLog {
         do { try output.write(line + "\n") } catch { failure = error }
     }
 
-    /// Reads a file this type wrote, or nil when there is none (LabCore's one CSV reader:
-    /// a last line cut short by an interrupted run is left out).
-    ///
-    /// - Throws: ``CSVError`` for an empty file or a row with fewer fields than the header.
-    public static func read(_ url: URL) throws -> CSVTable? {
-        try CSVTable(contentsOf: url)
-    }
-
     /// Integers without a decimal point, other values in Swift's shortest exact form.
     static func format(_ value: Double) -> String {
         if value == value.rounded(), Swift.abs(value) < 1e15 { return String(Int64(value)) }
         return "\(value)"
     }
-
 }

@@ -5,7 +5,7 @@ import GAN
 /// grid, the latent interpolation) or several side by side (`rllab gan compare`).
 ///
 /// It reads the files a GAN run writes through the readers beside their writers
-/// (``RunOutput/readSummary(in:)``, ``CSVLog/read(_:)``: `summary.json`, `losses.csv`,
+/// (``RunOutput/readSummary(in:)``, ``CSVTable/init(contentsOf:)``: `summary.json`, `losses.csv`,
 /// `test_losses.csv`, `metrics.csv`) and the pictures by the names ``RunOutput`` gives
 /// them (`samples/*.png`).
 /// Pictures are embedded as data URLs and charts as inline SVG, so the
@@ -29,9 +29,9 @@ public struct GANReport {
         public init(folder: URL) throws {
             self.folder = folder
             summary = try RunOutput.readSummary(in: folder)
-            losses = try CSVLog.read(folder.appendingPathComponent(RunOutput.lossesFile))
-            testLosses = try CSVLog.read(folder.appendingPathComponent(RunOutput.testLossesFile))
-            metrics = try CSVLog.read(folder.appendingPathComponent(RunOutput.metricsFile))
+            losses = try CSVTable(contentsOf: folder.appendingPathComponent(RunOutput.lossesFile))
+            testLosses = try CSVTable(contentsOf: folder.appendingPathComponent(RunOutput.testLossesFile))
+            metrics = try CSVTable(contentsOf: folder.appendingPathComponent(RunOutput.metricsFile))
             let samples = folder.appendingPathComponent(RunOutput.samplesFolder)
             let names = (try? FileManager.default.contentsOfDirectory(atPath: samples.path)) ?? []
             grids = names.compactMap { name -> (Int, Data)? in

@@ -37,13 +37,7 @@ final class TapeNode {
     }
 
     /// A leaf: a tensor whose gradient the user wants (a parameter or a marked input).
-    init(leafShape: [Int]) {
-        op = .leaf
-        shape = leafShape
-        a = nil
-        b = nil
-        rest = []
-    }
+    convenience init(leafShape: [Int]) { self.init(.leaf, shape: leafShape, a: nil) }
 
     var isLeaf: Bool { if case .leaf = op { return true } else { return false } }
 
@@ -95,8 +89,7 @@ extension Tensor {
     @inline(__always)
     static func record(_ op: @autoclosure () -> Op, shape: [Int], _ x: Tensor, _ y: Tensor? = nil) -> TapeNode? {
         let na = x.node, nb = y?.node
-        if na == nil && nb == nil { return nil }
-        if !GradMode.isEnabled { return nil }
+        guard na != nil || nb != nil, GradMode.isEnabled else { return nil }
         return TapeNode(op(), shape: shape, a: na, b: nb)
     }
 
@@ -197,9 +190,7 @@ extension Tensor {
         }
         // The top must be a prefix of the reverse order: find its end, check nothing follows.
         while top > 0 && order[top - 1].side == 3 { top -= 1 }
-        var splits = firstCount > 0 && secondCount > 0
-        if splits { for i in 0..<top where order[i].side == 3 && !order[i].isLeaf { splits = false; break } }
-        if splits {
+        if firstCount > 0 && secondCount > 0 && !order[..<top].contains(where: { $0.side == 3 && !$0.isLeaf }) {
             Tensor.propagate(order, from: order.count - 1, through: top)
             runConcurrently({ Tensor.propagate(order, from: top - 1, through: 0, side: 1) },
                             { Tensor.propagate(order, from: top - 1, through: 0, side: 2) })
@@ -207,8 +198,7 @@ extension Tensor {
             Tensor.propagate(order, from: order.count - 1, through: 0)
         }
         for n in order { n.side = 0 }
-        for p in first { p.leaf.side = 0 }
-        for p in second { p.leaf.side = 0 }
+        for p in first + second { p.leaf.side = 0 }
     }
 
     /// Every node reachable from `root`, inputs before the nodes that use them.
@@ -291,6 +281,4 @@ public final class Parameter {
 extension Array where Element == Parameter {
     /// Clears every parameter's gradient.
     public func zeroGrad() { for p in self { p.zeroGrad() } }
-    /// Total number of scalars.
-    public var scalarCount: Int { reduce(0) { $0 + $1.value.count } }
 }

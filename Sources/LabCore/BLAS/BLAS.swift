@@ -96,10 +96,8 @@ public enum BLAS {
         // Respect a user's explicit choice; otherwise choose from the CPU features.
         setenv("OPENBLAS_CORETYPE", coreTypeForThisCPU(), 0)
         let coreType = String(cString: getenv("OPENBLAS_CORETYPE"))
-        var threads = 1
-        if let raw = getenv("RLLAB_BLAS_THREADS"), let n = Int(String(cString: raw)), n > 0 {
-            threads = n
-        }
+        let requested = getenv("RLLAB_BLAS_THREADS").flatMap { Int(String(cString: $0)) } ?? 1
+        let threads = requested > 0 ? requested : 1
         // One thread for OpenBLAS in any case (see the type's notes): set before it loads,
         // and again through its API below in case it was already loaded.
         setenv("OPENBLAS_NUM_THREADS", "1", 1)
@@ -108,22 +106,17 @@ public enum BLAS {
         for name in ["libopenblas.so.0", "libopenblas.so"] {
             guard let handle = dlopen(name, flags), let sgemm = dlsym(handle, "cblas_sgemm"),
                   let dgemm = dlsym(handle, "cblas_dgemm") else { continue }
-            var coreName = "unknown"
-            var config = ""
-            if let symbol = dlsym(handle, "openblas_get_corename"),
-               let text = unsafeBitCast(symbol, to: StringFunction.self)() {
-                coreName = String(cString: text)
-            }
-            if let symbol = dlsym(handle, "openblas_get_config"),
-               let text = unsafeBitCast(symbol, to: StringFunction.self)() {
-                config = String(cString: text)
+            /// What OpenBLAS's function `name` returns, if it has one.
+            func text(_ name: String) -> String? {
+                dlsym(handle, name).flatMap { unsafeBitCast($0, to: StringFunction.self)() }.map { String(cString: $0) }
             }
             if let symbol = dlsym(handle, "openblas_set_num_threads") {
                 unsafeBitCast(symbol, to: SetThreadsFunction.self)(1)
             }
             return Library(backend: .openBLAS, sgemm: unsafeBitCast(sgemm, to: SgemmFunction.self),
                            dgemm: unsafeBitCast(dgemm, to: DgemmFunction.self),
-                           coreName: coreName, config: config, requestedCoreType: coreType, threads: threads)
+                           coreName: text("openblas_get_corename") ?? "unknown",
+                           config: text("openblas_get_config") ?? "", requestedCoreType: coreType, threads: threads)
         }
         let message = "warning: libopenblas.so.0 not found (apt-get install libopenblas0); matrix products use GSL's slow reference BLAS\n"
         fputs(message, stderr)

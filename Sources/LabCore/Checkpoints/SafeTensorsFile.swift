@@ -74,56 +74,45 @@ public struct SafeTensorsFile {
 
     /// The elements of tensor `name`, which must be of `dtype`, read from its bytes.
     private func values<Element: BitwiseCopyable>(_ name: String, _ dtype: DType) throws -> [Element] {
-        let size = MemoryLayout<Element>.size
-        return try entry(name, dtype).bytes.withUnsafeBytes { raw in
-            (0..<(raw.count / size)).map { raw.loadUnaligned(fromByteOffset: $0 * size, as: Element.self) }
+        guard let entry = entries[name] else { throw CheckpointError("\(source): no tensor named '\(name)'") }
+        guard entry.dtype == dtype else { throw CheckpointError("\(source): tensor '\(name)' is \(entry.dtype.rawValue), not \(dtype.rawValue)") }
+        return [Element](unsafeUninitializedCapacity: entry.bytes.count / MemoryLayout<Element>.size) { buffer, count in
+            count = entry.bytes.copyBytes(to: buffer) / MemoryLayout<Element>.size
         }
     }
 
-    private func entry(_ name: String, _ dtype: DType) throws -> Entry {
-        guard let entry = entries[name] else { throw CheckpointError("\(source): no tensor named '\(name)'") }
-        guard entry.dtype == dtype else { throw CheckpointError("\(source): tensor '\(name)' is \(entry.dtype.rawValue), not \(dtype.rawValue)") }
+    /// The entry `name`, of any dtype.
+    private func entry(_ name: String) throws -> Entry {
+        guard let entry = entries[name] else { throw CheckpointError("no tensor named '\(name)'") }
         return entry
     }
 
-    public func shape(_ name: String) throws -> [Int] {
-        guard let entry = entries[name] else { throw CheckpointError("no tensor named '\(name)'") }
-        return entry.shape
-    }
+    public func shape(_ name: String) throws -> [Int] { try entry(name).shape }
 
-    public func dtype(_ name: String) throws -> DType {
-        guard let entry = entries[name] else { throw CheckpointError("no tensor named '\(name)'") }
-        return entry.dtype
-    }
+    public func dtype(_ name: String) throws -> DType { try entry(name).dtype }
 
     /// The values of an F32 tensor.
     ///
     /// - Throws: ``CheckpointError`` when the tensor is missing, not F32, or holds a value
     ///   that is not finite (weights of a run that diverged are not usable).
     public func float32(_ name: String) throws -> [Float] {
-        guard let entry = entries[name] else { throw CheckpointError("no tensor named '\(name)'") }
-        guard entry.dtype == .f32 else { throw CheckpointError("\(source): tensor '\(name)' is \(entry.dtype.rawValue), not F32") }
-        let values = entry.bytes.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
-        try requireFinite(values, name)
-        return values
+        _ = try entry(name)
+        return try finite(values(name, .f32), name)
     }
 
     /// The values of an F64 tensor (F32 ones are widened exactly).
     ///
     /// - Throws: ``CheckpointError`` as ``float32(_:)``.
     public func float64(_ name: String) throws -> [Double] {
-        guard let entry = entries[name] else { throw CheckpointError("no tensor named '\(name)'") }
-        if entry.dtype == .f32 { return try float32(name).map(Double.init) }
-        guard entry.dtype == .f64 else { throw CheckpointError("\(source): tensor '\(name)' is \(entry.dtype.rawValue), not F64") }
-        let values = entry.bytes.withUnsafeBytes { Array($0.bindMemory(to: Double.self)) }
-        try requireFinite(values, name)
-        return values
+        if try dtype(name) == .f32 { return try float32(name).map(Double.init) }
+        return try finite(values(name, .f64), name)
     }
 
-    private func requireFinite<F: BinaryFloatingPoint>(_ values: [F], _ name: String) throws {
+    private func finite<F: BinaryFloatingPoint>(_ values: [F], _ name: String) throws -> [F] {
         if let i = values.firstIndex(where: { !$0.isFinite }) {
             throw CheckpointError("\(source): tensor '\(name)' holds \(values[i]) at index \(i); a file with values that are not finite (from a run that diverged, or damaged) cannot be loaded")
         }
+        return values
     }
 
     /// The file's bytes.

@@ -181,18 +181,17 @@ public final class WorkerPool: @unchecked Sendable {
     /// throughput); with `wholeWhenAlone`, a job that the governor runs alone calls `whole`
     /// instead of each chunk.
     private func run(chunks: Int, units: Int, wholeWhenAlone: Bool, _ body: (Int) -> Void, whole: () -> Void) {
-        guard chunks > 1 && parts > 1 && chunks <= Self.maximumChunks else {
-            for chunk in 0..<max(0, chunks) { body(chunk) }
-            return
+        let splits = chunks > 1 && parts > 1 && chunks <= Self.maximumChunks
+        if splits && governor != nil {
+            return runGoverned(chunks: chunks, units: units, wholeWhenAlone: wholeWhenAlone, body, whole: whole)
         }
-        if governor != nil { return runGoverned(chunks: chunks, units: units, wholeWhenAlone: wholeWhenAlone, body, whole: whole) }
-        guard !runsAlone() else {
-            for chunk in 0..<chunks { body(chunk) }
+        guard splits && !runsAlone() else {
+            for chunk in 0..<max(0, chunks) { body(chunk) }
             return
         }
         // `body` lives on the caller's stack (no allocation); it is only reached through
         // `job` until every chunk has finished, and `job` lets go of it before returning.
-        if withoutActuallyEscaping(body, do: { body in runParallel(chunks: chunks, body) }).stalled { stalled() }
+        if withoutActuallyEscaping(body, do: { body in runParallel(chunks: chunks, body) }) { stalled() }
     }
 
     /// Runs a job in the mode the governor chooses and tells it how long the job took.
@@ -242,10 +241,10 @@ public final class WorkerPool: @unchecked Sendable {
         return false
     }
 
-    /// Runs one job on the caller and the workers; returns how long the caller waited for
-    /// other threads' chunks after its own (nanoseconds) and whether that was a stall: longer
-    /// than twice its own chunks' mean and than ``leastPatience``, when it went to sleep.
-    private func runParallel(chunks: Int, _ body: @escaping (Int) -> Void) -> (wait: UInt64, stalled: Bool) {
+    /// Runs one job on the caller and the workers; returns whether the caller's wait for
+    /// other threads' chunks after its own was a stall: longer than twice its own chunks'
+    /// mean and than ``leastPatience``, when it went to sleep.
+    private func runParallel(chunks: Int, _ body: @escaping (Int) -> Void) -> Bool {
         job = body
         finished.store(0, ordering: .relaxed)
         generation &+= 1
@@ -256,7 +255,6 @@ public final class WorkerPool: @unchecked Sendable {
         wakeSleepers()
         var mine = 0
         var stalled = false
-        var wait: UInt64 = 0
         while let (chunk, _) = claim(generation: current) {
             body(chunk)
             mine += 1
@@ -267,11 +265,10 @@ public final class WorkerPool: @unchecked Sendable {
             let ownEnd = Self.now()
             let patience = Swift.max(Self.leastPatience, 2 * (ownEnd &- start) / UInt64(Swift.max(mine, 1)))
             stalled = !waitForOthers(chunks, deadline: ownEnd &+ patience)
-            wait = Self.now() &- ownEnd
         }
         // Let go of the job, which must not outlive the call. An empty closure allocates nothing.
         job = { _ in }
-        return (wait, stalled)
+        return stalled
     }
 
     /// Runs the next jobs on the calling thread alone, for longer when stalls keep coming.

@@ -13,8 +13,7 @@ public enum DatasetError: Error, CustomStringConvertible {
     public var description: String {
         switch self {
         case .missingFile(let path, let hint): return "dataset file not found: \(path)\(hint.isEmpty ? "" : "; \(hint)")"
-        case .io(let m): return m
-        case .malformed(let m): return m
+        case .io(let message), .malformed(let message): return message
         }
     }
 }
@@ -145,7 +144,6 @@ public struct LabeledImages {
 public enum FashionMNIST {
     /// Where Debian's `dataset-fashion-mnist` package installs the files.
     public static let defaultDirectory = "/usr/share/datasets/fashion-mnist"
-    public static let classNames = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
 
     /// Loads one split (`train` or `t10k`), reading `.gz` or raw files.
     public static func load(split: String, directory: String = defaultDirectory) throws -> LabeledImages {

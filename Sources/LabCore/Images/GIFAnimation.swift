@@ -68,13 +68,9 @@ public final class GIFAnimation {
                 previous.withUnsafeBufferPointer { before in
                     for y in 0..<height {
                         let base = y * width
-                        var x = 0
-                        while x < width {
-                            if now[base + x] != before[base + x] {
-                                left = min(left, x); right = max(right, x)
-                                top = min(top, y); bottom = max(bottom, y)
-                            }
-                            x += 1
+                        for x in 0..<width where now[base + x] != before[base + x] {
+                            left = min(left, x); right = max(right, x)
+                            top = min(top, y); bottom = max(bottom, y)
                         }
                     }
                 }

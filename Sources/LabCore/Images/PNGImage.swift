@@ -27,12 +27,7 @@ public struct PNGImage: Equatable, Sendable {
         self.width = width
         self.height = height
         channels = 3
-        pixels = [UInt8](repeating: 0, count: width * height * 3)
-        for i in 0..<(width * height) {
-            pixels[3 * i] = fill.0
-            pixels[3 * i + 1] = fill.1
-            pixels[3 * i + 2] = fill.2
-        }
+        pixels = Array(repeatElement([fill.0, fill.1, fill.2], count: width * height).joined())
     }
 
     /// An image from row-major pixels (`channels` bytes each); throws if they do not fill it.

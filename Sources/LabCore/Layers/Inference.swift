@@ -13,11 +13,15 @@ import Darwin
 /// and in its tensor operation side by side.
 public protocol InferenceLayer: Layer {
     /// The numbers per output row for input rows of `inputWidth` numbers, or nil when the
-    /// layer does not take rows of that width.
+    /// layer does not take rows of that width (default: `inputWidth`, an element-wise layer).
     func inferenceWidth(forInputWidth inputWidth: Int) -> Int?
     /// Writes the outputs for `rows` rows of `inputWidth` numbers at `input` to `output`
     /// (which may be `input` itself for an element-wise layer).
     func infer(_ input: UnsafePointer<Float>, rows: Int, inputWidth: Int, into output: UnsafeMutablePointer<Float>)
+}
+
+extension InferenceLayer {
+    public func inferenceWidth(forInputWidth inputWidth: Int) -> Int? { inputWidth }
 }
 
 /// A network evaluated off the tape into buffers allocated once: what an agent calls on
@@ -97,32 +101,24 @@ extension Dense: InferenceLayer {
 // Element-wise layers keep the width and apply the element function their tensor operation applies.
 
 extension ReLU: InferenceLayer {
-    public func inferenceWidth(forInputWidth inputWidth: Int) -> Int? { inputWidth }
-
     public func infer(_ input: UnsafePointer<Float>, rows: Int, inputWidth: Int, into output: UnsafeMutablePointer<Float>) {
         for i in 0..<(rows * inputWidth) { output[i] = reluElement(input[i]) }
     }
 }
 
 extension LeakyReLU: InferenceLayer {
-    public func inferenceWidth(forInputWidth inputWidth: Int) -> Int? { inputWidth }
-
     public func infer(_ input: UnsafePointer<Float>, rows: Int, inputWidth: Int, into output: UnsafeMutablePointer<Float>) {
         for i in 0..<(rows * inputWidth) { output[i] = leakyReluElement(input[i], slope: slope) }
     }
 }
 
 extension Sigmoid: InferenceLayer {
-    public func inferenceWidth(forInputWidth inputWidth: Int) -> Int? { inputWidth }
-
     public func infer(_ input: UnsafePointer<Float>, rows: Int, inputWidth: Int, into output: UnsafeMutablePointer<Float>) {
         for i in 0..<(rows * inputWidth) { output[i] = stableSigmoid(input[i]) }
     }
 }
 
 extension Tanh: InferenceLayer {
-    public func inferenceWidth(forInputWidth inputWidth: Int) -> Int? { inputWidth }
-
     /// The tape's ``tanhKernel``, so acting computes what training computes (until
     /// 2026-11-30 acting used the C library's `tanhf`, which differs in the last bit for
     /// about 5% of inputs, costs about 16 ns a call and may differ between C libraries).

@@ -31,22 +31,17 @@ public enum Initializer: Sendable, Equatable {
     /// A tensor of `shape` initialised by this rule.
     public func make(_ shape: [Int], fanIn: Int, fanOut: Int, source: RandomSource) -> Tensor {
         let fi = Float(Swift.max(fanIn, 1)), fo = Float(Swift.max(fanOut, 1))
+        func symmetric(_ limit: Float) -> Tensor { .uniform(shape, low: -limit, high: limit, source: source) }
         switch self {
         case .zeros: return .zeros(shape)
         case .constant(let v): return .filled(shape, with: v)
         case .normal(let s): return .normal(shape, standardDeviation: s, source: source)
         case .uniform(let lo, let hi): return .uniform(shape, low: lo, high: hi, source: source)
-        case .glorotUniform:
-            let limit = (6 / (fi + fo)).squareRoot()
-            return .uniform(shape, low: -limit, high: limit, source: source)
+        case .glorotUniform: return symmetric((6 / (fi + fo)).squareRoot())
         case .glorotNormal: return .normal(shape, standardDeviation: (2 / (fi + fo)).squareRoot(), source: source)
-        case .heUniform:
-            let limit = (6 / fi).squareRoot()
-            return .uniform(shape, low: -limit, high: limit, source: source)
+        case .heUniform: return symmetric((6 / fi).squareRoot())
         case .heNormal: return .normal(shape, standardDeviation: (2 / fi).squareRoot(), source: source)
-        case .fanInUniform:
-            let limit = 1 / fi.squareRoot()
-            return .uniform(shape, low: -limit, high: limit, source: source)
+        case .fanInUniform: return symmetric(1 / fi.squareRoot())
         case .orthogonal(let gain):
             guard shape.count >= 2 else { return .zeros(shape) }
             let rows = shape[0], columns = shape.dropFirst().reduce(1, *)

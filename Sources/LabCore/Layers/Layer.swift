@@ -214,13 +214,6 @@ public final class LogSoftmax: Layer {
     public func callAsFunction(_ input: Tensor) -> Tensor { input.logSoftmax(axis: axis) }
 }
 
-/// Any tensor function as a parameterless layer.
-public final class Lambda: Layer {
-    let body: (Tensor) -> Tensor
-    public init(_ body: @escaping (Tensor) -> Tensor) { self.body = body }
-    public func callAsFunction(_ input: Tensor) -> Tensor { body(input) }
-}
-
 /// Layers applied in order. Parameter names are `<index>.<name>` as in
 /// `torch.nn.Sequential`'s `state_dict`.
 public final class Sequential: Layer {
@@ -250,11 +243,9 @@ public final class Sequential: Layer {
     }
 
     public var namedParameters: [(name: String, parameter: Parameter)] {
-        var result: [(name: String, parameter: Parameter)] = []
-        for (i, layer) in layers.enumerated() {
-            for (name, p) in layer.namedParameters { result.append(("\(i).\(name)", p)) }
+        layers.enumerated().flatMap { i, layer in
+            layer.namedParameters.map { (name: "\(i).\($0.name)", parameter: $0.parameter) }
         }
-        return result
     }
 
     public func setTraining(_ training: Bool) { for layer in layers { layer.setTraining(training) } }

@@ -79,9 +79,4 @@ public enum CPUFeatures {
         defer { force(nil) }
         return try body()
     }
-
-    /// AVX-512 F, BW, DQ and VL, and not forced lower.
-    @inline(__always) static var hasAVX512: Bool { level >= .avx512 }
-    /// AVX2 and FMA, and not forced lower.
-    @inline(__always) static var hasAVX2: Bool { level >= .avx2 }
 }

@@ -139,10 +139,11 @@ public final class Adam: Optimizer {
 
     public func step() {
         stepCount += 1
-        // Scalars in double as PyTorch computes them in Python, then used as floats.
+        // Scalars in double as PyTorch computes them in Python, then used as floats; C pow
+        // as Python's ** (exp(y log x) differs in the last bits).
         let t = Double(stepCount)
-        let bias1 = 1 - _pow(beta1, t)
-        let bias2 = 1 - _pow(beta2, t)
+        let bias1 = 1 - powDouble(beta1, t)
+        let bias2 = 1 - powDouble(beta2, t)
         let stepSize = Float(Double(learningRate) / bias1)
         let bias2Sqrt = Float(bias2.squareRoot())
         let weight = Float(1 - beta1)  // lerp weight
@@ -279,11 +280,6 @@ public final class RMSprop: Optimizer {
             }
         }
     }
-}
-
-@inline(__always) func _pow(_ x: Double, _ y: Double) -> Double {
-    // exp(y log x) differs from pow in the last bits; PyTorch uses Python's ** (C pow).
-    powDouble(x, y)
 }
 
 /// Rescales gradients so their global L2 norm is at most `maxNorm` (PyTorch's

@@ -40,14 +40,17 @@ public final class RandomSource {
     public let generatorName: String
 
     /// Every generator name GSL offers, in GSL's order.
-    public static var availableGenerators: [String] {
-        var names: [String] = []
+    public static var availableGenerators: [String] { generatorTypes.map { String(cString: $0.pointee.name) } }
+
+    /// GSL's generator types, in its order.
+    private static var generatorTypes: [UnsafePointer<gsl_rng_type>] {
+        var types: [UnsafePointer<gsl_rng_type>] = []
         var cursor = rllab_gsl_rng_types()
         while let type = cursor?.pointee {
-            names.append(String(cString: type.pointee.name))
+            types.append(type)
             cursor = cursor?.advanced(by: 1)
         }
-        return names
+        return types
     }
 
     /// Creates a generator seeded with `seed`.
@@ -89,12 +92,7 @@ public final class RandomSource {
 
     private static func generatorType(named name: String) -> UnsafePointer<gsl_rng_type>? {
         if name == "mt19937" { return rllab_gsl_rng_mt19937() }
-        var cursor = rllab_gsl_rng_types()
-        while let type = cursor?.pointee {
-            if String(cString: type.pointee.name) == name { return type }
-            cursor = cursor?.advanced(by: 1)
-        }
-        return nil
+        return generatorTypes.first { String(cString: $0.pointee.name) == name }
     }
 
     // MARK: Derived streams
@@ -118,19 +116,12 @@ public final class RandomSource {
     /// this source's seed.
     public func spawn() -> RandomSource {
         let high = UInt64(nextUInt32())
-        let low = UInt64(nextUInt32())
-        return makeSibling(seed: (high << 32) | low)
+        return makeSibling(seed: (high << 32) | UInt64(nextUInt32()))
     }
 
     private func makeSibling(seed: UInt64) -> RandomSource {
         // The generator name is known to be valid: it made this source.
-        let child = try? RandomSource(seed: seed, generator: generatorName)
-        return child!
-    }
-
-    /// A seed from 64 bits of this generator's output, for seeding another system.
-    public func nextSeed() -> UInt64 {
-        (UInt64(nextUInt32()) << 32) | UInt64(nextUInt32())
+        try! RandomSource(seed: seed, generator: generatorName)
     }
 
     static func splitMix64(_ value: UInt64) -> UInt64 {
@@ -254,11 +245,6 @@ public final class RandomSource {
             let value = nextUInt32() & mask
             if value <= largest { return Int(value) }
         }
-    }
-
-    /// An integer uniform in `range`.
-    public func uniformInt(in range: Range<Int>) throws -> Int {
-        try range.lowerBound + uniformInt(below: range.count)
     }
 
     /// A Gaussian sample with the given mean and standard deviation (`gsl_ran_gaussian`).

@@ -80,15 +80,14 @@ public indirect enum SettingInput: Sendable, CustomStringConvertible {
     /// A command-line value: `[a,b]` or `a,b` is a list, anything else one scalar.
     public init(text: String) {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
-        if trimmed.hasPrefix("[") && trimmed.hasSuffix("]") {
-            let inner = trimmed.dropFirst().dropLast()
-            self = .list(inner.trimmingCharacters(in: .whitespaces).isEmpty ? []
-                         : inner.split(separator: ",", omittingEmptySubsequences: false).map { .scalar($0.trimmingCharacters(in: .whitespaces)) })
-        } else if trimmed.contains(",") {
-            self = .list(trimmed.split(separator: ",", omittingEmptySubsequences: false).map { .scalar($0.trimmingCharacters(in: .whitespaces)) })
-        } else {
+        let bracketed = trimmed.hasPrefix("[") && trimmed.hasSuffix("]")
+        guard bracketed || trimmed.contains(",") else {
             self = .scalar(trimmed)
+            return
         }
+        let inner = bracketed ? trimmed.dropFirst().dropLast().trimmingCharacters(in: .whitespaces) : trimmed
+        let items = inner.isEmpty ? [] : inner.split(separator: ",", omittingEmptySubsequences: false)
+        self = .list(items.map { .scalar($0.trimmingCharacters(in: .whitespaces)) })
     }
 
     /// A YAML value: a sequence is a list, a scalar its text.
@@ -106,6 +105,12 @@ public indirect enum SettingInput: Sendable, CustomStringConvertible {
         case .list(let items): self = .list(items.map(SettingInput.init))
         default: self = .scalar(value.description)
         }
+    }
+
+    /// The text of a scalar (nil for a list), for a ``SettingType`` that reads one.
+    public var scalarText: String? {
+        if case .scalar(let text) = self { return text }
+        return nil
     }
 
     /// The input as the user wrote it, for messages.
@@ -136,7 +141,7 @@ extension SettingType {
 extension Bool: SettingType {
     public static var expectation: String { "true or false" }
     public static func read(_ input: SettingInput) -> Bool? {
-        guard case .scalar(let text) = input else { return nil }
+        guard let text = input.scalarText else { return nil }
         switch text {
         case "true", "True", "1": return true
         case "false", "False", "0": return false
@@ -149,7 +154,7 @@ extension Bool: SettingType {
 extension Int: SettingType {
     public static var expectation: String { "an integer" }
     public static func read(_ input: SettingInput) -> Int? {
-        guard case .scalar(let text) = input else { return nil }
+        guard let text = input.scalarText else { return nil }
         if let value = Int(text) { return value }
         // 1e6 or 1000.0 in a YAML file: an integer written as a number.
         if let value = Double(text), value.rounded() == value, abs(value) < 1e15 { return Int(value) }
@@ -160,28 +165,19 @@ extension Int: SettingType {
 
 extension UInt64: SettingType {
     public static var expectation: String { "a non-negative integer" }
-    public static func read(_ input: SettingInput) -> UInt64? {
-        guard case .scalar(let text) = input else { return nil }
-        return UInt64(text)
-    }
+    public static func read(_ input: SettingInput) -> UInt64? { input.scalarText.flatMap { UInt64($0) } }
     public var settingValue: SettingValue? { self <= UInt64(Int.max) ? .int(Int(self)) : .string(String(self)) }
 }
 
 extension Double: SettingType {
     public static var expectation: String { "a number" }
-    public static func read(_ input: SettingInput) -> Double? {
-        guard case .scalar(let text) = input else { return nil }
-        return Double(text)
-    }
+    public static func read(_ input: SettingInput) -> Double? { input.scalarText.flatMap { Double($0) } }
     public var settingValue: SettingValue? { .double(self) }
 }
 
 extension Float: SettingType {
     public static var expectation: String { "a number" }
-    public static func read(_ input: SettingInput) -> Float? {
-        guard case .scalar(let text) = input else { return nil }
-        return Float(text)
-    }
+    public static func read(_ input: SettingInput) -> Float? { input.scalarText.flatMap { Float($0) } }
     /// Stored through the shortest decimal that reads back as this Float (2e-4, not
     /// 0.00019999999494757503), so listings and recorded configurations show what was set.
     public var settingValue: SettingValue? { .double(Double(description) ?? Double(self)) }
@@ -198,12 +194,8 @@ extension Array: SettingType where Element: SettingType {
     public static func read(_ input: SettingInput) -> [Element]? {
         switch input {
         case .list(let items):
-            var values: [Element] = []
-            for item in items {
-                guard let value = Element.read(item) else { return nil }
-                values.append(value)
-            }
-            return values
+            let values = items.compactMap(Element.read)
+            return values.count == items.count ? values : nil
         case .scalar:
             // A single value where a list is expected: a one-element list.
             return Element.read(input).map { [$0] }
@@ -222,10 +214,7 @@ extension Optional: SettingType where Wrapped: SettingType {
 /// String enums are settings whose cases are the choices: declare the conformance only.
 extension SettingType where Self: RawRepresentable & CaseIterable, RawValue == String {
     public static var expectation: String { "one of " + allCases.map(\.rawValue).joined(separator: ", ") }
-    public static func read(_ input: SettingInput) -> Self? {
-        guard case .scalar(let text) = input else { return nil }
-        return Self(rawValue: text)
-    }
+    public static func read(_ input: SettingInput) -> Self? { input.scalarText.flatMap { Self(rawValue: $0) } }
     public var settingValue: SettingValue? { .string(rawValue) }
     public static var choices: [String]? { allCases.map(\.rawValue) }
 }

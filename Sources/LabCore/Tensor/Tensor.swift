@@ -144,13 +144,6 @@ public struct Tensor {
         return t
     }
 
-    /// `[0, 1, ..., count-1]` as floats.
-    public static func arange(_ count: Int) -> Tensor {
-        let t = Tensor(uninitializedShape: [count])
-        for i in 0..<count { t.storage.base[i] = Float(i) }
-        return t
-    }
-
     // MARK: Inspection
 
     /// Number of elements.
@@ -231,14 +224,5 @@ extension Tensor: CustomStringConvertible {
     public var description: String {
         let shown = scalars.prefix(16).map { "\($0)" }.joined(separator: ", ")
         return "Tensor(shape: \(shape), [\(shown)\(count > 16 ? ", ..." : "")])"
-    }
-}
-
-extension Tensor {
-    /// True when shapes are equal and every element differs by at most `tolerance`.
-    public func isApproximatelyEqual(to other: Tensor, tolerance: Float = 1e-6) -> Bool {
-        guard shape == other.shape else { return false }
-        for i in 0..<count where Swift.abs(storage.base[i] - other.storage.base[i]) > tolerance { return false }
-        return true
     }
 }
