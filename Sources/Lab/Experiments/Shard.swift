@@ -206,7 +206,7 @@ public final class Shard {
                 try Shard.remove(folder.appendingPathComponent(file.path(comparison.specs[cell])))
             }
         }
-        let records = try CellRecords.appender(folder: folder)
+        let records = try CellRecords.appender(url: folder.appendingPathComponent(Shard.cellsName))
         let evaluating = comparison.evaluationFrequency > 0
         let lock = NSLock()
         var evaluationWriters: [String: LineWriter] = [:]
@@ -253,11 +253,7 @@ public final class Shard {
     static func key(agent: String, environment: String, seed: String) -> String { "\(agent)\u{1}\(environment)\u{1}\(seed)" }
 
     /// FNV-1a of `text`, as 16 hex digits (the same function that seeds the report's bootstrap).
-    static func hash(_ text: String) -> String {
-        let value = Report.stableSeed(text)
-        let hex = String(value, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex
-    }
+    static func hash(_ text: String) -> String { String(format: "%016llx", Report.stableSeed(text)) }
 }
 
 /// A shard folder's `shard.yml`.

@@ -60,11 +60,9 @@ public struct SlurmSubmission {
         (folder.appendingPathComponent("merge_\(job).out"), folder.appendingPathComponent("merge_\(job).err"))
     }
 
-    private var userArray: String? { sbatchOptions.first { $0.hasPrefix("--array=") } }
-
     /// The job array script.
     public func arrayScript() -> String {
-        let array = userArray ?? "--array=0-\(shards - 1)"
+        let array = sbatchOptions.first { $0.hasPrefix("--array=") } ?? "--array=0-\(shards - 1)"
         let command = ([executable.path, "compare"] + compareArguments + ["--out", output, "--shard", "auto"]).map(SlurmSubmission.quote)
         return script(
             comment: "One Slurm array task per shard (\(shards) shards); rllab reads the shard from SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT.",
