@@ -126,14 +126,13 @@ struct ImageGANOptions: ParsableArguments {
     /// missing, on the default data only); nil with `--no-metrics` or other data.
     func classifierProbe() throws -> ImageClassifierProbe? {
         if noMetrics { return nil }
-        var path = classifier
-        if path == nil {
+        let file = classifier ?? ImageGANOptions.cachedClassifier
+        if classifier == nil {
             guard data == FashionMNIST.defaultDirectory else {
                 print("note: no per-epoch metrics: pass --classifier DIR/classifier.safetensors from `rllab classify --data \(data) --model cnn --out DIR`")
                 return nil
             }
-            path = ImageGANOptions.cachedClassifier
-            if !FileManager.default.fileExists(atPath: ImageGANOptions.cachedClassifier) {
+            if !FileManager.default.fileExists(atPath: file) {
                 print("training the metrics' classifier once (as `rllab classify --model cnn`), cached in \(ImageGANOptions.cachedClassifierFolder)")
                 var c = ClassifierTrainingConfig()
                 c.architecture = .cnn
@@ -142,14 +141,12 @@ struct ImageGANOptions: ParsableArguments {
                 }
             }
         }
-        let file = path ?? ImageGANOptions.cachedClassifier
         let model = try FashionClassifier.load(from: file)
         return ImageClassifierProbe(name: "\(file) (\(model.architecture.rawValue))",
                                     features: { model.features($0) }, probabilities: { model.probabilities($0) })
     }
 
-
-    /// Loads the data, trains and reports; returns the epochs.
+    /// Loads the data, trains, and writes the run's files and its report.
     func train(_ config: ImageGANConfig) throws {
         try applyComputeThreads(threads, otherwise: ProcessInfo.processInfo.activeProcessorCount)
         setvbuf(stdout, nil, _IOLBF, 0)  // per-epoch tables appear as epochs end, even when piped
