@@ -140,8 +140,6 @@ public final class Shard {
     public let folder: URL
     /// The grid hash (16 hex digits).
     public let gridHash: String
-    /// The shard of each cell, in grid order.
-    public let assignment: [Int]
     /// This shard's cells (positions in the comparison's specs), in grid order.
     public let cells: [Int]
     /// This shard's cells already finished by an earlier run of it.
@@ -162,7 +160,6 @@ public final class Shard {
         gridHash = Shard.hash(configuration)
         let costs = comparison.specs.map(ShardPlan.cost)
         let assignment = ShardPlan.assign(costs: costs, shards: id.count)
-        self.assignment = assignment
         cells = comparison.specs.indices.filter { assignment[$0] == id.index }
         let gridHash = self.gridHash
 

@@ -127,20 +127,18 @@ public struct ShardMerge {
         var rows: [CellRows] = []
         var copies: [(from: URL, to: URL)] = []
         for cell in cells {
+            func copy(_ file: CellFile) {
+                let path = cell.path(file)
+                copies.append((cell.folder.appendingPathComponent(path), folder.appendingPathComponent(path)))
+            }
             let episodes = try cell.episodeRows()
-            copies.append((cell.folder.appendingPathComponent(cell.path(.monitor)),
-                           folder.appendingPathComponent(cell.path(.monitor))))
+            copy(.monitor)
             let evaluations = evaluating ? try self.evaluations(of: cell) : []
             let best = cell.folder.appendingPathComponent(cell.path(.bestModel))
-            if evaluating && FileManager.default.fileExists(atPath: best.path) {
-                copies.append((best, folder.appendingPathComponent(cell.path(.bestModel))))
-            }
+            if evaluating && FileManager.default.fileExists(atPath: best.path) { copy(.bestModel) }
             let animation = try cell.animationCandidate()
-            if animation != nil {
-                // The merged folder can be resumed as an unsharded comparison's (see Comparison).
-                copies.append((cell.folder.appendingPathComponent(cell.path(.animation)),
-                               folder.appendingPathComponent(cell.path(.animation))))
-            }
+            // The merged folder can be resumed as an unsharded comparison's (see Comparison).
+            if animation != nil { copy(.animation) }
             rows.append(CellRows(episodes: episodes, evaluations: evaluations, record: cell.record, animation: animation))
         }
         try OutputFolder.ensure(folder)
