@@ -110,11 +110,11 @@ struct CompareCommand: ParsableCommand {
             let budget = try trainingBudget(episodes: episodes, timesteps: timesteps)
             let options = try EnvironmentArguments.parseOptions(option)
             let mode = try clusterMode()
-            if case .submit = mode, !dryRun {
-                if SlurmSubmission.findExecutable("sbatch") == nil {
-                    throw ValidationError("sbatch not found on PATH: submit from a Slurm login node, or add --dry-run to only write the batch scripts")
-                }
-                if wait, SlurmSubmission.findExecutable("squeue") == nil { throw ValidationError("squeue not found on PATH (needed by --wait)") }
+            if case .submit = mode, !dryRun, SlurmSubmission.findExecutable("sbatch") == nil {
+                throw ValidationError("sbatch not found on PATH: submit from a Slurm login node, or add --dry-run to only write the batch scripts")
+            }
+            if case .submit = mode, wait, !dryRun, SlurmSubmission.findExecutable("squeue") == nil {
+                throw ValidationError("squeue not found on PATH (needed by --wait)")
             }
             if let jobs, jobs < 1 { throw ValidationError("--jobs must be at least 1, got \(jobs)") }
             if resume && overwrite { throw ValidationError("give either --resume (keep the finished runs) or --overwrite (start over), not both") }
@@ -222,6 +222,7 @@ struct CompareCommand: ParsableCommand {
     private func runShard(_ comparison: Comparison, _ id: ShardID) throws {
         let shard = try Shard(comparison, id: id)
         try FolderLock.holdUntilExit(shard.folder)
+        let folder = "\(out)/shards/\(id.folderName)"
         print("\(id) of grid \(shard.gridHash): \(shard.cells.count) of \(comparison.specs.count) cells, \(shard.finishedEarlier.count) finished earlier, \(shard.remaining.count) to run")
         Interrupt.install()
         let bar = ProgressBar(label: "shard \(id.index)/\(id.count)", quiet: quiet)
@@ -232,7 +233,7 @@ struct CompareCommand: ParsableCommand {
         if !results.isEmpty {
             print(ComparisonSummary.render(results, agents: comparison.agents, environments: comparison.environments))
         }
-        print("\nwrote \(out)/shards/\(id.folderName): cells.csv (the finished cells), Monitor files\(evalFreq > 0 ? ", evaluations and best models" : "")")
+        print("\nwrote \(folder): cells.csv (the finished cells), Monitor files\(evalFreq > 0 ? ", evaluations and best models" : "")")
         if Interrupt.requested || results.contains(where: \.interrupted) {
             try? FileOutput.standardError.write("interrupted: finished cells kept; run this shard again to run only the rest\n")
             throw ExitCode(Interrupt.requested ? Interrupt.exitStatus : 1)

@@ -301,7 +301,8 @@ public struct ComparisonStatistics: Sendable {
                 list.map { run in
                     let values = fromEvaluations
                         ? stepFunction(steps: run.evaluations.map(\.step), values: run.evaluations.map(\.mean), grid: grid)
-                        : stepFunction(steps: run.episodeEnds, values: LearningCurve.rollingMean(run.returns, window: options.window),
+                        : stepFunction(steps: run.episodeEnds,
+                                       values: LearningCurve.rollingMean(run.returns, window: options.window),
                                        grid: grid)
                     return values.map { scale(task, $0) }
                 }
