@@ -42,11 +42,8 @@ struct EnvironmentArguments: ParsableArguments {
 func reportingErrors<T>(_ body: () throws -> T) throws -> T {
     do {
         return try body()
-    } catch let error as ValidationError {
-        throw error
-    } catch let error as ExitCode {
-        throw error
-    } catch let error as CleanExit {
+    } catch let error where error is ValidationError || error is ExitCode || error is CleanExit {
+        // The argument parser's own: usage text, exit codes.
         throw error
     } catch let error as EnvironmentError where error.kind == .unknownEnvironment {
         // The library names its own API; on the command line the list is `rllab envs`.

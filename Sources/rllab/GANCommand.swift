@@ -113,27 +113,17 @@ struct ImageGANOptions: ParsableArguments {
     static let cachedClassifierFolder = "results/classify-fashion-mnist-cnn-seed0"
     static var cachedClassifier: String { cachedClassifierFolder + "/classifier.safetensors" }
 
-    /// The preset with the command line's settings.
-    func resolve(_ base: ImageGANConfig) throws -> ImageGANConfig {
-        var config = try settings.resolve(base, owner: "the \(base.model.rawValue) GAN", shortcuts: ["epochs": epochs.map(String.init)])
-        config.model = base.model
-        config.preset = base.preset
-        config.seed = seed
-        return config
-    }
-
     /// The classifier for the metrics: `--classifier`, else the cached CNN (trained now if
     /// missing, on the default data only); nil with `--no-metrics` or other data.
     func classifierProbe() throws -> ImageClassifierProbe? {
         if noMetrics { return nil }
-        var path = classifier
-        if path == nil {
+        let file = classifier ?? ImageGANOptions.cachedClassifier
+        if classifier == nil {
             guard data == FashionMNIST.defaultDirectory else {
                 print("note: no per-epoch metrics: pass --classifier DIR/classifier.safetensors from `rllab classify --data \(data) --model cnn --out DIR`")
                 return nil
             }
-            path = ImageGANOptions.cachedClassifier
-            if !FileManager.default.fileExists(atPath: ImageGANOptions.cachedClassifier) {
+            if !FileManager.default.fileExists(atPath: file) {
                 print("training the metrics' classifier once (as `rllab classify --model cnn`), cached in \(ImageGANOptions.cachedClassifierFolder)")
                 var c = ClassifierTrainingConfig()
                 c.architecture = .cnn
@@ -142,15 +132,19 @@ struct ImageGANOptions: ParsableArguments {
                 }
             }
         }
-        let file = path ?? ImageGANOptions.cachedClassifier
         let model = try FashionClassifier.load(from: file)
         return ImageClassifierProbe(name: "\(file) (\(model.architecture.rawValue))",
                                     features: { model.features($0) }, probabilities: { model.probabilities($0) })
     }
 
-
-    /// Loads the data, trains and reports; returns the epochs.
-    func train(_ config: ImageGANConfig) throws {
+    /// Loads the data, trains `model` from `preset` with the command line's settings, and
+    /// writes the run's files and its report.
+    func train(preset: String, model: ImageGANConfig.Model) throws {
+        let base = try ImageGANConfig.preset(preset, model: model)
+        var config = try settings.resolve(base, owner: "the \(base.model.rawValue) GAN", shortcuts: ["epochs": epochs.map(String.init)])
+        config.model = base.model
+        config.preset = base.preset
+        config.seed = seed
         try applyComputeThreads(threads, otherwise: ProcessInfo.processInfo.activeProcessorCount)
         setvbuf(stdout, nil, _IOLBF, 0)  // per-epoch tables appear as epochs end, even when piped
         let (train, test) = try GANImageData.load(directory: data)
@@ -214,9 +208,7 @@ struct GANImageCommand: ParsableCommand {
     @OptionGroup var options: ImageGANOptions
 
     func run() throws {
-        try reportingErrors {
-            try options.train(options.resolve(ImageGANConfig.preset(preset, model: .mlp)))
-        }
+        try reportingErrors { try options.train(preset: preset, model: .mlp) }
     }
 }
 
@@ -233,9 +225,7 @@ struct GANACGANCommand: ParsableCommand {
     @OptionGroup var options: ImageGANOptions
 
     func run() throws {
-        try reportingErrors {
-            try options.train(options.resolve(ImageGANConfig.preset(preset, model: .acgan)))
-        }
+        try reportingErrors { try options.train(preset: preset, model: .acgan) }
     }
 }
 

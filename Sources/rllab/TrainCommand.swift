@@ -87,9 +87,8 @@ struct TrainCommand: ParsableCommand {
                 ?? hyperparameters.suggestedBudget ?? Comparison.fallbackBudget
             try RunSpec.checkEvaluation(episodes: evalEpisodes, frequency: evalFreq, stopAt: stopAt)
             guard checkpointEvery.map({ $0 > 0 }) ?? true else { throw ValidationError("--checkpoint-every must be a positive number of steps") }
-            let seed = self.seed ?? 0
             let spec = RunSpec(
-                agent: agent, environment: try EnvironmentRegistry.shared.resolve(env, options: options), seed: seed, budget: budget,
+                agent: agent, environment: try EnvironmentRegistry.shared.resolve(env, options: options), seed: seed ?? 0, budget: budget,
                 hyperparameters: hyperparameters, evaluationEpisodes: evalEpisodes, evaluationFrequency: evalFreq, stopAt: stopAt)
             // Fail on a bad environment or agent (or one that cannot checkpoint) before creating any file.
             let probeEnvironment = try spec.environment.make()
@@ -99,17 +98,11 @@ struct TrainCommand: ParsableCommand {
                 // Whether it can checkpoint depends on the agent's parts (its copies, its spaces).
                 try TrainingCheckpointPlan.validate(spec, agent: try Run.makeAgent(spec, for: probeEnvironment), environment: probeEnvironment)
             }
-            let folder = URL(fileURLWithPath: out ?? "results/train/\(spec.agent)-\(Comparison.folderName(spec.environmentID))-\(seed)")
+            let folder = URL(fileURLWithPath: out ?? "results/train/\(spec.agent)-\(Comparison.folderName(spec.environmentID))-\(spec.seed)")
             try OutputFolder.ensure(folder)
             let saveURL = URL(fileURLWithPath: save ?? folder.appendingPathComponent("agent.safetensors").path)
             try OutputFolder.ensure(saveURL.deletingLastPathComponent())
-            let files = TrainFiles(folder: folder, seed: seed)
-            let monitor = try MonitorFile.Writer(url: files.monitor, environmentID: spec.environmentID, startTime: Date())
-            let table = try EpisodeTable.create(files.episodes)
-            let evaluations = evalFreq > 0 ? try EvaluationTable.create(files.evaluations) : nil
-            let checkpoint = checkpointEvery.map { files.plan(every: $0, saveURL: saveURL, quiet: quiet, killAfter: killAfterCheckpoint) }
-            try train(spec, folder: folder, saveURL: saveURL, monitor: monitor, table: table, evaluations: evaluations,
-                      checkpoint: checkpoint, resumingFrom: nil)
+            try train(spec, folder: folder, saveURL: saveURL, checkpointEvery: checkpointEvery, resumingFrom: nil)
         }
     }
 
@@ -121,78 +114,80 @@ struct TrainCommand: ParsableCommand {
         }
         let url = folder.appendingPathComponent(TrainingCheckpointPlan.fileName)
         let (spec, every, archive) = try TrainingCheckpointPlan.read(url)
-        let files = TrainFiles(folder: folder, seed: spec.seed)
         let saveURL = URL(fileURLWithPath: try archive.string("train.save_path"))
         // Rows written after the checkpoint (before the interruption) are written again.
-        try files.truncate(to: archive, evaluating: spec.evaluationFrequency > 0)
-        let monitor = try MonitorFile.Writer(appendingTo: files.monitor)
-        let table = try EpisodeTable.appender(in: folder)
-        let evaluations = spec.evaluationFrequency > 0 ? try EvaluationTable.appender(in: folder) : nil
-        try train(spec, folder: folder, saveURL: saveURL, monitor: monitor, table: table, evaluations: evaluations,
-                  checkpoint: files.plan(every: every, saveURL: saveURL, quiet: quiet, killAfter: killAfterCheckpoint),
-                  resumingFrom: archive)
+        try TrainFiles(folder: folder, seed: spec.seed).truncate(to: archive, evaluating: spec.evaluationFrequency > 0)
+        try train(spec, folder: folder, saveURL: saveURL, checkpointEvery: every, resumingFrom: archive)
     }
 
-    private func train(_ spec: RunSpec, folder: URL, saveURL: URL, monitor: MonitorFile.Writer, table: LineWriter, evaluations: LineWriter?,
-                       checkpoint: TrainingCheckpointPlan?, resumingFrom saved: StateArchive?) throws {
-            let seed = spec.seed, budget = spec.budget, evalFreq = spec.evaluationFrequency
-            // Recorded as a comparison's cell is: config.yml first, summary.csv when the run returns.
-            try ConfigurationFile.write(try ConfigurationFile.text(of: [spec], environmentOptions: spec.environmentOptions), in: folder)
-            Interrupt.install()
-            let bar = ProgressBar(label: "train \(spec.agent)", quiet: quiet)
-            // The gradient updates' matrix-product work (off-policy agents), for the benchmark's GFLOP/s.
-            var updateWork: (updates: Int, flops: Double)?
-            let result = try Run.execute(
-                spec,
-                onEpisode: { record in
-                    try monitor.append(record)
-                    try table.write(EpisodeTable.row(spec, record))
-                    let fraction: Double
-                    switch budget {
-                    case .timesteps(let n): fraction = Double(record.totalSteps) / Double(n)
-                    case .episodes(let n): fraction = Double(record.episode + 1) / Double(n)
-                    }
-                    bar.update(fraction, note: "episode \(record.episode + 1), return \(record.return)")
-                },
-                isCancelled: { Interrupt.requested },
-                onEvaluation: { record in
-                    try evaluations?.write(EvaluationTable.row(spec, record))
-                },
-                bestModel: evalFreq > 0 ? folder.appendingPathComponent(BestModelFile.name) : nil,
-                trainedAgent: { agent in
-                    try agent.save(to: saveURL)
-                    if let accounting = agent as? MatrixProductAccounting {
-                        updateWork = (accounting.updates, accounting.updateMatrixProductFLOPs)
-                    }
-                },
-                checkpoint: checkpoint, resumingFrom: saved)
-            bar.finish()
-            try SummaryTable.replace(in: folder, rows: [SummaryTable.row(result)])
-            let stats = EpisodeStatistics(result.episodes)
-            print("\(spec.agent) on \(spec.environmentID), seed \(seed): \(result.episodes.count) episodes, \(result.steps) steps in \(String(format: "%.2f", result.trainingSeconds)) s")
-            print("training return: min \(stats.min), max \(stats.max), mean \(ComparisonSummary.format(stats.mean)), last-100 mean \(ComparisonSummary.format(stats.last100Mean))")
-            if let evaluation = result.evaluation {
-                print("greedy evaluation over \(evaluation.returns.count) episodes: \(ComparisonSummary.format(evaluation.mean)) ± \(ComparisonSummary.format(evaluation.standardDeviation))")
-            }
-            if evalFreq > 0 {
-                let threshold = spec.solveThreshold.map { ComparisonSummary.format($0) } ?? "-"
-                if let step = result.solvedStep, let seconds = result.solvedSeconds {
-                    print("solved (evaluation mean >= \(threshold)) at step \(step), \(String(format: "%.2f", seconds)) s; \(result.evaluations.count) evaluations in evaluations.csv")
-                } else {
-                    print("not solved (evaluation mean >= \(threshold)) in \(result.evaluations.count) evaluations (evaluations.csv)")
+    /// Trains into `folder`: into new files, or (`resumingFrom` a checkpoint) appending to
+    /// the files as the checkpoint left them.
+    private func train(_ spec: RunSpec, folder: URL, saveURL: URL, checkpointEvery: Int?, resumingFrom saved: StateArchive?) throws {
+        let files = TrainFiles(folder: folder, seed: spec.seed)
+        let resuming = saved != nil
+        let monitor = try resuming ? MonitorFile.Writer(appendingTo: files.monitor)
+            : MonitorFile.Writer(url: files.monitor, environmentID: spec.environmentID, startTime: Date())
+        let table = try resuming ? EpisodeTable.appender(in: folder) : EpisodeTable.create(files.episodes)
+        var evaluations: LineWriter?
+        if spec.evaluationFrequency > 0 {
+            evaluations = try resuming ? EvaluationTable.appender(in: folder) : EvaluationTable.create(files.evaluations)
+        }
+        let checkpoint = checkpointEvery.map { files.plan(every: $0, saveURL: saveURL, killAfter: killAfterCheckpoint) }
+        // Recorded as a comparison's cell is: config.yml first, summary.csv when the run returns.
+        try ConfigurationFile.write(try ConfigurationFile.text(of: [spec], environmentOptions: spec.environmentOptions), in: folder)
+        Interrupt.install()
+        let bar = ProgressBar(label: "train \(spec.agent)", quiet: quiet)
+        // The gradient updates' matrix-product work (off-policy agents), for the benchmark's GFLOP/s.
+        var updateWork: (updates: Int, flops: Double)?
+        let result = try Run.execute(
+            spec,
+            onEpisode: { record in
+                try monitor.append(record)
+                try table.write(EpisodeTable.row(spec, record))
+                let fraction: Double
+                switch spec.budget {
+                case .timesteps(let n): fraction = Double(record.totalSteps) / Double(n)
+                case .episodes(let n): fraction = Double(record.episode + 1) / Double(n)
                 }
+                bar.update(fraction, note: "episode \(record.episode + 1), return \(record.return)")
+            },
+            isCancelled: { Interrupt.requested },
+            onEvaluation: { record in try evaluations?.write(EvaluationTable.row(spec, record)) },
+            bestModel: spec.evaluationFrequency > 0 ? folder.appendingPathComponent(BestModelFile.name) : nil,
+            trainedAgent: { agent in
+                try agent.save(to: saveURL)
+                if let accounting = agent as? MatrixProductAccounting {
+                    updateWork = (accounting.updates, accounting.updateMatrixProductFLOPs)
+                }
+            },
+            checkpoint: checkpoint, resumingFrom: saved)
+        bar.finish()
+        try SummaryTable.replace(in: folder, rows: [SummaryTable.row(result)])
+        let stats = EpisodeStatistics(result.episodes)
+        print("\(spec.agent) on \(spec.environmentID), seed \(spec.seed): \(result.episodes.count) episodes, \(result.steps) steps in \(String(format: "%.2f", result.trainingSeconds)) s")
+        print("training return: min \(stats.min), max \(stats.max), mean \(ComparisonSummary.format(stats.mean)), last-100 mean \(ComparisonSummary.format(stats.last100Mean))")
+        if let evaluation = result.evaluation {
+            print("greedy evaluation over \(evaluation.returns.count) episodes: \(ComparisonSummary.format(evaluation.mean)) ± \(ComparisonSummary.format(evaluation.standardDeviation))")
+        }
+        if spec.evaluationFrequency > 0 {
+            let threshold = spec.solveThreshold.map { ComparisonSummary.format($0) } ?? "-"
+            if let step = result.solvedStep, let seconds = result.solvedSeconds {
+                print("solved (evaluation mean >= \(threshold)) at step \(step), \(String(format: "%.2f", seconds)) s; \(result.evaluations.count) evaluations in evaluations.csv")
+            } else {
+                print("not solved (evaluation mean >= \(threshold)) in \(result.evaluations.count) evaluations (evaluations.csv)")
             }
-            if let updateWork, updateWork.updates > 0, result.trainingSeconds > 0 {
-                let gflop = updateWork.flops / 1e9
-                // Ends with the rate, which Benchmarks/run.sh reads as the line's figure.
-                print("matrix products of the \(updateWork.updates) gradient steps: \(String(format: "%.1f", gflop)) GFLOP (forward and backward) "
-                      + "in \(String(format: "%.2f", result.trainingSeconds)) s of training: \(String(format: "%.2f", gflop / result.trainingSeconds)) GFLOP/s")
-            }
-            print("saved \(saveURL.path); episodes in \(folder.path)")
-            if result.interrupted {
-                try? FileOutput.standardError.write("interrupted: finished episodes kept\n")
-                throw ExitCode(Interrupt.exitStatus)
-            }
+        }
+        if let updateWork, updateWork.updates > 0, result.trainingSeconds > 0 {
+            let gflop = updateWork.flops / 1e9
+            // Ends with the rate, which Benchmarks/run.sh reads as the line's figure.
+            print("matrix products of the \(updateWork.updates) gradient steps: \(String(format: "%.1f", gflop)) GFLOP (forward and backward) "
+                  + "in \(String(format: "%.2f", result.trainingSeconds)) s of training: \(String(format: "%.2f", gflop / result.trainingSeconds)) GFLOP/s")
+        }
+        print("saved \(saveURL.path); episodes in \(folder.path)")
+        if result.interrupted {
+            try? FileOutput.standardError.write("interrupted: finished episodes kept\n")
+            throw ExitCode(Interrupt.exitStatus)
+        }
     }
 }
 
@@ -212,7 +207,7 @@ private struct TrainFiles {
     }
 
     /// Checkpoints into the folder that record the files' lengths and the save path.
-    func plan(every: Int, saveURL: URL, quiet: Bool, killAfter: Int?) -> TrainingCheckpointPlan {
+    func plan(every: Int, saveURL: URL, killAfter: Int?) -> TrainingCheckpointPlan {
         var written = 0
         return TrainingCheckpointPlan(
             every: every, url: folder.appendingPathComponent(TrainingCheckpointPlan.fileName),

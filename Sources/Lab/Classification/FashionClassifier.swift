@@ -20,7 +20,6 @@ public final class FashionClassifier {
     public let architecture: Architecture
     /// The network: images `[N, 784]` to logits `[N, 10]`.
     public let model: Sequential
-    public static let classCount = 10
     public static let imageSize = 28
 
     public init(architecture: Architecture, source: RandomSource) {

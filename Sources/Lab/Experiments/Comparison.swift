@@ -100,16 +100,10 @@ public final class Comparison {
     public func run(
         resuming plan: ResumePlan? = nil, isCancelled: @escaping () -> Bool, progress: @escaping (Int, Int) -> Void = { _, _ in }
     ) throws -> [RunResult] {
-        let plan = plan ?? ResumePlan.empty
+        let evaluating = evaluationFrequency > 0
         // What the finished cells wrote is read before any file is rewritten.
-        var earlierEpisodes: [Int: [String]] = [:]
-        var earlierCandidates: [Int: ReportAnimations.Candidate] = [:]
-        for (index, cell) in plan.finished {
-            earlierEpisodes[index] = try cell.episodeRows()
-            earlierCandidates[index] = try cell.animationCandidate()
-        }
-        let earlierEvaluations = evaluationFrequency > 0 ? try plan.evaluationRows(specs: specs, folder: output) : [:]
-        let remaining = specs.indices.filter { plan.finished[$0] == nil }
+        let earlier = try (plan ?? ResumePlan.empty).rows(folder: output, evaluating: evaluating)
+        let remaining = specs.indices.filter { earlier[$0] == nil }
         try ResultsFolderContents.removeTemporaryFiles(in: output)
         // What an unfinished cell left must not pass for the files of its new attempt.
         for index in remaining {
@@ -118,15 +112,10 @@ public final class Comparison {
             }
         }
         try ConfigurationFile.write(try configurationText(), in: output)
-        let earlier = specs.indices.filter { plan.finished[$0] != nil }
-        try EpisodeTable.replace(in: output, rows: earlier.flatMap { earlierEpisodes[$0] ?? [] })
+        // The finished cells' rows first; the cells run now append theirs.
+        try CellRows.write(specs.indices.compactMap { earlier[$0] }, in: output, evaluating: evaluating, animations: false)
         let episodes = try EpisodeTable.appender(in: output)
-        var evaluations: LineWriter?
-        if evaluationFrequency > 0 {
-            try EvaluationTable.replace(in: output, rows: earlier.flatMap { earlierEvaluations[$0] ?? [] })
-            evaluations = try EvaluationTable.appender(in: output)
-        }
-        try SummaryTable.replace(in: output, rows: earlier.compactMap { plan.finished[$0]?.record })
+        let evaluations = evaluating ? try EvaluationTable.appender(in: output) : nil
         let records = try SummaryTable.appender(in: output)
         let output = self.output
         let lock = NSLock()
@@ -141,28 +130,9 @@ public final class Comparison {
                 try lock.withLock { try records.write(SummaryTable.row(outcome.result)) }
             },
             isCancelled: isCancelled, progress: progress)
-        var outcomes: [Int: CellOutcome] = [:]
-        for (index, cell) in zip(remaining, cells) { outcomes[index] = cell }
-        var episodeRows: [String] = [], evaluationRows: [String] = [], summaryRows: [String] = []
-        var candidates: [ReportAnimations.Candidate] = []
-        for index in specs.indices {
-            if let cell = plan.finished[index] {
-                episodeRows += earlierEpisodes[index] ?? []
-                evaluationRows += earlierEvaluations[index] ?? []
-                summaryRows.append(cell.record)
-                if let candidate = earlierCandidates[index] { candidates.append(candidate) }
-            } else if let outcome = outcomes[index] {
-                let result = outcome.result
-                episodeRows += result.episodes.map { EpisodeTable.row(result.spec, $0) }
-                evaluationRows += EvaluationTable.rows(result)
-                summaryRows.append(SummaryTable.row(result))
-                if let candidate = outcome.animationCandidate { candidates.append(candidate) }
-            }
-        }
-        try EpisodeTable.replace(in: output, rows: episodeRows)
-        if evaluationFrequency > 0 { try EvaluationTable.replace(in: output, rows: evaluationRows) }
-        try SummaryTable.replace(in: output, rows: summaryRows)
-        try ReportAnimations.write(candidates, to: output)
+        let outcomes = Dictionary(uniqueKeysWithValues: zip(remaining, cells))
+        let rows = specs.indices.compactMap { earlier[$0] ?? outcomes[$0]?.rows }
+        try CellRows.write(rows, in: output, evaluating: evaluating)
         return cells.map(\.result)
     }
 
@@ -171,6 +141,12 @@ public final class Comparison {
     struct CellOutcome {
         var result: RunResult
         var animationCandidate: ReportAnimations.Candidate?
+
+        /// What the cell adds to the results folder.
+        var rows: CellRows {
+            CellRows(episodes: result.episodes.map { EpisodeTable.row(result.spec, $0) }, evaluations: EvaluationTable.rows(result),
+                     record: SummaryTable.row(result), animation: animationCandidate)
+        }
     }
 
     /// Runs the cells at `indices` (positions in ``specs``) on ``jobs`` threads, writing
@@ -250,6 +226,25 @@ public final class Comparison {
 
     /// The text of `config.yml` (see ``ConfigurationFile``).
     func configurationText() throws -> String { try ConfigurationFile.text(of: specs, environmentOptions: environmentOptions) }
+}
+
+/// What one cell adds to a results folder's tables and animations.
+struct CellRows {
+    var episodes: [String]
+    var evaluations: [String]
+    /// Its `summary.csv` row.
+    var record: String
+    var animation: ReportAnimations.Candidate?
+
+    /// Rewrites `folder`'s `episodes.csv`, `summary.csv`, with `evaluating`
+    /// `evaluations.csv`, and with `animations` the report's animations, from `cells` in the
+    /// order given: the canonical (grid) order of a comparison, a resume and a merge.
+    static func write(_ cells: [CellRows], in folder: URL, evaluating: Bool, animations: Bool = true) throws {
+        try EpisodeTable.replace(in: folder, rows: cells.flatMap(\.episodes))
+        if evaluating { try EvaluationTable.replace(in: folder, rows: cells.flatMap(\.evaluations)) }
+        try SummaryTable.replace(in: folder, rows: cells.map(\.record))
+        if animations { try ReportAnimations.write(cells.compactMap(\.animation), to: folder) }
+    }
 }
 
 /// Training-return statistics of one run's episodes.

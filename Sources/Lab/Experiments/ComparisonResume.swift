@@ -65,19 +65,22 @@ public struct ResumePlan {
             + "resume with the same agents, environments, seeds, budgets and hyperparameters, or write elsewhere"
     }
 
-    /// The `evaluations.csv` rows of the finished cells, read from the folder's file (a
-    /// row cut short at its end is not one).
-    func evaluationRows(specs: [RunSpec], folder: URL) throws -> [Int: [String]] {
-        guard !finished.isEmpty else { return [:] }
+    /// What the finished cells wrote, by position: their episodes (from their Monitor
+    /// files), their records and animations and, with `evaluating`, their rows of the
+    /// folder's `evaluations.csv` (a row cut short at its end is not one).
+    func rows(folder: URL, evaluating: Bool) throws -> [Int: CellRows] {
+        var rows: [Int: CellRows] = [:]
+        for (index, cell) in finished {
+            rows[index] = CellRows(episodes: try cell.episodeRows(), evaluations: [], record: cell.record,
+                                   animation: try cell.animationCandidate())
+        }
+        guard evaluating, !finished.isEmpty else { return rows }
         let url = folder.appendingPathComponent(EvaluationTable.fileName)
         guard let file = EvaluationTable.rows(in: url) else {
             throw ConfigurationError("cannot resume \(folder.path): \(url.lastPathComponent) is missing, though cells with periodic evaluation finished")
         }
-        var rows: [Int: [String]] = [:]
-        for index in finished.keys {
-            let spec = specs[index]
-            let prefix = EvaluationTable.rowPrefix(agent: spec.agent, environment: spec.environmentID, seed: String(spec.seed))
-            rows[index] = file.rows.filter { $0.hasPrefix(prefix) }
+        for (index, cell) in finished {
+            rows[index]?.evaluations = file.rows.filter { $0.hasPrefix(cell.evaluationRowPrefix) }
         }
         return rows
     }

@@ -4,6 +4,7 @@ import Foundation
 /// The summary table `rllab compare` prints: one table per environment, one row per agent,
 /// aggregated over seeds.
 public enum ComparisonSummary {
+    /// One table per environment of `results`, one row per agent (its runs together).
     ///
     /// With `statistics`, each row also shows the IQM of the runs' scores with its 95%
     /// stratified bootstrap interval next to the evaluation mean, and the statistics' notes
@@ -22,20 +23,15 @@ public enum ComparisonSummary {
                 let last100 = runs.map { EpisodeStatistics($0.episodes).last100Mean }.filter { !$0.isNaN }
                 let evaluationReturns = runs.compactMap(\.evaluation).flatMap(\.returns)
                 let evaluation = EvaluationResult(returns: evaluationReturns, lengths: [])
+                let evaluationText = evaluationReturns.isEmpty ? "-" : "\(format(evaluation.mean)) ± \(format(evaluation.standardDeviation))"
                 let seconds = runs.map(\.trainingSeconds).reduce(0, +)
                 let steps = runs.map(\.steps).reduce(0, +)
-                let name = agent + (runs.contains(where: \.interrupted) ? " (interrupted)" : "")
-                let episodeCount = runs.map(\.episodes.count).reduce(0, +)
-                let evaluationText = evaluationReturns.isEmpty
-                    ? "-" : "\(format(evaluation.mean)) ± \(format(evaluation.standardDeviation))"
-                let secondsPerRun = String(format: "%.2f", seconds / Double(runs.count))
-                let rate = seconds > 0 ? String(format: "%.0f", Double(steps) / seconds) : "-"
-                var row: [String] = [name, String(runs.count), String(episodeCount)]
-                row += [format(all.min), format(all.max), format(all.mean), format(AggregateMetric.average(last100))]
-                row.append(evaluationText)
+                var row = [agent + (runs.contains(where: \.interrupted) ? " (interrupted)" : ""), String(runs.count),
+                           String(runs.map(\.episodes.count).reduce(0, +)), format(all.min), format(all.max), format(all.mean),
+                           format(AggregateMetric.average(last100)), evaluationText]
                 if statistics != nil { row.append(scope?.metrics[agent]?[.interquartileMean].map(ComparisonStatistics.format) ?? "-") }
-                row += [secondsPerRun, rate]
-                rows.append(row)
+                let rate = seconds > 0 ? String(format: "%.0f", Double(steps) / seconds) : "-"
+                rows.append(row + [String(format: "%.2f", seconds / Double(runs.count)), rate])
             }
             sections.append("\(environment)\n" + Table.render(rows))
         }

@@ -205,10 +205,8 @@ public enum Run {
         var evaluation: EvaluationResult?
         if !interrupted && spec.evaluationEpisodes > 0 {
             do {
-                let evaluationEnvironment = try spec.environment.make()
-                evaluation = try evaluate(
-                    agent, in: evaluationEnvironment, episodes: spec.evaluationEpisodes,
-                    seed: spec.evaluationSeed, isCancelled: isCancelled)
+                evaluation = try evaluate(agent, in: try spec.environment.make(), episodes: spec.evaluationEpisodes,
+                                          seed: spec.evaluationSeed, isCancelled: isCancelled)
             } catch is LearningInterrupted {
                 interrupted = true
             }
@@ -216,12 +214,8 @@ public enum Run {
         // After the evaluation, so that what the hook draws from the agent's streams
         // cannot change the evaluation.
         if !interrupted { try evaluatedAgent?(agent) }
-        var result = RunResult(
-            spec: spec, episodes: episodes, evaluation: evaluation, trainingSeconds: trainingSeconds,
-            steps: loop.totalSteps, interrupted: interrupted)
-        result.evaluations = evaluations
-        result.solvedStep = solvedStep
-        result.solvedSeconds = solvedSeconds
-        return result
+        return RunResult(
+            spec: spec, episodes: episodes, evaluation: evaluation, trainingSeconds: trainingSeconds, steps: loop.totalSteps,
+            interrupted: interrupted, evaluations: evaluations, solvedStep: solvedStep, solvedSeconds: solvedSeconds)
     }
 }

@@ -140,8 +140,6 @@ public final class Shard {
     public let folder: URL
     /// The grid hash (16 hex digits).
     public let gridHash: String
-    /// The shard of each cell, in grid order.
-    public let assignment: [Int]
     /// This shard's cells (positions in the comparison's specs), in grid order.
     public let cells: [Int]
     /// This shard's cells already finished by an earlier run of it.
@@ -162,7 +160,6 @@ public final class Shard {
         gridHash = Shard.hash(configuration)
         let costs = comparison.specs.map(ShardPlan.cost)
         let assignment = ShardPlan.assign(costs: costs, shards: id.count)
-        self.assignment = assignment
         cells = comparison.specs.indices.filter { assignment[$0] == id.index }
         let gridHash = self.gridHash
 
@@ -206,7 +203,7 @@ public final class Shard {
                 try Shard.remove(folder.appendingPathComponent(file.path(comparison.specs[cell])))
             }
         }
-        let records = try CellRecords.appender(folder: folder)
+        let records = try CellRecords.appender(url: folder.appendingPathComponent(Shard.cellsName))
         let evaluating = comparison.evaluationFrequency > 0
         let lock = NSLock()
         var evaluationWriters: [String: LineWriter] = [:]
@@ -253,11 +250,7 @@ public final class Shard {
     static func key(agent: String, environment: String, seed: String) -> String { "\(agent)\u{1}\(environment)\u{1}\(seed)" }
 
     /// FNV-1a of `text`, as 16 hex digits (the same function that seeds the report's bootstrap).
-    static func hash(_ text: String) -> String {
-        let value = Report.stableSeed(text)
-        let hex = String(value, radix: 16)
-        return String(repeating: "0", count: 16 - hex.count) + hex
-    }
+    static func hash(_ text: String) -> String { String(format: "%016llx", Report.stableSeed(text)) }
 }
 
 /// A shard folder's `shard.yml`.

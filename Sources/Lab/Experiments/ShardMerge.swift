@@ -79,12 +79,8 @@ public struct ShardMerge {
                 continue
             }
             guard let (record, rows) = finishedIn.first else {
-                if present[shard] != nil {
-                    let interrupted = cellRecords.contains { $0.1.interrupted.contains(key) }
-                    problems[shard, default: []].append(name + (interrupted ? " (interrupted)" : " (not run)"))
-                } else {
-                    problems[shard, default: []].append(name)
-                }
+                let interrupted = cellRecords.contains { $0.1.interrupted.contains(key) }
+                problems[shard, default: []].append(name + (present[shard] == nil ? "" : interrupted ? " (interrupted)" : " (not run)"))
                 continue
             }
             cells.append(FinishedCell(agent: agent, environment: environment, seed: seed, folder: record.folder,
@@ -127,27 +123,23 @@ public struct ShardMerge {
     /// - Throws: ``ShardError`` when a cell's files are missing or disagree with its record;
     ///   ``OutputError`` when a file cannot be written.
     public func write() throws {
-        var episodeRows: [String] = []
-        var evaluationRows: [String] = []
+        let evaluating = evaluationFrequency > 0
+        var rows: [CellRows] = []
         var copies: [(from: URL, to: URL)] = []
-        var candidates: [ReportAnimations.Candidate] = []
         for cell in cells {
-            let source = cell.folder.appendingPathComponent(cell.path(.monitor))
-            episodeRows += try cell.episodeRows()
-            copies.append((source, folder.appendingPathComponent(cell.path(.monitor))))
-            if evaluationFrequency > 0 {
-                evaluationRows += try evaluations(of: cell)
-                let best = cell.folder.appendingPathComponent(cell.path(.bestModel))
-                if FileManager.default.fileExists(atPath: best.path) {
-                    copies.append((best, folder.appendingPathComponent(cell.path(.bestModel))))
-                }
+            func copy(_ file: CellFile) {
+                let path = cell.path(file)
+                copies.append((cell.folder.appendingPathComponent(path), folder.appendingPathComponent(path)))
             }
-            if let candidate = try cell.animationCandidate() {
-                candidates.append(candidate)
-                // The merged folder can be resumed as an unsharded comparison's (see Comparison).
-                copies.append((cell.folder.appendingPathComponent(cell.path(.animation)),
-                               folder.appendingPathComponent(cell.path(.animation))))
-            }
+            let episodes = try cell.episodeRows()
+            copy(.monitor)
+            let evaluations = evaluating ? try self.evaluations(of: cell) : []
+            let best = cell.folder.appendingPathComponent(cell.path(.bestModel))
+            if evaluating && FileManager.default.fileExists(atPath: best.path) { copy(.bestModel) }
+            let animation = try cell.animationCandidate()
+            // The merged folder can be resumed as an unsharded comparison's (see Comparison).
+            if animation != nil { copy(.animation) }
+            rows.append(CellRows(episodes: episodes, evaluations: evaluations, record: cell.record, animation: animation))
         }
         try OutputFolder.ensure(folder)
         try ConfigurationFile.write(configuration, in: folder)
@@ -161,10 +153,7 @@ public struct ShardMerge {
                 throw OutputError("\(error)")
             }
         }
-        try EpisodeTable.replace(in: folder, rows: episodeRows)
-        if evaluationFrequency > 0 { try EvaluationTable.replace(in: folder, rows: evaluationRows) }
-        try SummaryTable.replace(in: folder, rows: cells.map(\.record))
-        try ReportAnimations.write(candidates, to: folder)
+        try CellRows.write(rows, in: folder, evaluating: evaluating)
     }
 
     /// The `evaluations.csv` rows of a finished cell, from its shard's file.
@@ -176,8 +165,7 @@ public struct ShardMerge {
         guard file.whole else {
             throw ShardError("\(url.path) is not a complete evaluations file (header \(EvaluationTable.header)): run that shard again")
         }
-        let prefix = EvaluationTable.rowPrefix(agent: cell.agent, environment: cell.environment, seed: cell.seed)
-        if let stray = file.rows.first(where: { !$0.hasPrefix(prefix) }) {
+        if let stray = file.rows.first(where: { !$0.hasPrefix(cell.evaluationRowPrefix) }) {
             throw ShardError("\(url.path) holds a row of another cell: \(stray)")
         }
         return file.rows
@@ -196,6 +184,9 @@ struct FinishedCell {
 
     /// The path of one of the cell's files, in the cell's folder and in the results folder.
     func path(_ file: CellFile) -> String { file.path(agent: agent, environmentID: environment, seed: seed) }
+
+    /// How the cell's `evaluations.csv` rows start.
+    var evaluationRowPrefix: String { EvaluationTable.rowPrefix(agent: agent, environment: environment, seed: seed) }
 
     /// The cell's `episodes.csv` rows, from its Monitor file (which holds every episode
     /// with the same numbers), checked against the episode count of its record.

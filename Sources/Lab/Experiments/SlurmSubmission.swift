@@ -51,20 +51,9 @@ public struct SlurmSubmission {
     public var arrayScriptURL: URL { folder.appendingPathComponent("array.sbatch") }
     public var mergeScriptURL: URL { folder.appendingPathComponent("merge.sbatch") }
 
-    /// The log files of array task `task` of job `job`.
-    public func arrayLogs(job: String, task: Int) -> (out: URL, err: URL) {
-        (folder.appendingPathComponent("array_\(job)_\(task).out"), folder.appendingPathComponent("array_\(job)_\(task).err"))
-    }
-
-    public func mergeLogs(job: String) -> (out: URL, err: URL) {
-        (folder.appendingPathComponent("merge_\(job).out"), folder.appendingPathComponent("merge_\(job).err"))
-    }
-
-    private var userArray: String? { sbatchOptions.first { $0.hasPrefix("--array=") } }
-
     /// The job array script.
     public func arrayScript() -> String {
-        let array = userArray ?? "--array=0-\(shards - 1)"
+        let array = sbatchOptions.first { $0.hasPrefix("--array=") } ?? "--array=0-\(shards - 1)"
         let command = ([executable.path, "compare"] + compareArguments + ["--out", output, "--shard", "auto"]).map(SlurmSubmission.quote)
         return script(
             comment: "One Slurm array task per shard (\(shards) shards); rllab reads the shard from SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT.",
@@ -124,10 +113,8 @@ public struct SlurmSubmission {
 
     // MARK: Waiting
 
-    /// The last state `squeue` showed for each job or array task (`12_0`, `13`).
-    public struct JobStates {
-        public var states: [String: (state: String, reason: String)] = [:]
-    }
+    /// The last state and reason `squeue` showed for each job or array task (`12_0`, `13`).
+    public typealias JobStates = [String: (state: String, reason: String)]
 
     /// Slurm job states after which a job no longer changes.
     public static let finalStates: Set<String> = [
@@ -154,8 +141,8 @@ public struct SlurmSubmission {
                 guard fields.count >= 2 else { continue }
                 let id = fields[0].trimmingCharacters(in: .whitespaces), state = fields[1].trimmingCharacters(in: .whitespaces)
                 let reason = fields.count > 2 ? fields[2] : ""
-                if seen.states[id]?.state != state { onChange("\(id): \(state)") }
-                seen.states[id] = (state, reason)
+                if seen[id]?.state != state { onChange("\(id): \(state)") }
+                seen[id] = (state, reason)
                 if !finalStates.contains(state) { allFinal = false }
             }
             if allFinal { return seen }
@@ -169,21 +156,22 @@ public struct SlurmSubmission {
     public func failureReport(_ states: JobStates, array: String, merge: String) -> String? {
         var lines: [String] = []
         for task in 0..<shards {
-            let state = states.states["\(array)_\(task)"]?.state
+            let state = states["\(array)_\(task)"]?.state
             if state == "COMPLETED" { continue }
-            let logs = arrayLogs(job: array, task: task)
-            var line = "shard \(task) of \(shards) (array task \(array)_\(task)) \(state.map { "ended \($0)" } ?? "was not seen completing"): log \(logs.err.path)"
-            if let tail = SlurmSubmission.lastLines(of: logs.err, count: 3) { line += "\n    " + tail.joined(separator: "\n    ") }
+            let log = folder.appendingPathComponent("array_\(array)_\(task).err")
+            var line = "shard \(task) of \(shards) (array task \(array)_\(task)) \(state.map { "ended \($0)" } ?? "was not seen completing"): log \(log.path)"
+            if let tail = SlurmSubmission.lastLines(of: log, count: 3) { line += "\n    " + tail.joined(separator: "\n    ") }
             lines.append(line)
         }
-        if let (state, reason) = states.states[merge], state != "COMPLETED" {
+        let mergeLog = folder.appendingPathComponent("merge_\(merge).err").path
+        if let (state, reason) = states[merge], state != "COMPLETED" {
             if reason.contains("DependencyNeverSatisfied") || (state == "CANCELLED" && !lines.isEmpty) {
                 lines.append("merge job \(merge) was cancelled because a shard failed (run the failed shards again, then rllab merge \(output))")
             } else {
-                lines.append("merge job \(merge) ended \(state): log \(mergeLogs(job: merge).err.path)")
+                lines.append("merge job \(merge) ended \(state): log \(mergeLog)")
             }
-        } else if states.states[merge] == nil {
-            lines.append("merge job \(merge) was not seen completing: log \(mergeLogs(job: merge).err.path)")
+        } else if states[merge] == nil {
+            lines.append("merge job \(merge) was not seen completing: log \(mergeLog)")
         }
         return lines.isEmpty ? nil : lines.joined(separator: "\n")
     }

@@ -3,14 +3,12 @@ import LabCore
 /// The linear-regression-by-gradient-descent example: fit `y = a x + b` with the autodiff
 /// core (MSE loss, plain gradient descent) on z-score normalised data.
 public enum LinearRegression {
-    /// The data and fitting settings.
+    /// The synthetic data's settings (``makeData(_:)``).
     public struct Config: Sendable {
         public var samples = 200
         public var trueSlope = 3.0
         public var trueIntercept = 2.0
         public var noise = 0.5
-        public var steps = 500
-        public var learningRate: Float = 0.1
         public var seed: UInt64 = 0
         public init() {}
     }

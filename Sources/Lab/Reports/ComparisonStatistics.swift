@@ -301,7 +301,9 @@ public struct ComparisonStatistics: Sendable {
                 list.map { run in
                     let values = fromEvaluations
                         ? stepFunction(steps: run.evaluations.map(\.step), values: run.evaluations.map(\.mean), grid: grid)
-                        : stepCurve(run, grid: grid, window: options.window)
+                        : stepFunction(steps: run.episodeEnds,
+                                       values: LearningCurve.rollingMean(run.returns, window: options.window),
+                                       grid: grid)
                     return values.map { scale(task, $0) }
                 }
             }
@@ -341,12 +343,6 @@ public struct ComparisonStatistics: Sendable {
         }
         let count = min(points, last - first + 1)
         return (0..<count).map { p in count == 1 ? first : first + Int((Double(last - first) * Double(p) / Double(count - 1)).rounded()) }
-    }
-
-    /// A run's training-return curve at each step of `grid`: the rolling mean over `window`
-    /// episodes of the last episode finished by that step.
-    static func stepCurve(_ run: RunSeries, grid: [Int], window: Int) -> [Double] {
-        stepFunction(steps: run.episodeEnds, values: LearningCurve.rollingMean(run.returns, window: window), grid: grid)
     }
 
     /// At each step of `grid` (increasing), the value of the last of `steps` (increasing)

@@ -73,21 +73,16 @@ public struct Report {
         }
         for environment in results.environments {
             let name = Comparison.folderName(environment)
-            let curves = try learningCurves(environment)
-            let curveSVG = learningCurveChart(environment, curves)
-            let finalSVG = try finalChart(environment)
-            let curveURL = plots.appendingPathComponent("\(name).learning-curves.svg")
-            let finalURL = plots.appendingPathComponent("\(name).final.svg")
-            try OutputFile.replace(curveURL, with: curveSVG)
-            try OutputFile.replace(finalURL, with: finalSVG)
-            charts += [curveURL, finalURL]
+            let curves = try figure(learningCurveChart(environment, try learningCurves(environment)),
+                                    file: "\(name).learning-curves.svg", plots: plots, charts: &charts)
+            let final = try figure(try finalChart(environment), file: "\(name).final.svg", plots: plots, charts: &charts)
             sections.append("""
                 <section>
                 <h2>\(SVGChart.escape(environment))</h2>
                 \(summaryTable(environment))
                 <div class="charts">
-                <figure>\(Report.inline(curveSVG))<figcaption>plots/\(SVGChart.escape(name)).learning-curves.svg</figcaption></figure>
-                <figure>\(Report.inline(finalSVG))<figcaption>plots/\(SVGChart.escape(name)).final.svg</figcaption></figure>
+                \(curves)
+                \(final)
                 </div>
                 \(animationSection(environment))
                 \(try environmentStatistics(environment, plots: plots, charts: &charts))
@@ -151,14 +146,17 @@ public struct Report {
     /// The charts of one scope, written under `plots` and returned as HTML figures.
     private func statisticsFigures(_ scope: ScopeStatistics, _ statistics: ComparisonStatistics, plots: URL, charts: inout [URL]) throws -> String {
         let name = Comparison.folderName(scope.scope)
-        var figures: [String] = []
-        for (suffix, svg) in StatisticsCharts.charts(scope, statistics) {
-            let url = plots.appendingPathComponent("\(name).\(suffix).svg")
-            try OutputFile.replace(url, with: svg)
-            charts.append(url)
-            figures.append("<figure>\(Report.inline(svg))<figcaption>plots/\(SVGChart.escape(name)).\(suffix).svg</figcaption></figure>")
-        }
-        return figures.joined(separator: "\n")
+        return try StatisticsCharts.charts(scope, statistics).map { suffix, svg in
+            try figure(svg, file: "\(name).\(suffix).svg", plots: plots, charts: &charts)
+        }.joined(separator: "\n")
+    }
+
+    /// Writes `svg` as `plots/file` (added to `charts`) and returns it as an HTML figure.
+    private func figure(_ svg: String, file: String, plots: URL, charts: inout [URL]) throws -> String {
+        let url = plots.appendingPathComponent(file)
+        try OutputFile.replace(url, with: svg)
+        charts.append(url)
+        return "<figure>\(Report.inline(svg))<figcaption>plots/\(SVGChart.escape(file))</figcaption></figure>"
     }
 
     /// IQM, mean, median and optimality gap with intervals, one row per agent.

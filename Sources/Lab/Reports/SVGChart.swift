@@ -56,8 +56,7 @@ public enum SVGChart {
         let ys = series.flatMap { $0.y + ($0.lower ?? []) + ($0.upper ?? []) }.filter(\.isFinite)
         let xScale = Scale(xs.min() ?? 0, xs.max() ?? 1)
         let yScale = yRange.map { Scale($0.lowerBound, $0.upperBound) } ?? Scale(ys.min() ?? 0, ys.max() ?? 1)
-        var body: [String] = []
-        body.append(axes(xScale, yScale, xLabel: xLabel, yLabel: yLabel))
+        var body = [axes(xScale, yScale, xLabel: xLabel, yLabel: yLabel)]
         // Every band first, then every line, so no band covers another agent's line.
         for (index, line) in series.enumerated() where !line.x.isEmpty {
             guard let lower = line.lower, let upper = line.upper else { continue }
@@ -180,9 +179,8 @@ public enum SVGChart {
     public static func evaluation(_ columns: [EvaluationColumn], title: String, yLabel: String) -> String {
         let ys = columns.flatMap { $0.values + [$0.lower, $0.upper] }.filter(\.isFinite)
         let yScale = Scale(min(ys.min() ?? 0, 0), ys.max() ?? 1)
-        var body: [String] = []
         let slot = plotWidth / Double(max(columns.count, 1))
-        body.append(axes(nil, yScale, xLabel: "agent", yLabel: yLabel))
+        var body = [axes(nil, yScale, xLabel: "agent", yLabel: yLabel)]
         for (index, column) in columns.enumerated() {
             let color = palette[index % palette.count]
             let center = left + slot * (Double(index) + 0.5)
@@ -247,15 +245,13 @@ public enum SVGChart {
     // MARK: Pieces
 
     static func document(title: String, body: [String], width: Double = width, height: Double = height, titleX: Double? = nil) -> String {
-        var lines = [
+        let head = [
             "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(f(width))\" height=\"\(f(height))\" viewBox=\"0 0 \(f(width)) \(f(height))\" font-family=\"Helvetica, Arial, sans-serif\" font-size=\"12\">",
             "<title>\(escape(title))</title>",
             "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>",
             "<text class=\"title\" x=\"\(f(titleX ?? left + plotWidth / 2))\" y=\"26\" text-anchor=\"middle\" font-size=\"15\" font-weight=\"bold\">\(escape(title))</text>",
         ]
-        lines += body
-        lines.append("</svg>")
-        return lines.joined(separator: "\n") + "\n"
+        return (head + body + ["</svg>"]).joined(separator: "\n") + "\n"
     }
 
     static func axes(_ xScale: Scale?, _ yScale: Scale, xLabel: String, yLabel: String) -> String {

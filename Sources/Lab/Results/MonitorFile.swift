@@ -14,7 +14,6 @@ public struct MonitorFile {
     /// The header RLLab writes.
     static let header = "r,l,t"
 
-
     public let environmentID: String?
     public let returns: [Double]
     public let lengths: [Int]

@@ -66,13 +66,8 @@ struct CellRecords {
         }
     }
 
-    /// Opens `cells.csv` for appending (with its header when new), first dropping a row
-    /// cut short by SIGKILL so that new rows start on a line of their own.
-    static func appender(folder: URL) throws -> LineWriter {
-        try appender(url: folder.appendingPathComponent(Shard.cellsName))
-    }
-
-    /// Opens the record file `url` for appending, as ``appender(folder:)``.
+    /// Opens the record file `url` (`cells.csv`) for appending (with its header when new),
+    /// first dropping a row cut short by SIGKILL so that new rows start on a line of their own.
     static func appender(url: URL) throws -> LineWriter {
         if let text = try? String(contentsOf: url, encoding: .utf8) {
             let (complete, torn) = CSV.completeLines(text)

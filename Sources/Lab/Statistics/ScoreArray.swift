@@ -66,9 +66,6 @@ public struct ScoreArray: Equatable, Sendable {
     /// The number of runs of task `task`.
     public func runCount(_ task: Int) -> Int { values[task].count / pointCount }
 
-    /// The fewest runs any task has.
-    public var minimumRunCount: Int { tasks.indices.map(runCount).min() ?? 0 }
-
     /// The score matrix at `point`: `[task][run]`.
     public func matrix(at point: Int) -> [[Double]] {
         values.map { column in stride(from: point, to: column.count, by: pointCount).map { column[$0] } }
@@ -104,7 +101,4 @@ public struct Normalization: Equatable, Sendable {
 
     /// `(value - minimum) / (maximum - minimum)`.
     public func callAsFunction(_ value: Double) -> Double { (value - minimum) / (maximum - minimum) }
-
-    /// The raw return of normalized score `score`.
-    public func raw(_ score: Double) -> Double { minimum + score * (maximum - minimum) }
 }
