@@ -140,15 +140,12 @@ public final class Taxi: TabularEnvironment {
             left = lateralPosition(row, col, moves[action].1)
             right = lateralPosition(row, col, moves[action].2)
         }
-        let intended = encode(newRow, newCol, newPassenger, destination)
-        if action <= 3 {
-            return [
-                ModelOutcome(probability: rainyProbability, nextState: intended, reward: -1, terminal: terminated),
-                ModelOutcome(probability: lateral, nextState: encode(left.0, left.1, newPassenger, destination), reward: -1, terminal: terminated),
-                ModelOutcome(probability: lateral, nextState: encode(right.0, right.1, newPassenger, destination), reward: -1, terminal: terminated),
-            ]
+        let cells = action <= 3 ? [(rainyProbability, (newRow, newCol)), (lateral, left), (lateral, right)]
+            : [(1.0, (newRow, newCol))]
+        return cells.map { probability, cell in
+            ModelOutcome(probability: probability, nextState: encode(cell.0, cell.1, newPassenger, destination),
+                         reward: reward, terminal: terminated)
         }
-        return [ModelOutcome(probability: 1.0, nextState: intended, reward: reward, terminal: terminated)]
     }
 
     /// Gymnasium's `action_mask(state)`: 1 for actions that change the state.
@@ -186,22 +183,18 @@ public final class Taxi: TabularEnvironment {
     }
 
     public override func step(_ action: Action) throws -> StepResult {
-        let (a, s) = try validated(action)
-        let rows = transitionModel.transitions(state: s, action: a)
-        let outcome = rows[TabularEnvironment.categoricalSample(rows.lazy.map(\.probability), random.source)]
-        var next = outcome.nextState
-        let shadow = Taxi.decode(s)
-        let moved = Taxi.decode(next)
+        let shadow = try Taxi.decode(validated(action).state)
+        var result = try super.step(action)
+        let moved = Taxi.decode(state!)  // super.step has just set it
         if ficklePassenger && fickleStep && shadow.passenger == 4
             && (moved.taxiRow != shadow.taxiRow || moved.taxiCol != shadow.taxiCol) {
             fickleStep = false
             let choices = (0..<4).filter { $0 != shadow.destination }
             let destination = choices[random.source.uniformIndex(below: choices.count)]
-            next = Taxi.encode(moved.taxiRow, moved.taxiCol, moved.passenger, destination)
+            state = Taxi.encode(moved.taxiRow, moved.taxiCol, moved.passenger, destination)
+            result.observation = .discrete(state!)
         }
-        state = next
-        lastAction = a
-        return StepResult(observation: .discrete(next), reward: outcome.reward, terminated: outcome.terminal,
-                          truncated: false, info: ["prob": .double(outcome.probability), "action_mask": .ints(Taxi.actionMask(next))])
+        result.info["action_mask"] = .ints(Taxi.actionMask(state!))
+        return result
     }
 }
