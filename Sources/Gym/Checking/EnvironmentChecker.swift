@@ -141,15 +141,10 @@ public enum EnvironmentChecker {
     static func checkSpaces(_ env: Environment) -> EnvironmentCheck {
         var problems: [String] = []
         for (what, space) in [("observation", env.observationSpace), ("action", env.actionSpace)] {
-            guard case .box(let box) = space else { continue }
-            if box.low.count != box.high.count || box.low.count != box.shape.reduce(1, *) {
-                problems.append("\(what) space bounds have \(box.low.count) and \(box.high.count) elements for shape \(box.shape)")
-                continue
-            }
-            for i in 0..<box.count where !(box.low[i] <= box.high[i]) {
-                problems.append("\(what) space element \(i): low \(box.low[i]) is not <= high \(box.high[i])")
-                break
-            }
+            // Box's initializers already make the bound counts match the shape.
+            guard case .box(let box) = space,
+                  let i = box.low.indices.first(where: { !(box.low[$0] <= box.high[$0]) }) else { continue }
+            problems.append("\(what) space element \(i): low \(box.low[i]) is not <= high \(box.high[i])")
         }
         return problems.isEmpty
             ? .passed("spaces", "bounds are ordered numbers")
