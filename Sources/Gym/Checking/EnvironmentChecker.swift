@@ -237,15 +237,12 @@ public enum EnvironmentChecker {
             var allTerminal = true
             var absorbing = true
             for a in 0..<model.actionCount {
-                let rows = model.transitions(state: s, action: a)
-                guard !rows.isEmpty else { return fail("P[\(s)][\(a)] has no rows") }
+                // TransitionModel's initializer has already refused empty pairs and next
+                // states out of range.
                 var total = 0.0
-                for (i, row) in rows.enumerated() {
+                for (i, row) in model.transitions(state: s, action: a).enumerated() {
                     guard row.probability >= 0, row.probability.isFinite else {
                         return fail("P[\(s)][\(a)] row \(i) has probability \(row.probability)")
-                    }
-                    guard row.nextState >= 0, row.nextState < model.stateCount else {
-                        return fail("P[\(s)][\(a)] row \(i) leads to state \(row.nextState), outside 0..<\(model.stateCount)")
                     }
                     guard row.reward.isFinite else { return fail("P[\(s)][\(a)] row \(i) has reward \(row.reward)") }
                     total += row.probability
