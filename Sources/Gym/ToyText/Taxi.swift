@@ -39,28 +39,18 @@ public final class Taxi: TabularEnvironment {
         self.rainyProbability = rainyProbability
         self.fickleProbability = fickleProbability
         let lateral = (1.0 - rainyProbability) / 2.0
-        var table = [[[ModelOutcome]]](repeating: [[ModelOutcome]](repeating: [], count: 6), count: 500)
-        var initial = [Double](repeating: 0, count: 500)
-        var startCount = 0
-        for row in 0...4 {
-            for col in 0...4 {
-                for passenger in 0...4 {
-                    for destination in 0...3 {
-                        let state = Taxi.encode(row, col, passenger, destination)
-                        if passenger < 4 && passenger != destination {
-                            initial[state] += 1
-                            startCount += 1
-                        }
-                        for action in 0..<6 {
-                            table[state][action] = isRainy
-                                ? Taxi.rainyTransitions(row, col, passenger, destination, action, rainyProbability, lateral)
-                                : [Taxi.dryTransition(row, col, passenger, destination, action)]
-                        }
-                    }
-                }
+        let table = (0..<500).map { state in
+            let (row, col, passenger, destination) = Taxi.decode(state)
+            return (0..<6).map { action in
+                isRainy
+                    ? Taxi.rainyTransitions(row, col, passenger, destination, action, rainyProbability, lateral)
+                    : [Taxi.dryTransition(row, col, passenger, destination, action)]
             }
         }
-        initial = initial.map { $0 / Double(startCount) }
+        // Gymnasium's uniform start: the passenger waits at a stop that is not the destination.
+        let isStart = (0..<500).map(Taxi.decode).map { $0.passenger < 4 && $0.passenger != $0.destination }
+        let startCount = Double(isStart.filter { $0 }.count)
+        let initial = isStart.map { $0 ? 1.0 / startCount : 0 }
         super.init(name: "Taxi", model: try TransitionModel(table: table, initialStateDistribution: initial))
     }
 
