@@ -114,27 +114,21 @@ public final class Taxi: TabularEnvironment {
 
     static func rainyTransitions(_ row: Int, _ col: Int, _ passenger: Int, _ destination: Int, _ action: Int,
                                  _ rainyProbability: Double, _ lateral: Double) -> [ModelOutcome] {
-        // (forward, left, right) for each heading, as Gymnasium lists them.
-        let moves: [((Int, Int), (Int, Int), (Int, Int))] = [
-            ((1, 0), (0, 1), (0, -1)), ((-1, 0), (0, -1), (0, 1)),
-            ((0, 1), (-1, 0), (1, 0)), ((0, -1), (1, 0), (-1, 0)),
-        ]
-        var (newRow, newCol) = (row, col)
+        // The intended move is the dry one; a move the walls allow may also slip sideways.
+        let intended = dryTransition(row, col, passenger, destination, action)
+        guard action <= 3 else { return [intended] }
+        // (left, right) of each heading, as Gymnasium lists them.
+        let sideways = [((0, 1), (0, -1)), ((0, -1), (0, 1)), ((-1, 0), (1, 0)), ((1, 0), (-1, 0))]
         var left = (row, col), right = (row, col)
-        let (newPassenger, reward, terminated) = serve(action, row, col, passenger, destination)
         if (action == 0 && row < maxRow) || (action == 1 && row > 0)
             || (action == 2 && isOpen(1 + row, 2 * col + 2)) || (action == 3 && isOpen(1 + row, 2 * col)) {
-            let (dr, dc) = moves[action].0
-            newRow = max(0, min(row + dr, maxRow))
-            newCol = max(0, min(col + dc, maxCol))
-            left = lateralPosition(row, col, moves[action].1)
-            right = lateralPosition(row, col, moves[action].2)
+            left = lateralPosition(row, col, sideways[action].0)
+            right = lateralPosition(row, col, sideways[action].1)
         }
-        let cells = action <= 3 ? [(rainyProbability, (newRow, newCol)), (lateral, left), (lateral, right)]
-            : [(1.0, (newRow, newCol))]
-        return cells.map { probability, cell in
-            ModelOutcome(probability: probability, nextState: encode(cell.0, cell.1, newPassenger, destination),
-                         reward: reward, terminal: terminated)
+        let cells = [(rainyProbability, intended.nextState), (lateral, encode(left.0, left.1, passenger, destination)),
+                     (lateral, encode(right.0, right.1, passenger, destination))]
+        return cells.map { probability, next in
+            ModelOutcome(probability: probability, nextState: next, reward: intended.reward, terminal: intended.terminal)
         }
     }
 
