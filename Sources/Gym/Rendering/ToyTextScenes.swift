@@ -69,7 +69,8 @@ extension FrozenLake: RenderableEnvironment {
                     switch letter {
                     case "H": canvas.disc(x + cw / 2, y + ch / 2, min(cw, ch) * 2 / 5, Tiles.hole)
                     case "G": canvas.pennant(x: x, y: y, width: cw, height: ch, Tiles.goal)
-                    case "S", "W": canvas.fillRect(x: x, y: y, width: cw, height: ch, letter == "S" ? Tiles.start : Tiles.wall)
+                    case "S", "W":
+                        canvas.fillRect(x: x, y: y, width: cw, height: ch, letter == "S" ? Tiles.start : Tiles.wall)
                     default: break
                     }
                     canvas.frame(x: x, y: y, width: cw, height: ch, thickness: 1, Tiles.gridLine)

@@ -128,7 +128,8 @@ public final class Taxi: TabularEnvironment {
         let cells = [(rainyProbability, intended.nextState), (lateral, encode(left.0, left.1, passenger, destination)),
                      (lateral, encode(right.0, right.1, passenger, destination))]
         return cells.map { probability, next in
-            ModelOutcome(probability: probability, nextState: next, reward: intended.reward, terminal: intended.terminal)
+            ModelOutcome(probability: probability, nextState: next, reward: intended.reward,
+                         terminal: intended.terminal)
         }
     }
 
