@@ -141,15 +141,10 @@ public enum EnvironmentChecker {
     static func checkSpaces(_ env: Environment) -> EnvironmentCheck {
         var problems: [String] = []
         for (what, space) in [("observation", env.observationSpace), ("action", env.actionSpace)] {
-            guard case .box(let box) = space else { continue }
-            if box.low.count != box.high.count || box.low.count != box.shape.reduce(1, *) {
-                problems.append("\(what) space bounds have \(box.low.count) and \(box.high.count) elements for shape \(box.shape)")
-                continue
-            }
-            for i in 0..<box.count where !(box.low[i] <= box.high[i]) {
-                problems.append("\(what) space element \(i): low \(box.low[i]) is not <= high \(box.high[i])")
-                break
-            }
+            // Box's initializers already make the bound counts match the shape.
+            guard case .box(let box) = space,
+                  let i = box.low.indices.first(where: { !(box.low[$0] <= box.high[$0]) }) else { continue }
+            problems.append("\(what) space element \(i): low \(box.low[i]) is not <= high \(box.high[i])")
         }
         return problems.isEmpty
             ? .passed("spaces", "bounds are ordered numbers")
@@ -242,15 +237,12 @@ public enum EnvironmentChecker {
             var allTerminal = true
             var absorbing = true
             for a in 0..<model.actionCount {
-                let rows = model.transitions(state: s, action: a)
-                guard !rows.isEmpty else { return fail("P[\(s)][\(a)] has no rows") }
+                // TransitionModel's initializer has already refused empty pairs and next
+                // states out of range.
                 var total = 0.0
-                for (i, row) in rows.enumerated() {
+                for (i, row) in model.transitions(state: s, action: a).enumerated() {
                     guard row.probability >= 0, row.probability.isFinite else {
                         return fail("P[\(s)][\(a)] row \(i) has probability \(row.probability)")
-                    }
-                    guard row.nextState >= 0, row.nextState < model.stateCount else {
-                        return fail("P[\(s)][\(a)] row \(i) leads to state \(row.nextState), outside 0..<\(model.stateCount)")
                     }
                     guard row.reward.isFinite else { return fail("P[\(s)][\(a)] row \(i) has reward \(row.reward)") }
                     total += row.probability

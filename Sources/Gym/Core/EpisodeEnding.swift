@@ -19,12 +19,9 @@ public enum EpisodeEnding {
     /// A state and action with a terminal outcome, reachable with positive probability
     /// from a start state, if there is one (breadth-first search).
     public static func reachableTerminal(_ model: TransitionModel) -> (state: Int, action: Int)? {
-        var seen = [Bool](repeating: false, count: model.stateCount)
-        var queue: [Int] = []
-        for (s, p) in model.initialStateDistribution.enumerated() where p > 0 {
-            seen[s] = true
-            queue.append(s)
-        }
+        let start = model.initialStateDistribution
+        var seen = start.map { $0 > 0 }
+        var queue = start.indices.filter { seen[$0] }
         var head = 0
         while head < queue.count {
             let s = queue[head]
@@ -32,7 +29,7 @@ public enum EpisodeEnding {
             for a in 0..<model.actionCount {
                 for row in model.transitions(state: s, action: a) where row.probability > 0 {
                     if row.terminal { return (s, a) }
-                    if row.nextState >= 0, row.nextState < model.stateCount, !seen[row.nextState] {
+                    if !seen[row.nextState] {  // TransitionModel keeps next states in range
                         seen[row.nextState] = true
                         queue.append(row.nextState)
                     }

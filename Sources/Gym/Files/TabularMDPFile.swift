@@ -83,17 +83,15 @@ public struct TabularMDPFile {
             if let mark = node?.mark { return EnvironmentError(.malformedFile, "\(path):\(mark.line): \(why)") }
             return EnvironmentError(.malformedFile, "\(path): \(why)")
         }
-        let root: Node
+        let composed: Node?
         do {
-            guard let node = try Yams.compose(yaml: text) else { throw fail(nil, "the file is empty") }
-            root = node
-        } catch let error as EnvironmentError {
-            throw error
+            composed = try Yams.compose(yaml: text)
         } catch let error as YamlError {
             throw EnvironmentError(.malformedFile, "\(path): not valid YAML/JSON: \(yamlProblem(error))")
         } catch {
             throw EnvironmentError(.malformedFile, "\(path): not valid YAML/JSON: \(error)")
         }
+        guard let root = composed else { throw fail(nil, "the file is empty") }
         guard let top = root.mapping else {
             throw fail(root, "the top level must be a mapping with states, actions, start and transitions")
         }

@@ -65,19 +65,13 @@ extension FrozenLake: RenderableEnvironment {
             for (r, line) in desc.enumerated() {
                 for (c, letter) in line.enumerated() {
                     let x = c * cw, y = r * ch
+                    // H and G lie on the frozen background.
                     switch letter {
-                    case "H":
-                        canvas.fillRect(x: x, y: y, width: cw, height: ch, Tiles.frozen)
-                        canvas.disc(x + cw / 2, y + ch / 2, min(cw, ch) * 2 / 5, Tiles.hole)
-                    case "G":
-                        canvas.fillRect(x: x, y: y, width: cw, height: ch, Tiles.frozen)
-                        canvas.pennant(x: x, y: y, width: cw, height: ch, Tiles.goal)
-                    case "S":
-                        canvas.fillRect(x: x, y: y, width: cw, height: ch, Tiles.start)
-                    case "W":
-                        canvas.fillRect(x: x, y: y, width: cw, height: ch, Tiles.wall)
-                    default:
-                        break
+                    case "H": canvas.disc(x + cw / 2, y + ch / 2, min(cw, ch) * 2 / 5, Tiles.hole)
+                    case "G": canvas.pennant(x: x, y: y, width: cw, height: ch, Tiles.goal)
+                    case "S", "W":
+                        canvas.fillRect(x: x, y: y, width: cw, height: ch, letter == "S" ? Tiles.start : Tiles.wall)
+                    default: break
                     }
                     canvas.frame(x: x, y: y, width: cw, height: ch, thickness: 1, Tiles.gridLine)
                 }

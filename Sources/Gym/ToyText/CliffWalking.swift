@@ -33,8 +33,7 @@ public final class CliffWalking: TabularEnvironment {
                 }
             }
         }
-        var initial = [Double](repeating: 0, count: nrow * ncol)
-        initial[CliffWalking.startState] = 1.0
+        let initial = (0..<(nrow * ncol)).map { $0 == CliffWalking.startState ? 1.0 : 0 }
         super.init(name: "CliffWalking", model: try TransitionModel(table: table, initialStateDistribution: initial))
     }
 }

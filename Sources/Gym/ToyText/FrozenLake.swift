@@ -48,8 +48,7 @@ public final class FrozenLake: TabularEnvironment {
             case 2: c = min(col + 1, ncol - 1)
             default: r = max(row - 1, 0)
             }
-            if grid[r][c] == "W" { return (row, col) }
-            return (r, c)
+            return grid[r][c] == "W" ? (row, col) : (r, c)
         }
         func outcome(_ row: Int, _ col: Int, _ a: Int, probability: Double) -> ModelOutcome {
             let (r, c) = move(row, col, a)

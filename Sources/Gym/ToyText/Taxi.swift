@@ -39,28 +39,18 @@ public final class Taxi: TabularEnvironment {
         self.rainyProbability = rainyProbability
         self.fickleProbability = fickleProbability
         let lateral = (1.0 - rainyProbability) / 2.0
-        var table = [[[ModelOutcome]]](repeating: [[ModelOutcome]](repeating: [], count: 6), count: 500)
-        var initial = [Double](repeating: 0, count: 500)
-        var startCount = 0
-        for row in 0...4 {
-            for col in 0...4 {
-                for passenger in 0...4 {
-                    for destination in 0...3 {
-                        let state = Taxi.encode(row, col, passenger, destination)
-                        if passenger < 4 && passenger != destination {
-                            initial[state] += 1
-                            startCount += 1
-                        }
-                        for action in 0..<6 {
-                            table[state][action] = isRainy
-                                ? Taxi.rainyTransitions(row, col, passenger, destination, action, rainyProbability, lateral)
-                                : [Taxi.dryTransition(row, col, passenger, destination, action)]
-                        }
-                    }
-                }
+        let table = (0..<500).map { state in
+            let (row, col, passenger, destination) = Taxi.decode(state)
+            return (0..<6).map { action in
+                isRainy
+                    ? Taxi.rainyTransitions(row, col, passenger, destination, action, rainyProbability, lateral)
+                    : [Taxi.dryTransition(row, col, passenger, destination, action)]
             }
         }
-        initial = initial.map { $0 / Double(startCount) }
+        // Gymnasium's uniform start: the passenger waits at a stop that is not the destination.
+        let isStart = (0..<500).map(Taxi.decode).map { $0.passenger < 4 && $0.passenger != $0.destination }
+        let startCount = Double(isStart.filter { $0 }.count)
+        let initial = isStart.map { $0 ? 1.0 / startCount : 0 }
         super.init(name: "Taxi", model: try TransitionModel(table: table, initialStateDistribution: initial))
     }
 
@@ -124,31 +114,23 @@ public final class Taxi: TabularEnvironment {
 
     static func rainyTransitions(_ row: Int, _ col: Int, _ passenger: Int, _ destination: Int, _ action: Int,
                                  _ rainyProbability: Double, _ lateral: Double) -> [ModelOutcome] {
-        // (forward, left, right) for each heading, as Gymnasium lists them.
-        let moves: [((Int, Int), (Int, Int), (Int, Int))] = [
-            ((1, 0), (0, 1), (0, -1)), ((-1, 0), (0, -1), (0, 1)),
-            ((0, 1), (-1, 0), (1, 0)), ((0, -1), (1, 0), (-1, 0)),
-        ]
-        var (newRow, newCol) = (row, col)
+        // The intended move is the dry one; a move the walls allow may also slip sideways.
+        let intended = dryTransition(row, col, passenger, destination, action)
+        guard action <= 3 else { return [intended] }
+        // (left, right) of each heading, as Gymnasium lists them.
+        let sideways = [((0, 1), (0, -1)), ((0, -1), (0, 1)), ((-1, 0), (1, 0)), ((1, 0), (-1, 0))]
         var left = (row, col), right = (row, col)
-        let (newPassenger, reward, terminated) = serve(action, row, col, passenger, destination)
         if (action == 0 && row < maxRow) || (action == 1 && row > 0)
             || (action == 2 && isOpen(1 + row, 2 * col + 2)) || (action == 3 && isOpen(1 + row, 2 * col)) {
-            let (dr, dc) = moves[action].0
-            newRow = max(0, min(row + dr, maxRow))
-            newCol = max(0, min(col + dc, maxCol))
-            left = lateralPosition(row, col, moves[action].1)
-            right = lateralPosition(row, col, moves[action].2)
+            left = lateralPosition(row, col, sideways[action].0)
+            right = lateralPosition(row, col, sideways[action].1)
         }
-        let intended = encode(newRow, newCol, newPassenger, destination)
-        if action <= 3 {
-            return [
-                ModelOutcome(probability: rainyProbability, nextState: intended, reward: -1, terminal: terminated),
-                ModelOutcome(probability: lateral, nextState: encode(left.0, left.1, newPassenger, destination), reward: -1, terminal: terminated),
-                ModelOutcome(probability: lateral, nextState: encode(right.0, right.1, newPassenger, destination), reward: -1, terminal: terminated),
-            ]
+        let cells = [(rainyProbability, intended.nextState), (lateral, encode(left.0, left.1, passenger, destination)),
+                     (lateral, encode(right.0, right.1, passenger, destination))]
+        return cells.map { probability, next in
+            ModelOutcome(probability: probability, nextState: next, reward: intended.reward,
+                         terminal: intended.terminal)
         }
-        return [ModelOutcome(probability: 1.0, nextState: intended, reward: reward, terminal: terminated)]
     }
 
     /// Gymnasium's `action_mask(state)`: 1 for actions that change the state.
@@ -186,22 +168,18 @@ public final class Taxi: TabularEnvironment {
     }
 
     public override func step(_ action: Action) throws -> StepResult {
-        let (a, s) = try validated(action)
-        let rows = transitionModel.transitions(state: s, action: a)
-        let outcome = rows[TabularEnvironment.categoricalSample(rows.lazy.map(\.probability), random.source)]
-        var next = outcome.nextState
-        let shadow = Taxi.decode(s)
-        let moved = Taxi.decode(next)
+        let shadow = try Taxi.decode(validated(action).state)
+        var result = try super.step(action)
+        let moved = Taxi.decode(state!)  // super.step has just set it
         if ficklePassenger && fickleStep && shadow.passenger == 4
             && (moved.taxiRow != shadow.taxiRow || moved.taxiCol != shadow.taxiCol) {
             fickleStep = false
             let choices = (0..<4).filter { $0 != shadow.destination }
             let destination = choices[random.source.uniformIndex(below: choices.count)]
-            next = Taxi.encode(moved.taxiRow, moved.taxiCol, moved.passenger, destination)
+            state = Taxi.encode(moved.taxiRow, moved.taxiCol, moved.passenger, destination)
+            result.observation = .discrete(state!)
         }
-        state = next
-        lastAction = a
-        return StepResult(observation: .discrete(next), reward: outcome.reward, terminated: outcome.terminal,
-                          truncated: false, info: ["prob": .double(outcome.probability), "action_mask": .ints(Taxi.actionMask(next))])
+        result.info["action_mask"] = .ints(Taxi.actionMask(state!))
+        return result
     }
 }

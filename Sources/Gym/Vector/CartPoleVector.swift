@@ -228,11 +228,9 @@ public final class CartPoleVector: VectorEnvironment {
 
 extension CartPoleVector: StateArchiving {
     public func archive(into archive: inout StateArchive, prefix: String) {
-        func doubles(_ p: UnsafeMutablePointer<Double>) -> [Double] { Array(UnsafeBufferPointer(start: p, count: count)) }
-        archive.set("\(prefix).x", float64: doubles(x))
-        archive.set("\(prefix).x_dot", float64: doubles(xDot))
-        archive.set("\(prefix).theta", float64: doubles(theta))
-        archive.set("\(prefix).theta_dot", float64: doubles(thetaDot))
+        for (name, column) in zip(["x", "x_dot", "theta", "theta_dot"], [x, xDot, theta, thetaDot]) {
+            archive.set("\(prefix).\(name)", float64: Array(UnsafeBufferPointer(start: column, count: count)))
+        }
         archive.set("\(prefix).elapsed", ints: Array(UnsafeBufferPointer(start: elapsed, count: count)))
         archive.set("\(prefix).autoreset", bools: Array(UnsafeBufferPointer(start: autoreset, count: count)))
         archive.set("\(prefix).has_reset", hasReset)

@@ -66,12 +66,10 @@ public final class SyncVectorEnvironment: VectorEnvironment {
             let (observation, _) = try env.reset(seed: seed.map { $0 &+ UInt64(i) }, options: options)
             store(observation, at: i, in: &observations)
         }
-        for i in 0..<count {
-            rewards[i] = 0
-            terminations[i] = false
-            truncations[i] = false
-            autoreset[i] = false
-        }
+        rewards = [Double](repeating: 0, count: count)
+        terminations = [Bool](repeating: false, count: count)
+        truncations = terminations
+        autoreset = terminations
         hasReset = true
     }
 
