@@ -76,26 +76,12 @@ public final class MountainCarContinuous: InternalStateEnvironment {
         }
         var v = stateIsFloat32 ? Double(Float(velocity) + Float(change)) : velocity + change
         var velocityKind = stateKind
-        if greater(v, velocityKind, MountainCarTrack.maxSpeed) {
-            v = MountainCarTrack.maxSpeed
-            velocityKind = .python
-        }
-        if greater(-MountainCarTrack.maxSpeed, velocityKind, v) {
-            v = -MountainCarTrack.maxSpeed
-            velocityKind = .python
-        }
+        clip(&v, &velocityKind, -MountainCarTrack.maxSpeed, MountainCarTrack.maxSpeed)
         // position += velocity: in float32 when the state is float32 (a Python float
         // velocity is rounded to float32 first), in float64 otherwise.
         var p = stateIsFloat32 ? Double(Float(position) + Float(v)) : position + v
         var positionKind = stateKind
-        if greater(p, positionKind, MountainCarTrack.maxPosition) {
-            p = MountainCarTrack.maxPosition
-            positionKind = .python
-        }
-        if greater(MountainCarTrack.minPosition, positionKind, p) {
-            p = MountainCarTrack.minPosition
-            positionKind = .python
-        }
+        clip(&p, &positionKind, MountainCarTrack.minPosition, MountainCarTrack.maxPosition)
         if equal(p, positionKind, MountainCarTrack.minPosition) && v < 0 {
             v = 0
             velocityKind = .python
@@ -108,6 +94,13 @@ public final class MountainCarContinuous: InternalStateEnvironment {
         (track.position, track.velocity) = (Double(Float(p)), Double(Float(v)))
         stateIsFloat32 = true
         return StepResult(observation: track.observation(), reward: reward, terminated: terminated, truncated: false)
+    }
+
+    /// Gymnasium's `if x > high: x = high` then `if x < low: x = low`; a bound that replaces
+    /// `x` is a Python float.
+    private func clip(_ x: inout Double, _ kind: inout Kind, _ low: Double, _ high: Double) {
+        if greater(x, kind, high) { (x, kind) = (high, .python) }
+        if greater(low, kind, x) { (x, kind) = (low, .python) }
     }
 
     /// numpy's `x > y` between a scalar of `kind` and a Python float: in float32 when the
