@@ -52,6 +52,28 @@ import Testing
         #expect(mismatches == 0)
     }
 
+    /// Rainy Taxi's whole table, row by row in Gymnasium's order (the seven-model fixture
+    /// covers only the dry one); `toy_text/generate_taxi_rainy.py` wrote it.
+    @Test func rainyTaxiMatchesGymnasiumRowByRow() throws {
+        let env = try EnvironmentRegistry.shared.make("Taxi-v4", options: ["is_rainy": "true"])
+        let model = try #require((env.unwrapped as? TabularModelEnvironment)?.transitionModel)
+        var expected: [[Int]: [ModelOutcome]] = [:]
+        for r in try CSVTable("toy_text/P_taxi_rainy.csv").records {
+            expected[[Int(r["state"]!)!, Int(r["action"]!)!], default: []].append(ModelOutcome(
+                probability: double(r["probability"]!), nextState: Int(r["next_state"]!)!,
+                reward: double(r["reward"]!), terminal: flag(r["terminal"]!)))
+        }
+        #expect(expected.values.map(\.count).reduce(0, +) == 7000)
+        var mismatches = 0
+        for s in 0..<500 {
+            for a in 0..<6 where model.transitions(state: s, action: a) != expected[[s, a]] {
+                mismatches += 1
+                if mismatches <= 5 { Issue.record("rainy Taxi P[\(s)][\(a)]: got \(model.transitions(state: s, action: a))") }
+            }
+        }
+        #expect(mismatches == 0)
+    }
+
     @Test func frozenLakeMapsAndCustomDesc() throws {
         let env = try EnvironmentRegistry.shared.make("FrozenLake-v1", options: ["desc": "SFF,FHF,FFG", "is_slippery": "0"])
         let lake = try #require(env.unwrapped as? FrozenLake)
