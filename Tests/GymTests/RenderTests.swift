@@ -41,6 +41,32 @@ private func frame(_ id: String, state: [Double], options: [String: String] = [:
 @Suite struct RenderTests {
     /// Every frame of Gymnasium's ansi trajectories, character for character (colour codes
     /// included), with RLLab put in the same state after the same last action.
+    /// Generated polygons and discs anywhere, mostly or wholly off the canvas: nothing traps,
+    /// and a shape that lies wholly outside leaves every pixel as it was.
+    @Test func shapesAnywhereDrawOnlyInsideTheCanvas() {
+        var seed: UInt64 = 0xC0FF_EE12_3456_789B
+        func next(_ low: Int, _ high: Int) -> Int {
+            seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return low + Int((seed >> 33) % UInt64(high - low + 1))
+        }
+        for trial in 0..<400 {
+            var canvas = Canvas(width: 40, height: 30)
+            let points = (0..<next(1, 6)).map { _ in (next(-100, 140), next(-100, 130)) }
+            canvas.polygon(points, RGB(10, 20, 30))
+            canvas.filledPolygon(points, RGB(40, 50, 60))
+            canvas.disc(next(-60, 100), next(-60, 90), next(0, 50), RGB(70, 80, 90))
+            #expect(canvas.pixels.count == 40 * 30 * 3, "trial \(trial)")
+            // Wholly outside: above, below, left or right of the canvas.
+            var outside = Canvas(width: 40, height: 30)
+            let (dx, dy) = [(0, -200), (0, 200), (-200, 0), (200, 0)][trial % 4]
+            let far = (0..<next(3, 6)).map { _ in (next(0, 39) + dx, next(0, 29) + dy) }
+            outside.polygon(far, RGB(1, 2, 3))
+            outside.filledPolygon(far, RGB(1, 2, 3))
+            outside.disc(next(0, 39) + dx, next(0, 29) + dy, next(0, 40), RGB(1, 2, 3))
+            #expect(outside.pixels == Canvas(width: 40, height: 30).pixels, "trial \(trial): \(far)")
+        }
+    }
+
     @Test func ansiFramesMatchGymnasium() throws {
         let data = try Data(contentsOf: fixturesFolder().appendingPathComponent("ansi.json"))
         let trajectories = try JSONDecoder().decode([AnsiTrajectory].self, from: data)
