@@ -62,6 +62,12 @@ run_revision() {
     "$bin" compare --env Pendulum-v1 --agents sac,td3,ddpg --timesteps 3000 --num-seeds 2 --eval-episodes 5 \
       --set td3.learning_starts=1000 --set ddpg.learning_starts=1000 --set ddpg.noise_type=ornstein-uhlenbeck \
       --out "$out/continuous-pendulum"
+    # Policy gradients beyond the demo: the Gaussian policy and VecNormalize's running
+    # statistics (RL-Zoo's Pendulum-v1 settings use normalize: true), and REINFORCE.
+    "$bin" compare --env Pendulum-v1 --agents ppo,a2c --timesteps 8192 --num-seeds 2 --eval-episodes 2 \
+      --out "$out/pg-pendulum"
+    "$bin" compare --env CartPole-v1,Acrobot-v1 --agents reinforce --timesteps 5000 --num-seeds 2 --eval-episodes 2 \
+      --out "$out/reinforce"
     # Training checkpoints and a resume: each run kills itself (SIGKILL) right after its second
     # checkpoint, then continues from it; its files must be an uninterrupted run's.
     for agent in sac td3 ddpg; do
