@@ -139,11 +139,8 @@ public final class GaussianGAN {
             let points = (0..<n).map { _ in (pretrainSource.uniform() - 0.5) * 10 }
             let x = Tensor(shape: [n, 1], scalars: points.map { Float($0) })
             let y = Tensor(shape: [n, 1], scalars: points.map { Float(targetDensity($0)) })
-            optimizer.zeroGrad()
             let loss = Loss.meanSquaredError(discriminate(x, using: discriminatorPretrain).sigmoid(), y)
-            loss.backward()
-            optimizer.apply(schedule, step: step)
-            optimizer.step()
+            optimizer.minimize(loss, schedule: (schedule, step))
             losses.append(Double(loss.scalar))
         }
         for (target, source) in zip(discriminator.parameters, discriminatorPretrain.parameters) {
@@ -175,21 +172,15 @@ public final class GaussianGAN {
             // D step: G's output is detached, so only D's parameters get gradients.
             let real = realBatch(n)
             let fake = withoutGradient { generator(noiseBatch(n, source: noiseSource)) }
-            dOptimizer.zeroGrad()
             let dLoss = config.loss.discriminatorLoss(real: discriminate(real), fake: discriminate(fake))
             try NonFiniteTrainingError.check(loss: dLoss.scalar, name: "discriminator loss", step: step + 1)
-            dLoss.backward()
-            dOptimizer.apply(schedule, step: step)
-            dOptimizer.step()
+            dOptimizer.minimize(dLoss, schedule: (schedule, step))
             if config.loss == .wasserstein { clipWeights(discriminator.parameters, limit: WassersteinSettings.clip) }
 
             // G step through D; D's gradients from it are discarded by the next zeroGrad.
-            gOptimizer.zeroGrad()
             let gLoss = config.loss.generatorLoss(fake: discriminate(generator(noiseBatch(n, source: noiseSource))))
             try NonFiniteTrainingError.check(loss: gLoss.scalar, name: "generator loss", step: step + 1)
-            gLoss.backward()
-            gOptimizer.apply(schedule, step: step)
-            gOptimizer.step()
+            gOptimizer.minimize(gLoss, schedule: (schedule, step))
             discriminator.parameters.zeroGrad()
             average?.update()
 

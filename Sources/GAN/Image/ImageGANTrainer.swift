@@ -125,10 +125,8 @@ public final class ImageGANTrainer {
         let noise = model.noise(n, source: noiseSource)
         let fakeLabels = randomLabels(n, source: noiseSource)
         let fake = withoutGradient { model.generate(noise: noise, labels: fakeLabels) }
-        dOptimizer.zeroGrad()
         let (adv, aux) = discriminatorLosses(real: real, realLabels: labels, fake: fake, fakeLabels: fakeLabels)
-        (aux.map { adv + $0 } ?? adv).backward()
-        dOptimizer.step()
+        dOptimizer.minimize(aux.map { adv + $0 } ?? adv)
         if config.loss == .wasserstein { clipWeights(model.discriminator.parameters, limit: WassersteinSettings.clip) }
         step += 1
         return ImageGANTrainer.figures(adv, aux)
@@ -143,10 +141,8 @@ public final class ImageGANTrainer {
         // the Keras examples); gradients still flow through it to G.
         model.discriminator.setTrainable(false)
         defer { model.discriminator.setTrainable(true) }
-        gOptimizer.zeroGrad()
         let (adv, aux) = generatorLosses(noise: noise, labels: labels)
-        (aux.map { adv + $0 } ?? adv).backward()
-        gOptimizer.step()
+        gOptimizer.minimize(aux.map { adv + $0 } ?? adv)
         return ImageGANTrainer.figures(adv, aux)
     }
 
