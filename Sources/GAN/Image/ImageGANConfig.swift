@@ -217,9 +217,7 @@ public struct ImageGANConfig: Settings, Equatable {
         for name in ACGANArchitecture.declarations.map(\.name) {
             sizes[name] = values.removeValue(forKey: name)
         }
-        if model == .mlp {
-            values["d_hidden"] = discriminatorHidden
-        } else {
+        if model == .acgan {
             values["d_hidden"] = nil
             values["architecture"] = sizes
         }

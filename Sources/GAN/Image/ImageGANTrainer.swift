@@ -8,12 +8,6 @@ public struct ComponentLosses: Sendable, Equatable {
     public var generation: Double
     public var auxiliary: Double
 
-    public init(total: Double, generation: Double, auxiliary: Double) {
-        self.total = total
-        self.generation = generation
-        self.auxiliary = auxiliary
-    }
-
     /// The figure-by-figure mean of `losses` (zeros when there are none).
     static func mean(_ losses: [ComponentLosses]) -> ComponentLosses {
         let k = Double(Swift.max(losses.count, 1))
@@ -37,9 +31,6 @@ public struct ImageGANEpoch: Sendable {
     /// Wall-clock seconds of the epoch's training (printed, never written to a file, so
     /// runs repeat byte for byte).
     public let seconds: Double
-
-    /// The classifier's accuracy on the classes the samples were conditioned on (AC-GAN).
-    public var classifierAccuracy: Double? { quality?.conditionalAccuracy }
 }
 
 /// Trains an ``ImageGANModel`` as the Keras examples do: per batch one D step on real and
