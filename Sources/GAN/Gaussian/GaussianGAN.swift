@@ -49,7 +49,7 @@ public final class GaussianGAN {
 
     /// Builds the networks from `config` (throws on invalid settings).
     public init(config: GaussianGANConfig) throws {
-        try config.check()
+        try config.checkValues(owner: "gaussian GAN")
         self.config = config
         let master = try RandomSource(seed: config.seed)
         let h = config.hiddenSize
@@ -83,13 +83,7 @@ public final class GaussianGAN {
     public func discriminate(_ x: Tensor, using network: Sequential? = nil, fixedStd: Float? = nil) -> Tensor {
         let d = network ?? discriminator
         guard config.minibatchStdFeature else { return d(x) }
-        let std: Tensor
-        if let fixedStd {
-            std = Tensor(fixedStd)
-        } else {
-            let centred = x - x.mean()
-            std = (centred.squared().mean() + 1e-8).sqrt()
-        }
+        let std = fixedStd.map { Tensor($0) } ?? ((x - x.mean()).squared().mean() + 1e-8).sqrt()
         return d(Tensor.concatenate([x, Tensor.zeros(x.shape) + std], axis: 1))
     }
 
@@ -132,16 +126,14 @@ public final class GaussianGAN {
     public func pretrain() -> [Double] {
         guard config.pretrainSteps > 0 else { return [] }
         let optimizer = makeOptimizer(discriminatorPretrain.parameters)
-        var losses: [Double] = []
-        losses.reserveCapacity(config.pretrainSteps)
         let n = config.batchSize
-        for step in 0..<config.pretrainSteps {
+        let losses = (0..<config.pretrainSteps).map { step in
             let points = (0..<n).map { _ in (pretrainSource.uniform() - 0.5) * 10 }
             let x = Tensor(shape: [n, 1], scalars: points.map { Float($0) })
             let y = Tensor(shape: [n, 1], scalars: points.map { Float(targetDensity($0)) })
             let loss = Loss.meanSquaredError(discriminate(x, using: discriminatorPretrain).sigmoid(), y)
             optimizer.minimize(loss, schedule: (schedule, step))
-            losses.append(Double(loss.scalar))
+            return Double(loss.scalar)
         }
         for (target, source) in zip(discriminator.parameters, discriminatorPretrain.parameters) {
             target.value = Tensor(shape: source.shape, scalars: source.value.scalars)

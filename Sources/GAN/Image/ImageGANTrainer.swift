@@ -50,7 +50,7 @@ public final class ImageGANTrainer {
     public private(set) var step = 0
 
     public init(config: ImageGANConfig) throws {
-        try config.check()
+        try config.checkValues(owner: "\(config.model.rawValue) GAN")
         // Image GAN steps free and reallocate megabytes of activations; reuse them.
         AllocatorTuning.keepFreedMemoryForReuse()
         self.config = config
