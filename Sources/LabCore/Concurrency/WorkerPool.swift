@@ -271,12 +271,10 @@ public final class WorkerPool: @unchecked Sendable {
     private func stalled() {
         stalls += 1
         let time = Self.now()
-        // Under contention a preempted worker stalls the pool within a scheduler slice or two
-        // of its return to parallel running, and the backoff grows. On idle cores stalls are
-        // far apart (on the 2-vCPU AMD EPYC VM a kernel thread, kdamond, preempts a worker for
-        // 1.7 ms every half second), and each costs the shortest backoff: with a reset only
-        // after a second without stalls, those grew it to 250 ms, and an MLP GAN's two
-        // threads ran alone half of the time.
+        // Under contention stalls come soon after each return to parallel running, and the
+        // backoff grows; on idle cores they are far apart (on the 2-vCPU VM kdamond preempts
+        // a worker for 1.7 ms every half second) and each costs the shortest backoff (a reset
+        // only after a stall-free second grew those to 250 ms: an MLP GAN ran alone half the time).
         backoff = time &- parallelSince >= Self.backoffResetFactor * backoff
             ? shortestBackoff : Swift.min(2 * backoff, Swift.max(shortestBackoff, Self.longestBackoff))
         aloneUntil = time &+ backoff
