@@ -145,15 +145,3 @@ public final class MultilayerPerceptron {
         for ((_, parameter), value) in zip(parameters, values) { parameter.value = value }
     }
 }
-
-extension Optimizer {
-    /// One gradient step on `loss`, as every agent's update takes it: clear the gradients,
-    /// backpropagate through `backward`, clip them to global L2 norm `maxNorm` when given,
-    /// step.
-    func minimize(_ loss: Tensor, clippingGradientNormTo maxNorm: Float? = nil, backward: (Tensor) -> Void = { $0.backward() }) {
-        zeroGrad()
-        backward(loss)
-        if let maxNorm { clipGradientNorm(parameters, maxNorm: maxNorm) }
-        step()
-    }
-}

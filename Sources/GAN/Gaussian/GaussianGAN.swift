@@ -49,7 +49,7 @@ public final class GaussianGAN {
 
     /// Builds the networks from `config` (throws on invalid settings).
     public init(config: GaussianGANConfig) throws {
-        try config.check()
+        try config.checkValues(owner: "gaussian GAN")
         self.config = config
         let master = try RandomSource(seed: config.seed)
         let h = config.hiddenSize
@@ -83,13 +83,7 @@ public final class GaussianGAN {
     public func discriminate(_ x: Tensor, using network: Sequential? = nil, fixedStd: Float? = nil) -> Tensor {
         let d = network ?? discriminator
         guard config.minibatchStdFeature else { return d(x) }
-        let std: Tensor
-        if let fixedStd {
-            std = Tensor(fixedStd)
-        } else {
-            let centred = x - x.mean()
-            std = (centred.squared().mean() + 1e-8).sqrt()
-        }
+        let std = fixedStd.map { Tensor($0) } ?? ((x - x.mean()).squared().mean() + 1e-8).sqrt()
         return d(Tensor.concatenate([x, Tensor.zeros(x.shape) + std], axis: 1))
     }
 
@@ -132,19 +126,14 @@ public final class GaussianGAN {
     public func pretrain() -> [Double] {
         guard config.pretrainSteps > 0 else { return [] }
         let optimizer = makeOptimizer(discriminatorPretrain.parameters)
-        var losses: [Double] = []
-        losses.reserveCapacity(config.pretrainSteps)
         let n = config.batchSize
-        for step in 0..<config.pretrainSteps {
+        let losses = (0..<config.pretrainSteps).map { step in
             let points = (0..<n).map { _ in (pretrainSource.uniform() - 0.5) * 10 }
             let x = Tensor(shape: [n, 1], scalars: points.map { Float($0) })
             let y = Tensor(shape: [n, 1], scalars: points.map { Float(targetDensity($0)) })
-            optimizer.zeroGrad()
             let loss = Loss.meanSquaredError(discriminate(x, using: discriminatorPretrain).sigmoid(), y)
-            loss.backward()
-            optimizer.apply(schedule, step: step)
-            optimizer.step()
-            losses.append(Double(loss.scalar))
+            optimizer.minimize(loss, schedule: (schedule, step))
+            return Double(loss.scalar)
         }
         for (target, source) in zip(discriminator.parameters, discriminatorPretrain.parameters) {
             target.value = Tensor(shape: source.shape, scalars: source.value.scalars)
@@ -175,21 +164,15 @@ public final class GaussianGAN {
             // D step: G's output is detached, so only D's parameters get gradients.
             let real = realBatch(n)
             let fake = withoutGradient { generator(noiseBatch(n, source: noiseSource)) }
-            dOptimizer.zeroGrad()
             let dLoss = config.loss.discriminatorLoss(real: discriminate(real), fake: discriminate(fake))
             try NonFiniteTrainingError.check(loss: dLoss.scalar, name: "discriminator loss", step: step + 1)
-            dLoss.backward()
-            dOptimizer.apply(schedule, step: step)
-            dOptimizer.step()
+            dOptimizer.minimize(dLoss, schedule: (schedule, step))
             if config.loss == .wasserstein { clipWeights(discriminator.parameters, limit: WassersteinSettings.clip) }
 
             // G step through D; D's gradients from it are discarded by the next zeroGrad.
-            gOptimizer.zeroGrad()
             let gLoss = config.loss.generatorLoss(fake: discriminate(generator(noiseBatch(n, source: noiseSource))))
             try NonFiniteTrainingError.check(loss: gLoss.scalar, name: "generator loss", step: step + 1)
-            gLoss.backward()
-            gOptimizer.apply(schedule, step: step)
-            gOptimizer.step()
+            gOptimizer.minimize(gLoss, schedule: (schedule, step))
             discriminator.parameters.zeroGrad()
             average?.update()
 

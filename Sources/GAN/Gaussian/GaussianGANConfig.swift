@@ -118,10 +118,4 @@ public struct GaussianGANConfig: Settings, Equatable {
         c.minibatchStdFeature = true
         return c
     }
-
-    /// Checks every setting against its declaration (for configurations built in code).
-    /// - Throws: ``ConfigurationError`` naming the setting.
-    public func check() throws {
-        try checkValues(owner: "gaussian GAN")
-    }
 }

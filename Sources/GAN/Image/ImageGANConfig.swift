@@ -217,9 +217,7 @@ public struct ImageGANConfig: Settings, Equatable {
         for name in ACGANArchitecture.declarations.map(\.name) {
             sizes[name] = values.removeValue(forKey: name)
         }
-        if model == .mlp {
-            values["d_hidden"] = discriminatorHidden
-        } else {
+        if model == .acgan {
             values["d_hidden"] = nil
             values["architecture"] = sizes
         }
@@ -233,12 +231,6 @@ public struct ImageGANConfig: Settings, Equatable {
 
     /// Switches to the WGAN recipe when the loss is Wasserstein (RMSprop for both).
     var usesRMSprop: Bool { loss == .wasserstein }
-
-    /// Checks every setting against its declaration (for configurations built in code).
-    /// - Throws: ``ConfigurationError`` naming the setting.
-    public func check() throws {
-        try checkValues(owner: "\(model.rawValue) GAN")
-    }
 }
 
 extension UpSampling2D.Interpolation: SettingType {}

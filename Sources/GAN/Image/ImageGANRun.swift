@@ -112,9 +112,9 @@ extension ImageGANTrainer {
                     summary["final_\(name)_auxiliary_loss"] = l.auxiliary
                 }
             }
-            if let a = last.classifierAccuracy {
+            if let a = last.quality?.conditionalAccuracy {
                 summary["classifier_accuracy"] = a
-                summary["classifier_accuracy_per_epoch"] = epochs.compactMap(\.classifierAccuracy)
+                summary["classifier_accuracy_per_epoch"] = epochs.compactMap { $0.quality?.conditionalAccuracy }
             }
             if let metrics, let q = last.quality {
                 summary["frechet_distance"] = q.frechetDistance

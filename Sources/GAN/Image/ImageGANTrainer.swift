@@ -8,12 +8,6 @@ public struct ComponentLosses: Sendable, Equatable {
     public var generation: Double
     public var auxiliary: Double
 
-    public init(total: Double, generation: Double, auxiliary: Double) {
-        self.total = total
-        self.generation = generation
-        self.auxiliary = auxiliary
-    }
-
     /// The figure-by-figure mean of `losses` (zeros when there are none).
     static func mean(_ losses: [ComponentLosses]) -> ComponentLosses {
         let k = Double(Swift.max(losses.count, 1))
@@ -37,9 +31,6 @@ public struct ImageGANEpoch: Sendable {
     /// Wall-clock seconds of the epoch's training (printed, never written to a file, so
     /// runs repeat byte for byte).
     public let seconds: Double
-
-    /// The classifier's accuracy on the classes the samples were conditioned on (AC-GAN).
-    public var classifierAccuracy: Double? { quality?.conditionalAccuracy }
 }
 
 /// Trains an ``ImageGANModel`` as the Keras examples do: per batch one D step on real and
@@ -59,7 +50,7 @@ public final class ImageGANTrainer {
     public private(set) var step = 0
 
     public init(config: ImageGANConfig) throws {
-        try config.check()
+        try config.checkValues(owner: "\(config.model.rawValue) GAN")
         // Image GAN steps free and reallocate megabytes of activations; reuse them.
         AllocatorTuning.keepFreedMemoryForReuse()
         self.config = config
@@ -125,10 +116,8 @@ public final class ImageGANTrainer {
         let noise = model.noise(n, source: noiseSource)
         let fakeLabels = randomLabels(n, source: noiseSource)
         let fake = withoutGradient { model.generate(noise: noise, labels: fakeLabels) }
-        dOptimizer.zeroGrad()
         let (adv, aux) = discriminatorLosses(real: real, realLabels: labels, fake: fake, fakeLabels: fakeLabels)
-        (aux.map { adv + $0 } ?? adv).backward()
-        dOptimizer.step()
+        dOptimizer.minimize(aux.map { adv + $0 } ?? adv)
         if config.loss == .wasserstein { clipWeights(model.discriminator.parameters, limit: WassersteinSettings.clip) }
         step += 1
         return ImageGANTrainer.figures(adv, aux)
@@ -143,10 +132,8 @@ public final class ImageGANTrainer {
         // the Keras examples); gradients still flow through it to G.
         model.discriminator.setTrainable(false)
         defer { model.discriminator.setTrainable(true) }
-        gOptimizer.zeroGrad()
         let (adv, aux) = generatorLosses(noise: noise, labels: labels)
-        (aux.map { adv + $0 } ?? adv).backward()
-        gOptimizer.step()
+        gOptimizer.minimize(aux.map { adv + $0 } ?? adv)
         return ImageGANTrainer.figures(adv, aux)
     }
 

@@ -64,10 +64,9 @@ public final class ImageQualityMetrics {
             let (images, _) = data.batch(chosen)
             return try FeatureStatistics(features: withoutGradient { probe.features((images + 1) * 0.5) })
         }
-        let testStatistics = try statistics(test)
-        let trainStatistics = try statistics(train)
-        reference = try FrechetReference(testStatistics)
-        floor = try reference.distance(to: trainStatistics)
+        // Test images first: both splits draw from `source`.
+        reference = try FrechetReference(statistics(test))
+        floor = try reference.distance(to: statistics(train))
     }
 
     /// The figures of generated images `[N, 784]` in [0, 1]; `labels` are the classes they

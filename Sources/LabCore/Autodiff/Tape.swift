@@ -40,6 +40,8 @@ final class TapeNode {
     convenience init(leafShape: [Int]) { self.init(.leaf, shape: leafShape, a: nil) }
 
     var isLeaf: Bool { if case .leaf = op { return true } else { return false } }
+    var inputCount: Int { 2 + rest.count }
+    func input(_ i: Int) -> TapeNode? { i == 0 ? a : i == 1 ? b : rest[i - 2] }
 
     /// Adds `g` into this node's gradient (gradients of a value used twice add up).
     func accumulate(_ g: Tensor) {
@@ -226,11 +228,6 @@ extension Tensor {
         for n in order { n.visitMark = 0 }
         return order
     }
-}
-
-extension TapeNode {
-    var inputCount: Int { 2 + rest.count }
-    func input(_ i: Int) -> TapeNode? { i == 0 ? a : i == 1 ? b : rest[i - 2] }
 }
 
 /// A trainable tensor owned by a layer (PyTorch's `nn.Parameter`).

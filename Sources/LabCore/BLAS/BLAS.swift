@@ -21,17 +21,14 @@ import Darwin
 /// included) skip OpenBLAS on CPUs with AVX2 or AVX-512: the register-tiled kernels in
 /// `CLabKernels` are faster at these shapes, where OpenBLAS's per-call packing dominates,
 /// and give the same bits on either instruction set (the shape alone decides which
-/// products they take), so an agent's run does not depend on the CPU model. With `RLLAB_BLAS_THREADS` above 1 it splits
-/// products into row or column blocks over that many threads, which leaves every bit
-/// of the result unchanged.
+/// products they take), so an agent's run does not depend on the CPU model. With
+/// `RLLAB_BLAS_THREADS` above 1 they split products into row or column blocks over that
+/// many threads, which leaves every bit of the result unchanged.
 ///
-/// Reproducibility: the kernel choice depends only on the CPU and the shape, and
-/// OpenBLAS always runs on one thread, whatever `RLLAB_BLAS_THREADS` says: its bits depend
-/// on the shape each of its threads computes (0.3.21's Haswell sgemm on row or column
-/// blocks differs in the last bits from one call on the whole product), so with its own
-/// threads its sgemm and dgemm results changed with the thread count (a GAN run's
-/// generator layers on 500 rows and the Fréchet distance's covariance products, until
-/// 2026-11-30). Products only OpenBLAS takes therefore run on the calling thread, whole.
+/// Reproducibility: the kernel choice depends only on the CPU and the shape. OpenBLAS
+/// always runs on one thread, whole, whatever `RLLAB_BLAS_THREADS` says: its bits depend
+/// on the block each of its threads computes (0.3.21's Haswell sgemm on a block differs in
+/// the last bits from one call on the whole product).
 public enum BLAS {
     /// Which library provides `sgemm`.
     public enum Backend: String, Sendable {

@@ -37,14 +37,10 @@ public enum SafeTensors {
 }
 
 extension Layer {
-    /// The parameters' current values by name (PyTorch's `state_dict()`).
-    public func stateDict() -> [(name: String, tensor: Tensor)] {
-        namedParameters.map { ($0.name, $0.parameter.value) }
-    }
-
-    /// Saves the parameters as a safetensors checkpoint.
+    /// Saves the parameters' current values by name (PyTorch's `state_dict()`) as a
+    /// safetensors checkpoint.
     public func saveCheckpoint(to path: String, metadata: [String: String] = [:]) throws {
-        try SafeTensors.save(stateDict(), metadata: metadata, to: path)
+        try SafeTensors.save(namedParameters.map { ($0.name, $0.parameter.value) }, metadata: metadata, to: path)
     }
 
     /// Copies values into the parameters by name; every parameter must be present with its shape.

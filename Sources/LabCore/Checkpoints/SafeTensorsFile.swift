@@ -142,8 +142,6 @@ public struct SafeTensorsFile {
     public func write(to url: URL) throws {
         do {
             try AtomicFile.write(try serialized(), to: url)
-        } catch let error as CheckpointError {
-            throw error
         } catch {
             throw CheckpointError("\(error)")
         }

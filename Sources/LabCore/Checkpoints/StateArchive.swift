@@ -34,13 +34,8 @@ public struct StateArchive {
         do { data = try Data(contentsOf: url) } catch {
             throw StateArchiveError("cannot read \(url.path): \(error.localizedDescription)")
         }
-        try self.init(data: data, source: url.path, kind: kind)
-    }
-
-    /// Parses archive bytes; `source` names them in errors.
-    public init(data: Data, source: String, kind: String) throws {
-        file = try SafeTensorsFile(data: data, source: source)
-        self.source = source
+        file = try SafeTensorsFile(data: data, source: url.path)
+        source = url.path
         guard file.metadata[StateArchive.formatKey] == kind else {
             throw StateArchiveError("\(source) is not a \(kind) file (format '\(file.metadata[StateArchive.formatKey] ?? "none")')")
         }

@@ -18,35 +18,26 @@
 /// agent's update, say) does not count against either mode. The other mode's estimate
 /// is averaged over its last two slices, so one lucky slice does not cause a switch.
 ///
-/// A stall is acted on at once rather than averaged: the pool reports a parallel job that
-/// took longer than the job takes alone and than half a millisecond (a worker or the
-/// caller was preempted in it, and may not run again for a scheduler slice, hundreds of
-/// steps). Then the governor leaves the parallel mode at that job (or ends a parallel exploration slice
-/// there), for a backoff that doubles while stalls keep coming (``shortestBackoff`` up to
-/// ``longestStretch``) and starts again from the shortest when the parallel run that ended
-/// in the stall was long enough to pay for it: four times the run in which the parallel
-/// mode's speed-up (the two modes' estimates) makes up the time the stall cost, at least
-/// two slices (a probe that passes and stalls at once is no such run) and at most
-/// ``stallFreeReset``. So a lull that makes the parallel mode look faster costs at most
-/// one stall before the governor is back on the calling thread, and exploring the parallel
-/// mode under steady contention (a preempted worker stalls it within a scheduler slice or
-/// two, milliseconds) costs one stall per (growing) backoff; while on idle cores, where
-/// other processes (a compiler, a daemon) still stall a job every few hundred
-/// milliseconds, each such stall costs one short backoff. (A reset after a fixed second
-/// of stall-free running let those stalls grow the backoff to its longest, and the pool
-/// ran half its jobs alone on a machine with both cores free.) And since a stall says
-/// nothing about the modes' throughput, a return to the parallel mode after a stall's
-/// backoff resumes the stretch the stall cut short (up to four shortest stretches), rather
-/// than starting over from ``shortestStretch`` as after a switch that throughput decided.
+/// A stall is acted on at once rather than averaged: when the pool reports a parallel job
+/// that took longer than the job takes alone and than half a millisecond (a thread was
+/// preempted in it, and may not run again for a scheduler slice), the governor leaves the
+/// parallel mode (or ends a parallel exploration slice) for a backoff that doubles while
+/// stalls keep coming (``shortestBackoff`` up to ``longestStretch``). The backoff starts
+/// again from the shortest when the parallel run that ended in the stall paid for it:
+/// four times the run in which the parallel speed-up makes up the stall's cost, at least
+/// two slices and at most ``stallFreeReset``. So under steady contention a stall comes once
+/// per (growing) backoff, and on idle cores, where a compiler or a daemon still stalls a
+/// job every few hundred milliseconds, each stall costs one short backoff (a fixed
+/// one-second reset let those grow the backoff to its longest). A stall says nothing about
+/// throughput, so a return to the parallel mode after its backoff resumes the stretch it
+/// cut short (up to four shortest stretches).
 ///
-/// A probe of the parallel mode also needs a core for the worker. When the time the
-/// governor would explore the parallel mode (or return to it after a stall's backoff)
-/// comes, it asks the pool whether the machine has had an idle core meanwhile; if not
-/// (other processes hold every core the caller does not), the worker could only run by
-/// taking a time slice from one of them and would stall the job, so the governor stays
-/// alone and asks again after ``shortestStretch``. Under steady contention the pool then
-/// runs like one thread (its worker asleep, no stalls), and it returns to the parallel
-/// mode within about a stretch of a core becoming free.
+/// A probe of the parallel mode also needs a core for the worker: when one is due (or a
+/// return after a backoff), the governor asks the pool whether the machine has had an
+/// idle core meanwhile; if not, the worker would only stall the job, so the governor stays
+/// alone and asks again after ``shortestStretch``. Under steady contention the pool so
+/// runs like one thread, and it returns to the parallel mode within about a stretch of a
+/// core becoming free.
 ///
 /// The governor only ever changes which threads run a job's chunks, never the chunks, so
 /// results do not depend on its decisions. It is a value with no clock of its own: the
@@ -119,11 +110,9 @@ struct ParallelismGovernor {
     ///
     /// `initial` is the mode of the first stretch. A pool starts ``Mode/alone``: its first
     /// question for an idle core then comes after a whole stretch, long enough for the
-    /// gauge to judge, so under contention its worker never wakes. (Started parallel, a
-    /// fresh pool on a busy machine ran its first stretch with a preempted worker, and the
-    /// short backoffs after the first stalls were too short for the gauge, which answers
-    /// yes when it cannot judge: 2-4 stalls and 1-25% of a 1-second run's jobs in the
-    /// slower parallel mode. On idle cores the alone start costs one stretch.)
+    /// gauge to judge, so under contention its worker never wakes (started parallel, a
+    /// fresh pool on a busy machine stalled 2-4 times in its first second, the backoffs
+    /// too short for the gauge). On idle cores the alone start costs one stretch.
     init(shortestStretch: UInt64 = 40_000_000, longestStretch: UInt64 = 640_000_000,
          exploreSlice: UInt64 = 10_000_000, leastJobs: Int = 8, margin: Double = 0.05,
          shortestBackoff: UInt64 = 10_000_000, stallFreeReset: UInt64 = 200_000_000, initial: Mode = .parallel) {

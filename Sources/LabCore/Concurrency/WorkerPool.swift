@@ -23,17 +23,13 @@ import Synchronization
 /// the preempted worker) and then runs the next jobs alone for a while, with the workers
 /// asleep, doubling that while such stalls keep coming (up to a quarter second). On a
 /// busy machine the pool so costs little more than one thread; on an idle one it never
-/// stalls and stays parallel. An adaptive pool (for streams of similar jobs) goes
-/// further: it measures its throughput with and without its workers and keeps the faster
-/// (``ParallelismGovernor``), starting alone (so that a pool made on a busy machine never
-/// wakes its worker), and a parallel job that took longer than the whole job takes
-/// alone (a worker or the caller was preempted in it) sends it to the calling thread at
-/// once, with a doubling backoff inside the governor; while it runs alone, it wakes its
-/// workers to probe the parallel mode only if a core has been idle meanwhile
-/// (``IdleCoreGauge``), so under steady contention it runs as one thread does. Which
-/// thread runs a chunk never changes a result. `RLLAB_POOL_STATS=1` in the environment
-/// makes an adaptive pool print its jobs and time per mode, its stalls and its skipped
-/// probes to standard error when it goes away (diagnostics).
+/// stalls and stays parallel. An adaptive pool (for streams of similar jobs) instead lets
+/// a ``ParallelismGovernor`` choose between its workers and the calling thread alone by
+/// measured throughput, stalls and idle cores (``IdleCoreGauge``), starting alone so that
+/// a pool made on a busy machine never wakes its worker. Which thread runs a chunk never
+/// changes a result. `RLLAB_POOL_STATS=1` in the environment makes an adaptive pool print
+/// its jobs and time per mode, its stalls and its skipped probes to standard error when
+/// it goes away (diagnostics).
 public final class WorkerPool: @unchecked Sendable {
     /// Threads that work on each job, the calling thread included (1 runs jobs inline).
     public let parts: Int
@@ -275,12 +271,10 @@ public final class WorkerPool: @unchecked Sendable {
     private func stalled() {
         stalls += 1
         let time = Self.now()
-        // Under contention a preempted worker stalls the pool within a scheduler slice or two
-        // of its return to parallel running, and the backoff grows. On idle cores stalls are
-        // far apart (on the 2-vCPU AMD EPYC VM a kernel thread, kdamond, preempts a worker for
-        // 1.7 ms every half second), and each costs the shortest backoff: with a reset only
-        // after a second without stalls, those grew it to 250 ms, and an MLP GAN's two
-        // threads ran alone half of the time.
+        // Under contention stalls come soon after each return to parallel running, and the
+        // backoff grows; on idle cores they are far apart (on the 2-vCPU VM kdamond preempts
+        // a worker for 1.7 ms every half second) and each costs the shortest backoff (a reset
+        // only after a stall-free second grew those to 250 ms: an MLP GAN ran alone half the time).
         backoff = time &- parallelSince >= Self.backoffResetFactor * backoff
             ? shortestBackoff : Swift.min(2 * backoff, Swift.max(shortestBackoff, Self.longestBackoff))
         aloneUntil = time &+ backoff
@@ -304,9 +298,8 @@ public final class WorkerPool: @unchecked Sendable {
         let minimumUnits = max(1, (minimumChunk + align - 1) / align)
         let chunks = max(1, min(parts * max(1, chunksPerThread), units / minimumUnits))
         run(chunks: chunks, units: count, wholeWhenAlone: wholeWhenAlone) { chunk in
-            let lower = min(count, units * chunk / chunks * align)
-            let upper = chunk == chunks - 1 ? count : min(count, units * (chunk + 1) / chunks * align)
-            if lower < upper { body(lower..<upper) }
+            let piece = ComputeThreads.range(part: chunk, of: chunks, count: count, alignment: align)
+            if !piece.isEmpty { body(piece) }
         } whole: {
             body(0..<count)
         }

@@ -44,8 +44,8 @@ public enum IDX {
         return nil
     }()
 
-    /// The file's bytes, decompressed if it is gzip.
-    public static func readFile(_ path: String) throws -> [UInt8] {
+    /// Parses an IDX file of unsigned bytes (type code 0x08), decompressed if it is gzip.
+    public static func load(_ path: String) throws -> IDXArray {
         guard access(path, R_OK) == 0 else { throw DatasetError.missingFile(path, hint: "") }
         guard let zlib else { throw DatasetError.io("zlib (libz.so.1) is not available to read \(path)") }
         guard let file = zlib.open(path, "rb") else { throw DatasetError.io("cannot open \(path)") }
@@ -62,12 +62,7 @@ public enum IDX {
             }
             result.append(contentsOf: chunk[0..<Int(n)])
         }
-        return result
-    }
-
-    /// Parses an IDX file of unsigned bytes (type code 0x08).
-    public static func load(_ path: String) throws -> IDXArray {
-        try parse(try readFile(path), source: path)
+        return try parse(result, source: path)
     }
 
     public static func parse(_ bytes: [UInt8], source: String = "IDX data") throws -> IDXArray {

@@ -22,9 +22,6 @@ public final class GIFAnimation {
     private var frames: [(left: Int, top: Int, width: Int, height: Int, indices: [UInt8])] = []
     private var current: [UInt8]
 
-    /// The number of frames appended so far.
-    public var frameCount: Int { frames.count }
-
     /// An empty animation of `width` x `height` frames at `framesPerSecond`.
     ///
     /// - Throws: ``ImageError`` for sizes outside 1...65535 or a non-positive rate.
@@ -100,7 +97,7 @@ public final class GIFAnimation {
     }
 
     /// Writes the animation. GIF delays are whole hundredths of a second; each frame's
-    /// delay is rounded so that the total duration stays `frameCount / framesPerSecond`.
+    /// delay is rounded so that the total duration stays frames / `framesPerSecond`.
     public func write(to url: URL) throws {
         guard !frames.isEmpty else { throw ImageError("a GIF needs at least one frame") }
         // Crash-safe: a reader or an interruption sees the old file or the whole new one.

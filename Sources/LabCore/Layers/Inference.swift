@@ -119,9 +119,8 @@ extension Sigmoid: InferenceLayer {
 }
 
 extension Tanh: InferenceLayer {
-    /// The tape's ``tanhKernel``, so acting computes what training computes (until
-    /// 2026-11-30 acting used the C library's `tanhf`, which differs in the last bit for
-    /// about 5% of inputs, costs about 16 ns a call and may differ between C libraries).
+    /// The tape's ``tanhKernel``, so acting computes what training computes (the C library's
+    /// `tanhf` differs in the last bit for about 5% of inputs and between C libraries).
     public func infer(_ input: UnsafePointer<Float>, rows: Int, inputWidth: Int, into output: UnsafeMutablePointer<Float>) {
         tanhKernel(input, output, count: rows * inputWidth)
     }

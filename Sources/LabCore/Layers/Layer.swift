@@ -217,13 +217,10 @@ public final class LogSoftmax: Layer {
 /// Layers applied in order. Parameter names are `<index>.<name>` as in
 /// `torch.nn.Sequential`'s `state_dict`.
 public final class Sequential: Layer {
-    public private(set) var layers: [Layer]
+    public let layers: [Layer]
 
     public init(_ layers: [Layer]) { self.layers = layers }
     public convenience init(_ layers: Layer...) { self.init(layers) }
-
-    /// Appends a layer.
-    public func append(_ layer: Layer) { layers.append(layer) }
 
     public func callAsFunction(_ input: Tensor) -> Tensor {
         var x = input

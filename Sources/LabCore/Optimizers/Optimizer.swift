@@ -19,6 +19,19 @@ public protocol Optimizer: AnyObject {
 extension Optimizer {
     /// Clears the gradients of this optimizer's parameters.
     public func zeroGrad() { parameters.zeroGrad() }
+
+    /// One gradient step on `loss`, as every agent and GAN trainer takes it: clear the
+    /// gradients, backpropagate through `backward`, clip them to global L2 norm `maxNorm`
+    /// when given, set the learning rate from `schedule` at its step when given, step.
+    public func minimize(_ loss: Tensor, clippingGradientNormTo maxNorm: Float? = nil,
+                         schedule: (LearningRateSchedule, step: Int)? = nil,
+                         backward: (Tensor) -> Void = { $0.backward() }) {
+        zeroGrad()
+        backward(loss)
+        if let maxNorm { clipGradientNorm(parameters, maxNorm: maxNorm) }
+        if let schedule { apply(schedule.0, step: schedule.step) }
+        step()
+    }
 }
 
 /// Per-parameter state buffers, allocated once (no allocation per step).

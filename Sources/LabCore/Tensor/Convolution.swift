@@ -9,8 +9,9 @@ public enum Padding: Equatable, Sendable {
     /// Explicit zero padding on each side.
     case explicit(top: Int, bottom: Int, left: Int, right: Int)
 
-    /// (before, after, output size) along one spatial axis.
-    func resolve(input: Int, kernel: Int, stride: Int) -> (before: Int, after: Int, output: Int) {
+    /// (before, after, output size) along one spatial axis (the width when `horizontal`).
+    func resolve(input: Int, kernel: Int, stride: Int,
+                 horizontal: Bool = false) -> (before: Int, after: Int, output: Int) {
         switch self {
         case .valid:
             return (0, 0, input >= kernel ? (input - kernel) / stride + 1 : 0)
@@ -18,9 +19,10 @@ public enum Padding: Equatable, Sendable {
             let out = (input + stride - 1) / stride
             let total = Swift.max((out - 1) * stride + kernel - input, 0)
             return (total / 2, total - total / 2, out)
-        case .explicit(let top, let bottom, _, _):
-            let padded = input + top + bottom
-            return (top, bottom, padded >= kernel ? (padded - kernel) / stride + 1 : 0)
+        case .explicit(let top, let bottom, let left, let right):
+            let (before, after) = horizontal ? (left, right) : (top, bottom)
+            let padded = input + before + after
+            return (before, after, padded >= kernel ? (padded - kernel) / stride + 1 : 0)
         }
     }
 }
@@ -39,12 +41,7 @@ struct ConvGeometry {
         outChannels = weight[0]; kernelH = weight[2]; kernelW = weight[3]
         self.stride = stride
         let rows = padding.resolve(input: height, kernel: kernelH, stride: stride)
-        var columns = padding.resolve(input: width, kernel: kernelW, stride: stride)
-        if case .explicit(let top, let bottom, let left, let right) = padding {
-            let padded = width + left + right
-            columns = (left, right, padded >= kernelW ? (padded - kernelW) / stride + 1 : 0)
-            _ = (top, bottom)
-        }
+        let columns = padding.resolve(input: width, kernel: kernelW, stride: stride, horizontal: true)
         padTop = rows.before; padLeft = columns.before; outH = rows.output; outW = columns.output
     }
 

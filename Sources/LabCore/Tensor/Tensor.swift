@@ -124,14 +124,13 @@ public struct Tensor {
 
     /// Elements drawn uniformly from [`low`, `high`).
     public static func uniform(_ shape: [Int], low: Float = 0, high: Float = 1, source: RandomSource) -> Tensor {
-        var t = Tensor(uninitializedShape: shape)
+        let t = Tensor(uninitializedShape: shape)
         let p = t.storage.base
         // The numbers `source.uniform(low, high)` gives one by one, drawn in batches.
         let lo = Double(low), width = Double(high) - Double(low)
         source.inBatches(t.count) { offset, u in
             for i in 0..<u.count { p[offset + i] = Float(lo + width * u[i]) }
         }
-        t.node = nil
         return t
     }
 
