@@ -60,9 +60,7 @@ public final class OffPolicyLoop {
     private let form: ActionForm
     /// The agent's name, for errors.
     private let agentName: String
-    private let learningStarts: Int
-    private let trainFrequency: Int
-    private let gradientSteps: Int
+    private let schedule: OffPolicySettings
     /// DQN's `termination_reward`: the reward stored for a terminal transition.
     private let terminationReward: TerminationReward
     // Scratch, allocated once.
@@ -98,9 +96,7 @@ public final class OffPolicyLoop {
         }
         precondition(replay.observationSize == encoder.width && replay.actionSize == actionSize,
                      "OffPolicyLoop: the replay buffer's sizes do not match the encoder and the actions")
-        learningStarts = schedule.learningStarts
-        trainFrequency = schedule.trainFrequency
-        gradientSteps = schedule.gradientStepsPerRound
+        self.schedule = schedule
         self.terminationReward = terminationReward
         observations = [Float](repeating: 0, count: copies * encoder.width)
         actions = [Float](repeating: 0, count: copies * actionSize)
@@ -173,8 +169,8 @@ public final class OffPolicyLoop {
             }
             try afterStep(vectorSteps)
             // The run's environment steps, SB3's `num_timesteps`.
-            if vectorSteps % trainFrequency == 0 && loop.totalSteps > learningStarts {
-                try train(gradientSteps)
+            if vectorSteps % schedule.trainFrequency == 0 && loop.totalSteps > schedule.learningStarts {
+                try train(schedule.gradientStepsPerRound)
             }
         }
     }
