@@ -58,7 +58,7 @@ public final class VectorNormalizer {
         // SB3 tracks the returns in training even when it does not scale rewards.
         if isTraining {
             for i in returns.indices { returns[i] = returns[i] * gamma + rewards[i] }
-            returnStatistics.update(scalars: returns)
+            returnStatistics.update(batch: returns, rows: returns.count)
         }
         for i in rewards.indices { normalizedRewards[i] = normalizeReward(rewards[i]) }
         for i in dones.indices where dones[i] { returns[i] = 0 }
