@@ -159,7 +159,6 @@ public final class RolloutBatch {
     public let capacity: Int
     public internal(set) var size: Int
     public let observationSize: Int
-    public let actionSize: Int
     public internal(set) var observations: [Float]
     public internal(set) var actions: [Float]
     public internal(set) var values: [Float]
@@ -171,7 +170,6 @@ public final class RolloutBatch {
         self.capacity = capacity
         size = capacity
         self.observationSize = observationSize
-        self.actionSize = actionSize
         observations = [Float](repeating: 0, count: capacity * observationSize)
         actions = [Float](repeating: 0, count: capacity * actionSize)
         values = [Float](repeating: 0, count: capacity)
@@ -186,9 +184,6 @@ public final class RolloutBatch {
         if let width { return Tensor(shape: [size, width], scalars: Array(array[0..<(size * width)])) }
         return Tensor(shape: [size], scalars: Array(array[0..<size]))
     }
-
-    /// The discrete actions as indices.
-    public var actionIndices: [Int] { (0..<size).map { Int(actions[$0]) } }
 }
 
 /// Training checkpoints in the middle of a rollout: the steps stored so far (advantages
