@@ -94,7 +94,9 @@ public class OffPolicyActorCritic {
         criticOptimizer = Adam(critic.parameters, learningRate: Float(learningRate))
         replay = try ReplayBuffer(capacity: offPolicy.bufferSize, observationSize: observationSize, actionSize: actionSize)
         batch = ReplayBatch(size: batchSize, observationSize: observationSize, actionSize: actionSize)
-        self.noise = noise.map { ActionNoise($0, size: spaces.scaling.count, random: random.derived("action_noise")) }
+        self.noise = noise.map {
+            ActionNoise($0.kind, size: spaces.scaling.count, standardDeviation: $0.standardDeviation, random: random.derived("action_noise"))
+        }
         explorationRandom = random.derived("exploration")
         replayRandom = random.derived("replay")
         scaledAction = [Float](repeating: 0, count: actionSize)
