@@ -130,7 +130,7 @@ public final class OffPolicyLoop {
         // A local function, not a closure value: passed as a non-escaping argument it needs
         // no heap context.
         func storeTransition(_ transition: VectorTransition) {
-            self.store(copy: transition.copy, action: transition.action, reward: transition.reward,
+            self.store(copy: transition.copy, reward: transition.reward,
                        nextObservation: transition.nextObservation, terminated: transition.terminated)
             if transition.terminated || transition.truncated { episodeEnded(transition.copy) }
         }
@@ -161,7 +161,7 @@ public final class OffPolicyLoop {
             } else {
                 let transition = try loop.step(scalarEnvironmentAction())
                 try encoder.encode(transition.nextObservation, into: &encodedNext, at: 0, agent: agentName)
-                self.store(copy: 0, action: Int(actions[0]), reward: transition.reward, nextObservation: encodedNext[...],
+                self.store(copy: 0, reward: transition.reward, nextObservation: encodedNext[...],
                       terminated: transition.terminated, encoded: true)
                 if transition.terminated || transition.truncated { episodeEnded(0) }
                 // One step per vector step; the loop's count survives a checkpoint's restore.
@@ -192,23 +192,19 @@ public final class OffPolicyLoop {
         }
     }
 
-    /// Stores one transition: the encoded observation it was chosen for, the action as
-    /// stored, the (possibly replaced) reward, the encoded next observation, and whether
-    /// it terminated (a truncation is not a termination).
-    /// `nextObservation` is the environment's (raw) unless `encoded`.
-    private func store(copy i: Int, action: Int, reward environmentReward: Double, nextObservation: ArraySlice<Float>,
+    /// Stores one transition: the encoded observation it was chosen for, its action as
+    /// ``actions`` holds it (a discrete index is stored as the same float), the (possibly
+    /// replaced) reward, the encoded next observation, and whether it terminated (a
+    /// truncation is not a termination). `nextObservation` is the environment's (raw)
+    /// unless `encoded`.
+    private func store(copy i: Int, reward environmentReward: Double, nextObservation: ArraySlice<Float>,
                        terminated: Bool, encoded: Bool = false) {
         let width = encoder.width
         if !encoded { encoder.encode(nextObservation, into: &encodedNext, at: 0) }
         let reward = terminationReward.stored(environmentReward, terminated: terminated)
         let observation = observations[i * width..<(i + 1) * width], next = encodedNext[0..<width]
-        switch form {
-        case .discrete:
-            replay.add(observation: observation, action: action, reward: reward, nextObservation: next, terminated: terminated)
-        case .continuous:
-            replay.add(observation: observation, action: actions[i * actionSize..<(i + 1) * actionSize], reward: reward,
-                       nextObservation: next, terminated: terminated)
-        }
+        replay.add(observation: observation, action: actions[i * actionSize..<(i + 1) * actionSize], reward: reward,
+                   nextObservation: next, terminated: terminated)
     }
 
     private func encodeVectorObservations(_ vector: VectorEpisodeLoop) {
