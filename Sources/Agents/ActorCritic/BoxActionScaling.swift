@@ -1,4 +1,3 @@
-import Foundation
 import Gym
 
 /// Maps actions between a bounded ``Box`` and [-1, 1], as Stable-Baselines3's

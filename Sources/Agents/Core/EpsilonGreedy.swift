@@ -1,4 +1,3 @@
-import Foundation
 import LabCore
 
 /// Epsilon-greedy exploration as the value-based agents act while learning: with

@@ -1,4 +1,3 @@
-import Foundation
 import LabCore
 
 /// A fixed-capacity ring buffer of transitions in Float32, as Stable-Baselines3's
