@@ -45,11 +45,6 @@ public final class ActionNoise {
         previous = [Double](repeating: 0, count: size)
     }
 
-    /// The noise `settings` describe, for actions of `size` numbers.
-    public convenience init(_ settings: Settings, size: Int, random: RandomSource) {
-        self.init(settings.kind, size: size, standardDeviation: settings.standardDeviation, random: random)
-    }
-
     /// Adds the next noise sample to `action` element by element (no allocation).
     public func add(to action: inout [Float]) {
         add(to: &action, at: 0, count: action.count)

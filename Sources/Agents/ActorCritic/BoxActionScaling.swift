@@ -1,4 +1,3 @@
-import Foundation
 import Gym
 
 /// Maps actions between a bounded ``Box`` and [-1, 1], as Stable-Baselines3's
@@ -51,8 +50,14 @@ struct ContinuousControlSpaces {
     let encoder: ObservationEncoder
 
     init(agent: String, environment: EnvironmentSignature) throws {
-        actionBox = try environment.boxActions(for: agent)
-        observations = try environment.flatBoxObservations(for: agent)
+        guard case .box(let actions) = environment.actionSpace else {
+            throw AgentError("\(agent) needs a Box action space; \(environment.id) has \(environment.actionSpace)")
+        }
+        guard case .box(let observations) = environment.observationSpace, observations.shape.count == 1 else {
+            throw AgentError("\(agent) needs a flat Box observation space; \(environment.id) has \(environment.observationSpace)")
+        }
+        actionBox = actions
+        self.observations = observations
         scaling = try BoxActionScaling(actionBox, agent: agent, environment: environment.id)
         encoder = try ObservationEncoder(space: environment.observationSpace, agent: agent, environmentID: environment.id)
     }

@@ -1,4 +1,3 @@
-import Foundation
 import LabCore
 
 /// One or more Q-networks `Q(s, a)` on the concatenated observation and action, as

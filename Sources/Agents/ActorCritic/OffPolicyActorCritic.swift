@@ -94,7 +94,9 @@ public class OffPolicyActorCritic {
         criticOptimizer = Adam(critic.parameters, learningRate: Float(learningRate))
         replay = try ReplayBuffer(capacity: offPolicy.bufferSize, observationSize: observationSize, actionSize: actionSize)
         batch = ReplayBatch(size: batchSize, observationSize: observationSize, actionSize: actionSize)
-        self.noise = noise.map { ActionNoise($0, size: spaces.scaling.count, random: random.derived("action_noise")) }
+        self.noise = noise.map {
+            ActionNoise($0.kind, size: spaces.scaling.count, standardDeviation: $0.standardDeviation, random: random.derived("action_noise"))
+        }
         explorationRandom = random.derived("exploration")
         replayRandom = random.derived("replay")
         scaledAction = [Float](repeating: 0, count: actionSize)
@@ -109,19 +111,16 @@ public class OffPolicyActorCritic {
                                            actions: .continuous(scaling), schedule: offPolicy)
         try collection.run(
             act: {
-                for i in 0..<collection.copies where !collection.isResetting(i) {
-                    let offset = i * actionSize
-                    if loop.totalSteps < offPolicy.learningStarts {
-                        actionBox.sample(using: explorationRandom, into: &boxSample)
-                        scaling.scale(boxSample, into: &collection.actions, at: offset)
-                    } else {
-                        explore(collection.observation(i), into: &collection.actions, at: offset)
-                    }
-                    // SB3: np.clip(scaled_action + action_noise(), -1, 1).
-                    if let noise, noise.kind != .none {
-                        noise.add(to: &collection.actions, at: offset, count: actionSize)
-                        for j in offset..<(offset + actionSize) { collection.actions[j] = Swift.min(Swift.max(collection.actions[j], -1), 1) }
-                    }
+                if loop.totalSteps < offPolicy.learningStarts {
+                    actionBox.sample(using: explorationRandom, into: &boxSample)
+                    scaling.scale(boxSample, into: &collection.actions)
+                } else {
+                    explore(collection.observation(0), into: &collection.actions, at: 0)
+                }
+                // SB3: np.clip(scaled_action + action_noise(), -1, 1).
+                if let noise, noise.kind != .none {
+                    noise.add(to: &collection.actions)
+                    for j in 0..<actionSize { collection.actions[j] = Swift.min(Swift.max(collection.actions[j], -1), 1) }
                 }
             },
             episodeEnded: { _ in noise?.reset() },

@@ -71,20 +71,6 @@ extension EnvironmentSignature {
         }
         return actions
     }
-
-    /// The Box action space `agent` needs.
-    public func boxActions(for agent: String) throws -> Box {
-        guard case .box(let box) = actionSpace else { throw AgentError("\(agent) needs a Box action space; \(id) has \(actionSpace)") }
-        return box
-    }
-
-    /// The flat (rank 1) Box observation space `agent` needs.
-    public func flatBoxObservations(for agent: String) throws -> Box {
-        guard case .box(let box) = observationSpace, box.shape.count == 1 else {
-            throw AgentError("\(agent) needs a flat Box observation space; \(id) has \(observationSpace)")
-        }
-        return box
-    }
 }
 
 extension ResolvedEnvironment {

@@ -1,4 +1,3 @@
-import Foundation
 import LabCore
 
 /// Every agent the command line can name.

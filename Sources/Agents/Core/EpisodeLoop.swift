@@ -1,4 +1,3 @@
-import Foundation
 import Gym
 import LabCore
 
@@ -308,11 +307,8 @@ public final class EpisodeLoop {
         let midEpisode = archive.contains("loop.mid_episode") ? try archive.bool("loop.mid_episode") : false
         if midEpisode {
             try EnvironmentState.restore(environment, from: archive, prefix: "loop.environment")
-            if archive.contains("loop.observation.discrete") {
-                currentObservation = .discrete(try archive.int("loop.observation.discrete"))
-            } else {
-                currentObservation = .vector(try archive.float32("loop.observation.vector"))
-            }
+            currentObservation = try archive.contains("loop.observation.discrete")
+                ? .discrete(archive.int("loop.observation.discrete")) : .vector(archive.float32("loop.observation.vector"))
             episodeReturn = try archive.double("loop.episode_return")
             episodeLength = try archive.int("loop.episode_length")
         } else {

@@ -1,28 +1,21 @@
-import Foundation
 import LabCore
 
 /// Epsilon-greedy exploration as the value-based agents act while learning: with
 /// probability epsilon (one uniform draw) a uniformly random action, otherwise the greedy
 /// one. Written once for Q-learning, the estimated-model planner and DQN; the draws come
 /// from the agent's own stream in this order, so runs repeat.
-public struct EpsilonGreedy {
+struct EpsilonGreedy {
     /// Epsilon over the fraction of the budget spent.
-    public let epsilon: Schedule
-    public let actionCount: Int
-    public let random: RandomSource
-
-    public init(epsilon: Schedule, actionCount: Int, random: RandomSource) {
-        self.epsilon = epsilon
-        self.actionCount = actionCount
-        self.random = random
-    }
+    let epsilon: Schedule
+    let actionCount: Int
+    let random: RandomSource
 
     /// Whether to explore at `progress`: always while `warmingUp` (no draw then), else
     /// with probability epsilon.
-    public func explores(at progress: Double, warmingUp: Bool = false) -> Bool {
+    func explores(at progress: Double, warmingUp: Bool = false) -> Bool {
         warmingUp || random.uniform() < epsilon.value(at: progress)
     }
 
     /// A uniformly random action.
-    public func randomAction() -> Int { random.uniformIndex(below: actionCount) }
+    func randomAction() -> Int { random.uniformIndex(below: actionCount) }
 }

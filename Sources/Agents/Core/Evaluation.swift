@@ -1,4 +1,3 @@
-import Foundation
 import Gym
 
 /// The returns of greedy play.

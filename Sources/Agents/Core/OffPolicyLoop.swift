@@ -1,4 +1,3 @@
-import Foundation
 import Gym
 import LabCore
 
@@ -60,9 +59,7 @@ public final class OffPolicyLoop {
     private let form: ActionForm
     /// The agent's name, for errors.
     private let agentName: String
-    private let learningStarts: Int
-    private let trainFrequency: Int
-    private let gradientSteps: Int
+    private let schedule: OffPolicySettings
     /// DQN's `termination_reward`: the reward stored for a terminal transition.
     private let terminationReward: TerminationReward
     // Scratch, allocated once.
@@ -98,9 +95,7 @@ public final class OffPolicyLoop {
         }
         precondition(replay.observationSize == encoder.width && replay.actionSize == actionSize,
                      "OffPolicyLoop: the replay buffer's sizes do not match the encoder and the actions")
-        learningStarts = schedule.learningStarts
-        trainFrequency = schedule.trainFrequency
-        gradientSteps = schedule.gradientStepsPerRound
+        self.schedule = schedule
         self.terminationReward = terminationReward
         observations = [Float](repeating: 0, count: copies * encoder.width)
         actions = [Float](repeating: 0, count: copies * actionSize)
@@ -134,7 +129,7 @@ public final class OffPolicyLoop {
         // A local function, not a closure value: passed as a non-escaping argument it needs
         // no heap context.
         func storeTransition(_ transition: VectorTransition) {
-            self.store(copy: transition.copy, action: transition.action, reward: transition.reward,
+            self.store(copy: transition.copy, reward: transition.reward,
                        nextObservation: transition.nextObservation, terminated: transition.terminated)
             if transition.terminated || transition.truncated { episodeEnded(transition.copy) }
         }
@@ -165,7 +160,7 @@ public final class OffPolicyLoop {
             } else {
                 let transition = try loop.step(scalarEnvironmentAction())
                 try encoder.encode(transition.nextObservation, into: &encodedNext, at: 0, agent: agentName)
-                self.store(copy: 0, action: Int(actions[0]), reward: transition.reward, nextObservation: encodedNext[...],
+                self.store(copy: 0, reward: transition.reward, nextObservation: encodedNext[...],
                       terminated: transition.terminated, encoded: true)
                 if transition.terminated || transition.truncated { episodeEnded(0) }
                 // One step per vector step; the loop's count survives a checkpoint's restore.
@@ -173,8 +168,8 @@ public final class OffPolicyLoop {
             }
             try afterStep(vectorSteps)
             // The run's environment steps, SB3's `num_timesteps`.
-            if vectorSteps % trainFrequency == 0 && loop.totalSteps > learningStarts {
-                try train(gradientSteps)
+            if vectorSteps % schedule.trainFrequency == 0 && loop.totalSteps > schedule.learningStarts {
+                try train(schedule.gradientStepsPerRound)
             }
         }
     }
@@ -196,23 +191,19 @@ public final class OffPolicyLoop {
         }
     }
 
-    /// Stores one transition: the encoded observation it was chosen for, the action as
-    /// stored, the (possibly replaced) reward, the encoded next observation, and whether
-    /// it terminated (a truncation is not a termination).
-    /// `nextObservation` is the environment's (raw) unless `encoded`.
-    private func store(copy i: Int, action: Int, reward environmentReward: Double, nextObservation: ArraySlice<Float>,
+    /// Stores one transition: the encoded observation it was chosen for, its action as
+    /// ``actions`` holds it (a discrete index is stored as the same float), the (possibly
+    /// replaced) reward, the encoded next observation, and whether it terminated (a
+    /// truncation is not a termination). `nextObservation` is the environment's (raw)
+    /// unless `encoded`.
+    private func store(copy i: Int, reward environmentReward: Double, nextObservation: ArraySlice<Float>,
                        terminated: Bool, encoded: Bool = false) {
         let width = encoder.width
         if !encoded { encoder.encode(nextObservation, into: &encodedNext, at: 0) }
         let reward = terminationReward.stored(environmentReward, terminated: terminated)
         let observation = observations[i * width..<(i + 1) * width], next = encodedNext[0..<width]
-        switch form {
-        case .discrete:
-            replay.add(observation: observation, action: action, reward: reward, nextObservation: next, terminated: terminated)
-        case .continuous:
-            replay.add(observation: observation, action: actions[i * actionSize..<(i + 1) * actionSize], reward: reward,
-                       nextObservation: next, terminated: terminated)
-        }
+        replay.add(observation: observation, action: actions[i * actionSize..<(i + 1) * actionSize], reward: reward,
+                   nextObservation: next, terminated: terminated)
     }
 
     private func encodeVectorObservations(_ vector: VectorEpisodeLoop) {

@@ -133,8 +133,7 @@ public final class VectorEpisodeLoop {
             lengths[i] += 1
             let done = terminated || truncated
             try episodeLoop.account(episodeReturn: returns[i], episodeLength: lengths[i], done: done)
-            let nextObservation = done && sameStep != nil ? sameStep!.finalObservations[i * width..<(i + 1) * width]
-                                                          : next[i * width..<(i + 1) * width]
+            let nextObservation = finalObservation(i) ?? next[i * width..<(i + 1) * width]
             try learn(VectorTransition(
                 copy: i, observation: observations[i * width..<(i + 1) * width], action: actions?[i] ?? 0, reward: reward,
                 nextObservation: nextObservation, terminated: terminated, truncated: truncated))

@@ -44,7 +44,4 @@ public struct SquashedDiagonalGaussian {
         let correction = ((1 - action.squared()) + Self.epsilon).log().sum(axis: 1)
         return DiagonalGaussianDistribution.logProbability(mean: mean, logStd: logStandardDeviation, actions: gaussianAction) - correction
     }
-
-    /// The most likely action before squashing, squashed: `tanh(mean)` (greedy play).
-    public func mode() -> Tensor { mean.tanh() }
 }

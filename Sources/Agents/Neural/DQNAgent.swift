@@ -22,9 +22,8 @@ import LabCore
 /// Steps count the environment steps of the run, as SB3's `num_timesteps`. With an
 /// episode budget the exploration schedule follows the fraction of episodes played.
 ///
-/// Observations enter the network as SB3 preprocesses them (``ObservationEncoder``): a
-/// `Discrete(n)` observation (FrozenLake, CliffWalking, Taxi, grid maps) one-hot, a Box
-/// flat.
+/// Observations enter the network as SB3 preprocesses them (``ObservationEncoder``:
+/// `Discrete(n)` one-hot, a Box flat).
 ///
 /// Collection goes through the off-policy loop (``OffPolicyLoop``) over `num_envs` N
 /// copies, as SB3 with N environments: one epsilon draw per vector step decides for all
@@ -62,8 +61,6 @@ public final class DQNAgent: Agent {
 
     /// The hyperparameters, read where they are used.
     let settings: Settings
-    /// Epsilon over the run's progress.
-    private let exploration: Schedule
 
     // Learned state and its machinery.
     let online: MultilayerPerceptron
@@ -91,8 +88,6 @@ public final class DQNAgent: Agent {
 
         let settings = try h.settings(Settings.self)
         self.settings = settings
-        exploration = Schedule(.linear, start: settings.explorationInitialEpsilon, end: settings.explorationFinalEpsilon,
-                               fraction: settings.explorationFraction)
 
         // Separate streams per consumer, so changing one (say the batch size) leaves the others' draws alone.
         let initialisation = random.derived("q_net")
@@ -128,7 +123,9 @@ public final class DQNAgent: Agent {
                                            schedule: settings.offPolicy, terminationReward: settings.terminationReward)
         // SB3 counts target_update_interval in environment steps: N of them per vector step.
         let targetEvery = max(settings.targetUpdateInterval / copies, 1)
-        let explorer = EpsilonGreedy(epsilon: exploration, actionCount: actionCount, random: explorationRandom)
+        let epsilon = Schedule(.linear, start: settings.explorationInitialEpsilon, end: settings.explorationFinalEpsilon,
+                               fraction: settings.explorationFraction)
+        let explorer = EpsilonGreedy(epsilon: epsilon, actionCount: actionCount, random: explorationRandom)
         try collection.run(
             act: {
                 // Warm-up, then epsilon-greedy; one draw per vector step decides for every copy.

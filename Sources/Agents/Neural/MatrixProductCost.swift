@@ -1,5 +1,3 @@
-import Foundation
-
 /// The matrix-product work of an agent's gradient updates, counted from the network
 /// shapes and the batch size (the benchmark's GFLOP/s; issue 16).
 ///

@@ -47,17 +47,14 @@ public final class MultilayerPerceptron {
         precondition(weightInitializers == nil || weightInitializers!.count == sizes.count - 1,
                      "one weight initializer per Dense layer")
         var layers: [Layer] = []
-        var dense: [Dense] = []
         for i in 0..<(sizes.count - 1) {
-            let layer = weightInitializers.map {
+            layers.append(weightInitializers.map {
                 Dense(sizes[i], sizes[i + 1], weightInitializer: $0[i], biasInitializer: .zeros, source: source)
-            } ?? Dense(sizes[i], sizes[i + 1], source: source)
-            dense.append(layer)
-            layers.append(layer)
+            } ?? Dense(sizes[i], sizes[i + 1], source: source))
             if i < sizes.count - 2 { layers.append(activation == .relu ? ReLU() as Layer : Tanh()) }
         }
         network = Sequential(layers)
-        denseLayers = dense
+        denseLayers = layers.compactMap { $0 as? Dense }
         self.inputSize = inputSize
         self.outputSize = outputSize
         inference = Inference(network, inputWidth: inputSize)

@@ -163,15 +163,13 @@ public final class NaiveNeuralNetworkAgent: Agent {
         var order = Array(0..<labels.count)
         for _ in 0..<settings.epochs {
             shuffleRandom.shuffle(&order)
-            var start = 0
-            while start < order.count {
+            for start in stride(from: 0, to: order.count, by: settings.batchSize) {
                 let rows = order[start..<min(start + settings.batchSize, order.count)]
                 let x = Tensor(shape: [rows.count, observationSize], scalars: rows.flatMap { observations[$0] })
                 let loss = Loss.crossEntropy(logits: network(x), labels: rows.map { labels[$0] })
                 fitSteps += 1
                 try NonFiniteTrainingError.check(loss: loss.scalar, step: fitSteps)
                 optimizer.minimize(loss)
-                start += settings.batchSize
             }
         }
     }

@@ -1,4 +1,3 @@
-import Foundation
 import LabCore
 
 /// The replay and training schedule every off-policy agent declares (DQN, SAC, TD3, DDPG),

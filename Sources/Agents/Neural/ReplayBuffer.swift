@@ -1,4 +1,3 @@
-import Foundation
 import LabCore
 
 /// A fixed-capacity ring buffer of transitions in Float32, as Stable-Baselines3's
@@ -31,9 +30,8 @@ public final class ReplayBuffer {
     /// exact for every index below 2^24.
     private var actions: [Float]
     private var rewards: [Float]
-    /// 1 where the transition ended in a terminal state (no bootstrap), else 0. A
-    /// transition cut by a time limit stores 0: its next state still has a value (SB3's
-    /// `handle_timeout_termination`).
+    /// 1 where the transition ended in a terminal state (no bootstrap), else 0 (also for a
+    /// time-limit truncation, as the type's notes say).
     private var terminals: [Float]
 
     /// - Throws: ``ConfigurationError`` when `capacity` is not positive or the sizes
@@ -71,8 +69,8 @@ public final class ReplayBuffer {
         store(observation: observation, reward: reward, nextObservation: nextObservation, terminated: terminated)
     }
 
-    /// Stores one transition with a continuous action of ``actionSize`` numbers.
-    /// `terminated` is whether `nextObservation` is terminal; a truncated episode passes `false`.
+    /// Stores one transition with an action of ``actionSize`` numbers (continuous, or a
+    /// discrete index as a float). `terminated` is as in the discrete `add`.
     public func add<Row: RandomAccessCollection<Float>, ActionRow: RandomAccessCollection<Float>>(
         observation: Row, action: ActionRow, reward: Float, nextObservation: Row, terminated: Bool
     ) where Row.Index == Int, ActionRow.Index == Int {

@@ -23,8 +23,9 @@ public struct RunningMeanStd: Equatable, Sendable {
 
     public var size: Int { mean.count }
 
-    /// Adds a batch of `rows` vectors (row-major, `rows x size`).
-    public mutating func update<C: Collection<Float>>(batch: C, rows: Int) where C.Index == Int {
+    /// Adds a batch of `rows` vectors (row-major, `rows x size`): observations, or (`size`
+    /// 1) the running discounted returns of every copy, which SB3's reward normalizer feeds.
+    public mutating func update<C: Collection>(batch: C, rows: Int) where C.Index == Int, C.Element: BinaryFloatingPoint {
         let width = size
         let start = batch.startIndex
         for j in 0..<width {
@@ -41,19 +42,6 @@ public struct RunningMeanStd: Equatable, Sendable {
             update(component: j, batchMean: batchMean, batchVariance: squares / Double(rows), batchCount: Double(rows))
         }
         count += Double(rows)
-    }
-
-    /// Adds a batch of scalars (`size` must be 1): SB3's reward normalizer feeds the
-    /// running discounted returns of every copy at once.
-    public mutating func update(scalars: [Double]) {
-        precondition(size == 1, "update(scalars:) is for one-component statistics")
-        var sum = 0.0
-        for x in scalars { sum += x }
-        let batchMean = sum / Double(scalars.count)
-        var squares = 0.0
-        for x in scalars { squares += (x - batchMean) * (x - batchMean) }
-        update(component: 0, batchMean: batchMean, batchVariance: squares / Double(scalars.count), batchCount: Double(scalars.count))
-        count += Double(scalars.count)
     }
 
     /// SB3's `update_from_moments` for one component (the count moves once per batch).

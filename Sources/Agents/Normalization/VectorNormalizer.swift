@@ -58,9 +58,13 @@ public final class VectorNormalizer {
         // SB3 tracks the returns in training even when it does not scale rewards.
         if isTraining {
             for i in returns.indices { returns[i] = returns[i] * gamma + rewards[i] }
-            returnStatistics.update(scalars: returns)
+            returnStatistics.update(batch: returns, rows: returns.count)
         }
-        for i in rewards.indices { normalizedRewards[i] = normalizeReward(rewards[i]) }
+        // clip(r / sqrt(var + epsilon), ±clip_reward), rounded to float as SB3 returns it.
+        let scale = (returnStatistics.variance[0] + epsilon).squareRoot()
+        for i in rewards.indices {
+            normalizedRewards[i] = Double(Float(normalizesRewards ? min(max(rewards[i] / scale, -clipReward), clipReward) : rewards[i]))
+        }
         for i in dones.indices where dones[i] { returns[i] = 0 }
     }
 
@@ -72,14 +76,6 @@ public final class VectorNormalizer {
             let z = (Double(observations[offset + k]) - observationStatistics.mean[k]) / (observationStatistics.variance[k] + epsilon).squareRoot()
             observations[offset + k] = Float(min(max(z, -clipObservation), clipObservation))
         }
-    }
-
-    /// `clip(r / sqrt(var + epsilon), ±clip_reward)` with the returns' variance, rounded
-    /// to float as SB3 returns it.
-    public func normalizeReward(_ reward: Double) -> Double {
-        guard normalizesRewards else { return Double(Float(reward)) }
-        let scaled = reward / (returnStatistics.variance[0] + epsilon).squareRoot()
-        return Double(Float(min(max(scaled, -clipReward), clipReward)))
     }
 
     /// The statistics as named arrays for an agent's file (SB3's `obs_rms` and `ret_rms`).

@@ -1,4 +1,3 @@
-import Foundation
 import Gym
 
 /// A transition model flattened for fast sweeps.

@@ -143,12 +143,9 @@ extension PlanningAgent {
             throw StateArchiveError("\(archive.source): 'agent.policy' holds an action outside 0..<\(actionCount)")
         }
         let savedValues = try archive.float64("agent.values", count: values.count)
-        var savedEstimate: EmpiricalModel?
-        if archive.contains("agent.estimate.outcomes_per_pair") {
-            var model = EmpiricalModel(stateCount: discretizer.stateCount, actionCount: actionCount)
-            try model.restore(from: archive, prefix: "agent.estimate")
-            savedEstimate = model
-        }
+        let savedEstimate = try archive.contains("agent.estimate.outcomes_per_pair")
+            ? EmpiricalModel(stateCount: discretizer.stateCount, actionCount: actionCount, from: archive, prefix: "agent.estimate")
+            : nil
         lastIterations = try archive.int("agent.last_iterations")
         episodesSincePlan = try archive.int("agent.episodes_since_plan")
         try archive.restore(random, from: "agent.random")
@@ -191,7 +188,8 @@ struct EmpiricalModel {
         archive.set("\(prefix).reward_sums", float64: outcomes.flatMap { $0.map(\.outcome.rewardSum) })
     }
 
-    mutating func restore(from archive: StateArchive, prefix: String) throws {
+    init(stateCount: Int, actionCount: Int, from archive: StateArchive, prefix: String) throws {
+        self.init(stateCount: stateCount, actionCount: actionCount)
         let perPair = try archive.ints("\(prefix).outcomes_per_pair", count: stateCount * actionCount)
         guard perPair.allSatisfy({ $0 >= 0 }) else { throw StateArchiveError("\(archive.source): negative outcome count") }
         let total = perPair.reduce(0, +)

@@ -191,26 +191,15 @@ public final class ActorCriticPolicy {
         return UnsafeBufferPointer(sharedFeatures)
     }
 
-    /// The policy network's outputs (logits or means) for one encoded observation.
-    private func policyOutput<C: Collection<Float>>(_ observation: C) -> UnsafeBufferPointer<Float> where C.Index == Int {
-        if let features = shared(observation) { return policyNetwork.forward(features) }
-        return policyNetwork.forward(observation)
-    }
-
     /// Samples an action for one encoded observation, writing it into
     /// `actions[offset..<offset + actionSize]`; returns the value and the action's
     /// log-probability (SB3's `policy.forward`).
     public func sample<C: Collection<Float>>(_ observation: C, random: RandomSource, into actions: inout [Float], at offset: Int)
         -> (value: Float, logProbability: Float) where C.Index == Int
     {
-        let value: Float, output: UnsafeBufferPointer<Float>
-        if let features = shared(observation) {
-            value = valueNetwork.forward(features)[0]
-            output = policyNetwork.forward(features)
-        } else {
-            value = valueNetwork.forward(observation)[0]
-            output = policyNetwork.forward(observation)
-        }
+        let features = shared(observation)
+        let value = (features.map { valueNetwork.forward($0) } ?? valueNetwork.forward(observation))[0]
+        let output = features.map { policyNetwork.forward($0) } ?? policyNetwork.forward(observation)
         return (value, sampleAction(output, random: random, into: &actions, at: offset))
     }
 
@@ -260,8 +249,7 @@ public final class ActorCriticPolicy {
             }
             return
         }
-        let value = valueNetwork.forward(rows: observations, count: count)
-        for i in 0..<count { values[i] = value[i] }
+        self.values(rows: observations, count: count, into: &values)
         let outputs = policyNetwork.forward(rows: observations, count: count)
         let d = policyNetwork.outputSize
         for i in 0..<count {
@@ -284,14 +272,13 @@ public final class ActorCriticPolicy {
 
     /// The value of one encoded observation (SB3's `predict_values`).
     public func value<C: Collection<Float>>(_ observation: C) -> Float where C.Index == Int {
-        if let features = shared(observation) { return valueNetwork.forward(features)[0] }
-        return valueNetwork.forward(observation)[0]
+        (shared(observation).map { valueNetwork.forward($0) } ?? valueNetwork.forward(observation))[0]
     }
 
     /// The greedy action for one encoded observation: the most likely action, or the mean
     /// clipped to the action bounds (SB3's `predict(deterministic=True)`).
     public func greedyAction<C: Collection<Float>>(_ observation: C) -> Action where C.Index == Int {
-        let output = policyOutput(observation)
+        let output = shared(observation).map { policyNetwork.forward($0) } ?? policyNetwork.forward(observation)
         if let box = actionBox {
             return .continuous((0..<output.count).map { min(max(output[$0], box.low[$0]), box.high[$0]) })
         }

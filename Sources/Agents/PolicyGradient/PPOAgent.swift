@@ -80,10 +80,8 @@ public final class PPOAgent: RolloutAgent, Agent, ResumableAgent {
         let buffer = rollouts.buffer
         for _ in 0..<settings.epochs {
             buffer.shuffle(random: rollouts.batchRandom)
-            var start = 0
-            while start < buffer.count {
+            for start in stride(from: 0, to: buffer.count, by: batch.capacity) {
                 buffer.gather(from: start, into: batch)
-                start += batch.size
                 let losses = PolicyGradientLosses.ppo(
                     policy: policy, batch: batch, clipRange: epsilon, clipRangeValue: clipRangeValue,
                     normalizeAdvantage: settings.common.normalizeAdvantage, entropyCoefficient: Float(settings.common.entropyCoefficient),

@@ -75,7 +75,7 @@ public struct PolicyGradientLosses: Equatable, Sendable {
         /// Rows and actions the storage holds now, and how many floats it has room for.
         private var rows = 0, width = 0, capacity = 0
         private var floats = UnsafeMutablePointer<Float>.allocate(capacity: 1)
-        private var indices = UnsafeMutablePointer<Int>.allocate(capacity: 1)
+        fileprivate private(set) var actions = UnsafeMutablePointer<Int>.allocate(capacity: 1)
         /// Counts the losses computed on this storage; a backward pass checks that its loss
         /// is still the last one.
         fileprivate private(set) var generation = 0
@@ -84,7 +84,7 @@ public struct PolicyGradientLosses: Equatable, Sendable {
 
         deinit {
             floats.deallocate()
-            indices.deallocate()
+            actions.deallocate()
         }
 
         /// Makes room for `rows` rows of `width` actions (allocating only when it grows)
@@ -93,9 +93,9 @@ public struct PolicyGradientLosses: Equatable, Sendable {
             let needed = rows * (3 * width + 7)
             if needed > capacity {
                 floats.deallocate()
-                indices.deallocate()
+                actions.deallocate()
                 floats = .allocate(capacity: needed)
-                indices = .allocate(capacity: Swift.max(rows, 1))
+                actions = .allocate(capacity: Swift.max(rows, 1))
                 capacity = needed
             }
             self.rows = rows
@@ -116,7 +116,6 @@ public struct PolicyGradientLosses: Equatable, Sendable {
         fileprivate var advantages: UnsafeMutablePointer<Float> { column(4) }
         fileprivate var logProbability: UnsafeMutablePointer<Float> { column(5) }
         fileprivate var entropy: UnsafeMutablePointer<Float> { column(6) }
-        fileprivate var actions: UnsafeMutablePointer<Int> { indices }
     }
 
     /// PPO's loss for a categorical policy without value clipping, from the policy's

@@ -24,19 +24,17 @@ public final class RolloutBuffer {
     public private(set) var returns: [Float]
     /// Vector steps stored so far in this rollout.
     public private(set) var position = 0
-    /// A permutation of the flat indices, for minibatches.
-    private var order: [Int]
-    /// Where each transition of `order` is stored (`storageIndex(order[k])`), worked out
-    /// once per pass instead of once per column gathered.
+    /// Where each transition of the minibatch order is stored, worked out once per pass
+    /// instead of once per column gathered.
     private var storageOrder: [Int]
 
     /// - Throws: ``MemoryLimitError`` when the rollout could not fit in memory (checked,
     ///   before anything is allocated).
     public init(steps: Int, copies: Int, observationSize: Int, actionSize: Int) throws {
-        // observations + actions + 6 per-transition numbers, Float32, plus the two Int orders.
+        // observations + actions + 6 per-transition numbers, Float32, plus the Int order.
         try MemoryBudget.bytes(for: "rollout buffer (n_steps \(steps) x num_envs \(copies), observations of \(observationSize) numbers)",
                                parts: [([steps, copies, observationSize], 4), ([steps, copies, actionSize], 4), ([steps, copies, 6], 4),
-                                       ([steps, copies], 16)])
+                                       ([steps, copies], 8)])
         self.steps = steps
         self.copies = copies
         self.observationSize = observationSize
@@ -50,8 +48,14 @@ public final class RolloutBuffer {
         logProbabilities = rewards
         advantages = rewards
         returns = rewards
-        order = Array(0..<n)
-        storageOrder = order.map { flat in (flat % steps) * copies + flat / steps }
+        storageOrder = [Int](repeating: 0, count: n)
+        unshuffle()
+    }
+
+    /// Puts the storage index of flat index `copy * steps + step` (SB3's swap_and_flatten
+    /// order) at `storageOrder[copy * steps + step]`: arrays here are step-major.
+    private func unshuffle() {
+        for flat in storageOrder.indices { storageOrder[flat] = (flat % steps) * copies + flat / steps }
     }
 
     /// Transitions per rollout (`steps * copies`).
@@ -112,9 +116,10 @@ public final class RolloutBuffer {
     /// Draws a new order of the transitions for the next pass of minibatches
     /// (SB3 draws `np.random.permutation` per pass).
     public func shuffle(random: RandomSource) {
-        for k in order.indices { order[k] = k }
-        random.shuffle(&order)
-        for k in order.indices { storageOrder[k] = storageIndex(order[k]) }
+        // The permutation depends on the count alone: shuffling the storage indices is
+        // mapping a shuffled 0..<count to them.
+        unshuffle()
+        random.shuffle(&storageOrder)
     }
 
     /// Fills `batch` with the transitions at positions `start..<start + batch.size` of the
@@ -147,14 +152,6 @@ public final class RolloutBuffer {
             }
         }
     }
-
-    /// Where the transition at flat index `copy * steps + step` (SB3's swap_and_flatten
-    /// order) is stored: arrays here are step-major.
-    @inline(__always)
-    private func storageIndex(_ flat: Int) -> Int {
-        let copy = flat / steps, step = flat % steps
-        return step * copies + copy
-    }
 }
 
 /// One minibatch of a ``RolloutBuffer``, in storage reused from batch to batch.
@@ -162,7 +159,6 @@ public final class RolloutBatch {
     public let capacity: Int
     public internal(set) var size: Int
     public let observationSize: Int
-    public let actionSize: Int
     public internal(set) var observations: [Float]
     public internal(set) var actions: [Float]
     public internal(set) var values: [Float]
@@ -174,7 +170,6 @@ public final class RolloutBatch {
         self.capacity = capacity
         size = capacity
         self.observationSize = observationSize
-        self.actionSize = actionSize
         observations = [Float](repeating: 0, count: capacity * observationSize)
         actions = [Float](repeating: 0, count: capacity * actionSize)
         values = [Float](repeating: 0, count: capacity)
@@ -189,9 +184,6 @@ public final class RolloutBatch {
         if let width { return Tensor(shape: [size, width], scalars: Array(array[0..<(size * width)])) }
         return Tensor(shape: [size], scalars: Array(array[0..<size]))
     }
-
-    /// The discrete actions as indices.
-    public var actionIndices: [Int] { (0..<size).map { Int(actions[$0]) } }
 }
 
 /// Training checkpoints in the middle of a rollout: the steps stored so far (advantages

@@ -4,8 +4,7 @@ import LabCore
 
 /// What PPO and A2C share around their different updates: the policy, the normalizer, the
 /// optimizer, the rollout buffer, the two streams and the update count, with the
-/// collection loop, the gradient step, greedy acting, the agent's file and the training
-/// checkpoint written once on them.
+/// collection loop, the gradient step and the training checkpoint written once on them.
 ///
 /// Each agent keeps its settings and its update (`train(progress:)`): a rollout is
 /// collected here, then the agent's update runs on it, until the budget is spent.
@@ -76,19 +75,6 @@ final class RolloutTraining {
         updates += 1
     }
 
-    /// The policy's most likely action for an observation normalized as in training.
-    func act(_ observation: Observation) throws -> Action {
-        var encoded = try policy.encoder.encode(observation, agent: agent)
-        normalizer?.normalize(&encoded, at: 0, count: encoded.count)
-        return policy.greedyAction(encoded)
-    }
-
-    /// Saves the networks (`pi.*`, `vf.*`, `log_std`, F32) and the normalization
-    /// statistics (`obs_rms.*`, `ret_rms.*`, F64).
-    func save(to url: URL) throws { try PolicyGradientCheckpoint.save(policy, normalizer, agent: agent, to: url) }
-
-    func load(from url: URL) throws { try PolicyGradientCheckpoint.load(policy, normalizer, agent: agent, from: url) }
-
     /// A training checkpoint, at any step of a rollout: the networks, the optimizer's
     /// state, the rollout stored so far, the normalization statistics, both streams and
     /// the update count. The collector and the copies are saved by the loop they are
@@ -115,10 +101,10 @@ final class RolloutTraining {
     }
 }
 
-/// PPO and A2C as agents around their ``RolloutTraining``: acting, their file and training
-/// checkpoints (at any step of a rollout, with the optimizer's state) go through it.
+/// PPO and A2C as agents around their ``RolloutTraining``: greedy acting and their file,
+/// with training checkpoints (at any step of a rollout, with the optimizer's state) through it.
 public class RolloutAgent {
-    /// Collection, acting, the agent's file and checkpoints.
+    /// Collection, the gradient step and checkpoints.
     let rollouts: RolloutTraining
     public var policy: ActorCriticPolicy { rollouts.policy }
     public var normalizer: VectorNormalizer? { rollouts.normalizer }
@@ -129,11 +115,18 @@ public class RolloutAgent {
 
     init(_ rollouts: RolloutTraining) { self.rollouts = rollouts }
 
-    public func act(_ observation: Observation) throws -> Action { try rollouts.act(observation) }
+    /// The policy's most likely action for an observation normalized as in training.
+    public func act(_ observation: Observation) throws -> Action {
+        var encoded = try policy.encoder.encode(observation, agent: rollouts.agent)
+        normalizer?.normalize(&encoded, at: 0, count: encoded.count)
+        return policy.greedyAction(encoded)
+    }
 
-    public func save(to url: URL) throws { try rollouts.save(to: url) }
+    /// Saves the networks (`pi.*`, `vf.*`, `log_std`, F32) and the normalization
+    /// statistics (`obs_rms.*`, `ret_rms.*`, F64).
+    public func save(to url: URL) throws { try PolicyGradientCheckpoint.save(policy, normalizer, agent: rollouts.agent, to: url) }
 
-    public func load(from url: URL) throws { try rollouts.load(from: url) }
+    public func load(from url: URL) throws { try PolicyGradientCheckpoint.load(policy, normalizer, agent: rollouts.agent, from: url) }
 
     public var checkpointsNeedEnvironmentState: Bool { true }
 
