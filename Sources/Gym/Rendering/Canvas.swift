@@ -33,18 +33,7 @@ public struct Canvas {
     public init(width: Int, height: Int, background: RGB = .white) {
         self.width = width
         self.height = height
-        pixels = [UInt8](repeating: 0, count: width * height * 3)
-        fill(background)
-    }
-
-    /// Paints every pixel `color`.
-    public mutating func fill(_ color: RGB) {
-        let count = width * height
-        pixels.withUnsafeMutableBufferPointer { p in
-            for i in 0..<count {
-                p[3 * i] = color.r; p[3 * i + 1] = color.g; p[3 * i + 2] = color.b
-            }
-        }
+        pixels = Array(repeatElement([background.r, background.g, background.b], count: width * height).joined())
     }
 
     /// The canvas as an RGB image, flipped top to bottom when `flippedVertically`
@@ -75,23 +64,20 @@ public struct Canvas {
         pixels[i] = color.r; pixels[i + 1] = color.g; pixels[i + 2] = color.b
     }
 
-    /// SDL_gfx's blend of `color` with opacity `alpha` / 256 over the pixel:
-    /// `d + ((s - d) * alpha >> 8)` per channel (`alpha` 255 replaces the pixel).
-    public mutating func blend(_ x: Int, _ y: Int, _ color: RGB, alpha: Int) {
+    /// Mixes each channel of the pixel (clipped) with `color`'s: `mix(pixel, color)`.
+    @inline(__always) private mutating func mix(_ x: Int, _ y: Int, _ color: RGB, _ mix: (UInt8, UInt8) -> UInt8) {
         guard inside(x, y) else { return }
-        if alpha == 255 { set(x, y, color); return }
         let i = (y * width + x) * 3
-        @inline(__always) func mix(_ d: UInt8, _ s: UInt8) -> UInt8 {
-            UInt8(truncatingIfNeeded: Int(d) + (((Int(s) - Int(d)) * alpha) >> 8))
-        }
         pixels[i] = mix(pixels[i], color.r)
         pixels[i + 1] = mix(pixels[i + 1], color.g)
         pixels[i + 2] = mix(pixels[i + 2], color.b)
     }
 
-    /// SDL_gfx's `pixelColorWeight` for an opaque colour: opacity `255 * weight >> 8`.
+    /// SDL_gfx's `pixelColorWeight` for an opaque colour: its blend `d + ((s - d) * alpha >> 8)`
+    /// with opacity `alpha = 255 * weight >> 8` (at most 254, so never its copy for 255).
     @inline(__always) private mutating func weighted(_ x: Int, _ y: Int, _ color: RGB, _ weight: Int) {
-        blend(x, y, color, alpha: (255 * weight) >> 8)
+        let alpha = (255 * weight) >> 8
+        mix(x, y, color) { d, s in UInt8(truncatingIfNeeded: Int(d) + (((Int(s) - Int(d)) * alpha) >> 8)) }
     }
 
     // MARK: pygame.gfxdraw (SDL_gfx)
@@ -150,15 +136,8 @@ public struct Canvas {
         }
     }
 
-    /// `gfxdraw.aapolygon`: SDL_gfx's anti-aliased edges, each without its end point.
-    public mutating func aaPolygon(_ points: [(Int, Int)], _ color: RGB) {
-        guard points.count >= 3 else { return }
-        for i in 1..<points.count { gfxAALine(points[i - 1], points[i], color) }
-        gfxAALine(points[points.count - 1], points[0], color)
-    }
-
     /// SDL_gfx's `_aalineColor` with `draw_endpoint` 0 (as `aapolygon` calls it).
-    mutating func gfxAALine(_ a: (Int, Int), _ b: (Int, Int), _ color: RGB) {
+    private mutating func gfxAALine(_ a: (Int, Int), _ b: (Int, Int), _ color: RGB) {
         guard let (x1, y1, x2, y2) = clipGfxLine(a.0, a.1, b.0, b.1) else { return }
         var (xx0, yy0, xx1, yy1) = (x1, y1, x2, y2)
         if yy0 > yy1 { swap(&yy0, &yy1); swap(&xx0, &xx1) }
@@ -287,9 +266,12 @@ public struct Canvas {
         filledCircle(x, y, rad, color)
     }
 
-    /// A filled polygon, as Gymnasium draws one: `gfxdraw.aapolygon`, then `gfxdraw.filled_polygon`.
+    /// A filled polygon, as Gymnasium draws one: `gfxdraw.aapolygon` (SDL_gfx's anti-aliased
+    /// edges, each without its end point), then `gfxdraw.filled_polygon`.
     public mutating func polygon(_ points: [(Int, Int)], _ color: RGB) {
-        aaPolygon(points, color)
+        guard points.count >= 3 else { return }
+        for i in 1..<points.count { gfxAALine(points[i - 1], points[i], color) }
+        gfxAALine(points[points.count - 1], points[0], color)
         filledPolygon(points, color)
     }
 
@@ -400,15 +382,10 @@ public struct Canvas {
 
     /// pygame's `get_antialiased_color` + `set_at` with blending.
     @inline(__always) private mutating func plotAA(_ x: Int, _ y: Int, _ color: RGB, _ brightness: Float) {
-        guard inside(x, y) else { return }
-        let i = (y * width + x) * 3
-        @inline(__always) func mix(_ c: UInt8, _ b: UInt8) -> UInt8 {
+        mix(x, y, color) { b, c in
             let v: Float = brightness * Float(c) + (1 - brightness) * Float(b)
             return UInt8(truncatingIfNeeded: Int(v))
         }
-        pixels[i] = mix(color.r, pixels[i])
-        pixels[i + 1] = mix(color.g, pixels[i + 1])
-        pixels[i + 2] = mix(color.b, pixels[i + 2])
     }
 
     private mutating func drawAALine(_ color: RGB, _ fromX0: Float, _ fromY0: Float, _ toX0: Float, _ toY0: Float) {
