@@ -17,12 +17,6 @@ public struct EnvironmentCheck: Equatable, Sendable {
     /// What was found: the evidence for a pass, the reason for a failure or a skip.
     public let detail: String
 
-    public init(name: String, outcome: Outcome, detail: String) {
-        self.name = name
-        self.outcome = outcome
-        self.detail = detail
-    }
-
     static func passed(_ name: String, _ detail: String) -> EnvironmentCheck { EnvironmentCheck(name: name, outcome: .passed, detail: detail) }
     static func failed(_ name: String, _ detail: String) -> EnvironmentCheck { EnvironmentCheck(name: name, outcome: .failed, detail: detail) }
     static func skipped(_ name: String, _ detail: String) -> EnvironmentCheck { EnvironmentCheck(name: name, outcome: .skipped, detail: detail) }
@@ -85,13 +79,12 @@ public enum EnvironmentChecker {
     /// keyword `options`, as `gymnasium.make(id, **options)` would be checked.
     public static func check(id: String, options: [String: String] = [:],
                              registry: EnvironmentRegistry = .shared, steps: Int = 2000) -> EnvironmentCheckReport {
-        let nondeterministic: Bool
         do {
-            nondeterministic = try registry.resolve(id).nondeterministic
+            let nondeterministic = try registry.resolve(id).nondeterministic
+            return check(nondeterministic: nondeterministic, steps: steps) { try registry.make(id, options: options) }
         } catch {
             return EnvironmentCheckReport(checks: [.failed("make", "\(error)")])
         }
-        return check(nondeterministic: nondeterministic, steps: steps) { try registry.make(id, options: options) }
     }
 
     /// Checks the environments `make` creates (it is called twice, for two copies).
