@@ -228,25 +228,19 @@ public struct Canvas {
         var cx = 0, cy = rad
         var ocx = -1, ocy = -1  // (Sint16) 0xffff
         var df = 1 - rad, dE = 3, dSE = -2 * rad + 5
+        // SDL_gfx draws the centre row once where it draws two rows elsewhere; drawing it
+        // twice paints the same pixels.
         repeat {
             let xpcx = x + cx, xmcx = x - cx, xpcy = x + cy, xmcy = x - cy
             if ocy != cy {
-                if cy > 0 {
-                    hline(xmcx, xpcx, y + cy, color)
-                    hline(xmcx, xpcx, y - cy, color)
-                } else {
-                    hline(xmcx, xpcx, y, color)
-                }
+                hline(xmcx, xpcx, y + cy, color)
+                hline(xmcx, xpcx, y - cy, color)
                 ocy = cy
             }
             if ocx != cx {
                 if cx != cy {
-                    if cx > 0 {
-                        hline(xmcy, xpcy, y - cx, color)
-                        hline(xmcy, xpcy, y + cx, color)
-                    } else {
-                        hline(xmcy, xpcy, y, color)
-                    }
+                    hline(xmcy, xpcy, y - cx, color)
+                    hline(xmcy, xpcy, y + cx, color)
                 }
                 ocx = cx
             }
@@ -287,10 +281,7 @@ public struct Canvas {
         let dxt = Int((Double(a2) / sab).rounded(.toNearestOrEven))
         var t = 0, s = -2 * a2 * ry, d = 0
         var xp = x, yp = y - ry
-        set(xp, yp, color)
-        set(xc2 - xp, yp, color)
-        set(xp, yc2 - yp, color)
-        set(xc2 - xp, yc2 - yp, color)
+        for (px, py) in [(xp, yp), (xc2 - xp, yp), (xp, yc2 - yp), (xc2 - xp, yc2 - yp)] { set(px, py, color) }
         @inline(__always) func weights(_ num: Int, _ den: Int) -> (Int, Int) {
             var cp: Float = 1
             if den != 0 { cp = Swift.min(1, Float(abs(num)) / Float(abs(den))) }
