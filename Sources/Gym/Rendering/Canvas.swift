@@ -142,7 +142,7 @@ public struct Canvas {
         var (xx0, yy0, xx1, yy1) = (x1, y1, x2, y2)
         if yy0 > yy1 { swap(&yy0, &yy1); swap(&xx0, &xx1) }
         var dx = xx1 - xx0
-        var dy = yy1 - yy0
+        let dy = yy1 - yy0
         if dx == 0 {
             if dy > 0 { vline(x1, yy0, yy0 + dy, color) } else { set(x1, y1, color) }
             return
@@ -154,34 +154,23 @@ public struct Canvas {
         if dx < 0 { xdir = -1; dx = -dx }
         var erracc: UInt32 = 0
         set(x1, y1, color)
-        if dy > dx {
-            let erradj = UInt32(truncatingIfNeeded: (dx << 16) / dy) << 16
-            var x0pxdir = xx0 + xdir
-            dy -= 1
-            while dy > 0 {
-                let previous = erracc
-                erracc &+= erradj
-                if erracc <= previous { xx0 = x0pxdir; x0pxdir += xdir }
-                yy0 += 1
-                let wgt = Int((erracc >> 24) & 255)
-                weighted(xx0, yy0, color, 255 - wgt)
-                weighted(x0pxdir, yy0, color, wgt)
-                dy -= 1
-            }
-        } else {
-            let erradj = UInt32(truncatingIfNeeded: (dy << 16) / dx) << 16
-            var y0p1 = yy0 + 1
-            dx -= 1
-            while dx > 0 {
-                let previous = erracc
-                erracc &+= erradj
-                if erracc <= previous { yy0 = y0p1; y0p1 += 1 }
-                xx0 += xdir
-                let wgt = Int((erracc >> 24) & 255)
-                weighted(xx0, yy0, color, 255 - wgt)
-                weighted(xx0, y0p1, color, wgt)
-                dx -= 1
-            }
+        // SDL_gfx's two branches as one: a step along the major axis (y when steep) per
+        // pixel, the two pixels across it weighted by the accumulated error.
+        let steep = dy > dx
+        let (major, minor) = steep ? (dy, dx) : (dx, dy)
+        let erradj = UInt32(truncatingIfNeeded: (minor << 16) / major) << 16
+        let (alongStep, acrossStep) = steep ? (1, xdir) : (xdir, 1)
+        var (along, across) = steep ? (yy0, xx0) : (xx0, yy0)
+        var acrossNext = across + acrossStep
+        for _ in 1..<major {
+            let previous = erracc
+            erracc &+= erradj
+            if erracc <= previous { across = acrossNext; acrossNext += acrossStep }
+            along += alongStep
+            let wgt = Int((erracc >> 24) & 255)
+            let (p, q) = steep ? ((across, along), (acrossNext, along)) : ((along, across), (along, acrossNext))
+            weighted(p.0, p.1, color, 255 - wgt)
+            weighted(q.0, q.1, color, wgt)
         }
     }
 
