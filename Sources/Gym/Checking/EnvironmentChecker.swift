@@ -17,12 +17,6 @@ public struct EnvironmentCheck: Equatable, Sendable {
     /// What was found: the evidence for a pass, the reason for a failure or a skip.
     public let detail: String
 
-    public init(name: String, outcome: Outcome, detail: String) {
-        self.name = name
-        self.outcome = outcome
-        self.detail = detail
-    }
-
     static func passed(_ name: String, _ detail: String) -> EnvironmentCheck { EnvironmentCheck(name: name, outcome: .passed, detail: detail) }
     static func failed(_ name: String, _ detail: String) -> EnvironmentCheck { EnvironmentCheck(name: name, outcome: .failed, detail: detail) }
     static func skipped(_ name: String, _ detail: String) -> EnvironmentCheck { EnvironmentCheck(name: name, outcome: .skipped, detail: detail) }
@@ -85,13 +79,12 @@ public enum EnvironmentChecker {
     /// keyword `options`, as `gymnasium.make(id, **options)` would be checked.
     public static func check(id: String, options: [String: String] = [:],
                              registry: EnvironmentRegistry = .shared, steps: Int = 2000) -> EnvironmentCheckReport {
-        let nondeterministic: Bool
         do {
-            nondeterministic = try registry.resolve(id).nondeterministic
+            let nondeterministic = try registry.resolve(id).nondeterministic
+            return check(nondeterministic: nondeterministic, steps: steps) { try registry.make(id, options: options) }
         } catch {
             return EnvironmentCheckReport(checks: [.failed("make", "\(error)")])
         }
-        return check(nondeterministic: nondeterministic, steps: steps) { try registry.make(id, options: options) }
     }
 
     /// Checks the environments `make` creates (it is called twice, for two copies).
@@ -115,8 +108,7 @@ public enum EnvironmentChecker {
         let resetSeed = guarded("reset-seed") { try checkResetSeed(env, nondeterministic: nondeterministic) }
         let rollout = Rollout(env, steps: steps)
         let model = (env.unwrapped as? TabularModelEnvironment)?.transitionModel
-        return EnvironmentCheckReport(checks: [
-            made, spaces, resetSeed, rollout.observationCheck, rollout.stepReturnsCheck, rollout.actionCheck,
+        return EnvironmentCheckReport(checks: [made, spaces, resetSeed] + rollout.stepChecks + [
             guarded("step-determinism") {
                 nondeterministic
                     ? .skipped("step-determinism", "the spec marks the environment nondeterministic")
@@ -375,25 +367,18 @@ struct Rollout {
         }
     }
 
-    private func failedOrError(_ name: String, _ problem: String?) -> EnvironmentCheck? {
+    /// The checks `observation-space`, `step-returns` and `action-samples`, in that order.
+    var stepChecks: [EnvironmentCheck] {
+        [outcome("observation-space", observationProblem,
+                 passed: "\(observations) observations from reset and \(steps) random steps lie in the space"),
+         outcome("step-returns", stepProblem, passed: "finite rewards and observations of the space's form"),
+         outcome("action-samples", actionProblem, passed: "\(steps) sampled actions lie in the action space and were accepted")]
+    }
+
+    private func outcome(_ name: String, _ problem: String?, passed detail: String) -> EnvironmentCheck {
         if let problem { return .failed(name, problem) }
         if let error { return .failed(name, "the random episodes stopped: \(error)") }
-        return nil
-    }
-
-    var observationCheck: EnvironmentCheck {
-        failedOrError("observation-space", observationProblem)
-            ?? .passed("observation-space", "\(observations) observations from reset and \(steps) random steps lie in the space")
-    }
-
-    var stepReturnsCheck: EnvironmentCheck {
-        failedOrError("step-returns", stepProblem)
-            ?? .passed("step-returns", "finite rewards and observations of the space's form")
-    }
-
-    var actionCheck: EnvironmentCheck {
-        failedOrError("action-samples", actionProblem)
-            ?? .passed("action-samples", "\(steps) sampled actions lie in the action space and were accepted")
+        return .passed(name, detail)
     }
 
     func modelCheck(_ model: TransitionModel?) -> EnvironmentCheck {

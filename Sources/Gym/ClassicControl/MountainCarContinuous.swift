@@ -82,12 +82,12 @@ public final class MountainCarContinuous: InternalStateEnvironment {
         var p = stateIsFloat32 ? Double(Float(position) + Float(v)) : position + v
         var positionKind = stateKind
         clip(&p, &positionKind, MountainCarTrack.minPosition, MountainCarTrack.maxPosition)
-        if equal(p, positionKind, MountainCarTrack.minPosition) && v < 0 {
+        if compare(p, positionKind, ==, MountainCarTrack.minPosition) && v < 0 {
             v = 0
             velocityKind = .python
         }
-        let terminated = atLeast(p, positionKind, MountainCarContinuous.goalPosition)
-            && atLeast(v, velocityKind, goalVelocity)
+        let terminated = compare(p, positionKind, >=, MountainCarContinuous.goalPosition)
+            && compare(v, velocityKind, >=, goalVelocity)
         // reward -= math.pow(action[0], 2) * 0.1, from 0 or 100.0: the unclipped action.
         let reward = (terminated ? 100.0 : 0.0) - numpySquare(Double(a)) * 0.1
         // self.state = np.array([position, velocity], dtype=np.float32)
@@ -99,25 +99,15 @@ public final class MountainCarContinuous: InternalStateEnvironment {
     /// Gymnasium's `if x > high: x = high` then `if x < low: x = low`; a bound that replaces
     /// `x` is a Python float.
     private func clip(_ x: inout Double, _ kind: inout Kind, _ low: Double, _ high: Double) {
-        if greater(x, kind, high) { (x, kind) = (high, .python) }
-        if greater(low, kind, x) { (x, kind) = (low, .python) }
+        if compare(x, kind, >, high) { (x, kind) = (high, .python) }
+        if compare(low, kind, >, x) { (x, kind) = (low, .python) }
     }
 
-    /// numpy's `x > y` between a scalar of `kind` and a Python float: in float32 when the
-    /// scalar is float32.
+    /// numpy's comparison `op` between a scalar of `kind` and a Python float: in float32
+    /// when the scalar is float32 (float32 values compare alike widened to float64).
     @inline(__always)
-    private func greater(_ x: Double, _ kind: Kind, _ y: Double) -> Bool {
-        kind == .float32 ? Float(x) > Float(y) : x > y
-    }
-
-    @inline(__always)
-    private func atLeast(_ x: Double, _ kind: Kind, _ y: Double) -> Bool {
-        kind == .float32 ? Float(x) >= Float(y) : x >= y
-    }
-
-    @inline(__always)
-    private func equal(_ x: Double, _ kind: Kind, _ y: Double) -> Bool {
-        kind == .float32 ? Float(x) == Float(y) : x == y
+    private func compare(_ x: Double, _ kind: Kind, _ op: (Double, Double) -> Bool, _ y: Double) -> Bool {
+        kind == .float32 ? op(Double(Float(x)), Double(Float(y))) : op(x, y)
     }
 
     /// `position, velocity` in float64 (float32 values after a step, as Gymnasium's

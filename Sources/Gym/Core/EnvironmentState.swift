@@ -92,11 +92,7 @@ extension StateArchive {
 struct PhysicalState {
     var values: [Double]
     var hasState: Bool
-    var flags: [String: Bool]
-
-    init(values: [Double], hasState: Bool, flags: [String: Bool] = [:]) {
-        (self.values, self.hasState, self.flags) = (values, hasState, flags)
-    }
+    var flags: [String: Bool] = [:]
 
     func archive(random: EnvironmentRandom, into archive: inout StateArchive, prefix: String) {
         archive.set("\(prefix).state", float64: values)
@@ -105,18 +101,19 @@ struct PhysicalState {
         random.archive(into: &archive, prefix: prefix)
     }
 
+    /// A flag read by ``init(from:prefix:count:flags:restoring:)`` (false if it was not asked for).
+    func flag(_ name: String) -> Bool { flags[name] ?? false }
+}
+
+extension PhysicalState {
     /// Reads a state of `count` numbers and `flags`, checking every entry, then moves
     /// `random` to its stored position.
     init(from archive: StateArchive, prefix: String, count: Int, flags names: [String] = [], restoring random: EnvironmentRandom) throws {
         values = try archive.float64("\(prefix).state", count: count)
         hasState = try archive.bool("\(prefix).has_state")
-        flags = [:]
         for name in names { flags[name] = try archive.bool("\(prefix).\(name)") }
         try random.restore(from: archive, prefix: prefix)
     }
-
-    /// A flag read by ``init(from:prefix:count:flags:restoring:)`` (false if it was not asked for).
-    func flag(_ name: String) -> Bool { flags[name] ?? false }
 }
 
 // MARK: Wrappers
@@ -144,8 +141,7 @@ extension OrderEnforcing: StateArchiving {
     }
 
     public func restore(from archive: StateArchive, prefix: String) throws {
-        let reset = try archive.bool("\(prefix).has_reset"), ended = try archive.bool("\(prefix).episode_ended")
-        hasBeenReset = reset
-        episodeEnded = ended
+        // Both are read before either changes.
+        (hasBeenReset, episodeEnded) = (try archive.bool("\(prefix).has_reset"), try archive.bool("\(prefix).episode_ended"))
     }
 }

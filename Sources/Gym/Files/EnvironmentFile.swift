@@ -22,8 +22,7 @@ public enum EnvironmentFile {
         guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
             throw EnvironmentError(.malformedFile, "\(path): cannot read the file as UTF-8 text")
         }
-        let lower = path.lowercased()
-        if lower.hasSuffix(".yml") || lower.hasSuffix(".yaml") || lower.hasSuffix(".json") {
+        if [".yml", ".yaml", ".json"].contains(where: path.lowercased().hasSuffix) {
             return try TabularMDPFile.parse(text, path: path).spec
         }
         return try GridMapFile.parse(text, path: path).spec

@@ -26,16 +26,13 @@ struct FlowTransitionRows: TransitionRowText {
         let newline = UInt8(ascii: "\n")
         // The header: a line that is exactly `transitions:`.
         var lineStart = text.startIndex
-        var blockStart: String.Index?
-        while lineStart < text.endIndex {
-            let lineEnd = utf8[lineStart...].firstIndex(of: newline) ?? text.endIndex
-            if text[lineStart..<lineEnd] == "transitions:" {
-                blockStart = lineEnd < text.endIndex ? utf8.index(after: lineEnd) : lineEnd
-                break
-            }
-            lineStart = lineEnd < text.endIndex ? utf8.index(after: lineEnd) : lineEnd
+        var lineEnd = utf8.firstIndex(of: newline) ?? text.endIndex
+        while text[lineStart..<lineEnd] != "transitions:" {
+            guard lineEnd < text.endIndex else { return nil }
+            lineStart = utf8.index(after: lineEnd)
+            lineEnd = utf8[lineStart...].firstIndex(of: newline) ?? text.endIndex
         }
-        guard let blockStart else { return nil }
+        let blockStart = lineEnd < text.endIndex ? utf8.index(after: lineEnd) : lineEnd
         // The block's end: the first line after it that does not start with a space.
         var end = blockStart
         while end < text.endIndex, utf8[end] == UInt8(ascii: " ") {

@@ -28,9 +28,6 @@ public struct GridMapFile {
     /// The file path (the environment's id).
     public let path: String
 
-    /// The default time limit of a grid map, as FrozenLake-v1's.
-    public static let defaultMaxEpisodeSteps = 100
-
     /// Parses a grid map.
     ///
     /// - Throws: ``EnvironmentError`` (`.malformedFile`) naming the line and problem.
@@ -43,7 +40,7 @@ public struct GridMapFile {
         var rows: [String] = []
         var firstRowLine = 0
         var defaults: [String: SettingValue] = [:]
-        var maxSteps = defaultMaxEpisodeSteps
+        var maxSteps = 100  // FrozenLake-v1's time limit
         // Split on any line break: "\r\n" is one Character in Swift, so splitting on "\n"
         // alone read a CRLF file as a single line.
         for (index, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {

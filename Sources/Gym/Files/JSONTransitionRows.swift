@@ -91,10 +91,7 @@ struct JSONTransitionRows: TransitionRowText {
     }
 
     /// A row field's value: where its text is, and whether it was a string.
-    struct RowField {
-        var range: Range<Int>
-        var isQuoted: Bool
-    }
+    typealias RowField = (range: Range<Int>, isQuoted: Bool)
 }
 
 /// A cursor over a JSON text's bytes.
@@ -258,7 +255,7 @@ private struct JSONReader {
                 position += 1
             }
             guard take(UInt8(ascii: "\"")) else { return nil }
-            return JSONTransitionRows.RowField(range: start + 1..<position - 1, isQuoted: true)
+            return (start + 1..<position - 1, true)
         case UInt8(ascii: "t"):
             guard literal("true") else { return nil }
         case UInt8(ascii: "f"):
@@ -271,7 +268,7 @@ private struct JSONReader {
         case 0x20, 0x0A, 0x0D, UInt8(ascii: ","), UInt8(ascii: "}"): break
         default: return nil
         }
-        return JSONTransitionRows.RowField(range: start..<position, isQuoted: false)
+        return (start..<position, false)
     }
 }
 

@@ -129,13 +129,11 @@ public struct TabularMDPFile {
         do {
             let stateCount = max(1, top["states"]?.int ?? top["states"]?.sequence?.count ?? 1)
             let actionCount = max(1, top["actions"]?.int ?? top["actions"]?.sequence?.count ?? 1)
-            do {
-                try MemoryBudget.bytes(for: "\(stateCount) states x \(actionCount) actions",
-                                       parts: [([stateCount, actionCount], Self.bytesPerPair), ([stateCount], Self.bytesPerName),
-                                               ([actionCount], Self.bytesPerName)])
-            } catch let error as MemoryLimitError {
-                throw fail(top["actions"], error.description)
-            }
+            try MemoryBudget.bytes(for: "\(stateCount) states x \(actionCount) actions",
+                                   parts: [([stateCount, actionCount], Self.bytesPerPair), ([stateCount], Self.bytesPerName),
+                                           ([actionCount], Self.bytesPerName)])
+        } catch let error as MemoryLimitError {
+            throw fail(top["actions"], error.description)
         }
         let states = try names("states")
         let actions = try names("actions")

@@ -81,12 +81,6 @@ public struct EnvironmentSpec: @unchecked Sendable {
         try makeVectorWithValues?(values.values, count, maxEpisodeSteps, threads)
     }
 
-    /// The name part of the id (`CartPole` for `CartPole-v1`).
-    public var name: String { EnvironmentSpec.split(id).name }
-
-    /// The version (`1` for `CartPole-v1`), if the id has one.
-    public var version: Int? { EnvironmentSpec.split(id).version }
-
     /// Splits `Name-vN` into its name and version.
     static func split(_ id: String) -> (name: String, version: Int?) {
         if let range = id.range(of: "-v", options: .backwards), let v = Int(id[range.upperBound...]), v >= 0 {

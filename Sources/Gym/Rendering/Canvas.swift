@@ -33,18 +33,7 @@ public struct Canvas {
     public init(width: Int, height: Int, background: RGB = .white) {
         self.width = width
         self.height = height
-        pixels = [UInt8](repeating: 0, count: width * height * 3)
-        fill(background)
-    }
-
-    /// Paints every pixel `color`.
-    public mutating func fill(_ color: RGB) {
-        let count = width * height
-        pixels.withUnsafeMutableBufferPointer { p in
-            for i in 0..<count {
-                p[3 * i] = color.r; p[3 * i + 1] = color.g; p[3 * i + 2] = color.b
-            }
-        }
+        pixels = Array(repeatElement([background.r, background.g, background.b], count: width * height).joined())
     }
 
     /// The canvas as an RGB image, flipped top to bottom when `flippedVertically`
@@ -75,23 +64,20 @@ public struct Canvas {
         pixels[i] = color.r; pixels[i + 1] = color.g; pixels[i + 2] = color.b
     }
 
-    /// SDL_gfx's blend of `color` with opacity `alpha` / 256 over the pixel:
-    /// `d + ((s - d) * alpha >> 8)` per channel (`alpha` 255 replaces the pixel).
-    public mutating func blend(_ x: Int, _ y: Int, _ color: RGB, alpha: Int) {
+    /// Mixes each channel of the pixel (clipped) with `color`'s: `mix(pixel, color)`.
+    @inline(__always) private mutating func mix(_ x: Int, _ y: Int, _ color: RGB, _ mix: (UInt8, UInt8) -> UInt8) {
         guard inside(x, y) else { return }
-        if alpha == 255 { set(x, y, color); return }
         let i = (y * width + x) * 3
-        @inline(__always) func mix(_ d: UInt8, _ s: UInt8) -> UInt8 {
-            UInt8(truncatingIfNeeded: Int(d) + (((Int(s) - Int(d)) * alpha) >> 8))
-        }
         pixels[i] = mix(pixels[i], color.r)
         pixels[i + 1] = mix(pixels[i + 1], color.g)
         pixels[i + 2] = mix(pixels[i + 2], color.b)
     }
 
-    /// SDL_gfx's `pixelColorWeight` for an opaque colour: opacity `255 * weight >> 8`.
+    /// SDL_gfx's `pixelColorWeight` for an opaque colour: its blend `d + ((s - d) * alpha >> 8)`
+    /// with opacity `alpha = 255 * weight >> 8` (at most 254, so never its copy for 255).
     @inline(__always) private mutating func weighted(_ x: Int, _ y: Int, _ color: RGB, _ weight: Int) {
-        blend(x, y, color, alpha: (255 * weight) >> 8)
+        let alpha = (255 * weight) >> 8
+        mix(x, y, color) { d, s in UInt8(truncatingIfNeeded: Int(d) + (((Int(s) - Int(d)) * alpha) >> 8)) }
     }
 
     // MARK: pygame.gfxdraw (SDL_gfx)
@@ -150,20 +136,13 @@ public struct Canvas {
         }
     }
 
-    /// `gfxdraw.aapolygon`: SDL_gfx's anti-aliased edges, each without its end point.
-    public mutating func aaPolygon(_ points: [(Int, Int)], _ color: RGB) {
-        guard points.count >= 3 else { return }
-        for i in 1..<points.count { gfxAALine(points[i - 1], points[i], color) }
-        gfxAALine(points[points.count - 1], points[0], color)
-    }
-
     /// SDL_gfx's `_aalineColor` with `draw_endpoint` 0 (as `aapolygon` calls it).
-    mutating func gfxAALine(_ a: (Int, Int), _ b: (Int, Int), _ color: RGB) {
+    private mutating func gfxAALine(_ a: (Int, Int), _ b: (Int, Int), _ color: RGB) {
         guard let (x1, y1, x2, y2) = clipGfxLine(a.0, a.1, b.0, b.1) else { return }
         var (xx0, yy0, xx1, yy1) = (x1, y1, x2, y2)
         if yy0 > yy1 { swap(&yy0, &yy1); swap(&xx0, &xx1) }
         var dx = xx1 - xx0
-        var dy = yy1 - yy0
+        let dy = yy1 - yy0
         if dx == 0 {
             if dy > 0 { vline(x1, yy0, yy0 + dy, color) } else { set(x1, y1, color) }
             return
@@ -175,34 +154,23 @@ public struct Canvas {
         if dx < 0 { xdir = -1; dx = -dx }
         var erracc: UInt32 = 0
         set(x1, y1, color)
-        if dy > dx {
-            let erradj = UInt32(truncatingIfNeeded: (dx << 16) / dy) << 16
-            var x0pxdir = xx0 + xdir
-            dy -= 1
-            while dy > 0 {
-                let previous = erracc
-                erracc &+= erradj
-                if erracc <= previous { xx0 = x0pxdir; x0pxdir += xdir }
-                yy0 += 1
-                let wgt = Int((erracc >> 24) & 255)
-                weighted(xx0, yy0, color, 255 - wgt)
-                weighted(x0pxdir, yy0, color, wgt)
-                dy -= 1
-            }
-        } else {
-            let erradj = UInt32(truncatingIfNeeded: (dy << 16) / dx) << 16
-            var y0p1 = yy0 + 1
-            dx -= 1
-            while dx > 0 {
-                let previous = erracc
-                erracc &+= erradj
-                if erracc <= previous { yy0 = y0p1; y0p1 += 1 }
-                xx0 += xdir
-                let wgt = Int((erracc >> 24) & 255)
-                weighted(xx0, yy0, color, 255 - wgt)
-                weighted(xx0, y0p1, color, wgt)
-                dx -= 1
-            }
+        // SDL_gfx's two branches as one: a step along the major axis (y when steep) per
+        // pixel, the two pixels across it weighted by the accumulated error.
+        let steep = dy > dx
+        let (major, minor) = steep ? (dy, dx) : (dx, dy)
+        let erradj = UInt32(truncatingIfNeeded: (minor << 16) / major) << 16
+        let (alongStep, acrossStep) = steep ? (1, xdir) : (xdir, 1)
+        var (along, across) = steep ? (yy0, xx0) : (xx0, yy0)
+        var acrossNext = across + acrossStep
+        for _ in 1..<major {
+            let previous = erracc
+            erracc &+= erradj
+            if erracc <= previous { across = acrossNext; acrossNext += acrossStep }
+            along += alongStep
+            let wgt = Int((erracc >> 24) & 255)
+            let (p, q) = steep ? ((across, along), (acrossNext, along)) : ((along, across), (along, acrossNext))
+            weighted(p.0, p.1, color, 255 - wgt)
+            weighted(q.0, q.1, color, wgt)
         }
     }
 
@@ -249,25 +217,19 @@ public struct Canvas {
         var cx = 0, cy = rad
         var ocx = -1, ocy = -1  // (Sint16) 0xffff
         var df = 1 - rad, dE = 3, dSE = -2 * rad + 5
+        // SDL_gfx draws the centre row once where it draws two rows elsewhere; drawing it
+        // twice paints the same pixels.
         repeat {
             let xpcx = x + cx, xmcx = x - cx, xpcy = x + cy, xmcy = x - cy
             if ocy != cy {
-                if cy > 0 {
-                    hline(xmcx, xpcx, y + cy, color)
-                    hline(xmcx, xpcx, y - cy, color)
-                } else {
-                    hline(xmcx, xpcx, y, color)
-                }
+                hline(xmcx, xpcx, y + cy, color)
+                hline(xmcx, xpcx, y - cy, color)
                 ocy = cy
             }
             if ocx != cx {
                 if cx != cy {
-                    if cx > 0 {
-                        hline(xmcy, xpcy, y - cx, color)
-                        hline(xmcy, xpcy, y + cx, color)
-                    } else {
-                        hline(xmcy, xpcy, y, color)
-                    }
+                    hline(xmcy, xpcy, y - cx, color)
+                    hline(xmcy, xpcy, y + cx, color)
                 }
                 ocx = cx
             }
@@ -287,9 +249,12 @@ public struct Canvas {
         filledCircle(x, y, rad, color)
     }
 
-    /// A filled polygon, as Gymnasium draws one: `gfxdraw.aapolygon`, then `gfxdraw.filled_polygon`.
+    /// A filled polygon, as Gymnasium draws one: `gfxdraw.aapolygon` (SDL_gfx's anti-aliased
+    /// edges, each without its end point), then `gfxdraw.filled_polygon`.
     public mutating func polygon(_ points: [(Int, Int)], _ color: RGB) {
-        aaPolygon(points, color)
+        guard points.count >= 3 else { return }
+        for i in 1..<points.count { gfxAALine(points[i - 1], points[i], color) }
+        gfxAALine(points[points.count - 1], points[0], color)
         filledPolygon(points, color)
     }
 
@@ -305,10 +270,7 @@ public struct Canvas {
         let dxt = Int((Double(a2) / sab).rounded(.toNearestOrEven))
         var t = 0, s = -2 * a2 * ry, d = 0
         var xp = x, yp = y - ry
-        set(xp, yp, color)
-        set(xc2 - xp, yp, color)
-        set(xp, yc2 - yp, color)
-        set(xc2 - xp, yc2 - yp, color)
+        for (px, py) in [(xp, yp), (xc2 - xp, yp), (xp, yc2 - yp), (xc2 - xp, yc2 - yp)] { set(px, py, color) }
         @inline(__always) func weights(_ num: Int, _ den: Int) -> (Int, Int) {
             var cp: Float = 1
             if den != 0 { cp = Swift.min(1, Float(abs(num)) / Float(abs(den))) }
@@ -400,15 +362,10 @@ public struct Canvas {
 
     /// pygame's `get_antialiased_color` + `set_at` with blending.
     @inline(__always) private mutating func plotAA(_ x: Int, _ y: Int, _ color: RGB, _ brightness: Float) {
-        guard inside(x, y) else { return }
-        let i = (y * width + x) * 3
-        @inline(__always) func mix(_ c: UInt8, _ b: UInt8) -> UInt8 {
+        mix(x, y, color) { b, c in
             let v: Float = brightness * Float(c) + (1 - brightness) * Float(b)
             return UInt8(truncatingIfNeeded: Int(v))
         }
-        pixels[i] = mix(color.r, pixels[i])
-        pixels[i + 1] = mix(color.g, pixels[i + 1])
-        pixels[i + 2] = mix(color.b, pixels[i + 2])
     }
 
     private mutating func drawAALine(_ color: RGB, _ fromX0: Float, _ fromY0: Float, _ toX0: Float, _ toY0: Float) {

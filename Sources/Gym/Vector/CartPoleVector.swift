@@ -88,6 +88,7 @@ public final class CartPoleVector: VectorEnvironment {
 
     public func reset(seed: UInt64?, options: Info?) throws {
         let (low, high) = try resetBounds(options, defaultLow: -0.05, defaultHigh: 0.05)
+        let columns = [x, xDot, theta, thetaDot]
         for i in 0..<count {
             try randoms[i].reseed(seed.map { $0 &+ UInt64(i) })
             resetCopy(i, low: low, high: high)
@@ -95,7 +96,7 @@ public final class CartPoleVector: VectorEnvironment {
             terminations[i] = false
             truncations[i] = false
             autoreset[i] = false
-            writeObservation(i)
+            for (k, column) in columns.enumerated() { observations[4 * i + k] = Float(column[i]) }
         }
         hasReset = true
     }
@@ -210,13 +211,6 @@ public final class CartPoleVector: VectorEnvironment {
     private func resetCopy(_ i: Int, low: Double, high: Double) {
         (x[i], xDot[i], theta[i], thetaDot[i]) = CartPole.drawState(randoms[i].source, low: low, high: high)
         elapsed[i] = 0
-    }
-
-    private func writeObservation(_ i: Int) {
-        observations[4 * i] = Float(x[i])
-        observations[4 * i + 1] = Float(xDot[i])
-        observations[4 * i + 2] = Float(theta[i])
-        observations[4 * i + 3] = Float(thetaDot[i])
     }
 
     /// The float64 state `x, x_dot, theta, theta_dot` of copy `index` (tests compare it

@@ -87,14 +87,11 @@ func checkActionCount(_ actual: Int, _ expected: Int) throws {
 }
 
 extension EnvironmentRegistry {
-    /// A lower bound of the bytes one environment copy takes (the object, its state and
-    /// its share of the vector's buffers), for the memory check.
-    public static let bytesPerCopy = 1024
-
     /// Refuses, before any copy is made, a number of copies that could not fit in memory.
     public static func checkCopyCount(_ count: Int) throws {
         do {
-            try MemoryBudget.bytes(for: "\(count) environment copies (num_envs)", counts: [count], bytesPerElement: bytesPerCopy)
+            // 1 KiB, a lower bound of a copy: the object, its state, its share of the buffers.
+            try MemoryBudget.bytes(for: "\(count) environment copies (num_envs)", counts: [count], bytesPerElement: 1024)
         } catch let error as MemoryLimitError {
             throw EnvironmentError(.invalidOptionValue, error.description)
         }

@@ -17,9 +17,7 @@ public final class OrderEnforcing: Wrapper {
     private let boxActions: Box?
 
     public override init(_ env: Environment) {
-        let space = env.actionSpace
-        discreteActions = space.discrete
-        boxActions = space.box
+        (discreteActions, boxActions) = (env.actionSpace.discrete, env.actionSpace.box)
         super.init(env)
     }
 
