@@ -103,9 +103,7 @@ public enum ResultsFolderContents {
             let parts = url.lastPathComponent.split(separator: ".", omittingEmptySubsequences: false)
             guard url.lastPathComponent.hasPrefix("."), parts.count >= 4, parts.last == "tmp",
                   Int32(parts[parts.count - 2]) != nil else { continue }
-            do { try FileManager.default.removeItem(at: url) } catch {
-                throw OutputError("cannot remove \(url.path), left by an interrupted run: \(error.localizedDescription)")
-            }
+            try Shard.remove(url, leftBy: "an interrupted run")
         }
     }
 
