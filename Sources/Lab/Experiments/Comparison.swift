@@ -144,7 +144,8 @@ public final class Comparison {
 
         /// What the cell adds to the results folder.
         var rows: CellRows {
-            CellRows(episodes: result.episodes.map { EpisodeTable.row(result.spec, $0) }, evaluations: EvaluationTable.rows(result),
+            CellRows(episodes: result.episodes.map { EpisodeTable.row(result.spec, $0) },
+                     evaluations: result.evaluations.map { EvaluationTable.row(result.spec, $0) },
                      record: SummaryTable.row(result), animation: animationCandidate)
         }
     }

@@ -91,8 +91,9 @@ public struct GANReport {
     /// The page for one run (`report.html` in its folder).
     public func singleRunHTML() -> String {
         guard let run = runs.first else { return "" }
-        var sections: [String] = []
-        sections.append("<p class=\"meta\">\(SVGChart.escape(run.folder.path)): \(SVGChart.escape(summaryLine(run)))</p>")
+        let summary = ["model", "preset", "loss", "seed", "epochs", "batch_size", "steps", "train_images", "classifier"]
+            .compactMap { key in run.summary[key].map { "\(key) \($0)" } }.joined(separator: ", ")
+        var sections = ["<p class=\"meta\">\(SVGChart.escape(run.folder.path)): \(SVGChart.escape(summary))</p>"]
         var charts: [String] = []
         let batch = run.batchLossLines()
         if !batch.isEmpty {
@@ -165,12 +166,6 @@ public struct GANReport {
             return "<figure>\(image(last.png, alt: name(i)))<figcaption>\(SVGChart.escape(name(i))), epoch \(last.epoch)</figcaption></figure>"
         }.joined(separator: "\n") + "\n</div>")
         return page(title: "GAN comparison (\(runs.count) runs)", sections: sections)
-    }
-
-    func summaryLine(_ run: Run) -> String {
-        ["model", "preset", "loss", "seed", "epochs", "batch_size", "steps", "train_images", "classifier"].compactMap { key in
-            run.summary[key].map { "\(key) \($0)" }
-        }.joined(separator: ", ")
     }
 
     func metricsTable(_ run: Run) -> String? {

@@ -85,15 +85,10 @@ public protocol ResultTable {
 }
 
 extension ResultTable {
-    /// Rewrites `url` whole, crash-safely (``OutputFile/replace(_:with:)``): the header,
-    /// then `rows` in the order given.
-    public static func replace(_ url: URL, rows: [String]) throws {
-        try OutputFile.replace(url, with: ([header] + rows).map { $0 + "\n" }.joined())
-    }
-
-    /// Rewrites the table in `folder` (see ``replace(_:rows:)``).
+    /// Rewrites the table in `folder` whole, crash-safely (``OutputFile/replace(_:with:)``):
+    /// the header, then `rows` in the order given.
     public static func replace(in folder: URL, rows: [String]) throws {
-        try replace(folder.appendingPathComponent(fileName), rows: rows)
+        try OutputFile.replace(folder.appendingPathComponent(fileName), with: ([header] + rows).map { $0 + "\n" }.joined())
     }
 
     /// Creates (or truncates) `url` with the header, for rows appended and flushed as they come.
