@@ -10,13 +10,11 @@ public struct OutputError: Error, CustomStringConvertible {
 /// A text file written line by line, each line handed to the system as it is written,
 /// so an interrupted run keeps everything it wrote; a failed write throws.
 public final class LineWriter {
-    public let url: URL
     private let output: FileOutput
 
     /// Creates (or truncates) the file, creating its folder if needed; with `appending`,
     /// an existing file is kept and lines are added at its end.
     public init(url: URL, appending: Bool = false) throws {
-        self.url = url
         try OutputFolder.ensure(url.deletingLastPathComponent())
         do { output = try FileOutput(url: url, append: appending) } catch {
             throw OutputError("\(error): check that the folder is writable")
