@@ -7,9 +7,8 @@ import GAN
 /// It reads the files a GAN run writes through the readers beside their writers
 /// (``RunOutput/readSummary(in:)``, ``CSVTable/init(contentsOf:)``: `summary.json`, `losses.csv`,
 /// `test_losses.csv`, `metrics.csv`) and the pictures by the names ``RunOutput`` gives
-/// them (`samples/*.png`).
-/// Pictures are embedded as data URLs and charts as inline SVG, so the
-/// page is one self-contained file; equal runs give equal bytes.
+/// them (`samples/*.png`). Pictures are embedded as data URLs and charts as inline SVG, so
+/// the page is one self-contained file; equal runs give equal bytes.
 public struct GANReport {
     private typealias Column = RunOutput.Column
     /// One run folder, read.
