@@ -138,15 +138,9 @@ private struct GANStep {
         let z = Tensor.normal([100, 256], source: source)
         let fake = generator(z)
         discriminator.setTrainable(true)
-        dOptimizer.zeroGrad()
-        let dLoss = Loss.binaryCrossEntropy(probabilities: discriminator(real), targets: realLabels)
-            + Loss.binaryCrossEntropy(probabilities: discriminator(fake.detached()), targets: fakeLabels)
-        dLoss.backward()
-        dOptimizer.step()
+        dOptimizer.minimize(Loss.binaryCrossEntropy(probabilities: discriminator(real), targets: realLabels)
+            + Loss.binaryCrossEntropy(probabilities: discriminator(fake.detached()), targets: fakeLabels))
         discriminator.setTrainable(false)
-        gOptimizer.zeroGrad()
-        let gLoss = Loss.binaryCrossEntropy(probabilities: discriminator(fake), targets: realLabels)
-        gLoss.backward()
-        gOptimizer.step()
+        gOptimizer.minimize(Loss.binaryCrossEntropy(probabilities: discriminator(fake), targets: realLabels))
     }
 }

@@ -59,7 +59,7 @@ struct BenchEnvCommand: ParsableCommand {
                 return
             }
             // The bare environment, as the Gymnasium side steps `env.unwrapped`.
-            let env = try environment.make().unwrapped
+            let env = try environment.resolved().make().unwrapped
             let random = try RandomSource(seed: seed).derived("bench-actions")
             _ = try env.reset(seed: seed, options: nil)
             let segmentSteps = max(1, steps / segments)

@@ -28,10 +28,6 @@ struct EnvironmentArguments: ParsableArguments {
         return options
     }
 
-    func make() throws -> Environment {
-        try resolved().make()
-    }
-
     /// The environment resolved once, its options checked.
     func resolved() throws -> ResolvedEnvironment {
         try EnvironmentRegistry.shared.resolve(env, options: try options())

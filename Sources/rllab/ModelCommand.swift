@@ -16,7 +16,7 @@ struct ModelCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let env = try environment.make()
+            let env = try environment.resolved().make()
             guard let tabular = env.unwrapped as? TabularModelEnvironment else {
                 throw ValidationError("\(environment.env) does not expose a transition model (only tabular environments do)")
             }

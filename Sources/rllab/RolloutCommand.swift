@@ -34,7 +34,7 @@ struct RolloutCommand: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let env = try environment.make()
+            let env = try environment.resolved().make()
             guard script.policy == nil || steps >= 0 else { throw ValidationError("--steps must not be negative") }
             guard let policy = try script.policy(for: env, random: try RandomSource(seed: seed ?? 0).derived("rollout-policy")) else {
                 throw ValidationError("give --actions a1,a2,... or --policy random")

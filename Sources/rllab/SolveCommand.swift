@@ -22,7 +22,7 @@ struct SolveCommand: ParsableCommand {
 
     /// The transition model of `environment`, or an error naming what to do instead.
     static func model(of environment: EnvironmentArguments) throws -> CompactModel {
-        guard let tabular = try environment.make().unwrapped as? TabularModelEnvironment else {
+        guard let tabular = try environment.resolved().make().unwrapped as? TabularModelEnvironment else {
             throw ValidationError("\(environment.env) does not expose a transition model; use the value-iteration agent, which estimates one from experience")
         }
         return CompactModel(tabular.transitionModel)

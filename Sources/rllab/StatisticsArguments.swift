@@ -34,6 +34,6 @@ struct StatisticsArguments: ParsableArguments {
 /// caller prints the table and its notes).
 func writeStatistics(_ results: ResultsFolder, options: StatisticsOptions, to folder: URL) throws -> ComparisonStatistics {
     let statistics = try ComparisonStatistics(results: results, options: options)
-    _ = try StatisticsFile.write(statistics.rows, to: folder)
+    try StatisticsFile.write(statistics.rows, to: folder)
     return statistics
 }

@@ -202,7 +202,7 @@ private struct TrainFiles {
     init(folder: URL, seed: UInt64) {
         self.folder = folder
         episodes = folder.appendingPathComponent(EpisodeTable.fileName)
-        monitor = folder.appendingPathComponent(MonitorFile.fileName(String(seed)))
+        monitor = folder.appendingPathComponent("\(seed).\(MonitorFile.suffix)")
         evaluations = folder.appendingPathComponent(EvaluationTable.fileName)
     }
 

@@ -150,12 +150,10 @@ public enum ClassifierTraining {
             var seen = 0
             for batch in train.shuffledBatches(size: config.batchSize, source: shuffle) {
                 let (images, labels) = train.batch(batch)
-                optimizer.zeroGrad()
                 let loss = Loss.crossEntropy(logits: classifier.logits(images), labels: labels)
                 step += 1
                 try NonFiniteTrainingError.check(loss: loss.scalar, step: step, epoch: epoch)
-                loss.backward()
-                optimizer.step()
+                optimizer.minimize(loss)
                 total += Double(loss.scalar) * Double(labels.count)
                 seen += labels.count
             }

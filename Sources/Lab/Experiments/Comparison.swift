@@ -17,19 +17,14 @@ public final class Comparison {
     public let agents: [String]
     public let environments: [String]
     public let environmentOptions: [String: String]
-    public let seeds: [UInt64]
-    /// The budget of every run, or nil to use each agent's configured one.
-    public let budget: TrainingBudget?
-    public let evaluationEpisodes: Int
     /// Steps between periodic evaluations (0: none).
     public let evaluationFrequency: Int
-    public let stopAt: Double?
     public let output: URL
     public let jobs: Int
     public let specs: [RunSpec]
 
     /// Resolves every run up front, so that bad agents, environments, configs and output
-    /// folders are reported before any work starts.
+    /// folders are reported before any work starts. A nil `budget` uses each agent's own.
     public init(
         agents: [String], environments: [String], environmentOptions: [String: String] = [:], seeds: [UInt64],
         budget: TrainingBudget?, evaluationEpisodes: Int, evaluationFrequency: Int = 0, stopAt: Double? = nil,
@@ -37,7 +32,6 @@ public final class Comparison {
     ) throws {
         try RunSpec.checkEvaluation(episodes: evaluationEpisodes, frequency: evaluationFrequency, stopAt: stopAt)
         self.evaluationFrequency = evaluationFrequency
-        self.stopAt = stopAt
         guard !agents.isEmpty else { throw ConfigurationError("no agents given") }
         guard !environments.isEmpty else { throw ConfigurationError("no environments given") }
         guard !seeds.isEmpty else { throw ConfigurationError("no seeds given") }
@@ -53,9 +47,6 @@ public final class Comparison {
         self.agents = agents
         self.environments = environments
         self.environmentOptions = environmentOptions
-        self.seeds = seeds
-        self.budget = budget
-        self.evaluationEpisodes = evaluationEpisodes
         self.output = output
         self.jobs = jobs
         var specs: [RunSpec] = []
@@ -144,7 +135,8 @@ public final class Comparison {
 
         /// What the cell adds to the results folder.
         var rows: CellRows {
-            CellRows(episodes: result.episodes.map { EpisodeTable.row(result.spec, $0) }, evaluations: EvaluationTable.rows(result),
+            CellRows(episodes: result.episodes.map { EpisodeTable.row(result.spec, $0) },
+                     evaluations: result.evaluations.map { EvaluationTable.row(result.spec, $0) },
                      record: SummaryTable.row(result), animation: animationCandidate)
         }
     }

@@ -103,9 +103,7 @@ public enum ResultsFolderContents {
             let parts = url.lastPathComponent.split(separator: ".", omittingEmptySubsequences: false)
             guard url.lastPathComponent.hasPrefix("."), parts.count >= 4, parts.last == "tmp",
                   Int32(parts[parts.count - 2]) != nil else { continue }
-            do { try FileManager.default.removeItem(at: url) } catch {
-                throw OutputError("cannot remove \(url.path), left by an interrupted run: \(error.localizedDescription)")
-            }
+            try Shard.remove(url, leftBy: "an interrupted run")
         }
     }
 
@@ -125,7 +123,7 @@ public enum ResultsFolderContents {
         let text = ConfigurationFile.read(in: folder) ?? ""
         let shards = folder.appendingPathComponent("shards")
         let hasShards = ((try? ShardRecord.all(in: shards)) ?? []).isEmpty == false
-        guard ConfigurationFile.isWrittenByRLLab(text) || hasShards else {
+        guard text.hasPrefix(ConfigurationFile.header) || hasShards else {
             throw OutputError("not removing anything in \(folder.path): it does not look like an rllab results folder (no \(ConfigurationFile.fileName) written by rllab compare, no shards); remove it yourself or write elsewhere")
         }
         // Agent folders: the agents of the recorded grid, and any folder named like an agent.

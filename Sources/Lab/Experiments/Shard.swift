@@ -236,11 +236,11 @@ public final class Shard {
         return cells.map(\.result)
     }
 
-    /// Removes `url` if it exists.
-    static func remove(_ url: URL) throws {
+    /// Removes `url`, left by `run`, if it exists.
+    static func remove(_ url: URL, leftBy run: String = "an interrupted run of this shard") throws {
         guard FileManager.default.fileExists(atPath: url.path) else { return }
         do { try FileManager.default.removeItem(at: url) } catch {
-            throw OutputError("cannot remove \(url.path), left by an interrupted run of this shard: \(error.localizedDescription)")
+            throw OutputError("cannot remove \(url.path), left by \(run): \(error.localizedDescription)")
         }
     }
 

@@ -54,32 +54,29 @@ public struct SlurmSubmission {
     /// The job array script.
     public func arrayScript() -> String {
         let array = sbatchOptions.first { $0.hasPrefix("--array=") } ?? "--array=0-\(shards - 1)"
-        let command = ([executable.path, "compare"] + compareArguments + ["--out", output, "--shard", "auto"]).map(SlurmSubmission.quote)
         return script(
             comment: "One Slurm array task per shard (\(shards) shards); rllab reads the shard from SLURM_ARRAY_TASK_ID and SLURM_ARRAY_TASK_COUNT.",
             options: ["--job-name=rllab-shards", array,
-                      "--output=\(folder.path)/array_%A_%a.out", "--error=\(folder.path)/array_%A_%a.err"]
-                + sbatchOptions.filter { !$0.hasPrefix("--array=") },
+                      "--output=\(folder.path)/array_%A_%a.out", "--error=\(folder.path)/array_%A_%a.err"],
+            command: ["compare"] + compareArguments + ["--out", output, "--shard", "auto"],
             // Slurm gives a task the CPUs it asked for (--cpus-per-task); run that many cells at a time.
-            command: command.joined(separator: " ")
-                + (compareArguments.contains("--jobs") ? "" : " --jobs \"${SLURM_CPUS_PER_TASK:-1}\""))
+            tail: compareArguments.contains("--jobs") ? "" : " --jobs \"${SLURM_CPUS_PER_TASK:-1}\"")
     }
 
     /// The merge job script.
     public func mergeScript() -> String {
-        let command = ([executable.path, "merge", output] + mergeArguments).map(SlurmSubmission.quote)
-        return script(
+        script(
             comment: "Merges the shards into \(output) once every array task succeeded (submitted with --dependency=afterok:<array>).",
-            options: ["--job-name=rllab-merge", "--output=\(folder.path)/merge_%j.out", "--error=\(folder.path)/merge_%j.err"]
-                + sbatchOptions.filter { !$0.hasPrefix("--array=") },
-            command: command.joined(separator: " "))
+            options: ["--job-name=rllab-merge", "--output=\(folder.path)/merge_%j.out", "--error=\(folder.path)/merge_%j.err"],
+            command: ["merge", output] + mergeArguments)
     }
 
-    private func script(comment: String, options: [String], command: String) -> String {
+    /// Runs rllab's `command` (quoted; `tail` as is) with `options`, then the user's but `--array=`.
+    private func script(comment: String, options: [String], command: [String], tail: String = "") -> String {
         var lines = ["#!/bin/sh", "# \(comment)", "# Written by rllab compare --submit slurm."]
         lines.append("#SBATCH --chdir=\(workingDirectory.path)")
-        lines += options.map { "#SBATCH \($0)" }
-        lines.append("exec \(command)")
+        lines += (options + sbatchOptions.filter { !$0.hasPrefix("--array=") }).map { "#SBATCH \($0)" }
+        lines.append("exec " + ([executable.path] + command).map(SlurmSubmission.quote).joined(separator: " ") + tail)
         return lines.joined(separator: "\n") + "\n"
     }
 

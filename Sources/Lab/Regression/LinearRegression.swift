@@ -47,11 +47,9 @@ public enum LinearRegression {
         let optimizer = SGD([a, b], learningRate: learningRate)
         var loss = Tensor(0)
         for step in 1...max(steps, 1) {
-            optimizer.zeroGrad()
             loss = Loss.meanSquaredError(xn * a.tensor + b.tensor, yn)
             try NonFiniteTrainingError.check(loss: loss.scalar, step: step)
-            loss.backward()
-            optimizer.step()
+            optimizer.minimize(loss)
         }
         let an = Double(a.value.scalar), bn = Double(b.value.scalar)
         // y = my + sy (an (x - mx)/sx + bn)

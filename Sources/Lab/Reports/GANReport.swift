@@ -7,9 +7,8 @@ import GAN
 /// It reads the files a GAN run writes through the readers beside their writers
 /// (``RunOutput/readSummary(in:)``, ``CSVTable/init(contentsOf:)``: `summary.json`, `losses.csv`,
 /// `test_losses.csv`, `metrics.csv`) and the pictures by the names ``RunOutput`` gives
-/// them (`samples/*.png`).
-/// Pictures are embedded as data URLs and charts as inline SVG, so the
-/// page is one self-contained file; equal runs give equal bytes.
+/// them (`samples/*.png`). Pictures are embedded as data URLs and charts as inline SVG, so
+/// the page is one self-contained file; equal runs give equal bytes.
 public struct GANReport {
     private typealias Column = RunOutput.Column
     /// One run folder, read.
@@ -56,16 +55,11 @@ public struct GANReport {
             return "\(summary["model"].map { "\($0) " } ?? "")\(preset)\(loss)\(seed)"
         }
 
-        /// A numeric column of a table, by epoch or row (none when the run has no such table).
-        static func series(_ table: CSVTable?, x: String, y: String, where filter: (column: String, value: String)? = nil) -> (x: [Double], y: [Double]) {
-            table?.series(x: x, y: y, where: filter) ?? ([], [])
-        }
-
         /// The per-batch losses averaged over windows, at most 300 points per line.
         func batchLossLines() -> [SVGChart.Line] {
             guard let losses else { return [] }
             return [Column.discriminatorLoss, Column.generatorLoss].compactMap { name -> SVGChart.Line? in
-                let s = Run.series(losses, x: Column.step, y: name)
+                let s = losses.series(x: Column.step, y: name)
                 guard !s.x.isEmpty else { return nil }
                 let window = max(1, (s.x.count + 299) / 300)
                 var x: [Double] = [], y: [Double] = []
@@ -78,9 +72,11 @@ public struct GANReport {
             }
         }
 
-        var frechet: (x: [Double], y: [Double]) { Run.series(metrics, x: Column.epoch, y: Column.frechetDistance) }
-        var score: (x: [Double], y: [Double]) { Run.series(metrics, x: Column.epoch, y: Column.classifierScore) }
-        var accuracy: (x: [Double], y: [Double]) { Run.series(metrics, x: Column.epoch, y: Column.classifierAccuracy) }
+        /// A column of `metrics.csv` by epoch (none when the run has no such file).
+        func metric(_ name: String) -> (x: [Double], y: [Double]) { metrics?.series(x: Column.epoch, y: name) ?? ([], []) }
+        var frechet: (x: [Double], y: [Double]) { metric(Column.frechetDistance) }
+        var score: (x: [Double], y: [Double]) { metric(Column.classifierScore) }
+        var accuracy: (x: [Double], y: [Double]) { metric(Column.classifierAccuracy) }
         var floor: Double? { (summary["frechet_distance_floor"] as? NSNumber)?.doubleValue }
     }
 
@@ -94,16 +90,18 @@ public struct GANReport {
     /// The page for one run (`report.html` in its folder).
     public func singleRunHTML() -> String {
         guard let run = runs.first else { return "" }
-        var sections: [String] = []
-        sections.append("<p class=\"meta\">\(SVGChart.escape(run.folder.path)): \(SVGChart.escape(summaryLine(run)))</p>")
+        let summary = ["model", "preset", "loss", "seed", "epochs", "batch_size", "steps", "train_images", "classifier"]
+            .compactMap { key in run.summary[key].map { "\(key) \($0)" } }.joined(separator: ", ")
+        var sections = ["<p class=\"meta\">\(SVGChart.escape(run.folder.path)): \(SVGChart.escape(summary))</p>"]
         var charts: [String] = []
         let batch = run.batchLossLines()
         if !batch.isEmpty {
             charts.append(SVGChart.lines(batch, title: "Training losses", xLabel: "step", yLabel: "loss", note: "mean over windows of batches"))
         }
         let testLines = ["generator_test", "discriminator_test", "generator_train", "discriminator_train"].compactMap { component -> SVGChart.Line? in
-            let s = Run.series(run.testLosses, x: Column.epoch, y: Column.loss, where: (Column.component, component))
-            return s.x.isEmpty ? nil : SVGChart.Line(name: component.replacingOccurrences(of: "_", with: " "), x: s.x, y: s.y)
+            let s = run.testLosses?.series(x: Column.epoch, y: Column.loss, where: (Column.component, component))
+            guard let s, !s.x.isEmpty else { return nil }
+            return SVGChart.Line(name: component.replacingOccurrences(of: "_", with: " "), x: s.x, y: s.y)
         }
         if !testLines.isEmpty { charts.append(SVGChart.lines(testLines, title: "Losses per epoch", xLabel: "epoch", yLabel: "loss")) }
         if !run.frechet.x.isEmpty {
@@ -149,16 +147,15 @@ public struct GANReport {
         let names = runs.map(\.label)
         let unique = Set(names).count == names.count
         func name(_ i: Int) -> String { unique ? names[i] : "\(names[i]) (\(runs[i].folder.lastPathComponent))" }
+        func lines(_ metric: (Run) -> (x: [Double], y: [Double])) -> [SVGChart.Line] {
+            runs.indices.compactMap { i in
+                let s = metric(runs[i])
+                return s.x.isEmpty ? nil : SVGChart.Line(name: name(i), x: s.x, y: s.y)
+            }
+        }
         var charts: [String] = []
-        let fd = runs.indices.compactMap { i -> SVGChart.Line? in
-            let s = runs[i].frechet
-            return s.x.isEmpty ? nil : SVGChart.Line(name: name(i), x: s.x, y: s.y)
-        }
+        let fd = lines(\.frechet), sc = lines(\.score)
         if !fd.isEmpty { charts.append(SVGChart.lines(fd, title: "Fréchet distance per epoch", xLabel: "epoch", yLabel: "Fréchet distance", note: "lower is better")) }
-        let sc = runs.indices.compactMap { i -> SVGChart.Line? in
-            let s = runs[i].score
-            return s.x.isEmpty ? nil : SVGChart.Line(name: name(i), x: s.x, y: s.y)
-        }
         if !sc.isEmpty { charts.append(SVGChart.lines(sc, title: "Classifier score per epoch", xLabel: "epoch", yLabel: "classifier score")) }
         if !charts.isEmpty {
             sections.append("<h2>Metrics</h2>\n<div class=\"charts\">\n" + charts.map { "<figure>\(Report.inline($0))</figure>" }.joined(separator: "\n") + "\n</div>")
@@ -168,12 +165,6 @@ public struct GANReport {
             return "<figure>\(image(last.png, alt: name(i)))<figcaption>\(SVGChart.escape(name(i))), epoch \(last.epoch)</figcaption></figure>"
         }.joined(separator: "\n") + "\n</div>")
         return page(title: "GAN comparison (\(runs.count) runs)", sections: sections)
-    }
-
-    func summaryLine(_ run: Run) -> String {
-        ["model", "preset", "loss", "seed", "epochs", "batch_size", "steps", "train_images", "classifier"].compactMap { key in
-            run.summary[key].map { "\(key) \($0)" }
-        }.joined(separator: ", ")
     }
 
     func metricsTable(_ run: Run) -> String? {

@@ -55,7 +55,6 @@ public struct Report {
         var charts: [URL] = []
         var sections: [String] = []
         if let statistics, let aggregate = statistics.aggregate {
-            let figures = try statisticsFigures(aggregate, statistics, plots: plots, charts: &charts)
             let bounds = statistics.normalizations.keys.sorted().map { id -> String in
                 let n = statistics.normalizations[id]!
                 return "\(SVGChart.escape(id)): 0 = \(fmt(n.minimum)), 1 = \(fmt(n.maximum))"
@@ -64,10 +63,7 @@ public struct Report {
                 <section>
                 <h2>Aggregate across environments (normalized scores)</h2>
                 <p class="meta">Normalized score: 0 = the random agent's mean, 1 = the environment's reward_threshold (or --normalize). \(bounds).</p>
-                \(statisticsTable(aggregate))
-                <div class="charts">
-                \(figures)
-                </div>
+                \(try statisticsBlock(aggregate, statistics, plots: plots, charts: &charts))
                 </section>
                 """)
         }
@@ -133,22 +129,17 @@ public struct Report {
 
     private func environmentStatistics(_ environment: String, plots: URL, charts: inout [URL]) throws -> String {
         guard let statistics, let scope = statistics.environments.first(where: { $0.scope == environment }) else { return "" }
-        let figures = try statisticsFigures(scope, statistics, plots: plots, charts: &charts)
-        return """
-            <h3>rliable statistics: final scores (return)</h3>
-            \(statisticsTable(scope))
-            <div class="charts">
-            \(figures)
-            </div>
-            """
+        let block = try statisticsBlock(scope, statistics, plots: plots, charts: &charts)
+        return "<h3>rliable statistics: final scores (return)</h3>\n" + block
     }
 
-    /// The charts of one scope, written under `plots` and returned as HTML figures.
-    private func statisticsFigures(_ scope: ScopeStatistics, _ statistics: ComparisonStatistics, plots: URL, charts: inout [URL]) throws -> String {
+    /// One scope's statistics table and charts (written under `plots`), as HTML.
+    private func statisticsBlock(_ scope: ScopeStatistics, _ statistics: ComparisonStatistics, plots: URL, charts: inout [URL]) throws -> String {
         let name = Comparison.folderName(scope.scope)
-        return try StatisticsCharts.charts(scope, statistics).map { suffix, svg in
+        let figures = try StatisticsCharts.charts(scope, statistics).map { suffix, svg in
             try figure(svg, file: "\(name).\(suffix).svg", plots: plots, charts: &charts)
-        }.joined(separator: "\n")
+        }
+        return "\(statisticsTable(scope))\n<div class=\"charts\">\n\(figures.joined(separator: "\n"))\n</div>"
     }
 
     /// Writes `svg` as `plots/file` (added to `charts`) and returns it as an HTML figure.

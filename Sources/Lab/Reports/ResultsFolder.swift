@@ -16,20 +16,7 @@ public struct RunSeries: Equatable, Sendable {
     public var evaluation: Double?
     /// The run's periodic greedy evaluations (`evaluations.csv`), in step order; empty
     /// when it had none.
-    public var evaluations: [EvaluationPoint]
-
-    public init(
-        agent: String, environment: String, run: String, returns: [Double], lengths: [Int], evaluation: Double? = nil,
-        evaluations: [EvaluationPoint] = []
-    ) {
-        self.agent = agent
-        self.environment = environment
-        self.run = run
-        self.returns = returns
-        self.lengths = lengths
-        self.evaluation = evaluation
-        self.evaluations = evaluations
-    }
+    public var evaluations: [EvaluationPoint] = []
 
     /// The environment steps taken by the end of each episode (running sums of the lengths).
     public var episodeEnds: [Int] {
@@ -43,11 +30,6 @@ public struct RunSeries: Equatable, Sendable {
 public struct EvaluationPoint: Equatable, Sendable {
     public let step: Int
     public let mean: Double
-
-    public init(step: Int, mean: Double) {
-        self.step = step
-        self.mean = mean
-    }
 }
 
 /// An error reading results: a missing folder or a malformed file.

@@ -10,13 +10,11 @@ public struct OutputError: Error, CustomStringConvertible {
 /// A text file written line by line, each line handed to the system as it is written,
 /// so an interrupted run keeps everything it wrote; a failed write throws.
 public final class LineWriter {
-    public let url: URL
     private let output: FileOutput
 
     /// Creates (or truncates) the file, creating its folder if needed; with `appending`,
     /// an existing file is kept and lines are added at its end.
     public init(url: URL, appending: Bool = false) throws {
-        self.url = url
         try OutputFolder.ensure(url.deletingLastPathComponent())
         do { output = try FileOutput(url: url, append: appending) } catch {
             throw OutputError("\(error): check that the folder is writable")
@@ -85,15 +83,10 @@ public protocol ResultTable {
 }
 
 extension ResultTable {
-    /// Rewrites `url` whole, crash-safely (``OutputFile/replace(_:with:)``): the header,
-    /// then `rows` in the order given.
-    public static func replace(_ url: URL, rows: [String]) throws {
-        try OutputFile.replace(url, with: ([header] + rows).map { $0 + "\n" }.joined())
-    }
-
-    /// Rewrites the table in `folder` (see ``replace(_:rows:)``).
+    /// Rewrites the table in `folder` whole, crash-safely (``OutputFile/replace(_:with:)``):
+    /// the header, then `rows` in the order given.
     public static func replace(in folder: URL, rows: [String]) throws {
-        try replace(folder.appendingPathComponent(fileName), rows: rows)
+        try OutputFile.replace(folder.appendingPathComponent(fileName), with: ([header] + rows).map { $0 + "\n" }.joined())
     }
 
     /// Creates (or truncates) `url` with the header, for rows appended and flushed as they come.

@@ -60,9 +60,6 @@ public enum ConfigurationFile {
         try? String(contentsOf: folder.appendingPathComponent(fileName), encoding: .utf8)
     }
 
-    /// Whether `text` is a `config.yml` that `rllab compare` wrote.
-    static func isWrittenByRLLab(_ text: String) -> Bool { text.hasPrefix(header) }
-
     /// The agents a `config.yml`'s text lists (empty when it lists none or is not YAML).
     static func agents(in text: String) -> [String] {
         let agents = (try? Yams.compose(yaml: text))?.flatMap { $0.mapping?["agents"]?.sequence }

@@ -14,11 +14,6 @@ public enum EvaluationTable: ResultTable {
         "\(CSV.field(agent)),\(CSV.field(environment)),\(seed),"
     }
 
-    /// The rows of every periodic evaluation of `result`, in order.
-    public static func rows(_ result: RunResult) -> [String] {
-        result.evaluations.map { row(result.spec, $0) }
-    }
-
     /// The row of `record`, a periodic evaluation of the run `spec`.
     public static func row(_ spec: RunSpec, _ record: PeriodicEvaluationRecord) -> String {
         rowPrefix(agent: spec.agent, environment: spec.environmentID, seed: String(spec.seed)) + "\(record.step),\(formatSeconds(record.wallTime)),\(record.result.mean.description),"

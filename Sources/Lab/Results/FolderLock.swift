@@ -15,8 +15,6 @@ public final class FolderLock {
     /// The lock file's name inside a locked folder.
     public static let fileName = ".rllab.lock"
 
-    /// The locked folder.
-    public let folder: URL
     private let descriptor: Int32
 
     /// Locks `folder` (creating it if needed) for as long as the returned lock lives.
@@ -25,7 +23,6 @@ public final class FolderLock {
     ///   another run writes to it, or when the lock file cannot be created.
     public init(_ folder: URL) throws {
         try OutputFolder.ensure(folder)
-        self.folder = folder
         let path = folder.appendingPathComponent(FolderLock.fileName).path
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else {

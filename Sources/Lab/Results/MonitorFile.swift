@@ -5,10 +5,7 @@ import Foundation
 /// a header with at least `r` and `l` (RLLab writes `r,l,t`), then one row per episode.
 /// ``Writer`` writes it, ``init(url:)`` reads it (RLLab's own and any other tool's).
 public struct MonitorFile {
-    /// The name of a Monitor file of run `name`: `<name>.monitor.csv`.
-    public static func fileName(_ name: String) -> String { "\(name).\(suffix)" }
-
-    /// What every Monitor file's name ends with.
+    /// What every Monitor file's name ends with: `<run>.monitor.csv`.
     public static let suffix = "monitor.csv"
 
     /// The header RLLab writes.

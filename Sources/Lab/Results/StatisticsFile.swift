@@ -16,13 +16,11 @@ public enum StatisticsFile: ResultTable {
     }
 
     /// Writes `rows` to `folder/statistics.csv`.
-    public static func write(_ rows: [Row], to folder: URL) throws -> URL {
-        let url = folder.appendingPathComponent(fileName)
-        try replace(url, rows: rows.map { row in
+    public static func write(_ rows: [Row], to folder: URL) throws {
+        try replace(in: folder, rows: rows.map { row in
             [CSV.field(row.agent), CSV.field(row.scope), row.statistic, row.value.estimate.description,
              row.value.lower?.description ?? "", row.value.upper?.description ?? ""].joined(separator: ",")
         })
-        return url
     }
 
     /// Reads a `statistics.csv`.

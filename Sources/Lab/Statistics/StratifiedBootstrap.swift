@@ -7,12 +7,6 @@ public struct IntervalEstimate: Equatable, Sendable {
     public let estimate: Double
     public let lower: Double?
     public let upper: Double?
-
-    public init(estimate: Double, lower: Double?, upper: Double?) {
-        self.estimate = estimate
-        self.lower = lower
-        self.upper = upper
-    }
 }
 
 /// rliable's stratified bootstrap with percentile intervals.
@@ -22,9 +16,8 @@ public struct IntervalEstimate: Equatable, Sendable {
 /// `rliable.library.StratifiedBootstrap` does (the point index stays fixed, so with several
 /// points each point is resampled independently). The draws are numpy's, in rliable's
 /// order (see ``draw(_:into:random:)``): seeded as rliable's global numpy generator, the
-/// intervals are rliable's own. The interval is numpy's linear
-/// percentile of the resampled statistics at (1 - confidence) / 2 and (1 + confidence) / 2
-/// (`arch`'s `conf_int(method="percentile")`).
+/// intervals are rliable's own. The interval is numpy's linear percentile of the resampled
+/// statistics at (1 ± confidence) / 2 (`arch`'s `conf_int(method="percentile")`).
 ///
 /// The draws come from a ``RandomSource`` the caller names (one named stream per
 /// statistic), so the same scores and seed give the same intervals bit for bit, whatever

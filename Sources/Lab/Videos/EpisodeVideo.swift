@@ -43,16 +43,13 @@ public final class EpisodeVideoWriter {
         try OutputFolder.ensure(format == .pngFolder ? url : url.deletingLastPathComponent())
     }
 
-    /// The file name of frame `index` in a PNG folder.
-    public static func frameName(_ index: Int) -> String { String(format: "frame_%04d.png", index) }
-
     /// Adds the next frame.
     public func append(_ frame: RenderFrame) throws {
         switch (format, frame) {
         case (.text, .text(let s)):
             text += s
         case (.pngFolder, .image(let image)):
-            try image.write(to: url.appendingPathComponent(EpisodeVideoWriter.frameName(frameCount)))
+            try image.write(to: url.appendingPathComponent(String(format: "frame_%04d.png", frameCount)))
         case (.gif, .image(let image)):
             let small = image.downscaled(by: downscale)
             if gif == nil { gif = try GIFAnimation(width: small.width, height: small.height, framesPerSecond: Double(framesPerSecond)) }

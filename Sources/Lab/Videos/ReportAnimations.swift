@@ -46,25 +46,6 @@ public enum ReportAnimations {
         public var score: Double
         /// The greedy actions of the episode (see ``greedyActions(_:spec:)``).
         public var actions: [Action]
-
-        public init(agent: String, environmentID: String, environmentOptions: [String: String], seed: UInt64,
-                    resetSeed: UInt64, score: Double, actions: [Action]) {
-            self.agent = agent
-            self.environmentID = environmentID
-            self.environmentOptions = environmentOptions
-            self.seed = seed
-            self.resetSeed = resetSeed
-            self.score = score
-            self.actions = actions
-        }
-
-        /// The candidate of `result` (a finished run) with its greedy `actions`.
-        public init(_ result: RunResult, actions: [Action]) {
-            let spec = result.spec
-            self.init(agent: spec.agent, environmentID: spec.environmentID, environmentOptions: spec.environmentOptions,
-                      seed: spec.seed, resetSeed: spec.evaluationSeed,
-                      score: result.evaluation?.mean ?? EpisodeStatistics(result.episodes).last100Mean, actions: actions)
-        }
     }
 
     /// Writes the animation of each environment x agent's best candidate (highest score;
@@ -173,5 +154,15 @@ public enum ReportAnimations {
             let seed = String(name[range.upperBound...].dropLast(4))
             return Animation(agent: String(name[..<range.lowerBound]), seed: seed, url: directory.appendingPathComponent(name))
         }
+    }
+}
+
+extension ReportAnimations.Candidate {
+    /// The candidate of `result` (a finished run) with its greedy `actions`.
+    public init(_ result: RunResult, actions: [Action]) {
+        let spec = result.spec
+        self.init(agent: spec.agent, environmentID: spec.environmentID, environmentOptions: spec.environmentOptions,
+                  seed: spec.seed, resetSeed: spec.evaluationSeed,
+                  score: result.evaluation?.mean ?? EpisodeStatistics(result.episodes).last100Mean, actions: actions)
     }
 }
