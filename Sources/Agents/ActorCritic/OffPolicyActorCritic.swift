@@ -95,7 +95,8 @@ public class OffPolicyActorCritic {
         replay = try ReplayBuffer(capacity: offPolicy.bufferSize, observationSize: observationSize, actionSize: actionSize)
         batch = ReplayBatch(size: batchSize, observationSize: observationSize, actionSize: actionSize)
         self.noise = noise.map {
-            ActionNoise($0.kind, size: spaces.scaling.count, standardDeviation: $0.standardDeviation, random: random.derived("action_noise"))
+            ActionNoise($0.kind, size: spaces.scaling.count, standardDeviation: $0.standardDeviation,
+                        random: random.derived("action_noise"))
         }
         explorationRandom = random.derived("exploration")
         replayRandom = random.derived("replay")

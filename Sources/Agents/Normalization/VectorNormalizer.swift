@@ -63,7 +63,8 @@ public final class VectorNormalizer {
         // clip(r / sqrt(var + epsilon), ±clip_reward), rounded to float as SB3 returns it.
         let scale = (returnStatistics.variance[0] + epsilon).squareRoot()
         for i in rewards.indices {
-            normalizedRewards[i] = Double(Float(normalizesRewards ? min(max(rewards[i] / scale, -clipReward), clipReward) : rewards[i]))
+            let reward = normalizesRewards ? min(max(rewards[i] / scale, -clipReward), clipReward) : rewards[i]
+            normalizedRewards[i] = Double(Float(reward))
         }
         for i in dones.indices where dones[i] { returns[i] = 0 }
     }

@@ -144,7 +144,8 @@ extension PlanningAgent {
         }
         let savedValues = try archive.float64("agent.values", count: values.count)
         let savedEstimate = try archive.contains("agent.estimate.outcomes_per_pair")
-            ? EmpiricalModel(stateCount: discretizer.stateCount, actionCount: actionCount, from: archive, prefix: "agent.estimate")
+            ? EmpiricalModel(stateCount: discretizer.stateCount, actionCount: actionCount,
+                             from: archive, prefix: "agent.estimate")
             : nil
         lastIterations = try archive.int("agent.last_iterations")
         episodesSincePlan = try archive.int("agent.episodes_since_plan")

@@ -124,9 +124,13 @@ public class RolloutAgent {
 
     /// Saves the networks (`pi.*`, `vf.*`, `log_std`, F32) and the normalization
     /// statistics (`obs_rms.*`, `ret_rms.*`, F64).
-    public func save(to url: URL) throws { try PolicyGradientCheckpoint.save(policy, normalizer, agent: rollouts.agent, to: url) }
+    public func save(to url: URL) throws {
+        try PolicyGradientCheckpoint.save(policy, normalizer, agent: rollouts.agent, to: url)
+    }
 
-    public func load(from url: URL) throws { try PolicyGradientCheckpoint.load(policy, normalizer, agent: rollouts.agent, from: url) }
+    public func load(from url: URL) throws {
+        try PolicyGradientCheckpoint.load(policy, normalizer, agent: rollouts.agent, from: url)
+    }
 
     public var checkpointsNeedEnvironmentState: Bool { true }
 

@@ -142,6 +142,7 @@ extension OrderEnforcing: StateArchiving {
 
     public func restore(from archive: StateArchive, prefix: String) throws {
         // Both are read before either changes.
-        (hasBeenReset, episodeEnded) = (try archive.bool("\(prefix).has_reset"), try archive.bool("\(prefix).episode_ended"))
+        (hasBeenReset, episodeEnded) = (try archive.bool("\(prefix).has_reset"),
+                                        try archive.bool("\(prefix).episode_ended"))
     }
 }

@@ -33,7 +33,18 @@ public struct Canvas {
     public init(width: Int, height: Int, background: RGB = .white) {
         self.width = width
         self.height = height
-        pixels = Array(repeatElement([background.r, background.g, background.b], count: width * height).joined())
+        pixels = [UInt8](repeating: 0, count: width * height * 3)
+        fill(background)
+    }
+
+    /// Paints every pixel `color`.
+    public mutating func fill(_ color: RGB) {
+        let count = width * height
+        pixels.withUnsafeMutableBufferPointer { p in
+            for i in 0..<count {
+                p[3 * i] = color.r; p[3 * i + 1] = color.g; p[3 * i + 2] = color.b
+            }
+        }
     }
 
     /// The canvas as an RGB image, flipped top to bottom when `flippedVertically`
@@ -249,13 +260,17 @@ public struct Canvas {
         filledCircle(x, y, rad, color)
     }
 
-    /// A filled polygon, as Gymnasium draws one: `gfxdraw.aapolygon` (SDL_gfx's anti-aliased
-    /// edges, each without its end point), then `gfxdraw.filled_polygon`.
+    /// A filled polygon, as Gymnasium draws one: `gfxdraw.aapolygon`, then `gfxdraw.filled_polygon`.
     public mutating func polygon(_ points: [(Int, Int)], _ color: RGB) {
+        aaPolygon(points, color)
+        filledPolygon(points, color)
+    }
+
+    /// `gfxdraw.aapolygon`: SDL_gfx's anti-aliased edges, each without its end point.
+    public mutating func aaPolygon(_ points: [(Int, Int)], _ color: RGB) {
         guard points.count >= 3 else { return }
         for i in 1..<points.count { gfxAALine(points[i - 1], points[i], color) }
         gfxAALine(points[points.count - 1], points[0], color)
-        filledPolygon(points, color)
     }
 
     /// SDL_gfx's `aaellipseColor`.

@@ -90,10 +90,14 @@ public final class SyncVectorEnvironment: VectorEnvironment {
         for (i, env) in environments.enumerated() {
             if autoreset[i] {
                 try store(env.reset(seed: nil, options: nil).observation, at: i, in: &observations)
-                (rewards[i], terminations[i], truncations[i]) = (0, false, false)
+                rewards[i] = 0
+                terminations[i] = false
+                truncations[i] = false
             } else {
                 let result = try env.step(action(i))
-                (rewards[i], terminations[i], truncations[i]) = (result.reward, result.terminated, result.truncated)
+                rewards[i] = result.reward
+                terminations[i] = result.terminated
+                truncations[i] = result.truncated
                 if autoresetMode == .sameStep && result.done {
                     store(result.observation, at: i, in: &finalObservations)
                     try store(env.reset(seed: nil, options: nil).observation, at: i, in: &observations)

@@ -17,7 +17,9 @@ public final class OrderEnforcing: Wrapper {
     private let boxActions: Box?
 
     public override init(_ env: Environment) {
-        (discreteActions, boxActions) = (env.actionSpace.discrete, env.actionSpace.box)
+        let space = env.actionSpace
+        discreteActions = space.discrete
+        boxActions = space.box
         super.init(env)
     }
 

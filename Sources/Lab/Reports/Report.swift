@@ -134,7 +134,8 @@ public struct Report {
     }
 
     /// One scope's statistics table and charts (written under `plots`), as HTML.
-    private func statisticsBlock(_ scope: ScopeStatistics, _ statistics: ComparisonStatistics, plots: URL, charts: inout [URL]) throws -> String {
+    private func statisticsBlock(_ scope: ScopeStatistics, _ statistics: ComparisonStatistics,
+                                 plots: URL, charts: inout [URL]) throws -> String {
         let name = Comparison.folderName(scope.scope)
         let figures = try StatisticsCharts.charts(scope, statistics).map { suffix, svg in
             try figure(svg, file: "\(name).\(suffix).svg", plots: plots, charts: &charts)

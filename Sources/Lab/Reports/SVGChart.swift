@@ -23,6 +23,15 @@ public enum SVGChart {
         /// Band bounds at each x; nil for no band.
         public let lower: [Double]?
         public let upper: [Double]?
+
+        public init(label: String, agent: String, x: [Double], y: [Double], lower: [Double]? = nil, upper: [Double]? = nil) {
+            self.label = label
+            self.agent = agent
+            self.x = x
+            self.y = y
+            self.lower = lower
+            self.upper = upper
+        }
     }
 
     /// A learning-curve chart: one line (mean over runs) and one translucent band (95%
@@ -79,9 +88,17 @@ public enum SVGChart {
         public let xLabel: String
         public let rows: [(label: String, value: IntervalEstimate)]
         /// A fixed x range; nil to fit the intervals.
-        public var xRange: ClosedRange<Double>?
+        public let xRange: ClosedRange<Double>?
         /// A vertical reference line (0.5 for probabilities of improvement).
-        public var reference: Double?
+        public let reference: Double?
+
+        public init(title: String, xLabel: String, rows: [(label: String, value: IntervalEstimate)], xRange: ClosedRange<Double>? = nil, reference: Double? = nil) {
+            self.title = title
+            self.xLabel = xLabel
+            self.rows = rows
+            self.xRange = xRange
+            self.reference = reference
+        }
     }
 
     /// Interval estimates side by side, in the style of rliable's figure 1: one panel per
@@ -148,6 +165,12 @@ public enum SVGChart {
         public let values: [Double]
         public let lower: Double
         public let upper: Double
+        public init(agent: String, values: [Double], lower: Double, upper: Double) {
+            self.agent = agent
+            self.values = values
+            self.lower = lower
+            self.upper = upper
+        }
         public var mean: Double { AggregateMetric.average(values) }
     }
 
@@ -186,6 +209,11 @@ public enum SVGChart {
         public let name: String
         public let x: [Double]
         public let y: [Double]
+        public init(name: String, x: [Double], y: [Double]) {
+            self.name = name
+            self.x = x
+            self.y = y
+        }
     }
 
     /// Plain lines on shared axes (GAN losses and metrics per epoch), a legend on the

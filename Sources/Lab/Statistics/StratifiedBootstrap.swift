@@ -7,6 +7,12 @@ public struct IntervalEstimate: Equatable, Sendable {
     public let estimate: Double
     public let lower: Double?
     public let upper: Double?
+
+    public init(estimate: Double, lower: Double?, upper: Double?) {
+        self.estimate = estimate
+        self.lower = lower
+        self.upper = upper
+    }
 }
 
 /// rliable's stratified bootstrap with percentile intervals.
